@@ -1,6 +1,37 @@
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Health;
+using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Infrastructure;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddHubDefaults();
+builder.AddStorage();
+builder.AddHealth();
+builder.AddStaffAuth();
+builder.AddAreas();
+builder.AddResidents();
+builder.AddTargeting();
+builder.AddAlerts();
+builder.AddDelivery();
+
 var app = builder.Build();
-app.MapGet("/", () => "AlertHub");
+app.UseHubDefaults();
+
+app.MapHealthApi();
+app.MapAuthApi();
+app.MapAreasApi(app.Configuration.GetSection("Areas").Get<AreasOptions>()?.MaxUploadBytes ?? new AreasOptions().MaxUploadBytes);
+app.MapResidentsApi(app.Configuration.GetSection("Residents").Get<ResidentsOptions>()?.ImportMaxBytes ?? new ResidentsOptions().ImportMaxBytes);
+app.MapTargetingApi();
+app.MapAlertsApi();
+app.MapDeliveryApi();
+
 app.Run();
 
+/// <summary>Entry point, public for WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,0 +1,92 @@
+using AlertHub.Server.Features.Targeting;
+
+namespace AlertHub.Server.Features.Alerts;
+
+public enum AlertStatus { Actual, Exercise, Test }
+
+public enum MsgType { Alert, Update, Cancel }
+
+public enum Severity { Unknown, Minor, Moderate, Severe, Extreme }
+
+public enum Urgency { Unknown, Past, Future, Expected, Immediate }
+
+public enum Certainty { Unknown, Unlikely, Possible, Likely, Observed }
+
+internal sealed record AlertText(string? Headline, string? Body, string? Instruction);
+
+/// <summary>POST /api/alerts: CAP-shaped fields plus targeting.</summary>
+internal sealed record AlertRequest(
+    AlertStatus? Status,
+    MsgType? MsgType,
+    string? Event,
+    Severity? Severity,
+    Urgency? Urgency,
+    Certainty? Certainty,
+    AreaSpec? Area,
+    AudienceSpec? Audience,
+    string[]? Channels,
+    Dictionary<string, AlertText>? Texts,
+    string[]? LanguageFallback,
+    DateTimeOffset? Expires,
+    bool? IncludeCurrentLocations);
+
+/// <summary>POST /api/alerts/{id}/update: any field given replaces the current version's.</summary>
+internal sealed record AlertUpdateRequest(
+    string? Event,
+    Severity? Severity,
+    Urgency? Urgency,
+    Certainty? Certainty,
+    AreaSpec? Area,
+    AudienceSpec? Audience,
+    string[]? Channels,
+    Dictionary<string, AlertText>? Texts,
+    DateTimeOffset? Expires);
+
+/// <summary>POST /api/alerts/{id}/cancel.</summary>
+internal sealed record AlertCancelRequest(Dictionary<string, AlertText>? Texts);
+
+/// <summary>One immutable version of an alert, stored as JSON; what every channel renders from.</summary>
+internal sealed record AlertDocument(
+    string Id,
+    int Version,
+    string Identifier,
+    string Sender,
+    DateTimeOffset Sent,
+    AlertStatus Status,
+    MsgType MsgType,
+    string Event,
+    Severity Severity,
+    Urgency Urgency,
+    Certainty Certainty,
+    AreaSpec Area,
+    string AreaName,
+    AudienceSpec? Audience,
+    string[]? Channels,
+    Dictionary<string, AlertText> Texts,
+    string[] LanguageFallback,
+    DateTimeOffset? Expires,
+    string[] References,
+    bool IncludeCurrentLocations,
+    int Priority)
+{
+    /// <summary>Higher first: severity dominates, urgency breaks ties.</summary>
+    public static int PriorityOf(Severity severity, Urgency urgency) => ((int)severity * 10) + (int)urgency;
+}
+
+internal sealed record IssuedAlert(string Id, int Version, string MsgType, string State, int Recipients, IReadOnlyDictionary<string, int> ByChannel, IReadOnlyList<string> Warnings);
+
+internal sealed record ChannelDeliverySummary(
+    long Queued, long Delivered, long Failed, long Gone, long Expired, long Superseded,
+    DateTimeOffset? FirstDelivery, DateTimeOffset? LastDelivery, double? P50Ms, double? P95Ms);
+
+internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? Expires, int Recipients);
+
+internal sealed record AlertView(
+    string Id,
+    string State,
+    int Version,
+    AlertDocument Current,
+    IReadOnlyList<VersionSummary> Versions,
+    AlertDeliveryView Delivery);
+
+internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total);

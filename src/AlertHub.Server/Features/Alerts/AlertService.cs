@@ -1,0 +1,254 @@
+using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Alerts;
+
+/// <summary>Receives alert lifecycle events (the staff SignalR feed implements it).</summary>
+internal interface IAlertEventSink
+{
+    Task AlertIssuedAsync(AlertDocument alert, IssuedAlert issued, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Issue, update and cancel. Each writes a new immutable version together with its outbox rows, then wakes
+/// the channel workers; nothing is sent before the work is durable.
+/// </summary>
+internal sealed class AlertService(
+    AlertStore store,
+    TargetingService targeting,
+    ChannelRegistry channels,
+    DeliverySignals signals,
+    IEnumerable<IAlertEventSink> sinks,
+    IOptions<AlertsOptions> options,
+    AlertHubTelemetry telemetry,
+    TimeProvider time) : IDisposable
+{
+    // Updates and cancels of one hub are serialised so versions never race; issuing new alerts is not.
+    private readonly SemaphoreSlim _versionLock = new(1, 1);
+
+    public void Dispose() => _versionLock.Dispose();
+
+    public async Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken)
+    {
+        if (request.MsgType is MsgType.Update or MsgType.Cancel)
+        {
+            throw new RequestValidationException(Problems.AlertInvalid, "Use POST /api/alerts/{id}/update or /cancel for msgType Update or Cancel.");
+        }
+
+        if (request.Status is not AlertStatus status)
+        {
+            throw new RequestValidationException(Problems.AlertInvalid, "status is required: Actual, Exercise or Test.");
+        }
+
+        var now = time.GetUtcNow();
+        var texts = ValidateTexts(request.Texts, required: true);
+        var eventName = ValidateEvent(request.Event);
+        CheckNotExpired(request.Expires, now);
+        var allowed = ResolveChannels(request.Channels);
+        var includeLocations = request.IncludeCurrentLocations ?? true;
+        var result = targeting.Query(request.Area, request.Audience, allowed, includeLocations, collect: true);
+        var id = Guid.NewGuid().ToString("N");
+        var severity = request.Severity ?? Severity.Unknown;
+        var urgency = request.Urgency ?? Urgency.Unknown;
+        var document = new AlertDocument(id, 1, Identifier(id, 1), options.Value.Sender, now, status, MsgType.Alert, eventName, severity, urgency,
+            request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
+            LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency));
+        return await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
+    }
+
+    public async Task<IssuedAlert?> UpdateAsync(string id, AlertUpdateRequest request, string actor, CancellationToken cancellationToken)
+    {
+        await _versionLock.WaitAsync(cancellationToken);
+        try
+        {
+            var current = await CurrentAsync(id, cancellationToken);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var now = time.GetUtcNow();
+            var texts = request.Texts is null ? current.Texts : ValidateTexts(request.Texts, required: true);
+            var expires = request.Expires ?? current.Expires;
+            CheckNotExpired(expires, now);
+            var area = request.Area ?? current.Area;
+            var audience = request.Audience ?? current.Audience;
+            var channelNames = request.Channels ?? current.Channels;
+            var allowed = ResolveChannels(channelNames);
+            var result = targeting.Query(area, audience, allowed, current.IncludeCurrentLocations, collect: true);
+            var severity = request.Severity ?? current.Severity;
+            var urgency = request.Urgency ?? current.Urgency;
+            var version = current.Version + 1;
+            var document = current with
+            {
+                Version = version,
+                Identifier = Identifier(id, version),
+                Sent = now,
+                MsgType = MsgType.Update,
+                Event = request.Event is null ? current.Event : ValidateEvent(request.Event),
+                Severity = severity,
+                Urgency = urgency,
+                Certainty = request.Certainty ?? current.Certainty,
+                Area = area,
+                AreaName = targeting.DescribeAreaName(area),
+                Audience = audience,
+                Channels = channelNames,
+                Texts = texts,
+                Expires = expires,
+                References = [.. current.References, Reference(current)],
+                Priority = AlertDocument.PriorityOf(severity, urgency),
+            };
+            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result.RecipientIds, allowed, actor, cancellationToken);
+        }
+        finally
+        {
+            _versionLock.Release();
+        }
+    }
+
+    public async Task<IssuedAlert?> CancelAsync(string id, AlertCancelRequest? request, string actor, CancellationToken cancellationToken)
+    {
+        await _versionLock.WaitAsync(cancellationToken);
+        try
+        {
+            var current = await CurrentAsync(id, cancellationToken);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var texts = request?.Texts is { Count: > 0 } given
+                ? ValidateTexts(given, required: true)
+                : current.Texts.ToDictionary(kv => kv.Key, kv => CancelText(kv.Key, kv.Value));
+            var version = current.Version + 1;
+            var document = current with
+            {
+                Version = version,
+                Identifier = Identifier(id, version),
+                Sent = time.GetUtcNow(),
+                MsgType = MsgType.Cancel,
+                Texts = texts,
+                References = [.. current.References, Reference(current)],
+                // A retraction must still arrive even if the original had expired meanwhile.
+                Expires = null,
+            };
+            var allowed = ResolveChannels(current.Channels);
+            return await StoreAsync(document, RecipientRule.PreviouslyDelivered, [], allowed, actor, cancellationToken);
+        }
+        finally
+        {
+            _versionLock.Release();
+        }
+    }
+
+    private async Task<AlertDocument?> CurrentAsync(string id, CancellationToken cancellationToken)
+    {
+        var head = await store.GetHeadAsync(id, cancellationToken);
+        if (head is null)
+        {
+            return null;
+        }
+
+        if (head.Value.State == "cancelled")
+        {
+            throw new RequestValidationException(Problems.AlertAlreadyCancelled, $"Alert {id} has been cancelled; issue a new alert instead.") { Status = 409 };
+        }
+
+        return await store.GetVersionAsync(id, head.Value.CurrentVersion, cancellationToken);
+    }
+
+    private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> allowed,
+        string actor, CancellationToken cancellationToken)
+    {
+        var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, actor, cancellationToken);
+        telemetry.AlertsIssued.Add(1, new("status", document.Status.ToString()), new("msgType", document.MsgType.ToString()));
+        telemetry.OutboxWritten.Add(byChannel.Values.Sum());
+        foreach (var channel in byChannel.Keys)
+        {
+            signals.Wake(channel);
+        }
+
+        var warnings = recipients == 0 ? new[] { "targeting.no_recipients" } : [];
+        var issued = new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(), document.MsgType == MsgType.Cancel ? "cancelled" : "issued",
+            recipients, byChannel, warnings);
+        foreach (var sink in sinks)
+        {
+            await sink.AlertIssuedAsync(document, issued, cancellationToken);
+        }
+
+        return issued;
+    }
+
+    private IReadOnlyCollection<string> ResolveChannels(string[]? requested)
+    {
+        if (requested is null || requested.Length == 0)
+        {
+            return channels.Names;
+        }
+
+        foreach (var name in requested)
+        {
+            if (!channels.IsKnown(name))
+            {
+                throw new RequestValidationException(Problems.AlertChannelUnknown, $"Channel '{name}' is not enabled. Enabled: {string.Join(", ", channels.Names)}.");
+            }
+        }
+
+        return requested.Distinct().ToArray();
+    }
+
+    private Dictionary<string, AlertText> ValidateTexts(Dictionary<string, AlertText>? texts, bool required)
+    {
+        if (texts is null || texts.Count == 0)
+        {
+            if (required)
+            {
+                throw new RequestValidationException(Problems.AlertTextMissing, "texts needs at least one language, e.g. {\"ja\": {\"headline\": \"…\", \"body\": \"…\"}}.");
+            }
+
+            return [];
+        }
+
+        var o = options.Value;
+        foreach (var (language, text) in texts)
+        {
+            if (text is null || (string.IsNullOrWhiteSpace(text.Headline) && string.IsNullOrWhiteSpace(text.Body)))
+            {
+                throw new RequestValidationException(Problems.AlertTextMissing, $"texts.{language} needs a headline or a body.");
+            }
+
+            if ((text.Headline?.Length ?? 0) > o.MaxHeadlineLength || (text.Body?.Length ?? 0) > o.MaxBodyLength || (text.Instruction?.Length ?? 0) > o.MaxBodyLength)
+            {
+                throw new RequestValidationException(Problems.AlertInvalid,
+                    $"texts.{language}: headline ≤ {o.MaxHeadlineLength}, body and instruction ≤ {o.MaxBodyLength} characters.");
+            }
+        }
+
+        return new Dictionary<string, AlertText>(texts, StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static string ValidateEvent(string? eventName) =>
+        string.IsNullOrWhiteSpace(eventName) || eventName.Length > 100
+            ? throw new RequestValidationException(Problems.AlertInvalid, "event is required (at most 100 characters), e.g. 洪水 or 土砂災害.")
+            : eventName.Trim();
+
+    private static void CheckNotExpired(DateTimeOffset? expires, DateTimeOffset now)
+    {
+        if (expires is { } e && e <= now)
+        {
+            throw new RequestValidationException(Problems.AlertExpired, $"expires ({e:O}) is in the past; an expired alert is not sent.") { Status = 422 };
+        }
+    }
+
+    private string[] LanguageFallback(string[]? requested) => requested is { Length: > 0 } ? requested : [.. options.Value.LanguageFallback];
+
+    private static string Identifier(string id, int version) => $"urn:alerthub:{id}:{version}";
+
+    private static string Reference(AlertDocument document) => $"{document.Sender},{document.Identifier},{document.Sent:yyyy-MM-dd'T'HH:mm:sszzz}";
+
+    private static AlertText CancelText(string language, AlertText original) => language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)
+        ? new AlertText(original.Headline, $"先に配信した「{original.Headline ?? original.Body}」は取り消されました。", null)
+        : new AlertText(original.Headline, $"The earlier alert \"{original.Headline ?? original.Body}\" has been cancelled.", null);
+}

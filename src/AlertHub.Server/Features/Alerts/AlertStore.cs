@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.Alerts;
+
+/// <summary>How an alert version chooses its recipients in the outbox.</summary>
+internal enum RecipientRule
+{
+    /// <summary>The targeted residents.</summary>
+    Targeted,
+    /// <summary>The targeted residents plus everyone any earlier version went to (an update).</summary>
+    TargetedAndPrevious,
+    /// <summary>Only (resident, channel) pairs an earlier version was delivered to (a cancel).</summary>
+    PreviouslyDelivered,
+}
+
+/// <summary>Alerts (all versions) and their delivery work, written together so issuing is atomic.</summary>
+internal sealed class AlertStore(Database database, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
+
+    /// <summary>
+    /// Stores a new version and, in the same transaction, its delivery work: one row per resident and channel
+    /// (the resident's newest active endpoint on that channel), so a crash never leaves an issued alert without
+    /// its outbox. Pending work of earlier versions is superseded: the new version reaches those people anyway.
+    /// </summary>
+    public async Task<(int Recipients, Dictionary<string, int> ByChannel)> InsertVersionAsync(
+        AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> channels, string actor,
+        CancellationToken cancellationToken)
+    {
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await ExecAsync(connection, tx, "CREATE TEMP TABLE IF NOT EXISTS recipients(id TEXT PRIMARY KEY); DELETE FROM recipients;", cancellationToken);
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT OR IGNORE INTO recipients(id) VALUES ($id)";
+            var p = insert.Parameters.Add("$id", SqliteType.Text);
+            foreach (var id in targeted)
+            {
+                p.Value = id.ToString();
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (document.Version == 1)
+        {
+            await ExecAsync(connection, tx, "INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES ($id, 1, $state, $at, $by)",
+                cancellationToken, ("$id", document.Id), ("$state", StateOf(document)), ("$at", document.Sent.ToString("O")), ("$by", actor));
+        }
+        else
+        {
+            await ExecAsync(connection, tx, "UPDATE alerts SET current_version = $v, state = $state WHERE id = $id",
+                cancellationToken, ("$id", document.Id), ("$v", document.Version), ("$state", StateOf(document)));
+        }
+
+        var channelsJson = JsonSerializer.Serialize(channels);
+        string insertWork;
+        switch (rule)
+        {
+            case RecipientRule.PreviouslyDelivered:
+                insertWork = """
+                    INSERT INTO delivery_work(alert_id, version, resident_id, channel, endpoint_id, priority, next_attempt_at, queued_at)
+                    SELECT $a, $v, w.resident_id, w.channel, MAX(e.id), $p, $now, $now
+                    FROM (SELECT DISTINCT resident_id, channel FROM delivery_work WHERE alert_id = $a AND state = 1) w
+                    JOIN resident_endpoints e ON e.resident_id = w.resident_id AND e.channel = w.channel AND e.state = 'active'
+                    WHERE w.channel IN (SELECT value FROM json_each($channels))
+                    GROUP BY w.resident_id, w.channel
+                    """;
+                break;
+            default:
+                if (rule == RecipientRule.TargetedAndPrevious)
+                {
+                    await ExecAsync(connection, tx, "INSERT OR IGNORE INTO recipients(id) SELECT DISTINCT resident_id FROM delivery_work WHERE alert_id = $a",
+                        cancellationToken, ("$a", document.Id));
+                }
+
+                insertWork = """
+                    INSERT INTO delivery_work(alert_id, version, resident_id, channel, endpoint_id, priority, next_attempt_at, queued_at)
+                    SELECT $a, $v, e.resident_id, e.channel, MAX(e.id), $p, $now, $now
+                    FROM recipients r JOIN resident_endpoints e ON e.resident_id = r.id
+                    WHERE e.state = 'active' AND e.channel IN (SELECT value FROM json_each($channels))
+                    GROUP BY e.resident_id, e.channel
+                    """;
+                break;
+        }
+
+        await ExecAsync(connection, tx, insertWork, cancellationToken,
+            ("$a", document.Id), ("$v", document.Version), ("$p", document.Priority), ("$now", nowMs), ("$channels", channelsJson));
+        if (document.Version > 1)
+        {
+            await ExecAsync(connection, tx, "UPDATE delivery_work SET state = 5, last_error = 'superseded by version ' || $v WHERE alert_id = $a AND version < $v AND state = 0",
+                cancellationToken, ("$a", document.Id), ("$v", document.Version));
+        }
+
+        var byChannel = new Dictionary<string, int>();
+        var recipients = 0;
+        await using (var count = connection.CreateCommand())
+        {
+            count.Transaction = tx;
+            count.CommandText = "SELECT channel, COUNT(*) FROM delivery_work WHERE alert_id = $a AND version = $v GROUP BY channel; " +
+                                "SELECT COUNT(DISTINCT resident_id) FROM delivery_work WHERE alert_id = $a AND version = $v;";
+            count.Parameters.AddWithValue("$a", document.Id);
+            count.Parameters.AddWithValue("$v", document.Version);
+            await using var reader = await count.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                byChannel[reader.GetString(0)] = reader.GetInt32(1);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            recipients = reader.GetInt32(0);
+        }
+
+        await ExecAsync(connection, tx, """
+            INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document)
+            VALUES ($a, $v, $type, $at, $exp, $p, $n, $doc)
+            """, cancellationToken, ("$a", document.Id), ("$v", document.Version), ("$type", document.MsgType.ToString()),
+            ("$at", document.Sent.ToString("O")), ("$exp", document.Expires?.ToString("O")), ("$p", document.Priority), ("$n", recipients),
+            ("$doc", JsonSerializer.Serialize(document, Json.Options)));
+        await ExecAsync(connection, tx, "INSERT INTO audit_log(at, actor, action, target, detail) VALUES ($at, $actor, $action, $target, $detail)",
+            cancellationToken, ("$at", time.GetUtcNow().ToString("O")), ("$actor", actor), ("$action", "alerts." + document.MsgType.ToString().ToLowerInvariant()),
+            ("$target", $"{document.Id}#{document.Version}"), ("$detail", $"{document.Status} {document.Event}: {recipients} recipients"));
+        await tx.CommitAsync(cancellationToken);
+        _versions[(document.Id, document.Version)] = document;
+        return (recipients, byChannel);
+    }
+
+    public async Task<AlertDocument?> GetVersionAsync(string id, int version, CancellationToken cancellationToken)
+    {
+        if (_versions.TryGetValue((id, version), out var cached))
+        {
+            return cached;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT document FROM alert_versions WHERE alert_id = $a AND version = $v";
+        cmd.Parameters.AddWithValue("$a", id);
+        cmd.Parameters.AddWithValue("$v", version);
+        if (await cmd.ExecuteScalarAsync(cancellationToken) is not string json)
+        {
+            return null;
+        }
+
+        var document = JsonSerializer.Deserialize<AlertDocument>(json, Json.Options)!;
+        _versions[(id, version)] = document;
+        return document;
+    }
+
+    public async Task<(int CurrentVersion, string State)?> GetHeadAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT current_version, state FROM alerts WHERE id = $a";
+        cmd.Parameters.AddWithValue("$a", id);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
+    }
+
+    public async Task<IReadOnlyList<VersionSummary>> ListVersionsAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients FROM alert_versions WHERE alert_id = $a ORDER BY version";
+        cmd.Parameters.AddWithValue("$a", id);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<VersionSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new VersionSummary(reader.GetInt32(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2)),
+                reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3)), reader.GetInt32(4)));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<(string Id, int Version, string State, DateTimeOffset CreatedAt)>> ListAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, current_version, state, created_at FROM alerts ORDER BY created_at DESC LIMIT $n";
+        cmd.Parameters.AddWithValue("$n", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, int, string, DateTimeOffset)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3))));
+        }
+
+        return list;
+    }
+
+    /// <summary>Per channel: counts by state, first/last delivery, and issue→delivery p50/p95 over every version.</summary>
+    public async Task<AlertDeliveryView> SummariseAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var byChannel = new Dictionary<string, ChannelDeliverySummary>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT channel, COUNT(*), SUM(state = 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 4), SUM(state = 5),
+                       MIN(delivered_at), MAX(delivered_at)
+                FROM delivery_work WHERE alert_id = $a GROUP BY channel ORDER BY channel
+                """;
+            cmd.Parameters.AddWithValue("$a", id);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                byChannel[reader.GetString(0)] = new ChannelDeliverySummary(reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
+                    reader.GetInt64(6), reader.GetInt64(7), Ms(reader, 8), Ms(reader, 9), null, null);
+            }
+        }
+
+        var allLatencies = new List<long>();
+        foreach (var channel in byChannel.Keys.ToList())
+        {
+            var latencies = new List<long>();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT delivered_at - queued_at FROM delivery_work WHERE alert_id = $a AND channel = $c AND state = 1 ORDER BY 1";
+            cmd.Parameters.AddWithValue("$a", id);
+            cmd.Parameters.AddWithValue("$c", channel);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                latencies.Add(reader.GetInt64(0));
+            }
+
+            allLatencies.AddRange(latencies);
+            byChannel[channel] = byChannel[channel] with { P50Ms = Percentile(latencies, 0.50), P95Ms = Percentile(latencies, 0.95) };
+        }
+
+        allLatencies.Sort();
+        var v = byChannel.Values;
+        var total = new ChannelDeliverySummary(v.Sum(s => s.Queued), v.Sum(s => s.Delivered), v.Sum(s => s.Failed), v.Sum(s => s.Gone),
+            v.Sum(s => s.Expired), v.Sum(s => s.Superseded), v.Min(s => s.FirstDelivery), v.Max(s => s.LastDelivery),
+            Percentile(allLatencies, 0.50), Percentile(allLatencies, 0.95));
+        return new AlertDeliveryView(byChannel, total);
+    }
+
+    private static string StateOf(AlertDocument document) => document.MsgType == MsgType.Cancel ? "cancelled" : "issued";
+
+    private static DateTimeOffset? Ms(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    /// <summary>Nearest-rank percentile over sorted values.</summary>
+    internal static double? Percentile(List<long> sorted, double p) =>
+        sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

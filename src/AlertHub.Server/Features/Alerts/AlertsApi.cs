@@ -1,0 +1,67 @@
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Infrastructure;
+
+namespace AlertHub.Server.Features.Alerts;
+
+internal static class AlertsApi
+{
+    public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<AlertsOptions>(builder.Configuration.GetSection("Alerts"));
+        builder.Services.AddSingleton<AlertStore>();
+        builder.Services.AddSingleton<AlertService>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapAlertsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/alerts").WithTags("Alerts");
+
+        group.MapPost("/", async (AlertRequest request, AlertService alerts, HttpContext http, CancellationToken ct) =>
+        {
+            var issued = await alerts.IssueAsync(request, http.User.Actor(), ct);
+            return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        group.MapGet("/", async (AlertStore store, int? limit, CancellationToken ct) =>
+            TypedResults.Ok((await store.ListAsync(Math.Clamp(limit ?? 50, 1, 500), ct))
+                .Select(a => new { a.Id, a.Version, a.State, a.CreatedAt })))
+            .RequireAuthorization(StaffRoles.Policies.Viewer);
+
+        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, CancellationToken ct) =>
+        {
+            var head = await store.GetHeadAsync(id, ct);
+            if (head is null)
+            {
+                return Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+            }
+
+            var current = await store.GetVersionAsync(id, head.Value.CurrentVersion, ct);
+            return TypedResults.Ok(new AlertView(id, head.Value.State, head.Value.CurrentVersion, current!,
+                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct)));
+        }).RequireAuthorization(StaffRoles.Policies.Viewer);
+
+        group.MapPost("/{id}/update", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertUpdateRequest request, AlertService alerts,
+            HttpContext http, CancellationToken ct) =>
+            await alerts.UpdateAsync(id, request, http.User.Actor(), ct) is { } issued
+                ? TypedResults.Accepted($"/api/alerts/{id}", issued)
+                : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}."))
+            .RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        group.MapPost("/{id}/cancel", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertService alerts, HttpContext http,
+            CancellationToken ct) =>
+        {
+            AlertCancelRequest? request = null;
+            if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+            {
+                request = await http.Request.ReadFromJsonAsync<AlertCancelRequest>(Json.Options, ct);
+            }
+
+            return await alerts.CancelAsync(id, request, http.User.Actor(), ct) is { } issued
+                ? TypedResults.Accepted($"/api/alerts/{id}", issued)
+                : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        return group;
+    }
+}

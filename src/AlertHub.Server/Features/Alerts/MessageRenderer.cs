@@ -1,0 +1,79 @@
+using AlertHub.Core.Delivery;
+
+namespace AlertHub.Server.Features.Alerts;
+
+/// <summary>
+/// Picks the resident's language and renders one message within a channel's limits, marking drills,
+/// tests, updates and cancellations so nobody mistakes a drill or a retraction.
+/// </summary>
+internal static class MessageRenderer
+{
+    public static string ChooseLanguage(AlertDocument alert, string? residentLanguage)
+    {
+        if (residentLanguage is not null)
+        {
+            if (alert.Texts.ContainsKey(residentLanguage))
+            {
+                return residentLanguage;
+            }
+
+            var primary = residentLanguage.Split('-')[0];
+            if (alert.Texts.ContainsKey(primary))
+            {
+                return primary;
+            }
+        }
+
+        foreach (var fallback in alert.LanguageFallback)
+        {
+            if (alert.Texts.ContainsKey(fallback))
+            {
+                return fallback;
+            }
+        }
+
+        return alert.Texts.Keys.First();
+    }
+
+    public static RenderedMessage Render(AlertDocument alert, string? residentLanguage, ChannelLimits limits)
+    {
+        var language = ChooseLanguage(alert, residentLanguage);
+        var text = alert.Texts[language];
+        var japanese = language.StartsWith("ja", StringComparison.OrdinalIgnoreCase);
+        var marker = Marker(alert, japanese);
+        var headline = Truncate(marker + (text.Headline ?? alert.Event), limits.MaxTitleLength);
+        var body = text.Body ?? "";
+        if (alert.Status == AlertStatus.Exercise)
+        {
+            body = (japanese ? "これは訓練です。" : "This is a drill. ") + body;
+        }
+        else if (alert.Status == AlertStatus.Test)
+        {
+            body = (japanese ? "これは試験配信です。" : "This is a test message. ") + body;
+        }
+
+        return new RenderedMessage(alert.Id, alert.Version, alert.MsgType.ToString(), alert.Status.ToString(), alert.Severity.ToString(),
+            alert.Urgency.ToString(), alert.Event, language, headline, Truncate(body, limits.MaxBodyLength),
+            text.Instruction is null ? null : Truncate(text.Instruction, limits.MaxBodyLength), alert.AreaName, alert.Sent, alert.Expires);
+    }
+
+    private static string Marker(AlertDocument alert, bool japanese)
+    {
+        var status = alert.Status switch
+        {
+            AlertStatus.Exercise => japanese ? "【訓練】" : "[EXERCISE] ",
+            AlertStatus.Test => japanese ? "【試験】" : "[TEST] ",
+            _ => "",
+        };
+        var type = alert.MsgType switch
+        {
+            MsgType.Update => japanese ? "【更新】" : "[UPDATE] ",
+            MsgType.Cancel => japanese ? "【取消】" : "[CANCELLED] ",
+            _ => "",
+        };
+        return status + type;
+    }
+
+    private static string Truncate(string value, int max) =>
+        value.Length <= max ? value : string.Concat(value.AsSpan(0, Math.Max(0, max - 1)), "…");
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using AlertHub.Core.Geo;
+using AlertHub.Server.Features.Storage;
+using NetTopologySuite.Geometries;
+
+namespace AlertHub.Server.Features.Areas;
+
+internal static class AreaKinds
+{
+    public static readonly IReadOnlySet<string> All = new HashSet<string> { "district", "flood", "landslide", "shelter-zone", "custom" };
+}
+
+internal sealed record Area(string Id, string Name, string Kind, string? Code, Geometry Geometry, bool Demo, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Named target areas. All areas are kept in memory (geometry parsed once) because targeting reads them on
+/// every preview; SQLite holds the durable copy.
+/// </summary>
+internal sealed class AreaStore(Database database, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Area> _areas = new();
+
+    public IReadOnlyCollection<Area> All => [.. _areas.Values.OrderBy(a => a.CreatedAt).ThenBy(a => a.Name, StringComparer.Ordinal)];
+
+    public Area? Find(string id) => _areas.TryGetValue(id, out var area) ? area : null;
+
+    /// <summary>Areas whose code names the same place as <paramref name="code"/> (JMA 7-digit, JIS 6-digit or 5-digit municipal).</summary>
+    public IReadOnlyList<Area> FindByCode(string code)
+    {
+        var key = AreaCodes.Normalise(code);
+        return [.. _areas.Values.Where(a => a.Code is not null && AreaCodes.Normalise(a.Code) == key)];
+    }
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, name, kind, code, geometry, demo, created_at FROM areas";
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            using var doc = JsonDocument.Parse(reader.GetString(4));
+            var area = new Area(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                GeoJsonReader.ReadGeometry(doc.RootElement), reader.GetInt64(5) == 1, DateTimeOffset.Parse(reader.GetString(6)));
+            _areas[area.Id] = area;
+        }
+    }
+
+    public async Task<bool> AnyAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM areas)";
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    public async Task<IReadOnlyList<Area>> AddAsync(IReadOnlyList<(string Name, string Kind, string? Code, Geometry Geometry, bool Demo)> areas, CancellationToken cancellationToken)
+    {
+        var created = new List<Area>(areas.Count);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (name, kind, code, geometry, demo) in areas)
+        {
+            var area = new Area(Guid.NewGuid().ToString("n"), name, kind, code, geometry, demo, time.GetUtcNow());
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx;
+            cmd.CommandText = "INSERT INTO areas(id, name, kind, code, geometry, demo, created_at) VALUES ($id, $name, $kind, $code, $geometry, $demo, $at)";
+            cmd.Parameters.AddWithValue("$id", area.Id);
+            cmd.Parameters.AddWithValue("$name", name);
+            cmd.Parameters.AddWithValue("$kind", kind);
+            cmd.Parameters.AddWithValue("$code", (object?)code ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$geometry", ToGeoJson(geometry));
+            cmd.Parameters.AddWithValue("$demo", demo ? 1 : 0);
+            cmd.Parameters.AddWithValue("$at", area.CreatedAt.ToString("O"));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+            created.Add(area);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        foreach (var area in created)
+        {
+            _areas[area.Id] = area;
+        }
+
+        return created;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM areas WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        _areas.TryRemove(id, out _);
+        return deleted;
+    }
+
+    public static string ToGeoJson(Geometry geometry)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            GeoJsonWriter.WriteGeometry(writer, geometry);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
+
+/// <summary>Japanese area codes reduced to one comparable key.</summary>
+internal static class AreaCodes
+{
+    /// <summary>
+    /// 7-digit JMA city codes ending in 00 (<c>0520300</c>) and 6-digit JIS codes with a check digit
+    /// (<c>052035</c>) both become the 5-digit municipal code (<c>05203</c>); anything else is kept as is.
+    /// </summary>
+    public static string Normalise(string code)
+    {
+        code = code.Trim();
+        return code.Length switch
+        {
+            7 when code.EndsWith("00", StringComparison.Ordinal) && code.All(char.IsAsciiDigit) => code[..5],
+            6 when code.All(char.IsAsciiDigit) => code[..5],
+            _ => code,
+        };
+    }
+}

@@ -1,0 +1,53 @@
+using AlertHub.Server.Features.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.Auth;
+
+internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string? Target, string? Detail);
+
+/// <summary>Who did what, when: every state-changing staff call writes one row.</summary>
+internal sealed class AuditLog(Database database, TimeProvider time)
+{
+    public async Task WriteAsync(string actor, string action, string? target, string? detail, CancellationToken cancellationToken, SqliteConnection? connection = null, SqliteTransaction? transaction = null)
+    {
+        var owned = connection is null;
+        connection ??= await database.OpenAsync(cancellationToken);
+        try
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = transaction;
+            cmd.CommandText = "INSERT INTO audit_log(at, actor, action, target, detail) VALUES ($at, $actor, $action, $target, $detail)";
+            cmd.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
+            cmd.Parameters.AddWithValue("$actor", actor);
+            cmd.Parameters.AddWithValue("$action", action);
+            cmd.Parameters.AddWithValue("$target", (object?)target ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            if (owned)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? beforeId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, at, actor, action, target, detail FROM audit_log WHERE ($before IS NULL OR id < $before) ORDER BY id DESC LIMIT $limit";
+        cmd.Parameters.AddWithValue("$before", (object?)beforeId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new AuditEntry(reader.GetInt64(0), DateTimeOffset.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return list;
+    }
+}

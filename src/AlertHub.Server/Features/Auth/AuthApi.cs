@@ -1,0 +1,68 @@
+using AlertHub.Server.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+
+namespace AlertHub.Server.Features.Auth;
+
+internal sealed record CreateKeyRequest(string? Name, string? Role);
+internal sealed record CreatedKey(string Id, string Name, string Role, string Key);
+
+internal static class AuthApi
+{
+    public static IHostApplicationBuilder AddStaffAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(StaffRoles.Policies.Admin, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Admin)))
+            .AddPolicy(StaffRoles.Policies.Approver, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Approver)))
+            .AddPolicy(StaffRoles.Policies.Issuer, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Issuer)))
+            .AddPolicy(StaffRoles.Policies.Viewer, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Viewer)))
+            .AddPolicy(StaffRoles.Policies.Ingest, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Ingest)));
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var keys = app.MapGroup("/api/keys").WithTags("Staff keys").RequireAuthorization(StaffRoles.Policies.Admin);
+
+        keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)));
+
+        keys.MapPost("/", async Task<Results<Created<CreatedKey>, ProblemHttpResult>> (CreateKeyRequest request, ApiKeyStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+            {
+                return Problems.BadRequest(Problems.InvalidRequest, "name is required (at most 100 characters).");
+            }
+
+            if (request.Role is null || !StaffRoles.All.Contains(request.Role))
+            {
+                return Problems.BadRequest(Problems.KeyRoleInvalid, $"role must be one of: {string.Join(", ", StaffRoles.All)}.");
+            }
+
+            var plaintext = ApiKeyStore.NewKey();
+            var key = await store.CreateAsync(request.Name, request.Role, plaintext, ct);
+            await audit.WriteAsync(http.User.Actor(), "keys.create", key.Id, $"{key.Name} as {key.Role}", ct);
+            return TypedResults.Created($"/api/keys/{key.Id}", new CreatedKey(key.Id, key.Name, key.Role, plaintext));
+        });
+
+        keys.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ApiKeyStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        {
+            if (!await store.RevokeAsync(id, ct))
+            {
+                return Problems.NotFoundProblem(Problems.KeyNotFound, $"No active key {id}.");
+            }
+
+            await audit.WriteAsync(http.User.Actor(), "keys.revoke", id, null, ct);
+            return TypedResults.NoContent();
+        });
+
+        app.MapGet("/api/audit", async (AuditLog audit, int? limit, long? before, CancellationToken ct) =>
+                TypedResults.Ok(await audit.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), before, ct)))
+            .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);
+
+        return keys;
+    }
+}

@@ -1,0 +1,61 @@
+using AlertHub.Core.Delivery;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace AlertHub.Server.Features.Delivery;
+
+/// <summary>
+/// One Polly pipeline per channel around <see cref="IDeliveryChannel.SendAsync"/>: a short retry for a batch
+/// that throws, a circuit breaker that opens when batches keep failing (exceptions, or every item transient —
+/// the provider is down), and a batch timeout. Per-item retries live in the durable outbox instead, so they
+/// survive restarts.
+/// </summary>
+internal sealed class ChannelResilience
+{
+    private readonly Dictionary<string, (ResiliencePipeline<DeliveryReport> Pipeline, CircuitBreakerStateProvider State)> _pipelines = [];
+
+    public ChannelResilience(ChannelRegistry channels, IOptions<DeliveryOptions> options, TimeProvider time)
+    {
+        var o = options.Value;
+        foreach (var name in channels.Names)
+        {
+            var state = new CircuitBreakerStateProvider();
+            var pipeline = new ResiliencePipelineBuilder<DeliveryReport> { TimeProvider = time }
+                .AddRetry(new RetryStrategyOptions<DeliveryReport>
+                {
+                    ShouldHandle = new PredicateBuilder<DeliveryReport>().Handle<HttpRequestException>().Handle<TimeoutRejectedException>().Handle<IOException>(),
+                    MaxRetryAttempts = 2,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                })
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<DeliveryReport>
+                {
+                    ShouldHandle = new PredicateBuilder<DeliveryReport>()
+                        .Handle<Exception>(e => e is not OperationCanceledException and not BrokenCircuitException)
+                        .HandleResult(AllTransient),
+                    FailureRatio = o.BreakerFailureRatio,
+                    MinimumThroughput = o.BreakerMinimumThroughput,
+                    SamplingDuration = o.BreakerSamplingDuration,
+                    BreakDuration = o.BreakerBreakDuration,
+                    StateProvider = state,
+                })
+                .AddTimeout(o.BatchTimeout)
+                .Build();
+            _pipelines[name] = (pipeline, state);
+        }
+    }
+
+    public ResiliencePipeline<DeliveryReport> For(string channel) => _pipelines[channel].Pipeline;
+
+    /// <summary>A channel is healthy while its circuit is closed (or probing).</summary>
+    public bool IsHealthy(string channel) => _pipelines[channel].State.CircuitState is Polly.CircuitBreaker.CircuitState.Closed or Polly.CircuitBreaker.CircuitState.HalfOpen;
+
+    public string DescribeCircuit(string channel) => _pipelines[channel].State.CircuitState.ToString();
+
+    private static bool AllTransient(DeliveryReport report) =>
+        report.Results.Count > 0 && report.Results.All(r => r.Outcome is DeliveryOutcome.Transient);
+}

@@ -1,0 +1,78 @@
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Alerts;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Delivery.Channels.SignalR;
+
+/// <summary>Configuration section <c>Channels:SignalR</c>.</summary>
+public sealed class SignalRChannelOptions
+{
+    /// <summary>Whether the channel runs. Default false; appsettings.json turns it on.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Items per batch. Default 1000.</summary>
+    public int MaxBatchSize { get; set; } = 1000;
+
+    /// <summary>When a resident is not connected, try again after this long (a Subscribe makes it due at once). Default 2 min.</summary>
+    public TimeSpan OfflineRetry { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>The <c>alert</c> message residents' SignalR clients receive.</summary>
+internal sealed record SignalRAlertMessage(
+    string AlertId, int Version, string MsgType, string Status, string Severity, string Urgency, string Event, string Headline, string Body,
+    string? Instruction, string Language, string? AreaName, DateTimeOffset Sent, DateTimeOffset? Expires, string IdempotencyKey);
+
+/// <summary>
+/// Pushes to residents' live SignalR connections. SignalR is at-most-once and keeps nothing for offline
+/// clients, so "delivered" means handed to at least one live connection; offline residents stay pending
+/// in the outbox until they subscribe again.
+/// </summary>
+internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnections connections, IOptions<SignalRChannelOptions> options) : IDeliveryChannel
+{
+    public const string ChannelName = "signalr";
+
+    public string Name => ChannelName;
+
+    public bool CountsTowardKpi => true;
+
+    public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: 64);
+
+    public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
+    {
+        var results = new DeliveryItemResult[batch.Items.Count];
+        var sends = new List<Task>(batch.Items.Count);
+        for (var i = 0; i < batch.Items.Count; i++)
+        {
+            var item = batch.Items[i];
+            if (!connections.IsConnected(item.ResidentId))
+            {
+                results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, "resident not connected", options.Value.OfflineRetry);
+                continue;
+            }
+
+            var m = item.Message;
+            var message = new SignalRAlertMessage(m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body,
+                m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, item.IdempotencyKey);
+            results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered);
+            sends.Add(hub.Clients.Group(AlertsHub.ResidentGroup(item.ResidentId)).SendAsync("alert", message, cancellationToken));
+        }
+
+        await Task.WhenAll(sends);
+        return new DeliveryReport(results);
+    }
+}
+
+/// <summary>Staff dashboards hear about issued alerts and delivery progress over the same hub.</summary>
+internal sealed class StaffFeed(IHubContext<AlertsHub> hub) : IAlertEventSink, IDeliveryProgressSink
+{
+    public Task AlertIssuedAsync(AlertDocument alert, IssuedAlert issued, CancellationToken cancellationToken) =>
+        hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("alertIssued", new
+        {
+            issued.Id, issued.Version, issued.MsgType, Status = alert.Status.ToString(), alert.Event, Severity = alert.Severity.ToString(),
+            alert.AreaName, issued.Recipients, issued.ByChannel, alert.Sent,
+        }, cancellationToken);
+
+    public Task ReportAsync(DeliveryProgress progress, CancellationToken cancellationToken) =>
+        hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("deliveryProgress", progress, cancellationToken);
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Delivery.Channels.Webhook;
+
+/// <summary>Configuration section <c>Channels:Webhook</c>.</summary>
+public sealed class WebhookChannelOptions
+{
+    /// <summary>Whether the channel runs. Default false; appsettings.json turns it on.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Items per batch. Default 256.</summary>
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>Requests in flight at once. Default 64.</summary>
+    public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>Timeout of one POST. Default 10 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// LINE-style signed webhooks: POST JSON with <c>X-AlertHub-Signature = base64(HMAC-SHA256(secret, raw body))</c>
+/// (the scheme of <c>X-Line-Signature</c>, so standard receivers can verify it), the idempotency key as
+/// <c>X-AlertHub-Delivery-Id</c> and a timestamp. Only URLs the outbound policy allows are called, checked
+/// again on every connection.
+/// </summary>
+internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<WebhookChannelOptions> options, TimeProvider time)
+    : IDeliveryChannel
+{
+    public const string ChannelName = "webhook";
+    public const string HttpClientName = "webhook";
+
+    public string Name => ChannelName;
+
+    public bool CountsTowardKpi => true;
+
+    public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: options.Value.MaxConcurrency);
+
+    public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
+    {
+        var client = clients.CreateClient(HttpClientName);
+        var results = new DeliveryItemResult[batch.Items.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Items.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Limits.MaxConcurrency, CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = await SendOneAsync(client, batch.Items[i], ct));
+        return new DeliveryReport(results);
+    }
+
+    public static string Sign(string secret, ReadOnlySpan<byte> body) =>
+        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    private async Task<DeliveryItemResult> SendOneAsync(HttpClient client, DeliveryItem item, CancellationToken cancellationToken)
+    {
+        if (!policy.IsAllowed(item.Address, out var reason))
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Rejected, reason);
+        }
+
+        if (item.Secret is null)
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Rejected, "endpoint has no signing secret");
+        }
+
+        var m = item.Message;
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            deliveryId = item.IdempotencyKey,
+            residentId = item.ResidentId,
+            alert = new
+            {
+                m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body, m.Instruction, m.Language,
+                m.AreaName, m.Sent, m.Expires, idempotencyKey = item.IdempotencyKey,
+            },
+        }, Json.Options);
+        using var request = new HttpRequestMessage(HttpMethod.Post, item.Address) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+        request.Headers.Add("X-AlertHub-Signature", Sign(item.Secret, body));
+        request.Headers.Add("X-AlertHub-Delivery-Id", item.IdempotencyKey);
+        request.Headers.Add("X-AlertHub-Timestamp", time.GetUtcNow().ToUnixTimeSeconds().ToString());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.RequestTimeout);
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return Classify(item.WorkId, response);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, "timed out");
+        }
+        catch (HttpRequestException e)
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, e.Message);
+        }
+    }
+
+    private static DeliveryItemResult Classify(long workId, HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        var retryAfter = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => (TimeSpan?)null,
+        };
+        return status switch
+        {
+            >= 200 and < 300 => new(workId, DeliveryOutcome.Delivered),
+            404 or 410 => new(workId, DeliveryOutcome.AddressGone, $"HTTP {status}"),
+            429 => new(workId, DeliveryOutcome.Throttled, "HTTP 429", retryAfter ?? TimeSpan.FromSeconds(30)),
+            503 when retryAfter is not null => new(workId, DeliveryOutcome.Throttled, "HTTP 503", retryAfter),
+            408 or >= 500 => new(workId, DeliveryOutcome.Transient, $"HTTP {status}"),
+            _ => new(workId, DeliveryOutcome.Rejected, $"HTTP {status} {(HttpStatusCode)status}"),
+        };
+    }
+}

@@ -1,0 +1,90 @@
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Delivery.Channels.Webhook;
+using AlertHub.Server.Features.Security;
+
+namespace AlertHub.Server.Features.Delivery;
+
+internal sealed record ChannelCounts(long Delivered, long Failed, long Gone, long Pending);
+internal sealed record ChannelStatus(string Name, bool Enabled, bool Healthy, string Circuit, bool CountsTowardKpi, bool DeliveredInWindow, ChannelCounts Last24h);
+internal sealed record PushChannelKpi(int Count, int Target, double WindowHours, IReadOnlyList<ChannelStatus> Channels);
+
+internal static class DeliveryApi
+{
+    /// <summary>The city's target for プッシュ型情報発信手段の数 (Yokote: 3 → 6).</summary>
+    public const int KpiTarget = 6;
+
+    /// <summary>Registers the outbox workers and every channel that configuration enables (off unless configured).</summary>
+    public static IHostApplicationBuilder AddDelivery(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+        services.Configure<DeliveryOptions>(config.GetSection("Delivery"));
+        services.Configure<OutboundUrlOptions>(config.GetSection("Security:OutboundUrls"));
+        services.AddSingleton<OutboundUrlPolicy>();
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<DeliverySignals>();
+        services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<ChannelResilience>();
+        services.AddHostedService<DeliveryWorkers>();
+
+        services.AddSignalR();
+        services.AddSingleton<ResidentConnections>();
+        services.AddSingleton<StaffFeed>();
+        services.AddSingleton<IAlertEventSink>(sp => sp.GetRequiredService<StaffFeed>());
+        services.AddSingleton<IDeliveryProgressSink>(sp => sp.GetRequiredService<StaffFeed>());
+
+        services.Configure<SignalRChannelOptions>(config.GetSection("Channels:SignalR"));
+        if (config.GetValue<bool>("Channels:SignalR:Enabled"))
+        {
+            services.AddSingleton<IDeliveryChannel, SignalRChannel>();
+        }
+
+        services.Configure<WebhookChannelOptions>(config.GetSection("Channels:Webhook"));
+        if (config.GetValue<bool>("Channels:Webhook:Enabled"))
+        {
+            services.AddSingleton<IDeliveryChannel, WebhookChannel>();
+            services.AddHttpClient(WebhookChannel.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+                {
+                    ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    MaxConnectionsPerServer = 256,
+                    AllowAutoRedirect = false, // a redirect could lead past the allowlist
+                    UseCookies = false,
+                });
+        }
+
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapDeliveryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<AlertsHub>(AlertsHub.Path);
+
+        var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
+        group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct) =>
+            TypedResults.Ok(await StatusAsync(channels, resilience, outbox, time, ct)));
+
+        group.MapGet("/kpi/push-channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct) =>
+        {
+            var all = await StatusAsync(channels, resilience, outbox, time, ct);
+            var counted = all.Count(c => c.CountsTowardKpi && c.Enabled && c.Healthy && c.DeliveredInWindow);
+            return TypedResults.Ok(new PushChannelKpi(counted, KpiTarget, 24, all));
+        });
+        return group;
+    }
+
+    private static async Task<List<ChannelStatus>> StatusAsync(ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct)
+    {
+        var counts = await outbox.CountsSinceAsync(time.GetUtcNow().AddHours(-24).ToUnixTimeMilliseconds(), ct);
+        return [.. channels.All.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c =>
+        {
+            var (delivered, failed, gone, pending) = counts.GetValueOrDefault(c.Name);
+            return new ChannelStatus(c.Name, true, resilience.IsHealthy(c.Name), resilience.DescribeCircuit(c.Name), c.CountsTowardKpi, delivered > 0,
+                new ChannelCounts(delivered, failed, gone, pending));
+        })];
+    }
+}

@@ -1,0 +1,32 @@
+namespace AlertHub.Server.Features.Delivery;
+
+/// <summary>Configuration section <c>Delivery</c>: how the outbox workers retry and pace.</summary>
+public sealed class DeliveryOptions
+{
+    /// <summary>How often idle workers look for due retries. Default 1 s (new work wakes them at once).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>First retry delay after a transient failure; doubles per attempt (±20% jitter). Default 2 s.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest retry delay. Default 5 min.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Attempts before an item is marked failed. Default 8.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Per-channel resilience: a batch call that takes longer fails as a whole. Default 30 s.</summary>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Circuit breaker: share of failed batches that opens the circuit. Default 0.5.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Circuit breaker: fewest batches in the sampling window before it may open. Default 4.</summary>
+    public int BreakerMinimumThroughput { get; set; } = 4;
+
+    /// <summary>Circuit breaker: sampling window. Default 30 s.</summary>
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Circuit breaker: how long the circuit stays open. Default 15 s.</summary>
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+
+namespace AlertHub.Server.Features.Delivery;
+
+/// <summary>Wakes a channel's worker as soon as new work is written, so delivery does not wait for the poll.</summary>
+internal sealed class DeliverySignals
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _signals = new();
+
+    public void Wake(string channel) => Get(channel).Release();
+
+    public void WakeAll()
+    {
+        foreach (var signal in _signals.Values)
+        {
+            signal.Release();
+        }
+    }
+
+    public async Task WaitAsync(string channel, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var signal = Get(channel);
+        if (await signal.WaitAsync(timeout, cancellationToken))
+        {
+            // Several wake-ups collapse into one pass: the worker drains everything due anyway.
+            while (signal.CurrentCount > 0)
+            {
+                await signal.WaitAsync(0, cancellationToken);
+            }
+        }
+    }
+
+    private SemaphoreSlim Get(string channel) => _signals.GetOrAdd(channel, _ => new SemaphoreSlim(0));
+}
+
+/// <summary>Receives per-batch delivery progress (the staff SignalR feed implements it).</summary>
+internal interface IDeliveryProgressSink
+{
+    Task ReportAsync(DeliveryProgress progress, CancellationToken cancellationToken);
+}
+
+internal sealed record DeliveryProgress(string AlertId, int Version, string Channel, int Delivered, int Failed, int Gone, int Retrying, DateTimeOffset At);

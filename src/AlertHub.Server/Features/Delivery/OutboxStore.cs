@@ -1,0 +1,118 @@
+using AlertHub.Server.Features.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.Delivery;
+
+/// <summary>Delivery work states as stored in <c>delivery_work.state</c>.</summary>
+internal static class WorkState
+{
+    public const int Pending = 0;
+    public const int Delivered = 1;
+    public const int Failed = 2;
+    public const int Gone = 3;
+    public const int Expired = 4;
+    public const int Superseded = 5;
+}
+
+internal sealed record ClaimedWork(
+    long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
+    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language);
+
+internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error);
+
+/// <summary>The durable outbox: claim due work for a channel, record outcomes.</summary>
+internal sealed class OutboxStore(Database database)
+{
+    public async Task<IReadOnlyList<ClaimedWork>> ClaimDueAsync(string channel, int limit, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT w.id, w.alert_id, w.version, w.resident_id, w.attempts, w.queued_at, w.endpoint_id, e.address, e.secret, e.state, r.language
+            FROM delivery_work w
+            LEFT JOIN resident_endpoints e ON e.id = w.endpoint_id
+            LEFT JOIN residents r ON r.id = w.resident_id
+            WHERE w.channel = $channel AND w.state = 0 AND w.next_attempt_at <= $now
+            ORDER BY w.priority DESC, w.id
+            LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$channel", channel);
+        cmd.Parameters.AddWithValue("$now", nowMs);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<ClaimedWork>(limit);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new ClaimedWork(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), Guid.Parse(reader.GetString(3)), reader.GetInt32(4),
+                reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
+        }
+
+        return list;
+    }
+
+    public async Task RecordAsync(IReadOnlyList<WorkOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            UPDATE delivery_work SET state = $state, delivered_at = COALESCE($delivered, delivered_at),
+                next_attempt_at = COALESCE($next, next_attempt_at), attempts = $attempts, last_error = $error
+            WHERE id = $id AND state = 0
+            """;
+        var id = cmd.Parameters.Add("$id", SqliteType.Integer);
+        var state = cmd.Parameters.Add("$state", SqliteType.Integer);
+        var delivered = cmd.Parameters.Add("$delivered", SqliteType.Integer);
+        var next = cmd.Parameters.Add("$next", SqliteType.Integer);
+        var attempts = cmd.Parameters.Add("$attempts", SqliteType.Integer);
+        var error = cmd.Parameters.Add("$error", SqliteType.Text);
+        foreach (var o in outcomes)
+        {
+            id.Value = o.Id;
+            state.Value = o.State;
+            delivered.Value = (object?)o.DeliveredAtMs ?? DBNull.Value;
+            next.Value = (object?)o.NextAttemptAtMs ?? DBNull.Value;
+            attempts.Value = o.Attempts;
+            error.Value = (object?)o.Error ?? DBNull.Value;
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Makes a resident's pending work on a channel due now (a SignalR client just subscribed).</summary>
+    public async Task<int> ReleaseAsync(Guid residentId, string channel, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE delivery_work SET next_attempt_at = $now WHERE resident_id = $r AND channel = $c AND state = 0 AND next_attempt_at > $now";
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        cmd.Parameters.AddWithValue("$c", channel);
+        cmd.Parameters.AddWithValue("$now", nowMs);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Per channel: counts by state and delivered timestamps since <paramref name="sinceMs"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, (long Delivered, long Failed, long Gone, long Pending)>> CountsSinceAsync(long sinceMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT channel,
+                SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 0)
+            FROM delivery_work WHERE queued_at >= $since GROUP BY channel
+            """;
+        cmd.Parameters.AddWithValue("$since", sinceMs);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var result = new Dictionary<string, (long, long, long, long)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,37 @@
+namespace AlertHub.Server.Features.Residents;
+
+internal sealed record ResidentAttributesDto(string[]? HouseholdTags, string? Language, string[]? Tags);
+internal sealed record PlaceDto(string? Label, double? Lat, double? Lon);
+internal sealed record EndpointDto(string? Channel, string? Address, string? Secret);
+
+/// <summary>The body of POST/PUT /api/residents and of each NDJSON line of the bulk import.</summary>
+internal sealed record ResidentRequest(ResidentAttributesDto? Attributes, PlaceDto[]? Places, EndpointDto[]? Endpoints, string? ExternalId);
+
+internal sealed record LocationRequest(double? Lat, double? Lon);
+
+/// <summary>A resident that passed validation, ready to store.</summary>
+internal sealed record ValidResident(
+    string[] HouseholdTags,
+    string? Language,
+    string[] Tags,
+    IReadOnlyList<ValidPlace> Places,
+    IReadOnlyList<ValidEndpoint> Endpoints,
+    string? ExternalId);
+
+internal sealed record ValidPlace(string? Label, double Lat, double Lon);
+internal sealed record ValidEndpoint(string Channel, string Address, string? Secret);
+
+internal sealed record StoredEndpoint(long Id, string Channel, string Address, string State);
+
+internal sealed record ResidentView(
+    Guid Id,
+    string? ExternalId,
+    ResidentAttributesDto Attributes,
+    IReadOnlyList<PlaceDto> Places,
+    IReadOnlyList<EndpointView> Endpoints,
+    LocationView? CurrentLocation);
+
+internal sealed record EndpointView(long Id, string Channel, string Address, string State);
+internal sealed record LocationView(double Lat, double Lon, DateTimeOffset ExpiresAt);
+
+internal sealed record RegisteredResident(Guid Id, string Token);

@@ -1,0 +1,235 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Infrastructure;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Residents;
+
+internal sealed record ImportedResident(int Line, Guid Id, string Token, string? ExternalId);
+internal sealed record ImportRejection(int Line, string Code, string Detail);
+internal sealed record ImportResult(int Accepted, int Rejected, IReadOnlyList<ImportedResident> Residents, IReadOnlyList<ImportRejection> Rejections);
+internal sealed record LocationAccepted(double Lat, double Lon, DateTimeOffset ExpiresAt);
+
+internal static class ResidentsApi
+{
+    public const string RegistrationRateLimit = "resident-registration";
+    private const int ImportChunk = 5_000;
+
+    public static IHostApplicationBuilder AddResidents(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<ResidentsOptions>(builder.Configuration.GetSection("Residents"));
+        builder.Services.AddSingleton<ResidentStore>();
+        builder.Services.AddSingleton<ResidentValidator>();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(RegistrationRateLimit, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<ResidentsOptions>>().Value.RegistrationsPerMinutePerClient;
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return perMinute <= 0
+                    ? RateLimitPartition.GetNoLimiter(client)
+                    : RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = perMinute,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    });
+            });
+            limiter.OnRejected = async (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                }
+
+                await Problems.WriteAsync(context.HttpContext, 429, Problems.ResidentRateLimited, "Too many registrations from this address.",
+                    "Try again later.");
+            };
+        });
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapResidentsApi(this IEndpointRouteBuilder app, long importMaxBytes)
+    {
+        var group = app.MapGroup("/api/residents").WithTags("Residents");
+
+        group.MapPost("/", async (ResidentRequest request, ResidentValidator validator, ResidentStore store, TargetingService targeting, CancellationToken ct) =>
+        {
+            var valid = validator.Validate(request);
+            var registered = (await store.InsertAsync([valid], ct))[0];
+            targeting.Index.Upsert(TargetingService.ToProfile(registered.Id, valid));
+            return TypedResults.Created($"/api/residents/{registered.Id}", registered);
+        }).RequireRateLimiting(RegistrationRateLimit);
+
+        group.MapGet("/{id:guid}", async Task<Results<Ok<ResidentView>, ProblemHttpResult>> (Guid id, HttpRequest http, ResidentStore store, CancellationToken ct) =>
+        {
+            if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
+            {
+                return InvalidToken();
+            }
+
+            return await store.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
+        });
+
+        group.MapPut("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ResidentRequest request, HttpRequest http,
+            ResidentValidator validator, ResidentStore store, TargetingService targeting, CancellationToken ct) =>
+        {
+            if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
+            {
+                return InvalidToken();
+            }
+
+            var valid = validator.Validate(request);
+            if (!await store.ReplaceAsync(id, valid, ct))
+            {
+                return Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
+            }
+
+            targeting.Index.Upsert(TargetingService.ToProfile(id, valid));
+            return TypedResults.NoContent();
+        });
+
+        group.MapDelete("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, HttpRequest http, ResidentStore store,
+            TargetingService targeting, AuditLog audit, CancellationToken ct) =>
+        {
+            // The resident may forget themselves; an admin may too (e.g. on a written request), and that is audited.
+            var isAdmin = http.HttpContext.User.IsInRole(StaffRoles.Admin);
+            if (!isAdmin && !await store.VerifyTokenAsync(id, ResidentToken(http), ct))
+            {
+                return InvalidToken();
+            }
+
+            if (!await store.DeleteAsync(id, ct))
+            {
+                return Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
+            }
+
+            targeting.Index.Remove(id);
+            if (isAdmin)
+            {
+                await audit.WriteAsync(http.HttpContext.User.Actor(), "residents.delete", id.ToString(), null, ct);
+            }
+
+            return TypedResults.NoContent();
+        });
+
+        group.MapPost("/{id:guid}/location", async Task<Results<Ok<LocationAccepted>, ProblemHttpResult>> (Guid id, LocationRequest request, HttpRequest http,
+            ResidentStore store, TargetingService targeting, IOptions<ResidentsOptions> options, TimeProvider time, CancellationToken ct) =>
+        {
+            if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
+            {
+                return InvalidToken();
+            }
+
+            if (request.Lat is not double lat || request.Lon is not double lon || lat is < -90 or > 90 || lon is < -180 or > 180 || !double.IsFinite(lat) || !double.IsFinite(lon))
+            {
+                return Problems.BadRequest(Problems.ResidentLocationInvalid, "lat in [-90, 90] and lon in [-180, 180] are required.");
+            }
+
+            var expires = time.GetUtcNow() + options.Value.CurrentLocationTtl;
+            if (!await store.SetLocationAsync(id, lat, lon, expires, ct))
+            {
+                return Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
+            }
+
+            targeting.Index.SetCurrentLocation(id, lat, lon, expires);
+            return TypedResults.Ok(new LocationAccepted(lat, lon, expires));
+        });
+
+        group.MapDelete("/{id:guid}/location", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, HttpRequest http, ResidentStore store,
+            TargetingService targeting, CancellationToken ct) =>
+        {
+            if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
+            {
+                return InvalidToken();
+            }
+
+            await store.ClearLocationAsync(id, ct);
+            targeting.Index.ClearCurrentLocation(id);
+            return TypedResults.NoContent();
+        });
+
+        group.MapPost("/import", ImportAsync)
+            .RequireAuthorization(StaffRoles.Policies.Admin)
+            .WithMetadata(new BodyLimit(importMaxBytes));
+
+        return group;
+    }
+
+    /// <summary>
+    /// Bulk NDJSON import: every line is validated on its own; accepted lines are stored in chunks (and stay
+    /// stored whatever later lines hold), rejected ones are reported with their line number and code.
+    /// </summary>
+    private static async Task<Ok<ImportResult>> ImportAsync(HttpRequest http, ResidentValidator validator, ResidentStore store,
+        TargetingService targeting, AuditLog audit, CancellationToken ct)
+    {
+        var imported = new List<ImportedResident>();
+        var rejections = new List<ImportRejection>();
+        var pending = new List<(int Line, ValidResident Resident)>(ImportChunk);
+        using var reader = new StreamReader(http.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        var lineNumber = 0;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                var request = JsonSerializer.Deserialize<ResidentRequest>(line, Json.Options);
+                pending.Add((lineNumber, validator.Validate(request)));
+            }
+            catch (JsonException e)
+            {
+                rejections.Add(new ImportRejection(lineNumber, Problems.MalformedJson, e.Message));
+            }
+            catch (RequestValidationException e)
+            {
+                rejections.Add(new ImportRejection(lineNumber, e.Code, e.Message));
+            }
+
+            if (pending.Count == ImportChunk)
+            {
+                await FlushAsync();
+            }
+        }
+
+        await FlushAsync();
+        await audit.WriteAsync(http.HttpContext.User.Actor(), "residents.import", null, $"accepted {imported.Count}, rejected {rejections.Count}", ct);
+        return TypedResults.Ok(new ImportResult(imported.Count, rejections.Count, imported, rejections));
+
+        async Task FlushAsync()
+        {
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            var stored = await store.InsertAsync([.. pending.Select(p => p.Resident)], CancellationToken.None);
+            targeting.Index.BulkUpsert(stored.Select((s, i) => TargetingService.ToProfile(s.Id, pending[i].Resident)));
+            imported.AddRange(stored.Select((s, i) => new ImportedResident(pending[i].Line, s.Id, s.Token, pending[i].Resident.ExternalId)));
+            pending.Clear();
+        }
+    }
+
+    private static string? ResidentToken(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+
+        return request.Headers["X-Resident-Token"];
+    }
+
+    private static ProblemHttpResult InvalidToken() =>
+        Problems.Create(401, Problems.AuthInvalidResidentToken, "The resident token is not valid.",
+            "Send the token returned at registration as 'Authorization: Bearer <token>'.");
+}

@@ -1,0 +1,168 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Storage;
+
+/// <summary>
+/// The embedded SQLite store (WAL, foreign keys on). Each caller opens a pooled connection; SQLite
+/// serialises writers, and the busy timeout makes concurrent writers wait instead of failing.
+/// </summary>
+internal sealed partial class Database
+{
+    private readonly string _connectionString;
+
+    public Database(IOptions<StorageOptions> options, IHostEnvironment environment)
+    {
+        var dir = options.Value.DataDirectory;
+        DataDirectory = Path.IsPathRooted(dir) ? dir : Path.Combine(environment.ContentRootPath, dir);
+        Directory.CreateDirectory(DataDirectory);
+        FilePath = Path.Combine(DataDirectory, options.Value.DatabaseFile);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Default,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string DataDirectory { get; }
+
+    public string FilePath { get; }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Applies pending schema migrations in order; each runs in its own transaction.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);";
+            await wal.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long current;
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+            current = (long)(await read.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        foreach (var (version, sql) in Migrations.All.Where(m => m.Version > current).OrderBy(m => m.Version))
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql + "; INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $at);";
+            cmd.Parameters.AddWithValue("$v", version);
+            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O"));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+    }
+}
+
+internal static class Migrations
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> All =
+    [
+        (1, """
+            CREATE TABLE residents(
+                id TEXT PRIMARY KEY,
+                token_hash BLOB NOT NULL,
+                external_id TEXT,
+                household_tags TEXT NOT NULL,
+                language TEXT,
+                tags TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE TABLE resident_places(
+                resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+                idx INTEGER NOT NULL,
+                label TEXT,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL,
+                PRIMARY KEY(resident_id, idx));
+            CREATE TABLE resident_endpoints(
+                id INTEGER PRIMARY KEY,
+                resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+                channel TEXT NOT NULL,
+                address TEXT NOT NULL,
+                secret TEXT,
+                state TEXT NOT NULL DEFAULT 'active',
+                created_at TEXT NOT NULL);
+            CREATE INDEX ix_endpoints_resident ON resident_endpoints(resident_id, channel);
+            CREATE TABLE resident_locations(
+                resident_id TEXT PRIMARY KEY REFERENCES residents(id) ON DELETE CASCADE,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL,
+                expires_at TEXT NOT NULL);
+            CREATE TABLE areas(
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                code TEXT,
+                geometry TEXT NOT NULL,
+                demo INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL);
+            CREATE INDEX ix_areas_code ON areas(code);
+            CREATE TABLE alerts(
+                id TEXT PRIMARY KEY,
+                current_version INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL);
+            CREATE TABLE alert_versions(
+                alert_id TEXT NOT NULL REFERENCES alerts(id),
+                version INTEGER NOT NULL,
+                msg_type TEXT NOT NULL,
+                issued_at TEXT NOT NULL,
+                expires_at TEXT,
+                priority INTEGER NOT NULL,
+                recipients INTEGER NOT NULL,
+                document TEXT NOT NULL,
+                PRIMARY KEY(alert_id, version));
+            CREATE TABLE delivery_work(
+                id INTEGER PRIMARY KEY,
+                alert_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                resident_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                endpoint_id INTEGER,
+                state INTEGER NOT NULL DEFAULT 0,
+                priority INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                queued_at INTEGER NOT NULL,
+                delivered_at INTEGER,
+                last_error TEXT,
+                UNIQUE(alert_id, version, resident_id, channel));
+            CREATE INDEX ix_work_pending ON delivery_work(channel, priority DESC, id) WHERE state = 0;
+            CREATE INDEX ix_work_resident ON delivery_work(resident_id);
+            CREATE TABLE api_keys(
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                key_hash BLOB NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                revoked_at TEXT);
+            CREATE TABLE audit_log(
+                id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT,
+                detail TEXT)
+            """),
+    ];
+}

@@ -1,0 +1,11 @@
+namespace AlertHub.Server.Features.Storage;
+
+internal static class StorageSetup
+{
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
+        builder.Services.AddSingleton<Database>();
+        return builder;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace AlertHub.Server.Infrastructure;
+
+/// <summary>The hub's one Meter and one ActivitySource.</summary>
+internal sealed class AlertHubTelemetry : IDisposable
+{
+    public const string Name = "AlertHub";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    private readonly Meter _meter;
+
+    public AlertHubTelemetry(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(Name);
+        DeliverySent = _meter.CreateCounter<long>("alerthub.delivery.sent", description: "Delivery attempts by channel and outcome.");
+        DeliveryLatency = _meter.CreateHistogram<double>("alerthub.delivery.latency", unit: "ms", description: "Issue to delivery.");
+        TargetingDuration = _meter.CreateHistogram<double>("alerthub.targeting.duration", unit: "ms");
+        AlertsIssued = _meter.CreateCounter<long>("alerthub.alerts.issued");
+        OutboxWritten = _meter.CreateCounter<long>("alerthub.outbox.written");
+    }
+
+    public Counter<long> DeliverySent { get; }
+    public Histogram<double> DeliveryLatency { get; }
+    public Histogram<double> TargetingDuration { get; }
+    public Counter<long> AlertsIssued { get; }
+    public Counter<long> OutboxWritten { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

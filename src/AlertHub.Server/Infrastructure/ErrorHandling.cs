@@ -1,0 +1,100 @@
+using System.Text.Json;
+using AlertHub.Core.Geo;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace AlertHub.Server.Infrastructure;
+
+/// <summary>Maps exceptions that escape endpoints to ProblemDetails with stable codes.</summary>
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, title, detail) = exception switch
+        {
+            RequestValidationException v => (v.Status, v.Code, "The request is not valid.", v.Message),
+            GeoJsonException g => (400, g.Code, "The geometry is not valid.", $"{g.Reason} (at {g.Path})"),
+            BadHttpRequestException { StatusCode: 413 } => (413, Problems.TooLarge, "The request body is too large.", exception.Message),
+            BadHttpRequestException { StatusCode: 415 } => (415, Problems.UnsupportedMediaType, "Unsupported media type.", exception.Message),
+            BadHttpRequestException b when b.InnerException is JsonException =>
+                (400, Problems.MalformedJson, "The request body is not valid JSON.", b.InnerException.Message),
+            BadHttpRequestException b => (b.StatusCode, Problems.InvalidRequest, "The request is not valid.", b.Message),
+            JsonException j => (400, Problems.MalformedJson, "The request body is not valid JSON.", j.Message),
+            _ => (500, Problems.Internal, "An unexpected error occurred.", (string?)null),
+        };
+        if (status >= 500)
+        {
+            LogUnhandled(logger, httpContext.Request.Path, exception);
+        }
+
+        if (httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        await Problems.WriteAsync(httpContext, status, code, title, detail);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
+}
+
+/// <summary>Marks an endpoint's maximum request body size (enforced by <see cref="BodyLimitMiddleware"/>).</summary>
+internal sealed record BodyLimit(long Bytes);
+
+/// <summary>
+/// Enforces per-endpoint body limits with a clear 413 ProblemDetails, on Kestrel and the test server alike,
+/// before a large body is buffered.
+/// </summary>
+internal sealed class BodyLimitMiddleware(RequestDelegate next, long defaultLimit)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? defaultLimit;
+        if (context.Request.ContentLength is long length && length > limit)
+        {
+            await Problems.WriteAsync(context, 413, Problems.TooLarge, "The request body is too large.",
+                $"The body is {length} bytes; this endpoint accepts at most {limit} bytes.");
+            return;
+        }
+
+        if (context.Request.ContentLength is null && HttpMethods.IsGet(context.Request.Method) is false)
+        {
+            context.Request.Body = new LengthLimitedStream(context.Request.Body, limit);
+        }
+
+        await next(context);
+    }
+}
+
+/// <summary>Fails reading past a limit (chunked bodies carry no Content-Length).</summary>
+internal sealed class LengthLimitedStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken));
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int Count(int n)
+    {
+        _read += n;
+        if (_read > limit)
+        {
+            throw new BadHttpRequestException($"The body exceeds {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        return n;
+    }
+}

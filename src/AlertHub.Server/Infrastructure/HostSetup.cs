@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+
+namespace AlertHub.Server.Infrastructure;
+
+/// <summary>Configuration section <c>Http</c>.</summary>
+public sealed class HttpLimitsOptions
+{
+    /// <summary>Largest request body for endpoints without their own limit. Default 1 MiB.</summary>
+    public long DefaultMaxBodyBytes { get; set; } = 1024 * 1024;
+}
+
+internal static class HostSetup
+{
+    public static IHostApplicationBuilder AddHubDefaults(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AlertHubTelemetry>();
+        services.Configure<HttpLimitsOptions>(builder.Configuration.GetSection("Http"));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
+        // Body binding failures throw, so the exception handler can answer with a stable code.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
+        return builder;
+    }
+
+    public static WebApplication UseHubDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        var defaultLimit = builderLimit(app);
+        app.UseMiddleware<BodyLimitMiddleware>(defaultLimit);
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+
+        static long builderLimit(WebApplication app) =>
+            app.Configuration.GetSection("Http").Get<HttpLimitsOptions>()?.DefaultMaxBodyBytes ?? new HttpLimitsOptions().DefaultMaxBodyBytes;
+    }
+}

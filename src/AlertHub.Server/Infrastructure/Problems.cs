@@ -1,0 +1,89 @@
+namespace AlertHub.Server.Infrastructure;
+
+/// <summary>
+/// The one table of error codes. Every error the hub returns is a ProblemDetails with a stable
+/// <c>code</c> extension from this class, so clients can branch on it without parsing text.
+/// </summary>
+internal static class Problems
+{
+    public const string MalformedJson = "request.malformed_json";
+    public const string InvalidRequest = "request.invalid";
+    public const string TooLarge = "request.too_large";
+    public const string UnsupportedMediaType = "request.unsupported_media_type";
+    public const string NotFound = "request.not_found";
+    public const string Internal = "server.internal";
+
+    public const string AuthMissingKey = "auth.missing_key";
+    public const string AuthInvalidKey = "auth.invalid_key";
+    public const string AuthForbidden = "auth.forbidden";
+    public const string AuthInvalidResidentToken = "auth.invalid_resident_token";
+
+    public const string ResidentInvalid = "residents.invalid";
+    public const string ResidentPlaceInvalid = "residents.place_invalid";
+    public const string ResidentTooManyPlaces = "residents.too_many_places";
+    public const string ResidentHouseholdTagUnknown = "residents.household_tag_unknown";
+    public const string ResidentLanguageInvalid = "residents.language_invalid";
+    public const string ResidentEndpointInvalid = "residents.endpoint_invalid";
+    public const string ResidentChannelUnknown = "residents.channel_unknown";
+    public const string ResidentEndpointUrlForbidden = "residents.endpoint_url_forbidden";
+    public const string ResidentNotFound = "residents.not_found";
+    public const string ResidentRateLimited = "residents.rate_limited";
+    public const string ResidentLocationInvalid = "residents.location_invalid";
+
+    public const string AreaNotFound = "targeting.area_not_found";
+    public const string AreaCodeUnknown = "targeting.code_unknown";
+    public const string AreaEmpty = "targeting.area_empty";
+    public const string AreaInvalid = "areas.invalid";
+    public const string CircleInvalid = "targeting.circle_invalid";
+    public const string AudienceInvalid = "targeting.audience_invalid";
+
+    public const string AlertInvalid = "alerts.invalid";
+    public const string AlertTextMissing = "alerts.text_missing";
+    public const string AlertExpired = "alerts.already_expired";
+    public const string AlertNotFound = "alerts.not_found";
+    public const string AlertAlreadyCancelled = "alerts.already_cancelled";
+    public const string AlertChannelUnknown = "alerts.channel_unknown";
+
+    public const string KeyNotFound = "keys.not_found";
+    public const string KeyRoleInvalid = "keys.role_invalid";
+
+    public static ProblemHttpResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
+    {
+        var ext = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["code"] = code };
+        return TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: ext);
+    }
+
+    public static ProblemHttpResult BadRequest(string code, string detail, IDictionary<string, object?>? extensions = null) =>
+        Create(StatusCodes.Status400BadRequest, code, "The request is not valid.", detail, extensions);
+
+    public static ProblemHttpResult NotFoundProblem(string code, string detail) =>
+        Create(StatusCodes.Status404NotFound, code, "Not found.", detail);
+
+    public static ProblemHttpResult Unprocessable(string code, string detail) =>
+        Create(StatusCodes.Status422UnprocessableEntity, code, "The request cannot be carried out.", detail);
+
+    /// <summary>Writes a ProblemDetails directly to a response (middleware and auth handlers).</summary>
+    public static Task WriteAsync(HttpContext context, int status, string code, string title, string? detail = null)
+    {
+        context.Response.StatusCode = status;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = detail,
+            Instance = context.Request.Path,
+        };
+        problem.Extensions["code"] = code;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
+    }
+}
+
+/// <summary>A validation failure carrying its stable code; turned into a 400 ProblemDetails at the API edge.</summary>
+internal sealed class RequestValidationException(string code, string detail, IDictionary<string, object?>? extensions = null)
+    : Exception(detail)
+{
+    public string Code { get; } = code;
+    public IDictionary<string, object?>? Extensions { get; } = extensions;
+    public int Status { get; init; } = StatusCodes.Status400BadRequest;
+}
