@@ -1,0 +1,178 @@
+using System.Globalization;
+using AlertHub.MobileSim.Scenarios;
+
+namespace AlertHub.MobileSim;
+
+/// <summary>A parsed command line: the command name and its --options.</summary>
+internal sealed class CommandLine
+{
+    private readonly Dictionary<string, string?> _options;
+
+    private CommandLine(string command, Dictionary<string, string?> options)
+    {
+        Command = command;
+        _options = options;
+    }
+
+    public const string RunCommand = "run";
+
+    public string Command { get; }
+
+    /// <summary>Flags that take no value.</summary>
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h" };
+
+    public static CommandLine Parse(IReadOnlyList<string> args)
+    {
+        var command = RunCommand;
+        var i = 0;
+        if (args.Count > 0 && !args[0].StartsWith('-'))
+        {
+            command = args[0];
+            i = 1;
+        }
+
+        var options = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith('-'))
+            {
+                throw new ArgumentException($"Unexpected argument '{arg}'.");
+            }
+
+            var name = arg.TrimStart('-');
+            string? value = null;
+            var eq = name.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+            else if (!Switches.Contains(name))
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new ArgumentException($"Option --{name} needs a value.");
+                }
+
+                value = args[++i];
+            }
+
+            options[name] = value;
+        }
+
+        return new CommandLine(command, options);
+    }
+
+    public bool Has(string name) => _options.ContainsKey(name);
+
+    public string? Get(string name) => _options.GetValueOrDefault(name);
+
+    public int GetInt(string name, int fallback) =>
+        _options.TryGetValue(name, out var v) && v is not null
+            ? int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture)
+            : fallback;
+
+    public double GetDouble(string name, double fallback) =>
+        _options.TryGetValue(name, out var v) && v is not null
+            ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)
+            : fallback;
+
+    /// <summary>The options of the default run command; the API key is resolved separately.</summary>
+    public SimulationOptions ToSimulationOptions(string apiKey)
+    {
+        var share = GetDouble("signalr-share", 0.5);
+        if (share is < 0 or > 1)
+        {
+            throw new ArgumentException("--signalr-share must be between 0 and 1.");
+        }
+
+        var residents = GetInt("residents", 10_000);
+        if (residents < 0)
+        {
+            throw new ArgumentException("--residents must not be negative.");
+        }
+
+        if (Has("area") && Has("circle"))
+        {
+            throw new ArgumentException("Give either --area or --circle, not both.");
+        }
+
+        return new SimulationOptions
+        {
+            Hub = new Uri(Get("hub") ?? "http://127.0.0.1:5080", UriKind.Absolute),
+            ApiKey = apiKey,
+            Residents = residents,
+            Seed = GetInt("seed", 42),
+            SignalRShare = share,
+            AreaNameOrId = Get("area"),
+            Circle = Get("circle") is { } c ? ParseCircle(c) : null,
+            Audience = (Get("audience") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Timeout = TimeSpan.FromSeconds(GetDouble("timeout", 60)),
+            GeoFile = Get("geo"),
+            ConnectParallelism = GetInt("connect-parallelism", 64),
+        };
+    }
+
+    /// <summary>"lat,lon,radiusMeters".</summary>
+    public static CircleArea ParseCircle(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 3
+            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lat)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var lon)
+            || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var radius)
+            || lat is < -90 or > 90 || lon is < -180 or > 180 || radius <= 0)
+        {
+            throw new ArgumentException($"--circle wants lat,lon,radiusMeters (e.g. 39.31372,140.56661,1000), got '{text}'.");
+        }
+
+        return new CircleArea(lat, lon, radius);
+    }
+
+    /// <summary>--api-key, else --key-file, else $ALERTHUB_API_KEY, else data/bootstrap-admin.key in the working directory.</summary>
+    public string ResolveApiKey()
+    {
+        if (Get("api-key") is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        var file = Get("key-file");
+        if (file is null && Environment.GetEnvironmentVariable("ALERTHUB_API_KEY") is { Length: > 0 } env)
+        {
+            return env;
+        }
+
+        file ??= Path.Combine("data", "bootstrap-admin.key");
+        if (!File.Exists(file))
+        {
+            throw new ArgumentException($"No API key: pass --api-key KEY or --key-file PATH ({Path.GetFullPath(file)} does not exist).");
+        }
+
+        return File.ReadAllText(file).Trim();
+    }
+
+    public const string Usage = """
+        mobile-sim — simulated Yokote residents on loopback for AlertHub
+
+        run (default):
+          --hub URL               hub base address (default http://127.0.0.1:5080)
+          --api-key KEY | --key-file PATH   admin key (default data/bootstrap-admin.key, or $ALERTHUB_API_KEY)
+          --residents N           population size (default 10000)
+          --seed N                population seed (default 42)
+          --signalr-share X       share on SignalR, rest on webhook (default 0.5)
+          --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
+          --circle LAT,LON,R      circle target in metres instead of --area
+          --audience a,b          household tags, any of (default everyone)
+          --timeout SECONDS       wait for deliveries at most this long (default 60)
+          --geo FILE              demo geo file (default geo/demo-areas.geojson, searched upward)
+          --json FILE             also write the report as JSON
+          --connect-parallelism N SignalR connections opened at once (default 64)
+          exit code: 0 invariants hold, 1 broken, 2 could not run
+
+        generate-demo-geo --out geo/demo-areas.geojson
+        population [--residents N] [--seed N] [--signalr-share X] [--geo FILE] [--out FILE.ndjson]
+        self-check              offline checks: demo geo, population determinism, webhook signatures, report maths
+        """;
+}

@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+
+namespace AlertHub.MobileSim.Report;
+
+/// <summary>One alert arriving at one simulated resident over one channel.</summary>
+/// <param name="Timestamp">A <see cref="TimeProvider.GetTimestamp"/> value taken on arrival.</param>
+internal sealed record Receipt(string ExternalId, string Channel, string AlertId, int Version, long Timestamp, string? DeliveryId = null);
+
+/// <summary>Thread-safe sink shared by the webhook receiver and the SignalR clients.</summary>
+internal sealed class ReceiptLog
+{
+    private readonly ConcurrentQueue<Receipt> _receipts = new();
+    private int _count;
+    private int _signatureFailures;
+    private int _unknownResident;
+    private int _malformed;
+
+    public int Count => Volatile.Read(ref _count);
+    public int SignatureFailures => Volatile.Read(ref _signatureFailures);
+    public int UnknownResident => Volatile.Read(ref _unknownResident);
+    public int Malformed => Volatile.Read(ref _malformed);
+
+    public void Add(Receipt receipt)
+    {
+        _receipts.Enqueue(receipt);
+        Interlocked.Increment(ref _count);
+    }
+
+    public void SignatureFailed() => Interlocked.Increment(ref _signatureFailures);
+    public void UnknownResidentHit() => Interlocked.Increment(ref _unknownResident);
+    public void MalformedPayload() => Interlocked.Increment(ref _malformed);
+
+    public IReadOnlyList<Receipt> Snapshot() => _receipts.ToArray();
+}

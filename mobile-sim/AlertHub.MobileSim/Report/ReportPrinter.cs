@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace AlertHub.MobileSim.Report;
+
+internal static class ReportPrinter
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string ToJson(SimulationReport report) => JsonSerializer.Serialize(report, JsonOptions);
+
+    public static string ToTable(SimulationReport report)
+    {
+        var sb = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        sb.AppendLine(ci, $"mobile-sim  seed {report.Seed}  residents {report.Residents} ({report.ResidentsOutsideCity} placed outside the city)");
+        sb.AppendLine(ci, $"imported {report.Imported}, rejected {report.Rejected}; SignalR {report.SignalRConnected}/{report.SignalRClients} connected ({report.SignalRFailed} failed)");
+        foreach (var sample in report.RejectionSamples)
+        {
+            sb.AppendLine(ci, $"  rejection: {sample}");
+        }
+
+        sb.AppendLine(ci, $"alert {report.AlertId} v{report.AlertVersion} → {report.Area}; audience: {(report.Audience.Count == 0 ? "everyone" : "any of " + string.Join(",", report.Audience))}");
+        sb.AppendLine(ci, $"waited {report.WaitedMs:0} ms{(report.TimedOut ? " (timed out)" : "")}");
+        sb.AppendLine();
+        sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    maxms");
+        foreach (var c in report.Channels.Append(report.Overall))
+        {
+            sb.AppendLine(ci,
+                $"{c.Channel,-9} {Num(c.TargetedHub),13} {c.TargetedSim,13} {c.Received,8} {c.Deliveries,10} {c.Duplicates,4} {c.OutsideReached,7} {c.MissedInside,6} {c.Borderline,4} {Ms(c.P50Ms),8} {Ms(c.P95Ms),8} {Ms(c.MaxMs),8}");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(ci, $"webhook signature failures {report.SignatureFailures}, unknown residents {report.UnknownResidentHooks}, malformed payloads {report.MalformedPayloads}, receipts of other alerts {report.OtherAlertReceipts}");
+        sb.AppendLine(report.InvariantsHold
+            ? "INVARIANTS HOLD: nobody outside the area reached, no duplicates."
+            : $"INVARIANTS BROKEN: {report.Overall.OutsideReached} reached outside the area, {report.Overall.Duplicates} duplicates.");
+        return sb.ToString();
+    }
+
+    private static string Num(int? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Ms(double? ms) => ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-";
+}

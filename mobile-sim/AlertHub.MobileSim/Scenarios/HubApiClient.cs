@@ -1,0 +1,138 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AlertHub.MobileSim.DemoGeo;
+using NetTopologySuite.Geometries;
+
+namespace AlertHub.MobileSim.Scenarios;
+
+internal sealed class HubApiException(string message) : Exception(message);
+
+internal sealed record HubArea(string Id, string Name, string? Kind, Geometry? Geometry);
+
+internal sealed record ImportedResident(int Line, string Id, string Token, string? ExternalId);
+
+internal sealed record ImportRejection(int Line, string Code, string? Detail);
+
+internal sealed record ImportResult(int Accepted, int Rejected, IReadOnlyList<ImportedResident> Residents, IReadOnlyList<ImportRejection> Rejections);
+
+internal sealed record IssuedAlert(string Id, int Version, int? Recipients, IReadOnlyDictionary<string, int>? ByChannel);
+
+/// <summary>The few hub endpoints the sim calls, written to the API contract (X-Api-Key staff auth).</summary>
+internal sealed class HubApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public HubApiClient(Uri hub, string apiKey, HttpMessageHandler? handler)
+    {
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = hub;
+        // A 50,000-line import is ~15 MB and the hub indexes it before answering.
+        _http.Timeout = TimeSpan.FromMinutes(2);
+        _http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+    }
+
+    public async Task<IReadOnlyList<HubArea>> GetAreasAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(new Uri("api/areas", UriKind.Relative), cancellationToken);
+        var body = await EnsureSuccessAsync(response, "GET /api/areas", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        var areas = new List<HubArea>();
+        foreach (var a in doc.RootElement.EnumerateArray())
+        {
+            Geometry? geometry = null;
+            if (a.TryGetProperty("geometry", out var g) && g.ValueKind == JsonValueKind.Object)
+            {
+                geometry = SimGeoJson.ReadGeometry(g);
+            }
+
+            areas.Add(new HubArea(
+                ReadString(a, "id") ?? "",
+                ReadString(a, "name") ?? "",
+                ReadString(a, "kind"),
+                geometry));
+        }
+
+        return areas;
+    }
+
+    public async Task<ImportResult> ImportAsync(byte[] ndjson, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(ndjson);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        using var response = await _http.PostAsync(new Uri("api/residents/import", UriKind.Relative), content, cancellationToken);
+        var body = await EnsureSuccessAsync(response, "POST /api/residents/import", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        var residents = new List<ImportedResident>();
+        if (root.TryGetProperty("residents", out var rs))
+        {
+            foreach (var r in rs.EnumerateArray())
+            {
+                residents.Add(new ImportedResident(
+                    r.GetProperty("line").GetInt32(),
+                    ReadString(r, "id") ?? "",
+                    ReadString(r, "token") ?? "",
+                    ReadString(r, "externalId")));
+            }
+        }
+
+        var rejections = new List<ImportRejection>();
+        if (root.TryGetProperty("rejections", out var rj))
+        {
+            foreach (var r in rj.EnumerateArray())
+            {
+                rejections.Add(new ImportRejection(
+                    r.TryGetProperty("line", out var l) && l.TryGetInt32(out var line) ? line : 0,
+                    ReadString(r, "code") ?? "",
+                    ReadString(r, "detail")));
+            }
+        }
+
+        return new ImportResult(
+            root.TryGetProperty("accepted", out var acc) ? acc.GetInt32() : residents.Count,
+            root.TryGetProperty("rejected", out var rej) ? rej.GetInt32() : rejections.Count,
+            residents,
+            rejections);
+    }
+
+    public async Task<IssuedAlert> IssueAlertAsync(JsonObject alert, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(alert.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync(new Uri("api/alerts", UriKind.Relative), content, cancellationToken);
+        var body = await EnsureSuccessAsync(response, "POST /api/alerts", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        Dictionary<string, int>? byChannel = null;
+        if (root.TryGetProperty("byChannel", out var bc) && bc.ValueKind == JsonValueKind.Object)
+        {
+            byChannel = bc.EnumerateObject()
+                .Where(p => p.Value.ValueKind == JsonValueKind.Number)
+                .ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
+        }
+
+        return new IssuedAlert(
+            ReadString(root, "id") ?? throw new HubApiException("POST /api/alerts answered without an id."),
+            root.TryGetProperty("version", out var v) && v.TryGetInt32(out var version) ? version : 1,
+            root.TryGetProperty("recipients", out var rc) && rc.TryGetInt32(out var recipients) ? recipients : null,
+            byChannel);
+    }
+
+    private static string? ReadString(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+
+    private static async Task<string> EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var snippet = body.Length > 500 ? body[..500] + "…" : body;
+            throw new HubApiException($"{what} failed: {(int)response.StatusCode} {response.ReasonPhrase}: {snippet}");
+        }
+
+        return body;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

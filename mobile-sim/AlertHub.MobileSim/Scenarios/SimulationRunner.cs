@@ -1,0 +1,206 @@
+using System.Text.Json.Nodes;
+using AlertHub.MobileSim.Clients;
+using AlertHub.MobileSim.DemoGeo;
+using AlertHub.MobileSim.Peers;
+using AlertHub.MobileSim.Population;
+using AlertHub.MobileSim.Report;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AlertHub.MobileSim.Scenarios;
+
+/// <summary>
+/// One end-to-end run: population → webhook receiver → bulk import → SignalR clients → one Exercise alert →
+/// wait → report. Callable in-process (integration tests) as well as from the command line.
+/// </summary>
+internal sealed class SimulationRunner(SimulationOptions options, ILogger? logger = null)
+{
+    public const string DefaultAreaName = "横手（デモ）";
+
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public async Task<SimulationReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var time = options.TimeProvider;
+        var hub = options.Hub.AbsoluteUri.EndsWith('/') ? options.Hub : new Uri(options.Hub.AbsoluteUri + "/");
+
+        var geoFile = options.GeoFile ?? DemoAreaSet.FindDefaultFile()
+            ?? throw new FileNotFoundException($"Cannot find {DemoAreaSet.DefaultRelativePath} above {AppContext.BaseDirectory} or the working directory; pass --geo FILE.");
+        var areas = DemoAreaSet.Load(geoFile);
+        var population = PopulationGenerator.Generate(
+            new PopulationOptions(options.Residents, options.Seed, options.SignalRShare), areas);
+        SimLog.PopulationReady(_logger, population.Count, population.Count(r => r.PlacedOutsideCity), options.Seed);
+
+        var receipts = new ReceiptLog();
+        await using var receiver = new WebhookReceiver(receipts, time);
+        await using var pool = new SignalRResidentPool(receipts, time, _logger);
+        using var api = new HubApiClient(hub, options.ApiKey, options.HubHandler);
+        try
+        {
+            foreach (var r in population.Where(r => r.WebhookSecret is not null))
+            {
+                receiver.AddResident(r.ExternalId, r.WebhookSecret!);
+            }
+
+            await receiver.StartAsync(cancellationToken);
+            SimLog.ReceiverStarted(_logger, receiver.BaseAddress);
+
+            // Resolve the target before registering anyone: a missing area should fail fast and cheaply.
+            var target = await ResolveTargetAsync(api, cancellationToken);
+
+            var (registered, rejected, rejectionSamples) = await ImportAsync(api, population, receiver.BaseAddress, cancellationToken);
+
+            var signalR = population
+                .Where(r => r.Channel == SimChannels.SignalR && registered.ContainsKey(r.ExternalId))
+                .Select(r => new SignalRResident(r.ExternalId, registered[r.ExternalId].Id, registered[r.ExternalId].Token))
+                .ToList();
+            await pool.ConnectAllAsync(hub, signalR, options.ConnectParallelism, options.ConnectTimeout, options.ConfigureSignalR, cancellationToken);
+            SimLog.SignalRReady(_logger, pool.Connected, pool.Failed, signalR.Count);
+
+            var audience = options.Audience;
+            var expectations = population
+                .Where(r => registered.ContainsKey(r.ExternalId))
+                .Select(r =>
+                {
+                    var placement = target.Locate(r);
+                    var matches = r.HasAnyHouseholdTag(audience);
+                    return new ResidentExpectation(
+                        r.ExternalId, r.Channel, matches && placement == Placement.Inside, matches && placement == Placement.Edge);
+                })
+                .ToList();
+
+            var alertBody = BuildAlert(target, audience);
+            var issuedAt = time.GetTimestamp();
+            var issued = await api.IssueAlertAsync(alertBody, cancellationToken);
+            SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
+
+            var waiter = new QuiescenceWaiter(time, options.QuietPeriod, options.Timeout);
+            var expectSomething = expectations.Any(e => e.Expected) || issued.Recipients > 0;
+            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.Count, expectSomething, cancellationToken);
+            SimLog.WaitEnded(_logger, waited.TotalMilliseconds, receipts.Count, timedOut);
+
+            var all = receipts.Snapshot();
+            var ours = all.Where(r => r.AlertId == issued.Id).ToList();
+            var (channels, overall) = ReportCalculator.Compute(expectations, ours, issued.Recipients, issued.ByChannel, issuedAt, time);
+
+            return new SimulationReport
+            {
+                Seed = options.Seed,
+                Residents = population.Count,
+                ResidentsOutsideCity = population.Count(r => r.PlacedOutsideCity),
+                Imported = registered.Count,
+                Rejected = rejected,
+                RejectionSamples = rejectionSamples,
+                SignalRClients = signalR.Count,
+                SignalRConnected = pool.Connected,
+                SignalRFailed = pool.Failed,
+                WebhookBase = receiver.BaseAddress,
+                Area = target.Description,
+                Audience = audience,
+                AlertId = issued.Id,
+                AlertVersion = issued.Version,
+                HubRecipients = issued.Recipients,
+                Channels = channels,
+                Overall = overall,
+                SignatureFailures = receipts.SignatureFailures,
+                UnknownResidentHooks = receipts.UnknownResident,
+                MalformedPayloads = receipts.Malformed,
+                OtherAlertReceipts = all.Count - ours.Count,
+                WaitedMs = waited.TotalMilliseconds,
+                TimedOut = timedOut,
+            };
+        }
+        finally
+        {
+            await pool.StopAllAsync(TimeSpan.FromSeconds(20));
+            await receiver.StopAsync(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private async Task<TargetArea> ResolveTargetAsync(HubApiClient api, CancellationToken cancellationToken)
+    {
+        if (options.Circle is { } circle)
+        {
+            return TargetArea.ForCircle(circle, options.CircleEdgeToleranceMeters);
+        }
+
+        var wanted = options.AreaNameOrId ?? DefaultAreaName;
+        var areas = await api.GetAreasAsync(cancellationToken);
+        var area = areas.FirstOrDefault(a => a.Id == wanted)
+            ?? areas.FirstOrDefault(a => a.Name == wanted)
+            ?? throw new HubApiException(
+                $"The hub has no area with id or name '{wanted}'. Import geo/demo-areas.geojson first (see geo/README.md). "
+                + $"Known areas: {string.Join(", ", areas.Take(20).Select(a => a.Name))}");
+        if (area.Geometry is null)
+        {
+            throw new HubApiException($"GET /api/areas returned area '{area.Name}' without a geometry; the sim cannot check targeting.");
+        }
+
+        return TargetArea.ForHubArea(area, area.Geometry);
+    }
+
+    private async Task<(Dictionary<string, ImportedResident> Registered, int Rejected, List<string> Samples)> ImportAsync(
+        HubApiClient api, IReadOnlyList<SimResident> population, string webhookBase, CancellationToken cancellationToken)
+    {
+        var registered = new Dictionary<string, ImportedResident>(StringComparer.Ordinal);
+        var rejected = 0;
+        var samples = new List<string>();
+        var chunkSize = Math.Clamp(options.ImportChunkSize, 1, 50_000);
+        var chunkNo = 0;
+        foreach (var chunk in population.Chunk(chunkSize))
+        {
+            chunkNo++;
+            using var buffer = new MemoryStream();
+            ImportNdjson.Write(buffer, chunk, webhookBase);
+            var result = await api.ImportAsync(buffer.ToArray(), cancellationToken);
+            foreach (var r in result.Residents)
+            {
+                // The hub echoes externalId; the line number (1-based within the chunk) is the fallback.
+                var externalId = r.ExternalId
+                    ?? (r.Line >= 1 && r.Line <= chunk.Length ? chunk[r.Line - 1].ExternalId : null);
+                if (externalId is not null)
+                {
+                    registered[externalId] = r;
+                }
+            }
+
+            rejected += result.Rejected;
+            samples.AddRange(result.Rejections.Take(Math.Max(0, 5 - samples.Count))
+                .Select(j => $"chunk {chunkNo} line {j.Line}: {j.Code} {j.Detail}"));
+            SimLog.ImportChunk(_logger, chunkNo, result.Accepted, result.Rejected);
+        }
+
+        return (registered, rejected, samples);
+    }
+
+    internal static JsonObject BuildAlert(TargetArea target, IReadOnlyList<string> audience)
+    {
+        var alert = new JsonObject
+        {
+            ["status"] = "Exercise",
+            ["msgType"] = "Alert",
+            ["event"] = "洪水",
+            ["severity"] = "Severe",
+            ["urgency"] = "Immediate",
+            ["certainty"] = "Likely",
+            ["area"] = target.WireArea.DeepClone(),
+            ["texts"] = new JsonObject
+            {
+                ["ja"] = Texts("【訓練】洪水の危険（模擬）", "これは mobile-sim による訓練配信です。実際の災害ではありません。", "訓練のため、行動の必要はありません。"),
+                ["ja-x-easy"] = Texts("【くんれん】こうずい", "これは くんれん です。ほんとうの さいがい では ありません。", "なにも しなくて だいじょうぶ です。"),
+                ["en"] = Texts("[EXERCISE] Flood danger (simulated)", "This is an exercise sent by mobile-sim. It is not a real disaster.", "No action is needed."),
+            },
+        };
+        if (audience.Count > 0)
+        {
+            alert["audience"] = new JsonObject
+            {
+                ["householdTags"] = new JsonObject { ["any"] = new JsonArray(audience.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()) },
+            };
+        }
+
+        return alert;
+    }
+
+    private static JsonObject Texts(string headline, string body, string instruction) =>
+        new() { ["headline"] = headline, ["body"] = body, ["instruction"] = instruction };
+}
