@@ -1,0 +1,267 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using AlertHub.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace AlertHub.IntegrationTests.Features;
+
+public sealed class AlertDeliveryTests : IAsyncLifetime
+{
+    private readonly HubFactory _hub = new();
+    private WebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync()
+    {
+        _receiver = await WebhookReceiver.StartAsync();
+        await _hub.WaitReadyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _receiver.DisposeAsync();
+        _hub.Dispose();
+    }
+
+    [Fact]
+    public async Task IssueAlert_ToSubscribedSignalRResident_ReceivesOneMarkedDrillMessage()
+    {
+        using var client = _hub.CreateClient();
+        var inside = await Api.RegisterAsync(client, 39.3114, 140.5535, ["elderly"]);
+        var outside = await Api.RegisterAsync(client, 39.40, 140.70, ["elderly"]);
+        var received = new List<JsonElementMessage>();
+        await using var insideConnection = await ConnectResidentAsync(inside, received);
+        var outsideReceived = new List<JsonElementMessage>();
+        await using var outsideConnection = await ConnectResidentAsync(outside, outsideReceived);
+
+        var viewerKey = await _hub.CreateKeyAsync("viewer");
+        var staffEvents = new List<string>();
+        await using var staff = _hub.SignalR(viewerKey);
+        staff.On<JsonObject>("alertIssued", e => { lock (staffEvents) { staffEvents.Add("alertIssued:" + e["id"]); } });
+        staff.On<JsonObject>("deliveryProgress", e => { lock (staffEvents) { staffEvents.Add("deliveryProgress:" + e["channel"]); } });
+        await staff.StartAsync();
+
+        using var admin = _hub.Admin();
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 2000 } } },
+            new { householdTags = new { any = new[] { "elderly", "children" } } }));
+        Assert.Equal(1, issued["recipients"]!.GetValue<int>());
+        Assert.Equal(1, issued["version"]!.GetValue<int>());
+        var id = issued["id"]!.GetValue<string>();
+
+        await WaitAsync(() => received.Count >= 1);
+        var summary = await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 1, TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        var message = Assert.Single(received);
+        Assert.Equal(id, message.AlertId);
+        Assert.Equal(1, message.Version);
+        Assert.Equal("Exercise", message.Status);
+        Assert.StartsWith("【訓練】", message.Headline, StringComparison.Ordinal);
+        Assert.StartsWith("これは訓練です。", message.Body, StringComparison.Ordinal);
+        Assert.Equal("ja", message.Language);
+        Assert.Equal($"{id}:1:{inside.Id:N}:signalr", message.IdempotencyKey);
+        Assert.Empty(outsideReceived);
+
+        var signalr = summary["delivery"]!["byChannel"]!["signalr"]!;
+        Assert.Equal(1, signalr["delivered"]!.GetValue<long>());
+        Assert.NotNull(signalr["p95Ms"]);
+        Assert.NotNull(signalr["firstDelivery"]);
+        await WaitAsync(() => { lock (staffEvents) { return staffEvents.Contains("alertIssued:" + id) && staffEvents.Contains("deliveryProgress:signalr"); } });
+    }
+
+    [Fact]
+    public async Task Subscribe_WithWrongToken_IsRefused()
+    {
+        using var client = _hub.CreateClient();
+        var r = await Api.RegisterAsync(client, 39.3, 140.5);
+        await using var connection = _hub.SignalR();
+        await connection.StartAsync();
+        var error = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<bool>("Subscribe", r.Id.ToString(), "wrong"));
+        Assert.Contains("auth.invalid_resident_token", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OfflineSignalRResident_GetsAlertWhenTheySubscribe()
+    {
+        using var client = _hub.CreateClient();
+        var r = await Api.RegisterAsync(client, 39.3114, 140.5535);
+        using var admin = _hub.Admin();
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 500 } } }));
+        await Task.Delay(600);
+        var received = new List<JsonElementMessage>();
+        await using var connection = await ConnectResidentAsync(r, received);
+        await WaitAsync(() => received.Count == 1);
+        Assert.Equal(issued["id"]!.GetValue<string>(), received[0].AlertId);
+    }
+
+    [Fact]
+    public async Task Webhook_SignedDelivery_UpdateReachesNewcomersAndCancelReachesOnlyThoseNotified()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var secret = "s3cret-for-webhook-0001";
+        var a = await Api.RegisterAsync(client, 39.30, 140.55, ["elderly"], [new { channel = "webhook", address = _receiver.Url("a", secret), secret }], "en");
+        var b = await Api.RegisterAsync(client, 39.35, 140.55, ["elderly"], [new { channel = "webhook", address = _receiver.Url("b", secret), secret }]);
+        var zone = await Api.AddAreaAsync(admin, "浸水想定区域", Api.Square(39.30, 140.55, 0.02));
+        var bigger = await Api.AddAreaAsync(admin, "拡大区域", Api.Square(39.33, 140.55, 0.05));
+
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { areaIds = new[] { zone } }));
+        var id = issued["id"]!.GetValue<string>();
+        await _receiver.WaitForAsync(r => r.Count >= 1, TimeSpan.FromSeconds(10));
+        var first = Assert.Single(_receiver.Received);
+        Assert.Equal("a", first.Path);
+        Assert.True(first.SignatureValid);
+        Assert.Equal($"{id}:1:{a.Id:N}:webhook", first.DeliveryId);
+        Assert.True(long.TryParse(first.Timestamp, out _));
+        Assert.Equal("en", first.Json["alert"]!["language"]!.GetValue<string>());
+        Assert.StartsWith("[EXERCISE] ", first.Json["alert"]!["headline"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var update = await (await admin.PostAsJsonAsync($"/api/alerts/{id}/update", new
+        {
+            area = new { areaIds = new[] { bigger } },
+            severity = "Extreme",
+            texts = new Dictionary<string, object> { ["ja"] = new { headline = "避難範囲拡大", body = "避難範囲を拡大しました。" } },
+        })).JsonAsync();
+        Assert.Equal(2, update["version"]!.GetValue<int>());
+        Assert.Equal(2, update["recipients"]!.GetValue<int>());
+        await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 3, TimeSpan.FromSeconds(10));
+        var v2 = _receiver.Received.Where(r => r.Json["alert"]!["version"]!.GetValue<int>() == 2).ToList();
+        Assert.Equal(["a", "b"], v2.Select(r => r.Path).Order());
+        Assert.All(v2, r => Assert.Equal("Update", r.Json["alert"]!["msgType"]!.GetValue<string>()));
+        Assert.Contains("【更新】", v2.Single(r => r.Path == "b").Json["alert"]!["headline"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var cancel = await (await admin.PostAsync($"/api/alerts/{id}/cancel", null)).JsonAsync();
+        Assert.Equal(3, cancel["version"]!.GetValue<int>());
+        Assert.Equal(2, cancel["recipients"]!.GetValue<int>());
+        await _receiver.WaitForAsync(r => r.Count >= 5, TimeSpan.FromSeconds(10));
+        var cancels = _receiver.Received.Where(r => r.Json["alert"]!["msgType"]!.GetValue<string>() == "Cancel").ToList();
+        Assert.Equal(2, cancels.Count);
+        Assert.All(cancels, c => Assert.True(c.SignatureValid));
+        Assert.Contains("【取消】", cancels.Single(r => r.Path == "b").Json["alert"]!["headline"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(_receiver.Received.Count, _receiver.Received.Select(r => r.DeliveryId).Distinct().Count());
+
+        var view = await (await admin.GetAsync($"/api/alerts/{id}")).JsonAsync();
+        Assert.Equal("cancelled", view["state"]!.GetValue<string>());
+        Assert.Equal(3, view["versions"]!.AsArray().Count);
+        Assert.Contains($"urn:alerthub:{id}:2", view["current"]!["references"]!.AsArray().Select(r => r!.GetValue<string>()).Last(), StringComparison.Ordinal);
+        await (await admin.PostAsync($"/api/alerts/{id}/update", HttpJson.Raw("{}"))).AssertProblemAsync(409, "alerts.already_cancelled");
+    }
+
+    [Fact]
+    public async Task Cancel_OfAlertThatReachedNobody_SendsNothing()
+    {
+        using var admin = _hub.Admin();
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 35.0, lon = 135.0, radiusMeters = 100 } } }));
+        Assert.Equal(0, issued["recipients"]!.GetValue<int>());
+        Assert.Equal("targeting.no_recipients", issued["warnings"]![0]!.GetValue<string>());
+        var cancel = await (await admin.PostAsync($"/api/alerts/{issued["id"]!.GetValue<string>()}/cancel", null)).JsonAsync();
+        Assert.Equal(0, cancel["recipients"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Webhook_GoneAddress_IsPrunedAndCountedGone()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var secret = "s3cret-for-webhook-0002";
+        var r = await Api.RegisterAsync(client, 39.30, 140.55, [], [new { channel = "webhook", address = _receiver.Url("gone", secret), secret }]);
+        _receiver.StatusByPath["gone"] = 410;
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
+        var summary = await Api.WaitForDeliveryAsync(admin, issued["id"]!.GetValue<string>(),
+            a => a["delivery"]!["total"]!["gone"]!.GetValue<long>() == 1, TimeSpan.FromSeconds(10));
+        Assert.Equal(0, summary["delivery"]!["total"]!["delivered"]!.GetValue<long>());
+
+        var preview = await (await admin.PostAsJsonAsync("/api/targeting/preview", new { area = new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } } })).JsonAsync();
+        Assert.Equal(0, preview["recipients"]!.GetValue<int>());
+        Assert.Equal(1, preview["unreachable"]!.GetValue<int>());
+        _ = r;
+    }
+
+    [Fact]
+    public async Task Webhook_ServerErrors_AreRetriedUntilDelivered()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var secret = "s3cret-for-webhook-0003";
+        await Api.RegisterAsync(client, 39.30, 140.55, [], [new { channel = "webhook", address = _receiver.Url("flaky", secret), secret }]);
+        _receiver.StatusByPath["flaky"] = 503;
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
+        await _receiver.WaitForAsync(r => r.Count >= 2, TimeSpan.FromSeconds(10));
+        _receiver.StatusByPath["flaky"] = 200;
+        var summary = await Api.WaitForDeliveryAsync(admin, issued["id"]!.GetValue<string>(),
+            a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 1, TimeSpan.FromSeconds(15));
+        Assert.Equal(0, summary["delivery"]!["total"]!["queued"]!.GetValue<long>());
+        Assert.All(_receiver.Received, r => Assert.Equal(_receiver.Received.First().DeliveryId, r.DeliveryId));
+    }
+
+    [Fact]
+    public async Task ExpiredAlert_IsRefusedWith422()
+    {
+        using var admin = _hub.Admin();
+        var response = await admin.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.5, radiusMeters = 100 } } },
+            expires: DateTimeOffset.UtcNow.AddMinutes(-1)));
+        await response.AssertProblemAsync(422, "alerts.already_expired");
+        Assert.Empty((await (await admin.GetAsync("/api/alerts")).JsonAsync()).AsArray());
+    }
+
+    [Theory]
+    [InlineData("""{"msgType":"Alert","event":"洪水","area":{"circles":[{"lat":39.3,"lon":140.5,"radiusMeters":100}]},"texts":{"ja":{"headline":"h"}}}""", "alerts.invalid")]
+    [InlineData("""{"status":"Exercise","event":"洪水","area":{"circles":[{"lat":39.3,"lon":140.5,"radiusMeters":100}]}}""", "alerts.text_missing")]
+    [InlineData("""{"status":"Exercise","event":"洪水","area":{"areaIds":["missing"]},"texts":{"ja":{"headline":"h"}}}""", "targeting.area_not_found")]
+    [InlineData("""{"status":"Exercise","event":"洪水","channels":["pigeon"],"area":{"circles":[{"lat":39.3,"lon":140.5,"radiusMeters":100}]},"texts":{"ja":{"headline":"h"}}}""", "alerts.channel_unknown")]
+    [InlineData("""{"status":"Drill","event":"洪水"}""", "request.malformed_json")]
+    public async Task IssueAlert_BadInput_Returns400WithCode(string body, string code)
+    {
+        using var admin = _hub.Admin();
+        await (await admin.PostAsync("/api/alerts", HttpJson.Raw(body))).AssertProblemAsync(400, code);
+    }
+
+    [Fact]
+    public async Task ChannelsAndKpi_AfterDeliveries_CountChannelsThatDelivered()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var secret = "s3cret-for-webhook-0004";
+        var r = await Api.RegisterAsync(client, 39.30, 140.55, [], [new { channel = "webhook", address = _receiver.Url("kpi", secret), secret }, new { channel = "signalr" }]);
+        var kpiBefore = await (await admin.GetAsync("/api/kpi/push-channels")).JsonAsync();
+        Assert.Equal(0, kpiBefore["count"]!.GetValue<int>());
+        Assert.Equal(6, kpiBefore["target"]!.GetValue<int>());
+
+        var received = new List<JsonElementMessage>();
+        await using var connection = await ConnectResidentAsync(r, received);
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
+        await Api.WaitForDeliveryAsync(admin, issued["id"]!.GetValue<string>(), a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(10));
+
+        var kpi = await (await admin.GetAsync("/api/kpi/push-channels")).JsonAsync();
+        Assert.Equal(2, kpi["count"]!.GetValue<int>());
+        var channels = (await (await admin.GetAsync("/api/channels")).JsonAsync()).AsArray();
+        Assert.Equal(["signalr", "webhook"], channels.Select(c => c!["name"]!.GetValue<string>()));
+        Assert.All(channels, c =>
+        {
+            Assert.True(c!["healthy"]!.GetValue<bool>());
+            Assert.Equal(1, c["last24h"]!["delivered"]!.GetValue<long>());
+        });
+    }
+
+    private async Task<HubConnection> ConnectResidentAsync(Registered resident, List<JsonElementMessage> sink)
+    {
+        var connection = _hub.SignalR();
+        connection.On<JsonElementMessage>("alert", m => { lock (sink) { sink.Add(m); } });
+        await connection.StartAsync();
+        Assert.True(await connection.InvokeAsync<bool>("Subscribe", resident.Id.ToString(), resident.Token));
+        return connection;
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition(), "condition not met within 10 s");
+    }
+}
+
+public sealed record JsonElementMessage(
+    string AlertId, int Version, string MsgType, string Status, string Severity, string Headline, string Body, string? Instruction,
+    string Language, string? AreaName, DateTimeOffset Sent, DateTimeOffset? Expires, string IdempotencyKey);
