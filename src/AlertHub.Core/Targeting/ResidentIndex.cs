@@ -65,7 +65,13 @@ public sealed class ResidentIndex
     }
 
     /// <summary>Delta size (residents written since the last rebuild) that triggers a rebuild of the sorted points.</summary>
-    internal int RebuildThreshold => Math.Max(1024, _ordinals.Count / 256);
+    internal int RebuildThreshold => Math.Max(MinimumRebuildThreshold, _ordinals.Count / 256);
+
+    /// <summary>Lower bound of <see cref="RebuildThreshold"/>; tests lower it to exercise rebuilds on small data.</summary>
+    internal int MinimumRebuildThreshold { get; set; } = 1024;
+
+    /// <summary>How many times the sorted points were rebuilt (bulk loads included).</summary>
+    internal int RebuildCount { get; private set; }
 
     /// <summary>Residents whose places currently sit in the delta (for tests and diagnostics).</summary>
     internal int DeltaCount
@@ -577,6 +583,7 @@ public sealed class ResidentIndex
         }
 
         _base = MortonPointSet.Build(xs, ys, ords);
+        RebuildCount++;
         _delta.Clear();
         Array.Clear(_staleBase);
         foreach (var ordinal in _freeOrdinals)
