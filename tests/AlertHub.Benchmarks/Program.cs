@@ -1,1 +1,59 @@
-Console.WriteLine("bench");
+using System.Diagnostics;
+using AlertHub.Benchmarks;
+using AlertHub.Core.Targeting;
+using BenchmarkDotNet.Running;
+
+if (TargetingBenchmarks.BoundaryPath is null)
+{
+    Console.WriteLine("../shared not found (no geo/boundaries/yokote_05203_boundary_n03-2017.geojson next to the repository; set ALERTHUB_SHARED_DIR). Nothing to benchmark.");
+    return 0;
+}
+
+if (args is ["build", ..])
+{
+    // Quick mode: bulk-load time, index memory and a plain stopwatch over the main query, without BenchmarkDotNet.
+    var residents = SyntheticResidents.Create(TargetingBenchmarks.ResidentCount);
+    var (index, elapsed, bytes) = TargetingBenchmarks.Build(residents);
+    Console.WriteLine($"BulkUpsert of {TargetingBenchmarks.ResidentCount:N0} residents: {elapsed.TotalMilliseconds:N0} ms; index memory ≈ {bytes / (1024.0 * 1024.0):N1} MiB");
+    var yokote = TargetingBenchmarks.LoadBoundary(TargetingBenchmarks.BoundaryPath);
+    var query = new TargetQuery(
+        [new PolygonShape("05203", "横手市", yokote)],
+        new AudienceFilter(HouseholdTags: new TagFilter(Any: ["elderly", "children"])));
+    TargetResult result = index.Query(query);
+    var stopwatch = Stopwatch.StartNew();
+    const int runs = 20;
+    for (var i = 0; i < runs; i++)
+    {
+        result = index.Query(query);
+    }
+
+    Console.WriteLine($"Yokote polygon × any [elderly, children]: {result.Recipients:N0} recipients, {result.Unreachable:N0} unreachable, mean {stopwatch.Elapsed.TotalMilliseconds / runs:N1} ms over {runs} runs");
+
+    // The same answer the slow way, so the figures above are known to be right at full scale.
+    var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(yokote);
+    stopwatch.Restart();
+    int bruteRecipients = 0, bruteUnreachable = 0;
+    foreach (var r in residents)
+    {
+        if (!r.HouseholdTags.Any(t => t is "elderly" or "children")
+            || !r.Places.Any(p => locator.Locate(new NetTopologySuite.Geometries.Coordinate(p.Lon, p.Lat)) != NetTopologySuite.Geometries.Location.Exterior))
+        {
+            continue;
+        }
+
+        if (r.Channels.Count > 0)
+        {
+            bruteRecipients++;
+        }
+        else
+        {
+            bruteUnreachable++;
+        }
+    }
+
+    Console.WriteLine($"Brute force: {bruteRecipients:N0} recipients, {bruteUnreachable:N0} unreachable in {stopwatch.Elapsed.TotalMilliseconds:N0} ms; {(bruteRecipients == result.Recipients && bruteUnreachable == result.Unreachable ? "agrees" : "DISAGREES")}");
+    return bruteRecipients == result.Recipients && bruteUnreachable == result.Unreachable ? 0 : 1;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(TargetingBenchmarks).Assembly).Run(args);
+return 0;
