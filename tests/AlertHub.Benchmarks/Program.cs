@@ -29,6 +29,28 @@ if (args is ["build", ..])
 
     Console.WriteLine($"Yokote polygon × any [elderly, children]: {result.Recipients:N0} recipients, {result.Unreachable:N0} unreachable, mean {stopwatch.Elapsed.TotalMilliseconds / runs:N1} ms over {runs} runs");
 
+    // Single writes after the bulk load: the delta path, including the rebuilds it triggers.
+    var moves = SyntheticResidents.Create(10_000, seed: 7);
+    stopwatch.Restart();
+    for (var i = 0; i < moves.Count; i++)
+    {
+        index.Upsert(moves[i] with { Id = residents[i * 97].Id });
+    }
+
+    Console.WriteLine($"10,000 single Upserts after the bulk load: {stopwatch.Elapsed.TotalMilliseconds:N0} ms ({index.RebuildCount - 1} rebuilds; {index.DeltaCount:N0} residents left in the delta)");
+    stopwatch.Restart();
+    var withDelta = index.Query(query);
+    for (var i = 1; i < runs; i++)
+    {
+        withDelta = index.Query(query);
+    }
+
+    Console.WriteLine($"Same query with that delta: mean {stopwatch.Elapsed.TotalMilliseconds / runs:N1} ms ({withDelta.Recipients:N0} recipients)");
+    for (var i = 0; i < moves.Count; i++)
+    {
+        index.Upsert(residents[i * 97]);
+    }
+
     // The same answer the slow way, so the figures above are known to be right at full scale.
     var locator = new NetTopologySuite.Algorithm.Locate.IndexedPointInAreaLocator(yokote);
     stopwatch.Restart();
@@ -52,6 +74,13 @@ if (args is ["build", ..])
     }
 
     Console.WriteLine($"Brute force: {bruteRecipients:N0} recipients, {bruteUnreachable:N0} unreachable in {stopwatch.Elapsed.TotalMilliseconds:N0} ms; {(bruteRecipients == result.Recipients && bruteUnreachable == result.Unreachable ? "agrees" : "DISAGREES")}");
+    var restored = index.Query(query);
+    if (restored.Recipients != result.Recipients)
+    {
+        Console.WriteLine($"After restoring the moved residents the index says {restored.Recipients:N0}, expected {result.Recipients:N0}");
+        return 1;
+    }
+
     return bruteRecipients == result.Recipients && bruteUnreachable == result.Unreachable ? 0 : 1;
 }
 

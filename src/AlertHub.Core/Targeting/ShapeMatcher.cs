@@ -74,11 +74,6 @@ internal sealed class PolygonMatcher : ShapeMatcher
         {
             (_x1[i], _y1[i], _x2[i], _y2[i]) = segments[i];
         }
-
-        for (var level = 0; level < _levelSegments.Length; level++)
-        {
-            _levelSegments[level] = new int[n];
-        }
     }
 
     private static void AddRing(LineString ring, List<(double, double, double, double)> segments)
@@ -98,7 +93,14 @@ internal sealed class PolygonMatcher : ShapeMatcher
             return NodeClass.Outside;
         }
 
+        // Sized on demand: deep levels only ever hold the few segments near one node.
+        var maxCount = level == 0 ? _x1.Length : _levelCounts[level - 1];
         var output = _levelSegments[level];
+        if (output is null || output.Length < maxCount)
+        {
+            output = _levelSegments[level] = new int[maxCount];
+        }
+
         var count = 0;
         if (level == 0)
         {
