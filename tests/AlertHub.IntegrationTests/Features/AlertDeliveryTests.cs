@@ -194,6 +194,29 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SlowWebhookPeer_DoesNotHoldUpSignalRDelivery()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var secret = "s3cret-for-webhook-slow1";
+        _receiver.Delay = TimeSpan.FromSeconds(4);
+        for (var i = 0; i < 3; i++)
+        {
+            await Api.RegisterAsync(client, 39.30, 140.55, [], [new { channel = "webhook", address = _receiver.Url($"slow{i}", secret), secret }]);
+        }
+
+        var app = await Api.RegisterAsync(client, 39.30, 140.55);
+        var received = new List<JsonElementMessage>();
+        await using var connection = await ConnectResidentAsync(app, received);
+        var issued = DateTimeOffset.UtcNow;
+        await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
+        await WaitAsync(() => received.Count == 1);
+        Assert.True(_receiver.Received.IsEmpty, "the SignalR message should arrive while the webhook peer is still stalling");
+        Assert.True(DateTimeOffset.UtcNow - issued < TimeSpan.FromSeconds(3));
+        await _receiver.WaitForAsync(r => r.Count == 3, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task ExpiredAlert_IsRefusedWith422()
     {
         using var admin = _hub.Admin();

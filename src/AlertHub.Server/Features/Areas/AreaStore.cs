@@ -114,17 +114,35 @@ internal sealed class AreaStore(Database database, TimeProvider time)
 internal static class AreaCodes
 {
     /// <summary>
-    /// 7-digit JMA city codes ending in 00 (<c>0520300</c>) and 6-digit JIS codes with a check digit
-    /// (<c>052035</c>) both become the 5-digit municipal code (<c>05203</c>); anything else is kept as is.
+    /// 7-digit JMA city codes ending in 00 (<c>0520300</c>) and 6-digit JIS codes with a valid check digit
+    /// (<c>052035</c>) both become the 5-digit municipal code (<c>05203</c>); anything else — JMA area codes
+    /// such as <c>050022</c> (仙北平鹿地域) among them — is kept as is.
     /// </summary>
     public static string Normalise(string code)
     {
         code = code.Trim();
+        if (!code.All(char.IsAsciiDigit))
+        {
+            return code;
+        }
+
         return code.Length switch
         {
-            7 when code.EndsWith("00", StringComparison.Ordinal) && code.All(char.IsAsciiDigit) => code[..5],
-            6 when code.All(char.IsAsciiDigit) => code[..5],
+            7 when code.EndsWith("00", StringComparison.Ordinal) => code[..5],
+            6 when code[5] - '0' == JisCheckDigit(code.AsSpan(0, 5)) => code[..5],
             _ => code,
         };
+    }
+
+    /// <summary>総務省 全国地方公共団体コード check digit: weights 6..2, the ones digit of 11 − (sum mod 11).</summary>
+    public static int JisCheckDigit(ReadOnlySpan<char> fiveDigits)
+    {
+        var sum = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            sum += (fiveDigits[i] - '0') * (6 - i);
+        }
+
+        return (11 - (sum % 11)) % 10;
     }
 }

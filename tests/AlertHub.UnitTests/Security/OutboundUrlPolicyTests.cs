@@ -1,0 +1,71 @@
+using System.Net;
+using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Security;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.UnitTests.Security;
+
+public sealed class OutboundUrlPolicyTests
+{
+    private static OutboundUrlPolicy Policy(string environment, OutboundUrlOptions? options = null) =>
+        new(Options.Create(options ?? new OutboundUrlOptions()), new Env(environment));
+
+    [Theory]
+    [InlineData("https://hooks.example.jp/alert", true)]
+    [InlineData("http://hooks.example.jp/alert", false)]
+    [InlineData("https://127.0.0.1/hook", false)]
+    [InlineData("https://localhost/hook", false)]
+    [InlineData("https://10.1.2.3/hook", false)]
+    [InlineData("https://172.20.0.1/hook", false)]
+    [InlineData("https://192.168.1.10/hook", false)]
+    [InlineData("https://169.254.169.254/latest/meta-data", false)]
+    [InlineData("https://[::1]/hook", false)]
+    [InlineData("https://[fd00::1]/hook", false)]
+    [InlineData("https://user:pass@hooks.example.jp/", false)]
+    [InlineData("ftp://hooks.example.jp/", false)]
+    [InlineData("not a url", false)]
+    public void Production_AllowsOnlyPublicHttps(string url, bool allowed) =>
+        Assert.Equal(allowed, Policy("Production").IsAllowed(url, out _));
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5000/hook", true)]
+    [InlineData("http://localhost:5000/hook", true)]
+    [InlineData("http://10.0.0.5/hook", false)]
+    public void Development_AllowsLoopbackButNotPrivateRanges(string url, bool allowed) =>
+        Assert.Equal(allowed, Policy("Development").IsAllowed(url, out _));
+
+    [Fact]
+    public void AllowedHosts_RestrictToListedHostsAndSubdomains()
+    {
+        var policy = Policy("Production", new OutboundUrlOptions { AllowedHosts = ["*.city.yokote.lg.jp", "partner.example.jp"] });
+        Assert.True(policy.IsAllowed("https://bosai.city.yokote.lg.jp/hook", out _));
+        Assert.True(policy.IsAllowed("https://partner.example.jp/hook", out _));
+        Assert.False(policy.IsAllowed("https://evil.example.jp/hook", out var reason));
+        Assert.Contains("allowlist", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IsAddressAllowed_MappedIPv4Loopback_TreatedAsLoopback() =>
+        Assert.False(Policy("Production").IsAddressAllowed(IPAddress.Parse("::ffff:127.0.0.1"), out _));
+
+    [Theory]
+    [InlineData("0520300", "05203")]
+    [InlineData("052035", "05203")]
+    [InlineData("05203", "05203")]
+    [InlineData("0520301", "0520301")]
+    [InlineData("050022", "050022")]
+    [InlineData("052019", "05201")]
+    [InlineData("052078", "05207")]
+    public void AreaCodes_NormaliseJmaJisAndMunicipalForms(string code, string key) =>
+        Assert.Equal(key, AreaCodes.Normalise(code));
+
+    private sealed class Env(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "test";
+        public string ContentRootPath { get; set; } = "/";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
