@@ -50,6 +50,16 @@ public sealed class OutboundUrlPolicyTests
     public void IsAddressAllowed_MappedIPv4Loopback_TreatedAsLoopback() =>
         Assert.False(Policy("Production").IsAddressAllowed(IPAddress.Parse("::ffff:127.0.0.1"), out _));
 
+    [Fact]
+    public async Task ConnectAsync_NameResolvingToLoopbackInProduction_IsRefusedBeforeConnecting()
+    {
+        // Registration checks the URL text; this is the second gate, after DNS, that stops rebinding tricks.
+        var policy = Policy("Production", new OutboundUrlOptions { AllowHttp = true });
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = policy.ConnectAsync });
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("http://localhost:9/")));
+        Assert.Contains("refused by policy", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0520300", "05203")]
     [InlineData("052035", "05203")]
