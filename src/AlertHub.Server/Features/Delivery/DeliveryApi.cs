@@ -2,7 +2,11 @@ using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Delivery.Channels.Email;
+using AlertHub.Server.Features.Delivery.Channels.Fcm;
+using AlertHub.Server.Features.Delivery.Channels.Line;
 using AlertHub.Server.Features.Delivery.Channels.Webhook;
+using AlertHub.Server.Features.Delivery.Channels.WebPush;
 using AlertHub.Server.Features.Security;
 
 namespace AlertHub.Server.Features.Delivery;
@@ -30,39 +34,24 @@ internal static class DeliveryApi
         services.AddSingleton<ChannelResilience>();
         services.AddHostedService<DeliveryWorkers>();
 
-        services.AddSignalR();
-        services.AddSingleton<ResidentConnections>();
-        services.AddSingleton<StaffFeed>();
-        services.AddSingleton<IAlertEventSink>(sp => sp.GetRequiredService<StaffFeed>());
-        services.AddSingleton<IDeliveryProgressSink>(sp => sp.GetRequiredService<StaffFeed>());
-
-        services.Configure<SignalRChannelOptions>(config.GetSection("Channels:SignalR"));
-        if (config.GetValue<bool>("Channels:SignalR:Enabled"))
-        {
-            services.AddSingleton<IDeliveryChannel, SignalRChannel>();
-        }
-
-        services.Configure<WebhookChannelOptions>(config.GetSection("Channels:Webhook"));
-        if (config.GetValue<bool>("Channels:Webhook:Enabled"))
-        {
-            services.AddSingleton<IDeliveryChannel, WebhookChannel>();
-            services.AddHttpClient(WebhookChannel.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-                .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-                {
-                    ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                    MaxConnectionsPerServer = 256,
-                    AllowAutoRedirect = false, // a redirect could lead past the allowlist
-                    UseCookies = false,
-                });
-        }
+        // Each channel registers itself only when Channels:<Name>:Enabled is true.
+        builder.AddSignalRChannel();
+        builder.AddWebhookChannel();
+        builder.AddFcmChannel();
+        builder.AddWebPushChannel();
+        builder.AddLineChannel();
+        builder.AddEmailChannel();
 
         return builder;
     }
 
     public static RouteGroupBuilder MapDeliveryApi(this IEndpointRouteBuilder app)
     {
-        app.MapHub<AlertsHub>(AlertsHub.Path);
+        app.MapSignalRChannel();
+        app.MapFcmChannel();
+        app.MapWebPushChannel();
+        app.MapLineChannel();
+        app.MapEmailChannel();
 
         var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
         group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct) =>

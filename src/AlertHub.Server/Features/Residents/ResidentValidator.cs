@@ -1,14 +1,15 @@
 using System.Text.RegularExpressions;
 using AlertHub.Server.Features.Delivery;
-using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Residents;
 
 /// <summary>Turns a request into a <see cref="ValidResident"/> or throws a <see cref="RequestValidationException"/> with a stable code.</summary>
-internal sealed partial class ResidentValidator(IOptions<ResidentsOptions> options, ChannelRegistry channels, OutboundUrlPolicy urlPolicy)
+internal sealed partial class ResidentValidator(IOptions<ResidentsOptions> options, ChannelRegistry channels, IEnumerable<IEndpointValidator> endpointValidators)
 {
+    private readonly Dictionary<string, IEndpointValidator> _validators = endpointValidators.ToDictionary(v => v.Channel, StringComparer.Ordinal);
+
     private const int MaxTags = 20;
     private const int MaxTagLength = 64;
 
@@ -103,37 +104,17 @@ internal sealed partial class ResidentValidator(IOptions<ResidentsOptions> optio
                 $"endpoints[{index}]: channel '{channel}' is not enabled on this hub. Enabled: {string.Join(", ", channels.Names)}.", where);
         }
 
-        switch (channel)
+        if (_validators.TryGetValue(channel, out var validator))
         {
-            case "signalr":
-                // The SignalR "address" is the resident themselves; clients subscribe with id + token.
-                return new ValidEndpoint(channel, "resident", null);
-            case "webhook":
-                if (endpoint.Address is not { Length: > 0 and <= 2000 } url)
-                {
-                    throw new RequestValidationException(Problems.ResidentEndpointInvalid, $"endpoints[{index}].address must be the webhook URL.", where);
-                }
-
-                if (!urlPolicy.IsAllowed(url, out var reason))
-                {
-                    throw new RequestValidationException(Problems.ResidentEndpointUrlForbidden, $"endpoints[{index}].address: {reason}", where);
-                }
-
-                if (endpoint.Secret is not { Length: >= 16 and <= 256 })
-                {
-                    throw new RequestValidationException(Problems.ResidentEndpointInvalid,
-                        $"endpoints[{index}].secret must be 16–256 characters (it signs X-AlertHub-Signature).", where);
-                }
-
-                return new ValidEndpoint(channel, url, endpoint.Secret);
-            default:
-                if (endpoint.Address is not { Length: > 0 and <= 4096 } address)
-                {
-                    throw new RequestValidationException(Problems.ResidentEndpointInvalid, $"endpoints[{index}].address is required.", where);
-                }
-
-                return new ValidEndpoint(channel, address, endpoint.Secret);
+            return validator.Validate(endpoint, index);
         }
+
+        if (endpoint.Address is not { Length: > 0 and <= 4096 } address)
+        {
+            throw new RequestValidationException(Problems.ResidentEndpointInvalid, $"endpoints[{index}].address is required.", where);
+        }
+
+        return new ValidEndpoint(channel, address, endpoint.Secret);
     }
 
     private static string[] Normalise(string[]? values, string field)

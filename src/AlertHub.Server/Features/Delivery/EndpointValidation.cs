@@ -1,0 +1,15 @@
+using AlertHub.Server.Features.Residents;
+
+namespace AlertHub.Server.Features.Delivery;
+
+/// <summary>
+/// Checks and normalises a resident's endpoint address for one channel (a URL, a device token, a LINE user
+/// id, an e-mail address…). Channels without one only require a non-empty address.
+/// Throw <see cref="Infrastructure.RequestValidationException"/> with a <c>residents.*</c> code on bad input.
+/// </summary>
+internal interface IEndpointValidator
+{
+    string Channel { get; }
+
+    ValidEndpoint Validate(EndpointDto endpoint, int index);
+}
