@@ -1,0 +1,82 @@
+using System.Diagnostics;
+
+namespace AlertHub.Tests.Shared;
+
+/// <summary>
+/// Finds programs the tests use as independent peers (node with tests/interop/node_modules, python3 with
+/// aiosmtpd, ffmpeg …).
+/// </summary>
+internal static class Tools
+{
+    /// <summary>The repository root (the folder with AlertHub.sln).</summary>
+    public static DirectoryInfo RepoRoot { get; } = FindRoot();
+
+    /// <summary>tests/interop with its npm packages installed, or null.</summary>
+    public static string? InteropDirectory
+    {
+        get
+        {
+            var dir = Path.Combine(RepoRoot.FullName, "tests", "interop");
+            return Directory.Exists(Path.Combine(dir, "node_modules")) ? dir : null;
+        }
+    }
+
+    public static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Any(d => File.Exists(Path.Combine(d, program)));
+
+    /// <summary>Whether <c>python3 -c "import module"</c> works.</summary>
+    public static bool PythonModule(string module)
+    {
+        if (!OnPath("python3"))
+        {
+            return false;
+        }
+
+        using var p = Process.Start(new ProcessStartInfo("python3", ["-c", $"import {module}"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        p.WaitForExit(10_000);
+        return p.HasExited && p.ExitCode == 0;
+    }
+
+    private static DirectoryInfo FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AlertHub.sln")))
+            {
+                return dir;
+            }
+        }
+
+        throw new InvalidOperationException("AlertHub.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// A fact that needs an outside program. On a developer machine without it the test is skipped with the
+/// install hint; under CI (<c>CI=true</c>, where .ci/run installs everything) it is never skipped, so a
+/// missing tool fails loudly instead of hiding a regression.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class ToolFactAttribute : FactAttribute
+{
+    /// <param name="tool">"node-interop" (node + tests/interop/node_modules), "aiosmtpd", or a program on PATH such as "ffmpeg".</param>
+    public ToolFactAttribute(string tool)
+    {
+        var available = tool switch
+        {
+            "node-interop" => Tools.OnPath("node") && Tools.InteropDirectory is not null,
+            "aiosmtpd" => Tools.PythonModule("aiosmtpd"),
+            _ => Tools.OnPath(tool),
+        };
+        if (!available && Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Skip = tool switch
+            {
+                "node-interop" => "needs node and `npm ci --prefix tests/interop` (.ci/run does both)",
+                "aiosmtpd" => "needs python3-aiosmtpd (`apt-get install python3-aiosmtpd`; .ci/run does it)",
+                _ => $"needs {tool} on PATH (.ci/run installs it)",
+            };
+        }
+    }
+}
