@@ -25,15 +25,18 @@ internal static class Tools
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Any(d => File.Exists(Path.Combine(d, program)));
 
-    /// <summary>Whether <c>python3 -c "import module"</c> works.</summary>
+    /// <summary>Debian's python3, which apt packages such as python3-aiosmtpd install into (a pyenv python3 may shadow it on PATH).</summary>
+    public static string SystemPython => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    /// <summary>Whether <c>python3 -c "import module"</c> works with <see cref="SystemPython"/>.</summary>
     public static bool PythonModule(string module)
     {
-        if (!OnPath("python3"))
+        if (SystemPython == "python3" && !OnPath("python3"))
         {
             return false;
         }
 
-        using var p = Process.Start(new ProcessStartInfo("python3", ["-c", $"import {module}"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        using var p = Process.Start(new ProcessStartInfo(SystemPython, ["-c", $"import {module}"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         p.WaitForExit(10_000);
         return p.HasExited && p.ExitCode == 0;
     }
