@@ -173,6 +173,5 @@ internal sealed class CommandLine
 
         generate-demo-geo --out geo/demo-areas.geojson
         population [--residents N] [--seed N] [--signalr-share X] [--geo FILE] [--out FILE.ndjson]
-        self-check              offline checks: demo geo, population determinism, webhook signatures, report maths
         """;
 }

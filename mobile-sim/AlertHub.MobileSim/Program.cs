@@ -43,7 +43,6 @@ internal static class MobileSimProgram
                 CommandLine.RunCommand => await RunAsync(cl, cts.Token),
                 "generate-demo-geo" => await GenerateDemoGeoAsync(cl, cts.Token),
                 "population" => await PopulationAsync(cl, cts.Token),
-                "self-check" => await SelfCheck.RunAsync(Console.Out, cts.Token),
                 _ => throw new ArgumentException($"Unknown command '{cl.Command}'."),
             };
         }
