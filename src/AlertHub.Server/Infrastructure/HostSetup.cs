@@ -18,6 +18,7 @@ internal static class HostSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AlertHubTelemetry>();
         services.Configure<HttpLimitsOptions>(builder.Configuration.GetSection("Http"));
+        services.Configure<HubOptions>(builder.Configuration.GetSection("Hub"));
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));

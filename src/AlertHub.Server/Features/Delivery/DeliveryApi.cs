@@ -12,7 +12,7 @@ using AlertHub.Server.Features.Security;
 namespace AlertHub.Server.Features.Delivery;
 
 internal sealed record ChannelCounts(long Delivered, long Failed, long Gone, long Pending);
-internal sealed record ChannelStatus(string Name, bool Enabled, bool Healthy, string Circuit, bool CountsTowardKpi, bool DeliveredInWindow, ChannelCounts Last24h);
+internal sealed record ChannelStatus(string Name, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelCounts Last24h);
 internal sealed record PushChannelKpi(int Count, int Target, double WindowHours, IReadOnlyList<ChannelStatus> Channels);
 
 internal static class DeliveryApi
@@ -72,8 +72,9 @@ internal static class DeliveryApi
         return [.. channels.All.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c =>
         {
             var (delivered, failed, gone, pending) = counts.GetValueOrDefault(c.Name);
-            return new ChannelStatus(c.Name, true, resilience.IsHealthy(c.Name), resilience.DescribeCircuit(c.Name), c.CountsTowardKpi, delivered > 0,
-                new ChannelCounts(delivered, failed, gone, pending));
+            var problem = (c as IChannelHealth)?.Problem;
+            return new ChannelStatus(c.Name, true, resilience.IsHealthy(c.Name) && problem is null, resilience.DescribeCircuit(c.Name), problem,
+                c.CountsTowardKpi, delivered > 0, new ChannelCounts(delivered, failed, gone, pending));
         })];
     }
 }

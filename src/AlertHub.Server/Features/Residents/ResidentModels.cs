@@ -2,7 +2,8 @@ namespace AlertHub.Server.Features.Residents;
 
 internal sealed record ResidentAttributesDto(string[]? HouseholdTags, string? Language, string[]? Tags);
 internal sealed record PlaceDto(string? Label, double? Lat, double? Lon);
-internal sealed record EndpointDto(string? Channel, string? Address, string? Secret);
+/// <param name="Keys">Channel-specific key material, e.g. a Web Push subscription's <c>p256dh</c> and <c>auth</c>.</param>
+internal sealed record EndpointDto(string? Channel, string? Address, string? Secret, Dictionary<string, string>? Keys = null);
 
 /// <summary>The body of POST/PUT /api/residents and of each NDJSON line of the bulk import.</summary>
 internal sealed record ResidentRequest(ResidentAttributesDto? Attributes, PlaceDto[]? Places, EndpointDto[]? Endpoints, string? ExternalId);
