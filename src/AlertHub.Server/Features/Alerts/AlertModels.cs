@@ -14,6 +14,12 @@ public enum Certainty { Unknown, Unlikely, Possible, Likely, Observed }
 
 internal sealed record AlertText(string? Headline, string? Body, string? Instruction);
 
+/// <summary>
+/// Try channels one after another per resident (e.g. line → fcm → email), <see cref="StepMinutes"/> apart, and stop
+/// at the resident's acknowledgement (POST /api/alerts/{id}/ack). Only the listed channels are used.
+/// </summary>
+internal sealed record EscalationPolicy(string[]? Channels, double? StepMinutes);
+
 /// <summary>POST /api/alerts: CAP-shaped fields plus targeting.</summary>
 internal sealed record AlertRequest(
     AlertStatus? Status,
@@ -28,7 +34,8 @@ internal sealed record AlertRequest(
     Dictionary<string, AlertText>? Texts,
     string[]? LanguageFallback,
     DateTimeOffset? Expires,
-    bool? IncludeCurrentLocations);
+    bool? IncludeCurrentLocations,
+    EscalationPolicy? Escalation = null);
 
 /// <summary>POST /api/alerts/{id}/update: any field given replaces the current version's.</summary>
 internal sealed record AlertUpdateRequest(
@@ -67,8 +74,13 @@ internal sealed record AlertDocument(
     DateTimeOffset? Expires,
     string[] References,
     bool IncludeCurrentLocations,
-    int Priority)
+    int Priority,
+    EscalationPolicy? Escalation = null)
 {
+    /// <summary>CAP 1.2 time as the hub writes it (JST, no fractional seconds): the form of <c>sent</c> and of each <c>references</c> entry.</summary>
+    public static string CapTime(DateTimeOffset time) =>
+        time.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Higher first: severity dominates, urgency breaks ties.</summary>
     public static int PriorityOf(Severity severity, Urgency urgency) => ((int)severity * 10) + (int)urgency;
 }
@@ -76,7 +88,7 @@ internal sealed record AlertDocument(
 internal sealed record IssuedAlert(string Id, int Version, string MsgType, string State, int Recipients, IReadOnlyDictionary<string, int> ByChannel, IReadOnlyList<string> Warnings);
 
 internal sealed record ChannelDeliverySummary(
-    long Queued, long Delivered, long Failed, long Gone, long Expired, long Superseded,
+    long Queued, long Delivered, long Failed, long Gone, long Expired, long Superseded, long Acknowledged,
     DateTimeOffset? FirstDelivery, DateTimeOffset? LastDelivery, double? P50Ms, double? P95Ms);
 
 internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? Expires, int Recipients);
@@ -89,4 +101,8 @@ internal sealed record AlertView(
     IReadOnlyList<VersionSummary> Versions,
     AlertDeliveryView Delivery);
 
-internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total);
+internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);
+
+internal sealed record AckRequest(Guid? ResidentId, string? Via);
+
+internal sealed record AckResult(string AlertId, Guid ResidentId, int StoppedDeliveries);

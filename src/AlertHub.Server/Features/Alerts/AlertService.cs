@@ -17,6 +17,7 @@ internal interface IAlertEventSink
 /// </summary>
 internal sealed class AlertService(
     AlertStore store,
+    OutboxStore outbox,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,
@@ -46,7 +47,8 @@ internal sealed class AlertService(
         var texts = ValidateTexts(request.Texts, required: true);
         var eventName = ValidateEvent(request.Event);
         CheckNotExpired(request.Expires, now);
-        var allowed = ResolveChannels(request.Channels);
+        var escalation = ValidateEscalation(request.Escalation);
+        var allowed = ResolveChannels(escalation?.Channels ?? request.Channels);
         var includeLocations = request.IncludeCurrentLocations ?? true;
         var result = targeting.Query(request.Area, request.Audience, allowed, includeLocations, collect: true);
         var id = Guid.NewGuid().ToString("N");
@@ -54,7 +56,7 @@ internal sealed class AlertService(
         var urgency = request.Urgency ?? Urgency.Unknown;
         var document = new AlertDocument(id, 1, Identifier(id, 1), options.Value.Sender, now, status, MsgType.Alert, eventName, severity, urgency,
             request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
-            LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency));
+            LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation);
         return await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
     }
 
@@ -76,7 +78,7 @@ internal sealed class AlertService(
             var area = request.Area ?? current.Area;
             var audience = request.Audience ?? current.Audience;
             var channelNames = request.Channels ?? current.Channels;
-            var allowed = ResolveChannels(channelNames);
+            var allowed = ResolveChannels(current.Escalation?.Channels ?? channelNames);
             var result = targeting.Query(area, audience, allowed, current.IncludeCurrentLocations, collect: true);
             var severity = request.Severity ?? current.Severity;
             var urgency = request.Urgency ?? current.Urgency;
@@ -134,8 +136,9 @@ internal sealed class AlertService(
                 // A retraction must still arrive even if the original had expired meanwhile.
                 Expires = null,
             };
-            var allowed = ResolveChannels(current.Channels);
-            return await StoreAsync(document, RecipientRule.PreviouslyDelivered, [], allowed, actor, cancellationToken);
+            var allowed = ResolveChannels(current.Escalation?.Channels ?? current.Channels);
+            // A retraction goes out on every channel at once: no escalation steps.
+            return await StoreAsync(document with { Escalation = null }, RecipientRule.PreviouslyDelivered, [], allowed, actor, cancellationToken);
         }
         finally
         {
@@ -179,6 +182,38 @@ internal sealed class AlertService(
         }
 
         return issued;
+    }
+
+    /// <summary>Records an acknowledgement and stops the resident's remaining escalation steps for this alert.</summary>
+    public async Task<AckResult?> AcknowledgeAsync(string alertId, Guid residentId, string via, CancellationToken cancellationToken)
+    {
+        if (!await store.AcknowledgeAsync(alertId, residentId, via, cancellationToken))
+        {
+            return null;
+        }
+
+        var stopped = await outbox.StopForAcknowledgementAsync(alertId, residentId, cancellationToken);
+        return new AckResult(alertId, residentId, stopped);
+    }
+
+    private EscalationPolicy? ValidateEscalation(EscalationPolicy? policy)
+    {
+        if (policy is null)
+        {
+            return null;
+        }
+
+        if (policy.Channels is not { Length: > 0 } || policy.Channels.Distinct().Count() != policy.Channels.Length)
+        {
+            throw new RequestValidationException(Problems.AlertInvalid, "escalation.channels must list distinct channels in order, e.g. [\"line\", \"fcm\", \"email\"].");
+        }
+
+        if (policy.StepMinutes is { } step && (step < 0 || step > 24 * 60))
+        {
+            throw new RequestValidationException(Problems.AlertInvalid, "escalation.stepMinutes must be between 0 and 1440.");
+        }
+
+        return policy with { StepMinutes = policy.StepMinutes ?? 5 };
     }
 
     private IReadOnlyCollection<string> ResolveChannels(string[]? requested)
@@ -246,7 +281,7 @@ internal sealed class AlertService(
 
     private static string Identifier(string id, int version) => $"urn:alerthub:{id}:{version}";
 
-    private static string Reference(AlertDocument document) => $"{document.Sender},{document.Identifier},{document.Sent:yyyy-MM-dd'T'HH:mm:sszzz}";
+    private static string Reference(AlertDocument document) => $"{document.Sender},{document.Identifier},{AlertDocument.CapTime(document.Sent)}";
 
     private static AlertText CancelText(string language, AlertText original) => language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)
         ? new AlertText(original.Headline, $"先に配信した「{original.Headline ?? original.Body}」は取り消されました。", null)

@@ -73,6 +73,26 @@ internal sealed class AlertStore(Database database, TimeProvider time)
                     GROUP BY w.resident_id, w.channel
                     """;
                 break;
+            case RecipientRule.Targeted or RecipientRule.TargetedAndPrevious when document.Escalation is { Channels.Length: > 0 }:
+                if (rule == RecipientRule.TargetedAndPrevious)
+                {
+                    await ExecAsync(connection, tx, "INSERT OR IGNORE INTO recipients(id) SELECT DISTINCT resident_id FROM delivery_work WHERE alert_id = $a",
+                        cancellationToken, ("$a", document.Id));
+                }
+
+                // Each resident's escalation channels in policy order: the first they have is due now, the next one step later, …
+                insertWork = """
+                    INSERT INTO delivery_work(alert_id, version, resident_id, channel, endpoint_id, priority, next_attempt_at, queued_at)
+                    SELECT $a, $v, resident_id, channel, endpoint_id, $p,
+                           $now + (ROW_NUMBER() OVER (PARTITION BY resident_id ORDER BY rank) - 1) * $step, $now
+                    FROM (
+                        SELECT e.resident_id, e.channel, MAX(e.id) AS endpoint_id, j.key AS rank
+                        FROM recipients r JOIN resident_endpoints e ON e.resident_id = r.id
+                        JOIN json_each($escalation) j ON j.value = e.channel
+                        WHERE e.state = 'active' AND e.channel IN (SELECT value FROM json_each($channels))
+                        GROUP BY e.resident_id, e.channel)
+                    """;
+                break;
             default:
                 if (rule == RecipientRule.TargetedAndPrevious)
                 {
@@ -91,7 +111,9 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         }
 
         await ExecAsync(connection, tx, insertWork, cancellationToken,
-            ("$a", document.Id), ("$v", document.Version), ("$p", document.Priority), ("$now", nowMs), ("$channels", channelsJson));
+            ("$a", document.Id), ("$v", document.Version), ("$p", document.Priority), ("$now", nowMs), ("$channels", channelsJson),
+            ("$escalation", JsonSerializer.Serialize(document.Escalation?.Channels ?? [])),
+            ("$step", (long)TimeSpan.FromMinutes(document.Escalation?.StepMinutes ?? 5).TotalMilliseconds));
         if (document.Version > 1)
         {
             await ExecAsync(connection, tx, "UPDATE delivery_work SET state = 5, last_error = 'superseded by version ' || $v WHERE alert_id = $a AND version < $v AND state = 0",
@@ -206,7 +228,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         {
             cmd.CommandText = """
                 SELECT channel, COUNT(*), SUM(state = 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 4), SUM(state = 5),
-                       MIN(delivered_at), MAX(delivered_at)
+                       MIN(delivered_at), MAX(delivered_at), SUM(state = 6)
                 FROM delivery_work WHERE alert_id = $a GROUP BY channel ORDER BY channel
                 """;
             cmd.Parameters.AddWithValue("$a", id);
@@ -214,7 +236,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
             while (await reader.ReadAsync(cancellationToken))
             {
                 byChannel[reader.GetString(0)] = new ChannelDeliverySummary(reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5),
-                    reader.GetInt64(6), reader.GetInt64(7), Ms(reader, 8), Ms(reader, 9), null, null);
+                    reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(10), Ms(reader, 8), Ms(reader, 9), null, null);
             }
         }
 
@@ -239,9 +261,49 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         allLatencies.Sort();
         var v = byChannel.Values;
         var total = new ChannelDeliverySummary(v.Sum(s => s.Queued), v.Sum(s => s.Delivered), v.Sum(s => s.Failed), v.Sum(s => s.Gone),
-            v.Sum(s => s.Expired), v.Sum(s => s.Superseded), v.Min(s => s.FirstDelivery), v.Max(s => s.LastDelivery),
+            v.Sum(s => s.Expired), v.Sum(s => s.Superseded), v.Sum(s => s.Acknowledged), v.Min(s => s.FirstDelivery), v.Max(s => s.LastDelivery),
             Percentile(allLatencies, 0.50), Percentile(allLatencies, 0.95));
-        return new AlertDeliveryView(byChannel, total);
+        await using var acks = connection.CreateCommand();
+        acks.CommandText = "SELECT COUNT(*) FROM alert_acks WHERE alert_id = $a";
+        acks.Parameters.AddWithValue("$a", id);
+        return new AlertDeliveryView(byChannel, total, (long)(await acks.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    /// <summary>The current version of the most recently issued alerts, newest first.</summary>
+    public async Task<IReadOnlyList<AlertDocument>> ListCurrentVersionsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT v.document FROM alert_versions v JOIN alerts a ON a.id = v.alert_id AND a.current_version = v.version
+            ORDER BY v.issued_at DESC LIMIT $n
+            """;
+        cmd.Parameters.AddWithValue("$n", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<AlertDocument>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(JsonSerializer.Deserialize<AlertDocument>(reader.GetString(0), Json.Options)!);
+        }
+
+        return list;
+    }
+
+    /// <summary>Records a resident's acknowledgement (idempotent). Returns false if the alert does not exist.</summary>
+    public async Task<bool> AcknowledgeAsync(string alertId, Guid residentId, string via, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT OR IGNORE INTO alert_acks(alert_id, resident_id, at, via)
+            SELECT id, $r, $at, $via FROM alerts WHERE id = $a;
+            SELECT EXISTS(SELECT 1 FROM alerts WHERE id = $a);
+            """;
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        cmd.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
+        cmd.Parameters.AddWithValue("$via", via);
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
     private static string StateOf(AlertDocument document) => document.MsgType == MsgType.Cancel ? "cancelled" : "issued";

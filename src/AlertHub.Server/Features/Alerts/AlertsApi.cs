@@ -1,4 +1,5 @@
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Alerts;
@@ -61,6 +62,22 @@ internal static class AlertsApi
                 ? TypedResults.Accepted($"/api/alerts/{id}", issued)
                 : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        // The resident's "I got it" (app button, web inbox, LINE postback): stops further escalation steps.
+        group.MapPost("/{id}/ack", async Task<Results<Ok<AckResult>, ProblemHttpResult>> (string id, AckRequest request, HttpRequest http,
+            ResidentStore residents, AlertService alerts, CancellationToken ct) =>
+        {
+            if (request.ResidentId is not Guid residentId || !await residents.VerifyTokenAsync(residentId, ResidentsApi.ResidentToken(http), ct))
+            {
+                return Problems.Create(401, Problems.AuthInvalidResidentToken, "The resident token is not valid.",
+                    "Send residentId in the body and the resident token as 'Authorization: Bearer <token>'.");
+            }
+
+            var via = request.Via is { Length: > 0 and <= 32 } v ? v : "app";
+            return await alerts.AcknowledgeAsync(id, residentId, via, ct) is { } result
+                ? TypedResults.Ok(result)
+                : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+        });
 
         return group;
     }

@@ -2,6 +2,7 @@ using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Delivery.Channels.CapFeed;
 using AlertHub.Server.Features.Delivery.Channels.Email;
 using AlertHub.Server.Features.Delivery.Channels.Fcm;
 using AlertHub.Server.Features.Delivery.Channels.Line;
@@ -11,8 +12,9 @@ using AlertHub.Server.Features.Security;
 
 namespace AlertHub.Server.Features.Delivery;
 
-internal sealed record ChannelCounts(long Delivered, long Failed, long Gone, long Pending);
-internal sealed record ChannelStatus(string Name, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelCounts Last24h);
+internal sealed record ChannelStatus(
+    string Name, string Kind, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelWindowStats Last24h);
+
 internal sealed record PushChannelKpi(int Count, int Target, double WindowHours, IReadOnlyList<ChannelStatus> Channels);
 
 internal static class DeliveryApi
@@ -41,6 +43,7 @@ internal static class DeliveryApi
         builder.AddWebPushChannel();
         builder.AddLineChannel();
         builder.AddEmailChannel();
+        builder.AddCapFeed();
 
         return builder;
     }
@@ -52,29 +55,43 @@ internal static class DeliveryApi
         app.MapWebPushChannel();
         app.MapLineChannel();
         app.MapEmailChannel();
+        app.MapCapFeed();
 
         var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
-        group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct) =>
-            TypedResults.Ok(await StatusAsync(channels, resilience, outbox, time, ct)));
+        group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, IEnumerable<IPullChannel> pull,
+            TimeProvider time, CancellationToken ct) => TypedResults.Ok(await StatusAsync(channels, resilience, outbox, pull, time, ct)));
 
-        group.MapGet("/kpi/push-channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct) =>
+        group.MapGet("/kpi/push-channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, IEnumerable<IPullChannel> pull,
+            TimeProvider time, CancellationToken ct) =>
         {
-            var all = await StatusAsync(channels, resilience, outbox, time, ct);
+            var all = await StatusAsync(channels, resilience, outbox, pull, time, ct);
             var counted = all.Count(c => c.CountsTowardKpi && c.Enabled && c.Healthy && c.DeliveredInWindow);
             return TypedResults.Ok(new PushChannelKpi(counted, KpiTarget, 24, all));
         });
         return group;
     }
 
-    private static async Task<List<ChannelStatus>> StatusAsync(ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, TimeProvider time, CancellationToken ct)
+    private static readonly ChannelWindowStats NoStats = new(0, 0, 0, 0, 0, 0, 0, 0, null, null);
+
+    private static async Task<List<ChannelStatus>> StatusAsync(ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox,
+        IEnumerable<IPullChannel> pullChannels, TimeProvider time, CancellationToken ct)
     {
-        var counts = await outbox.CountsSinceAsync(time.GetUtcNow().AddHours(-24).ToUnixTimeMilliseconds(), ct);
-        return [.. channels.All.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c =>
+        var stats = await outbox.StatsSinceAsync(time.GetUtcNow().AddHours(-24).ToUnixTimeMilliseconds(), ct);
+        var push = channels.All.Select(c =>
         {
-            var (delivered, failed, gone, pending) = counts.GetValueOrDefault(c.Name);
+            var s = stats.GetValueOrDefault(c.Name) ?? NoStats;
             var problem = (c as IChannelHealth)?.Problem;
-            return new ChannelStatus(c.Name, true, resilience.IsHealthy(c.Name) && problem is null, resilience.DescribeCircuit(c.Name), problem,
-                c.CountsTowardKpi, delivered > 0, new ChannelCounts(delivered, failed, gone, pending));
-        })];
+            return new ChannelStatus(c.Name, "push", true, resilience.IsHealthy(c.Name) && problem is null, resilience.DescribeCircuit(c.Name), problem,
+                c.CountsTowardKpi, s.Delivered > 0, s);
+        });
+        // Pull channels (the public CAP feed) are listed for completeness but never count toward the push KPI.
+        var pull = pullChannels.Select(p => new ChannelStatus(p.Name, "pull", true, true, "n/a", null, false, false, NoStats));
+        return [.. push.Concat(pull).OrderBy(c => c.Name, StringComparer.Ordinal)];
     }
+}
+
+/// <summary>A channel residents or partners pull from (the CAP Atom feed): listed in /api/channels, not a push channel.</summary>
+internal interface IPullChannel
+{
+    string Name { get; }
 }

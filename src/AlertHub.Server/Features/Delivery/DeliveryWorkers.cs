@@ -174,6 +174,7 @@ internal sealed partial class DeliveryWorkers(
         DeliveryOutcome.Delivered => new WorkOutcome(work.Id, WorkState.Delivered, nowMs, null, work.Attempts + 1, null),
         DeliveryOutcome.AddressGone => new WorkOutcome(work.Id, WorkState.Gone, null, null, work.Attempts + 1, result.Detail),
         DeliveryOutcome.Rejected => new WorkOutcome(work.Id, WorkState.Failed, null, null, work.Attempts + 1, result.Detail),
+        DeliveryOutcome.Throttled => Retry(work, result.RetryAfter, result.Detail, nowMs) with { Throttled = true },
         _ => Retry(work, result.RetryAfter, result.Detail, nowMs),
     };
 

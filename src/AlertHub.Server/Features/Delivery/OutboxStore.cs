@@ -12,13 +12,18 @@ internal static class WorkState
     public const int Gone = 3;
     public const int Expired = 4;
     public const int Superseded = 5;
+    public const int Acknowledged = 6;
 }
 
 internal sealed record ClaimedWork(
     long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
     long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language);
 
-internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error);
+internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false);
+
+/// <summary>One channel's figures over a window (GET /api/channels).</summary>
+internal sealed record ChannelWindowStats(
+    long Queued, long Sent, long Delivered, long Failed, long Pruned, long Pending, long Retried, long Throttled, double? P50Ms, double? P95Ms);
 
 /// <summary>The durable outbox: claim due work for a channel, record outcomes.</summary>
 internal sealed class OutboxStore(Database database)
@@ -60,7 +65,7 @@ internal sealed class OutboxStore(Database database)
         cmd.Transaction = tx;
         cmd.CommandText = """
             UPDATE delivery_work SET state = $state, delivered_at = COALESCE($delivered, delivered_at),
-                next_attempt_at = COALESCE($next, next_attempt_at), attempts = $attempts, last_error = $error
+                next_attempt_at = COALESCE($next, next_attempt_at), attempts = $attempts, last_error = $error, throttled = throttled + $throttled
             WHERE id = $id AND state = 0
             """;
         var id = cmd.Parameters.Add("$id", SqliteType.Integer);
@@ -69,6 +74,7 @@ internal sealed class OutboxStore(Database database)
         var next = cmd.Parameters.Add("$next", SqliteType.Integer);
         var attempts = cmd.Parameters.Add("$attempts", SqliteType.Integer);
         var error = cmd.Parameters.Add("$error", SqliteType.Text);
+        var throttled = cmd.Parameters.Add("$throttled", SqliteType.Integer);
         foreach (var o in outcomes)
         {
             id.Value = o.Id;
@@ -77,6 +83,7 @@ internal sealed class OutboxStore(Database database)
             next.Value = (object?)o.NextAttemptAtMs ?? DBNull.Value;
             attempts.Value = o.Attempts;
             error.Value = (object?)o.Error ?? DBNull.Value;
+            throttled.Value = o.Throttled ? 1 : 0;
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -95,24 +102,64 @@ internal sealed class OutboxStore(Database database)
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Per channel: counts by state and delivered timestamps since <paramref name="sinceMs"/>.</summary>
-    public async Task<IReadOnlyDictionary<string, (long Delivered, long Failed, long Gone, long Pending)>> CountsSinceAsync(long sinceMs, CancellationToken cancellationToken)
+    /// <summary>Per channel, for work queued since <paramref name="sinceMs"/>: counts by outcome, retries, throttles, latency.</summary>
+    public async Task<IReadOnlyDictionary<string, ChannelWindowStats>> StatsSinceAsync(long sinceMs, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT channel,
-                SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 0)
-            FROM delivery_work WHERE queued_at >= $since GROUP BY channel
-            """;
-        cmd.Parameters.AddWithValue("$since", sinceMs);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var result = new Dictionary<string, (long, long, long, long)>();
-        while (await reader.ReadAsync(cancellationToken))
+        var result = new Dictionary<string, ChannelWindowStats>();
+        await using (var cmd = connection.CreateCommand())
         {
-            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            cmd.CommandText = """
+                SELECT channel, COUNT(*), SUM(attempts > 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 0),
+                       SUM(MAX(attempts - 1, 0)), SUM(throttled)
+                FROM delivery_work WHERE queued_at >= $since GROUP BY channel
+                """;
+            cmd.Parameters.AddWithValue("$since", sinceMs);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                result[reader.GetString(0)] = new ChannelWindowStats(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), null, null);
+            }
+        }
+
+        foreach (var (channel, stats) in result.ToList())
+        {
+            if (stats.Delivered > 0)
+            {
+                result[channel] = stats with
+                {
+                    P50Ms = await LatencyAtAsync(connection, channel, sinceMs, stats.Delivered, 0.50, cancellationToken),
+                    P95Ms = await LatencyAtAsync(connection, channel, sinceMs, stats.Delivered, 0.95, cancellationToken),
+                };
+            }
         }
 
         return result;
+    }
+
+    /// <summary>Nearest-rank percentile of issue → delivery, computed in SQLite without loading every row.</summary>
+    private static async Task<double?> LatencyAtAsync(SqliteConnection connection, string channel, long sinceMs, long delivered, double p, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT delivered_at - queued_at AS d FROM delivery_work
+            WHERE channel = $c AND queued_at >= $since AND state = 1 ORDER BY d LIMIT 1 OFFSET $k
+            """;
+        cmd.Parameters.AddWithValue("$c", channel);
+        cmd.Parameters.AddWithValue("$since", sinceMs);
+        cmd.Parameters.AddWithValue("$k", Math.Clamp((long)Math.Ceiling(p * delivered) - 1, 0, delivered - 1));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is long ms ? ms : null;
+    }
+
+    /// <summary>Stops a resident's pending work for an alert (they acknowledged it). Returns how many rows stopped.</summary>
+    public async Task<int> StopForAcknowledgementAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE delivery_work SET state = 6, last_error = 'acknowledged' WHERE alert_id = $a AND resident_id = $r AND state = 0";
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -218,7 +218,7 @@ internal static class ResidentsApi
         }
     }
 
-    private static string? ResidentToken(HttpRequest request)
+    public static string? ResidentToken(HttpRequest request)
     {
         string? header = request.Headers.Authorization;
         if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))

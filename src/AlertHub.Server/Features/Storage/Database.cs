@@ -164,5 +164,15 @@ internal static class Migrations
                 target TEXT,
                 detail TEXT)
             """),
+        (2, """
+            ALTER TABLE delivery_work ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX ix_work_queued ON delivery_work(channel, queued_at);
+            CREATE TABLE alert_acks(
+                alert_id TEXT NOT NULL,
+                resident_id TEXT NOT NULL,
+                at TEXT NOT NULL,
+                via TEXT NOT NULL,
+                PRIMARY KEY(alert_id, resident_id))
+            """),
     ];
 }

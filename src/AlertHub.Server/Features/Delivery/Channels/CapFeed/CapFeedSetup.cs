@@ -1,0 +1,149 @@
+using System.Text;
+using System.Xml;
+using AlertHub.Core.Targeting;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Delivery.Channels.CapFeed;
+
+/// <summary>The public CAP feed is a pull channel: listed in /api/channels, never counted as a push channel.</summary>
+internal sealed class CapFeedChannel : IPullChannel
+{
+    public string Name => "cap-feed";
+}
+
+/// <summary>
+/// <c>GET /feeds/cap.atom</c> (Atom index of current alerts) and <c>GET /feeds/cap/{id}.xml</c> /
+/// <c>/feeds/cap/{id}/{version}.xml</c> (CAP 1.2) for L-Alert relays, Google Public Alerts-style consumers and
+/// TV/radio partners. Public and free of resident data; updates and cancels carry <c>references</c>.
+/// </summary>
+internal static class CapFeedSetup
+{
+    private const string AtomNs = "http://www.w3.org/2005/Atom";
+
+    public static IHostApplicationBuilder AddCapFeed(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<CapFeedOptions>(builder.Configuration.GetSection("Channels:CapFeed"));
+        if (builder.Configuration.GetValue<bool>("Channels:CapFeed:Enabled"))
+        {
+            builder.Services.AddSingleton<IPullChannel, CapFeedChannel>();
+        }
+
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapCapFeed(this IEndpointRouteBuilder app)
+    {
+        if (!app.ServiceProvider.GetRequiredService<IOptions<CapFeedOptions>>().Value.Enabled)
+        {
+            return app;
+        }
+
+        var feeds = app.MapGroup("/feeds").WithTags("CAP feed").AllowAnonymous();
+        feeds.MapGet("/cap.atom", async (AlertStore store, IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) =>
+        {
+            var o = options.Value;
+            var now = time.GetUtcNow();
+            var current = await store.ListCurrentVersionsAsync(o.MaxEntries * 2, ct);
+            var entries = current.Where(a => Published(a, o, now)).Take(o.MaxEntries).ToList();
+            var baseUrl = hub.Value.PublicBaseUrl.TrimEnd('/');
+            return Results.Bytes(Atom(entries, o, baseUrl, now), "application/atom+xml; charset=utf-8");
+        });
+
+        feeds.MapGet("/cap/{id}.xml", (string id, AlertStore store, TargetingService targeting, AreaStore areas, IOptions<CapFeedOptions> options,
+            IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) => CapAsync(id, null, store, targeting, areas, options.Value, hub.Value, time, ct));
+        feeds.MapGet("/cap/{id}/{version:int}.xml", (string id, int version, AlertStore store, TargetingService targeting, AreaStore areas,
+            IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) =>
+            CapAsync(id, version, store, targeting, areas, options.Value, hub.Value, time, ct));
+        return app;
+    }
+
+    private static async Task<IResult> CapAsync(string id, int? version, AlertStore store, TargetingService targeting, AreaStore areas,
+        CapFeedOptions options, HubOptions hub, TimeProvider time, CancellationToken ct)
+    {
+        var head = await store.GetHeadAsync(id, ct);
+        var alert = head is null ? null : await store.GetVersionAsync(id, version ?? head.Value.CurrentVersion, ct);
+        if (alert is null || (alert.Status != AlertStatus.Actual && !options.IncludeExercises))
+        {
+            return Problems.NotFoundProblem(Problems.AlertNotFound, $"No public CAP message {id}{(version is null ? "" : "/" + version)}.");
+        }
+
+        var baseUrl = hub.PublicBaseUrl.TrimEnd('/');
+        var xml = CapWriter.Write(alert, Shapes(alert, targeting, areas), options, $"{baseUrl}/feeds/cap/{alert.Id}/{alert.Version}.xml");
+        return Results.Bytes(xml, "application/cap+xml; charset=utf-8");
+    }
+
+    /// <summary>The alert's area as shapes; areas deleted since the alert was issued are left out (areaDesc still names them).</summary>
+    private static List<(TargetShape, string?)> Shapes(AlertDocument alert, TargetingService targeting, AreaStore areas)
+    {
+        var result = new List<(TargetShape, string?)>();
+        var spec = alert.Area;
+        foreach (var id in spec.AreaIds ?? [])
+        {
+            if (areas.Find(id) is { } area)
+            {
+                result.Add((new PolygonShape(area.Id, area.Name, area.Geometry), area.Code));
+            }
+        }
+
+        foreach (var code in spec.Codes ?? [])
+        {
+            result.AddRange(areas.FindByCode(code).Select(a => ((TargetShape)new PolygonShape(a.Id, a.Name, a.Geometry), (string?)a.Code)));
+        }
+
+        var inline = spec with { AreaIds = null, Codes = null };
+        if (inline.Geometry is not null || inline.Circles is { Length: > 0 })
+        {
+            result.AddRange(targeting.ResolveShapes(inline).Select(s => (s, (string?)null)));
+        }
+
+        return result;
+    }
+
+    private static bool Published(AlertDocument alert, CapFeedOptions options, DateTimeOffset now) =>
+        (alert.Status == AlertStatus.Actual || options.IncludeExercises)
+        && (alert.MsgType == MsgType.Cancel ? alert.Sent + options.KeepCancelledFor > now : alert.Expires is null || alert.Expires > now);
+
+    private static byte[] Atom(IReadOnlyList<AlertDocument> entries, CapFeedOptions options, string baseUrl, DateTimeOffset now)
+    {
+        using var stream = new MemoryStream();
+        using (var w = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true }))
+        {
+            w.WriteStartDocument();
+            w.WriteStartElement("feed", AtomNs);
+            w.WriteElementString("id", AtomNs, $"{baseUrl}/feeds/cap.atom");
+            w.WriteElementString("title", AtomNs, $"{options.SenderName} 防災情報 (CAP 1.2)");
+            w.WriteElementString("updated", AtomNs, (entries.Count > 0 ? entries.Max(e => e.Sent) : now).ToString("yyyy-MM-dd'T'HH:mm:sszzz"));
+            w.WriteStartElement("link", AtomNs);
+            w.WriteAttributeString("rel", "self");
+            w.WriteAttributeString("href", $"{baseUrl}/feeds/cap.atom");
+            w.WriteEndElement();
+            w.WriteStartElement("author", AtomNs);
+            w.WriteElementString("name", AtomNs, options.SenderName);
+            w.WriteEndElement();
+            foreach (var alert in entries)
+            {
+                var text = alert.Texts.TryGetValue("ja", out var ja) ? ja : alert.Texts.Values.First();
+                w.WriteStartElement("entry", AtomNs);
+                w.WriteElementString("id", AtomNs, alert.Identifier);
+                w.WriteElementString("title", AtomNs, text.Headline ?? alert.Event);
+                w.WriteElementString("updated", AtomNs, CapWriter.CapTime(alert.Sent));
+                w.WriteStartElement("link", AtomNs);
+                w.WriteAttributeString("rel", "alternate");
+                w.WriteAttributeString("type", "application/cap+xml");
+                w.WriteAttributeString("href", $"{baseUrl}/feeds/cap/{alert.Id}/{alert.Version}.xml");
+                w.WriteEndElement();
+                w.WriteElementString("summary", AtomNs, text.Body ?? text.Headline ?? alert.Event);
+                w.WriteEndElement();
+            }
+
+            w.WriteEndElement();
+            w.WriteEndDocument();
+        }
+
+        return stream.ToArray();
+    }
+}
