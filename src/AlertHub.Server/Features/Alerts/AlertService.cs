@@ -22,6 +22,7 @@ internal sealed class AlertService(
     ChannelRegistry channels,
     DeliverySignals signals,
     IEnumerable<IAlertEventSink> sinks,
+    IEnumerable<IBroadcastChannel> broadcastChannels,
     IOptions<AlertsOptions> options,
     AlertHubTelemetry telemetry,
     TimeProvider time) : IDisposable
@@ -165,7 +166,11 @@ internal sealed class AlertService(
     private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> allowed,
         string actor, CancellationToken cancellationToken)
     {
-        var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, actor, cancellationToken);
+        var broadcast = broadcastChannels
+            .Where(b => allowed.Contains(b.Name) && b.Publishes(document))
+            .SelectMany(b => b.Targets.Select(t => (b.Name, t.Id)))
+            .ToList();
+        var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, broadcast, actor, cancellationToken);
         telemetry.AlertsIssued.Add(1, new("status", document.Status.ToString()), new("msgType", document.MsgType.ToString()));
         telemetry.OutboxWritten.Add(byChannel.Values.Sum());
         foreach (var channel in byChannel.Keys)

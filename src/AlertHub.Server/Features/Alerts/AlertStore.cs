@@ -29,8 +29,8 @@ internal sealed class AlertStore(Database database, TimeProvider time)
     /// its outbox. Pending work of earlier versions is superseded: the new version reaches those people anyway.
     /// </summary>
     public async Task<(int Recipients, Dictionary<string, int> ByChannel)> InsertVersionAsync(
-        AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> channels, string actor,
-        CancellationToken cancellationToken)
+        AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> channels,
+        IReadOnlyList<(string Channel, Guid TargetId)> broadcast, string actor, CancellationToken cancellationToken)
     {
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -114,6 +114,17 @@ internal sealed class AlertStore(Database database, TimeProvider time)
             ("$a", document.Id), ("$v", document.Version), ("$p", document.Priority), ("$now", nowMs), ("$channels", channelsJson),
             ("$escalation", JsonSerializer.Serialize(document.Escalation?.Channels ?? [])),
             ("$step", (long)TimeSpan.FromMinutes(document.Escalation?.StepMinutes ?? 5).TotalMilliseconds));
+        foreach (var (channel, target) in broadcast)
+        {
+            // One row per account; a cancel is posted only where the alert itself was posted.
+            await ExecAsync(connection, tx, """
+                INSERT OR IGNORE INTO delivery_work(alert_id, version, resident_id, channel, endpoint_id, priority, next_attempt_at, queued_at)
+                SELECT $a, $v, $t, $c, NULL, $p, $now, $now
+                WHERE $cancel = 0 OR EXISTS(SELECT 1 FROM delivery_work WHERE alert_id = $a AND resident_id = $t AND channel = $c AND state = 1)
+                """, cancellationToken, ("$a", document.Id), ("$v", document.Version), ("$t", target.ToString()), ("$c", channel), ("$p", document.Priority),
+                ("$now", nowMs), ("$cancel", rule == RecipientRule.PreviouslyDelivered ? 1 : 0));
+        }
+
         if (document.Version > 1)
         {
             await ExecAsync(connection, tx, "UPDATE delivery_work SET state = 5, last_error = 'superseded by version ' || $v WHERE alert_id = $a AND version < $v AND state = 0",
@@ -126,7 +137,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         {
             count.Transaction = tx;
             count.CommandText = "SELECT channel, COUNT(*) FROM delivery_work WHERE alert_id = $a AND version = $v GROUP BY channel; " +
-                                "SELECT COUNT(DISTINCT resident_id) FROM delivery_work WHERE alert_id = $a AND version = $v;";
+                                "SELECT COUNT(DISTINCT resident_id) FROM delivery_work WHERE alert_id = $a AND version = $v AND endpoint_id IS NOT NULL;";
             count.Parameters.AddWithValue("$a", document.Id);
             count.Parameters.AddWithValue("$v", document.Version);
             await using var reader = await count.ExecuteReaderAsync(cancellationToken);

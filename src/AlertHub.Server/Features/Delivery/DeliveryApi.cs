@@ -2,6 +2,7 @@ using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Delivery.Channels.Social;
 using AlertHub.Server.Features.Delivery.Channels.CapFeed;
 using AlertHub.Server.Features.Delivery.Channels.Email;
 using AlertHub.Server.Features.Delivery.Channels.Fcm;
@@ -43,6 +44,7 @@ internal static class DeliveryApi
         builder.AddWebPushChannel();
         builder.AddLineChannel();
         builder.AddEmailChannel();
+        builder.AddSocialChannel();
         builder.AddCapFeed();
 
         return builder;

@@ -25,12 +25,16 @@ internal sealed partial class DeliveryWorkers(
     TargetingService targeting,
     DeliverySignals signals,
     IEnumerable<IDeliveryProgressSink> progressSinks,
+    IEnumerable<IBroadcastChannel> broadcastChannels,
     HealthState health,
     AlertHubTelemetry telemetry,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryWorkers> logger) : BackgroundService
 {
+    private readonly Dictionary<string, Dictionary<Guid, string>> _broadcastTargets = broadcastChannels.ToDictionary(
+        b => b.Name, b => b.Targets.ToDictionary(t => t.Id, t => t.Address));
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await health.WaitForStoreAsync(stoppingToken);
@@ -97,14 +101,13 @@ internal sealed partial class DeliveryWorkers(
             {
                 outcomes.Add(new WorkOutcome(work.Id, WorkState.Expired, null, null, work.Attempts, "expired before delivery"));
             }
-            else if (work.EndpointState is not "active" || work.Address is null)
+            else if (AddressFor(channel.Name, work) is not { } address)
             {
                 outcomes.Add(new WorkOutcome(work.Id, WorkState.Gone, null, null, work.Attempts, "endpoint no longer active"));
             }
             else
             {
                 var key = $"{work.AlertId}:{work.Version}:{work.ResidentId:N}:{channel.Name}";
-                var address = channel.Name == "signalr" ? work.ResidentId.ToString() : work.Address;
                 items.Add(new DeliveryItem(work.Id, key, work.ResidentId, address, work.Secret, MessageRenderer.Render(alert, work.Language, channel.Limits)));
                 byId[work.Id] = work;
             }
@@ -167,6 +170,22 @@ internal sealed partial class DeliveryWorkers(
                 await sink.ReportAsync(progress, cancellationToken);
             }
         }
+    }
+
+    /// <summary>The address to send to: a broadcast account, the resident themselves (SignalR), or their active endpoint.</summary>
+    private string? AddressFor(string channel, ClaimedWork work)
+    {
+        if (work.EndpointId is null)
+        {
+            return _broadcastTargets.TryGetValue(channel, out var targets) && targets.TryGetValue(work.ResidentId, out var account) ? account : null;
+        }
+
+        if (work.EndpointState is not "active" || work.Address is null)
+        {
+            return null;
+        }
+
+        return channel == Channels.SignalR.SignalRChannel.ChannelName ? work.ResidentId.ToString() : work.Address;
     }
 
     private WorkOutcome ToOutcome(ClaimedWork work, DeliveryItemResult result, long nowMs) => result.Outcome switch
