@@ -19,7 +19,7 @@ internal sealed class CommandLine
     public string Command { get; }
 
     /// <summary>Flags that take no value.</summary>
-    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h" };
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub" };
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -78,6 +78,9 @@ internal sealed class CommandLine
             ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)
             : fallback;
 
+    /// <summary>Whether the run starts the hub itself (Release build, fresh data directory, peers wired in).</summary>
+    public bool StartHub => Has("start-hub");
+
     /// <summary>The options of the default run command; the API key is resolved separately.</summary>
     public SimulationOptions ToSimulationOptions(string apiKey)
     {
@@ -111,6 +114,7 @@ internal sealed class CommandLine
             Timeout = TimeSpan.FromSeconds(GetDouble("timeout", 60)),
             GeoFile = Get("geo"),
             ConnectParallelism = GetInt("connect-parallelism", 64),
+            ChannelMix = Get("mix") is { } mix ? Population.PopulationGenerator.ParseMix(mix) : null,
         };
     }
 
@@ -162,6 +166,9 @@ internal sealed class CommandLine
           --residents N           population size (default 10000)
           --seed N                population seed (default 42)
           --signalr-share X       share on SignalR, rest on webhook (default 0.5)
+          --mix a=x,b=y           channel mix instead, e.g. signalr=0.1,webhook=0.05,line=0.35,fcm=0.3,webpush=0.1,email=0.1;
+                                  the provider peers for fcm/line/webpush/email start on loopback
+          --start-hub             start the hub (src/AlertHub.Server Release build) with a fresh data directory, wired to the peers
           --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
           --circle LAT,LON,R      circle target in metres instead of --area
           --audience a,b          household tags, any of (default everyone)

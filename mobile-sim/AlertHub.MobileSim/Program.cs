@@ -56,7 +56,8 @@ internal static class MobileSimProgram
 
     private static async Task<int> RunAsync(CommandLine cl, CancellationToken cancellationToken)
     {
-        var options = cl.ToSimulationOptions(cl.ResolveApiKey());
+        var adminKey = cl.StartHub ? "sim-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : cl.ResolveApiKey();
+        var options = cl.ToSimulationOptions(adminKey);
         using var loggerFactory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o =>
             {
@@ -64,14 +65,58 @@ internal static class MobileSimProgram
                 o.TimestampFormat = "HH:mm:ss ";
             })
             .SetMinimumLevel(LogLevel.Information));
-        var report = await new SimulationRunner(options, loggerFactory.CreateLogger("mobile-sim")).RunAsync(cancellationToken);
-        Console.WriteLine(ReportPrinter.ToTable(report));
-        if (cl.Get("json") is { } jsonPath)
-        {
-            await File.WriteAllTextAsync(jsonPath, ReportPrinter.ToJson(report), cancellationToken);
-        }
+        var logger = loggerFactory.CreateLogger("mobile-sim");
 
-        return report.InvariantsHold ? 0 : 1;
+        var receipts = new ReceiptLog();
+        var providerChannels = (options.ChannelMix ?? []).Select(m => m.Channel)
+            .Where(c => c is not (Population.SimChannels.SignalR or Population.SimChannels.Webhook)).ToList();
+        var peers = await Peers.ProviderPeers.StartAsync(providerChannels, receipts, options.TimeProvider, anyPort: cl.StartHub);
+        HubProcess? hub = null;
+        try
+        {
+            var hubSettings = Peers.ProviderPeers.HubSettings(peers);
+            if (cl.StartHub)
+            {
+                hub = await HubProcess.StartAsync(hubSettings, adminKey, TimeSpan.FromMinutes(3), cancellationToken);
+                options = options with { Hub = hub.BaseAddress };
+                Console.WriteLine($"hub started at {hub.BaseAddress} (pid {hub.ProcessId})");
+            }
+            else if (hubSettings.Count > 0)
+            {
+                Console.WriteLine("The hub must run with these settings for the provider peers:");
+                foreach (var (key, value) in hubSettings)
+                {
+                    Console.WriteLine($"  --{key}={value}");
+                }
+            }
+
+            var report = await new SimulationRunner(options with { Peers = peers, Receipts = receipts }, logger).RunAsync(cancellationToken);
+            Console.WriteLine(ReportPrinter.ToTable(report));
+            if (hub is not null)
+            {
+                var (cpu, peak) = hub.Usage();
+                Console.WriteLine($"hub process: CPU {cpu.TotalSeconds:0.0} s, peak working set {peak / (1024.0 * 1024):0} MiB");
+            }
+
+            if (cl.Get("json") is { } jsonPath)
+            {
+                await File.WriteAllTextAsync(jsonPath, ReportPrinter.ToJson(report), cancellationToken);
+            }
+
+            return report.InvariantsHold ? 0 : 1;
+        }
+        finally
+        {
+            if (hub is not null)
+            {
+                await hub.DisposeAsync();
+            }
+
+            foreach (var peer in peers)
+            {
+                await peer.DisposeAsync();
+            }
+        }
     }
 
     private static async Task<int> GenerateDemoGeoAsync(CommandLine cl, CancellationToken cancellationToken)

@@ -9,20 +9,21 @@ internal static class ImportNdjson
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <param name="webhookBase">Base of the webhook addresses, e.g. <c>http://127.0.0.1:41234/hook/</c>.</param>
-    public static void Write(Stream output, IEnumerable<SimResident> residents, string webhookBase)
+    /// <param name="endpointFor">The endpoint of residents on provider channels (fcm, line, webpush, email …), from their peer.</param>
+    public static void Write(Stream output, IEnumerable<SimResident> residents, string webhookBase, Func<SimResident, Peers.SimEndpoint>? endpointFor = null)
     {
         foreach (var r in residents)
         {
             using (var w = new Utf8JsonWriter(output, WriterOptions))
             {
-                WriteLine(w, r, webhookBase);
+                WriteLine(w, r, webhookBase, endpointFor);
             }
 
             output.WriteByte((byte)'\n');
         }
     }
 
-    private static void WriteLine(Utf8JsonWriter w, SimResident r, string webhookBase)
+    private static void WriteLine(Utf8JsonWriter w, SimResident r, string webhookBase, Func<SimResident, Peers.SimEndpoint>? endpointFor)
     {
         w.WriteStartObject();
         w.WriteString("externalId", r.ExternalId);
@@ -58,6 +59,30 @@ internal static class ImportNdjson
         {
             w.WriteString("address", webhookBase + Uri.EscapeDataString(r.ExternalId));
             w.WriteString("secret", r.WebhookSecret);
+        }
+        else if (r.Channel != SimChannels.SignalR)
+        {
+            var endpoint = endpointFor?.Invoke(r) ?? throw new InvalidOperationException($"No peer serves channel '{r.Channel}'.");
+            if (endpoint.Address is not null)
+            {
+                w.WriteString("address", endpoint.Address);
+            }
+
+            if (endpoint.Secret is not null)
+            {
+                w.WriteString("secret", endpoint.Secret);
+            }
+
+            if (endpoint.Keys is { Count: > 0 } keys)
+            {
+                w.WriteStartObject("keys");
+                foreach (var (k, v) in keys)
+                {
+                    w.WriteString(k, v);
+                }
+
+                w.WriteEndObject();
+            }
         }
 
         w.WriteEndObject();

@@ -8,7 +8,9 @@ namespace AlertHub.MobileSim.Population;
 /// <param name="Seed">The only source of randomness: the same seed and options give the same population.</param>
 /// <param name="SignalRShare">Share of residents on SignalR (default 0.5); the rest use a webhook.</param>
 /// <param name="OutsideShare">Share placed just north of the city (default 0.015) to exercise exclusion.</param>
-internal sealed record PopulationOptions(int Residents, int Seed, double SignalRShare = 0.5, double OutsideShare = 0.015);
+/// <param name="ChannelMix">Channel shares (normalised), e.g. line 0.35, fcm 0.25 …; when null, <paramref name="SignalRShare"/> splits SignalR and webhook.</param>
+internal sealed record PopulationOptions(
+    int Residents, int Seed, double SignalRShare = 0.5, double OutsideShare = 0.015, IReadOnlyList<(string Channel, double Share)>? ChannelMix = null);
 
 /// <summary>
 /// Makes a deterministic synthetic population over the demo districts. Shares follow Yokote's profile
@@ -83,12 +85,53 @@ internal static class PopulationGenerator
                 }
             }
 
-            var channel = rng.NextDouble() < options.SignalRShare ? SimChannels.SignalR : SimChannels.Webhook;
+            // One draw either way, so a mix does not reshuffle anything else about the population.
+            var draw = rng.NextDouble();
+            var channel = options.ChannelMix is { Count: > 0 } mix ? PickChannel(mix, draw) : draw < options.SignalRShare ? SimChannels.SignalR : SimChannels.Webhook;
             var secret = channel == SimChannels.Webhook ? WebhookSecrets.Derive(options.Seed, externalId) : null;
             residents.Add(new SimResident(externalId, tags, language, places, channel, secret, outside));
         }
 
         return residents;
+    }
+
+    private static string PickChannel(IReadOnlyList<(string Channel, double Share)> mix, double draw)
+    {
+        var u = draw * mix.Sum(m => m.Share);
+        foreach (var (channel, share) in mix)
+        {
+            if (u < share)
+            {
+                return channel;
+            }
+
+            u -= share;
+        }
+
+        return mix[^1].Channel;
+    }
+
+    /// <summary>Parses "signalr=0.2,line=0.35,fcm=0.25" into a channel mix.</summary>
+    public static IReadOnlyList<(string Channel, double Share)> ParseMix(string text)
+    {
+        var mix = new List<(string, double)>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', 2);
+            if (kv.Length != 2 || !double.TryParse(kv[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var share) || share < 0)
+            {
+                throw new ArgumentException($"--mix entry '{part}' is not channel=share (e.g. line=0.35).");
+            }
+
+            mix.Add((kv[0].ToLowerInvariant(), share));
+        }
+
+        if (mix.Count == 0 || mix.Sum(m => m.Item2) <= 0)
+        {
+            throw new ArgumentException("--mix needs at least one channel with a positive share.");
+        }
+
+        return mix;
     }
 
     private static SimPlace Place(string label, double lat, double lon) =>

@@ -23,6 +23,15 @@ internal sealed record SimulationOptions
     /// <summary>Share of residents on SignalR; the rest use a webhook. Default 0.5.</summary>
     public double SignalRShare { get; init; } = 0.5;
 
+    /// <summary>Channel shares, e.g. signalr 0.1, line 0.35, fcm 0.25 …; null means <see cref="SignalRShare"/> with webhooks.</summary>
+    public IReadOnlyList<(string Channel, double Share)>? ChannelMix { get; init; }
+
+    /// <summary>Running provider peers (fake FCM, LINE, Web Push service, SMTP …) for the provider channels in the mix.</summary>
+    public IReadOnlyList<Peers.IProviderPeer> Peers { get; init; } = [];
+
+    /// <summary>The receipt log the peers write into; the runner makes its own when null.</summary>
+    public Report.ReceiptLog? Receipts { get; init; }
+
     /// <summary>Target area by id or name from GET /api/areas. Default 横手（デモ） when no circle is given.</summary>
     public string? AreaNameOrId { get; init; }
 

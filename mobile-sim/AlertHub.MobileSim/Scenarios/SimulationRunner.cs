@@ -27,10 +27,17 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             ?? throw new FileNotFoundException($"Cannot find {DemoAreaSet.DefaultRelativePath} above {AppContext.BaseDirectory} or the working directory; pass --geo FILE.");
         var areas = DemoAreaSet.Load(geoFile);
         var population = PopulationGenerator.Generate(
-            new PopulationOptions(options.Residents, options.Seed, options.SignalRShare), areas);
+            new PopulationOptions(options.Residents, options.Seed, options.SignalRShare, ChannelMix: options.ChannelMix), areas);
+        var peers = options.Peers.ToDictionary(p => p.Channel, StringComparer.Ordinal);
+        var unserved = population.Select(r => r.Channel).Distinct()
+            .Where(c => c != SimChannels.SignalR && c != SimChannels.Webhook && !peers.ContainsKey(c)).ToList();
+        if (unserved.Count > 0)
+        {
+            throw new ArgumentException($"The channel mix names {string.Join(", ", unserved)} but no peer serves it (start the provider peers).");
+        }
         SimLog.PopulationReady(_logger, population.Count, population.Count(r => r.PlacedOutsideCity), options.Seed);
 
-        var receipts = new ReceiptLog();
+        var receipts = options.Receipts ?? new ReceiptLog();
         await using var receiver = new WebhookReceiver(receipts, time);
         await using var pool = new SignalRResidentPool(receipts, time, _logger);
         using var api = new HubApiClient(hub, options.ApiKey, options.HubHandler);
@@ -47,7 +54,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             // Resolve the target before registering anyone: a missing area should fail fast and cheaply.
             var target = await ResolveTargetAsync(api, cancellationToken);
 
-            var (registered, rejected, rejectionSamples) = await ImportAsync(api, population, receiver.BaseAddress, cancellationToken);
+            var (registered, rejected, rejectionSamples) = await ImportAsync(api, population, receiver.BaseAddress, peers, cancellationToken);
 
             var signalR = population
                 .Where(r => r.Channel == SimChannels.SignalR && registered.ContainsKey(r.ExternalId))
@@ -139,7 +146,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
     }
 
     private async Task<(Dictionary<string, ImportedResident> Registered, int Rejected, List<string> Samples)> ImportAsync(
-        HubApiClient api, IReadOnlyList<SimResident> population, string webhookBase, CancellationToken cancellationToken)
+        HubApiClient api, IReadOnlyList<SimResident> population, string webhookBase, Dictionary<string, IProviderPeer> peers, CancellationToken cancellationToken)
     {
         var registered = new Dictionary<string, ImportedResident>(StringComparer.Ordinal);
         var rejected = 0;
@@ -150,7 +157,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         {
             chunkNo++;
             using var buffer = new MemoryStream();
-            ImportNdjson.Write(buffer, chunk, webhookBase);
+            ImportNdjson.Write(buffer, chunk, webhookBase, r => peers[r.Channel].EndpointFor(r.ExternalId));
             var result = await api.ImportAsync(buffer.ToArray(), cancellationToken);
             foreach (var r in result.Residents)
             {

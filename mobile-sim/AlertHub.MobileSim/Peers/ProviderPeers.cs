@@ -1,0 +1,68 @@
+using AlertHub.MobileSim.Report;
+
+namespace AlertHub.MobileSim.Peers;
+
+/// <summary>Starts the provider peers a channel mix needs (fake FCM, LINE, Web Push service, SMTP …).</summary>
+internal static class ProviderPeers
+{
+    /// <summary>Channel → how to start its peer (port 0 = any free port). Channels without an entry have no fake yet.</summary>
+    private static readonly Dictionary<string, Func<ReceiptLog, TimeProvider, int, Task<IProviderPeer>>> Factories = new(StringComparer.Ordinal);
+
+    /// <summary>The hub configuration section of a channel name ("webpush" → "WebPush").</summary>
+    public static string SectionOf(string channel) => channel switch
+    {
+        "fcm" => "Fcm",
+        "webpush" => "WebPush",
+        "line" => "Line",
+        "email" => "Email",
+        "signalr" => "SignalR",
+        "webhook" => "Webhook",
+        _ => char.ToUpperInvariant(channel[0]) + channel[1..],
+    };
+
+    public static IReadOnlyCollection<string> Available => Factories.Keys;
+
+    public static async Task<IReadOnlyList<IProviderPeer>> StartAsync(IEnumerable<string> channels, ReceiptLog receipts, TimeProvider time, bool anyPort)
+    {
+        var started = new List<IProviderPeer>();
+        try
+        {
+            foreach (var channel in channels.Distinct())
+            {
+                if (!Factories.TryGetValue(channel, out var start))
+                {
+                    throw new ArgumentException($"No provider peer for channel '{channel}'. Available: {string.Join(", ", Factories.Keys)}.");
+                }
+
+                started.Add(await start(receipts, time, anyPort ? 0 : -1));
+            }
+
+            return started;
+        }
+        catch
+        {
+            foreach (var peer in started)
+            {
+                await peer.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Every setting the hub needs for these peers, with each channel switched on.</summary>
+    public static Dictionary<string, string?> HubSettings(IEnumerable<IProviderPeer> peers)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var peer in peers)
+        {
+            settings[$"Channels:{SectionOf(peer.Channel)}:Enabled"] = "true";
+            foreach (var (key, value) in peer.HubSettings)
+            {
+                settings[key] = value;
+            }
+        }
+
+        return settings;
+    }
+}
