@@ -20,6 +20,9 @@ internal sealed class AlertHubTelemetry : IDisposable
         TargetingDuration = _meter.CreateHistogram<double>("alerthub.targeting.duration", unit: "ms");
         AlertsIssued = _meter.CreateCounter<long>("alerthub.alerts.issued");
         OutboxWritten = _meter.CreateCounter<long>("alerthub.outbox.written");
+        DeliveryRetried = _meter.CreateCounter<long>("alerthub.delivery.retried", description: "Items put back in the outbox for another attempt.");
+        DeliveryThrottled = _meter.CreateCounter<long>("alerthub.delivery.throttled", description: "Items a provider asked us to slow down for.");
+        DeliveryPruned = _meter.CreateCounter<long>("alerthub.delivery.pruned", description: "Endpoints removed because the provider said the address is gone.");
     }
 
     public Counter<long> DeliverySent { get; }
@@ -27,6 +30,9 @@ internal sealed class AlertHubTelemetry : IDisposable
     public Histogram<double> TargetingDuration { get; }
     public Counter<long> AlertsIssued { get; }
     public Counter<long> OutboxWritten { get; }
+    public Counter<long> DeliveryRetried { get; }
+    public Counter<long> DeliveryThrottled { get; }
+    public Counter<long> DeliveryPruned { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -143,6 +143,15 @@ internal sealed partial class DeliveryWorkers(
                     if (await residents.PruneEndpointAsync(endpointId, cancellationToken) is Guid residentId)
                     {
                         pruned.Add(residentId);
+                        telemetry.DeliveryPruned.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+                    }
+                }
+                else if (outcome.State == WorkState.Pending)
+                {
+                    telemetry.DeliveryRetried.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+                    if (result.Outcome == DeliveryOutcome.Throttled)
+                    {
+                        telemetry.DeliveryThrottled.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
                     }
                 }
 
