@@ -7,6 +7,7 @@ using AlertHub.Server.Features.Delivery.Channels.CapFeed;
 using AlertHub.Server.Features.Delivery.Channels.Email;
 using AlertHub.Server.Features.Delivery.Channels.Fcm;
 using AlertHub.Server.Features.Delivery.Channels.Line;
+using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
 using AlertHub.Server.Features.Delivery.Channels.Webhook;
 using AlertHub.Server.Features.Delivery.Channels.WebPush;
 using AlertHub.Server.Features.Security;
@@ -45,6 +46,7 @@ internal static class DeliveryApi
         builder.AddLineChannel();
         builder.AddEmailChannel();
         builder.AddSocialChannel();
+        builder.AddLoudspeakerChannel();
         builder.AddCapFeed();
 
         return builder;

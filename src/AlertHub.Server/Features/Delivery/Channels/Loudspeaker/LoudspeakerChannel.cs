@@ -1,0 +1,269 @@
+using System.Text;
+using System.Text.Json;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Delivery.Channels.Webhook;
+using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
+
+/// <summary>Configuration section <c>Channels:Loudspeaker</c>: 防災行政無線 gateways that read the alert aloud.</summary>
+public sealed class LoudspeakerOptions
+{
+    /// <summary>Whether the channel runs. Default false.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Radio gateways receiving the script as a signed webhook. Default none.</summary>
+    public List<LoudspeakerGatewayOptions> Gateways { get; set; } = [];
+
+    /// <summary>How many times the message is read (「繰り返します」 between readings). Default 2.</summary>
+    public int Repeat { get; set; } = 2;
+
+    /// <summary>Opening words. Default 「こちらは、防災横手です。」.</summary>
+    public string Opening { get; set; } = "こちらは、防災横手です。";
+
+    /// <summary>Closing words. Default 「以上、防災横手でした。」.</summary>
+    public string Closing { get; set; } = "以上、防災横手でした。";
+
+    /// <summary>Also broadcast Exercise/Test alerts (announced as 訓練/試験). Default true: radio drills are read out too.</summary>
+    public bool BroadcastExercises { get; set; } = true;
+
+    /// <summary>Timeout of one request to a gateway. Default 10 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>One gateway under <c>Channels:Loudspeaker:Gateways</c>.</summary>
+public sealed class LoudspeakerGatewayOptions
+{
+    /// <summary>A unique name, e.g. <c>musen-yokote</c>. Required.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The gateway's URL (must pass the outbound URL policy). Required.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Signing key for X-AlertHub-Signature (16+ characters). Required; never logged.</summary>
+    public string Secret { get; set; } = "";
+}
+
+/// <summary>
+/// Turns an alert into a script an operator or a TTS engine reads out over 防災行政無線 — spoken markers instead of
+/// brackets (「訓練、訓練。」), pauses, the message repeated — and posts it, signed like the webhook channel, to each
+/// configured radio gateway. One post per gateway and alert version.
+/// </summary>
+internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
+{
+    public const string ChannelName = "loudspeaker";
+    public const string HttpClientName = "loudspeaker";
+    private readonly IHttpClientFactory _clients;
+    private readonly OutboundUrlPolicy _policy;
+    private readonly LoudspeakerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, LoudspeakerGatewayOptions> _gateways;
+
+    public LoudspeakerChannel(IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<LoudspeakerOptions> options, TimeProvider time)
+    {
+        _clients = clients;
+        _policy = policy;
+        _options = options.Value;
+        _time = time;
+        _gateways = _options.Gateways.ToDictionary(g => g.Name, StringComparer.Ordinal);
+        Targets = [.. _options.Gateways.Select(g => new BroadcastTarget(BroadcastTarget.IdFor(ChannelName, g.Name), g.Name))];
+    }
+
+    public string Name => ChannelName;
+
+    public bool CountsTowardKpi => true;
+
+    public ChannelLimits Limits { get; } = new(MaxBatchSize: 10, MaxTitleLength: 200, MaxBodyLength: 1000, MaxConcurrency: 4);
+
+    public IReadOnlyList<BroadcastTarget> Targets { get; }
+
+    public bool Publishes(AlertDocument alert) => alert.Status == AlertStatus.Actual || _options.BroadcastExercises;
+
+    public static void Validate(LoudspeakerOptions options)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var g in options.Gateways)
+        {
+            if (string.IsNullOrWhiteSpace(g.Name) || !names.Add(g.Name) || !Uri.TryCreate(g.Url, UriKind.Absolute, out _) || g.Secret.Length < 16)
+            {
+                throw new OptionsValidationException("Channels:Loudspeaker", typeof(LoudspeakerOptions),
+                    ["every gateway needs a unique Name, an absolute Url and a Secret of 16+ characters"]);
+            }
+        }
+
+        if (options.Repeat is < 1 or > 5)
+        {
+            throw new OptionsValidationException("Channels:Loudspeaker", typeof(LoudspeakerOptions), ["Repeat must be 1–5"]);
+        }
+    }
+
+    /// <summary>The spoken script: opening, drill/update/cancel announcement, the message read <c>Repeat</c> times, closing.</summary>
+    public static string Script(RenderedMessage m, LoudspeakerOptions options)
+    {
+        var announce = new StringBuilder();
+        if (m.Status == nameof(AlertStatus.Exercise))
+        {
+            announce.Append("訓練、訓練。");
+        }
+        else if (m.Status == nameof(AlertStatus.Test))
+        {
+            announce.Append("試験放送です。");
+        }
+
+        if (m.MsgType == nameof(MsgType.Cancel))
+        {
+            announce.Append("先ほどの放送を取り消します。");
+        }
+        else if (m.MsgType == nameof(MsgType.Update))
+        {
+            announce.Append("続報です。");
+        }
+
+        var message = new StringBuilder();
+        message.Append(Speakable(StripMarkers(m.Headline))).Append('。');
+        if (!string.IsNullOrWhiteSpace(m.AreaName))
+        {
+            message.Append("対象は、").Append(Speakable(m.AreaName)).Append("です。");
+        }
+
+        message.Append(Speakable(StripDrillSentence(m.Body)));
+        if (!string.IsNullOrWhiteSpace(m.Instruction))
+        {
+            message.Append(Speakable(m.Instruction));
+        }
+
+        var text = EnsureFullStop(message.ToString());
+        var script = new StringBuilder(options.Opening).Append(announce);
+        for (var i = 0; i < options.Repeat; i++)
+        {
+            if (i > 0)
+            {
+                script.Append("繰り返します。").Append(announce);
+            }
+
+            script.Append(text);
+        }
+
+        return script.Append(options.Closing).ToString();
+    }
+
+    public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
+    {
+        var client = _clients.CreateClient(HttpClientName);
+        var results = new List<DeliveryItemResult>(batch.Items.Count);
+        foreach (var item in batch.Items)
+        {
+            results.Add(_gateways.TryGetValue(item.Address, out var gateway)
+                ? await PostAsync(client, gateway, item, cancellationToken)
+                : new DeliveryItemResult(item.WorkId, DeliveryOutcome.AddressGone, $"gateway {item.Address} is no longer configured"));
+        }
+
+        return new DeliveryReport(results);
+    }
+
+    private async Task<DeliveryItemResult> PostAsync(HttpClient client, LoudspeakerGatewayOptions gateway, DeliveryItem item, CancellationToken cancellationToken)
+    {
+        if (!_policy.IsAllowed(gateway.Url, out var reason))
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Rejected, reason);
+        }
+
+        var m = item.Message;
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            deliveryId = item.IdempotencyKey, m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, script = Script(m, _options),
+            repeat = _options.Repeat, headline = m.Headline, m.Sent,
+        }, Json.Options);
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+        request.Headers.Add("X-AlertHub-Signature", WebhookChannel.Sign(gateway.Secret, body));
+        request.Headers.Add("X-AlertHub-Delivery-Id", item.IdempotencyKey);
+        request.Headers.Add("X-AlertHub-Timestamp", _time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            using var response = await client.SendAsync(request, timeout.Token);
+            var status = (int)response.StatusCode;
+            return status switch
+            {
+                >= 200 and < 300 => new(item.WorkId, DeliveryOutcome.Delivered),
+                429 => new(item.WorkId, DeliveryOutcome.Throttled, "HTTP 429", response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(30)),
+                408 or >= 500 => new(item.WorkId, DeliveryOutcome.Transient, $"HTTP {status}"),
+                _ => new(item.WorkId, DeliveryOutcome.Rejected, $"HTTP {status}"),
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, "timed out");
+        }
+        catch (HttpRequestException e)
+        {
+            return new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, e.Message);
+        }
+    }
+
+    private static string StripMarkers(string headline)
+    {
+        // 【訓練】【更新】【取消】 are for eyes; the script announces them in words instead.
+        var s = headline;
+        foreach (var marker in new[] { "【訓練】", "【試験】", "【更新】", "【取消】" })
+        {
+            s = s.Replace(marker, "", StringComparison.Ordinal);
+        }
+
+        return s.Trim();
+    }
+
+    private static string StripDrillSentence(string body) =>
+        body.Replace("これは訓練です。", "", StringComparison.Ordinal).Replace("これは試験配信です。", "", StringComparison.Ordinal);
+
+    /// <summary>Brackets and symbols a reader would trip over become pauses or words.</summary>
+    private static string Speakable(string text) => text
+        .Replace("【", "", StringComparison.Ordinal).Replace("】", "、", StringComparison.Ordinal)
+        .Replace("「", "", StringComparison.Ordinal).Replace("」", "", StringComparison.Ordinal)
+        .Replace("（", "、", StringComparison.Ordinal).Replace("）", "、", StringComparison.Ordinal)
+        .Replace("・", "、", StringComparison.Ordinal).Replace("～", "から", StringComparison.Ordinal)
+        .Replace("\n", "", StringComparison.Ordinal).Trim();
+
+    private static string EnsureFullStop(string text) => text.EndsWith('。') ? text : text + "。";
+}
+
+internal static class LoudspeakerChannelSetup
+{
+    public static IHostApplicationBuilder AddLoudspeakerChannel(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Channels:Loudspeaker");
+        builder.Services.Configure<LoudspeakerOptions>(section);
+        if (!section.GetValue<bool>("Enabled"))
+        {
+            return builder;
+        }
+
+        LoudspeakerChannel.Validate(section.Get<LoudspeakerOptions>() ?? new LoudspeakerOptions());
+        builder.Services.AddSingleton<LoudspeakerChannel>();
+        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<LoudspeakerChannel>());
+        builder.Services.AddSingleton<IBroadcastChannel>(sp => sp.GetRequiredService<LoudspeakerChannel>());
+        builder.Services.AddSingleton<IEndpointValidator, LoudspeakerEndpointValidator>();
+        builder.Services.AddHttpClient(LoudspeakerChannel.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
+                AllowAutoRedirect = false,
+            });
+        return builder;
+    }
+}
+
+/// <summary>Residents do not subscribe to loudspeakers: the gateways are configured by the city.</summary>
+internal sealed class LoudspeakerEndpointValidator : IEndpointValidator
+{
+    public string Channel => LoudspeakerChannel.ChannelName;
+
+    public ValidEndpoint Validate(EndpointDto endpoint, int index) =>
+        throw new RequestValidationException(Problems.ResidentChannelUnknown, $"endpoints[{index}]: 'loudspeaker' is the city's radio, not a personal channel.");
+}
