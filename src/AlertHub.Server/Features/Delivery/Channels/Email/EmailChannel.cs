@@ -110,6 +110,11 @@ internal sealed partial class EmailChannel(
                         return;
                     }
                 }
+                catch (NotSupportedException e)
+                {
+                    // e.g. an address that needs SMTPUTF8 and a server without it: no retry changes that.
+                    results[index] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Rejected, e.Message);
+                }
                 catch (Exception e) when (IsConnectionFailure(e) || e is OperationCanceledException)
                 {
                     var detail = e is OperationCanceledException ? "cancelled (batch timeout)" : Describe(e);

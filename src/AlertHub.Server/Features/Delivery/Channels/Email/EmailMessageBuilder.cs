@@ -118,7 +118,9 @@ internal sealed class EmailMessageBuilder(IOptions<EmailChannelOptions> options,
             Date = time.GetUtcNow(),
         };
         message.From.Add(new MailboxAddress(o.FromName, o.FromAddress));
-        message.To.Add(MailboxAddress.Parse(to));
+        // Not MailboxAddress.Parse: it turns a punycode domain back into Unicode, and MailKit would then insist on
+        // SMTPUTF8 and write raw UTF-8 headers. The stored address is ASCII and is sent as such.
+        message.To.Add(new MailboxAddress("", to));
         message.Headers.Add("Auto-Submitted", "auto-generated");
         var body = new TextPart(TextFormat.Plain) { ContentTransferEncoding = ContentEncoding.Base64 };
         body.SetText(Encoding.UTF8, text.Replace("\n", "\r\n", StringComparison.Ordinal));

@@ -11,7 +11,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.Email;
 /// </summary>
 internal sealed class EmailTransport(IOptions<EmailChannelOptions> options)
 {
-    public MailboxAddress Sender => MailboxAddress.Parse(options.Value.BounceAddress ?? options.Value.FromAddress);
+    public MailboxAddress Sender => new("", options.Value.BounceAddress ?? options.Value.FromAddress);
 
     public async Task<SmtpClient> ConnectAsync(CancellationToken cancellationToken)
     {
