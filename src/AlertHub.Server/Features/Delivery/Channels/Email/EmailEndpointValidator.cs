@@ -18,6 +18,9 @@ internal sealed partial class EmailEndpointValidator(IOptions<EmailChannelOption
 {
     private static readonly IdnMapping Idn = new() { AllowUnassigned = false, UseStd3AsciiRules = true };
 
+    // Looser: accepts the consecutive and trailing dots of legacy carrier local parts; everything else is checked below.
+    private static readonly ParserOptions Parser = new() { AddressParserComplianceMode = RfcComplianceMode.Looser, AllowAddressesWithoutDomain = false };
+
     public string Channel => EmailChannel.ChannelName;
 
     public ValidEndpoint Validate(EndpointDto endpoint, int index)
@@ -47,7 +50,7 @@ internal sealed partial class EmailEndpointValidator(IOptions<EmailChannelOption
             return false;
         }
 
-        if (!MailboxAddress.TryParse(ParserOptions.Default, raw, out var mailbox) || !string.IsNullOrEmpty(mailbox.Name))
+        if (!MailboxAddress.TryParse(Parser, raw, out var mailbox) || !string.IsNullOrEmpty(mailbox.Name))
         {
             reason = "not an e-mail address.";
             return false;
