@@ -44,6 +44,10 @@ internal static class Problems
     public const string AlertAlreadyCancelled = "alerts.already_cancelled";
     public const string AlertChannelUnknown = "alerts.channel_unknown";
 
+    public const string EmailTokenInvalid = "email.token_invalid";
+    public const string EmailTokenExpired = "email.token_expired";
+    public const string EmailEndpointNotFound = "email.endpoint_not_found";
+
     public const string KeyNotFound = "keys.not_found";
     public const string KeyRoleInvalid = "keys.role_invalid";
 

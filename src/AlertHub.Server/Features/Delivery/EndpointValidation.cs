@@ -13,3 +13,13 @@ internal interface IEndpointValidator
 
     ValidEndpoint Validate(EndpointDto endpoint, int index);
 }
+
+/// <summary>
+/// Optional for a channel: runs after residents were stored (registration, update, bulk import), e.g. to send
+/// the e-mail double opt-in confirmation for endpoints its validator stored as pending. It must not throw for
+/// delivery problems and should return quickly (queue slow work).
+/// </summary>
+internal interface IEndpointRegistrationHook
+{
+    Task OnRegisteredAsync(IReadOnlyList<Guid> residentIds, CancellationToken cancellationToken);
+}

@@ -20,7 +20,17 @@ internal sealed record ValidResident(
     string? ExternalId);
 
 internal sealed record ValidPlace(string? Label, double Lat, double Lon);
-internal sealed record ValidEndpoint(string Channel, string Address, string? Secret);
+/// <param name="State">Stored state: <see cref="EndpointStates.Active"/>, or <see cref="EndpointStates.Pending"/> while a channel
+/// waits for the owner to confirm the address (e-mail double opt-in).</param>
+internal sealed record ValidEndpoint(string Channel, string Address, string? Secret, string State = EndpointStates.Active);
+
+/// <summary>Values of <c>resident_endpoints.state</c>; only active endpoints are targeted and delivered to.</summary>
+internal static class EndpointStates
+{
+    public const string Active = "active";
+    public const string Pending = "pending";
+    public const string Gone = "gone";
+}
 
 internal sealed record StoredEndpoint(long Id, string Channel, string Address, string State);
 

@@ -27,8 +27,8 @@ internal sealed class ResidentStore(Database database, TimeProvider time)
         var insertPlace = Command(connection, tx, "INSERT INTO resident_places(resident_id, idx, label, lat, lon) VALUES ($id, $idx, $label, $lat, $lon)",
             "$id", "$idx", "$label", "$lat", "$lon");
         var insertEndpoint = Command(connection, tx,
-            "INSERT INTO resident_endpoints(resident_id, channel, address, secret, created_at) VALUES ($id, $channel, $address, $secret, $now)",
-            "$id", "$channel", "$address", "$secret", "$now");
+            "INSERT INTO resident_endpoints(resident_id, channel, address, secret, state, created_at) VALUES ($id, $channel, $address, $secret, $state, $now)",
+            "$id", "$channel", "$address", "$secret", "$state", "$now");
         foreach (var r in residents)
         {
             var id = Guid.NewGuid();
@@ -57,14 +57,30 @@ internal sealed class ResidentStore(Database database, TimeProvider time)
             return false;
         }
 
+        // An address the owner already confirmed stays active when the resident re-sends it unchanged.
+        var confirmed = new HashSet<(string, string)>();
+        var active = Command(connection, tx, "SELECT channel, address FROM resident_endpoints WHERE resident_id = $id AND state = 'active'", "$id");
+        Set(active, id.ToString());
+        await using (var reader = await active.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                confirmed.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        r = r with
+        {
+            Endpoints = [.. r.Endpoints.Select(e => e.State == EndpointStates.Pending && confirmed.Contains((e.Channel, e.Address)) ? e with { State = EndpointStates.Active } : e)],
+        };
         var clear = Command(connection, tx, "DELETE FROM resident_places WHERE resident_id = $id; DELETE FROM resident_endpoints WHERE resident_id = $id", "$id");
         Set(clear, id.ToString());
         await clear.ExecuteNonQueryAsync(cancellationToken);
         var insertPlace = Command(connection, tx, "INSERT INTO resident_places(resident_id, idx, label, lat, lon) VALUES ($id, $idx, $label, $lat, $lon)",
             "$id", "$idx", "$label", "$lat", "$lon");
         var insertEndpoint = Command(connection, tx,
-            "INSERT INTO resident_endpoints(resident_id, channel, address, secret, created_at) VALUES ($id, $channel, $address, $secret, $now)",
-            "$id", "$channel", "$address", "$secret", "$now");
+            "INSERT INTO resident_endpoints(resident_id, channel, address, secret, state, created_at) VALUES ($id, $channel, $address, $secret, $state, $now)",
+            "$id", "$channel", "$address", "$secret", "$state", "$now");
         await InsertChildrenAsync(insertPlace, insertEndpoint, id, r, now, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
@@ -282,7 +298,7 @@ internal sealed class ResidentStore(Database database, TimeProvider time)
 
         foreach (var e in r.Endpoints)
         {
-            Set(insertEndpoint, id.ToString(), e.Channel, e.Address, e.Secret, now);
+            Set(insertEndpoint, id.ToString(), e.Channel, e.Address, e.Secret, e.State, now);
             await insertEndpoint.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
@@ -57,11 +58,13 @@ internal static class ResidentsApi
     {
         var group = app.MapGroup("/api/residents").WithTags("Residents");
 
-        group.MapPost("/", async (ResidentRequest request, ResidentValidator validator, ResidentStore store, TargetingService targeting, CancellationToken ct) =>
+        group.MapPost("/", async (ResidentRequest request, ResidentValidator validator, ResidentStore store, TargetingService targeting,
+            IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct) =>
         {
             var valid = validator.Validate(request);
             var registered = (await store.InsertAsync([valid], ct))[0];
             targeting.Index.Upsert(TargetingService.ToProfile(registered.Id, valid));
+            await RunHooksAsync(hooks, [registered.Id], ct);
             return TypedResults.Created($"/api/residents/{registered.Id}", registered);
         }).RequireRateLimiting(RegistrationRateLimit);
 
@@ -76,7 +79,7 @@ internal static class ResidentsApi
         });
 
         group.MapPut("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ResidentRequest request, HttpRequest http,
-            ResidentValidator validator, ResidentStore store, TargetingService targeting, CancellationToken ct) =>
+            ResidentValidator validator, ResidentStore store, TargetingService targeting, IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct) =>
         {
             if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
             {
@@ -89,7 +92,9 @@ internal static class ResidentsApi
                 return Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
             }
 
-            targeting.Index.Upsert(TargetingService.ToProfile(id, valid));
+            // Re-read: the store keeps an already confirmed address active, which the request alone does not show.
+            await targeting.RefreshAsync([id], ct);
+            await RunHooksAsync(hooks, [id], ct);
             return TypedResults.NoContent();
         });
 
@@ -164,9 +169,14 @@ internal static class ResidentsApi
     /// Bulk NDJSON import: every line is validated on its own; accepted lines are stored in chunks (and stay
     /// stored whatever later lines hold), rejected ones are reported with their line number and code.
     /// </summary>
+    /// <remarks>
+    /// <c>?emailConfirmed=true</c> stores e-mail addresses as already confirmed (skipping the double opt-in mail),
+    /// for lists the city collected with consent elsewhere; the audit entry records that it was used.
+    /// </remarks>
     private static async Task<Ok<ImportResult>> ImportAsync(HttpRequest http, ResidentValidator validator, ResidentStore store,
-        TargetingService targeting, AuditLog audit, CancellationToken ct)
+        TargetingService targeting, AuditLog audit, IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct)
     {
+        var emailConfirmed = string.Equals(http.Query["emailConfirmed"], "true", StringComparison.OrdinalIgnoreCase);
         var imported = new List<ImportedResident>();
         var rejections = new List<ImportRejection>();
         var pending = new List<(int Line, ValidResident Resident)>(ImportChunk);
@@ -183,7 +193,16 @@ internal static class ResidentsApi
             try
             {
                 var request = JsonSerializer.Deserialize<ResidentRequest>(line, Json.Options);
-                pending.Add((lineNumber, validator.Validate(request)));
+                var valid = validator.Validate(request);
+                if (emailConfirmed)
+                {
+                    valid = valid with
+                    {
+                        Endpoints = [.. valid.Endpoints.Select(e => e is { Channel: "email", State: EndpointStates.Pending } ? e with { State = EndpointStates.Active } : e)],
+                    };
+                }
+
+                pending.Add((lineNumber, valid));
             }
             catch (JsonException e)
             {
@@ -201,7 +220,7 @@ internal static class ResidentsApi
         }
 
         await FlushAsync();
-        await audit.WriteAsync(http.HttpContext.User.Actor(), "residents.import", null, $"accepted {imported.Count}, rejected {rejections.Count}", ct);
+        await audit.WriteAsync(http.HttpContext.User.Actor(), "residents.import", null, $"accepted {imported.Count}, rejected {rejections.Count}{(emailConfirmed ? ", emailConfirmed=true (double opt-in skipped)" : "")}", ct);
         return TypedResults.Ok(new ImportResult(imported.Count, rejections.Count, imported, rejections));
 
         async Task FlushAsync()
@@ -214,7 +233,16 @@ internal static class ResidentsApi
             var stored = await store.InsertAsync([.. pending.Select(p => p.Resident)], CancellationToken.None);
             targeting.Index.BulkUpsert(stored.Select((s, i) => TargetingService.ToProfile(s.Id, pending[i].Resident)));
             imported.AddRange(stored.Select((s, i) => new ImportedResident(pending[i].Line, s.Id, s.Token, pending[i].Resident.ExternalId)));
+            await RunHooksAsync(hooks, [.. stored.Select(s => s.Id)], CancellationToken.None);
             pending.Clear();
+        }
+    }
+
+    private static async Task RunHooksAsync(IEnumerable<IEndpointRegistrationHook> hooks, IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        foreach (var hook in hooks)
+        {
+            await hook.OnRegisteredAsync(ids, ct);
         }
     }
 

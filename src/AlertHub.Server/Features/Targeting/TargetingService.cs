@@ -60,7 +60,7 @@ internal sealed partial class TargetingService(
 
     public static ResidentProfile ToProfile(Guid id, ValidResident r) =>
         new(id, r.HouseholdTags, r.Language, r.Tags, [.. r.Places.Select(p => new ResidentPlace(p.Lat, p.Lon, p.Label))],
-            [.. r.Endpoints.Select(e => e.Channel).Distinct()]);
+            [.. r.Endpoints.Where(e => e.State == EndpointStates.Active).Select(e => e.Channel).Distinct()]);
 
     public TargetResult Query(AreaSpec? area, AudienceSpec? audience, IReadOnlyCollection<string>? channelNames, bool includeCurrentLocations, bool collect)
     {

@@ -1,9 +1,186 @@
+using System.Net;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
 namespace AlertHub.Server.Features.Delivery.Channels.Email;
 
-/// <summary>Registers the email channel when <c>Channels:Email:Enabled</c> is true (not built yet).</summary>
-internal static class EmailChannelSetup
+/// <summary>
+/// Registers the e-mail channel when <c>Channels:Email:Enabled</c> is true, and maps its public links:
+/// <c>GET /api/email/confirm?token=…</c> (double opt-in), <c>GET /api/email/unsubscribe?token=…</c> (a page with
+/// a button) and <c>POST /api/email/unsubscribe?token=…</c> (RFC 8058 one-click; marks the endpoint gone).
+/// </summary>
+internal static partial class EmailChannelSetup
 {
-    public static IHostApplicationBuilder AddEmailChannel(this IHostApplicationBuilder builder) => builder;
+    public static IHostApplicationBuilder AddEmailChannel(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<EmailChannelOptions>().Bind(builder.Configuration.GetSection("Channels:Email"))
+            .Validate(o => !o.Enabled || Validate(o) is null, "Channels:Email is not valid: check FromAddress, Port, MaxConcurrency, MaxMessagesPerConnection, MaxBatchSize and LinkSigningKey.")
+            .ValidateOnStart();
+        if (!builder.Configuration.GetValue<bool>("Channels:Email:Enabled"))
+        {
+            return builder;
+        }
 
-    public static IEndpointRouteBuilder MapEmailChannel(this IEndpointRouteBuilder app) => app;
+        builder.Services.AddSingleton(sp => EmailLinkSigner.Create(sp.GetRequiredService<IOptions<EmailChannelOptions>>(), sp.GetRequiredService<Database>()));
+        builder.Services.AddSingleton<EmailTransport>();
+        builder.Services.AddSingleton<EmailMessageBuilder>();
+        builder.Services.AddSingleton<EmailEndpointStore>();
+        builder.Services.AddSingleton<EmailChannel>();
+        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<EmailChannel>());
+        builder.Services.AddSingleton<IEndpointValidator, EmailEndpointValidator>();
+        builder.Services.AddSingleton<EmailConfirmations>();
+        builder.Services.AddSingleton<IEndpointRegistrationHook>(sp => sp.GetRequiredService<EmailConfirmations>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EmailConfirmations>());
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapEmailChannel(this IEndpointRouteBuilder app)
+    {
+        if (!app.ServiceProvider.GetRequiredService<IOptions<EmailChannelOptions>>().Value.Enabled)
+        {
+            return app;
+        }
+
+        var group = app.MapGroup("/api/email").WithTags("E-mail").AllowAnonymous();
+        group.MapGet("/confirm", ConfirmAsync);
+        group.MapGet("/unsubscribe", UnsubscribePageAsync);
+        group.MapPost("/unsubscribe", UnsubscribeAsync).DisableAntiforgery();
+        return app;
+    }
+
+    /// <summary>Why the options cannot work, or null.</summary>
+    public static string? Validate(EmailChannelOptions o)
+    {
+        if (!MailboxAddress.TryParse(o.FromAddress, out _) || !EmailEndpointValidator.TryNormalise(o.FromAddress, out _, out _))
+        {
+            return "FromAddress";
+        }
+
+        if (o.BounceAddress is not null && !MailboxAddress.TryParse(o.BounceAddress, out _))
+        {
+            return "BounceAddress";
+        }
+
+        if (o.Port is < 1 or > 65535 || o.MaxConcurrency < 1 || o.MaxMessagesPerConnection < 1 || o.MaxBatchSize < 1 || string.IsNullOrWhiteSpace(o.Host))
+        {
+            return "limits";
+        }
+
+        if (o.LinkSigningKey is { } key && (!TryBase64(key, out var bytes) || bytes.Length < 32))
+        {
+            return "LinkSigningKey";
+        }
+
+        return null;
+
+        static bool TryBase64(string s, out byte[] bytes)
+        {
+            bytes = new byte[s.Length];
+            if (Convert.TryFromBase64String(s, bytes, out var n))
+            {
+                bytes = bytes[..n];
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ConfirmAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
+        TargetingService targeting, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
+    {
+        var (endpoint, problem) = await CheckAsync(EmailLinkPurpose.Confirm, token, signer, store, time, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (endpoint!.State == EndpointStates.Gone)
+        {
+            return Problems.NotFoundProblem(Problems.EmailEndpointNotFound, "This address was unsubscribed or removed; register it again.");
+        }
+
+        if (await store.ActivateAsync(endpoint.Id, ct))
+        {
+            await targeting.RefreshAsync([endpoint.ResidentId], ct);
+            LogConfirmed(logger, endpoint.Id);
+        }
+
+        return Page("登録が完了しました", "このメールアドレスに横手市の防災情報をお届けします。<br>Your address is confirmed.");
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribePageAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
+        TimeProvider time, CancellationToken ct)
+    {
+        // GET never unsubscribes: mail scanners open links. The page posts back to the same URL.
+        var (_, problem) = await CheckAsync(EmailLinkPurpose.Unsubscribe, token, signer, store, time, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var action = "/api/email/unsubscribe?token=" + Uri.EscapeDataString(token!);
+        return Page("配信停止の確認", $"""
+            このメールアドレスへの防災情報メールの配信を停止しますか？<br>Stop alert e-mails to this address?
+            <form method="post" action="{WebUtility.HtmlEncode(action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click">
+            <button type="submit">配信を停止する / Unsubscribe</button></form>
+            """);
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribeAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
+        ResidentStore residents, TargetingService targeting, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
+    {
+        var (endpoint, problem) = await CheckAsync(EmailLinkPurpose.Unsubscribe, token, signer, store, time, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (endpoint!.State != EndpointStates.Gone && await residents.PruneEndpointAsync(endpoint.Id, ct) is Guid residentId)
+        {
+            await targeting.RefreshAsync([residentId], ct);
+            LogUnsubscribed(logger, endpoint.Id);
+        }
+
+        return Page("配信を停止しました", "このメールアドレスへの配信を停止しました。<br>You are unsubscribed.");
+    }
+
+    private static async Task<(EmailEndpoint? Endpoint, ProblemHttpResult? Problem)> CheckAsync(EmailLinkPurpose purpose, string? token, EmailLinkSigner signer,
+        EmailEndpointStore store, TimeProvider time, CancellationToken ct)
+    {
+        if (!EmailLinkSigner.TryReadEndpointId(token, out var id))
+        {
+            return (null, Problems.BadRequest(Problems.EmailTokenInvalid, "The link is not valid. Copy the whole link from the e-mail."));
+        }
+
+        if (await store.FindAsync(id, ct) is not { } endpoint)
+        {
+            return (null, Problems.NotFoundProblem(Problems.EmailEndpointNotFound, "The address of this link is no longer registered."));
+        }
+
+        return signer.Verify(purpose, token, endpoint.Address, time.GetUtcNow()) switch
+        {
+            TokenCheck.Valid => (endpoint, null),
+            TokenCheck.Expired => (null, Problems.BadRequest(Problems.EmailTokenExpired, "The confirmation link has expired; register the address again.")),
+            _ => (null, Problems.BadRequest(Problems.EmailTokenInvalid, "The link is not valid. Copy the whole link from the e-mail.")),
+        };
+    }
+
+    private static ContentHttpResult Page(string title, string html) => TypedResults.Content($"""
+        <!doctype html>
+        <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+        <title>{WebUtility.HtmlEncode(title)}</title></head>
+        <body><h1>{WebUtility.HtmlEncode(title)}</h1><p>{html}</p></body></html>
+        """, "text/html; charset=utf-8");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "E-mail: endpoint {EndpointId} confirmed")]
+    private static partial void LogConfirmed(ILogger logger, long endpointId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "E-mail: endpoint {EndpointId} unsubscribed")]
+    private static partial void LogUnsubscribed(ILogger logger, long endpointId);
 }
