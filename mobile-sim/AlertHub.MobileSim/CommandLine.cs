@@ -168,7 +168,7 @@ internal sealed class CommandLine
           --signalr-share X       share on SignalR, rest on webhook (default 0.5)
           --mix a=x,b=y           channel mix instead, e.g. signalr=0.1,webhook=0.05,line=0.35,fcm=0.3,webpush=0.1,email=0.1;
                                   the provider peers for fcm/line/webpush/email start on loopback
-          --start-hub             start the hub (src/AlertHub.Server Release build) with a fresh data directory, wired to the peers
+          --start-hub             build and start the hub (src/AlertHub.Server, Release) with a fresh data directory, wired to the peers
           --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
           --circle LAT,LON,R      circle target in metres instead of --area
           --audience a,b          household tags, any of (default everyone)

@@ -6,7 +6,19 @@ namespace AlertHub.MobileSim.Peers;
 internal static class ProviderPeers
 {
     /// <summary>Channel → how to start its peer (port 0 = any free port). Channels without an entry have no fake yet.</summary>
-    private static readonly Dictionary<string, Func<ReceiptLog, TimeProvider, int, Task<IProviderPeer>>> Factories = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Func<ReceiptLog, TimeProvider, int, Task<IProviderPeer>>> Factories = new(StringComparer.Ordinal)
+    {
+        [Smtp.SmtpSink.ChannelName] = async (log, time, port) =>
+        {
+            var sink = new Smtp.SmtpSink(log, time, new Smtp.SmtpSinkOptions
+            {
+                Port = port < 0 ? Smtp.SmtpSink.DefaultLoadPort : port,
+                StoreMessages = false,
+            });
+            await sink.StartAsync();
+            return sink;
+        },
+    };
 
     /// <summary>The hub configuration section of a channel name ("webpush" → "WebPush").</summary>
     public static string SectionOf(string channel) => channel switch
@@ -27,6 +39,7 @@ internal static class ProviderPeers
         var started = new List<IProviderPeer>();
         try
         {
+            // port -1 asks each peer for its documented default load-run port, 0 for any free port.
             foreach (var channel in channels.Distinct())
             {
                 if (!Factories.TryGetValue(channel, out var start))

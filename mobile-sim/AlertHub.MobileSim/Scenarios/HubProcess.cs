@@ -28,8 +28,20 @@ internal sealed class HubProcess : IAsyncDisposable
 
     public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string adminKey, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var dll = FindHubDll() ?? throw new FileNotFoundException(
-            "AlertHub.Server.dll (Release) not found; build it first: dotnet build -c Release src/AlertHub.Server");
+        var project = FindHubProject() ?? throw new FileNotFoundException("src/AlertHub.Server/AlertHub.Server.csproj not found above " + AppContext.BaseDirectory);
+        // Always build first (incremental, seconds when nothing changed): a stale hub would silently lack channels.
+        using (var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", project])
+               { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!)
+        {
+            var buildOutput = build.StandardOutput.ReadToEndAsync(cancellationToken);
+            await build.WaitForExitAsync(cancellationToken);
+            if (build.ExitCode != 0)
+            {
+                throw new InvalidOperationException("Building the hub failed:\n" + await buildOutput);
+            }
+        }
+
+        var dll = Path.Combine(Path.GetDirectoryName(project)!, "bin", "Release", "net10.0", "AlertHub.Server.dll");
         var port = FreePort();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "alerthub-sim", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);
@@ -118,11 +130,11 @@ internal sealed class HubProcess : IAsyncDisposable
         }
     }
 
-    private static string? FindHubDll()
+    private static string? FindHubProject()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "src", "AlertHub.Server", "bin", "Release", "net10.0", "AlertHub.Server.dll");
+            var candidate = Path.Combine(dir.FullName, "src", "AlertHub.Server", "AlertHub.Server.csproj");
             if (File.Exists(candidate))
             {
                 return candidate;
