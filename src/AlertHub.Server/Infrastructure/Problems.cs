@@ -44,6 +44,8 @@ internal static class Problems
     public const string AlertAlreadyCancelled = "alerts.already_cancelled";
     public const string AlertChannelUnknown = "alerts.channel_unknown";
 
+    public const string LineSignatureInvalid = "line.signature_invalid";
+
     public const string KeyNotFound = "keys.not_found";
     public const string KeyRoleInvalid = "keys.role_invalid";
 
