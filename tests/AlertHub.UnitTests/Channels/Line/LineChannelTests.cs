@@ -51,6 +51,22 @@ public sealed class LineChannelTests
     }
 
     [Fact]
+    public void Plan_ItemOfAnAmbiguousMulticast_GoesOutAsThatRequestAgain()
+    {
+        var earlier = new AmbiguousRequest([User(1), User(2), User(3)], 0);
+        List<DeliveryItem> items = [Item(2), Item(4)];
+
+        var plans = LineChannel.Plan(items, new LineChannelOptions(), key => key == items[0].IdempotencyKey ? earlier : null);
+
+        Assert.Equal(2, plans.Count);
+        var again = plans.Single(p => p.Items.SequenceEqual([0]));
+        Assert.Same(earlier.Recipients, again.Recipients);
+        Assert.Equal(LineMessages.RetryKey(LineSendMode.Multicast, items[0].Message, LineMessageFormat.Text, [User(3), User(1), User(2)]),
+            LineMessages.RetryKey(again.Mode, again.Message, LineMessageFormat.Text, again.Recipients));
+        Assert.Equal([User(4)], plans.Single(p => p.Items.SequenceEqual([1])).Recipients);
+    }
+
+    [Fact]
     public void Plan_PushMode_OneRequestPerUser()
     {
         var plans = LineChannel.Plan([Item(1), Item(2), Item(3, "en")], new LineChannelOptions { Mode = LineSendMode.Push });

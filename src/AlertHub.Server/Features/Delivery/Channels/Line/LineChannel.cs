@@ -6,19 +6,26 @@ namespace AlertHub.Server.Features.Delivery.Channels.Line;
 /// <summary>One request to LINE: which batch items it covers and whom it addresses.</summary>
 internal sealed record LineRequestPlan(LineSendMode Mode, RenderedMessage Message, IReadOnlyList<string> Recipients, IReadOnlyList<int> Items);
 
+/// <summary>A multicast whose fate is unknown (5xx, timeout): LINE may have accepted it.</summary>
+internal sealed record AmbiguousRequest(IReadOnlyList<string> Recipients, long AtMs);
+
 /// <summary>
 /// LINE Messaging API channel. A batch's items are grouped by identical rendered message (alert version +
 /// language); each group becomes multicast requests of ≤ 500 sorted user ids (or one push per user, or one
 /// broadcast/narrowcast per alert version), each with a retry key hashed from its content. LINE's answers map
 /// to outcomes: 2xx and 409-with-accepted-id → Delivered, 429 → Throttled (no Retry-After from LINE: the
 /// configured backoff), 5xx/timeouts → Transient, 400 → Rejected (push to an unknown user id → AddressGone).
+/// Items of a multicast that ended ambiguously are retried as exactly that request again (same recipients,
+/// same retry key) even when the outbox hands them back one by one, so LINE answers 409 rather than
+/// delivering twice.
 /// </summary>
-internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, ILogger<LineChannel> logger)
+internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, TimeProvider time, ILogger<LineChannel> logger)
     : IDeliveryChannel, IChannelHealth
 {
     public const string ChannelName = "line";
 
     private readonly LineChannelOptions _options = options.Value;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AmbiguousRequest> _ambiguous = new(StringComparer.Ordinal);
     private volatile string? _problem;
 
     public string Name => ChannelName;
@@ -33,7 +40,8 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
         var results = new DeliveryItemResult?[batch.Items.Count];
-        var plans = Plan(batch.Items, _options);
+        PruneAmbiguous();
+        var plans = Plan(batch.Items, _options, key => _ambiguous.TryGetValue(key, out var a) ? a : null);
         await Parallel.ForEachAsync(plans,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrency), CancellationToken = cancellationToken },
             async (plan, ct) =>
@@ -43,6 +51,7 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
                 var answer = await client.SendAsync(plan.Mode, body, key, ct);
                 var (outcome, detail, retryAfter) = Classify(plan.Mode, answer, _options.ThrottleBackoff);
                 Observe(plan, answer, outcome);
+                Remember(plan, batch.Items, answer, outcome);
                 foreach (var i in plan.Items)
                 {
                     results[i] = new DeliveryItemResult(batch.Items[i].WorkId, outcome, detail, retryAfter);
@@ -51,8 +60,10 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
         return new DeliveryReport([.. results.OfType<DeliveryItemResult>()]);
     }
 
-    /// <summary>Groups items by identical message and splits them into requests for the configured mode.</summary>
-    public static IReadOnlyList<LineRequestPlan> Plan(IReadOnlyList<DeliveryItem> items, LineChannelOptions options)
+    /// <summary>Groups items by identical message and splits them into requests for the configured mode. Items
+    /// <paramref name="ambiguous"/> knows (by idempotency key) go out as that earlier multicast again.</summary>
+    public static IReadOnlyList<LineRequestPlan> Plan(IReadOnlyList<DeliveryItem> items, LineChannelOptions options,
+        Func<string, AmbiguousRequest?>? ambiguous = null)
     {
         var plans = new List<LineRequestPlan>();
         if (options.Mode is LineSendMode.Broadcast or LineSendMode.Narrowcast)
@@ -68,8 +79,29 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
             return plans;
         }
 
+        var fresh = Enumerable.Range(0, items.Count).ToList();
+        if (ambiguous is not null && options.Mode == LineSendMode.Multicast)
+        {
+            var again = new Dictionary<AmbiguousRequest, List<int>>(ReferenceEqualityComparer.Instance);
+            foreach (var i in fresh)
+            {
+                if (ambiguous(items[i].IdempotencyKey) is { } earlier && earlier.Recipients.Contains(items[i].Address, StringComparer.Ordinal))
+                {
+                    (again.TryGetValue(earlier, out var list) ? list : again[earlier] = []).Add(i);
+                }
+            }
+
+            foreach (var (earlier, indexes) in again)
+            {
+                plans.Add(new LineRequestPlan(LineSendMode.Multicast, items[indexes[0]].Message, earlier.Recipients, indexes));
+            }
+
+            var taken = again.Values.SelectMany(v => v).ToHashSet();
+            fresh.RemoveAll(taken.Contains);
+        }
+
         var chunk = Math.Clamp(options.MulticastChunkSize, 1, LineMessages.MaxMulticastRecipients);
-        foreach (var group in Enumerable.Range(0, items.Count).GroupBy(i => (items[i].Message.AlertId, items[i].Message.Version, items[i].Message.Language)))
+        foreach (var group in fresh.GroupBy(i => (items[i].Message.AlertId, items[i].Message.Version, items[i].Message.Language)))
         {
             // One user id once per request, even if two residents registered the same LINE account.
             var byAddress = new SortedDictionary<string, List<int>>(StringComparer.Ordinal);
@@ -123,6 +155,49 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
             400 when mode == LineSendMode.Push && r.Message == "Failed to send messages" => (DeliveryOutcome.AddressGone, detail, null),
             _ => (DeliveryOutcome.Rejected, detail, null),
         };
+    }
+
+    private void Remember(LineRequestPlan plan, IReadOnlyList<DeliveryItem> items, LineApiResult answer, DeliveryOutcome outcome)
+    {
+        if (plan.Mode != LineSendMode.Multicast)
+        {
+            return; // push, broadcast and narrowcast keys never depend on how the outbox batches items
+        }
+
+        if (answer.Status is 0 or 408 or >= 500)
+        {
+            var earlier = plan.Items.Select(i => _ambiguous.GetValueOrDefault(items[i].IdempotencyKey)).FirstOrDefault(a => a is not null && ReferenceEquals(a.Recipients, plan.Recipients));
+            var entry = earlier ?? new AmbiguousRequest(plan.Recipients, time.GetUtcNow().ToUnixTimeMilliseconds());
+            foreach (var i in plan.Items)
+            {
+                _ambiguous[items[i].IdempotencyKey] = entry;
+            }
+        }
+        else if (outcome is not DeliveryOutcome.Throttled and not DeliveryOutcome.Transient)
+        {
+            foreach (var i in plan.Items)
+            {
+                _ambiguous.TryRemove(items[i].IdempotencyKey, out _);
+            }
+        }
+    }
+
+    // LINE forgets a retry key after 24 hours; so can we.
+    private void PruneAmbiguous()
+    {
+        if (_ambiguous.IsEmpty)
+        {
+            return;
+        }
+
+        var cutoff = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)TimeSpan.FromHours(24).TotalMilliseconds;
+        foreach (var (key, value) in _ambiguous)
+        {
+            if (value.AtMs < cutoff)
+            {
+                _ambiguous.TryRemove(key, out _);
+            }
+        }
     }
 
     private void Observe(LineRequestPlan plan, LineApiResult answer, DeliveryOutcome outcome)
