@@ -48,6 +48,8 @@ internal static class Problems
     public const string EmailTokenExpired = "email.token_expired";
     public const string EmailEndpointNotFound = "email.endpoint_not_found";
 
+    public const string LineSignatureInvalid = "line.signature_invalid";
+
     public const string KeyNotFound = "keys.not_found";
     public const string KeyRoleInvalid = "keys.role_invalid";
 
