@@ -242,7 +242,7 @@ internal sealed class FakePushService : IProviderPeer
         }
 
         string? topic = request.Headers["Topic"];
-        if (topic is not null && (topic.Length is 0 or > 32 || !Base64Url.IsValid(topic) || topic.Contains('=')))
+        if (topic is not null && (topic.Length is 0 or > 32 || !topic.All(IsBase64UrlChar)))
         {
             return Refuse(StatusCodes.Status400BadRequest, "Topic must be at most 32 base64url characters");
         }
@@ -284,6 +284,9 @@ internal sealed class FakePushService : IProviderPeer
         context.Response.Headers["TTL"] = ttl.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Created($"{Origin}/m/{Guid.NewGuid():N}");
     }
+
+    // RFC 8030 §5.4: the URL- and filename-safe base64 alphabet; any length up to 32, not necessarily decodable.
+    private static bool IsBase64UrlChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     private IResult Refuse(int status, string why)
     {

@@ -130,6 +130,26 @@ public sealed class WebPushInteropTests
         }
     }
 
+    [ToolFact("node-interop")]
+    public async Task FakePushService_IndependentSenderWebPush_IsAcceptedAndDecrypted()
+    {
+        await using var push = new FakePushService(new AlertHub.MobileSim.Report.ReceiptLog());
+        await push.StartAsync();
+        var s = push.Subscribe();
+        var subscription = JsonSerializer.Serialize(new { endpoint = s.Endpoint, keys = new { p256dh = s.P256dh, auth = s.Auth } });
+
+        var (exitCode, stdout, stderr) = await RunNodeAsync(["webpush-send.mjs", subscription, "high", "alert-topic-1"], Japanese);
+
+        Assert.True(exitCode == 0, stdout + stderr + push.LastRejection);
+        var result = JsonNode.Parse(stdout)!;
+        Assert.Equal(201, result["statusCode"]!.GetValue<int>());
+        Assert.StartsWith(push.Origin + "/m/", result["location"]!.GetValue<string>(), StringComparison.Ordinal);
+        var message = Assert.Single(push.Messages);
+        Assert.Equal(Japanese, message.Plaintext);
+        Assert.Equal((600L, "high", "alert-topic-1"), (message.Ttl, message.Urgency, message.Topic));
+        Assert.Equal(result["vapidPublicKey"]!.GetValue<string>(), message.VapidKey);
+    }
+
     private static Process StartNode(params string[] arguments)
     {
         var info = new ProcessStartInfo("node", arguments)
