@@ -1,9 +1,95 @@
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
+
 namespace AlertHub.Server.Features.Delivery.Channels.WebPush;
 
-/// <summary>Registers the webpush channel when <c>Channels:WebPush:Enabled</c> is true (not built yet).</summary>
+/// <summary>The application server key browsers pass to <c>pushManager.subscribe({ applicationServerKey })</c>.</summary>
+internal sealed record VapidPublicKeyResponse(string PublicKey);
+
+/// <summary>Registers the webpush channel when <c>Channels:WebPush:Enabled</c> is true.</summary>
 internal static class WebPushChannelSetup
 {
-    public static IHostApplicationBuilder AddWebPushChannel(this IHostApplicationBuilder builder) => builder;
+    public const string VapidPublicKeyPath = "/api/webpush/vapid-public-key";
 
-    public static IEndpointRouteBuilder MapWebPushChannel(this IEndpointRouteBuilder app) => app;
+    public static IHostApplicationBuilder AddWebPushChannel(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<WebPushChannelOptions>(builder.Configuration.GetSection("Channels:WebPush"));
+        if (!IsEnabled(builder.Configuration))
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton<VapidSigner>();
+        builder.Services.AddSingleton<WebPushClient>();
+        builder.Services.AddSingleton<IDeliveryChannel, WebPushChannel>();
+        builder.Services.AddSingleton<IEndpointValidator, WebPushEndpointValidator>();
+        builder.Services.AddHttpClient(WebPushClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxConnectionsPerServer = 256,
+                EnableMultipleHttp2Connections = true,
+                AllowAutoRedirect = false, // a redirect could lead past the allowlist
+                UseCookies = false,
+            });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapWebPushChannel(this IEndpointRouteBuilder app)
+    {
+        if (!IsEnabled(app.ServiceProvider.GetRequiredService<IConfiguration>()))
+        {
+            return app;
+        }
+
+        // Load or create the VAPID key now, so a bad key configuration fails at start rather than at the first alert.
+        _ = app.ServiceProvider.GetRequiredService<VapidSigner>();
+
+        // Public: a resident's browser needs it before it can subscribe.
+        app.MapGet(VapidPublicKeyPath, (VapidSigner vapid) => TypedResults.Ok(new VapidPublicKeyResponse(vapid.PublicKey)))
+            .WithTags("Channels").AllowAnonymous();
+        return app;
+    }
+
+    private static bool IsEnabled(IConfiguration configuration) => configuration.GetValue<bool>("Channels:WebPush:Enabled");
+}
+
+/// <summary>
+/// Web Push endpoints: the subscription's endpoint URL (allowed by the outbound policy) and its keys, a P-256
+/// <c>p256dh</c> point and a 16-byte <c>auth</c> secret; the keys are kept as JSON in the endpoint's secret.
+/// </summary>
+internal sealed class WebPushEndpointValidator(OutboundUrlPolicy urlPolicy) : IEndpointValidator
+{
+    public string Channel => WebPushChannel.ChannelName;
+
+    public ValidEndpoint Validate(EndpointDto endpoint, int index)
+    {
+        var where = new Dictionary<string, object?> { ["index"] = index };
+        if (endpoint.Address is not { Length: > 0 and <= 2000 } url)
+        {
+            throw new RequestValidationException(Problems.ResidentEndpointInvalid, $"endpoints[{index}].address must be the push subscription's endpoint URL.", where);
+        }
+
+        if (!urlPolicy.IsAllowed(url, out var reason))
+        {
+            throw new RequestValidationException(Problems.ResidentEndpointUrlForbidden, $"endpoints[{index}].address: {reason}", where);
+        }
+
+        var keys = endpoint.Keys;
+        if (keys is null || !keys.TryGetValue("p256dh", out var p256dh) || !keys.TryGetValue("auth", out var auth))
+        {
+            throw new RequestValidationException(Problems.ResidentEndpointInvalid,
+                $"endpoints[{index}].keys must hold the subscription's p256dh and auth (PushSubscription.toJSON().keys).", where);
+        }
+
+        if (!WebPushKeys.TryParse(p256dh, auth, out _, out var error))
+        {
+            throw new RequestValidationException(Problems.ResidentEndpointInvalid, $"endpoints[{index}].{error}", where);
+        }
+
+        return new ValidEndpoint(Channel, url, WebPushChannel.SerializeKeys(p256dh.TrimEnd('='), auth.TrimEnd('=')));
+    }
 }
