@@ -18,6 +18,18 @@ internal static class ProviderPeers
             await sink.StartAsync();
             return sink;
         },
+        ["line"] = async (log, time, port) =>
+        {
+            var line = new Line.FakeLine(log, new Line.FakeLineOptions { Port = port < 0 ? Line.FakeLineOptions.DefaultLoadPort : port }, time);
+            await line.StartAsync();
+            return line;
+        },
+        ["webpush"] = async (log, time, port) =>
+        {
+            var push = new WebPush.FakePushService(log, time, port < 0 ? WebPush.FakePushService.DefaultPort : port);
+            await push.StartAsync();
+            return push;
+        },
     };
 
     /// <summary>The hub configuration section of a channel name ("webpush" → "WebPush").</summary>

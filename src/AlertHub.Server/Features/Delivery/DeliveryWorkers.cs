@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Health;
@@ -11,10 +11,10 @@ using Polly.CircuitBreaker;
 namespace AlertHub.Server.Features.Delivery;
 
 /// <summary>
-/// One loop per channel over the durable outbox: claim due work in priority order, render, send through the
+/// One pipeline per channel over the durable outbox: claim due work in priority order, render, send through the
 /// channel's resilience pipeline, record outcomes. Channels run independently, so a slow or failing channel
 /// never holds up the others. On stop, the batch in flight finishes and is recorded before the loop exits,
-/// so a restart neither loses nor re-sends it.
+/// and batches claimed but not yet sent stay pending, so a restart neither loses nor re-sends anything.
 /// </summary>
 internal sealed partial class DeliveryWorkers(
     ChannelRegistry channels,
@@ -50,41 +50,119 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
+    /// <summary>
+    /// Three overlapping stages per channel: a claimer reads due rows (priority order) into a short queue, the
+    /// sender renders and sends one batch at a time, and outcomes are recorded while the next batch is already
+    /// sending. A row stays "in flight" from claim until its outcome is recorded, so it can never be claimed twice.
+    /// </summary>
     private async Task RunChannelAsync(IDeliveryChannel channel, CancellationToken stoppingToken)
     {
-        var o = options.Value;
-        while (!stoppingToken.IsCancellationRequested)
+        var inFlight = new ConcurrentDictionary<long, byte>();
+        var queue = System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<ClaimedWork>>(
+            new System.Threading.Channels.BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var claimer = Task.Run(() => ClaimLoopAsync(channel, inFlight, queue.Writer, stoppingToken), CancellationToken.None);
+        var recording = new Queue<Task>();
+        await foreach (var claimed in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
+            if (stoppingToken.IsCancellationRequested)
+            {
+                // Claimed but not sent: leave it pending for the next start.
+                Release(inFlight, claimed);
+                continue;
+            }
+
+            BatchResult? result = null;
             try
             {
-                var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
-                if (claimed.Count == 0)
-                {
-                    await signals.WaitAsync(channel.Name, o.PollInterval, stoppingToken);
-                    continue;
-                }
-
-                // The send and the bookkeeping run to completion even during shutdown (bounded by the batch timeout).
-                await ProcessBatchAsync(channel, claimed, CancellationToken.None);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
+                // The send runs to completion even during shutdown (bounded by the batch timeout) so it gets recorded.
+                result = await SendBatchAsync(channel, claimed, CancellationToken.None);
             }
             catch (BrokenCircuitException e)
             {
                 LogCircuitOpen(logger, channel.Name);
-                await DelayAsync(e.RetryAfter ?? o.BreakerBreakDuration, stoppingToken);
+                Release(inFlight, claimed);
+                await DelayAsync(e.RetryAfter ?? options.Value.BreakerBreakDuration, stoppingToken);
             }
             catch (Exception e)
             {
                 LogLoopError(logger, channel.Name, e);
-                await DelayAsync(o.PollInterval, stoppingToken);
+                Release(inFlight, claimed);
+                await DelayAsync(options.Value.PollInterval, stoppingToken);
             }
+
+            if (result is not null)
+            {
+                recording.Enqueue(RecordBatchAsync(channel, claimed, result, inFlight));
+                while (recording.Count > 1)
+                {
+                    await recording.Dequeue();
+                }
+            }
+        }
+
+        while (recording.Count > 0)
+        {
+            await recording.Dequeue();
+        }
+
+        await claimer;
+    }
+
+    private async Task ClaimLoopAsync(IDeliveryChannel channel, ConcurrentDictionary<long, byte> inFlight,
+        System.Threading.Channels.ChannelWriter<IReadOnlyList<ClaimedWork>> queue, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    // Rows in flight are still pending in the store: ask for that many more and skip them.
+                    var batchSize = channel.Limits.MaxBatchSize;
+                    var due = await outbox.ClaimDueAsync(channel.Name, batchSize + inFlight.Count, time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
+                    var claimed = due.Where(w => !inFlight.ContainsKey(w.Id)).Take(batchSize).ToList();
+                    if (claimed.Count == 0)
+                    {
+                        await signals.WaitAsync(channel.Name, o.PollInterval, stoppingToken);
+                        continue;
+                    }
+
+                    foreach (var work in claimed)
+                    {
+                        inFlight[work.Id] = 0;
+                    }
+
+                    await queue.WriteAsync(claimed, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e)
+                {
+                    LogLoopError(logger, channel.Name, e);
+                    await DelayAsync(o.PollInterval, stoppingToken);
+                }
+            }
+        }
+        finally
+        {
+            queue.Complete();
         }
     }
 
-    private async Task ProcessBatchAsync(IDeliveryChannel channel, IReadOnlyList<ClaimedWork> claimed, CancellationToken cancellationToken)
+    private static void Release(ConcurrentDictionary<long, byte> inFlight, IReadOnlyList<ClaimedWork> claimed)
+    {
+        foreach (var work in claimed)
+        {
+            inFlight.TryRemove(work.Id, out _);
+        }
+    }
+
+    private sealed record BatchResult(List<WorkOutcome> Outcomes, Dictionary<(string, int), int[]> Counts, List<long> GoneEndpoints);
+
+    private async Task<BatchResult> SendBatchAsync(IDeliveryChannel channel, IReadOnlyList<ClaimedWork> claimed, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var outcomes = new List<WorkOutcome>(claimed.Count);
@@ -114,70 +192,97 @@ internal sealed partial class DeliveryWorkers(
         }
 
         var counts = new Dictionary<(string, int), int[]>();
-        if (items.Count > 0)
+        var gone = new List<long>();
+        if (items.Count == 0)
         {
-            using var activity = AlertHubTelemetry.ActivitySource.StartActivity("delivery.batch");
-            activity?.SetTag("channel", channel.Name);
-            activity?.SetTag("items", items.Count);
-            var report = await resilience.For(channel.Name).ExecuteAsync(
-                static async (state, ct) => await state.channel.SendAsync(state.batch, ct),
-                (channel, batch: new DeliveryBatch(channel.Name, items)), cancellationToken);
-            var doneMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var pruned = new List<Guid>();
-            foreach (var result in report.Results)
+            return new BatchResult(outcomes, counts, gone);
+        }
+
+        using var activity = AlertHubTelemetry.ActivitySource.StartActivity("delivery.batch");
+        activity?.SetTag("channel", channel.Name);
+        activity?.SetTag("items", items.Count);
+        var report = await resilience.For(channel.Name).ExecuteAsync(
+            static async (state, ct) => await state.channel.SendAsync(state.batch, ct),
+            (channel, batch: new DeliveryBatch(channel.Name, items)), cancellationToken);
+        var doneMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var result in report.Results)
+        {
+            if (!byId.Remove(result.WorkId, out var work))
             {
-                if (!byId.Remove(result.WorkId, out var work))
-                {
-                    continue;
-                }
-
-                var outcome = ToOutcome(work, result, doneMs);
-                outcomes.Add(outcome);
-                telemetry.DeliverySent.Add(1, new("channel", channel.Name), new("outcome", result.Outcome.ToString()));
-                if (result.Outcome == DeliveryOutcome.Delivered)
-                {
-                    telemetry.DeliveryLatency.Record(doneMs - work.QueuedAtMs, new KeyValuePair<string, object?>("channel", channel.Name));
-                }
-                else if (result.Outcome == DeliveryOutcome.AddressGone && work.EndpointId is long endpointId)
-                {
-                    if (await residents.PruneEndpointAsync(endpointId, cancellationToken) is Guid residentId)
-                    {
-                        pruned.Add(residentId);
-                        telemetry.DeliveryPruned.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
-                    }
-                }
-                else if (outcome.State == WorkState.Pending)
-                {
-                    telemetry.DeliveryRetried.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
-                    if (result.Outcome == DeliveryOutcome.Throttled)
-                    {
-                        telemetry.DeliveryThrottled.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
-                    }
-                }
-
-                Count(counts, work, outcome);
+                continue;
             }
 
-            // A channel that forgot an item must not lose it: it stays pending and is retried.
-            foreach (var work in byId.Values)
+            var outcome = ToOutcome(work, result, doneMs);
+            outcomes.Add(outcome);
+            telemetry.DeliverySent.Add(1, new("channel", channel.Name), new("outcome", result.Outcome.ToString()));
+            if (result.Outcome == DeliveryOutcome.Delivered)
             {
-                outcomes.Add(Retry(work, null, "no result from channel", time.GetUtcNow().ToUnixTimeMilliseconds()));
+                telemetry.DeliveryLatency.Record(doneMs - work.QueuedAtMs, new KeyValuePair<string, object?>("channel", channel.Name));
+            }
+            else if (result.Outcome == DeliveryOutcome.AddressGone && work.EndpointId is long endpointId)
+            {
+                gone.Add(endpointId);
+            }
+            else if (outcome.State == WorkState.Pending)
+            {
+                telemetry.DeliveryRetried.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+                if (result.Outcome == DeliveryOutcome.Throttled)
+                {
+                    telemetry.DeliveryThrottled.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+                }
+            }
+
+            Count(counts, work, outcome);
+        }
+
+        // A channel that forgot an item must not lose it: it stays pending and is retried.
+        foreach (var work in byId.Values)
+        {
+            outcomes.Add(Retry(work, null, "no result from channel", time.GetUtcNow().ToUnixTimeMilliseconds()));
+        }
+
+        return new BatchResult(outcomes, counts, gone);
+    }
+
+    /// <summary>Writes a batch's outcomes, prunes gone endpoints, reports progress; only then are its rows free to be claimed again.</summary>
+    private async Task RecordBatchAsync(IDeliveryChannel channel, IReadOnlyList<ClaimedWork> claimed, BatchResult result, ConcurrentDictionary<long, byte> inFlight)
+    {
+        try
+        {
+            await outbox.RecordAsync(result.Outcomes, CancellationToken.None);
+            var pruned = new List<Guid>();
+            foreach (var endpointId in result.GoneEndpoints)
+            {
+                if (await residents.PruneEndpointAsync(endpointId, CancellationToken.None) is Guid residentId)
+                {
+                    pruned.Add(residentId);
+                    telemetry.DeliveryPruned.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+                }
             }
 
             if (pruned.Count > 0)
             {
-                await targeting.RefreshAsync(pruned, cancellationToken);
+                await targeting.RefreshAsync(pruned, CancellationToken.None);
+            }
+
+            foreach (var ((alertId, version), c) in result.Counts)
+            {
+                var progress = new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow());
+                foreach (var sink in progressSinks)
+                {
+                    await sink.ReportAsync(progress, CancellationToken.None);
+                }
             }
         }
-
-        await outbox.RecordAsync(outcomes, cancellationToken);
-        foreach (var ((alertId, version), c) in counts)
+        catch (Exception e)
         {
-            var progress = new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow());
-            foreach (var sink in progressSinks)
-            {
-                await sink.ReportAsync(progress, cancellationToken);
-            }
+            // Unrecorded rows stay pending and are sent again later: receivers dedupe on the delivery id.
+            LogLoopError(logger, channel.Name, e);
+        }
+        finally
+        {
+            Release(inFlight, claimed);
+            signals.Wake(channel.Name);
         }
     }
 
