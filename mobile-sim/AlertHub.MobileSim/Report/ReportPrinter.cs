@@ -28,7 +28,7 @@ internal static class ReportPrinter
         }
 
         sb.AppendLine(ci, $"alert {report.AlertId} v{report.AlertVersion} → {report.Area}; audience: {(report.Audience.Count == 0 ? "everyone" : "any of " + string.Join(",", report.Audience))}");
-        sb.AppendLine(ci, $"waited {report.WaitedMs:0} ms{(report.TimedOut ? " (timed out)" : "")}");
+        sb.AppendLine(ci, $"hub accepted the alert in {report.IssueRequestMs:0} ms (targeting + outbox write); waited {report.WaitedMs:0} ms{(report.TimedOut ? " (timed out)" : "")}");
         sb.AppendLine();
         sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    maxms");
         foreach (var c in report.Channels.Append(report.Overall))

@@ -47,6 +47,9 @@ internal sealed record SimulationReport
     public required int MalformedPayloads { get; init; }
     public required int OtherAlertReceipts { get; init; }
     public required double WaitedMs { get; init; }
+
+    /// <summary>How long the hub took to answer the issuing POST: targeting plus writing the outbox.</summary>
+    public double IssueRequestMs { get; init; }
     public required bool TimedOut { get; init; }
 
     /// <summary>The run's pass/fail rule: nobody outside the area reached, nobody reached twice.</summary>

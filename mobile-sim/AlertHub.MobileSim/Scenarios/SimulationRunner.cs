@@ -78,6 +78,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             var alertBody = BuildAlert(target, audience);
             var issuedAt = time.GetTimestamp();
             var issued = await api.IssueAlertAsync(alertBody, cancellationToken);
+            var issueRequestMs = time.GetElapsedTime(issuedAt).TotalMilliseconds;
             SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
 
             var waiter = new QuiescenceWaiter(time, options.QuietPeriod, options.Timeout);
@@ -113,6 +114,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 MalformedPayloads = receipts.Malformed,
                 OtherAlertReceipts = all.Count - ours.Count,
                 WaitedMs = waited.TotalMilliseconds,
+                IssueRequestMs = issueRequestMs,
                 TimedOut = timedOut,
             };
         }

@@ -118,10 +118,9 @@ internal sealed partial class DeliveryWorkers(
             {
                 try
                 {
-                    // Rows in flight are still pending in the store: ask for that many more and skip them.
-                    var batchSize = channel.Limits.MaxBatchSize;
-                    var due = await outbox.ClaimDueAsync(channel.Name, batchSize + inFlight.Count, time.GetUtcNow().ToUnixTimeMilliseconds(), stoppingToken);
-                    var claimed = due.Where(w => !inFlight.ContainsKey(w.Id)).Take(batchSize).ToList();
+                    // Rows in flight are still pending in the store: the claim skips them.
+                    var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(),
+                        inFlight.ContainsKey, inFlight.Count, stoppingToken);
                     if (claimed.Count == 0)
                     {
                         await signals.WaitAsync(channel.Name, o.PollInterval, stoppingToken);

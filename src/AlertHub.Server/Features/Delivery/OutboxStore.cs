@@ -28,30 +28,59 @@ internal sealed record ChannelWindowStats(
 /// <summary>The durable outbox: claim due work for a channel, record outcomes.</summary>
 internal sealed class OutboxStore(Database database)
 {
-    public async Task<IReadOnlyList<ClaimedWork>> ClaimDueAsync(string channel, int limit, long nowMs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Due work for a channel in priority order, skipping rows the caller still has in flight. Ids come from
+    /// the covering index alone; only the chosen batch is joined with endpoints and residents.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedWork>> ClaimDueAsync(string channel, int limit, long nowMs, Func<long, bool> inFlight, int inFlightCount,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = new List<long>(limit);
+        await using (var scan = connection.CreateCommand())
+        {
+            scan.CommandText = """
+                SELECT id FROM delivery_work INDEXED BY ix_work_due
+                WHERE channel = $channel AND state = 0 AND next_attempt_at <= $now
+                ORDER BY priority DESC, id LIMIT $limit
+                """;
+            scan.Parameters.AddWithValue("$channel", channel);
+            scan.Parameters.AddWithValue("$now", nowMs);
+            scan.Parameters.AddWithValue("$limit", limit + inFlightCount);
+            await using var reader = await scan.ExecuteReaderAsync(cancellationToken);
+            while (ids.Count < limit && await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetInt64(0);
+                if (!inFlight(id))
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT w.id, w.alert_id, w.version, w.resident_id, w.attempts, w.queued_at, w.endpoint_id, e.address, e.secret, e.state, r.language
-            FROM delivery_work w
+            FROM json_each($ids) j
+            JOIN delivery_work w ON w.id = j.value
             LEFT JOIN resident_endpoints e ON e.id = w.endpoint_id
             LEFT JOIN residents r ON r.id = w.resident_id
-            WHERE w.channel = $channel AND w.state = 0 AND w.next_attempt_at <= $now
-            ORDER BY w.priority DESC, w.id
-            LIMIT $limit
+            ORDER BY j.key
             """;
-        cmd.Parameters.AddWithValue("$channel", channel);
-        cmd.Parameters.AddWithValue("$now", nowMs);
-        cmd.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<ClaimedWork>(limit);
-        while (await reader.ReadAsync(cancellationToken))
+        cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
+        await using var rows = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<ClaimedWork>(ids.Count);
+        while (await rows.ReadAsync(cancellationToken))
         {
-            list.Add(new ClaimedWork(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), Guid.Parse(reader.GetString(3)), reader.GetInt32(4),
-                reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10)));
+            list.Add(new ClaimedWork(rows.GetInt64(0), rows.GetString(1), rows.GetInt32(2), Guid.Parse(rows.GetString(3)), rows.GetInt32(4),
+                rows.GetInt64(5), rows.IsDBNull(6) ? null : rows.GetInt64(6), rows.IsDBNull(7) ? null : rows.GetString(7),
+                rows.IsDBNull(8) ? null : rows.GetString(8), rows.IsDBNull(9) ? null : rows.GetString(9),
+                rows.IsDBNull(10) ? null : rows.GetString(10)));
         }
 
         return list;

@@ -174,5 +174,9 @@ internal static class Migrations
                 via TEXT NOT NULL,
                 PRIMARY KEY(alert_id, resident_id))
             """),
+        (3, """
+            DROP INDEX ix_work_pending;
+            CREATE INDEX ix_work_due ON delivery_work(channel, priority DESC, id, next_attempt_at) WHERE state = 0
+            """),
     ];
 }
