@@ -8,8 +8,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AlertHub.MobileSim.Report;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AlertHub.MobileSim.Peers.Fcm;
@@ -123,7 +121,8 @@ internal sealed partial class FakeFcm : IProviderPeer
     /// <summary>e.g. http://127.0.0.1:5091; valid after <see cref="StartAsync"/>.</summary>
     public string BaseUrl { get; private set; } = "";
 
-    public string TokenUrl => BaseUrl + "/token";
+    /// <summary>The OAuth2 token endpoint: on <see cref="BaseUrl"/>, or on an HTTP/1.1 port of its own when <see cref="FakeFcmOptions.Http2Only"/>.</summary>
+    public string TokenUrl { get; private set; } = "";
 
     public IReadOnlyDictionary<string, string?> HubSettings => new Dictionary<string, string?>
     {
@@ -209,9 +208,24 @@ internal sealed partial class FakeFcm : IProviderPeer
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        ListenOptions? send = null, token = null;
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, _options.Port, l => l.Protocols = _options.Http2Only ? HttpProtocols.Http2 : HttpProtocols.Http1);
+            k.Listen(IPAddress.Loopback, _options.Port, l =>
+            {
+                l.Protocols = _options.Http2Only ? HttpProtocols.Http2 : HttpProtocols.Http1;
+                send = l;
+            });
+            if (_options.Http2Only)
+            {
+                // Token clients (Google.Apis.Auth) speak HTTP/1.1 without TLS; like oauth2.googleapis.com, the token
+                // endpoint gets a host of its own.
+                k.Listen(IPAddress.Loopback, 0, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1;
+                    token = l;
+                });
+            }
             k.Limits.MaxRequestBodySize = MaxBodyBytes;
             k.Limits.Http2.MaxStreamsPerConnection = 256;
         });
@@ -221,9 +235,9 @@ internal sealed partial class FakeFcm : IProviderPeer
         app.MapPost("/v1/projects/{project}/messages:send", SendAsync);
         await app.StartAsync(cancellationToken);
         _app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Kestrel did not report the address it bound.");
-        BaseUrl = address.TrimEnd('/');
+        // Kestrel writes the bound port back into each endpoint's ListenOptions.
+        BaseUrl = $"http://127.0.0.1:{send!.IPEndPoint!.Port}";
+        TokenUrl = $"http://127.0.0.1:{(token ?? send).IPEndPoint!.Port}/token";
     }
 
     private async Task<IResult> TokenAsync(HttpRequest request, CancellationToken cancellationToken)

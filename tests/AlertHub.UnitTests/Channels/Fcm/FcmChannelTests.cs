@@ -118,6 +118,7 @@ public sealed class FcmChannelTests
         Assert.Equal(2, handler.Requests);
         Assert.Equal(["Bearer token-1", "Bearer token-2"], handler.Authorizations);
         Assert.Equal(1, tokens.Refreshes);
+        Assert.All(handler.Versions, v => Assert.Equal((HttpVersion.Version20, HttpVersionPolicy.RequestVersionOrLower), v));
     }
 
     [Fact]
@@ -275,7 +276,11 @@ public sealed class FcmChannelTests
 
     private sealed class StubClients(HttpMessageHandler handler) : IHttpClientFactory
     {
-        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
+        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false)
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
     }
 
     private sealed class StubTokens : IFcmAccessTokens
@@ -302,12 +307,15 @@ public sealed class FcmChannelTests
 
         public List<string> Authorizations { get; } = [];
 
+        public List<(Version, HttpVersionPolicy)> Versions { get; } = [];
+
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var n = Interlocked.Increment(ref _requests);
             lock (Authorizations)
             {
                 Authorizations.Add(request.Headers.Authorization!.ToString());
+                Versions.Add((request.Version, request.VersionPolicy));
             }
 
             if (n == 1 && first == HttpStatusCode.Unauthorized)

@@ -103,7 +103,13 @@ internal sealed class FcmClient(HttpClient http, IFcmAccessTokens tokens, Uri se
 
     private async Task<FcmResponse> SendOnceAsync(byte[] body, string accessToken, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, sendUri) { Content = new ByteArrayContent(body) };
+        // HttpClient.DefaultRequestVersion only applies to its convenience methods, not to a message built by hand.
+        using var request = new HttpRequestMessage(HttpMethod.Post, sendUri)
+        {
+            Content = new ByteArrayContent(body),
+            Version = http.DefaultRequestVersion,
+            VersionPolicy = http.DefaultVersionPolicy,
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
