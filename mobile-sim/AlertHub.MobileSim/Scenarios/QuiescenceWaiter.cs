@@ -1,16 +1,16 @@
 namespace AlertHub.MobileSim.Scenarios;
 
 /// <summary>
-/// Decides when deliveries are over: the count has not grown for the quiet period, or the timeout passed.
-/// While nothing has arrived yet and something is expected, silence means the hub has not started, so
-/// only the timeout ends the wait.
+/// Decides when deliveries are over. Once every expected receipt is in, a quiet period (no growth) still
+/// passes so late duplicates are caught. While some are missing, silence may just be a busy machine or a
+/// retry, so only a much longer stall (no growth for 5 × quiet, at least 15 s) or the timeout ends the wait.
 /// </summary>
 internal sealed class QuiescenceWaiter(TimeProvider time, TimeSpan quietPeriod, TimeSpan timeout)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     /// <returns>Elapsed time and whether the timeout ended the wait.</returns>
-    public async Task<(TimeSpan Waited, bool TimedOut)> WaitAsync(Func<int> count, bool expectSomething, CancellationToken cancellationToken)
+    public async Task<(TimeSpan Waited, bool TimedOut)> WaitAsync(Func<int> count, int expected, CancellationToken cancellationToken)
     {
         var start = time.GetTimestamp();
         var lastCount = count();
@@ -25,7 +25,7 @@ internal sealed class QuiescenceWaiter(TimeProvider time, TimeSpan quietPeriod, 
                 lastChange = now;
             }
 
-            var decision = Decide(time.GetElapsedTime(start, now), time.GetElapsedTime(lastChange, now), current, expectSomething);
+            var decision = Decide(time.GetElapsedTime(start, now), time.GetElapsedTime(lastChange, now), current, expected);
             if (decision is not null)
             {
                 return (time.GetElapsedTime(start, now), decision.Value);
@@ -36,14 +36,20 @@ internal sealed class QuiescenceWaiter(TimeProvider time, TimeSpan quietPeriod, 
     }
 
     /// <returns>null to keep waiting, false when quiet, true when timed out.</returns>
-    internal bool? Decide(TimeSpan sinceStart, TimeSpan sinceLastChange, int count, bool expectSomething)
+    internal bool? Decide(TimeSpan sinceStart, TimeSpan sinceLastChange, int count, int expected)
     {
         if (sinceStart >= timeout)
         {
             return true;
         }
 
-        if (sinceLastChange >= quietPeriod && (count > 0 || !expectSomething))
+        if (count >= expected && sinceLastChange >= quietPeriod)
+        {
+            return false;
+        }
+
+        var stall = TimeSpan.FromTicks(Math.Max(quietPeriod.Ticks * 5, TimeSpan.FromSeconds(15).Ticks));
+        if (count > 0 && sinceLastChange >= stall)
         {
             return false;
         }

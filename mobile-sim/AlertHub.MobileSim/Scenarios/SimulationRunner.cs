@@ -82,8 +82,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
 
             var waiter = new QuiescenceWaiter(time, options.QuietPeriod, options.Timeout);
-            var expectSomething = expectations.Any(e => e.Expected) || issued.Recipients > 0;
-            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.Count, expectSomething, cancellationToken);
+            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.Count, expectations.Count(e => e.Expected), cancellationToken);
             SimLog.WaitEnded(_logger, waited.TotalMilliseconds, receipts.Count, timedOut);
 
             var all = receipts.Snapshot();

@@ -10,24 +10,42 @@ public sealed class QuiescenceWaiterTests
     [Fact]
     public void QuiescenceWaiter_NothingArrivedButSomethingExpected_KeepsWaiting()
     {
-        Assert.Null(_waiter.Decide(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 0, expectSomething: true));
+        Assert.Null(_waiter.Decide(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 0, expected: 5));
     }
 
     [Fact]
-    public void QuiescenceWaiter_QuietForThreeSecondsAfterReceipts_IsDone()
+    public void QuiescenceWaiter_AllExpectedInAndQuietForThreeSeconds_IsDone()
     {
-        Assert.False(_waiter.Decide(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), 5, expectSomething: true));
+        Assert.False(_waiter.Decide(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), 5, expected: 5));
+    }
+
+    [Fact]
+    public void QuiescenceWaiter_AllExpectedInButStillGrowing_KeepsWaitingForDuplicates()
+    {
+        Assert.Null(_waiter.Decide(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), 6, expected: 5));
+    }
+
+    [Fact]
+    public void QuiescenceWaiter_SomeMissingAndQuietForThreeSeconds_KeepsWaiting()
+    {
+        Assert.Null(_waiter.Decide(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(3), 4, expected: 5));
+    }
+
+    [Fact]
+    public void QuiescenceWaiter_SomeMissingAndStalledFifteenSeconds_IsDone()
+    {
+        Assert.False(_waiter.Decide(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15), 4, expected: 5));
     }
 
     [Fact]
     public void QuiescenceWaiter_NothingExpectedAndQuietForThreeSeconds_IsDone()
     {
-        Assert.False(_waiter.Decide(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), 0, expectSomething: false));
+        Assert.False(_waiter.Decide(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3), 0, expected: 0));
     }
 
     [Fact]
     public void QuiescenceWaiter_TimeoutReachedWhileReceiptsArrive_TimesOut()
     {
-        Assert.True(_waiter.Decide(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(0.1), 5, expectSomething: true));
+        Assert.True(_waiter.Decide(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(0.1), 5, expected: 10));
     }
 }
