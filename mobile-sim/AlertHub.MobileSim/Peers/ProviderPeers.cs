@@ -24,6 +24,12 @@ internal static class ProviderPeers
             await line.StartAsync();
             return line;
         },
+        ["fcm"] = async (log, time, port) =>
+        {
+            var fcm = new Fcm.FakeFcm(log, new Fcm.FakeFcmOptions { Port = port < 0 ? Fcm.FakeFcm.DefaultLoadPort : port, KeepMessageBodies = false }, time);
+            await fcm.StartAsync();
+            return fcm;
+        },
         ["webpush"] = async (log, time, port) =>
         {
             var push = new WebPush.FakePushService(log, time, port < 0 ? WebPush.FakePushService.DefaultPort : port);
