@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AlertHub.IntegrationTests.Infrastructure;
 
-public sealed record ReceivedWebhook(string Path, string DeliveryId, string Signature, string Timestamp, byte[] Body, bool SignatureValid, JsonNode Json, DateTimeOffset At);
+public sealed record ReceivedWebhook(string Path, string DeliveryId, string Signature, string Timestamp, byte[] Body, bool SignatureValid, JsonNode Json, DateTimeOffset At, int Status = 200);
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (Kestrel, random port) that receives the hub's webhooks, checks the
@@ -84,9 +84,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await Task.Delay(Delay);
         }
 
+        var status = StatusByPath.TryGetValue(name, out var scripted) ? scripted : 200;
         Received.Enqueue(new ReceivedWebhook(name, request.Headers["X-AlertHub-Delivery-Id"].ToString(), signature,
-            request.Headers["X-AlertHub-Timestamp"].ToString(), body, valid, JsonNode.Parse(body)!, DateTimeOffset.UtcNow));
-        return Results.StatusCode(StatusByPath.TryGetValue(name, out var status) ? status : 200);
+            request.Headers["X-AlertHub-Timestamp"].ToString(), body, valid, JsonNode.Parse(body)!, DateTimeOffset.UtcNow, status));
+        return Results.StatusCode(status);
     }
 
     public async ValueTask DisposeAsync()

@@ -109,6 +109,21 @@ internal static class LineMessages
             ? (japanese ? "発表 " : "Issued ") + sent
             : (japanese ? $"{m.AreaName} ・ 発表 {sent}" : $"{m.AreaName} · issued {sent}");
         FlexText(w, Truncate(footer, 200), size: "xs", weight: null, color: "#888888");
+        if (m.MsgType != "Cancel")
+        {
+            // "I got it": a postback the hub's webhook turns into an acknowledgement, which stops escalation.
+            w.WriteStartObject();
+            w.WriteString("type", "button");
+            w.WriteString("style", "primary");
+            w.WriteStartObject("action");
+            w.WriteString("type", "postback");
+            w.WriteString("label", japanese ? "受け取りました" : "Got it");
+            w.WriteString("data", "ack=" + m.AlertId);
+            w.WriteString("displayText", japanese ? "受け取りました" : "Got it");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
         w.WriteEndArray();
         w.WriteEndObject();
 

@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Alerts;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -30,6 +31,7 @@ internal sealed partial class LineWebhook(
     TargetingService targeting,
     AreaStore areas,
     IOptions<ResidentsOptions> residentOptions,
+    AlertService alerts,
     ILogger<LineWebhook> logger)
 {
     public const string Path = "/api/line/webhook";
@@ -159,6 +161,13 @@ internal sealed partial class LineWebhook(
                     var gone = await links.SetEndpointStateAsync(userId, "gone", ct);
                     await targeting.RefreshAsync(gone, ct);
                     LogUnfollowed(logger, gone.Count);
+                    break;
+                case "postback" when e.TryGetProperty("postback", out var postback) && Str(postback, "data") is { } data && data.StartsWith("ack=", StringComparison.Ordinal):
+                    if (await links.FindResidentAsync(userId, ct) is Guid acknowledging)
+                    {
+                        await alerts.AcknowledgeAsync(data["ack=".Length..], acknowledging, "line", ct);
+                    }
+
                     break;
                 case "postback" when e.TryGetProperty("postback", out var postback):
                     await ApplySettingsAsync(userId, ParseSettings(Str(postback, "data")), ct);
