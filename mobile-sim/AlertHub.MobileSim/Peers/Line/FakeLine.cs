@@ -709,16 +709,7 @@ internal sealed class FakeLine : IProviderPeer
     {
         if (_app is not null)
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _app.StopAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            await _app.DisposeAsync();
+            await _app.StopAndDisposeAsync();
             _app = null;
         }
 

@@ -379,17 +379,7 @@ internal sealed class FakePushService : IProviderPeer
     {
         if (_app is not null)
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _app.StopAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping is bounded on purpose.
-            }
-
-            await _app.DisposeAsync();
+            await _app.StopAndDisposeAsync();
             _app = null;
         }
 
