@@ -2,6 +2,7 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Storage;
@@ -19,6 +20,7 @@ builder.AddResidents();
 builder.AddTargeting();
 builder.AddAlerts();
 builder.AddDelivery();
+builder.AddFeeds();
 
 var app = builder.Build();
 app.UseHubDefaults();
@@ -30,6 +32,7 @@ app.MapResidentsApi(app.Configuration.GetSection("Residents").Get<ResidentsOptio
 app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
+app.MapFeedsApi();
 
 app.Run();
 

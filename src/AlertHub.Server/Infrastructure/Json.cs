@@ -15,6 +15,7 @@ internal static class Json
         options.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter());
+        options.Converters.Add(new GeometryJsonConverter());
         return options;
     }
 }

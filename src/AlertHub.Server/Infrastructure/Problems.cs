@@ -43,6 +43,12 @@ internal static class Problems
     public const string AlertNotFound = "alerts.not_found";
     public const string AlertAlreadyCancelled = "alerts.already_cancelled";
     public const string AlertChannelUnknown = "alerts.channel_unknown";
+    public const string DraftNotFound = "alerts.draft_not_found";
+    public const string DraftSelfApproval = "alerts.draft_self_approval";
+
+    public const string FeedDocumentUnknownSource = "feeds.source_unknown";
+    public const string EventNotFound = "feeds.event_not_found";
+    public const string RulesInvalid = "rules.invalid";
 
     public const string EmailTokenInvalid = "email.token_invalid";
     public const string EmailTokenExpired = "email.token_expired";

@@ -35,7 +35,8 @@ internal sealed record AlertRequest(
     string[]? LanguageFallback,
     DateTimeOffset? Expires,
     bool? IncludeCurrentLocations,
-    EscalationPolicy? Escalation = null);
+    EscalationPolicy? Escalation = null,
+    string? SourceEventId = null);
 
 /// <summary>POST /api/alerts/{id}/update: any field given replaces the current version's.</summary>
 internal sealed record AlertUpdateRequest(
@@ -47,7 +48,11 @@ internal sealed record AlertUpdateRequest(
     AudienceSpec? Audience,
     string[]? Channels,
     Dictionary<string, AlertText>? Texts,
-    DateTimeOffset? Expires);
+    DateTimeOffset? Expires)
+{
+    /// <summary>The feed event behind this update, when a rule made it.</summary>
+    public string? SourceEventId { get; init; }
+}
 
 /// <summary>POST /api/alerts/{id}/cancel.</summary>
 internal sealed record AlertCancelRequest(Dictionary<string, AlertText>? Texts);
@@ -75,7 +80,9 @@ internal sealed record AlertDocument(
     string[] References,
     bool IncludeCurrentLocations,
     int Priority,
-    EscalationPolicy? Escalation = null)
+    EscalationPolicy? Escalation = null,
+    string? SourceEventId = null,
+    bool AllClear = false)
 {
     /// <summary>CAP 1.2 time as the hub writes it (JST, no fractional seconds): the form of <c>sent</c> and of each <c>references</c> entry.</summary>
     public static string CapTime(DateTimeOffset time) =>
@@ -104,5 +111,11 @@ internal sealed record AlertView(
 internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);
 
 internal sealed record AckRequest(Guid? ResidentId, string? Via);
+
+/// <summary>An alert waiting for a second person's approval (from a feed rule in draft mode, or staff).</summary>
+internal sealed record AlertDraft(string Id, AlertRequest Request, string? SourceEventId, string? Rule, string State, DateTimeOffset CreatedAt,
+    string CreatedBy, DateTimeOffset? DecidedAt, string? DecidedBy, string? Reason, string? AlertId);
+
+internal sealed record DraftDecision(string? Reason);
 
 internal sealed record AckResult(string AlertId, Guid ResidentId, int StoppedDeliveries);

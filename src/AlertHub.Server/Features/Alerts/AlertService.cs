@@ -57,7 +57,8 @@ internal sealed class AlertService(
         var urgency = request.Urgency ?? Urgency.Unknown;
         var document = new AlertDocument(id, 1, Identifier(id, 1), options.Value.Sender, now, status, MsgType.Alert, eventName, severity, urgency,
             request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
-            LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation);
+            LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
+            request.SourceEventId);
         return await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
     }
 
@@ -102,6 +103,7 @@ internal sealed class AlertService(
                 Expires = expires,
                 References = [.. current.References, Reference(current)],
                 Priority = AlertDocument.PriorityOf(severity, urgency),
+                SourceEventId = request.SourceEventId ?? current.SourceEventId,
             };
             return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result.RecipientIds, allowed, actor, cancellationToken);
         }
@@ -179,7 +181,8 @@ internal sealed class AlertService(
         }
 
         var warnings = recipients == 0 ? new[] { "targeting.no_recipients" } : [];
-        var issued = new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(), document.MsgType == MsgType.Cancel ? "cancelled" : "issued",
+        var issued = new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(),
+            document.MsgType == MsgType.Cancel ? "cancelled" : document.AllClear ? "ended" : "issued",
             recipients, byChannel, warnings);
         foreach (var sink in sinks)
         {
@@ -188,6 +191,49 @@ internal sealed class AlertService(
 
         return issued;
     }
+
+    /// <summary>
+    /// The hazard is over: a last version (msgType Update, marked 【解除】) sent only to the (resident, channel)
+    /// pairs an earlier version reached. Nobody who was never warned hears of an all-clear.
+    /// </summary>
+    public async Task<IssuedAlert?> AllClearAsync(string id, Dictionary<string, AlertText> texts, string? sourceEventId, string actor, CancellationToken cancellationToken)
+    {
+        await _versionLock.WaitAsync(cancellationToken);
+        try
+        {
+            var current = await CurrentAsync(id, cancellationToken);
+            if (current is null)
+            {
+                return null;
+            }
+
+            var version = current.Version + 1;
+            var document = current with
+            {
+                Version = version,
+                Identifier = Identifier(id, version),
+                Sent = time.GetUtcNow(),
+                MsgType = MsgType.Update,
+                AllClear = true,
+                Texts = ValidateTexts(texts, required: true),
+                References = [.. current.References, Reference(current)],
+                Expires = null,
+                Escalation = null,
+                SourceEventId = sourceEventId ?? current.SourceEventId,
+            };
+            var allowed = ResolveChannels(current.Escalation?.Channels ?? current.Channels);
+            return await StoreAsync(document, RecipientRule.PreviouslyDelivered, [], allowed, actor, cancellationToken);
+        }
+        finally
+        {
+            _versionLock.Release();
+        }
+    }
+
+    /// <summary>Updates an alert from a feed event (a higher warning, more areas): same people plus anyone newly inside.</summary>
+    public Task<IssuedAlert?> UpdateFromEventAsync(string id, AlertRequest request, string actor, CancellationToken cancellationToken) =>
+        UpdateAsync(id, new AlertUpdateRequest(request.Event, request.Severity, request.Urgency, request.Certainty, request.Area, request.Audience,
+            request.Channels, request.Texts, request.Expires) { SourceEventId = request.SourceEventId }, actor, cancellationToken);
 
     /// <summary>Records an acknowledgement and stops the resident's remaining escalation steps for this alert.</summary>
     public async Task<AckResult?> AcknowledgeAsync(string alertId, Guid residentId, string via, CancellationToken cancellationToken)

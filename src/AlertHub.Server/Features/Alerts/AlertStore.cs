@@ -309,7 +309,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
-    private static string StateOf(AlertDocument document) => document.MsgType == MsgType.Cancel ? "cancelled" : "issued";
+    private static string StateOf(AlertDocument document) => document.MsgType == MsgType.Cancel ? "cancelled" : document.AllClear ? "ended" : "issued";
 
     private static DateTimeOffset? Ms(SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));

@@ -11,6 +11,7 @@ internal static class AlertsApi
         builder.Services.Configure<AlertsOptions>(builder.Configuration.GetSection("Alerts"));
         builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddSingleton<DraftStore>();
         return builder;
     }
 
@@ -62,6 +63,49 @@ internal static class AlertsApi
                 ? TypedResults.Accepted($"/api/alerts/{id}", issued)
                 : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        var drafts = app.MapGroup("/api/alert-drafts").WithTags("Alert drafts");
+        drafts.MapGet("/", async (DraftStore store, string? state, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(state, ct)))
+            .RequireAuthorization(StaffRoles.Policies.Viewer);
+
+        // A second person issues a draft: the approver may not be the one who created it.
+        drafts.MapPost("/{id}/approve", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, DraftStore store, AlertService alerts,
+            AuditLog audit, HttpContext http, CancellationToken ct) =>
+        {
+            var draft = await store.GetAsync(id, ct);
+            if (draft is null || draft.State != "pending")
+            {
+                return Problems.NotFoundProblem(Problems.DraftNotFound, $"No pending draft {id}.");
+            }
+
+            var actor = http.User.Actor();
+            if (draft.CreatedBy == actor)
+            {
+                return Problems.Create(403, Problems.DraftSelfApproval, "A draft needs a second person.", "The approver must not be the draft's author.");
+            }
+
+            var issued = await alerts.IssueAsync(draft.Request with { SourceEventId = draft.SourceEventId }, actor, ct);
+            await store.DecideAsync(id, "approved", actor, null, issued.Id, ct);
+            await audit.WriteAsync(actor, "alerts.draft.approve", id, $"issued {issued.Id}", ct);
+            return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
+        }).RequireAuthorization(StaffRoles.Policies.Approver);
+
+        drafts.MapPost("/{id}/reject", async Task<Results<NoContent, ProblemHttpResult>> (string id, DraftDecision decision, DraftStore store, AuditLog audit,
+            HttpContext http, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(decision.Reason))
+            {
+                return Problems.BadRequest(Problems.AlertInvalid, "A rejection needs a reason.");
+            }
+
+            if (!await store.DecideAsync(id, "rejected", http.User.Actor(), decision.Reason, null, ct))
+            {
+                return Problems.NotFoundProblem(Problems.DraftNotFound, $"No pending draft {id}.");
+            }
+
+            await audit.WriteAsync(http.User.Actor(), "alerts.draft.reject", id, decision.Reason, ct);
+            return TypedResults.NoContent();
+        }).RequireAuthorization(StaffRoles.Policies.Approver);
 
         // The resident's "I got it" (app button, web inbox, LINE postback): stops further escalation steps.
         group.MapPost("/{id}/ack", async Task<Results<Ok<AckResult>, ProblemHttpResult>> (string id, AckRequest request, HttpRequest http,

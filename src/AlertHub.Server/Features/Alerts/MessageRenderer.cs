@@ -67,6 +67,7 @@ internal static class MessageRenderer
         };
         var type = alert.MsgType switch
         {
+            MsgType.Update when alert.AllClear => japanese ? "【解除】" : "[ALL CLEAR] ",
             MsgType.Update => japanese ? "【更新】" : "[UPDATE] ",
             MsgType.Cancel => japanese ? "【取消】" : "[CANCELLED] ",
             _ => "",

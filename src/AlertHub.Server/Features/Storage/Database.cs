@@ -178,5 +178,64 @@ internal static class Migrations
             DROP INDEX ix_work_pending;
             CREATE INDEX ix_work_due ON delivery_work(channel, priority DESC, id, next_attempt_at) WHERE state = 0
             """),
+        (4, """
+            CREATE TABLE feed_documents(
+                id INTEGER PRIMARY KEY,
+                sha256 TEXT NOT NULL UNIQUE,
+                source TEXT NOT NULL,
+                origin TEXT,
+                received_at TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                raw BLOB NOT NULL,
+                status TEXT NOT NULL,
+                rejection_code TEXT,
+                rejection_reason TEXT);
+            CREATE INDEX ix_feed_documents_status ON feed_documents(status, received_at);
+            CREATE TABLE feed_events(
+                id TEXT PRIMARY KEY,
+                document_id INTEGER NOT NULL REFERENCES feed_documents(id),
+                source TEXT NOT NULL,
+                family TEXT NOT NULL,
+                interpreted INTEGER NOT NULL,
+                series_key TEXT NOT NULL,
+                revision TEXT NOT NULL,
+                lifecycle TEXT NOT NULL,
+                operational TEXT NOT NULL,
+                category TEXT NOT NULL,
+                severity INTEGER NOT NULL,
+                issued_at TEXT NOT NULL,
+                headline TEXT NOT NULL,
+                codes TEXT NOT NULL,
+                applied INTEGER NOT NULL,
+                outcome TEXT,
+                alert_id TEXT,
+                event TEXT NOT NULL,
+                received_at TEXT NOT NULL);
+            CREATE INDEX ix_feed_events_received ON feed_events(received_at);
+            CREATE INDEX ix_feed_events_series ON feed_events(series_key, revision);
+            CREATE TABLE feed_series(
+                series_key TEXT PRIMARY KEY,
+                revision TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE TABLE rules(
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                json TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                updated_by TEXT NOT NULL);
+            CREATE TABLE alert_drafts(
+                id TEXT PRIMARY KEY,
+                request TEXT NOT NULL,
+                source_event_id TEXT,
+                rule TEXT,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                decided_at TEXT,
+                decided_by TEXT,
+                reason TEXT,
+                alert_id TEXT)
+            """),
     ];
 }

@@ -1,0 +1,84 @@
+using AlertHub.Core.Feeds;
+using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Rules;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Feeds;
+
+/// <summary>What happened to one incoming document.</summary>
+internal sealed record IngestResult(
+    bool Accepted, bool Duplicate, string? EventId, string? RejectionCode, string? RejectionReason,
+    HazardEvent? Event = null, bool Applied = false, string? Outcome = null, string? AlertId = null);
+
+/// <summary>
+/// The one way feed documents enter the hub (pushed to the API or pulled by the poller): byte-identical
+/// re-deliveries are ignored, hostile or broken documents are quarantined with a stable code, accepted ones
+/// are stored raw with their event, the series advances only forward, and the rules act on the newest event.
+/// Documents are taken one at a time so series state never races.
+/// </summary>
+internal sealed partial class FeedIntake(
+    FeedStore store,
+    RuleEngine rules,
+    IOptions<FeedsOptions> options,
+    IHubContext<AlertsHub> hub,
+    ILogger<FeedIntake> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public void Dispose() => _gate.Dispose();
+
+    public async Task<IngestResult> IngestAsync(FeedSource? source, ReadOnlyMemory<byte> document, string? origin, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var sha = FeedStore.Sha256(document.Span);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (await store.FindDocumentAsync(sha, cancellationToken) is { } seen)
+            {
+                return new IngestResult(seen.Status == "accepted", true, seen.EventId, null, null);
+            }
+
+            HazardEvent e;
+            try
+            {
+                e = FeedParser.Parse(document, source, new SafeXmlOptions(o.MaxDocumentBytes, o.MaxDepth));
+            }
+            catch (FeedRejectedException rejected)
+            {
+                await store.QuarantineAsync(sha, source, origin, document, o.QuarantineKeepBytes, rejected.Code, rejected.Message, cancellationToken);
+                LogRejected(logger, origin ?? "push", rejected.Code, rejected.Message);
+                return new IngestResult(false, false, null, rejected.Code, rejected.Message);
+            }
+
+            var eventId = Guid.NewGuid().ToString("N");
+            var (applied, reason, state) = await store.StoreAcceptedAsync(sha, e.Source, origin, document, e, eventId, cancellationToken);
+            string? outcome = reason;
+            string? alertId = null;
+            if (applied)
+            {
+                (outcome, alertId) = await rules.ApplyAsync(e, eventId, state, cancellationToken);
+                await store.SaveOutcomeAsync(eventId, e.SeriesKey, outcome, alertId, state, cancellationToken);
+            }
+
+            LogAccepted(logger, e.Family, e.Lifecycle, e.Operational, outcome ?? "");
+            await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("feedEvent", new
+            {
+                id = eventId, e.Family, Lifecycle = e.Lifecycle.ToString(), Operational = e.Operational.ToString(), e.Category,
+                headline = e.MainText.Headline, applied, outcome, alertId,
+            }, cancellationToken);
+            return new IngestResult(true, false, eventId, null, null, e, applied, outcome, alertId);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feed document from {Origin} rejected ({Code}): {Reason}")]
+    private static partial void LogRejected(ILogger logger, string origin, string code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feed event {Family} {Lifecycle} {Operational}: {Outcome}")]
+    private static partial void LogAccepted(ILogger logger, string family, EventLifecycle lifecycle, Operational operational, string outcome);
+}

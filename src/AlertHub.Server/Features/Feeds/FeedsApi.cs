@@ -1,0 +1,93 @@
+using AlertHub.Core.Feeds;
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Rules;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Feeds;
+
+internal sealed record IngestResponse(string EventId, bool Duplicate, bool Applied, string? Outcome, string? AlertId, string? Family,
+    string? SeriesKey, string? Lifecycle, string? Operational, bool? Interpreted);
+
+internal static class FeedsApi
+{
+    public static IHostApplicationBuilder AddFeeds(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<FeedsOptions>(builder.Configuration.GetSection("Feeds"));
+        builder.Services.AddSingleton<FeedStore>();
+        builder.Services.AddSingleton<FeedIntake>();
+        builder.Services.AddSingleton<RuleStore>();
+        builder.Services.AddSingleton<RuleEngine>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapFeedsApi(this IEndpointRouteBuilder app)
+    {
+        var feeds = app.MapGroup("/api/feeds").WithTags("Feeds");
+
+        // Pushed documents (JMA telegram, L-Alert EDXL-DE or SOAP, CAP). Oversize bodies are read only up to the
+        // limit, then quarantined: the body limit here is the feed limit, not the request limit.
+        feeds.MapPost("/{source}", async Task<Results<Created<IngestResponse>, Ok<IngestResponse>, ProblemHttpResult>> (string source, HttpRequest request,
+            FeedIntake intake, IOptions<FeedsOptions> options, CancellationToken ct) =>
+        {
+            FeedSource? kind = source switch { "jma" => FeedSource.Jma, "lalert" => FeedSource.LAlert, "cap" => FeedSource.Cap, _ => null };
+            if (kind is null)
+            {
+                return Problems.NotFoundProblem(Problems.FeedDocumentUnknownSource, "Feeds are jma, lalert or cap.");
+            }
+
+            var max = options.Value.MaxDocumentBytes;
+            using var buffer = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            int read;
+            while (buffer.Length <= max && (read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+            }
+
+            var result = await intake.IngestAsync(kind, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), "push:" + request.HttpContext.User.Actor(), ct);
+            if (!result.Accepted && !result.Duplicate)
+            {
+                var status = result.RejectionCode == "feeds.too_large" ? 413 : 422;
+                return Problems.Create(status, result.RejectionCode!, "The document was rejected and quarantined.", result.RejectionReason);
+            }
+
+            var e = result.Event;
+            var response = new IngestResponse(result.EventId!, result.Duplicate, result.Applied, result.Outcome, result.AlertId, e?.Family, e?.SeriesKey,
+                e?.Lifecycle.ToString(), e?.Operational.ToString(), e?.Interpreted);
+            return result.Duplicate ? TypedResults.Ok(response) : TypedResults.Created($"/api/events/{result.EventId}", response);
+        }).RequireAuthorization(StaffRoles.Policies.Ingest).WithMetadata(new BodyLimit(long.MaxValue));
+
+        feeds.MapGet("/quarantine", async (FeedStore store, int? limit, CancellationToken ct) =>
+            TypedResults.Ok(await store.ListQuarantineAsync(Math.Clamp(limit ?? 100, 1, 1000), ct))).RequireAuthorization(StaffRoles.Policies.Viewer);
+
+        var events = app.MapGroup("/api/events").WithTags("Events").RequireAuthorization(StaffRoles.Policies.Viewer);
+        events.MapGet("/", async (FeedStore store, DateTimeOffset? since, DateTimeOffset? until, string? family, string? code, string? lifecycle, string? source,
+            int? limit, CancellationToken ct) =>
+            TypedResults.Ok((await store.ListAsync(new EventFilter(since, until, family, code, lifecycle, source, Math.Clamp(limit ?? 100, 1, 1000)), ct))
+                .Select(e => new { e.Id, e.Source, e.Family, e.Interpreted, e.SeriesKey, e.Revision, e.Lifecycle, e.Operational, e.Category, e.Severity,
+                    e.IssuedAt, e.Headline, e.Codes, e.Applied, e.Outcome, e.AlertId, e.ReceivedAt, Raw = $"/api/events/{e.Id}/raw" })));
+
+        events.MapGet("/{id}", async Task<Results<Ok<object>, ProblemHttpResult>> (string id, FeedStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct) is { } found
+                ? TypedResults.Ok<object>(new { found.Stored, Event = found.Event, Raw = $"/api/events/{id}/raw" })
+                : Problems.NotFoundProblem(Problems.EventNotFound, $"No event {id}."));
+
+        events.MapGet("/{id}/raw", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string id, FeedStore store, CancellationToken ct) =>
+            await store.GetRawAsync(id, ct) is { } raw
+                ? TypedResults.File(raw, "application/xml")
+                : Problems.NotFoundProblem(Problems.EventNotFound, $"No event {id}."));
+
+        var rules = app.MapGroup("/api/rules").WithTags("Rules");
+        rules.MapGet("/", async (RuleStore store, CancellationToken ct) => TypedResults.Ok(await store.GetAsync(ct)))
+            .RequireAuthorization(StaffRoles.Policies.Viewer);
+        rules.MapPut("/", async (List<RuleDefinition> definitions, RuleStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        {
+            await store.SaveAsync(definitions, http.User.Actor(), ct);
+            await audit.WriteAsync(http.User.Actor(), "rules.update", null, string.Join(", ", definitions.Select(d => d.Name)), ct);
+            return TypedResults.Ok(definitions);
+        }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(1024 * 1024));
+
+        return feeds;
+    }
+}

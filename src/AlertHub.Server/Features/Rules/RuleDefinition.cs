@@ -1,0 +1,39 @@
+using AlertHub.Core.Feeds;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Targeting;
+
+namespace AlertHub.Server.Features.Rules;
+
+/// <summary>
+/// Maps feed events to alerts. Configured under <c>Feeds:Rules</c> (a JSON array) and editable through
+/// <c>GET/PUT /api/rules</c>. Every property has a default so a rule can be short.
+/// </summary>
+/// <param name="Name">Unique name; the alert's actor is <c>rule:&lt;Name&gt;</c>.</param>
+/// <param name="Families">Event families (<c>JMA:VXSE53</c>) or categories (<c>category:landslide</c>) this rule handles.</param>
+/// <param name="MinSeverity">Areas below this severity do not count. Default Moderate.</param>
+/// <param name="MinIntensity">Earthquakes: areas below this seismic intensity (1 2 3 4 5- 5+ 6- 6+ 7) do not count. Default none.</param>
+/// <param name="Municipalities">5-digit JIS codes the city cares about (e.g. 05203); empty means any.</param>
+/// <param name="AreaMode"><c>codes</c> (default): the hub areas registered with each affected municipality's code;
+/// <c>areas</c>: <paramref name="AreaIds"/>; <c>kinds</c>: every hub area of <paramref name="AreaKinds"/> (e.g. landslide zones).</param>
+/// <param name="Mode"><c>auto</c> issues at once (default); <c>draft</c> waits for an approver.</param>
+/// <param name="Event">The alert's event name. Default 防災情報.</param>
+/// <param name="Templates">Texts per language with placeholders {headline} {area} {kinds} {intensity} {level} {time}.</param>
+/// <param name="AllClearTemplates">Texts of the all-clear; default: a short 解除 message per template language.</param>
+/// <param name="ExerciseAudience">When set, Exercise/Test events go out as drills to this audience only; otherwise they never reach residents.</param>
+internal sealed record RuleDefinition(
+    string Name,
+    string[] Families,
+    Dictionary<string, AlertText> Templates,
+    EventSeverity MinSeverity = EventSeverity.Moderate,
+    string? MinIntensity = null,
+    string[]? Municipalities = null,
+    string AreaMode = "codes",
+    string[]? AreaIds = null,
+    string[]? AreaKinds = null,
+    AudienceSpec? Audience = null,
+    string[]? Channels = null,
+    bool IncludeCurrentLocations = true,
+    string Mode = "auto",
+    string Event = "防災情報",
+    Dictionary<string, AlertText>? AllClearTemplates = null,
+    AudienceSpec? ExerciseAudience = null);

@@ -1,0 +1,199 @@
+using System.Globalization;
+using AlertHub.Core.Feeds;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Feeds;
+using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Infrastructure;
+
+namespace AlertHub.Server.Features.Rules;
+
+/// <summary>
+/// Turns the newest event of a series into alert actions, notifying on transitions only: a new or higher
+/// warning in a rule's municipalities issues or updates an alert; an unchanged state (継続) sends nothing;
+/// everything lifted sends an all-clear to those who were notified; 取消 cancels only what was delivered.
+/// Exercise and Test events never reach residents as real alerts.
+/// </summary>
+internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas)
+{
+    private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];
+
+    public static int IntensityRank(string? intensity) =>
+        intensity is null ? -1 : Array.IndexOf(Intensities, intensity.Trim().TrimEnd('?'));
+
+    public async Task<(string Outcome, string? AlertId)> ApplyAsync(HazardEvent e, string eventId, Dictionary<string, RuleSeriesState> state,
+        CancellationToken cancellationToken)
+    {
+        if (!e.Interpreted)
+        {
+            return ("not interpreted: stored for staff", null);
+        }
+
+        var matching = (await rules.GetAsync(cancellationToken)).Where(r => r.Families.Any(f => f == e.Family || f == "category:" + e.Category)).ToList();
+        if (matching.Count == 0)
+        {
+            return ($"no rule for {e.Family}", null);
+        }
+
+        var outcomes = new List<string>();
+        string? alertId = null;
+        foreach (var rule in matching)
+        {
+            var (outcome, id) = await ApplyRuleAsync(rule, e, eventId, state, cancellationToken);
+            outcomes.Add($"{rule.Name}: {outcome}");
+            alertId ??= id;
+        }
+
+        return (string.Join("; ", outcomes), alertId);
+    }
+
+    private async Task<(string Outcome, string? AlertId)> ApplyRuleAsync(RuleDefinition rule, HazardEvent e, string eventId,
+        Dictionary<string, RuleSeriesState> state, CancellationToken cancellationToken)
+    {
+        var actor = "rule:" + rule.Name;
+        var previous = state.GetValueOrDefault(rule.Name) ?? new RuleSeriesState(null, 0, [], false, false);
+        var live = previous.AlertId is not null && !previous.Ended && !previous.Cancelled;
+        if (e.Operational != Operational.Real && rule.ExerciseAudience is null)
+        {
+            return ($"{e.Operational}: not sent to residents", null);
+        }
+
+        if (e.Lifecycle == EventLifecycle.Cancel)
+        {
+            if (!live)
+            {
+                return ("取消 of a series nobody was told about: nothing sent", null);
+            }
+
+            var cancelled = await alerts.CancelAsync(previous.AlertId!, null, actor, cancellationToken);
+            state[rule.Name] = previous with { Cancelled = true };
+            return ($"cancellation sent to the {cancelled?.Recipients ?? 0} residents who were notified", previous.AlertId);
+        }
+
+        var inEffect = e.Areas.Where(a => Counts(rule, a)).ToList();
+        var level = inEffect.Count == 0 ? 0 : inEffect.Max(a => (int)a.Severity);
+        var municipalities = inEffect.Select(a => a.Municipality ?? a.Code).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (level == 0)
+        {
+            if (!live)
+            {
+                return ("nothing in effect in the rule's areas", null);
+            }
+
+            var cleared = await alerts.AllClearAsync(previous.AlertId!, AllClearTexts(rule, e), eventId, actor, cancellationToken);
+            state[rule.Name] = previous with { Ended = true, Level = 0 };
+            return ($"all-clear sent to the {cleared?.Recipients ?? 0} residents who were notified", previous.AlertId);
+        }
+
+        var area = AreaFor(rule, municipalities);
+        if (area is null)
+        {
+            return ($"no hub area registered for {string.Join(", ", municipalities)}: import the boundary with its code", null);
+        }
+
+        var request = Request(rule, e, inEffect, area, eventId);
+        if (!live)
+        {
+            if (rule.Mode == "draft")
+            {
+                var draft = await drafts.CreateAsync(request, eventId, rule.Name, actor, cancellationToken);
+                state[rule.Name] = new RuleSeriesState(null, level, municipalities, false, false, draft.Id);
+                return ($"draft {draft.Id} waits for approval", null);
+            }
+
+            var issued = await alerts.IssueAsync(request, actor, cancellationToken);
+            state[rule.Name] = new RuleSeriesState(issued.Id, level, municipalities, false, false);
+            return ($"alert issued to {issued.Recipients} residents", issued.Id);
+        }
+
+        if (level > previous.Level || municipalities.Except(previous.Municipalities).Any())
+        {
+            var updated = await alerts.UpdateFromEventAsync(previous.AlertId!, request, actor, cancellationToken);
+            state[rule.Name] = previous with { Level = level, Municipalities = [.. previous.Municipalities.Union(municipalities).Order(StringComparer.Ordinal)] };
+            return ($"raised: update sent to {updated?.Recipients ?? 0} residents", previous.AlertId);
+        }
+
+        return ("unchanged (継続): no message", previous.AlertId);
+    }
+
+    private static bool Counts(RuleDefinition rule, EventArea a)
+    {
+        if (a.Status is "解除" or "なし" || a.Status?.Contains("はなし", StringComparison.Ordinal) == true)
+        {
+            return false;
+        }
+
+        if (rule.Municipalities is { Length: > 0 } wanted && (a.Municipality is null || !wanted.Contains(a.Municipality)))
+        {
+            return false;
+        }
+
+        if (rule.MinIntensity is not null)
+        {
+            return IntensityRank(a.MaxIntensity) >= IntensityRank(rule.MinIntensity);
+        }
+
+        return a.Severity >= rule.MinSeverity;
+    }
+
+    private AreaSpec? AreaFor(RuleDefinition rule, string[] municipalities)
+    {
+        string[] ids = rule.AreaMode switch
+        {
+            "areas" => rule.AreaIds ?? [],
+            "kinds" => [.. areas.All.Where(a => rule.AreaKinds!.Contains(a.Kind)).Select(a => a.Id)],
+            _ => [.. municipalities.SelectMany(areas.FindByCode).Select(a => a.Id).Distinct()],
+        };
+        return ids.Length == 0 ? null : new AreaSpec(ids, null, null, null);
+    }
+
+    private static AlertRequest Request(RuleDefinition rule, HazardEvent e, IReadOnlyList<EventArea> inEffect, AreaSpec area, string eventId)
+    {
+        var exercise = e.Operational != Operational.Real;
+        var severity = inEffect.Max(a => a.Severity) switch
+        {
+            EventSeverity.Extreme => Severity.Extreme,
+            EventSeverity.Severe => Severity.Severe,
+            EventSeverity.Moderate => Severity.Moderate,
+            EventSeverity.Minor => Severity.Minor,
+            _ => Severity.Unknown,
+        };
+        return new AlertRequest(
+            exercise ? (e.Operational == Operational.Exercise ? AlertStatus.Exercise : AlertStatus.Test) : AlertStatus.Actual,
+            MsgType.Alert, rule.Event, severity, Urgency.Immediate, e.Category.StartsWith("earthquake", StringComparison.Ordinal) ? Certainty.Observed : Certainty.Likely,
+            area, exercise ? rule.ExerciseAudience : rule.Audience, rule.Channels,
+            rule.Templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, inEffect)), null, e.ValidUntil, rule.IncludeCurrentLocations,
+            SourceEventId: eventId);
+    }
+
+    private static Dictionary<string, AlertText> AllClearTexts(RuleDefinition rule, HazardEvent e)
+    {
+        if (rule.AllClearTemplates is { Count: > 0 } templates)
+        {
+            return templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, e.Areas));
+        }
+
+        return rule.Templates.Keys.ToDictionary(language => language, language => language switch
+        {
+            "en" => new AlertText("All clear", $"{e.MainText.Headline}: lifted.", null),
+            "ja-x-easy" => new AlertText("かいじょ", "けいかい は おわりました。", null),
+            _ => new AlertText($"{e.MainText.Headline}（解除）", "発表されていた情報は解除されました。", null),
+        });
+    }
+
+    private static AlertText Fill(AlertText template, HazardEvent e, IReadOnlyList<EventArea> areas)
+    {
+        var maxIntensity = areas.Select(a => a.MaxIntensity).Where(i => i is not null).OrderByDescending(IntensityRank).FirstOrDefault();
+        var values = new Dictionary<string, string>
+        {
+            ["{headline}"] = e.MainText.Headline,
+            ["{area}"] = string.Join("・", areas.Select(a => a.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct()),
+            ["{kinds}"] = string.Join("、", areas.SelectMany(a => a.Kinds).Distinct()),
+            ["{intensity}"] = maxIntensity is null ? "" : "震度" + maxIntensity.TrimEnd('?').Replace("-", "弱", StringComparison.Ordinal).Replace("+", "強", StringComparison.Ordinal),
+            ["{level}"] = e.AlertLevel?.ToString(CultureInfo.InvariantCulture) ?? "",
+            ["{time}"] = e.IssuedAt.ToOffset(TimeSpan.FromHours(9)).ToString("H時m分", CultureInfo.InvariantCulture),
+        };
+        string? Apply(string? text) => text is null ? null : values.Aggregate(text, (t, kv) => t.Replace(kv.Key, kv.Value, StringComparison.Ordinal));
+        return new AlertText(Apply(template.Headline), Apply(template.Body), Apply(template.Instruction));
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Infrastructure;
+
+namespace AlertHub.Server.Features.Rules;
+
+/// <summary>The rules in force: those saved through the API, else those in configuration (<c>Feeds:Rules</c>).</summary>
+internal sealed class RuleStore(Database database, IConfiguration configuration, TimeProvider time)
+{
+    private IReadOnlyList<RuleDefinition>? _cached;
+
+    public async Task<IReadOnlyList<RuleDefinition>> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_cached is { } cached)
+        {
+            return cached;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT json FROM rules WHERE id = 1";
+        var json = await cmd.ExecuteScalarAsync(cancellationToken) as string;
+        var rules = json is not null
+            ? JsonSerializer.Deserialize<List<RuleDefinition>>(json, Json.Options) ?? []
+            : FromConfiguration();
+        _cached = rules;
+        return rules;
+    }
+
+    public async Task SaveAsync(IReadOnlyList<RuleDefinition> rules, string actor, CancellationToken cancellationToken)
+    {
+        Validate(rules);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO rules(id, json, updated_at, updated_by) VALUES (1, $json, $at, $by)
+            ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+            """;
+        cmd.Parameters.AddWithValue("$json", JsonSerializer.Serialize(rules, Json.Options));
+        cmd.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
+        cmd.Parameters.AddWithValue("$by", actor);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        _cached = rules;
+    }
+
+    public static void Validate(IReadOnlyList<RuleDefinition> rules)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var r = rules[i];
+            void Fail(string why) => throw new RequestValidationException(Problems.RulesInvalid, $"rules[{i}] ({r?.Name}): {why}",
+                new Dictionary<string, object?> { ["index"] = i });
+            if (r is null || string.IsNullOrWhiteSpace(r.Name) || !names.Add(r.Name))
+            {
+                Fail("a unique name is required");
+                return;
+            }
+
+            if (r.Families is not { Length: > 0 })
+            {
+                Fail("families lists at least one family (JMA:VXSE53) or category (category:landslide)");
+            }
+
+            if (r.Templates is null || !r.Templates.TryGetValue("ja", out var ja) || string.IsNullOrWhiteSpace(ja.Headline))
+            {
+                Fail("templates.ja.headline is required");
+            }
+
+            if (r.Mode is not ("auto" or "draft"))
+            {
+                Fail("mode is auto or draft");
+            }
+
+            if (r.AreaMode is not ("codes" or "areas" or "kinds")
+                || (r.AreaMode == "areas" && r.AreaIds is not { Length: > 0 })
+                || (r.AreaMode == "kinds" && r.AreaKinds is not { Length: > 0 }))
+            {
+                Fail("areaMode is codes, areas (with areaIds) or kinds (with areaKinds)");
+            }
+
+            if (r.MinIntensity is not null && RuleEngine.IntensityRank(r.MinIntensity) < 0)
+            {
+                Fail("minIntensity is one of 1 2 3 4 5- 5+ 6- 6+ 7");
+            }
+        }
+    }
+
+    private List<RuleDefinition> FromConfiguration()
+    {
+        var section = configuration.GetSection("Feeds:Rules");
+        if (!section.Exists())
+        {
+            return [];
+        }
+
+        // Configuration binds records poorly; round-trip the section through JSON instead.
+        var json = JsonSerializer.Serialize(ToPlain(section), Json.Options);
+        var rules = JsonSerializer.Deserialize<List<RuleDefinition>>(json, Json.Options) ?? [];
+        Validate(rules);
+        return rules;
+    }
+
+    private static object? ToPlain(IConfigurationSection section)
+    {
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            // Configuration holds strings only; booleans must become JSON booleans again (minIntensity "4" stays a string).
+            return section.Value switch
+            {
+                "true" or "True" => true,
+                "false" or "False" => false,
+                var v => v,
+            };
+        }
+
+        return children.All(c => int.TryParse(c.Key, out _))
+            ? children.OrderBy(c => int.Parse(c.Key, System.Globalization.CultureInfo.InvariantCulture)).Select(ToPlain).ToList()
+            : children.ToDictionary(c => c.Key, ToPlain);
+    }
+}
