@@ -40,6 +40,10 @@ internal static class CapWriter
                 w.WriteElementString("language", CapSchema.Namespace12, CapLanguage(language));
                 w.WriteElementString("category", CapSchema.Namespace12, Category(alert.Event));
                 w.WriteElementString("event", CapSchema.Namespace12, alert.Event);
+                if (alert.AllClear)
+                {
+                    w.WriteElementString("responseType", CapSchema.Namespace12, "AllClear");
+                }
                 w.WriteElementString("urgency", CapSchema.Namespace12, alert.Urgency.ToString());
                 w.WriteElementString("severity", CapSchema.Namespace12, alert.Severity.ToString());
                 w.WriteElementString("certainty", CapSchema.Namespace12, alert.Certainty.ToString());
