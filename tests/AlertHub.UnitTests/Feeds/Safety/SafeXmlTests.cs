@@ -71,9 +71,10 @@ public sealed class SafeXmlTests
     [Fact]
     public void HundredMegabyteDocument_IsTooLargeBeforeAnyDecoding()
     {
+        var document = HundredMegabytes.Value;
         var watch = Stopwatch.StartNew();
 
-        var ex = Assert.Throws<FeedRejectedException>(() => FeedParser.Parse(HundredMegabytes.Value));
+        var ex = Assert.Throws<FeedRejectedException>(() => FeedParser.Parse(document));
 
         Assert.Equal("feeds.too_large", ex.Code);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
