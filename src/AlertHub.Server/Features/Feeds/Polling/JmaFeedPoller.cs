@@ -110,7 +110,7 @@ internal sealed partial class JmaFeedPoller(
             if (response.StatusCode == HttpStatusCode.NotModified)
             {
                 Recovered(feed);
-                status.FeedSucceeded(feed.Url, at, notModified: true, null, feed.NextAttemptAt);
+                status.FeedSucceeded(feed.Url, at, notModified: true, null, at + _options.Interval);
                 return;
             }
 
@@ -125,7 +125,7 @@ internal sealed partial class JmaFeedPoller(
             var document = AtomFeed.Parse(body, _options.MaxFeedBytes);
             feed.ListedIds = document.Entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
             Recovered(feed);
-            status.FeedSucceeded(feed.Url, at, notModified: false, document.Entries.Count, feed.NextAttemptAt);
+            status.FeedSucceeded(feed.Url, at, notModified: false, document.Entries.Count, at + _options.Interval);
 
             var complete = await HandleEntriesAsync(client, feed.Url, document.Entries, stoppingToken);
             // Validators are kept only when every new entry was dealt with; otherwise the next poll must see the
