@@ -1,0 +1,70 @@
+using System.Net;
+using AlertHub.Server.Features.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Feeds.Polling;
+
+internal static class FeedPollingSetup
+{
+    /// <summary>
+    /// Registers <see cref="FeedPollerStatus"/> always, and the JMA poller (options, HTTP client, seen-id store,
+    /// background service) when <c>Feeds:Jma:Enabled</c>. Needs an <see cref="IFeedIntake"/> registered elsewhere.
+    /// </summary>
+    public static IHostApplicationBuilder AddJmaFeedPolling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddJmaFeedPolling(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>The same for a bare service collection; calling it twice registers nothing twice.</summary>
+    public static IServiceCollection AddJmaFeedPolling(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<FeedPollerStatus>();
+        if (services.Any(d => d.ServiceType == typeof(FeedPollingMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<FeedPollingMarker>();
+        var section = configuration.GetSection(FeedPollingOptions.Section);
+        services.AddOptions<FeedPollingOptions>()
+            .Bind(section)
+            .Validate(o => o.Interval > TimeSpan.Zero && o.MaxBackoff >= o.Interval, "Feeds:Jma:Interval must be positive and no longer than MaxBackoff.")
+            .Validate(o => o.MaxFeedBytes > 0 && o.MaxTelegramBytes > 0, "Feeds:Jma:MaxFeedBytes and MaxTelegramBytes must be positive.")
+            .Validate(o => o.MaxConcurrentFetches is > 0 and <= 64, "Feeds:Jma:MaxConcurrentFetches must be 1–64.")
+            .Validate(o => o.MaxTelegramAttempts > 0, "Feeds:Jma:MaxTelegramAttempts must be positive.")
+            .Validate(o => o.EffectiveFeedUrls.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)), "Feeds:Jma:FeedUrls must be absolute URLs.")
+            .ValidateOnStart();
+        if (!section.GetValue<bool>(nameof(FeedPollingOptions.Enabled)))
+        {
+            return services;
+        }
+
+        if (!services.Any(d => d.ServiceType == typeof(OutboundUrlPolicy)))
+        {
+            services.Configure<OutboundUrlOptions>(configuration.GetSection("Security:OutboundUrls"));
+            services.AddSingleton<OutboundUrlPolicy>();
+        }
+
+        services.TryAddSingleton<FeedSeenStore>();
+        services.AddHttpClient(JmaFeedPoller.HttpClientName, (sp, c) =>
+            {
+                c.Timeout = sp.GetRequiredService<IOptions<FeedPollingOptions>>().Value.RequestTimeout;
+                c.DefaultRequestHeaders.UserAgent.ParseAdd("AlertHub-FeedPoller/1.0");
+            })
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AllowAutoRedirect = false, // a redirect could lead past the allowlist
+                UseCookies = false,
+                // Size limits apply to the decompressed bytes, so a compression bomb is still cut off.
+                AutomaticDecompression = DecompressionMethods.All,
+            });
+        services.AddHostedService<JmaFeedPoller>();
+        return services;
+    }
+
+    private sealed class FeedPollingMarker;
+}

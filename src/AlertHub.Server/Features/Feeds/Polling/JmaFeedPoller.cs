@@ -1,0 +1,370 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using AlertHub.Core.Feeds;
+using AlertHub.Core.Feeds.Atom;
+using AlertHub.Server.Features.Health;
+using AlertHub.Server.Features.Security;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Feeds.Polling;
+
+/// <summary>
+/// Polls JMA's Atom PULL feeds: a conditional GET per feed each <see cref="FeedPollingOptions.Interval"/>, new
+/// entries (by id, remembered in SQLite) fetched once each with bounded concurrency and handed to
+/// <see cref="IFeedIntake"/>. A failing feed backs off exponentially with jitter; a failing telegram is tried again
+/// next cycle; a hostile, oversize or refused document is skipped and reported, never fatal to the loop.
+/// </summary>
+internal sealed partial class JmaFeedPoller(
+    IHttpClientFactory httpClientFactory,
+    IFeedIntake intake,
+    FeedSeenStore seen,
+    FeedPollerStatus status,
+    OutboundUrlPolicy urlPolicy,
+    HealthState health,
+    IOptions<FeedPollingOptions> options,
+    TimeProvider time,
+    ILogger<JmaFeedPoller> logger) : BackgroundService
+{
+    public const string HttpClientName = "feeds-jma";
+
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    private readonly FeedPollingOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await health.WaitForStoreAsync(stoppingToken);
+        await seen.LoadAsync(stoppingToken);
+        status.Enabled = true;
+        var feeds = _options.EffectiveFeedUrls.Distinct(StringComparer.Ordinal).Select(u => new FeedState(u)).ToList();
+        foreach (var feed in feeds)
+        {
+            status.AddFeed(feed.Url);
+            // Checked once: configuration does not change under a running poller, and a refused feed must not spam the log.
+            if (!urlPolicy.IsAllowed(feed.Url, out var reason))
+            {
+                feed.Refused = true;
+                status.FeedFailed(feed.Url, time.GetUtcNow(), $"refused by Security:OutboundUrls: {reason}", 0, null, refused: true);
+                LogFeedRefused(logger, feed.Url, reason);
+            }
+        }
+
+        var polled = feeds.Count(f => !f.Refused);
+        LogStarted(logger, polled, _options.Interval, seen.Count);
+        var client = httpClientFactory.CreateClient(HttpClientName);
+        var nextPrune = time.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var cycleStart = time.GetUtcNow();
+            foreach (var feed in feeds.Where(f => !f.Refused && f.NextAttemptAt <= time.GetUtcNow()))
+            {
+                try
+                {
+                    await PollFeedAsync(client, feed, stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Belt and braces: nothing a feed or telegram does may end the poller.
+                    LogCycleFailed(logger, feed.Url, e);
+                    Backoff(feed, $"unexpected: {e.Message}");
+                }
+            }
+
+            if (time.GetUtcNow() >= nextPrune)
+            {
+                nextPrune = time.GetUtcNow() + PruneEvery;
+                await PruneAsync(feeds, stoppingToken);
+            }
+
+            var wait = cycleStart + _options.Interval - time.GetUtcNow();
+            try
+            {
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task PollFeedAsync(HttpClient client, FeedState feed, CancellationToken stoppingToken)
+    {
+        var at = time.GetUtcNow();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, feed.Url);
+            if (feed.ETag is { } etag)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            }
+
+            if (feed.LastModified is { } lastModified)
+            {
+                request.Headers.IfModifiedSince = lastModified;
+            }
+
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stoppingToken);
+            if (response.StatusCode == HttpStatusCode.NotModified)
+            {
+                Recovered(feed);
+                status.FeedSucceeded(feed.Url, at, notModified: true, null, at + _options.Interval);
+                return;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                Backoff(feed, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                return;
+            }
+
+            var body = await ReadBoundedAsync(response.Content, _options.MaxFeedBytes, stoppingToken)
+                ?? throw new FeedRejectedException("feeds.too_large", $"The feed is larger than {_options.MaxFeedBytes} bytes.");
+            var document = AtomFeed.Parse(body, _options.MaxFeedBytes);
+            feed.ListedIds = document.Entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+            Recovered(feed);
+            status.FeedSucceeded(feed.Url, at, notModified: false, document.Entries.Count, at + _options.Interval);
+
+            var complete = await HandleEntriesAsync(client, feed.Url, document.Entries, stoppingToken);
+            // Validators are kept only when every new entry was dealt with; otherwise the next poll must see the
+            // entries again (a 304 would hide the telegrams still to retry).
+            feed.ETag = complete ? response.Headers.ETag?.ToString() : null;
+            feed.LastModified = complete ? response.Content.Headers.LastModified : null;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            Backoff(feed, $"timed out after {_options.RequestTimeout}");
+        }
+        catch (HttpRequestException e)
+        {
+            Backoff(feed, e.Message);
+        }
+        catch (FeedRejectedException e)
+        {
+            Backoff(feed, $"{e.Code}: {e.Message}");
+        }
+    }
+
+    /// <returns>True when every new entry is now remembered (handed over or given up).</returns>
+    private async Task<bool> HandleEntriesAsync(HttpClient client, string feedUrl, IReadOnlyList<AtomEntry> entries, CancellationToken stoppingToken)
+    {
+        var fresh = entries
+            .Where(e => !seen.Contains(e.Id))
+            .DistinctBy(e => e.Id, StringComparer.Ordinal)
+            .OrderBy(e => e.Updated ?? DateTimeOffset.MaxValue) // feeds list newest first; the intake prefers history in order
+            .ToList();
+        if (fresh.Count == 0)
+        {
+            return true;
+        }
+
+        status.EntriesDiscovered(fresh.Count(e => _attempts.TryAdd(e.Id, 0)));
+        var complete = true;
+        await Parallel.ForEachAsync(
+            fresh,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrentFetches), CancellationToken = stoppingToken },
+            async (entry, token) =>
+            {
+                if (!await HandleEntryAsync(client, feedUrl, entry, token))
+                {
+                    complete = false;
+                }
+            });
+        return complete;
+    }
+
+    /// <returns>True when the entry is finished with for good; false when it should be tried again next cycle.</returns>
+    private async Task<bool> HandleEntryAsync(HttpClient client, string feedUrl, AtomEntry entry, CancellationToken stoppingToken)
+    {
+        var url = entry.DataUrl;
+        if (url is null)
+        {
+            return await GiveUpAsync(feedUrl, entry, "no_url", "the entry names no http(s) URL", stoppingToken);
+        }
+
+        if (!urlPolicy.IsAllowed(url, out var reason))
+        {
+            return await GiveUpAsync(feedUrl, entry, "refused", $"refused by Security:OutboundUrls: {reason}", stoppingToken);
+        }
+
+        try
+        {
+            byte[]? bytes;
+            using (var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stoppingToken))
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    return await FailedAsync(feedUrl, entry, url, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", stoppingToken);
+                }
+
+                bytes = await ReadBoundedAsync(response.Content, _options.MaxTelegramBytes, stoppingToken);
+            }
+
+            if (bytes is null)
+            {
+                return await GiveUpAsync(feedUrl, entry, "too_large", $"larger than {_options.MaxTelegramBytes} bytes", stoppingToken);
+            }
+
+            status.TelegramFetched();
+            var result = await intake.AcceptAsync(FeedSource.Jma, bytes, url, stoppingToken);
+            var outcome = result.Accepted ? "accepted" : result.Duplicate ? "duplicate" : $"rejected:{result.RejectionCode}";
+            await seen.MarkAsync(entry.Id, feedUrl, url, outcome, time.GetUtcNow(), stoppingToken);
+            _attempts.TryRemove(entry.Id, out _);
+            LogHandedOver(logger, url, outcome);
+            return true;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return await FailedAsync(feedUrl, entry, url, $"timed out after {_options.RequestTimeout}", stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            return await FailedAsync(feedUrl, entry, url, e.Message, stoppingToken);
+        }
+    }
+
+    private async Task<bool> FailedAsync(string feedUrl, AtomEntry entry, string url, string error, CancellationToken stoppingToken)
+    {
+        var attempts = _attempts.AddOrUpdate(entry.Id, 1, (_, n) => n + 1);
+        if (attempts >= _options.MaxTelegramAttempts)
+        {
+            return await GiveUpAsync(feedUrl, entry, "gave_up", $"{attempts} attempts failed, last: {error}", stoppingToken);
+        }
+
+        status.TelegramFailed(url, error, time.GetUtcNow());
+        LogTelegramFailed(logger, url, attempts, error);
+        return false;
+    }
+
+    private async Task<bool> GiveUpAsync(string feedUrl, AtomEntry entry, string outcome, string reason, CancellationToken stoppingToken)
+    {
+        var url = entry.DataUrl ?? entry.Id;
+        try
+        {
+            await seen.MarkAsync(entry.Id, feedUrl, entry.DataUrl, outcome, time.GetUtcNow(), stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not remembered: it is met again next cycle and given up again, which is harmless.
+            status.TelegramFailed(url, e.Message, time.GetUtcNow());
+            return false;
+        }
+
+        _attempts.TryRemove(entry.Id, out _);
+        status.TelegramSkipped(url, reason, time.GetUtcNow());
+        LogTelegramSkipped(logger, url, reason);
+        return true;
+    }
+
+    private void Recovered(FeedState feed)
+    {
+        if (feed.Failures > 0)
+        {
+            LogFeedRecovered(logger, feed.Url, feed.Failures);
+        }
+
+        feed.Failures = 0;
+        feed.NextAttemptAt = time.GetUtcNow();
+    }
+
+    private void Backoff(FeedState feed, string error)
+    {
+        feed.Failures++;
+        // Full validators are dropped: after an error the next successful poll must read the whole document.
+        feed.ETag = null;
+        feed.LastModified = null;
+        var exponential = _options.Interval.TotalMilliseconds * Math.Pow(2, Math.Min(feed.Failures, 30));
+        var jittered = Math.Min(exponential, _options.MaxBackoff.TotalMilliseconds) * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        var delay = TimeSpan.FromMilliseconds(Math.Min(jittered, _options.MaxBackoff.TotalMilliseconds));
+        var now = time.GetUtcNow();
+        feed.NextAttemptAt = now + delay;
+        status.FeedFailed(feed.Url, now, error, feed.Failures, feed.NextAttemptAt);
+        LogFeedFailed(logger, feed.Url, feed.Failures, delay, error);
+    }
+
+    private async Task PruneAsync(List<FeedState> feeds, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var listed = feeds.SelectMany(f => f.ListedIds).ToHashSet(StringComparer.Ordinal);
+            var pruned = await seen.PruneAsync(time.GetUtcNow() - _options.SeenIdsRetention, listed, stoppingToken);
+            if (pruned > 0)
+            {
+                LogPruned(logger, pruned);
+            }
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogPruneFailed(logger, e);
+        }
+    }
+
+    /// <summary>The body, or null when it is larger than <paramref name="maxBytes"/> (read no further than that).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > maxBytes)
+        {
+            return null;
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(content.Headers.ContentLength ?? 64 * 1024, maxBytes) + 1);
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer.GetMemory(64 * 1024), cancellationToken);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes)
+            {
+                return null;
+            }
+        }
+    }
+
+    private sealed class FeedState(string url)
+    {
+        public string Url { get; } = url;
+        public bool Refused { get; set; }
+        public string? ETag { get; set; }
+        public DateTimeOffset? LastModified { get; set; }
+        public int Failures { get; set; }
+        public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
+        public HashSet<string> ListedIds { get; set; } = new(StringComparer.Ordinal);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "JMA feed poller started: {Feeds} feeds every {Interval}; {Remembered} entry ids remembered")]
+    private static partial void LogStarted(ILogger logger, int feeds, TimeSpan interval, int remembered);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "JMA feed {Url} refused and not polled: {Reason}")]
+    private static partial void LogFeedRefused(ILogger logger, string url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "JMA feed {Url} failed ({Failures} in a row), next try in {Delay}: {Error}")]
+    private static partial void LogFeedFailed(ILogger logger, string url, int failures, TimeSpan delay, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "JMA feed {Url} recovered after {Failures} failures")]
+    private static partial void LogFeedRecovered(ILogger logger, string url, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "JMA feed {Url}: unexpected error in the poll cycle")]
+    private static partial void LogCycleFailed(ILogger logger, string url, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram {Url} failed (attempt {Attempts}), retried next cycle: {Error}")]
+    private static partial void LogTelegramFailed(ILogger logger, string url, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram {Url} skipped for good: {Reason}")]
+    private static partial void LogTelegramSkipped(ILogger logger, string url, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Telegram {Url} handed to the intake: {Outcome}")]
+    private static partial void LogHandedOver(ILogger logger, string url, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot {Count} old feed entry ids")]
+    private static partial void LogPruned(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pruning old feed entry ids failed; retried in an hour")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception);
+}
