@@ -1,5 +1,6 @@
 using AlertHub.Core.Feeds;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Feeds.Polling;
 using AlertHub.Server.Features.Rules;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -22,11 +23,18 @@ internal sealed partial class FeedIntake(
     RuleEngine rules,
     IOptions<FeedsOptions> options,
     IHubContext<AlertsHub> hub,
-    ILogger<FeedIntake> logger) : IDisposable
+    ILogger<FeedIntake> logger) : IFeedIntake, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>The poller's way in: the same intake as pushed documents.</summary>
+    public async Task<FeedIntakeResult> AcceptAsync(FeedSource source, ReadOnlyMemory<byte> document, string origin, CancellationToken ct)
+    {
+        var result = await IngestAsync(source, document, origin, ct);
+        return new FeedIntakeResult(result.Accepted, result.Duplicate || (result.Accepted && !result.Applied), result.EventId, result.RejectionCode);
+    }
 
     public async Task<IngestResult> IngestAsync(FeedSource? source, ReadOnlyMemory<byte> document, string? origin, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using AlertHub.Core.Feeds;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Feeds.Polling;
 using AlertHub.Server.Features.Rules;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,8 @@ internal static class FeedsApi
         builder.Services.Configure<FeedsOptions>(builder.Configuration.GetSection("Feeds"));
         builder.Services.AddSingleton<FeedStore>();
         builder.Services.AddSingleton<FeedIntake>();
+        builder.Services.AddSingleton<Polling.IFeedIntake>(sp => sp.GetRequiredService<FeedIntake>());
+        builder.AddJmaFeedPolling();
         builder.Services.AddSingleton<RuleStore>();
         builder.Services.AddSingleton<RuleEngine>();
         return builder;
@@ -57,6 +60,8 @@ internal static class FeedsApi
                 e?.Lifecycle.ToString(), e?.Operational.ToString(), e?.Interpreted);
             return result.Duplicate ? TypedResults.Ok(response) : TypedResults.Created($"/api/events/{result.EventId}", response);
         }).RequireAuthorization(StaffRoles.Policies.Ingest).WithMetadata(new BodyLimit(long.MaxValue));
+
+        feeds.MapGet("/status", (FeedPollerStatus status) => TypedResults.Ok(status.Snapshot())).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         feeds.MapGet("/quarantine", async (FeedStore store, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await store.ListQuarantineAsync(Math.Clamp(limit ?? 100, 1, 1000), ct))).RequireAuthorization(StaffRoles.Policies.Viewer);
