@@ -14,6 +14,8 @@ internal static class JmaWarnings
     /// </summary>
     public static void Read(JmaTelegramType type, XElement body, List<EventArea> areas)
     {
+        // The same code can sit at two levels (秩父地方 is both 一次細分区域 and 市町村等をまとめた地域); it is one area.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in body.Elements(Mete + "Warning").Elements(Mete + "Item"))
         {
             var kinds = new List<string>();
@@ -62,7 +64,7 @@ internal static class JmaWarnings
             {
                 var code = JmaParser.Text(area.Element(Mete + "Code"));
                 var name = JmaParser.Text(area.Element(Mete + "Name"));
-                if (code is null && name is null)
+                if ((code is null && name is null) || !seen.Add(code ?? "name:" + name))
                 {
                     continue;
                 }
