@@ -91,6 +91,7 @@ internal static class JmaWarnings
     /// </summary>
     public static void ReadFlood(XElement head, XElement body, List<EventArea> areas)
     {
+        // The strongest kind of the forecast zone(s) is what the inundated municipalities below are under.
         string? kindName = null;
         var severity = EventSeverity.Info;
         int? level = null;
@@ -106,29 +107,22 @@ internal static class JmaWarnings
             {
                 var kind = item.Element(Ib + "Kind");
                 var name = JmaParser.Text(kind?.Element(Ib + "Name"));
-                var code = JmaParser.Text(kind?.Element(Ib + "Code"));
                 var itemLifted = name?.Contains("解除", StringComparison.Ordinal) == true;
-                var itemLevel = itemLifted ? null : FloodLevel(code);
+                var itemLevel = itemLifted ? null : FloodLevel(JmaParser.Text(kind?.Element(Ib + "Code")));
                 var itemSeverity = LevelSeverity(itemLevel);
-                kindName ??= name;
-                lifted = itemLifted;
-                if (itemSeverity >= severity)
+                if (kindName is null || itemSeverity > severity)
                 {
-                    severity = itemSeverity;
-                    level = itemLevel;
-                    kindName = name;
+                    (kindName, severity, level, lifted) = (name, itemSeverity, itemLevel, itemLifted);
                 }
 
                 foreach (var area in item.Elements(Ib + "Areas").Elements(Ib + "Area"))
                 {
                     var zone = JmaParser.Text(area.Element(Ib + "Code"));
-                    if (zone is null)
+                    if (zone is not null)
                     {
-                        continue;
+                        areas.Add(new EventArea("jma-river", zone, null, JmaParser.Text(area.Element(Ib + "Name")), itemLifted ? "解除" : "発表",
+                            itemLifted || name is null ? [] : [name], itemSeverity, itemLevel));
                     }
-
-                    areas.Add(new EventArea("jma-river", zone, null, JmaParser.Text(area.Element(Ib + "Name")), itemLifted ? "解除" : "発表",
-                        itemLifted || name is null ? [] : [name], itemSeverity, itemLevel));
                 }
             }
         }

@@ -233,6 +233,41 @@ public sealed class JmaGotchaTests
     }
 
     [Fact]
+    public void Vxko_AdvisoryLifted_RiverAndStationTownLiftedAllClear()
+    {
+        var xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Report xmlns="http://xml.kishou.go.jp/jmaxml1/">
+              <Control><Title>指定河川洪水予報</Title><DateTime>2026-06-01T05:00:00Z</DateTime><Status>通常</Status>
+                <EditorialOffice>秋田地方気象台</EditorialOffice></Control>
+              <Head xmlns="http://xml.kishou.go.jp/jmaxml1/informationBasis1/">
+                <Title>雄物川上流氾濫注意情報解除</Title><EventID>050000000001</EventID><InfoType>発表</InfoType><Serial>3</Serial>
+                <Headline><Text>雄物川上流では、氾濫のおそれはなくなりました。</Text>
+                  <Information type="指定河川洪水予報（予報区域）"><Item>
+                    <Kind><Name>氾濫注意情報解除</Name><Code>10</Code></Kind>
+                    <Areas codeType="指定河川洪水予報（予報区域）"><Area><Name>雄物川上流</Name><Code>050000000001</Code></Area></Areas>
+                  </Item></Information></Headline>
+              </Head>
+              <Body xmlns="http://xml.kishou.go.jp/jmaxml1/body/meteorology1/">
+                <Warning type="指定河川洪水予報"><Item>
+                  <Kind><Property><Type>主文</Type><Text>雄物川上流の水位は下がりました。</Text></Property></Kind>
+                  <Stations><Station><Name>柳田橋</Name><Location>横手市</Location></Station></Stations>
+                </Item></Warning>
+              </Body>
+            </Report>
+            """;
+
+        var e = Parse(xml);
+
+        Assert.Equal(EventLifecycle.AllClear, e.Lifecycle);
+        Assert.Equal(("jma-river", "解除", EventSeverity.Info), (e.Area("050000000001").Scheme, e.Area("050000000001").Status, e.Area("050000000001").Severity));
+        Assert.Null(e.Area("050000000001").AlertLevel);
+        Assert.Equal(("name", "解除"), (e.Area("横手市").Scheme, e.Area("横手市").Status));
+        Assert.Empty(e.Area("横手市").Kinds);
+        Assert.Equal("雄物川上流では、氾濫のおそれはなくなりました。\n雄物川上流の水位は下がりました。", e.MainText.Body);
+    }
+
+    [Fact]
     public void Vpbs50_TornadoBulletin_TornadoCategory()
     {
         var e = Parse(Telegram("府県気象防災速報", headTitle: "秋田県気象防災速報（竜巻注意）", eventId: "<EventID>X</EventID>"));
