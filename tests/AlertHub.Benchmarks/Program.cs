@@ -8,6 +8,11 @@ if (args is ["atom", .. var atomArgs])
     return AtomFeedBenchmarks.Run(atomArgs);
 }
 
+if (args is ["feeds", .. var feedArgs])
+{
+    return FeedBenchmarks.Run(feedArgs);
+}
+
 if (TargetingBenchmarks.BoundaryPath is null)
 {
     Console.WriteLine("../shared not found (no geo/boundaries/yokote_05203_boundary_n03-2017.geojson next to the repository; set ALERTHUB_SHARED_DIR). Nothing to benchmark.");
