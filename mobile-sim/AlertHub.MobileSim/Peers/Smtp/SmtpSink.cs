@@ -119,6 +119,9 @@ internal sealed class SmtpSink : IProviderPeer
     public void FailAll(int code, TimeSpan duration) =>
         _globalFailure = (code, _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency));
 
+    /// <summary>Ends a <see cref="FailAll"/> early (tests stop the outage when they choose, not by the clock).</summary>
+    public void EndGlobalFailure() => _globalFailure = null;
+
     public Task StartAsync(CancellationToken cancellationToken = default)
     {
         _listener.Start(512);
