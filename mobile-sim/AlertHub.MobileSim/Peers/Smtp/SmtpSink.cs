@@ -356,7 +356,6 @@ internal sealed class SmtpSink : IProviderPeer
     private int Accept(Transaction t, byte[] raw)
     {
         var arrived = _time.GetTimestamp();
-        var id = Interlocked.Increment(ref _messageCount);
         string? deliveryId = null, alertId = null, purpose = null;
         int? version = null;
         try
@@ -375,6 +374,9 @@ internal sealed class SmtpSink : IProviderPeer
         {
             _messages.Enqueue(new SmtpSinkMessage(t.MailFrom!, [.. t.Recipients], raw, arrived, deliveryId, alertId, version, purpose));
         }
+
+        // Counted only once stored: a waiter that sees the count must find the message.
+        var id = Interlocked.Increment(ref _messageCount);
 
         if (purpose == "confirmation")
         {
