@@ -16,6 +16,8 @@ internal static class FeedsApi
     {
         builder.Services.Configure<FeedsOptions>(builder.Configuration.GetSection("Feeds"));
         builder.Services.AddSingleton<FeedStore>();
+        builder.Services.Configure<AreaCodeTableOptions>(builder.Configuration.GetSection("Feeds:CodeTable"));
+        builder.Services.AddSingleton<AreaCodeTable>();
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddSingleton<Polling.IFeedIntake>(sp => sp.GetRequiredService<FeedIntake>());
         builder.AddJmaFeedPolling();

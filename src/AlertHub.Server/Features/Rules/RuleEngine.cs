@@ -14,7 +14,7 @@ namespace AlertHub.Server.Features.Rules;
 /// everything lifted sends an all-clear to those who were notified; 取消 cancels only what was delivered.
 /// Exercise and Test events never reach residents as real alerts.
 /// </summary>
-internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas)
+internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes)
 {
     private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];
 
@@ -72,7 +72,9 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
 
         var inEffect = e.Areas.Where(a => Counts(rule, a)).ToList();
         var level = inEffect.Count == 0 ? 0 : inEffect.Max(a => (int)a.Severity);
-        var municipalities = inEffect.Select(a => a.Municipality ?? a.Code).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var municipalities = inEffect.SelectMany(MunicipalitiesOf)
+            .Where(m => rule.Municipalities is not { Length: > 0 } wanted || wanted.Contains(m))
+            .Distinct().Order(StringComparer.Ordinal).ToArray();
         if (level == 0)
         {
             if (!live)
@@ -116,14 +118,16 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         return ("unchanged (継続): no message", previous.AlertId);
     }
 
-    private static bool Counts(RuleDefinition rule, EventArea a)
+    private IReadOnlyList<string> MunicipalitiesOf(EventArea a) => codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
+
+    private bool Counts(RuleDefinition rule, EventArea a)
     {
         if (a.Status is "解除" or "なし" || a.Status?.Contains("はなし", StringComparison.Ordinal) == true)
         {
             return false;
         }
 
-        if (rule.Municipalities is { Length: > 0 } wanted && (a.Municipality is null || !wanted.Contains(a.Municipality)))
+        if (rule.Municipalities is { Length: > 0 } wanted && !MunicipalitiesOf(a).Any(wanted.Contains))
         {
             return false;
         }
