@@ -19,7 +19,7 @@ internal sealed class CommandLine
     public string Command { get; }
 
     /// <summary>Flags that take no value.</summary>
-    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub" };
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed" };
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -115,6 +115,7 @@ internal sealed class CommandLine
             GeoFile = Get("geo"),
             ConnectParallelism = GetInt("connect-parallelism", 64),
             ChannelMix = Get("mix") is { } mix ? Population.PopulationGenerator.ParseMix(mix) : null,
+            ViaFeed = Has("via-feed"),
         };
     }
 
@@ -168,6 +169,8 @@ internal sealed class CommandLine
           --signalr-share X       share on SignalR, rest on webhook (default 0.5)
           --mix a=x,b=y           channel mix instead, e.g. signalr=0.1,webhook=0.05,line=0.35,fcm=0.3,webpush=0.1,email=0.1;
                                   the provider peers for fcm/line/webpush/email start on loopback
+          --via-feed              issue through the feed path: a 訓練 土砂災害警戒情報 telegram for 横手市 and a rule
+                                  (latency from the telegram's arrival at the hub)
           --start-hub             build and start the hub (src/AlertHub.Server, Release) with a fresh data directory, wired to the peers
           --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
           --circle LAT,LON,R      circle target in metres instead of --area

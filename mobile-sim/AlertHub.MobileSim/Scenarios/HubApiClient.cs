@@ -119,6 +119,56 @@ internal sealed class HubApiClient : IDisposable
             byChannel);
     }
 
+    /// <summary>Registers an area (GeoJSON Feature) and returns it with its new id.</summary>
+    public async Task<HubArea> AddAreaAsync(string name, string kind, string? code, Geometry geometry, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "Feature");
+            w.WriteStartObject("properties");
+            w.WriteString("name", name);
+            w.WriteString("kind", kind);
+            if (code is not null)
+            {
+                w.WriteString("code", code);
+            }
+
+            w.WriteEndObject();
+            w.WritePropertyName("geometry");
+            SimGeoJson.WriteGeometry(w, geometry);
+            w.WriteEndObject();
+        }
+
+        using var content = new ByteArrayContent(buffer.ToArray());
+        content.Headers.ContentType = new("application/geo+json");
+        using var response = await _http.PostAsync(new Uri("api/areas", UriKind.Relative), content, cancellationToken);
+        var body = await EnsureSuccessAsync(response, "POST /api/areas", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        return new HubArea(ReadString(doc.RootElement[0], "id") ?? "", name, kind, geometry);
+    }
+
+    public async Task PutRulesAsync(JsonArray rules, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(rules.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await _http.PutAsync(new Uri("api/rules", UriKind.Relative), content, cancellationToken);
+        await EnsureSuccessAsync(response, "PUT /api/rules", cancellationToken);
+    }
+
+    /// <summary>Pushes a JMA telegram; returns the alert the rules made of it (or throws if none).</summary>
+    public async Task<IssuedAlert> PushJmaAsync(byte[] telegram, CancellationToken cancellationToken)
+    {
+        using var content = new ByteArrayContent(telegram);
+        content.Headers.ContentType = new("application/xml");
+        using var response = await _http.PostAsync(new Uri("api/feeds/jma", UriKind.Relative), content, cancellationToken);
+        var body = await EnsureSuccessAsync(response, "POST /api/feeds/jma", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        var alertId = ReadString(doc.RootElement, "alertId")
+            ?? throw new HubApiException($"The telegram made no alert: {ReadString(doc.RootElement, "outcome")}");
+        return new IssuedAlert(alertId, 1, null, null);
+    }
+
     private static string? ReadString(JsonElement e, string name) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
 

@@ -29,6 +29,10 @@ internal sealed record SimulationOptions
     /// <summary>Running provider peers (fake FCM, LINE, Web Push service, SMTP …) for the provider channels in the mix.</summary>
     public IReadOnlyList<Peers.IProviderPeer> Peers { get; init; } = [];
 
+    /// <summary>Issue through the feed path instead of the alerts API: register the demo city as 横手市 (code 0520300), set
+    /// a landslide rule, and push a 訓練 土砂災害警戒情報 telegram; latency is then measured from the telegram's arrival.</summary>
+    public bool ViaFeed { get; init; }
+
     /// <summary>The receipt log the peers write into; the runner makes its own when null.</summary>
     public Report.ReceiptLog? Receipts { get; init; }
 

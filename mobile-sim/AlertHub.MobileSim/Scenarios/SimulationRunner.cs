@@ -52,7 +52,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             SimLog.ReceiverStarted(_logger, receiver.BaseAddress);
 
             // Resolve the target before registering anyone: a missing area should fail fast and cheaply.
-            var target = await ResolveTargetAsync(api, cancellationToken);
+            var target = await ResolveTargetAsync(api, areas, cancellationToken);
 
             var (registered, rejected, rejectionSamples) = await ImportAsync(api, population, receiver.BaseAddress, peers, cancellationToken);
 
@@ -75,9 +75,22 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 })
                 .ToList();
 
-            var alertBody = BuildAlert(target, audience);
-            var issuedAt = time.GetTimestamp();
-            var issued = await api.IssueAlertAsync(alertBody, cancellationToken);
+            IssuedAlert issued;
+            long issuedAt;
+            if (options.ViaFeed)
+            {
+                await api.PutRulesAsync(FeedRule(audience), cancellationToken);
+                var telegram = JmaTelegrams.Landslide(options.TimeProvider.GetUtcNow(), "発表", 1, "訓練", JmaTelegrams.YokoteIssued);
+                issuedAt = time.GetTimestamp();
+                issued = await api.PushJmaAsync(telegram, cancellationToken);
+            }
+            else
+            {
+                var alertBody = BuildAlert(target, audience);
+                issuedAt = time.GetTimestamp();
+                issued = await api.IssueAlertAsync(alertBody, cancellationToken);
+            }
+
             var issueRequestMs = time.GetElapsedTime(issuedAt).TotalMilliseconds;
             SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
 
@@ -124,8 +137,14 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         }
     }
 
-    private async Task<TargetArea> ResolveTargetAsync(HubApiClient api, CancellationToken cancellationToken)
+    private async Task<TargetArea> ResolveTargetAsync(HubApiClient api, DemoAreaSet demo, CancellationToken cancellationToken)
     {
+        if (options.ViaFeed)
+        {
+            var city = await api.AddAreaAsync("横手市（デモ全域）", "district", "0520300", demo.City, cancellationToken);
+            return TargetArea.ForHubArea(city, demo.City);
+        }
+
         if (options.Circle is { } circle)
         {
             return TargetArea.ForCircle(circle, options.CircleEdgeToleranceMeters);
@@ -178,6 +197,32 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         }
 
         return (registered, rejected, samples);
+    }
+
+    /// <summary>The landslide rule the feed path uses: drills go to the run's audience (everyone when none).</summary>
+    internal static JsonArray FeedRule(IReadOnlyList<string> audience)
+    {
+        var exerciseAudience = new JsonObject();
+        if (audience.Count > 0)
+        {
+            exerciseAudience["householdTags"] = new JsonObject { ["any"] = new JsonArray(audience.Select(a => (JsonNode)JsonValue.Create(a)).ToArray()) };
+        }
+
+        return new JsonArray(new JsonObject
+        {
+            ["name"] = "mobile-sim-landslide",
+            ["families"] = new JsonArray("JMA:VXWW50"),
+            ["minSeverity"] = "Severe",
+            ["municipalities"] = new JsonArray("05203"),
+            ["event"] = "土砂災害",
+            ["exerciseAudience"] = exerciseAudience,
+            ["templates"] = new JsonObject
+            {
+                ["ja"] = Texts("土砂災害警戒情報（{area}）", "これは mobile-sim の訓練です。{headline}", "訓練のため、行動の必要はありません。"),
+                ["ja-x-easy"] = Texts("どしゃさいがい（くんれん）", "これは くんれん です。", "なにも しなくて だいじょうぶ です。"),
+                ["en"] = Texts("Landslide alert (exercise)", "This is a mobile-sim exercise.", "No action is needed."),
+            },
+        });
     }
 
     internal static JsonObject BuildAlert(TargetArea target, IReadOnlyList<string> audience)

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using AlertHub.IntegrationTests.Infrastructure;
+using AlertHub.MobileSim.Scenarios;
 using AlertHub.MobileSim.Peers.Jma;
 
 namespace AlertHub.IntegrationTests.Features.Feeds;
@@ -46,18 +47,18 @@ public sealed class FeedEndToEndTests
         });
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
 
-        feed.Publish("VXWW50", Telegrams.Landslide(T0, "発表", 1, "通常", Telegrams.YokoteIssued), T0);
+        feed.Publish("VXWW50", JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued), T0);
         await receiver.WaitForAsync(r => r.Count == 1, TimeSpan.FromSeconds(15));
         Assert.Equal("inside", Assert.Single(receiver.Received).Path);
 
-        feed.Publish("VXWW50", Telegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", Telegrams.YokoteContinued), T0.AddHours(1));
+        feed.Publish("VXWW50", JmaTelegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", JmaTelegrams.YokoteContinued), T0.AddHours(1));
         await WaitForEventsAsync(admin, 2);
-        feed.Publish("VXWW50", Telegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", Telegrams.YokoteLifted), T0.AddHours(2));
+        feed.Publish("VXWW50", JmaTelegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", JmaTelegrams.YokoteLifted), T0.AddHours(2));
         await receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(15));
         Assert.StartsWith("【解除】", receiver.Received.Last().Json["alert"]!["headline"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Another series (a different office) that was never notified: its 取消 must send nothing.
-        var otherCancel = Telegrams.Landslide(T0.AddHours(3), "取消", 1, "通常");
+        var otherCancel = JmaTelegrams.Landslide(T0.AddHours(3), "取消", 1, "通常");
         feed.Publish("VXWW50", System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(otherCancel).Replace("秋田地方気象台</EditorialOffice>", "仙台管区気象台</EditorialOffice>", StringComparison.Ordinal)), T0.AddHours(3));
         var events = await WaitForEventsAsync(admin, 4);
         Assert.Contains(events, e => e!["lifecycle"]!.GetValue<string>() == "Cancel" && e["outcome"]!.GetValue<string>().Contains("nothing sent", StringComparison.Ordinal));

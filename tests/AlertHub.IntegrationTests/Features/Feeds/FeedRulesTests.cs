@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AlertHub.IntegrationTests.Infrastructure;
+using AlertHub.MobileSim.Scenarios;
 using AlertHub.Tests.Shared;
 
 namespace AlertHub.IntegrationTests.Features.Feeds;
@@ -64,7 +65,7 @@ public sealed class FeedRulesTests : IAsyncLifetime
     [Fact]
     public async Task LandslideSeries_IssuedThenContinuedThenLifted_NotifiesOnceAndAllClearsThoseNotified()
     {
-        var issued = await PushAsync(Telegrams.Landslide(T0, "発表", 1, "通常", Telegrams.YokoteIssued, Telegrams.YuzawaNone));
+        var issued = await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued, JmaTelegrams.YuzawaNone));
         Assert.True(issued["applied"]!.GetValue<bool>());
         var alertId = issued["alertId"]!.GetValue<string>();
         Assert.Contains("alert issued to 2 residents", issued["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -76,14 +77,14 @@ public sealed class FeedRulesTests : IAsyncLifetime
         Assert.Equal(issued["eventId"]!.GetValue<string>(), alert["current"]!["sourceEventId"]!.GetValue<string>());
         Assert.Equal("Actual", alert["current"]!["status"]!.GetValue<string>());
 
-        var continued = await PushAsync(Telegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", Telegrams.YokoteContinued, Telegrams.YuzawaNone));
+        var continued = await PushAsync(JmaTelegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", JmaTelegrams.YokoteContinued, JmaTelegrams.YuzawaNone));
         Assert.Contains("unchanged", continued["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var stale = await PushAsync(Telegrams.Landslide(T0.AddMinutes(30), "発表", 1, "通常", Telegrams.YokoteIssued, Telegrams.YuzawaIssued));
+        var stale = await PushAsync(JmaTelegrams.Landslide(T0.AddMinutes(30), "発表", 1, "通常", JmaTelegrams.YokoteIssued, JmaTelegrams.YuzawaIssued));
         Assert.False(stale["applied"]!.GetValue<bool>());
         Assert.Contains("older", stale["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var lifted = await PushAsync(Telegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", Telegrams.YokoteLifted, Telegrams.YuzawaNone));
+        var lifted = await PushAsync(JmaTelegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", JmaTelegrams.YokoteLifted, JmaTelegrams.YuzawaNone));
         Assert.Contains("all-clear sent to the 2 residents", lifted["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
         await _receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(10));
         var clears = _receiver.Received.Where(r => r.Json["alert"]!["headline"]!.GetValue<string>().StartsWith("【解除】", StringComparison.Ordinal)).ToList();
@@ -92,7 +93,7 @@ public sealed class FeedRulesTests : IAsyncLifetime
         Assert.Equal(4, _receiver.Received.Count);
         Assert.DoesNotContain(_receiver.Received, r => r.Path == "yuzawa");
 
-        var again = await _admin.PostAsync("/api/feeds/jma", new ByteArrayContent(Telegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", Telegrams.YokoteLifted, Telegrams.YuzawaNone)));
+        var again = await _admin.PostAsync("/api/feeds/jma", new ByteArrayContent(JmaTelegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", JmaTelegrams.YokoteLifted, JmaTelegrams.YuzawaNone)));
         Assert.Equal(200, (int)again.StatusCode);
         Assert.True((await again.JsonAsync())["duplicate"]!.GetValue<bool>());
     }
@@ -101,9 +102,9 @@ public sealed class FeedRulesTests : IAsyncLifetime
     public async Task RaisedToMoreMunicipalities_SendsAnUpdateToNewcomers()
     {
         await PutRuleForBothCitiesAsync();
-        await PushAsync(Telegrams.Landslide(T0, "発表", 1, "通常", Telegrams.YokoteIssued, Telegrams.YuzawaNone));
+        await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued, JmaTelegrams.YuzawaNone));
         await _receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(10));
-        var raised = await PushAsync(Telegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", Telegrams.YokoteContinued, Telegrams.YuzawaIssued));
+        var raised = await PushAsync(JmaTelegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", JmaTelegrams.YokoteContinued, JmaTelegrams.YuzawaIssued));
         Assert.Contains("raised: update sent to 3 residents", raised["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
         await _receiver.WaitForAsync(r => r.Count == 5, TimeSpan.FromSeconds(10));
         Assert.Single(_receiver.Received, r => r.Path == "yuzawa");
@@ -112,11 +113,11 @@ public sealed class FeedRulesTests : IAsyncLifetime
     [Fact]
     public async Task CancelOfNeverNotifiedSeries_SendsNothing_AndDrillsNeverReachResidents()
     {
-        var drill = await PushAsync(Telegrams.Landslide(T0, "発表", 1, "訓練", Telegrams.YokoteIssued));
+        var drill = await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "訓練", JmaTelegrams.YokoteIssued));
         Assert.Equal("Exercise", drill["operational"]!.GetValue<string>());
         Assert.Contains("Exercise: not sent to residents", drill["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var cancel = await PushAsync(Telegrams.Landslide(T0.AddMinutes(5), "取消", 1, "通常"));
+        var cancel = await PushAsync(JmaTelegrams.Landslide(T0.AddMinutes(5), "取消", 1, "通常"));
         Assert.Equal("Cancel", cancel["lifecycle"]!.GetValue<string>());
         Assert.Contains("nothing sent", cancel["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
         await Task.Delay(500);
@@ -127,10 +128,10 @@ public sealed class FeedRulesTests : IAsyncLifetime
     [Fact]
     public async Task CancelAfterNotification_RetractsForThoseNotifiedOnly()
     {
-        var issued = await PushAsync(Telegrams.Landslide(T0, "発表", 1, "通常", Telegrams.YokoteIssued));
+        var issued = await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued));
         await Api.WaitForDeliveryAsync(_admin, issued["alertId"]!.GetValue<string>(),
             a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(10));
-        var cancel = await PushAsync(Telegrams.Landslide(T0.AddMinutes(10), "取消", 1, "通常"));
+        var cancel = await PushAsync(JmaTelegrams.Landslide(T0.AddMinutes(10), "取消", 1, "通常"));
         Assert.Contains("cancellation sent to the 2 residents", cancel["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
         await _receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(10));
         Assert.Equal(2, _receiver.Received.Count(r => r.Json["alert"]!["msgType"]!.GetValue<string>() == "Cancel"));
@@ -142,7 +143,7 @@ public sealed class FeedRulesTests : IAsyncLifetime
         var rules = await (await _admin.GetAsync("/api/rules")).JsonAsync();
         rules[0]!["mode"] = "draft";
         Assert.True((await _admin.PutAsync("/api/rules", HttpJson.Raw(rules.ToJsonString()))).IsSuccessStatusCode);
-        var pushed = await PushAsync(Telegrams.Landslide(T0, "発表", 1, "通常", Telegrams.YokoteIssued));
+        var pushed = await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued));
         Assert.Contains("waits for approval", pushed["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
         await Task.Delay(300);
         Assert.Empty(_receiver.Received);

@@ -1,12 +1,12 @@
 using System.Text;
 
-namespace AlertHub.IntegrationTests.Features.Feeds;
+namespace AlertHub.MobileSim.Scenarios;
 
 /// <summary>
-/// Small JMA telegrams written for these tests (the structure of 土砂災害警戒情報 VXWW50, for 秋田県 and 横手市),
-/// so the warning lifecycle can be exercised for Yokote without touching the shared fixtures.
+/// Small JMA telegrams the project writes itself (the structure of 土砂災害警戒情報 VXWW50, for 秋田県 and 横手市), so
+/// the feed path can be exercised for Yokote by tests and load runs without the shared fixtures.
 /// </summary>
-internal static class Telegrams
+internal static class JmaTelegrams
 {
     public sealed record Item(string Code, string Name, string Kind, int KindCode, string Status);
 
