@@ -187,11 +187,14 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
 
     private static AlertText Fill(AlertText template, HazardEvent e, IReadOnlyList<EventArea> areas)
     {
-        var maxIntensity = areas.Select(a => a.MaxIntensity).Where(i => i is not null).OrderByDescending(IntensityRank).FirstOrDefault();
+        // Speak of the most specific places: the municipalities themselves when the event names them, else its regions
+        // (a region's intensity is its strongest place, not the city's).
+        var named = areas.Any(a => a.Municipality is not null) ? areas.Where(a => a.Municipality is not null).ToList() : areas;
+        var maxIntensity = named.Select(a => a.MaxIntensity).Where(i => i is not null).OrderByDescending(IntensityRank).FirstOrDefault();
         var values = new Dictionary<string, string>
         {
             ["{headline}"] = e.MainText.Headline,
-            ["{area}"] = string.Join("・", areas.Select(a => a.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct()),
+            ["{area}"] = string.Join("・", named.Select(a => a.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct()),
             ["{kinds}"] = string.Join("、", areas.SelectMany(a => a.Kinds).Distinct()),
             ["{intensity}"] = maxIntensity is null ? "" : "震度" + maxIntensity.TrimEnd('?').Replace("-", "弱", StringComparison.Ordinal).Replace("+", "強", StringComparison.Ordinal),
             ["{level}"] = e.AlertLevel?.ToString(CultureInfo.InvariantCulture) ?? "",

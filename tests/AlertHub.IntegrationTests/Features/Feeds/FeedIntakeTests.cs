@@ -72,3 +72,21 @@ public sealed class FeedIntakeTests : IDisposable
         await (await ingestClient.PostAsync("/api/feeds/rss", new ByteArrayContent([1]))).AssertProblemAsync(404, "feeds.source_unknown");
     }
 }
+
+public sealed class ConfiguredRulesTests
+{
+    [Fact]
+    public async Task ShippedRules_LoadFromConfiguration_InJapaneseEasyJapaneseAndEnglish()
+    {
+        using var hub = new HubFactory();
+        using var viewer = hub.WithKey(await hub.CreateKeyAsync("viewer"));
+        var rules = (await (await viewer.GetAsync("/api/rules")).JsonAsync()).AsArray();
+        Assert.Contains(rules, r => r!["name"]!.GetValue<string>() == "earthquake-shindo4-yokote" && r["minIntensity"]!.GetValue<string>() == "4");
+        Assert.All(rules, r =>
+        {
+            var templates = r!["templates"]!.AsObject();
+            Assert.True(templates.ContainsKey("ja") && templates.ContainsKey("ja-x-easy") && templates.ContainsKey("en"));
+            Assert.Equal(["05203"], r["municipalities"]!.AsArray().Select(m => m!.GetValue<string>()));
+        });
+    }
+}

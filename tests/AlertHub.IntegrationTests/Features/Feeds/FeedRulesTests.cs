@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.MobileSim.Scenarios;
 using AlertHub.Tests.Shared;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace AlertHub.IntegrationTests.Features.Feeds;
 
@@ -96,6 +97,29 @@ public sealed class FeedRulesTests : IAsyncLifetime
         var again = await _admin.PostAsync("/api/feeds/jma", new ByteArrayContent(JmaTelegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", JmaTelegrams.YokoteLifted, JmaTelegrams.YuzawaNone)));
         Assert.Equal(200, (int)again.StatusCode);
         Assert.True((await again.JsonAsync())["duplicate"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Correction_OfTheSameRevision_ReplacesIt_AndStaffHearOfEveryEvent()
+    {
+        var staffEvents = new List<string>();
+        await using var staff = _hub.SignalR(await _hub.CreateKeyAsync("viewer"));
+        staff.On<JsonObject>("feedEvent", e => { lock (staffEvents) { staffEvents.Add(e["lifecycle"]!.GetValue<string>()); } });
+        await staff.StartAsync();
+
+        await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued));
+        var corrected = await PushAsync(JmaTelegrams.Landslide(T0, "訂正", 1, "通常", JmaTelegrams.YokoteIssued, JmaTelegrams.YuzawaIssued));
+        Assert.Equal("Correction", corrected["lifecycle"]!.GetValue<string>());
+        Assert.True(corrected["applied"]!.GetValue<bool>());
+        for (var i = 0; i < 100 && staffEvents.Count < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        lock (staffEvents)
+        {
+            Assert.Equal(["New", "Correction"], staffEvents);
+        }
     }
 
     [Fact]
