@@ -82,6 +82,13 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
                 return ("nothing in effect in the rule's areas", null);
             }
 
+            // Only a real lifting ends an alert; a hypocentre-only report (VXSE52) or a later quake report with
+            // smaller figures is not an all-clear.
+            if (e.Lifecycle != EventLifecycle.AllClear && !e.Areas.Any(a => a.Status == "解除"))
+            {
+                return ("no longer above the rule's threshold, but nothing was lifted: no message", previous.AlertId);
+            }
+
             var cleared = await alerts.AllClearAsync(previous.AlertId!, AllClearTexts(rule, e), eventId, actor, cancellationToken);
             state[rule.Name] = previous with { Ended = true, Level = 0 };
             return ($"all-clear sent to the {cleared?.Recipients ?? 0} residents who were notified", previous.AlertId);

@@ -122,6 +122,29 @@ public sealed class FeedRulesTests : IAsyncLifetime
         }
     }
 
+    [SharedDataFact]
+    public async Task QuakeSeries_LaterReportWithoutAreas_IsNotAnAllClear()
+    {
+        var rules = await (await _admin.GetAsync("/api/rules")).JsonAsync();
+        rules[1]!["families"] = new JsonArray("JMA:VXSE51", "JMA:VXSE52", "JMA:VXSE53");
+        Assert.True((await _admin.PutAsync("/api/rules", HttpJson.Raw(rules.ToJsonString()))).IsSuccessStatusCode);
+        var dir = SharedData.Path("fixtures", "feeds", "jma")!;
+        var intensity = await PushAsync(await File.ReadAllBytesAsync(Path.Combine(dir, "32-35_06_03_240613_VXSE53.xml")));
+        Assert.Contains("quake-4: alert issued", intensity["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(10));
+
+        // A hypocentre report of the same quake (same series), newer and with no areas: not a lifting.
+        var hypocentre = await File.ReadAllTextAsync(Path.Combine(dir, "32-35_06_03_240613_VXSE53.xml"));
+        var later = System.Text.RegularExpressions.Regex.Replace(hypocentre, @"<Intensity>[\s\S]*</Intensity>", "");
+        later = later.Replace("<Serial>1</Serial>", "<Serial>2</Serial>", StringComparison.Ordinal);
+        later = System.Text.RegularExpressions.Regex.Replace(later, @"(<DateTime>\d{4}-\d\d-\d\dT\d\d:\d\d:)(\d\d)(Z</DateTime>)", m => m.Groups[1].Value + "59" + m.Groups[3].Value, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        var pushed = await PushAsync(System.Text.Encoding.UTF8.GetBytes(later));
+        Assert.True(pushed["applied"]!.GetValue<bool>());
+        Assert.Contains("nothing was lifted: no message", pushed["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Equal(2, _receiver.Received.Count);
+    }
+
     [Fact]
     public async Task RaisedToMoreMunicipalities_SendsAnUpdateToNewcomers()
     {
