@@ -217,6 +217,24 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IssueAndSummary_ReportWhereTheTimeWent()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        const string secret = "timings-webhook-secret";
+        await Api.RegisterAsync(client, 39.30, 140.55, [], [new { channel = "webhook", address = _receiver.Url("t", secret), secret }]);
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
+        Assert.True(issued["timings"]!["targetingMs"]!.GetValue<double>() >= 0);
+        Assert.True(issued["timings"]!["outboxWriteMs"]!.GetValue<double>() > 0);
+        var summary = await Api.WaitForDeliveryAsync(admin, issued["id"]!.GetValue<string>(),
+            a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 1 && a["deliveryTimings"] is not null, TimeSpan.FromSeconds(10));
+        var timings = summary["deliveryTimings"]!;
+        Assert.Equal(1, timings["batches"]!.GetValue<int>());
+        Assert.True(timings["providerMs"]!.GetValue<double>() > 0, "the webhook round trip takes time");
+        Assert.True(timings["claimMs"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
     public async Task ExpiredAlert_IsRefusedWith422()
     {
         using var admin = _hub.Admin();

@@ -92,7 +92,13 @@ internal sealed record AlertDocument(
     public static int PriorityOf(Severity severity, Urgency urgency) => ((int)severity * 10) + (int)urgency;
 }
 
-internal sealed record IssuedAlert(string Id, int Version, string MsgType, string State, int Recipients, IReadOnlyDictionary<string, int> ByChannel, IReadOnlyList<string> Warnings);
+internal sealed record IssuedAlert(string Id, int Version, string MsgType, string State, int Recipients, IReadOnlyDictionary<string, int> ByChannel, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Where issuing spent its time: the targeting query and the transaction that wrote the version and its outbox.</summary>
+    public IssueTimings? Timings { get; init; }
+}
+
+internal sealed record IssueTimings(double TargetingMs, double OutboxWriteMs);
 
 internal sealed record ChannelDeliverySummary(
     long Queued, long Delivered, long Failed, long Gone, long Expired, long Superseded, long Acknowledged,
@@ -106,7 +112,8 @@ internal sealed record AlertView(
     int Version,
     AlertDocument Current,
     IReadOnlyList<VersionSummary> Versions,
-    AlertDeliveryView Delivery);
+    AlertDeliveryView Delivery,
+    Delivery.AlertTimings? DeliveryTimings = null);
 
 internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);
 

@@ -59,7 +59,8 @@ internal sealed class AlertService(
             request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
             request.SourceEventId);
-        return await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
+        var issued = await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
+        return issued with { Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) } };
     }
 
     public async Task<IssuedAlert?> UpdateAsync(string id, AlertUpdateRequest request, string actor, CancellationToken cancellationToken)
@@ -172,7 +173,9 @@ internal sealed class AlertService(
             .Where(b => allowed.Contains(b.Name) && b.Publishes(document))
             .SelectMany(b => b.Targets.Select(t => (b.Name, t.Id)))
             .ToList();
+        var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, broadcast, actor, cancellationToken);
+        var outboxWriteMs = System.Diagnostics.Stopwatch.GetElapsedTime(writeStarted).TotalMilliseconds;
         telemetry.AlertsIssued.Add(1, new("status", document.Status.ToString()), new("msgType", document.MsgType.ToString()));
         telemetry.OutboxWritten.Add(byChannel.Values.Sum());
         foreach (var channel in byChannel.Keys)
@@ -183,7 +186,7 @@ internal sealed class AlertService(
         var warnings = recipients == 0 ? new[] { "targeting.no_recipients" } : [];
         var issued = new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(),
             document.MsgType == MsgType.Cancel ? "cancelled" : document.AllClear ? "ended" : "issued",
-            recipients, byChannel, warnings);
+            recipients, byChannel, warnings) { Timings = new IssueTimings(0, Math.Round(outboxWriteMs, 2)) };
         foreach (var sink in sinks)
         {
             await sink.AlertIssuedAsync(document, issued, cancellationToken);

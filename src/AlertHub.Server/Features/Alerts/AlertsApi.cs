@@ -30,7 +30,7 @@ internal static class AlertsApi
                 .Select(a => new { a.Id, a.Version, a.State, a.CreatedAt })))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, CancellationToken ct) =>
+        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, Delivery.DeliveryTimings timings, CancellationToken ct) =>
         {
             var head = await store.GetHeadAsync(id, ct);
             if (head is null)
@@ -40,7 +40,7 @@ internal static class AlertsApi
 
             var current = await store.GetVersionAsync(id, head.Value.CurrentVersion, ct);
             return TypedResults.Ok(new AlertView(id, head.Value.State, head.Value.CurrentVersion, current!,
-                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct)));
+                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct), timings.For(id)));
         }).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         group.MapPost("/{id}/update", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertUpdateRequest request, AlertService alerts,

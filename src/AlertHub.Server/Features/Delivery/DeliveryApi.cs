@@ -34,6 +34,7 @@ internal static class DeliveryApi
         services.AddSingleton<OutboundUrlPolicy>();
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<DeliverySignals>();
+        services.AddSingleton<DeliveryTimings>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<ChannelResilience>();
         services.AddHostedService<DeliveryWorkers>();

@@ -26,6 +26,7 @@ internal sealed partial class DeliveryWorkers(
     DeliverySignals signals,
     IEnumerable<IDeliveryProgressSink> progressSinks,
     IEnumerable<IBroadcastChannel> broadcastChannels,
+    DeliveryTimings timings,
     HealthState health,
     AlertHubTelemetry telemetry,
     IOptions<DeliveryOptions> options,
@@ -58,11 +59,11 @@ internal sealed partial class DeliveryWorkers(
     private async Task RunChannelAsync(IDeliveryChannel channel, CancellationToken stoppingToken)
     {
         var inFlight = new ConcurrentDictionary<long, byte>();
-        var queue = System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<ClaimedWork>>(
+        var queue = System.Threading.Channels.Channel.CreateBounded<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)>(
             new System.Threading.Channels.BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         var claimer = Task.Run(() => ClaimLoopAsync(channel, inFlight, queue.Writer, stoppingToken), CancellationToken.None);
         var recording = new Queue<Task>();
-        await foreach (var claimed in queue.Reader.ReadAllAsync(CancellationToken.None))
+        await foreach (var (claimed, claimMs) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
             if (stoppingToken.IsCancellationRequested)
             {
@@ -92,7 +93,7 @@ internal sealed partial class DeliveryWorkers(
 
             if (result is not null)
             {
-                recording.Enqueue(RecordBatchAsync(channel, claimed, result, inFlight));
+                recording.Enqueue(RecordBatchAsync(channel, claimed, result with { ClaimMs = claimMs }, inFlight));
                 while (recording.Count > 1)
                 {
                     await recording.Dequeue();
@@ -109,7 +110,7 @@ internal sealed partial class DeliveryWorkers(
     }
 
     private async Task ClaimLoopAsync(IDeliveryChannel channel, ConcurrentDictionary<long, byte> inFlight,
-        System.Threading.Channels.ChannelWriter<IReadOnlyList<ClaimedWork>> queue, CancellationToken stoppingToken)
+        System.Threading.Channels.ChannelWriter<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)> queue, CancellationToken stoppingToken)
     {
         var o = options.Value;
         try
@@ -119,6 +120,7 @@ internal sealed partial class DeliveryWorkers(
                 try
                 {
                     // Rows in flight are still pending in the store: the claim skips them.
+                    var claimStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                     var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(),
                         inFlight.ContainsKey, inFlight.Count, stoppingToken);
                     if (claimed.Count == 0)
@@ -132,7 +134,7 @@ internal sealed partial class DeliveryWorkers(
                         inFlight[work.Id] = 0;
                     }
 
-                    await queue.WriteAsync(claimed, stoppingToken);
+                    await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds), stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -159,10 +161,12 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
-    private sealed record BatchResult(List<WorkOutcome> Outcomes, Dictionary<(string, int), int[]> Counts, List<long> GoneEndpoints);
+    private sealed record BatchResult(List<WorkOutcome> Outcomes, Dictionary<(string, int), int[]> Counts, List<long> GoneEndpoints,
+        double RenderMs = 0, double ProviderMs = 0, double ClaimMs = 0);
 
     private async Task<BatchResult> SendBatchAsync(IDeliveryChannel channel, IReadOnlyList<ClaimedWork> claimed, CancellationToken cancellationToken)
     {
+        var renderStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         var outcomes = new List<WorkOutcome>(claimed.Count);
         var items = new List<DeliveryItem>(claimed.Count);
@@ -197,12 +201,15 @@ internal sealed partial class DeliveryWorkers(
             return new BatchResult(outcomes, counts, gone);
         }
 
+        var renderMs = System.Diagnostics.Stopwatch.GetElapsedTime(renderStarted).TotalMilliseconds;
         using var activity = AlertHubTelemetry.ActivitySource.StartActivity("delivery.batch");
         activity?.SetTag("channel", channel.Name);
         activity?.SetTag("items", items.Count);
+        var sendStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var report = await resilience.For(channel.Name).ExecuteAsync(
             static async (state, ct) => await state.channel.SendAsync(state.batch, ct),
             (channel, batch: new DeliveryBatch(channel.Name, items)), cancellationToken);
+        var providerMs = System.Diagnostics.Stopwatch.GetElapsedTime(sendStarted).TotalMilliseconds;
         var doneMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var result in report.Results)
         {
@@ -240,7 +247,7 @@ internal sealed partial class DeliveryWorkers(
             outcomes.Add(Retry(work, null, "no result from channel", time.GetUtcNow().ToUnixTimeMilliseconds()));
         }
 
-        return new BatchResult(outcomes, counts, gone);
+        return new BatchResult(outcomes, counts, gone, renderMs, providerMs);
     }
 
     /// <summary>Writes a batch's outcomes, prunes gone endpoints, reports progress; only then are its rows free to be claimed again.</summary>
@@ -248,7 +255,10 @@ internal sealed partial class DeliveryWorkers(
     {
         try
         {
+            var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             await outbox.RecordAsync(result.Outcomes, CancellationToken.None);
+            timings.Add(claimed.Select(w => w.AlertId), result.ClaimMs, result.RenderMs, result.ProviderMs,
+                System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
             var pruned = new List<Guid>();
             foreach (var endpointId in result.GoneEndpoints)
             {
