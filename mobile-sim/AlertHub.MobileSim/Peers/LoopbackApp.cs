@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace AlertHub.MobileSim.Peers;
 
@@ -17,5 +18,24 @@ internal static class LoopbackApp
         }
 
         await app.DisposeAsync();
+    }
+
+    /// <summary>Reads a request body up to <paramref name="maxBytes"/>; null when it is larger (the peer answers 413).</summary>
+    public static async Task<byte[]?> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(request.ContentLength is { } n && n <= maxBytes ? (int)n : 4096);
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 }

@@ -61,7 +61,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     {
         // Stamp first: latency is measured to arrival, not to the end of our own checks.
         var arrived = _time.GetTimestamp();
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var body = await LoopbackApp.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         if (body is null)
         {
             _log.MalformedPayload();
@@ -89,24 +89,6 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         string? deliveryId = context.Request.Headers[WebhookSignature.DeliveryIdHeader];
         _log.Add(new Receipt(resident, SimChannels.Webhook, alertId, version, arrived, deliveryId));
         return TypedResults.Ok();
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     public async Task StopAsync(TimeSpan timeout)

@@ -357,7 +357,7 @@ internal sealed partial class FakeFcm : IProviderPeer
                 "PERMISSION_DENIED", null);
         }
 
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var body = await LoopbackApp.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         if (body is null)
         {
             return Error(413, "Request payload size exceeds the limit: 65536 bytes.", "INVALID_ARGUMENT", null);
@@ -672,24 +672,6 @@ internal sealed partial class FakeFcm : IProviderPeer
         token.Length is >= 20 and <= 4096 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or ':');
 
     private string ProjectHash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(_options.ProjectId)).AsSpan(0, 8));
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream(request.ContentLength is { } n and <= MaxBodyBytes ? (int)n : 4096);
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -200,7 +200,7 @@ internal sealed class FakeLine : IProviderPeer
             return (await ErrorAsync(context, 429, "Too Many Requests"), 0);
         }
 
-        var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+        var body = await LoopbackApp.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         if (body is null)
         {
             return (await ErrorAsync(context, 413, "Request Entity Too Large"), 0);
@@ -680,29 +680,6 @@ internal sealed class FakeLine : IProviderPeer
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(body));
         return status;
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     public async ValueTask DisposeAsync()

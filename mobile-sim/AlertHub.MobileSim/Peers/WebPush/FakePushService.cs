@@ -252,7 +252,7 @@ internal sealed class FakePushService : IProviderPeer
             return Refuse(StatusCodes.Status400BadRequest, "Content-Encoding must be aes128gcm");
         }
 
-        var body = await ReadBodyAsync(request, context.RequestAborted);
+        var body = await LoopbackApp.ReadBodyAsync(request, MaxBodyBytes, context.RequestAborted);
         if (body is null)
         {
             return Refuse(StatusCodes.Status413PayloadTooLarge, "payload larger than 4096 bytes");
@@ -337,24 +337,6 @@ internal sealed class FakePushService : IProviderPeer
             version = 0;
             return false;
         }
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private byte[] Derive(string purpose, string externalId, int counter) =>
