@@ -20,7 +20,11 @@ namespace AlertHub.Benchmarks.PostGis;
 /// household tags (text[] with a GIN index) and a reachable flag, so the query needs no join; the polygon is passed as
 /// a parameter so PostGIS caches it as a prepared geometry; JIT is off (it only adds compile time to a one-shot query);
 /// shared_buffers holds the whole table and the table is vacuumed so visibility checks are cheap. The hub answers
-/// in-process and PostGIS over a unix socket; both return the full id list, not just a count.
+/// in-process and PostGIS over a unix socket; both return the full id list, not just a count. Both run on one thread:
+/// the planner picks no parallel workers for these plans (see <c>--explain</c>), and the hub's query is sequential.
+/// Run: <c>dotnet run -c Release --project tests/AlertHub.Benchmarks -- postgis [--residents 100000] [--runs 5] [--explain]</c>.
+/// Needs <c>postgresql-15 postgresql-15-postgis-3</c> (exit 2 with the apt-get line when missing); as root the server
+/// runs as the package's <c>postgres</c> user (see <see cref="ThrowawayCluster"/>). Exit 1 when the resident sets differ.
 /// </remarks>
 internal static partial class PostGisComparison
 {
