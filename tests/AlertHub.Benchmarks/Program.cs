@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AlertHub.Benchmarks;
+using AlertHub.Benchmarks.PostGis;
 using AlertHub.Core.Targeting;
 using BenchmarkDotNet.Running;
 
@@ -11,6 +12,11 @@ if (args is ["atom", .. var atomArgs])
 if (args is ["feeds", .. var feedArgs])
 {
     return FeedBenchmarks.Run(feedArgs);
+}
+
+if (args is ["postgis", .. var pgArgs])
+{
+    return await PostGisComparison.Run(pgArgs);
 }
 
 if (TargetingBenchmarks.BoundaryPath is null)
