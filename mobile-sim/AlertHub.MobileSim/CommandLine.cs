@@ -90,7 +90,9 @@ internal sealed class CommandLine
             throw new ArgumentException("--signalr-share must be between 0 and 1.");
         }
 
-        var residents = GetInt("residents", 10_000);
+        var scenario = ScenarioKinds.Parse(Get("scenario"));
+        var population = Population.PopulationKinds.Parse(Get("population"));
+        var residents = GetInt("residents", Population.PopulationKinds.DefaultSize(population));
         if (residents < 0)
         {
             throw new ArgumentException("--residents must not be negative.");
@@ -110,12 +112,17 @@ internal sealed class CommandLine
             SignalRShare = share,
             AreaNameOrId = Get("area"),
             Circle = Get("circle") is { } c ? ParseCircle(c) : null,
-            Audience = (Get("audience") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Timeout = TimeSpan.FromSeconds(GetDouble("timeout", 60)),
+            Audience = (Get("audience") ?? ScenarioKinds.DefaultAudience(scenario)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             GeoFile = Get("geo"),
             ConnectParallelism = GetInt("connect-parallelism", 64),
-            ChannelMix = Get("mix") is { } mix ? Population.PopulationGenerator.ParseMix(mix) : null,
+            ChannelMix = (Get("mix") ?? ScenarioKinds.DefaultMix(scenario)) is { } mix ? Population.PopulationGenerator.ParseMix(mix) : null,
             ViaFeed = Has("via-feed"),
+            Scenario = scenario,
+            Population = population,
+            TownsFile = Get("towns"),
+            MunicipalitiesFile = Get("municipalities"),
+            OutageDuration = TimeSpan.FromSeconds(GetDouble("outage-seconds", 30)),
+            Timeout = TimeSpan.FromSeconds(GetDouble("timeout", scenario is ScenarioKind.Storm or ScenarioKind.Outage ? 180 : 60)),
         };
     }
 
@@ -164,7 +171,12 @@ internal sealed class CommandLine
         run (default):
           --hub URL               hub base address (default http://127.0.0.1:5080)
           --api-key KEY | --key-file PATH   admin key (default data/bootstrap-admin.key, or $ALERTHUB_API_KEY)
-          --residents N           population size (default 10000)
+          --residents N           population size (default: yokote 85555, akita 900000, synthetic 1000000)
+          --population P          yokote (default) | akita | synthetic
+          --towns FILE            yokote: scatter homes around 町字 points (e.g. ../shared/geo/subareas/yokote_town_points.geojson)
+          --municipalities FILE   akita: municipality index CSV (e.g. ../shared/geo/akita_municipality_index.csv)
+          --scenario S            flood (default; elderly) | quake | landslide | update-cancel | storm | outage
+          --outage-seconds N      outage: how long FCM answers 503 + Retry-After (default 30)
           --seed N                population seed (default 42)
           --signalr-share X       share on SignalR, rest on webhook (default 0.5)
           --mix a=x,b=y           channel mix instead, e.g. signalr=0.1,webhook=0.05,line=0.35,fcm=0.3,webpush=0.1,email=0.1;
@@ -174,8 +186,8 @@ internal sealed class CommandLine
           --start-hub             build and start the hub (src/AlertHub.Server, Release) with a fresh data directory, wired to the peers
           --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
           --circle LAT,LON,R      circle target in metres instead of --area
-          --audience a,b          household tags, any of (default everyone)
-          --timeout SECONDS       wait for deliveries at most this long (default 60)
+          --audience a,b          household tags, any of (default everyone; flood: elderly)
+          --timeout SECONDS       wait for deliveries at most this long (default 60; storm/outage 180)
           --geo FILE              demo geo file (default geo/demo-areas.geojson, searched upward)
           --json FILE             also write the report as JSON
           --connect-parallelism N SignalR connections opened at once (default 64)

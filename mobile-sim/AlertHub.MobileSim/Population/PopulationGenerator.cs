@@ -1,25 +1,26 @@
 using AlertHub.MobileSim.DemoGeo;
-using NetTopologySuite.Geometries;
-using NetTopologySuite.Geometries.Prepared;
 
 namespace AlertHub.MobileSim.Population;
 
 /// <param name="Residents">How many residents to make.</param>
 /// <param name="Seed">The only source of randomness: the same seed and options give the same population.</param>
 /// <param name="SignalRShare">Share of residents on SignalR (default 0.5); the rest use a webhook.</param>
-/// <param name="OutsideShare">Share placed just north of the city (default 0.015) to exercise exclusion.</param>
+/// <param name="OutsideShare">Share placed just north of the city (default 0.015) to exercise exclusion (Yokote populations only).</param>
 /// <param name="ChannelMix">Channel shares (normalised), e.g. line 0.35, fcm 0.25 …; when null, <paramref name="SignalRShare"/> splits SignalR and webhook.</param>
+/// <param name="Kind">Yokote (default), Akita or synthetic.</param>
+/// <param name="TownsFile">Yokote: 町字 points (GeoJSON) to scatter homes around instead of the demo districts.</param>
+/// <param name="MunicipalitiesFile">Akita: the municipality index CSV; synthetic clusters without it.</param>
 internal sealed record PopulationOptions(
-    int Residents, int Seed, double SignalRShare = 0.5, double OutsideShare = 0.015, IReadOnlyList<(string Channel, double Share)>? ChannelMix = null);
+    int Residents, int Seed, double SignalRShare = 0.5, double OutsideShare = 0.015, IReadOnlyList<(string Channel, double Share)>? ChannelMix = null,
+    PopulationKind Kind = PopulationKind.Yokote, string? TownsFile = null, string? MunicipalitiesFile = null);
 
 /// <summary>
-/// Makes a deterministic synthetic population over the demo districts. Shares follow Yokote's profile
-/// (about 40 % of households with an elderly member); they are assumptions, not census data.
+/// Makes a deterministic synthetic population. Shares follow Yokote's profile (about 40 % of households with an
+/// elderly member); they are assumptions, not census data. Residents are small (shared tag arrays, place arrays)
+/// so a million fit in a few hundred MB.
 /// </summary>
 internal static class PopulationGenerator
 {
-    private const int AnchorsPerDistrict = 24;
-    private const double HomeSigmaMeters = 300;
     private const double WorkSigmaMeters = 400;
     private const double SchoolSigmaMeters = 1200;
     private const int MaxRedraws = 20;
@@ -35,61 +36,91 @@ internal static class PopulationGenerator
         ("ja", 0.93), ("en", 0.03), ("ja-x-easy", 0.02), ("vi", 0.01), ("zh", 0.01),
     ];
 
+    /// <summary>Every tag combination once (indexed by bitmask), shared by all residents that have it.</summary>
+    private static readonly string[][] TagSets = Enumerable.Range(0, 1 << HouseholdTagShares.Length)
+        .Select(mask => HouseholdTagShares.Where((_, i) => (mask & (1 << i)) != 0).Select(t => t.Tag).ToArray())
+        .ToArray();
+
     public static IReadOnlyList<SimResident> Generate(PopulationOptions options, DemoAreaSet areas)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.Residents);
         var rng = new Random(options.Seed);
-        var projection = LocalProjection.Yokote;
-        var districts = BuildDistricts(areas, rng);
-        var totalWeight = districts.Sum(d => d.Weight);
-        var central = districts.FirstOrDefault(d => d.Name.StartsWith("横手", StringComparison.Ordinal)) ?? districts[0];
+        var clusters = options.Kind switch
+        {
+            PopulationKind.Akita => ClusterSets.Akita(options.MunicipalitiesFile, rng),
+            PopulationKind.Synthetic => ClusterSets.Synthetic(rng),
+            _ when options.TownsFile is not null => ClusterSets.YokoteTowns(options.TownsFile, areas),
+            _ => ClusterSets.YokoteDemo(areas, rng),
+        };
+        var outsideShare = options.Kind == PopulationKind.Yokote ? options.OutsideShare : 0;
         var digits = Math.Max(6, options.Residents.ToString(System.Globalization.CultureInfo.InvariantCulture).Length);
 
         var residents = new List<SimResident>(options.Residents);
         for (var i = 1; i <= options.Residents; i++)
         {
             var externalId = "sim-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(digits, '0');
-            var outside = rng.NextDouble() < options.OutsideShare;
+            var outside = rng.NextDouble() < outsideShare;
 
-            var tags = HouseholdTagShares.Where(t => rng.NextDouble() < t.P).Select(t => t.Tag).ToList();
+            var mask = 0;
+            for (var t = 0; t < HouseholdTagShares.Length; t++)
+            {
+                if (rng.NextDouble() < HouseholdTagShares[t].P)
+                {
+                    mask |= 1 << t;
+                }
+            }
+
+            var tags = TagSets[mask];
+            var elderly = (mask & 1) != 0;
+            var children = (mask & 2) != 0;
             var language = Pick(LanguageShares, rng);
-            var places = new List<SimPlace>(3);
+            SimPlace[] places;
+            string? municipality = null;
             if (outside)
             {
                 // North of lat 39.41 is 大仙市 for every longitude the city spans there.
-                places.Add(Place("home", 39.415 + rng.NextDouble() * 0.035, 140.45 + rng.NextDouble() * 0.17));
-                if (rng.NextDouble() < 0.3)
-                {
-                    places.Add(Place("work", 39.415 + rng.NextDouble() * 0.035, 140.45 + rng.NextDouble() * 0.17));
-                }
+                var home = Place("home", 39.415 + rng.NextDouble() * 0.035, 140.45 + rng.NextDouble() * 0.17);
+                places = rng.NextDouble() < 0.3
+                    ? [home, Place("work", 39.415 + rng.NextDouble() * 0.035, 140.45 + rng.NextDouble() * 0.17)]
+                    : [home];
+                municipality = "05212";
             }
             else
             {
-                var homeDistrict = PickDistrict(districts, totalWeight, rng);
-                var home = Scatter(homeDistrict.Anchors[rng.Next(homeDistrict.Anchors.Count)], HomeSigmaMeters, areas, projection, rng);
-                places.Add(Place("home", home.Lat, home.Lon));
-
-                var worksProbability = tags.Contains("elderly") ? 0.15 : 0.6;
+                var homeCluster = clusters.Pick(rng);
+                municipality = homeCluster.Code;
+                var home = Scatter(homeCluster, homeCluster.Anchors[rng.Next(homeCluster.Anchors.Length)], homeCluster.SigmaMeters, clusters, rng);
+                SimPlace? work = null, school = null;
+                var worksProbability = elderly ? 0.15 : 0.6;
                 if (rng.NextDouble() < worksProbability)
                 {
-                    // Half of commuters work in central 横手, where the offices are.
-                    var workDistrict = rng.NextDouble() < 0.5 ? central : PickDistrict(districts, totalWeight, rng);
-                    var work = Scatter(workDistrict.Anchors[rng.Next(workDistrict.Anchors.Count)], WorkSigmaMeters, areas, projection, rng);
-                    places.Add(Place("work", work.Lat, work.Lon));
+                    // Some commuters work in the centre, where the offices are; the rest near a random cluster.
+                    var workCluster = rng.NextDouble() < clusters.CentralWorkShare ? clusters.Central : clusters.Pick(rng);
+                    var w = Scatter(workCluster, workCluster.Anchors[rng.Next(workCluster.Anchors.Length)], WorkSigmaMeters, clusters, rng);
+                    work = Place("work", w.Lat, w.Lon);
                 }
 
-                if (tags.Contains("children") && rng.NextDouble() < 0.6)
+                if (children && rng.NextDouble() < 0.6)
                 {
-                    var school = Scatter(home, SchoolSigmaMeters, areas, projection, rng);
-                    places.Add(Place("school", school.Lat, school.Lon));
+                    var s = Scatter(homeCluster, home, SchoolSigmaMeters, clusters, rng);
+                    school = Place("school", s.Lat, s.Lon);
                 }
+
+                var homePlace = Place("home", home.Lat, home.Lon);
+                places = (work, school) switch
+                {
+                    (null, null) => [homePlace],
+                    (not null, null) => [homePlace, work],
+                    (null, not null) => [homePlace, school],
+                    _ => [homePlace, work!, school!],
+                };
             }
 
             // One draw either way, so a mix does not reshuffle anything else about the population.
             var draw = rng.NextDouble();
             var channel = options.ChannelMix is { Count: > 0 } mix ? PickChannel(mix, draw) : draw < options.SignalRShare ? SimChannels.SignalR : SimChannels.Webhook;
             var secret = channel == SimChannels.Webhook ? WebhookSecrets.Derive(options.Seed, externalId) : null;
-            residents.Add(new SimResident(externalId, tags, language, places, channel, secret, outside));
+            residents.Add(new SimResident(externalId, tags, language, places, channel, secret, outside) { Municipality = municipality });
         }
 
         return residents;
@@ -153,39 +184,23 @@ internal static class PopulationGenerator
         return shares[0].Value;
     }
 
-    private static District PickDistrict(IReadOnlyList<District> districts, double totalWeight, Random rng)
-    {
-        var u = rng.NextDouble() * totalWeight;
-        foreach (var d in districts)
-        {
-            if (u < d.Weight)
-            {
-                return d;
-            }
-
-            u -= d.Weight;
-        }
-
-        return districts[^1];
-    }
-
     private static (double Lat, double Lon) Scatter(
-        (double Lat, double Lon) centre, double sigmaMeters, DemoAreaSet areas, LocalProjection projection, Random rng)
+        Cluster cluster, (double Lat, double Lon) centre, double sigmaMeters, ClusterSet clusters, Random rng)
     {
-        var (cx, cy) = projection.Forward(centre.Lat, centre.Lon);
+        var (cx, cy) = clusters.Projection.Forward(centre.Lat, centre.Lon);
         for (var attempt = 0; attempt < MaxRedraws; attempt++)
         {
             var (gx, gy) = Gaussian(rng);
-            var (lat, lon) = projection.Inverse(cx + gx * sigmaMeters, cy + gy * sigmaMeters);
+            var (lat, lon) = clusters.Projection.Inverse(cx + gx * sigmaMeters, cy + gy * sigmaMeters);
             lat = Math.Round(lat, 6);
             lon = Math.Round(lon, 6);
-            if (areas.CityCovers(lat, lon))
+            if (clusters.Accepts(cluster, lat, lon))
             {
                 return (lat, lon);
             }
         }
 
-        return centre;
+        return (Math.Round(centre.Lat, 6), Math.Round(centre.Lon, 6));
     }
 
     private static (double, double) Gaussian(Random rng)
@@ -196,39 +211,4 @@ internal static class PopulationGenerator
         var r = Math.Sqrt(-2.0 * Math.Log(u1));
         return (r * Math.Cos(2 * Math.PI * u2), r * Math.Sin(2 * Math.PI * u2));
     }
-
-    private static List<District> BuildDistricts(DemoAreaSet areas, Random rng)
-    {
-        var shares = DemoGeoFacts.Districts.ToDictionary(d => d.DemoName, d => d.PopulationShare);
-        var result = new List<District>();
-        foreach (var feature in areas.Districts)
-        {
-            var prepared = PreparedGeometryFactory.Prepare(feature.Geometry);
-            var env = feature.Geometry.EnvelopeInternal;
-            var anchors = new List<(double Lat, double Lon)>(AnchorsPerDistrict);
-            for (var tries = 0; anchors.Count < AnchorsPerDistrict && tries < 10_000; tries++)
-            {
-                var lon = env.MinX + rng.NextDouble() * env.Width;
-                var lat = env.MinY + rng.NextDouble() * env.Height;
-                if (prepared.Covers(SimGeoJson.Factory.CreatePoint(new Coordinate(lon, lat))))
-                {
-                    anchors.Add((Math.Round(lat, 6), Math.Round(lon, 6)));
-                }
-            }
-
-            if (anchors.Count == 0)
-            {
-                var c = feature.Geometry.InteriorPoint;
-                anchors.Add((c.Y, c.X));
-            }
-
-            // Districts from another file (e.g. real boundaries) get equal weight: no share is known for them.
-            var weight = shares.TryGetValue(feature.Name, out var share) ? share : 1.0 / areas.Districts.Count;
-            result.Add(new District(feature.Name, weight, anchors));
-        }
-
-        return result;
-    }
-
-    private sealed record District(string Name, double Weight, IReadOnlyList<(double Lat, double Lon)> Anchors);
 }

@@ -21,6 +21,9 @@ internal sealed record SimResident(
     string? WebhookSecret,
     bool PlacedOutsideCity)
 {
+    /// <summary>5-digit municipality code of the home, when the population knows it (Akita: one per municipality).</summary>
+    public string? Municipality { get; init; }
+
     public bool HasAnyHouseholdTag(IReadOnlyCollection<string> tags) =>
         tags.Count == 0 || HouseholdTags.Any(tags.Contains);
 }

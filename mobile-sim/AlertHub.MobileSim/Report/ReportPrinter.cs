@@ -39,6 +39,7 @@ internal static class ReportPrinter
 
         sb.AppendLine();
         sb.AppendLine(ci, $"webhook signature failures {report.SignatureFailures}, unknown residents {report.UnknownResidentHooks}, malformed payloads {report.MalformedPayloads}, receipts of other alerts {report.OtherAlertReceipts}");
+        sb.AppendLine(Scenarios.ScenarioPrinter.Describe(report));
         sb.AppendLine(report.InvariantsHold
             ? "INVARIANTS HOLD: nobody outside the area reached, no duplicates."
             : $"INVARIANTS BROKEN: {report.Overall.OutsideReached} reached outside the area, {report.Overall.Duplicates} duplicates.");

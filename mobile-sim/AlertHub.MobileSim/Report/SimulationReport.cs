@@ -52,6 +52,21 @@ internal sealed record SimulationReport
     public double IssueRequestMs { get; init; }
     public required bool TimedOut { get; init; }
 
+    /// <summary>The scenario that ran (flood, quake, landslide, update-cancel, storm, outage).</summary>
+    public string Scenario { get; init; } = "flood";
+
+    /// <summary>The population (yokote, akita, synthetic).</summary>
+    public string Population { get; init; } = "yokote";
+
+    /// <summary>update-cancel: one section per version; counts above are summed over them.</summary>
+    public IReadOnlyList<Scenarios.VersionReport>? Versions { get; init; }
+
+    /// <summary>storm: per alert; counts above are summed over the alerts.</summary>
+    public Scenarios.StormReport? Storm { get; init; }
+
+    /// <summary>outage: when FCM failed and how long recovery took.</summary>
+    public Scenarios.OutageReport? Outage { get; init; }
+
     /// <summary>The run's pass/fail rule: nobody outside the area reached, nobody reached twice.</summary>
     public bool InvariantsHold => Overall.OutsideReached == 0 && Overall.Duplicates == 0;
 }

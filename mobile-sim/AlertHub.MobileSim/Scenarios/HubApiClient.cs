@@ -101,7 +101,11 @@ internal sealed class HubApiClient : IDisposable
     {
         using var content = new StringContent(alert.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await _http.PostAsync(new Uri("api/alerts", UriKind.Relative), content, cancellationToken);
-        var body = await EnsureSuccessAsync(response, "POST /api/alerts", cancellationToken);
+        return ReadIssued(await EnsureSuccessAsync(response, "POST /api/alerts", cancellationToken));
+    }
+
+    private static IssuedAlert ReadIssued(string body)
+    {
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         Dictionary<string, int>? byChannel = null;
@@ -113,10 +117,25 @@ internal sealed class HubApiClient : IDisposable
         }
 
         return new IssuedAlert(
-            ReadString(root, "id") ?? throw new HubApiException("POST /api/alerts answered without an id."),
+            ReadString(root, "id") ?? throw new HubApiException("The hub answered an alert request without an id."),
             root.TryGetProperty("version", out var v) && v.TryGetInt32(out var version) ? version : 1,
             root.TryGetProperty("recipients", out var rc) && rc.TryGetInt32(out var recipients) ? recipients : null,
             byChannel);
+    }
+
+    /// <summary>POST /api/alerts/{id}/update: a new version with the given changes.</summary>
+    public async Task<IssuedAlert> UpdateAlertAsync(string id, JsonObject changes, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent(changes.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync(new Uri($"api/alerts/{Uri.EscapeDataString(id)}/update", UriKind.Relative), content, cancellationToken);
+        return ReadIssued(await EnsureSuccessAsync(response, "POST /api/alerts/{id}/update", cancellationToken));
+    }
+
+    /// <summary>POST /api/alerts/{id}/cancel without a body.</summary>
+    public async Task<IssuedAlert> CancelAlertAsync(string id, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync(new Uri($"api/alerts/{Uri.EscapeDataString(id)}/cancel", UriKind.Relative), null, cancellationToken);
+        return ReadIssued(await EnsureSuccessAsync(response, "POST /api/alerts/{id}/cancel", cancellationToken));
     }
 
     /// <summary>Registers an area (GeoJSON Feature) and returns it with its new id.</summary>

@@ -66,6 +66,36 @@ internal sealed record SimulationOptions
     /// <summary>Tolerance at a circle's edge inside which a place counts as neither in nor out. Default 1 m.</summary>
     public double CircleEdgeToleranceMeters { get; init; } = 1.0;
 
+    /// <summary>What the run does (flood by default).</summary>
+    public ScenarioKind Scenario { get; init; } = ScenarioKind.Flood;
+
+    /// <summary>Which population: Yokote (default), Akita or synthetic.</summary>
+    public Population.PopulationKind Population { get; init; } = MobileSim.Population.PopulationKind.Yokote;
+
+    /// <summary>Yokote: 町字 points (GeoJSON, e.g. ../shared/geo/subareas/yokote_town_points.geojson) to scatter homes around.</summary>
+    public string? TownsFile { get; init; }
+
+    /// <summary>Akita: the municipality index CSV (e.g. ../shared/geo/akita_municipality_index.csv).</summary>
+    public string? MunicipalitiesFile { get; init; }
+
+    /// <summary>landslide: radius of the circle around the demo landslide zone's centre. Default 2 km.</summary>
+    public double LandslideRadiusMeters { get; init; } = 2000;
+
+    /// <summary>storm: how many alerts. Default 100.</summary>
+    public int StormAlerts { get; init; } = 100;
+
+    /// <summary>storm: over how long they are issued. Default 60 s.</summary>
+    public TimeSpan StormSpan { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>outage: how long FCM answers 503. Default 30 s.</summary>
+    public TimeSpan OutageDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>outage: the Retry-After FCM sends with its 503s. Default 5 s.</summary>
+    public TimeSpan OutageRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>outage: the share of FCM receipts in before FCM goes down (0 = down before the first send). Default 0.25.</summary>
+    public double OutageTriggerShare { get; init; } = 0.25;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>For in-process tests: the handler the hub's HttpClient uses (e.g. TestServer.CreateHandler()).</summary>

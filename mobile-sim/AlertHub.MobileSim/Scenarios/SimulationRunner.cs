@@ -9,12 +9,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AlertHub.MobileSim.Scenarios;
 
 /// <summary>
-/// One end-to-end run: population → webhook receiver → bulk import → SignalR clients → one Exercise alert →
-/// wait → report. Callable in-process (integration tests) as well as from the command line.
+/// One end-to-end run: population → webhook receiver → bulk import → SignalR clients → the scenario (one Exercise
+/// alert, or a feed telegram, or several alerts/versions) → wait → report. Callable in-process (integration tests)
+/// as well as from the command line.
 /// </summary>
 internal sealed class SimulationRunner(SimulationOptions options, ILogger? logger = null)
 {
     public const string DefaultAreaName = "横手（デモ）";
+
+    /// <summary>The flood scenario's default area: the demo flood zone along the 横手川 through the city centre.</summary>
+    public const string FloodAreaName = "横手川沿い 中心市街地 浸水想定（デモ）";
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -27,7 +31,8 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             ?? throw new FileNotFoundException($"Cannot find {DemoAreaSet.DefaultRelativePath} above {AppContext.BaseDirectory} or the working directory; pass --geo FILE.");
         var areas = DemoAreaSet.Load(geoFile);
         var population = PopulationGenerator.Generate(
-            new PopulationOptions(options.Residents, options.Seed, options.SignalRShare, ChannelMix: options.ChannelMix), areas);
+            new PopulationOptions(options.Residents, options.Seed, options.SignalRShare, ChannelMix: options.ChannelMix,
+                Kind: options.Population, TownsFile: options.TownsFile, MunicipalitiesFile: options.MunicipalitiesFile), areas);
         var peers = options.Peers.ToDictionary(p => p.Channel, StringComparer.Ordinal);
         var unserved = population.Select(r => r.Channel).Distinct()
             .Where(c => c != SimChannels.SignalR && c != SimChannels.Webhook && !peers.ContainsKey(c)).ToList();
@@ -75,34 +80,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 })
                 .ToList();
 
-            IssuedAlert issued;
-            long issuedAt;
-            if (options.ViaFeed)
-            {
-                await api.PutRulesAsync(FeedRule(audience), cancellationToken);
-                var telegram = JmaTelegrams.Landslide(options.TimeProvider.GetUtcNow(), "発表", 1, "訓練", JmaTelegrams.YokoteIssued);
-                issuedAt = time.GetTimestamp();
-                issued = await api.PushJmaAsync(telegram, cancellationToken);
-            }
-            else
-            {
-                var alertBody = BuildAlert(target, audience);
-                issuedAt = time.GetTimestamp();
-                issued = await api.IssueAlertAsync(alertBody, cancellationToken);
-            }
-
-            var issueRequestMs = time.GetElapsedTime(issuedAt).TotalMilliseconds;
-            SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
-
-            var waiter = new QuiescenceWaiter(time, options.QuietPeriod, options.Timeout);
-            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.Count, expectations.Count(e => e.Expected), cancellationToken);
-            SimLog.WaitEnded(_logger, waited.TotalMilliseconds, receipts.Count, timedOut);
-
-            var all = receipts.Snapshot();
-            var ours = all.Where(r => r.AlertId == issued.Id).ToList();
-            var (channels, overall) = ReportCalculator.Compute(expectations, ours, issued.Recipients, issued.ByChannel, issuedAt, time);
-
-            return new SimulationReport
+            var template = new SimulationReport
             {
                 Seed = options.Seed,
                 Residents = population.Count,
@@ -116,6 +94,80 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 WebhookBase = receiver.BaseAddress,
                 Area = target.Description,
                 Audience = audience,
+                AlertId = "",
+                AlertVersion = 0,
+                HubRecipients = null,
+                Channels = [],
+                Overall = new ChannelReport(ReportCalculator.Overall, null, 0, 0, 0, 0, 0, 0, 0, null, null, null),
+                SignatureFailures = 0,
+                UnknownResidentHooks = 0,
+                MalformedPayloads = 0,
+                OtherAlertReceipts = 0,
+                WaitedMs = 0,
+                TimedOut = false,
+                Scenario = ScenarioKinds.Name(options.Scenario),
+                Population = options.Population.ToString().ToLowerInvariant(),
+            };
+            var run = new ScenarioRun(options, api, receipts, time, _logger, target, expectations,
+                population.Where(r => registered.ContainsKey(r.ExternalId)).ToList(), template);
+            switch (options.Scenario)
+            {
+                case ScenarioKind.UpdateCancel:
+                    return await UpdateCancelScenario.RunAsync(run, cancellationToken);
+                case ScenarioKind.Storm:
+                    return await StormScenario.RunAsync(run, cancellationToken);
+            }
+
+            // Outage: FCM goes down once a share of its residents has the alert (or before the first send).
+            await using var outage = options.Scenario == ScenarioKind.Outage
+                ? OutageMonitor.Create(options, receipts, time, expectations)
+                : null;
+
+            IssuedAlert issued;
+            long issuedAt;
+            if (options.Scenario == ScenarioKind.Quake)
+            {
+                await api.PutRulesAsync(QuakeRule(audience), cancellationToken);
+                var telegram = JmaTelegrams.Quake(time.GetUtcNow(), "訓練", "mobile-sim-" + options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                issuedAt = time.GetTimestamp();
+                issued = await api.PushJmaAsync(telegram, cancellationToken);
+            }
+            else if (options.ViaFeed)
+            {
+                await api.PutRulesAsync(FeedRule(audience), cancellationToken);
+                var telegram = JmaTelegrams.Landslide(options.TimeProvider.GetUtcNow(), "発表", 1, "訓練", JmaTelegrams.YokoteIssued);
+                issuedAt = time.GetTimestamp();
+                issued = await api.PushJmaAsync(telegram, cancellationToken);
+            }
+            else
+            {
+                var alertBody = options.Scenario == ScenarioKind.Landslide
+                    ? BuildAlert(target, audience, "土砂災害", "Extreme", "【訓練】土砂災害の危険（模擬）", "[EXERCISE] Landslide danger (simulated)")
+                    : BuildAlert(target, audience);
+                outage?.Arm(time.GetTimestamp());
+                issuedAt = time.GetTimestamp();
+                issued = await api.IssueAlertAsync(alertBody, cancellationToken);
+            }
+
+            var issueRequestMs = time.GetElapsedTime(issuedAt).TotalMilliseconds;
+            SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
+
+            if (outage is not null)
+            {
+                // The stall rule of the waiter would end the wait while FCM is down: wait the outage out first.
+                await outage.WaitOverAsync(options.Timeout, cancellationToken);
+            }
+
+            var waiter = new QuiescenceWaiter(time, options.QuietPeriod, options.Timeout);
+            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.Count, expectations.Count(e => e.Expected), cancellationToken);
+            SimLog.WaitEnded(_logger, waited.TotalMilliseconds, receipts.Count, timedOut);
+
+            var all = receipts.Snapshot();
+            var ours = all.Where(r => r.AlertId == issued.Id).ToList();
+            var (channels, overall) = ReportCalculator.Compute(expectations, ours, issued.Recipients, issued.ByChannel, issuedAt, time);
+
+            return template with
+            {
                 AlertId = issued.Id,
                 AlertVersion = issued.Version,
                 HubRecipients = issued.Recipients,
@@ -128,6 +180,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 WaitedMs = waited.TotalMilliseconds,
                 IssueRequestMs = issueRequestMs,
                 TimedOut = timedOut,
+                Outage = outage?.Report(ours, expectations),
             };
         }
         finally
@@ -139,8 +192,9 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
 
     private async Task<TargetArea> ResolveTargetAsync(HubApiClient api, DemoAreaSet demo, CancellationToken cancellationToken)
     {
-        if (options.ViaFeed)
+        if (options.ViaFeed || options.Scenario == ScenarioKind.Quake)
         {
+            // The feed path targets municipalities by code: register the demo city as 横手市.
             var city = await api.AddAreaAsync("横手市（デモ全域）", "district", "0520300", demo.City, cancellationToken);
             return TargetArea.ForHubArea(city, demo.City);
         }
@@ -150,8 +204,23 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             return TargetArea.ForCircle(circle, options.CircleEdgeToleranceMeters);
         }
 
-        var wanted = options.AreaNameOrId ?? DefaultAreaName;
+        if (options.Scenario == ScenarioKind.Landslide && options.AreaNameOrId is null)
+        {
+            // The middle of the first demo landslide zone's axis; ~2 km around it reaches the nearby hamlets.
+            var line = DemoGeoFacts.LandslideZones[0].Line;
+            var centre = new CircleArea(Math.Round(line.Average(p => p.Lat), 6), Math.Round(line.Average(p => p.Lon), 6), options.LandslideRadiusMeters);
+            return TargetArea.ForCircle(centre, options.CircleEdgeToleranceMeters);
+        }
+
+        var fallback = options.Scenario is ScenarioKind.Flood or ScenarioKind.UpdateCancel ? FloodAreaName : DefaultAreaName;
+        var wanted = options.AreaNameOrId ?? fallback;
         var areas = await api.GetAreasAsync(cancellationToken);
+        var area = FindArea(areas, wanted);
+        return TargetArea.ForHubArea(area, area.Geometry!);
+    }
+
+    internal static HubArea FindArea(IReadOnlyList<HubArea> areas, string wanted)
+    {
         var area = areas.FirstOrDefault(a => a.Id == wanted)
             ?? areas.FirstOrDefault(a => a.Name == wanted)
             ?? throw new HubApiException(
@@ -162,7 +231,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             throw new HubApiException($"GET /api/areas returned area '{area.Name}' without a geometry; the sim cannot check targeting.");
         }
 
-        return TargetArea.ForHubArea(area, area.Geometry);
+        return area;
     }
 
     private async Task<(Dictionary<string, ImportedResident> Registered, int Rejected, List<string> Samples)> ImportAsync(
@@ -225,22 +294,43 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         });
     }
 
-    internal static JsonObject BuildAlert(TargetArea target, IReadOnlyList<string> audience)
+    /// <summary>The quake rule of the quake scenario: 震度5弱 or more in 横手市, drills to the run's audience.</summary>
+    internal static JsonArray QuakeRule(IReadOnlyList<string> audience)
+    {
+        var rule = FeedRule(audience);
+        var quake = rule[0]!.AsObject();
+        quake["name"] = "mobile-sim-quake";
+        quake["families"] = new JsonArray("JMA:VXSE53");
+        quake["minSeverity"] = "Moderate";
+        quake["minIntensity"] = "5-";
+        quake["event"] = "地震";
+        quake["templates"] = new JsonObject
+        {
+            ["ja"] = Texts("{area}で{intensity}の地震（訓練）", "これは mobile-sim の訓練です。{headline}", "訓練のため、行動の必要はありません。"),
+            ["ja-x-easy"] = Texts("じしん（くんれん）", "これは くんれん です。", "なにも しなくて だいじょうぶ です。"),
+            ["en"] = Texts("Earthquake (exercise)", "This is a mobile-sim exercise.", "No action is needed."),
+        };
+        return rule;
+    }
+
+    internal static JsonObject BuildAlert(
+        TargetArea target, IReadOnlyList<string> audience, string eventName = "洪水", string severity = "Severe",
+        string headlineJa = "【訓練】洪水の危険（模擬）", string headlineEn = "[EXERCISE] Flood danger (simulated)")
     {
         var alert = new JsonObject
         {
             ["status"] = "Exercise",
             ["msgType"] = "Alert",
-            ["event"] = "洪水",
-            ["severity"] = "Severe",
+            ["event"] = eventName,
+            ["severity"] = severity,
             ["urgency"] = "Immediate",
             ["certainty"] = "Likely",
             ["area"] = target.WireArea.DeepClone(),
             ["texts"] = new JsonObject
             {
-                ["ja"] = Texts("【訓練】洪水の危険（模擬）", "これは mobile-sim による訓練配信です。実際の災害ではありません。", "訓練のため、行動の必要はありません。"),
-                ["ja-x-easy"] = Texts("【くんれん】こうずい", "これは くんれん です。ほんとうの さいがい では ありません。", "なにも しなくて だいじょうぶ です。"),
-                ["en"] = Texts("[EXERCISE] Flood danger (simulated)", "This is an exercise sent by mobile-sim. It is not a real disaster.", "No action is needed."),
+                ["ja"] = Texts(headlineJa, "これは mobile-sim による訓練配信です。実際の災害ではありません。", "訓練のため、行動の必要はありません。"),
+                ["ja-x-easy"] = Texts(eventName == "洪水" ? "【くんれん】こうずい" : "【くんれん】どしゃさいがい", "これは くんれん です。ほんとうの さいがい では ありません。", "なにも しなくて だいじょうぶ です。"),
+                ["en"] = Texts(headlineEn, "This is an exercise sent by mobile-sim. It is not a real disaster.", "No action is needed."),
             },
         };
         if (audience.Count > 0)
@@ -254,6 +344,6 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         return alert;
     }
 
-    private static JsonObject Texts(string headline, string body, string instruction) =>
+    internal static JsonObject Texts(string headline, string body, string instruction) =>
         new() { ["headline"] = headline, ["body"] = body, ["instruction"] = instruction };
 }

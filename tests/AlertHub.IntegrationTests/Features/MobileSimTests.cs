@@ -29,6 +29,7 @@ public sealed class MobileSimTests
             Residents = 2000,
             Seed = 11,
             Circle = circleArea,
+            AreaNameOrId = circleArea is null && !viaFeed ? SimulationRunner.DefaultAreaName : null,
             Audience = audience.Split(',', StringSplitOptions.RemoveEmptyEntries),
             ViaFeed = viaFeed,
             Timeout = TimeSpan.FromSeconds(60),
