@@ -128,6 +128,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 WaitedMs = waited.TotalMilliseconds,
                 IssueRequestMs = issueRequestMs,
                 TimedOut = timedOut,
+                Detail = ReportCalculator.ComputeDetail(population, expectations, ours, issuedAt, time),
             };
         }
         finally
