@@ -210,17 +210,25 @@ internal static class ReportCalculator
     {
         var channels = receipts.Select(r => r.Channel).Distinct().Order(StringComparer.Ordinal).ToList();
         var seconds = receipts.Select(r => Math.Max(0, time.GetElapsedTime(issueTimestamp, r.Timestamp).TotalSeconds)).ToList();
-        var buckets = seconds.Count == 0 ? 0 : Math.Min(MaxBuckets, (int)Math.Floor(seconds.Max()) + 1);
-        var overflowed = seconds.Count(s => s >= MaxBuckets);
+        var coarse = Bucket(receipts, channels, seconds, 1);
+        return seconds.Count > 0 && seconds.Max() < 10 ? coarse with { Fine = Bucket(receipts, channels, seconds, 0.1) } : coarse;
+    }
+
+    private static DeliveryTimeline Bucket(IReadOnlyList<Receipt> receipts, List<string> channels, List<double> seconds, double bucketSeconds)
+    {
+        // Integer bucket numbers from rounded milliseconds, so 0.3 s lands in bucket 3 of 0.1 s and not 2.
+        int BucketOf(double s) => (int)(Math.Round(s * 1000) / Math.Round(bucketSeconds * 1000));
+        var buckets = seconds.Count == 0 ? 0 : Math.Min(MaxBuckets, BucketOf(seconds.Max()) + 1);
+        var overflowed = seconds.Count(s => BucketOf(s) >= MaxBuckets);
         var counts = channels.Append(Overall).ToDictionary(c => c, _ => new int[buckets], StringComparer.Ordinal);
         for (var i = 0; i < receipts.Count; i++)
         {
-            var bucket = Math.Min(buckets - 1, (int)Math.Floor(seconds[i]));
+            var bucket = Math.Min(buckets - 1, BucketOf(seconds[i]));
             counts[receipts[i].Channel][bucket]++;
             counts[Overall][bucket]++;
         }
 
-        return new DeliveryTimeline(1, channels.Append(Overall).Select(c => new DeliverySeries(c, counts[c])).ToList(), overflowed);
+        return new DeliveryTimeline(bucketSeconds, channels.Append(Overall).Select(c => new DeliverySeries(c, counts[c])).ToList(), overflowed);
     }
 
     /// <summary>Nearest-rank percentile of an ascending array; null when empty.</summary>

@@ -90,7 +90,8 @@ internal sealed record LatencyCdf(string Channel, int Samples, IReadOnlyList<Cdf
 
 /// <summary>Deliveries (every receipt, duplicates included) per bucket, counted from the issuing request.</summary>
 /// <param name="Overflowed">Receipts later than the last bucket, which were counted in it.</param>
-internal sealed record DeliveryTimeline(double BucketSeconds, IReadOnlyList<DeliverySeries> Series, int Overflowed = 0);
+/// <param name="Fine">The same in 100 ms buckets when every receipt came within 10 s: a 1 s bucket says nothing about a short run.</param>
+internal sealed record DeliveryTimeline(double BucketSeconds, IReadOnlyList<DeliverySeries> Series, int Overflowed = 0, DeliveryTimeline? Fine = null);
 
 internal sealed record DeliverySeries(string Channel, IReadOnlyList<int> Counts);
 

@@ -58,6 +58,17 @@ public sealed class ReportDetailTests
     }
 
     [Fact]
+    public void ComputeDetail_ShortRun_AlsoHas100MsBuckets()
+    {
+        var fine = Detail.DeliveriesPerSecond.Fine!;
+        var overall = fine.Series.Single(s => s.Channel == ReportCalculator.Overall).Counts;
+
+        Assert.Equal(0.1, fine.BucketSeconds);
+        Assert.Equal(23, overall.Count);
+        Assert.Equal([3, 15, 22], overall.Select((n, i) => (n, i)).Where(x => x.n > 0).Select(x => x.i).ToArray());
+    }
+
+    [Fact]
     public void CdfPoints_EndAtTheMaximumWithEveryoneAndStayBounded()
     {
         var latencies = Enumerable.Range(1, 100_000).Select(i => (double)i).ToArray();

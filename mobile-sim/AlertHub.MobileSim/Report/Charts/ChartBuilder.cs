@@ -93,7 +93,7 @@ internal static class ChartBuilder
         var scene = new ChartScene(TimelineName, "Deliveries per second since the issue", TimelineWidth, TimelineHeight);
         var plot = new Plot(70, 44, TimelineWidth - 70 - 170, TimelineHeight - 44 - 52);
         Title(scene, scene.Title);
-        var timeline = report.Detail?.DeliveriesPerSecond;
+        var timeline = report.Detail?.DeliveriesPerSecond is { } t ? t.Fine ?? t : null;
         var series = timeline?.Series ?? [];
         var buckets = series.Count == 0 ? 0 : series.Max(s => s.Counts.Count);
         var bucketSeconds = timeline?.BucketSeconds ?? 1;
@@ -139,7 +139,12 @@ internal static class ChartBuilder
                 scene.Add(new PolylineShape(pts, colour, 1.8));
             }
 
-            legend.Add(($"{s.Channel} (peak {s.Counts.DefaultIfEmpty(0).Max().ToString("N0", CultureInfo.InvariantCulture)}/s)", colour, false));
+            legend.Add(($"{s.Channel} (peak {(s.Counts.DefaultIfEmpty(0).Max() / bucketSeconds).ToString("N0", CultureInfo.InvariantCulture)}/s)", colour, false));
+        }
+
+        if (bucketSeconds < 1)
+        {
+            scene.Add(new TextShape(plot.Right, plot.Top - 6, FormattableString.Invariant($"{bucketSeconds * 1000:0} ms buckets (a short run)"), 11, Muted, TextAnchor.End));
         }
 
         if (timeline is { Overflowed: > 0 })

@@ -31,6 +31,11 @@ internal sealed class ProgressLoggerProvider(RunProgress progress) : ILoggerProv
 
             switch (eventId.Name)
             {
+                case "ReceiverStarted":
+                    // The import starts right after: open its bar now so the rate counts the whole import.
+                    progress.BeforeLog();
+                    progress.ImportStarting();
+                    return;
                 case "ImportChunk":
                     progress.ImportChunk(Int("Accepted") ?? 0, Int("Rejected") ?? 0);
                     break;

@@ -40,6 +40,8 @@ internal sealed class RunProgress : IAsyncDisposable
         _receipts = receipts;
     }
 
+    public void ImportStarting() => Open("importing residents", _residents).Update(0);
+
     public void ImportChunk(int accepted, int rejected)
     {
         var bar = Open("importing residents", _residents);
