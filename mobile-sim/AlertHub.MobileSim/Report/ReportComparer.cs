@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AlertHub.MobileSim.Report;
 
@@ -51,7 +52,8 @@ internal static class ReportComparer
         Differ("seed", previous.Seed, current.Seed);
         Differ("residents", previous.Residents, current.Residents);
         Differ("mix", previous.Run?.Mix, current.Run?.Mix);
-        Differ("area", previous.Area, current.Area);
+        // A fresh hub gives the same area a new id: compare by name.
+        Differ("area", AreaName(previous.Area), AreaName(current.Area));
         Differ("audience", string.Join(",", previous.Audience), string.Join(",", current.Audience));
 
         var rows = new List<ComparisonRow>();
@@ -77,6 +79,8 @@ internal static class ReportComparer
 
         return new ReportComparison(previousFile, previous.AlertId, previous.Run?.StartedAt, differences.Count == 0, differences, rows);
     }
+
+    private static string AreaName(string area) => Regex.Replace(area, @"\s*\([0-9a-f]{32}\)$", "");
 
     private static ComparisonRow Row(string channel, string metric, double? before, double? now, Func<double, double, string?>? regression)
     {

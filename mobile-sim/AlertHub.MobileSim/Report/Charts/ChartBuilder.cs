@@ -52,7 +52,7 @@ internal static class ChartBuilder
     public static ChartScene LatencyCdf(SimulationReport report)
     {
         var scene = new ChartScene(CdfName, "Latency CDF per channel (issue → first receipt)", CdfWidth, CdfHeight);
-        var plot = new Plot(70, 44, CdfWidth - 70 - 170, CdfHeight - 44 - 52);
+        var plot = new Plot(70, 44, CdfWidth - 70 - 200, CdfHeight - 44 - 52);
         Title(scene, scene.Title);
         var curves = (report.Detail?.LatencyCdf ?? []).Where(c => c.Points.Count > 0).ToList();
         var maxMs = curves.Count == 0 ? 1000 : curves.Max(c => c.Points[^1].Ms);
@@ -91,7 +91,7 @@ internal static class ChartBuilder
     public static ChartScene DeliveriesPerSecond(SimulationReport report)
     {
         var scene = new ChartScene(TimelineName, "Deliveries per second since the issue", TimelineWidth, TimelineHeight);
-        var plot = new Plot(70, 44, TimelineWidth - 70 - 170, TimelineHeight - 44 - 52);
+        var plot = new Plot(70, 44, TimelineWidth - 70 - 200, TimelineHeight - 44 - 52);
         Title(scene, scene.Title);
         var timeline = report.Detail?.DeliveriesPerSecond is { } t ? t.Fine ?? t : null;
         var series = timeline?.Series ?? [];

@@ -125,7 +125,10 @@ internal sealed class ProgressBar
     internal static string Format(string label, long done, long? total, double ratePerSecond, TimeSpan elapsed, int width)
     {
         var ci = CultureInfo.InvariantCulture;
-        var rate = string.Create(ci, $"{ratePerSecond:N0}/s  {elapsed.TotalSeconds:0} s");
+        // A rate over the first few milliseconds is noise (one item in 4 µs reads as 250,000/s).
+        var rate = elapsed < TimeSpan.FromSeconds(0.5)
+            ? string.Create(ci, $"-/s  {elapsed.TotalSeconds:0} s")
+            : string.Create(ci, $"{ratePerSecond:N0}/s  {elapsed.TotalSeconds:0} s");
         if (total is not { } t || t <= 0)
         {
             return string.Create(ci, $"{label}  {done:N0}  {rate}");

@@ -40,7 +40,8 @@ internal sealed class RunProgress : IAsyncDisposable
         _receipts = receipts;
     }
 
-    public void ImportStarting() => Open("importing residents", _residents).Update(0);
+    /// <summary>Opens the import bar without drawing: the receiver's log line is about to be printed.</summary>
+    public void ImportStarting() => Open("importing residents", _residents).Clear();
 
     public void ImportChunk(int accepted, int rejected)
     {
