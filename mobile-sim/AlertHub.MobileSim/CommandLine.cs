@@ -19,7 +19,7 @@ internal sealed class CommandLine
     public string Command { get; }
 
     /// <summary>Flags that take no value.</summary>
-    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed" };
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed", "no-progress" };
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -126,6 +126,19 @@ internal sealed class CommandLine
         };
     }
 
+    /// <summary>The mix as given, or the SignalR/webhook split it stands for.</summary>
+    public string MixDescription() =>
+        Get("mix") ?? FormattableString.Invariant($"signalr={GetDouble("signalr-share", 0.5):0.###},webhook={1 - GetDouble("signalr-share", 0.5):0.###}");
+
+    /// <summary>About how many residents the mix puts on SignalR (a progress bar's total, not a measurement).</summary>
+    public int ExpectedSignalR(SimulationOptions options)
+    {
+        var share = options.ChannelMix is { Count: > 0 } mix
+            ? mix.Where(m => m.Channel == Population.SimChannels.SignalR).Sum(m => m.Share) / Math.Max(1e-9, mix.Sum(m => m.Share))
+            : options.SignalRShare;
+        return (int)Math.Round(share * options.Residents);
+    }
+
     /// <summary>"lat,lon,radiusMeters".</summary>
     public static CircleArea ParseCircle(string text)
     {
@@ -189,7 +202,12 @@ internal sealed class CommandLine
           --audience a,b          household tags, any of (default everyone; flood: elderly)
           --timeout SECONDS       wait for deliveries at most this long (default 60; storm/outage 180)
           --geo FILE              demo geo file (default geo/demo-areas.geojson, searched upward)
-          --json FILE             also write the report as JSON
+          --json FILE             also write the report as JSON (report.json in the results folder has it too)
+          --results DIR           results folder: report.json, report.html, latency-cdf / deliveries-per-second /
+                                  recipients-map .png (default results/<yyyyMMdd-HHmmss>-seed<S>)
+          --compare FILE          an earlier report.json: print regressions (p95 +10 %, received down, duplicates or
+                                  outside > 0) and add them to report.html; the exit code still follows the invariants
+          --no-progress           no progress bars on stderr (they redraw in place on a terminal, else a line every 5 s)
           --connect-parallelism N SignalR connections opened at once (default 64)
           exit code: 0 invariants hold, 1 broken, 2 could not run
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AlertHub.MobileSim.DemoGeo;
 using AlertHub.MobileSim.Population;
 using AlertHub.MobileSim.Report;
+using AlertHub.MobileSim.Report.Progress;
 using AlertHub.MobileSim.Scenarios;
 
 namespace AlertHub.MobileSim;
@@ -56,18 +57,48 @@ internal static class MobileSimProgram
 
     private static async Task<int> RunAsync(CommandLine cl, CancellationToken cancellationToken)
     {
+        var startedAt = DateTimeOffset.Now;
         var adminKey = cl.StartHub ? "sim-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : cl.ResolveApiKey();
         var options = cl.ToSimulationOptions(adminKey);
-        using var loggerFactory = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o =>
+        var resultsDirectory = cl.Get("results") ?? ResultsWriter.DefaultDirectory(startedAt, options.Seed);
+
+        // Read the earlier report first: a wrong path should fail before minutes of load, not after.
+        var compareFile = cl.Get("compare");
+        var previous = compareFile is null ? null : await ReportJson.ReadAsync(compareFile, cancellationToken);
+
+        var receipts = new ReceiptLog();
+        await using var progress = new RunProgress(
+            Console.Error, interactive: !Console.IsErrorRedirected, options.TimeProvider, options.Residents, cl.ExpectedSignalR(options), () => receipts.Count);
+        if (!cl.Has("no-progress"))
+        {
+            var configure = options.ConfigureSignalR;
+            options = options with
+            {
+                ConfigureSignalR = o =>
+                {
+                    configure?.Invoke(o);
+                    progress.SignalRConnecting();
+                },
+            };
+        }
+
+        using var loggerFactory = LoggerFactory.Create(b =>
+        {
+            if (!cl.Has("no-progress"))
+            {
+                // Before the console: it takes the bar off the line before the console writes the log line.
+                b.AddProvider(new ProgressLoggerProvider(progress));
+            }
+
+            b.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss ";
             })
-            .SetMinimumLevel(LogLevel.Information));
+            .SetMinimumLevel(LogLevel.Information);
+        });
         var logger = loggerFactory.CreateLogger("mobile-sim");
 
-        var receipts = new ReceiptLog();
         var providerChannels = (options.ChannelMix ?? []).Select(m => m.Channel)
             .Where(c => c is not (Population.SimChannels.SignalR or Population.SimChannels.Webhook)).ToList();
         var peers = await Peers.ProviderPeers.StartAsync(providerChannels, receipts, options.TimeProvider, anyPort: cl.StartHub);
@@ -91,11 +122,31 @@ internal static class MobileSimProgram
             }
 
             var report = await new SimulationRunner(options with { Peers = peers, Receipts = receipts }, logger).RunAsync(cancellationToken);
-            Console.WriteLine(ReportPrinter.ToTable(report));
-            if (hub is not null)
+            await progress.DisposeAsync();
+            var usage = hub?.Usage();
+            report = report with
             {
-                var (cpu, peak) = hub.Usage();
-                Console.WriteLine($"hub process: CPU {cpu.TotalSeconds:0.0} s, peak working set {peak / (1024.0 * 1024):0} MiB");
+                Run = new RunInfo(
+                    cl.MixDescription(),
+                    startedAt,
+                    usage?.Cpu.TotalSeconds,
+                    usage is { } u ? Math.Round(u.PeakWorkingSet / (1024.0 * 1024), 1) : null,
+                    options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null),
+            };
+            if (previous is not null)
+            {
+                report = report with { Comparison = ReportComparer.Compare(previous, report, Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(compareFile!))) + "/" + Path.GetFileName(compareFile!)) };
+            }
+
+            Console.WriteLine(ReportPrinter.ToTable(report));
+            if (usage is { } used)
+            {
+                Console.WriteLine($"hub process: CPU {used.Cpu.TotalSeconds:0.0} s, peak working set {used.PeakWorkingSet / (1024.0 * 1024):0} MiB");
+            }
+
+            if (report.Comparison is { } comparison)
+            {
+                Console.WriteLine(ReportComparer.ToText(comparison));
             }
 
             if (cl.Get("json") is { } jsonPath)
@@ -103,6 +154,18 @@ internal static class MobileSimProgram
                 await File.WriteAllTextAsync(jsonPath, ReportPrinter.ToJson(report), cancellationToken);
             }
 
+            var written = await ResultsWriter.WriteAsync(resultsDirectory, report, cancellationToken);
+            Console.WriteLine($"results: {Path.GetFullPath(written.Directory)} ({string.Join(", ", written.Files)})");
+            if (written.PngError is not null)
+            {
+                Console.WriteLine($"  PNG export unavailable ({written.PngError}); charts written as SVG files instead.");
+            }
+            else if (!written.PngHasText)
+            {
+                Console.WriteLine("  no font file found for the PNG labels: PNGs are drawn without text.");
+            }
+
+            // Regressions are reported, not fatal: timings on a shared machine are too noisy to fail a run on.
             return report.InvariantsHold ? 0 : 1;
         }
         finally

@@ -1,20 +1,11 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 namespace AlertHub.MobileSim.Report;
 
 internal static class ReportPrinter
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
-    public static string ToJson(SimulationReport report) => JsonSerializer.Serialize(report, JsonOptions);
+    public static string ToJson(SimulationReport report) => ReportJson.Serialize(report);
 
     public static string ToTable(SimulationReport report)
     {
@@ -30,11 +21,11 @@ internal static class ReportPrinter
         sb.AppendLine(ci, $"alert {report.AlertId} v{report.AlertVersion} → {report.Area}; audience: {(report.Audience.Count == 0 ? "everyone" : "any of " + string.Join(",", report.Audience))}");
         sb.AppendLine(ci, $"hub accepted the alert in {report.IssueRequestMs:0} ms (targeting + outbox write); waited {report.WaitedMs:0} ms{(report.TimedOut ? " (timed out)" : "")}");
         sb.AppendLine();
-        sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    maxms");
+        sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    p99ms    maxms");
         foreach (var c in report.Channels.Append(report.Overall))
         {
             sb.AppendLine(ci,
-                $"{c.Channel,-9} {Num(c.TargetedHub),13} {c.TargetedSim,13} {c.Received,8} {c.Deliveries,10} {c.Duplicates,4} {c.OutsideReached,7} {c.MissedInside,6} {c.Borderline,4} {Ms(c.P50Ms),8} {Ms(c.P95Ms),8} {Ms(c.MaxMs),8}");
+                $"{c.Channel,-9} {Num(c.TargetedHub),13} {c.TargetedSim,13} {c.Received,8} {c.Deliveries,10} {c.Duplicates,4} {c.OutsideReached,7} {c.MissedInside,6} {c.Borderline,4} {Ms(c.P50Ms),8} {Ms(c.P95Ms),8} {Ms(c.P99Ms),8} {Ms(c.MaxMs),8}");
         }
 
         sb.AppendLine();

@@ -9,6 +9,7 @@ namespace AlertHub.MobileSim.Report;
 /// <param name="OutsideReached">Residents that received it although the sim's check says they are outside (must be 0).</param>
 /// <param name="MissedInside">Residents the sim expected that received nothing.</param>
 /// <param name="Borderline">Residents within the tolerance of a circle's edge: counted neither as outside nor missed.</param>
+/// <param name="P99Ms">Last so reports written before p99 existed still load (for --compare).</param>
 internal sealed record ChannelReport(
     string Channel,
     int? TargetedHub,
@@ -21,7 +22,8 @@ internal sealed record ChannelReport(
     int Borderline,
     double? P50Ms,
     double? P95Ms,
-    double? MaxMs);
+    double? MaxMs,
+    double? P99Ms = null);
 
 internal sealed record SimulationReport
 {
@@ -67,6 +69,74 @@ internal sealed record SimulationReport
     /// <summary>outage: when FCM failed and how long recovery took.</summary>
     public Scenarios.OutageReport? Outage { get; init; }
 
+    /// <summary>Latency CDF, deliveries per second and per-resident outcomes; null when the runner did not compute them.</summary>
+    public ReportDetail? Detail { get; init; }
+
+    /// <summary>How the run was started and what the hub process used; filled in by the command line.</summary>
+    public RunInfo? Run { get; init; }
+
+    /// <summary>Regressions against an earlier report (--compare).</summary>
+    public ReportComparison? Comparison { get; init; }
+
     /// <summary>The run's pass/fail rule: nobody outside the area reached, nobody reached twice.</summary>
     public bool InvariantsHold => Overall.OutsideReached == 0 && Overall.Duplicates == 0;
+}
+
+/// <param name="Mix">The channel mix as given (e.g. "signalr=0.3,webhook=0.7"), or the SignalR share split.</param>
+/// <param name="HubCpuSeconds">CPU time of the hub process (only with --start-hub).</param>
+/// <param name="HubPeakMemoryMiB">Peak working set of the hub process (only with --start-hub).</param>
+internal sealed record RunInfo(
+    string Mix,
+    DateTimeOffset StartedAt,
+    double? HubCpuSeconds,
+    double? HubPeakMemoryMiB,
+    string? ViaFeed = null);
+
+/// <summary>The report's time and space detail: what the charts and the map are drawn from.</summary>
+internal sealed record ReportDetail(
+    IReadOnlyList<LatencyCdf> LatencyCdf,
+    DeliveryTimeline DeliveriesPerSecond,
+    IReadOnlyList<ResidentOutcome> ResidentOutcomes);
+
+/// <summary>One point of a latency CDF: <paramref name="Fraction"/> of the channel's recipients had it within <paramref name="Ms"/>.</summary>
+internal sealed record CdfPoint(double Ms, double Fraction);
+
+internal sealed record LatencyCdf(string Channel, int Samples, IReadOnlyList<CdfPoint> Points);
+
+/// <summary>Deliveries (every receipt, duplicates included) per bucket, counted from the issuing request.</summary>
+/// <param name="Overflowed">Receipts later than the last bucket, which were counted in it.</param>
+/// <param name="Fine">The same in 100 ms buckets when every receipt came within 10 s: a 1 s bucket says nothing about a short run.</param>
+internal sealed record DeliveryTimeline(double BucketSeconds, IReadOnlyList<DeliverySeries> Series, int Overflowed = 0, DeliveryTimeline? Fine = null);
+
+internal sealed record DeliverySeries(string Channel, IReadOnlyList<int> Counts);
+
+/// <summary>What happened to one registered resident, placed at their home for the map.</summary>
+/// <param name="Outcome">One of <see cref="Outcomes"/>.</param>
+/// <param name="LatencyMs">Issue → first receipt, when received.</param>
+internal sealed record ResidentOutcome(
+    string ExternalId,
+    string Channel,
+    double? Lat,
+    double? Lon,
+    bool Expected,
+    int Deliveries,
+    string Outcome,
+    double? LatencyMs);
+
+internal static class Outcomes
+{
+    /// <summary>Expected and received.</summary>
+    public const string Received = "received";
+
+    /// <summary>Expected, nothing arrived.</summary>
+    public const string Missed = "missed";
+
+    /// <summary>Not expected (outside the area or the audience) yet received: must never happen.</summary>
+    public const string Outside = "outside";
+
+    /// <summary>Within the tolerance of a circle's edge: either answer is right.</summary>
+    public const string Edge = "edge";
+
+    /// <summary>Not expected and nothing arrived.</summary>
+    public const string NotTargeted = "not-targeted";
 }

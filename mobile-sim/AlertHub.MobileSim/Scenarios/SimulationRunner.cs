@@ -181,6 +181,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 IssueRequestMs = issueRequestMs,
                 TimedOut = timedOut,
                 Outage = outage?.Report(ours, expectations),
+                Detail = ReportCalculator.ComputeDetail(population, expectations, ours, issuedAt, time),
             };
         }
         finally
