@@ -2,16 +2,16 @@ using AlertHub.Core.Delivery;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace AlertHub.Server.Features.Delivery;
 
 /// <summary>
-/// One Polly pipeline per channel around <see cref="IDeliveryChannel.SendAsync"/>: a short retry for a batch
-/// that throws, a circuit breaker that opens when batches keep failing (exceptions, or every item transient —
-/// the provider is down), and a batch timeout. Per-item retries live in the durable outbox instead, so they
-/// survive restarts.
+/// One Polly pipeline per channel around <see cref="IDeliveryChannel.SendAsync"/>: a circuit breaker that opens
+/// when batches keep failing (exceptions, or every item transient — the provider is down) and a batch timeout
+/// as the last guard against a hung provider. There is deliberately no whole-batch retry: some items of a
+/// failed batch may already have been delivered, and re-sending the batch would duplicate them. Retries are
+/// per item, in the durable outbox, with each item's own outcome — so they also survive restarts.
 /// </summary>
 internal sealed class ChannelResilience
 {
@@ -24,14 +24,6 @@ internal sealed class ChannelResilience
         {
             var state = new CircuitBreakerStateProvider();
             var pipeline = new ResiliencePipelineBuilder<DeliveryReport> { TimeProvider = time }
-                .AddRetry(new RetryStrategyOptions<DeliveryReport>
-                {
-                    ShouldHandle = new PredicateBuilder<DeliveryReport>().Handle<HttpRequestException>().Handle<TimeoutRejectedException>().Handle<IOException>(),
-                    MaxRetryAttempts = 2,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(200),
-                })
                 .AddCircuitBreaker(new CircuitBreakerStrategyOptions<DeliveryReport>
                 {
                     ShouldHandle = new PredicateBuilder<DeliveryReport>()

@@ -15,8 +15,10 @@ public sealed class DeliveryOptions
     /// <summary>Attempts before an item is marked failed. Default 8.</summary>
     public int MaxAttempts { get; set; } = 8;
 
-    /// <summary>Per-channel resilience: a batch call that takes longer fails as a whole. Default 30 s.</summary>
-    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Per-channel resilience: a batch call that takes longer is abandoned (its items stay pending and are sent
+    /// again, so a receiver may see one twice — it dedupes on the delivery id). Channels bound their own requests far
+    /// below this; it only guards against a hung provider. Default 2 min.</summary>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Circuit breaker: share of failed batches that opens the circuit. Default 0.5.</summary>
     public double BreakerFailureRatio { get; set; } = 0.5;
