@@ -20,6 +20,10 @@ internal static class ReportPrinter
 
         sb.AppendLine(ci, $"alert {report.AlertId} v{report.AlertVersion} → {report.Area}; audience: {(report.Audience.Count == 0 ? "everyone" : "any of " + string.Join(",", report.Audience))}");
         sb.AppendLine(ci, $"hub accepted the alert in {report.IssueRequestMs:0} ms (targeting + outbox write); waited {report.WaitedMs:0} ms{(report.TimedOut ? " (timed out)" : "")}");
+        if (report.HubTimings is { } t)
+        {
+            sb.AppendLine(ci, $"hub time split: targeting {t.TargetingMs:0.0} ms, outbox write {t.OutboxWriteMs:0} ms; over {t.Batches} batches: claim {t.ClaimMs:0} ms, render {t.RenderMs:0} ms, provider {t.ProviderMs:0} ms, record {t.RecordMs:0} ms (summed per channel; channels run in parallel)");
+        }
         sb.AppendLine();
         sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    p99ms    maxms");
         foreach (var c in report.Channels.Append(report.Overall))

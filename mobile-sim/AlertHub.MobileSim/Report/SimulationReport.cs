@@ -50,6 +50,9 @@ internal sealed record SimulationReport
     public required int OtherAlertReceipts { get; init; }
     public required double WaitedMs { get; init; }
 
+    /// <summary>Where the hub spent its time on the alert: targeting, outbox write, and per batch claim / render / provider / record.</summary>
+    public Scenarios.HubTimings? HubTimings { get; init; }
+
     /// <summary>How long the hub took to answer the issuing POST: targeting plus writing the outbox.</summary>
     public double IssueRequestMs { get; init; }
     public required bool TimedOut { get; init; }

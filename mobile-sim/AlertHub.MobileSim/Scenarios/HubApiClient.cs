@@ -17,7 +17,14 @@ internal sealed record ImportRejection(int Line, string Code, string? Detail);
 
 internal sealed record ImportResult(int Accepted, int Rejected, IReadOnlyList<ImportedResident> Residents, IReadOnlyList<ImportRejection> Rejections);
 
-internal sealed record IssuedAlert(string Id, int Version, int? Recipients, IReadOnlyDictionary<string, int>? ByChannel);
+internal sealed record IssuedAlert(string Id, int Version, int? Recipients, IReadOnlyDictionary<string, int>? ByChannel)
+{
+    public double? TargetingMs { get; init; }
+    public double? OutboxWriteMs { get; init; }
+}
+
+/// <summary>Where the hub spent its time on one alert (from the issue response and GET /api/alerts/{id}).</summary>
+internal sealed record HubTimings(double? TargetingMs, double? OutboxWriteMs, double ClaimMs, double RenderMs, double ProviderMs, double RecordMs, int Batches);
 
 /// <summary>The few hub endpoints the sim calls, written to the API contract (X-Api-Key staff auth).</summary>
 internal sealed class HubApiClient : IDisposable
@@ -116,11 +123,16 @@ internal sealed class HubApiClient : IDisposable
                 .ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
         }
 
+        var timings = root.TryGetProperty("timings", out var t) && t.ValueKind == JsonValueKind.Object ? t : (JsonElement?)null;
         return new IssuedAlert(
             ReadString(root, "id") ?? throw new HubApiException("The hub answered an alert request without an id."),
             root.TryGetProperty("version", out var v) && v.TryGetInt32(out var version) ? version : 1,
             root.TryGetProperty("recipients", out var rc) && rc.TryGetInt32(out var recipients) ? recipients : null,
-            byChannel);
+            byChannel)
+        {
+            TargetingMs = timings?.TryGetProperty("targetingMs", out var tm) == true ? tm.GetDouble() : null,
+            OutboxWriteMs = timings?.TryGetProperty("outboxWriteMs", out var om) == true ? om.GetDouble() : null,
+        };
     }
 
     /// <summary>POST /api/alerts/{id}/update: a new version with the given changes.</summary>
@@ -136,6 +148,21 @@ internal sealed class HubApiClient : IDisposable
     {
         using var response = await _http.PostAsync(new Uri($"api/alerts/{Uri.EscapeDataString(id)}/cancel", UriKind.Relative), null, cancellationToken);
         return ReadIssued(await EnsureSuccessAsync(response, "POST /api/alerts/{id}/cancel", cancellationToken));
+    }
+
+    /// <summary>The hub's delivery time split for an alert, or null when the hub does not report it.</summary>
+    public async Task<HubTimings?> GetTimingsAsync(IssuedAlert alert, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(new Uri($"api/alerts/{alert.Id}", UriKind.Relative), cancellationToken);
+        var body = await EnsureSuccessAsync(response, "GET /api/alerts/{id}", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        if (!doc.RootElement.TryGetProperty("deliveryTimings", out var d) || d.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        return new HubTimings(alert.TargetingMs, alert.OutboxWriteMs, d.GetProperty("claimMs").GetDouble(), d.GetProperty("renderMs").GetDouble(),
+            d.GetProperty("providerMs").GetDouble(), d.GetProperty("recordMs").GetDouble(), d.GetProperty("batches").GetInt32());
     }
 
     /// <summary>Registers an area (GeoJSON Feature) and returns it with its new id.</summary>

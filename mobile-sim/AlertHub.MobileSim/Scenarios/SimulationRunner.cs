@@ -182,6 +182,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 TimedOut = timedOut,
                 Outage = outage?.Report(ours, expectations),
                 Detail = ReportCalculator.ComputeDetail(population, expectations, ours, issuedAt, time),
+                HubTimings = await api.GetTimingsAsync(issued, cancellationToken),
             };
         }
         finally

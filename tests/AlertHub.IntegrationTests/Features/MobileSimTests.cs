@@ -55,6 +55,14 @@ public sealed class MobileSimTests
         Assert.Equal(0, overall.OutsideReached);
         Assert.Equal(0, overall.MissedInside);
         Assert.Equal(0, report.SignatureFailures);
+        Assert.NotNull(report.HubTimings);
+        Assert.True(report.HubTimings!.Batches > 0);
+        Assert.True(report.HubTimings.ProviderMs > 0);
+        if (!viaFeed)
+        {
+            Assert.True(report.HubTimings.OutboxWriteMs > 0, $"timings: {report.HubTimings}");
+        }
+
         Assert.Equal(2, report.Channels.Count(c => c.Received > 0));
         Assert.True(report.InvariantsHold);
     }
