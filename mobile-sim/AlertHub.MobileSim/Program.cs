@@ -165,6 +165,12 @@ internal static class MobileSimProgram
                 Console.WriteLine("  no font file found for the PNG labels: PNGs are drawn without text.");
             }
 
+            if (hub is not null && !report.InvariantsHold)
+            {
+                // The hub's own warnings usually say why (it logs at Warning and above here).
+                Console.WriteLine("hub log (last lines):\n" + hub.Output);
+            }
+
             // Regressions are reported, not fatal: timings on a shared machine are too noisy to fail a run on.
             return report.InvariantsHold ? 0 : 1;
         }
