@@ -30,9 +30,9 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         var inside = await Api.RegisterAsync(client, 39.3114, 140.5535, ["elderly"]);
         var outside = await Api.RegisterAsync(client, 39.40, 140.70, ["elderly"]);
         var received = new List<JsonElementMessage>();
-        await using var insideConnection = await ConnectResidentAsync(inside, received);
+        await using var insideConnection = await _hub.ConnectResidentAsync(inside, received);
         var outsideReceived = new List<JsonElementMessage>();
-        await using var outsideConnection = await ConnectResidentAsync(outside, outsideReceived);
+        await using var outsideConnection = await _hub.ConnectResidentAsync(outside, outsideReceived);
 
         var viewerKey = await _hub.CreateKeyAsync("viewer");
         var staffEvents = new List<string>();
@@ -88,7 +88,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 500 } } }));
         await Task.Delay(600);
         var received = new List<JsonElementMessage>();
-        await using var connection = await ConnectResidentAsync(r, received);
+        await using var connection = await _hub.ConnectResidentAsync(r, received);
         await WaitAsync(() => received.Count == 1);
         Assert.Equal(issued["id"]!.GetValue<string>(), received[0].AlertId);
     }
@@ -207,7 +207,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
 
         var app = await Api.RegisterAsync(client, 39.30, 140.55);
         var received = new List<JsonElementMessage>();
-        await using var connection = await ConnectResidentAsync(app, received);
+        await using var connection = await _hub.ConnectResidentAsync(app, received);
         var issued = DateTimeOffset.UtcNow;
         await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
         await WaitAsync(() => received.Count == 1);
@@ -268,7 +268,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         Assert.Equal(6, kpiBefore["target"]!.GetValue<int>());
 
         var received = new List<JsonElementMessage>();
-        await using var connection = await ConnectResidentAsync(r, received);
+        await using var connection = await _hub.ConnectResidentAsync(r, received);
         var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.30, lon = 140.55, radiusMeters = 100 } } }));
         await Api.WaitForDeliveryAsync(admin, issued["id"]!.GetValue<string>(), a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(10));
 
@@ -281,15 +281,6 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
             Assert.True(c!["healthy"]!.GetValue<bool>());
             Assert.Equal(1, c["last24h"]!["delivered"]!.GetValue<long>());
         });
-    }
-
-    private async Task<HubConnection> ConnectResidentAsync(Registered resident, List<JsonElementMessage> sink)
-    {
-        var connection = _hub.SignalR();
-        connection.On<JsonElementMessage>("alert", m => { lock (sink) { sink.Add(m); } });
-        await connection.StartAsync();
-        Assert.True(await connection.InvokeAsync<bool>("Subscribe", resident.Id.ToString(), resident.Token));
-        return connection;
     }
 
     private static async Task WaitAsync(Func<bool> condition)

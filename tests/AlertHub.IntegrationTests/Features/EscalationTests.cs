@@ -34,8 +34,8 @@ public sealed class EscalationTests : IAsyncLifetime
             [new { channel = "webhook", address = _receiver.Url("silent", secret), secret }, new { channel = "signalr" }]);
         var ackerMessages = new List<JsonElementMessage>();
         var silentMessages = new List<JsonElementMessage>();
-        await using var ackerApp = await ConnectAsync(acker, ackerMessages);
-        await using var silentApp = await ConnectAsync(silent, silentMessages);
+        await using var ackerApp = await _hub.ConnectResidentAsync(acker, ackerMessages);
+        await using var silentApp = await _hub.ConnectResidentAsync(silent, silentMessages);
 
         var alert = new
         {
@@ -102,12 +102,4 @@ public sealed class EscalationTests : IAsyncLifetime
         Assert.Equal("new", only.Path);
     }
 
-    private async Task<HubConnection> ConnectAsync(Registered resident, List<JsonElementMessage> sink)
-    {
-        var connection = _hub.SignalR();
-        connection.On<JsonElementMessage>("alert", m => { lock (sink) { sink.Add(m); } });
-        await connection.StartAsync();
-        Assert.True(await connection.InvokeAsync<bool>("Subscribe", resident.Id.ToString(), resident.Token));
-        return connection;
-    }
 }

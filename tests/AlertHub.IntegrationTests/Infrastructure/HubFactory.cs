@@ -117,6 +117,16 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             })
             .Build();
 
+    /// <summary>A resident's SignalR client, subscribed, collecting the <c>alert</c> messages it receives.</summary>
+    internal async Task<HubConnection> ConnectResidentAsync(Registered resident, List<Features.JsonElementMessage> sink)
+    {
+        var connection = SignalR();
+        connection.On<Features.JsonElementMessage>("alert", m => { lock (sink) { sink.Add(m); } });
+        await connection.StartAsync();
+        Assert.True(await connection.InvokeAsync<bool>("Subscribe", resident.Id.ToString(), resident.Token));
+        return connection;
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
