@@ -10,7 +10,7 @@ namespace AlertHub.UnitTests.Security;
 public sealed class OutboundUrlPolicyTests
 {
     private static OutboundUrlPolicy Policy(string environment, OutboundUrlOptions? options = null) =>
-        new(Options.Create(options ?? new OutboundUrlOptions()), new Env(environment));
+        new(Options.Create(options ?? new OutboundUrlOptions()), new TestHostEnvironment(environment));
 
     [Theory]
     [InlineData("https://hooks.example.jp/alert", true)]
@@ -71,11 +71,4 @@ public sealed class OutboundUrlPolicyTests
     public void AreaCodes_NormaliseJmaJisAndMunicipalForms(string code, string key) =>
         Assert.Equal(key, AreaCodes.Normalise(code));
 
-    private sealed class Env(string name) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = name;
-        public string ApplicationName { get; set; } = "test";
-        public string ContentRootPath { get; set; } = "/";
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
-    }
 }

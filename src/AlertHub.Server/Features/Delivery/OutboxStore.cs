@@ -47,6 +47,9 @@ internal sealed class OutboxStore(Database database)
             scan.Parameters.AddWithValue("$channel", channel);
             scan.Parameters.AddWithValue("$now", nowMs);
             scan.Parameters.AddWithValue("$limit", limit + inFlightCount);
+            // The scan reads one snapshot. A row the recorder commits and releases from the in-flight set while
+            // the scan runs still looks pending and not in flight here, so the second statement (a fresh
+            // snapshot, after the in-flight checks) re-checks the state: otherwise that row is sent twice.
             await using var reader = await scan.ExecuteReaderAsync(cancellationToken);
             while (ids.Count < limit && await reader.ReadAsync(cancellationToken))
             {
@@ -70,9 +73,11 @@ internal sealed class OutboxStore(Database database)
             JOIN delivery_work w ON w.id = j.value
             LEFT JOIN resident_endpoints e ON e.id = w.endpoint_id
             LEFT JOIN residents r ON r.id = w.resident_id
+            WHERE w.state = 0 AND w.next_attempt_at <= $now
             ORDER BY j.key
             """;
         cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
+        cmd.Parameters.AddWithValue("$now", nowMs);
         await using var rows = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<ClaimedWork>(ids.Count);
         while (await rows.ReadAsync(cancellationToken))

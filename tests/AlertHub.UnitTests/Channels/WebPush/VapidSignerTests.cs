@@ -32,7 +32,7 @@ public sealed class VapidSignerTests : IDisposable
 
     private VapidSigner Signer(WebPushChannelOptions? options = null) =>
         new(Options.Create(options ?? new WebPushChannelOptions()), Options.Create(new HubOptions { PublicBaseUrl = "https://bousai.example.jp" }),
-            new Database(Options.Create(new StorageOptions { DataDirectory = _dir }), new Env()), _time, NullLogger<VapidSigner>.Instance);
+            new Database(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment()), _time, NullLogger<VapidSigner>.Instance);
 
     private static (JsonElement Claims, string K) Verify(string authorization, string publicKey)
     {
@@ -138,11 +138,4 @@ public sealed class VapidSignerTests : IDisposable
     public void Constructor_TokenLifetimeOver24Hours_Throws() =>
         Assert.Throws<InvalidOperationException>(() => Signer(new WebPushChannelOptions { VapidTokenLifetime = TimeSpan.FromHours(25) }));
 
-    private sealed class Env : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Production";
-        public string ApplicationName { get; set; } = "test";
-        public string ContentRootPath { get; set; } = "/";
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
-    }
 }
