@@ -82,6 +82,28 @@ public sealed class ScenarioTests
         Assert.True(report.Channels.Single(c => c.Channel == "fcm").Received == outage.FcmExpected);
     }
 
+    [Fact]
+    public async Task Outage_FcmGoesDownWhileRequestsAreInFlight_NobodyMissedOrReachedTwice()
+    {
+        // FCM paced at 100 messages/s stretches the FCM fan-out over seconds, so the outage starts with requests in
+        // flight and rows half recorded: the case where a retry must not repeat a message that already got its 200.
+        var report = await RunAsync(ScenarioKind.Outage, "", ["fcm"], o => o with
+        {
+            ChannelMix = PopulationGenerator.ParseMix("webhook=0.3,fcm=0.7"),
+            OutageDuration = TimeSpan.FromSeconds(3),
+            OutageRetryAfter = TimeSpan.FromSeconds(1),
+            OutageTriggerShare = 0.3,
+        }, new() { ["Channels:Fcm:QuotaPerMinute"] = "6000" });
+
+        AssertReachedExactlyOnce(report);
+        var outage = Assert.IsType<OutageReport>(report.Outage);
+        Assert.True(outage.FcmExpected > 200, $"too few FCM residents targeted: {outage.FcmExpected}");
+        Assert.True(outage.HitDuringFanOut, "the outage began after the FCM fan-out had finished");
+        Assert.InRange(outage.FcmReceivedBeforeOutage, 1, outage.FcmExpected - 1);
+        Assert.Equal(0, outage.FcmReceivedDuringOutage);
+        Assert.Equal(outage.FcmExpected, outage.FcmReceivedBeforeOutage + outage.FcmReceivedAfterOutage);
+    }
+
     private static void AssertReachedExactlyOnce(SimulationReport report)
     {
         var overall = report.Overall;
@@ -98,7 +120,8 @@ public sealed class ScenarioTests
     }
 
     private static async Task<SimulationReport> RunAsync(
-        ScenarioKind scenario, string audience, string[] providerChannels, Func<SimulationOptions, SimulationOptions>? adjust = null)
+        ScenarioKind scenario, string audience, string[] providerChannels, Func<SimulationOptions, SimulationOptions>? adjust = null,
+        Dictionary<string, string?>? hubSettings = null)
     {
         var receipts = new ReceiptLog();
         var peers = await ProviderPeers.StartAsync(providerChannels, receipts, TimeProvider.System, anyPort: true);
@@ -106,6 +129,11 @@ public sealed class ScenarioTests
         {
             var settings = ProviderPeers.HubSettings(peers);
             settings["Areas:LoadDemoAreas"] = "true";
+            foreach (var (key, value) in hubSettings ?? [])
+            {
+                settings[key] = value;
+            }
+
             using var hub = new HubFactory(settings: settings);
             await hub.WaitReadyAsync();
             var server = hub.Server;

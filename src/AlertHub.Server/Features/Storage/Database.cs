@@ -237,5 +237,11 @@ internal static class Migrations
                 reason TEXT,
                 alert_id TEXT)
             """),
+        // Issuing a million-recipient alert: the endpoint index carries state and id, so the outbox insert never
+        // visits the endpoint rows themselves.
+        (8, """
+            DROP INDEX ix_endpoints_resident;
+            CREATE INDEX ix_endpoints_resident ON resident_endpoints(resident_id, channel, state, id);
+            """),
     ];
 }
