@@ -14,6 +14,11 @@ if (args is ["feeds", .. var feedArgs])
     return FeedBenchmarks.Run(feedArgs);
 }
 
+if (args is ["webpush", .. var webPushArgs])
+{
+    return WebPushCryptoBenchmark.Run(webPushArgs);
+}
+
 if (args is ["outbox", .. var outboxArgs])
 {
     return await OutboxWriteBenchmark.Run(outboxArgs);

@@ -12,8 +12,13 @@ public sealed class DeliveryOptions
     /// <summary>Longest retry delay. Default 5 min.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Attempts before an item is marked failed. Default 8.</summary>
+    /// <summary>Failed attempts (errors, timeouts, 5xx without Retry-After) before an item is marked failed. Default 8.</summary>
     public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Throttled attempts (429, or 503 with Retry-After) before an item is marked failed. These wait exactly as
+    /// long as the provider asked (+0–25 % jitter) and do not count toward <see cref="MaxAttempts"/>, so an outage that
+    /// answers "retry in 5 s" for many minutes loses nothing. Default 200.</summary>
+    public int MaxThrottledAttempts { get; set; } = 200;
 
     /// <summary>Per-channel resilience: a batch call that takes longer is abandoned (its items stay pending and are sent
     /// again, so a receiver may see one twice — it dedupes on the delivery id). Channels bound their own requests far

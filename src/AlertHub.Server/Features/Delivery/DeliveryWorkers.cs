@@ -316,20 +316,25 @@ internal sealed partial class DeliveryWorkers(
         DeliveryOutcome.Delivered => new WorkOutcome(work.Id, WorkState.Delivered, nowMs, null, work.Attempts + 1, null),
         DeliveryOutcome.AddressGone => new WorkOutcome(work.Id, WorkState.Gone, null, null, work.Attempts + 1, result.Detail),
         DeliveryOutcome.Rejected => new WorkOutcome(work.Id, WorkState.Failed, null, null, work.Attempts + 1, result.Detail),
-        DeliveryOutcome.Throttled => Retry(work, result.RetryAfter, result.Detail, nowMs) with { Throttled = true },
+        DeliveryOutcome.Throttled => Throttle(work, result.RetryAfter, result.Detail, nowMs),
         _ => Retry(work, result.RetryAfter, result.Detail, nowMs),
     };
 
+    /// <summary>
+    /// A failure: exponential backoff with jitter over the item's failures (throttles not counted), at least any
+    /// Retry-After the provider gave; <see cref="DeliveryOptions.MaxAttempts"/> failures and it is marked failed.
+    /// </summary>
     private WorkOutcome Retry(ClaimedWork work, TimeSpan? retryAfter, string? detail, long nowMs)
     {
         var o = options.Value;
         var attempts = work.Attempts + 1;
-        if (attempts >= o.MaxAttempts)
+        var failures = attempts - work.Throttles;
+        if (failures >= o.MaxAttempts)
         {
-            return new WorkOutcome(work.Id, WorkState.Failed, null, null, attempts, $"gave up after {attempts} attempts: {detail}");
+            return new WorkOutcome(work.Id, WorkState.Failed, null, null, attempts, $"gave up after {failures} failed attempts: {detail}");
         }
 
-        var backoff = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempts - 1) * (0.8 + (Random.Shared.NextDouble() * 0.4));
+        var backoff = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, failures - 1) * (0.8 + (Random.Shared.NextDouble() * 0.4));
         var delay = Math.Min(backoff, o.RetryMaxDelay.TotalMilliseconds);
         if (retryAfter is { } after)
         {
@@ -337,6 +342,27 @@ internal sealed partial class DeliveryWorkers(
         }
 
         return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail);
+    }
+
+    /// <summary>
+    /// The provider said "not now" (429, or 503 with Retry-After): come back when it said, plus up to 25 % jitter so
+    /// the whole backlog does not return in the same instant, instead of backing off further with every answer —
+    /// after an outage the backlog goes out as soon as the provider is back. Throttles do not use up
+    /// <see cref="DeliveryOptions.MaxAttempts"/>; <see cref="DeliveryOptions.MaxThrottledAttempts"/> bounds them.
+    /// </summary>
+    private WorkOutcome Throttle(ClaimedWork work, TimeSpan? retryAfter, string? detail, long nowMs)
+    {
+        var o = options.Value;
+        var attempts = work.Attempts + 1;
+        var throttles = work.Throttles + 1;
+        if (throttles >= o.MaxThrottledAttempts)
+        {
+            return new WorkOutcome(work.Id, WorkState.Failed, null, null, attempts, $"gave up after {throttles} throttled attempts: {detail}", Throttled: true);
+        }
+
+        var wait = retryAfter ?? o.RetryBaseDelay;
+        var delay = Math.Min(wait.TotalMilliseconds * (1 + (Random.Shared.NextDouble() * 0.25)), o.RetryMaxDelay.TotalMilliseconds);
+        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttled: true);
     }
 
     private static void Count(Dictionary<(string, int), int[]> counts, ClaimedWork work, WorkOutcome outcome)

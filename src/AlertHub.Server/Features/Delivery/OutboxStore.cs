@@ -17,7 +17,7 @@ internal static class WorkState
 
 internal sealed record ClaimedWork(
     long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
-    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language);
+    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles = 0);
 
 internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false);
 
@@ -68,7 +68,7 @@ internal sealed class OutboxStore(Database database)
 
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT w.id, w.alert_id, w.version, w.resident_id, w.attempts, w.queued_at, w.endpoint_id, e.address, e.secret, e.state, r.language
+            SELECT w.id, w.alert_id, w.version, w.resident_id, w.attempts, w.queued_at, w.endpoint_id, e.address, e.secret, e.state, r.language, w.throttled
             FROM json_each($ids) j
             JOIN delivery_work w ON w.id = j.value
             LEFT JOIN resident_endpoints e ON e.id = w.endpoint_id
@@ -85,7 +85,7 @@ internal sealed class OutboxStore(Database database)
             list.Add(new ClaimedWork(rows.GetInt64(0), rows.GetString(1), rows.GetInt32(2), Guid.Parse(rows.GetString(3)), rows.GetInt32(4),
                 rows.GetInt64(5), rows.IsDBNull(6) ? null : rows.GetInt64(6), rows.IsDBNull(7) ? null : rows.GetString(7),
                 rows.IsDBNull(8) ? null : rows.GetString(8), rows.IsDBNull(9) ? null : rows.GetString(9),
-                rows.IsDBNull(10) ? null : rows.GetString(10)));
+                rows.IsDBNull(10) ? null : rows.GetString(10), rows.GetInt32(11)));
         }
 
         return list;

@@ -139,6 +139,24 @@ public sealed class FcmChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnavailableWithRetryAfter_MoreTimesThanMaxAttempts_ComesBackWhenToldAndDeliversOnce()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var r = await RegisterAsync(client, "long-outage");
+        // Seven "503, retry in 1 s" answers: more than Delivery:MaxAttempts (5 here). Throttles follow Retry-After
+        // without growing and do not use up the failure budget, so the message still goes out once FCM is back.
+        _fcm.Fail(FcmFault.Unavailable, r.Token, times: 7, retryAfter: TimeSpan.FromSeconds(1));
+
+        var id = await IssueAsync(admin);
+        var fcm = await WaitAsync(admin, id, c => c["delivered"]!.GetValue<long>() == 1);
+
+        Assert.Equal(0, fcm["failed"]!.GetValue<long>());
+        Assert.Equal(8, _fcm.AttemptsFor(r.Token));
+        Assert.Single(_fcm.AcceptedFor(r.Token));
+    }
+
+    [Fact]
     public async Task QuotaExceeded_ForTheProject_PausesTheWholeChannelAndDeliversEveryTokenOnce()
     {
         using var client = _hub.CreateClient();
