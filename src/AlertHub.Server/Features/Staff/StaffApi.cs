@@ -35,7 +35,6 @@ internal static partial class StaffApi
         services.AddOptions<CookieAuthenticationOptions>(StaffSessionAuthentication.SchemeName)
             .Configure<IOptions<StaffOptions>>((o, staff) => StaffSessionAuthentication.Configure(o, staff.Value));
         services.AddAuthorizationBuilder().AddPolicy(SessionPolicy, p => p.AddAuthenticationSchemes(StaffSessionAuthentication.SchemeName).RequireAuthenticatedUser());
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, CsrfAuthorizationResultHandler>();
 
         // Cookies must survive a restart: keep the data-protection keys next to the database, not in a home directory.
         services.AddOptions<KeyManagementOptions>().Configure<Database, ILoggerFactory>((o, database, loggers) =>

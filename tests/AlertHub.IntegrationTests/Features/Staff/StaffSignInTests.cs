@@ -145,6 +145,14 @@ public sealed class StaffSignInTests : IAsyncLifetime
         // GET needs no token; the right token lets the change through.
         Assert.Equal(HttpStatusCode.OK, (await noHeader.GetAsync("/api/staff/users")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.Client.PostAsJsonAsync("/api/staff/users", body)).StatusCode);
+
+        // An endpoint that checks the admin role by hand (an admin may delete a resident) sees no admin without the token.
+        var resident = await Api.RegisterAsync(noHeader, 39.31, 140.55);
+        await (await noHeader.DeleteAsync($"/api/residents/{resident.Id}")).AssertProblemAsync(401, "auth.invalid_resident_token");
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/residents/{resident.Id}")).StatusCode);
+
+        // A missing token does not end the session.
+        Assert.Equal(HttpStatusCode.OK, (await noHeader.GetAsync("/api/staff/session")).StatusCode);
     }
 
     [Fact]
