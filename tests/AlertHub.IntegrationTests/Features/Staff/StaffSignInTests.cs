@@ -106,6 +106,16 @@ public sealed class StaffSignInTests : IAsyncLifetime
         var audit = (await (await admin.GetAsync("/api/audit")).JsonAsync()).AsArray();
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "staff.signin.lockout" && e["target"]!.GetValue<string>() == "suzuki");
 
+        // An admin setting a new password lifts the lock.
+        using (var keyAdmin = _hub.Admin())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await keyAdmin.PutAsJsonAsync("/api/staff/users/suzuki", new { password = "reset by the admin 2026" })).StatusCode);
+        }
+
+        using (await _hub.SignInAsync("suzuki", "reset by the admin 2026"))
+        {
+        }
+
         // Another user is not affected by the lock.
         var other = await _hub.CreateStaffUserAsync(["viewer"]);
         using var session = await _hub.SignInAsync(other, StaffSessions.DefaultPassword);
