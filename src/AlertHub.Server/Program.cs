@@ -2,8 +2,10 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
+using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Targeting;
@@ -21,6 +23,8 @@ builder.AddTargeting();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddFeeds();
+builder.AddAlertImages();
+builder.AddDronePhotos();
 
 var app = builder.Build();
 app.UseHubDefaults();
@@ -33,6 +37,8 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapAlertImagesApi();
+app.MapDronePhotosApi();
 
 app.Run();
 
