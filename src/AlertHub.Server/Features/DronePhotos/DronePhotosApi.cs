@@ -69,7 +69,7 @@ internal static partial class DronePhotosApi
         return group;
     }
 
-    private static async Task<Results<Created<DronePhotoFeature>, Ok<DronePhotoFeature>, ProblemHttpResult>> UploadAsync(HttpContext http,
+    private static async Task<IResult> UploadAsync(HttpContext http,
         DronePhotoStore store, IOptions<DronePhotosOptions> options, AuditLog audit, IHubContext<AlertsHub> hub, TimeProvider time,
         ILoggerFactory loggers, CancellationToken ct)
     {
@@ -86,7 +86,7 @@ internal static partial class DronePhotosApi
         // Refuse an announced oversize body before reading a byte of it.
         if (request.ContentLength is long announced && announced > o.MaxPhotoBytes + MultipartAllowance)
         {
-            return TooLarge(o.MaxPhotoBytes, $"The upload is {announced} bytes.");
+            return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, $"The upload is {announced} bytes."));
         }
 
         // A chunked body has no length up front: stop reading once it passes the limit.
@@ -99,7 +99,8 @@ internal static partial class DronePhotosApi
         {
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }
@@ -111,7 +112,7 @@ internal static partial class DronePhotosApi
                     photo = await ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
                     if (photo is null)
                     {
-                        return TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit.");
+                        return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
                     }
                 }
                 else if (name == "note")
@@ -127,7 +128,7 @@ internal static partial class DronePhotosApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit.");
+            return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit."));
         }
         catch (IOException e) when (e is not EndOfStreamException)
         {
@@ -237,6 +238,20 @@ internal static partial class DronePhotosApi
     {
         http.Response.Headers.CacheControl = "private, max-age=300";
         return TypedResults.PhysicalFile(path, "image/jpeg");
+    }
+
+    /// <summary>
+    /// Answers with <c>Connection: close</c>, so the connection is not kept for another request. A client that sent
+    /// <c>Expect: 100-continue</c> never sends the body at all; any other client's unread remainder is discarded by
+    /// the server, never buffered.
+    /// </summary>
+    private sealed class AnswerThenDisconnect(IResult answer) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Connection = "close";
+            return answer.ExecuteAsync(httpContext);
+        }
     }
 
     private static ProblemHttpResult TooLarge(long max, string detail) =>
