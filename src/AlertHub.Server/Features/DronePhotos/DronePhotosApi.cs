@@ -91,7 +91,8 @@ internal static partial class DronePhotosApi
 
         // A chunked body has no length up front: stop reading once it passes the limit.
         var body = new LengthLimitedStream(request.Body, o.MaxPhotoBytes + MultipartAllowance);
-        var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 8 * 1024 };
+        // Section sizes are enforced here (photo, note) and by the stream above (everything else), not by the reader.
+        var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 8 * 1024, BodyLengthLimit = null };
         byte[]? photo = null;
         string? declaredType = null;
         string? note = null;
@@ -130,7 +131,7 @@ internal static partial class DronePhotosApi
         {
             return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit."));
         }
-        catch (IOException e) when (e is not EndOfStreamException)
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
             return Problems.BadRequest(Problems.DronePhotoInvalid, "The multipart body is malformed: " + e.Message);
         }
