@@ -86,7 +86,7 @@ internal static partial class DronePhotosApi
         // Refuse an announced oversize body before reading a byte of it.
         if (request.ContentLength is long announced && announced > o.MaxPhotoBytes + MultipartAllowance)
         {
-            return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, $"The upload is {announced} bytes."));
+            return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, $"The upload is {announced} bytes."));
         }
 
         // A chunked body has no length up front: stop reading once it passes the limit.
@@ -113,7 +113,7 @@ internal static partial class DronePhotosApi
                     photo = await ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
                     if (photo is null)
                     {
-                        return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
+                        return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
                     }
                 }
                 else if (name == "note")
@@ -129,7 +129,7 @@ internal static partial class DronePhotosApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit."));
+            return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit."));
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
@@ -246,7 +246,7 @@ internal static partial class DronePhotosApi
     /// <c>Expect: 100-continue</c> never sends the body at all; any other client's unread remainder is discarded by
     /// the server, never buffered.
     /// </summary>
-    private sealed class AnswerThenDisconnect(IResult answer) : IResult
+    private sealed class AnswerWithConnectionClose(IResult answer) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
