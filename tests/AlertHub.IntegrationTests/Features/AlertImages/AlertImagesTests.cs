@@ -122,6 +122,37 @@ public sealed class AlertImagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Update_WithAnotherPhoto_SendsTheNewPicture_AndWithoutOneKeepsTheCurrent()
+    {
+        var first = await UploadDronePhotoAsync(TestPhotos.Jpeg(640, 480, seed: 11));
+        var second = await UploadDronePhotoAsync(TestPhotos.Jpeg(480, 640, seed: 12));
+        using var client = _hub.CreateClient();
+        var token = _fcm.EndpointFor("res-update").Address!;
+        await Api.RegisterAsync(client, Lat, Lon, endpoints: [new { channel = "fcm", address = token }]);
+        using var admin = _hub.Admin();
+        var id = (await Api.IssueAsync(admin, AlertWithImage("drone-photo", first)))["id"]!.GetValue<string>();
+        var v1 = (await Api.WaitForDeliveryAsync(admin, id, a => Delivered(a) == 1, TimeSpan.FromSeconds(20)))["imageUrl"]!.GetValue<string>();
+
+        var update = await admin.PostAsJsonAsync($"/api/alerts/{id}/update", new { image = new { source = "drone-photo", id = second } });
+        Assert.Equal(HttpStatusCode.Accepted, update.StatusCode);
+        var v2 = (await Api.WaitForDeliveryAsync(admin, id, a => Delivered(a) == 2, TimeSpan.FromSeconds(20)))["imageUrl"]!.GetValue<string>();
+        var keep = await admin.PostAsJsonAsync($"/api/alerts/{id}/update", new { severity = "Extreme" });
+        Assert.Equal(HttpStatusCode.Accepted, keep.StatusCode);
+        var v3 = (await Api.WaitForDeliveryAsync(admin, id, a => Delivered(a) == 3, TimeSpan.FromSeconds(20)))["imageUrl"]!.GetValue<string>();
+
+        Assert.NotEqual(v1, v2);
+        Assert.Equal(v2, v3);
+        var images = _fcm.AcceptedFor(token).Select(m => m.Message!).OrderBy(m => m["data"]!["version"]!.GetValue<string>(), StringComparer.Ordinal)
+            .Select(m => m["notification"]!["image"]!.GetValue<string>()).ToList();
+        Assert.Equal([v1, v2, v3], images);
+        // Portrait source: the copy keeps the aspect ratio within 1280 px (here the original 480×640 is not enlarged).
+        using var anonymous = _hub.CreateClient();
+        Assert.Equal((480, 640), JpegImages.Dimensions(await anonymous.GetByteArrayAsync(new Uri(v2).AbsolutePath)));
+    }
+
+    private static long Delivered(JsonNode alert) => alert["delivery"]!["total"]!["delivered"]!.GetValue<long>();
+
+    [Fact]
     public async Task Alert_WithUnknownImage_IsRefusedAndNothingIssued()
     {
         using var client = _hub.CreateClient();
