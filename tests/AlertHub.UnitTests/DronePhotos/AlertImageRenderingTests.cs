@@ -176,6 +176,30 @@ public sealed class AlertImageRenderingTests
         Assert.Equal(expected ? HttpsSmall : null, rendered.ImageSmallUrl);
     }
 
+    [Theory]
+    [InlineData(MsgType.Alert, true)]
+    [InlineData(MsgType.Cancel, false)]
+    public void CapFeed_Picture_IsASchemaValidResourceWithItsUri(MsgType type, bool expected)
+    {
+        var alert = new AlertDocument("a1", 1, "urn:alerthub:a1:1", "sender@city.yokote.test", Sent, AlertStatus.Actual, type, "土砂災害", Severity.Severe,
+            Urgency.Immediate, Certainty.Observed, new AreaSpec(["x"], null, null, null), "横手", null, null,
+            new Dictionary<string, AlertText>(StringComparer.OrdinalIgnoreCase) { ["ja"] = new("土砂崩れ", "本文", null) }, ["ja"], null, [], true, 40,
+            Image: new AlertImage("0123456789abcdef0123456789abcdef", "drone-photo", "p1", HttpsImage, HttpsSmall, "ドローン撮影 2026-09-01 10:15 JST", 1280, 960));
+
+        var xml = AlertHub.Server.Features.Delivery.Channels.CapFeed.CapWriter.Write(alert, [], new AlertHub.Server.Features.Delivery.Channels.CapFeed.CapFeedOptions(),
+            "https://bousai.example.jp/feeds/cap/a1.xml");
+
+        Assert.Empty(AlertHub.Core.Cap.CapSchema.Validate(new MemoryStream(xml)));
+        var cap = System.Xml.Linq.XNamespace.Get(AlertHub.Core.Cap.CapSchema.Namespace12);
+        var resource = System.Xml.Linq.XDocument.Load(new MemoryStream(xml)).Descendants(cap + "resource").SingleOrDefault();
+        Assert.Equal(expected, resource is not null);
+        if (expected)
+        {
+            Assert.Equal(HttpsImage, resource!.Element(cap + "uri")!.Value);
+            Assert.Equal("image/jpeg", resource.Element(cap + "mimeType")!.Value);
+        }
+    }
+
     /// <summary>Every string value in a JSON element, decoded.</summary>
     private static List<string> Strings(JsonElement element) => element.ValueKind switch
     {
