@@ -9,6 +9,7 @@ using AlertHub.MobileSim.Peers.WebPush;
 using AlertHub.MobileSim.Report;
 using AlertHub.Server.Features.Media;
 using AlertHub.Tests.Shared;
+using Microsoft.AspNetCore.SignalR.Client;
 using MetadataExtractor;
 using MetadataExtractor.Formats.Exif;
 using MetadataExtractor.Formats.Xmp;
@@ -57,6 +58,10 @@ public sealed class AlertImagesTests : IAsyncLifetime
         await Api.RegisterAsync(client, Lat, Lon, endpoints: [new { channel = "webpush", address = subscription.Endpoint,
             keys = new { p256dh = subscription.P256dh, auth = subscription.Auth } }]);
         using var admin = _hub.Admin();
+        var staffEvents = new List<JsonObject>();
+        await using var staff = _hub.SignalR(HubFactory.AdminKey);
+        staff.On<JsonObject>("alertIssued", e => { lock (staffEvents) { staffEvents.Add(e); } });
+        await staff.StartAsync();
 
         var id = (await Api.IssueAsync(admin, AlertWithImage("drone-photo", photoId)))["id"]!.GetValue<string>();
         var alert = await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(20));
@@ -73,6 +78,24 @@ public sealed class AlertImagesTests : IAsyncLifetime
         Assert.Equal(1, fcm["apns"]!["payload"]!["aps"]!["mutable-content"]!.GetValue<int>());
         Assert.Equal(imageUrl, fcm["webpush"]!["notification"]!["image"]!.GetValue<string>());
         Assert.Equal(imageUrl, fcm["data"]!["imageUrl"]!.GetValue<string>());
+
+        for (var i = 0; i < 200 && !HasEvent(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        lock (staffEvents)
+        {
+            Assert.Equal(imageUrl, Assert.Single(staffEvents)["imageUrl"]!.GetValue<string>());
+        }
+
+        bool HasEvent()
+        {
+            lock (staffEvents)
+            {
+                return staffEvents.Count > 0;
+            }
+        }
 
         var pushed = Assert.Single(_push.Messages, m => m.SubscriptionId == subscription.Id);
         Assert.Equal(imageUrl, pushed.Json.GetProperty("image").GetString());

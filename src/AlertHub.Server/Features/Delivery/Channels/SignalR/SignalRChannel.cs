@@ -70,7 +70,7 @@ internal sealed class StaffFeed(IHubContext<AlertsHub> hub) : IAlertEventSink, I
         hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("alertIssued", new
         {
             issued.Id, issued.Version, issued.MsgType, Status = alert.Status.ToString(), alert.Event, Severity = alert.Severity.ToString(),
-            alert.AreaName, issued.Recipients, issued.ByChannel, alert.Sent,
+            alert.AreaName, issued.Recipients, issued.ByChannel, alert.Sent, ImageUrl = alert.Image?.Url,
         }, cancellationToken);
 
     public Task ReportAsync(DeliveryProgress progress, CancellationToken cancellationToken) =>
