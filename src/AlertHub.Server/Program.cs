@@ -2,8 +2,10 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
+using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Safety;
 using AlertHub.Server.Features.Shelters;
@@ -28,6 +30,8 @@ builder.AddTargeting();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddFeeds();
+builder.AddAlertImages();
+builder.AddDronePhotos();
 
 var app = builder.Build();
 app.UseHubDefaults();
@@ -44,6 +48,8 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapAlertImagesApi();
+app.MapDronePhotosApi();
 
 app.Run();
 

@@ -24,6 +24,11 @@ if (args is ["outbox", .. var outboxArgs])
     return await OutboxWriteBenchmark.Run(outboxArgs);
 }
 
+if (args is ["drone", .. var droneArgs])
+{
+    return DronePhotoBenchmarks.Run(droneArgs);
+}
+
 if (args is ["postgis", .. var pgArgs])
 {
     return await PostGisComparison.Run(pgArgs);

@@ -69,6 +69,16 @@ internal static class CapWriter
                 }
 
                 w.WriteElementString("web", CapSchema.Namespace12, webUrl);
+                if (alert.Image is { } image && alert.MsgType != MsgType.Cancel && !alert.AllClear)
+                {
+                    // The public, metadata-free copy of the alert's picture.
+                    w.WriteStartElement("resource", CapSchema.Namespace12);
+                    w.WriteElementString("resourceDesc", CapSchema.Namespace12, image.Caption ?? "image");
+                    w.WriteElementString("mimeType", CapSchema.Namespace12, "image/jpeg");
+                    w.WriteElementString("uri", CapSchema.Namespace12, image.Url);
+                    w.WriteEndElement();
+                }
+
                 WriteArea(w, alert.AreaName, shapes, options.MaxPolygonPoints);
                 w.WriteEndElement();
             }
