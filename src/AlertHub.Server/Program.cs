@@ -1,6 +1,7 @@
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
@@ -21,9 +22,11 @@ builder.AddTargeting();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddFeeds();
+builder.AddDashboard();
 
 var app = builder.Build();
 app.UseHubDefaults();
+app.UseDashboard();
 
 app.MapHealthApi();
 app.MapAuthApi();
@@ -33,6 +36,7 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapDashboard();
 
 app.Run();
 
