@@ -59,6 +59,22 @@ internal static class Problems
     public const string KeyNotFound = "keys.not_found";
     public const string KeyRoleInvalid = "keys.role_invalid";
 
+    // Staff sign-in and users, approval, shelters, safety replies.
+    public const string AuthInvalidCredentials = "auth.invalid_credentials";
+    public const string AuthLockedOut = "auth.locked_out";
+    public const string AuthCsrfInvalid = "auth.csrf_invalid";
+    public const string AuthSessionInvalid = "auth.session_invalid";
+    public const string StaffUserInvalid = "staff.user_invalid";
+    public const string StaffUserExists = "staff.user_exists";
+    public const string StaffUserNotFound = "staff.user_not_found";
+    public const string StaffPasswordWeak = "staff.password_weak";
+    public const string StaffSelfChange = "staff.self_change_forbidden";
+    public const string AlertApprovalRequired = "alerts.approval_required";
+    public const string AlertBypassReasonRequired = "alerts.bypass_reason_required";
+    public const string ShelterInvalid = "shelters.invalid";
+    public const string ShelterNotFound = "shelters.not_found";
+    public const string SafetyInvalid = "safety.invalid";
+
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
     {
         var ext = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["code"] = code };

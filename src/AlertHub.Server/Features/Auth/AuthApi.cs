@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 
@@ -8,12 +9,17 @@ internal sealed record CreatedKey(string Id, string Name, string Role, string Ke
 
 internal static class AuthApi
 {
+    public const string StaffScheme = "Staff";
+
     public static IHostApplicationBuilder AddStaffAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<AuditLog>();
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        // Staff authenticate with an API key or a browser session cookie: one policy scheme picks per request, so
+        // every role policy and the SignalR staff group accept either without knowing which.
+        builder.Services.AddAuthentication(StaffScheme)
+            .AddPolicyScheme(StaffScheme, "API key or staff session", o => o.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(StaffRoles.Policies.Admin, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Admin)))
@@ -22,6 +28,20 @@ internal static class AuthApi
             .AddPolicy(StaffRoles.Policies.Viewer, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Viewer)))
             .AddPolicy(StaffRoles.Policies.Ingest, p => p.RequireRole(StaffRoles.RolesSatisfying(StaffRoles.Ingest)));
         return builder;
+    }
+
+    /// <summary>A presented API key always wins; the staff cookie is used only when no key was sent.</summary>
+    private static string SelectScheme(HttpContext context)
+    {
+        if (context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
+            || (context.Request.Path.StartsWithSegments("/hubs") && context.Request.Query.ContainsKey("access_token")))
+        {
+            return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        return context.Request.Cookies.ContainsKey(StaffSessionAuthentication.CookieName)
+            ? StaffSessionAuthentication.SchemeName
+            : ApiKeyAuthenticationHandler.SchemeName;
     }
 
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)

@@ -237,5 +237,44 @@ internal static class Migrations
                 reason TEXT,
                 alert_id TEXT)
             """),
+        (7, """
+            CREATE TABLE staff_users(
+                username TEXT PRIMARY KEY,
+                display_name TEXT NOT NULL,
+                roles TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE TABLE staff_sessions(
+                id_hash BLOB PRIMARY KEY,
+                username TEXT NOT NULL REFERENCES staff_users(username) ON DELETE CASCADE,
+                csrf_token TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                last_seen_at TEXT NOT NULL);
+            CREATE INDEX ix_staff_sessions_user ON staff_sessions(username);
+            CREATE TABLE shelters(
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                name_en TEXT,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL,
+                status TEXT NOT NULL,
+                capacity INTEGER,
+                occupancy INTEGER,
+                updated_at TEXT NOT NULL,
+                updated_by TEXT NOT NULL);
+            CREATE TABLE safety_replies(
+                id INTEGER PRIMARY KEY,
+                resident_id TEXT NOT NULL,
+                alert_id TEXT,
+                status TEXT NOT NULL,
+                note TEXT,
+                lat REAL,
+                lon REAL,
+                at TEXT NOT NULL);
+            CREATE INDEX ix_safety_alert ON safety_replies(alert_id, resident_id, id);
+            CREATE INDEX ix_safety_resident ON safety_replies(resident_id, id)
+            """),
     ];
 }

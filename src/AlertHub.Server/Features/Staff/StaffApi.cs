@@ -1,0 +1,250 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Staff;
+
+internal sealed record SignInRequest(string? Username, string? Password);
+internal sealed record SessionView(string Username, string DisplayName, IReadOnlyList<string> Roles, string CsrfToken);
+internal sealed record StaffUserRequest(string? Username, string? DisplayName, string[]? Roles, string? Password, bool? Disabled);
+internal sealed record StaffUserView(string Username, string DisplayName, IReadOnlyList<string> Roles, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static StaffUserView Of(StaffUser u) => new(u.Username, u.DisplayName, u.Roles, u.Disabled, u.CreatedAt, u.UpdatedAt);
+}
+
+internal static partial class StaffApi
+{
+    public const string SessionPolicy = "staff-session";
+
+    public static IHostApplicationBuilder AddStaff(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<StaffOptions>(builder.Configuration.GetSection("Staff"));
+        services.AddSingleton<StaffUserStore>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddHostedService<StaffBootstrap>();
+        services.AddAuthentication().AddCookie(StaffSessionAuthentication.SchemeName);
+        services.AddOptions<CookieAuthenticationOptions>(StaffSessionAuthentication.SchemeName)
+            .Configure<IOptions<StaffOptions>>((o, staff) => StaffSessionAuthentication.Configure(o, staff.Value));
+        services.AddAuthorizationBuilder().AddPolicy(SessionPolicy, p => p.AddAuthenticationSchemes(StaffSessionAuthentication.SchemeName).RequireAuthenticatedUser());
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, CsrfAuthorizationResultHandler>();
+
+        // Cookies must survive a restart: keep the data-protection keys next to the database, not in a home directory.
+        services.AddOptions<KeyManagementOptions>().Configure<Database, ILoggerFactory>((o, database, loggers) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(database.DataDirectory, "data-protection-keys")), loggers));
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapStaffApi(this IEndpointRouteBuilder app)
+    {
+        var staff = app.MapGroup("/api/staff").WithTags("Staff sign-in");
+
+        staff.MapPost("/session", SignInAsync).AllowAnonymous();
+
+        staff.MapGet("/session", (HttpContext http) => TypedResults.Ok(ViewOf(http))).RequireAuthorization(SessionPolicy);
+
+        staff.MapDelete("/session", async (HttpContext http, StaffUserStore users, AuditLog audit, CancellationToken ct) =>
+        {
+            if (http.User.FindFirstValue(StaffSessionAuthentication.SessionClaim) is { } sessionId)
+            {
+                await users.EndSessionAsync(sessionId, ct);
+            }
+
+            await http.SignOutAsync(StaffSessionAuthentication.SchemeName);
+            await audit.WriteAsync(http.User.Actor(), "staff.signout", http.User.Identity?.Name, null, ct);
+            return TypedResults.NoContent();
+        }).RequireAuthorization(SessionPolicy);
+
+        var users = staff.MapGroup("/users").RequireAuthorization(StaffRoles.Policies.Admin);
+        users.MapGet("/", async (StaffUserStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(StaffUserView.Of)));
+        users.MapPost("/", CreateUserAsync);
+        users.MapPut("/{username}", UpdateUserAsync);
+        users.MapDelete("/{username}", DeleteUserAsync);
+        return staff;
+    }
+
+    private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(SignInRequest request, HttpContext http, StaffUserStore users,
+        SignInThrottle throttle, AuditLog audit, CancellationToken ct)
+    {
+        var username = Normalize(request.Username);
+        if (username is null || string.IsNullOrEmpty(request.Password))
+        {
+            return Problems.BadRequest(Problems.InvalidRequest, "username and password are required.");
+        }
+
+        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var from = $"sign-in from {client}";
+        if (throttle.LockedFor(username, client) is { } wait)
+        {
+            await audit.WriteAsync(from, "staff.signin.refused_locked", username, null, ct);
+            return LockedOut(http, wait);
+        }
+
+        // Unknown and disabled users cost the same work and get the same answer as a wrong password.
+        var found = await users.FindAsync(username, ct);
+        var verified = found is { User.Disabled: false } f ? StaffPasswords.Verify(request.Password, f.PasswordHash) : StaffPasswords.VerifyDecoy(request.Password);
+        if (!verified)
+        {
+            await audit.WriteAsync(from, "staff.signin.failure", username, null, ct);
+            if (throttle.RecordFailure(username, client) is { } locked)
+            {
+                await audit.WriteAsync(from, "staff.signin.lockout", username, $"locked for {Math.Ceiling(locked.TotalSeconds)} s", ct);
+                return LockedOut(http, locked);
+            }
+
+            return Problems.Create(401, Problems.AuthInvalidCredentials, "The username or password is wrong.");
+        }
+
+        var user = found!.Value.User;
+        throttle.RecordSuccess(username);
+        if (StaffPasswords.NeedsRehash(found.Value.PasswordHash))
+        {
+            await users.RehashAsync(username, StaffPasswords.Hash(request.Password), ct);
+        }
+
+        var (sessionId, csrf) = await users.StartSessionAsync(username, ct);
+        await http.SignInAsync(StaffSessionAuthentication.SchemeName, StaffSessionAuthentication.Principal(user, sessionId),
+            new AuthenticationProperties { IsPersistent = false, AllowRefresh = true });
+        await audit.WriteAsync($"{username} ({StaffSessionAuthentication.Actor(username)})", "staff.signin", username, client, ct);
+        return TypedResults.Ok(new SessionView(user.Username, user.DisplayName, user.Roles, csrf));
+    }
+
+    private static ProblemHttpResult LockedOut(HttpContext http, TimeSpan wait)
+    {
+        var seconds = (int)Math.Max(1, Math.Ceiling(wait.TotalSeconds));
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.Create(429, Problems.AuthLockedOut, "Too many failed sign-ins.", $"Try again in {seconds} seconds.");
+    }
+
+    private static SessionView ViewOf(HttpContext http) => new(
+        http.User.Identity!.Name!,
+        http.User.FindFirstValue(StaffSessionAuthentication.DisplayNameClaim) ?? http.User.Identity.Name!,
+        http.User.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
+        http.CurrentStaffSession()!.CsrfToken);
+
+    private static async Task<Results<Created<StaffUserView>, ProblemHttpResult>> CreateUserAsync(StaffUserRequest request, StaffUserStore store,
+        AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var username = Normalize(request.Username);
+        if (username is null || !UsernamePattern().IsMatch(username))
+        {
+            return Problems.BadRequest(Problems.StaffUserInvalid, "username is 1–64 characters of a–z, 0–9, '.', '_' or '-', starting with a letter or digit.");
+        }
+
+        if (ValidateCommon(request, username, options.Value, passwordRequired: true) is { } problem)
+        {
+            return problem;
+        }
+
+        var now = time.GetUtcNow();
+        var user = new StaffUser(username, DisplayName(request.DisplayName, username), request.Roles!.Distinct().ToArray(), request.Disabled ?? false, now, now);
+        if (!await store.CreateAsync(user, StaffPasswords.Hash(request.Password!), ct))
+        {
+            return Problems.Create(409, Problems.StaffUserExists, "The username is taken.", $"A staff user {username} exists.");
+        }
+
+        await audit.WriteAsync(http.User.Actor(), "staff.users.create", username, $"roles {string.Join(",", user.Roles)}{(user.Disabled ? ", disabled" : "")}", ct);
+        return TypedResults.Created($"/api/staff/users/{username}", StaffUserView.Of(user));
+    }
+
+    private static async Task<Results<Ok<StaffUserView>, ProblemHttpResult>> UpdateUserAsync(string username, StaffUserRequest request, StaffUserStore store,
+        AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        username = Normalize(username) ?? "";
+        var existing = await store.FindAsync(username, ct);
+        if (existing is not { User: var current })
+        {
+            return Problems.NotFoundProblem(Problems.StaffUserNotFound, $"No staff user {username}.");
+        }
+
+        if (ValidateCommon(request with { Roles = request.Roles ?? [.. current.Roles] }, username, options.Value, passwordRequired: false) is { } problem)
+        {
+            return problem;
+        }
+
+        var updated = current with
+        {
+            DisplayName = request.DisplayName is null ? current.DisplayName : DisplayName(request.DisplayName, username),
+            Roles = request.Roles?.Distinct().ToArray() ?? current.Roles,
+            Disabled = request.Disabled ?? current.Disabled,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        if (IsSelf(http, username) && (updated.Disabled || !updated.Roles.Contains(StaffRoles.Admin)))
+        {
+            return Problems.Create(403, Problems.StaffSelfChange, "You may not lock yourself out.", "Another admin must disable you or take your admin role.");
+        }
+
+        await store.UpdateAsync(updated, request.Password is null ? null : StaffPasswords.Hash(request.Password), ct);
+        var changes = new List<string>();
+        if (updated.DisplayName != current.DisplayName) { changes.Add("displayName"); }
+        if (!updated.Roles.SequenceEqual(current.Roles)) { changes.Add($"roles {string.Join(",", current.Roles)} → {string.Join(",", updated.Roles)}"); }
+        if (updated.Disabled != current.Disabled) { changes.Add(updated.Disabled ? "disabled" : "enabled"); }
+        if (request.Password is not null) { changes.Add("password changed"); }
+        await audit.WriteAsync(http.User.Actor(), "staff.users.update", username, changes.Count == 0 ? "no change" : string.Join("; ", changes), ct);
+        return TypedResults.Ok(StaffUserView.Of(updated));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string username, StaffUserStore store, AuditLog audit, HttpContext http,
+        CancellationToken ct)
+    {
+        username = Normalize(username) ?? "";
+        if (IsSelf(http, username))
+        {
+            return Problems.Create(403, Problems.StaffSelfChange, "You may not delete yourself.", "Another admin must do it.");
+        }
+
+        if (!await store.DeleteAsync(username, ct))
+        {
+            return Problems.NotFoundProblem(Problems.StaffUserNotFound, $"No staff user {username}.");
+        }
+
+        await audit.WriteAsync(http.User.Actor(), "staff.users.delete", username, null, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult? ValidateCommon(StaffUserRequest request, string username, StaffOptions options, bool passwordRequired)
+    {
+        if (request.DisplayName is { Length: > 100 })
+        {
+            return Problems.BadRequest(Problems.StaffUserInvalid, "displayName is at most 100 characters.");
+        }
+
+        if (request.Roles is not { Length: > 0 } roles || roles.Any(r => !StaffRoles.All.Contains(r)))
+        {
+            return Problems.BadRequest(Problems.StaffUserInvalid, $"roles is a non-empty list of: {string.Join(", ", StaffRoles.All)}.");
+        }
+
+        if (request.Password is null)
+        {
+            return passwordRequired ? Problems.BadRequest(Problems.StaffPasswordWeak, "password is required.") : null;
+        }
+
+        if (request.Password.Length < options.MinPasswordLength || request.Password.Length > 1024)
+        {
+            return Problems.BadRequest(Problems.StaffPasswordWeak, $"password is {options.MinPasswordLength}–1024 characters.");
+        }
+
+        return string.Equals(request.Password, username, StringComparison.OrdinalIgnoreCase)
+            ? Problems.BadRequest(Problems.StaffPasswordWeak, "password must not be the username.")
+            : null;
+    }
+
+    private static bool IsSelf(HttpContext http, string username) =>
+        http.User.FindFirstValue(ClaimTypes.NameIdentifier) == StaffSessionAuthentication.Actor(username);
+
+    private static string DisplayName(string? requested, string username) => string.IsNullOrWhiteSpace(requested) ? username : requested.Trim();
+
+    private static string? Normalize(string? username) =>
+        string.IsNullOrWhiteSpace(username) || username.Length > 64 ? null : username.Trim().ToLowerInvariant();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex UsernamePattern();
+}

@@ -1,0 +1,26 @@
+namespace AlertHub.Server.Features.Staff;
+
+/// <summary>Configuration section <c>Staff</c>: browser sign-in for staff.</summary>
+public sealed class StaffOptions
+{
+    /// <summary>A session ends after this long without a request (sliding). Default 30 min.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A session ends this long after sign-in however active it is (one long shift). Default 12 h.</summary>
+    public TimeSpan SessionMaxLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Failed sign-ins for one username within <see cref="FailureWindow"/> that lock it. Default 5.</summary>
+    public int MaxFailures { get; set; } = 5;
+
+    /// <summary>Failed sign-ins from one client address within <see cref="FailureWindow"/> that lock the address (password spraying). Default 50.</summary>
+    public int MaxFailuresPerClient { get; set; } = 50;
+
+    /// <summary>How far back failures count. Default 15 min.</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a lock lasts. Default 15 min.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Shortest password accepted for a staff user. Default 12 characters.</summary>
+    public int MinPasswordLength { get; set; } = 12;
+}
