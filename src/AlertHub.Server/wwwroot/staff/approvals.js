@@ -22,7 +22,7 @@ export async function mount(container, ctx) {
     const ja = request.texts?.ja ?? Object.values(request.texts ?? {})[0] ?? {};
     const exercise = request.status === 'Exercise';
     const reason = h('input', { id: `reject-reason-${draft.id}`, maxlength: 500 });
-    const mine = draft.createdBy && ctx.session && (draft.createdBy === ctx.session.username || draft.createdBy.endsWith(`:${ctx.session.username}`));
+    const mine = !!(draft.createdBy && ctx.session && (draft.createdBy === ctx.session.username || draft.createdBy.startsWith(`${ctx.session.username} (`)));
     return h('article', { class: `card draft ${exercise ? 'exercise' : 'actual'}`, 'aria-labelledby': `draft-${draft.id}`, dataset: { draftId: draft.id } },
       h('h3', { id: `draft-${draft.id}` }, `${exercise ? '【訓練】' : ''}${ja.headline ?? request.event ?? draft.id}`),
       h('p', {}, `${request.event ?? ''} · ${request.severity ?? ''} · ${formatTime(draft.createdAt)} · ${t('approvals.by', { who: draft.createdBy })}`),

@@ -73,7 +73,7 @@ export async function mount(container, ctx) {
         h('input', { type: 'checkbox', name: 'area', value: a.id, dataset: { name: a.name } }), a.name)))));
 
   const tagsBox = h('fieldset', { id: 'household-tags' }, h('legend', {}, t('compose.householdTags')),
-    (ctx.config.householdTags ?? []).map(tag => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'householdTag', value: tag }), tag)));
+    (ctx.config.householdTags ?? []).map(tag => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'householdTag', value: tag }), t(`tag.${tag}`) === `tag.${tag}` ? tag : t(`tag.${tag}`))));
   const languagesBox = h('fieldset', { id: 'languages' }, h('legend', {}, t('compose.languages')),
     ['ja', 'en', 'zh', 'ko', 'vi', 'ja-x-easy'].map(l => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'language', value: l }), l)));
   let channels = [];

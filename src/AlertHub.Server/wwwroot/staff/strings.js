@@ -45,6 +45,8 @@ addStrings('ja', {
   'admin.roles': '権限', 'admin.password': 'パスワード', 'admin.disabled': '無効', 'admin.addUser': 'ユーザーを追加', 'admin.delete': '削除',
   'admin.keyName': 'キー名', 'admin.role': '権限', 'admin.addKey': 'キーを発行', 'admin.newKey': '新しいキー（この画面でのみ表示）: {k}',
   'safety.safe': '無事', 'safety.need-help': '支援が必要',
+  'tag.children': '子育て世帯', 'tag.elderly': '高齢者世帯', 'tag.care-needed': '要介護', 'tag.disability-visual': '視覚障害',
+  'tag.disability-hearing': '聴覚障害', 'tag.disability-mobility': '肢体不自由', 'tag.pregnant': '妊婦', 'tag.foreign-language': '外国語',
   'loading': '読み込み中…', 'saved': '保存しました。', 'error.forbidden': 'この操作の権限がありません。',
 });
 
@@ -93,5 +95,7 @@ addStrings('en', {
   'admin.roles': 'Roles', 'admin.password': 'Password', 'admin.disabled': 'Disabled', 'admin.addUser': 'Add user', 'admin.delete': 'Delete',
   'admin.keyName': 'Key name', 'admin.role': 'Role', 'admin.addKey': 'Create key', 'admin.newKey': 'New key (shown once): {k}',
   'safety.safe': 'safe', 'safety.need-help': 'needs help',
+  'tag.children': 'Children', 'tag.elderly': 'Elderly', 'tag.care-needed': 'Care needed', 'tag.disability-visual': 'Visual impairment',
+  'tag.disability-hearing': 'Hearing impairment', 'tag.disability-mobility': 'Mobility impairment', 'tag.pregnant': 'Pregnant', 'tag.foreign-language': 'Foreign language',
   'loading': 'Loading…', 'saved': 'Saved.', 'error.forbidden': 'You are not allowed to do this.',
 });
