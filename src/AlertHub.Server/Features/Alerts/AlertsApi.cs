@@ -1,6 +1,12 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Alerts;
 
@@ -19,9 +25,34 @@ internal static class AlertsApi
     {
         var group = app.MapGroup("/api/alerts").WithTags("Alerts");
 
-        group.MapPost("/", async (AlertRequest request, AlertService alerts, HttpContext http, CancellationToken ct) =>
+        group.MapPost("/", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (JsonObject body, AlertService alerts, AuditLog audit,
+            IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
         {
+            string? bypassReason = null;
+            if (options.Value.RequireApproval)
+            {
+                if (!StaffRoles.RolesSatisfying(StaffRoles.Approver).Any(http.User.IsInRole))
+                {
+                    return Problems.Create(403, Problems.AlertApprovalRequired, "A second person must approve this alert.",
+                        "Submit it with POST /api/alert-drafts; an approver issues it.");
+                }
+
+                // An approver issuing alone is the emergency bypass: people say why; automation with a key may not.
+                bypassReason = body["bypassReason"] is JsonValue v && v.TryGetValue<string>(out var r) && !string.IsNullOrWhiteSpace(r) ? r.Trim() : null;
+                if (bypassReason is { Length: > 1000 } || (bypassReason is null && http.User.Identity?.AuthenticationType == StaffSessionAuthentication.SchemeName))
+                {
+                    return Problems.BadRequest(Problems.AlertBypassReasonRequired,
+                        "Issuing without a second person's approval needs bypassReason (at most 1000 characters); or submit a draft.");
+                }
+            }
+
+            var request = body.Deserialize<AlertRequest>(Json.Options) ?? throw new RequestValidationException(Problems.AlertInvalid, "The body is empty.");
             var issued = await alerts.IssueAsync(request, http.User.Actor(), ct);
+            if (options.Value.RequireApproval)
+            {
+                await audit.WriteAsync(http.User.Actor(), "alerts.issue.bypass", issued.Id, bypassReason ?? "no reason given (API key)", ct);
+            }
+
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
@@ -65,12 +96,28 @@ internal static class AlertsApi
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         var drafts = app.MapGroup("/api/alert-drafts").WithTags("Alert drafts");
+
+        // An issuer's alert waits here until a different approver issues or rejects it.
+        drafts.MapPost("/", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (AlertRequest request, DraftStore store, AuditLog audit,
+            IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
+        {
+            if (CheckDraft(request) is { } problem)
+            {
+                return problem;
+            }
+
+            var draft = await store.CreateAsync(request, request.SourceEventId, null, http.User.Actor(), ct);
+            await audit.WriteAsync(http.User.Actor(), "alerts.draft.submit", draft.Id, request.Texts!.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null), ct);
+            await NotifyDraftAsync(hub, draft, ct);
+            return TypedResults.Created($"/api/alert-drafts/{draft.Id}", draft);
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
         drafts.MapGet("/", async (DraftStore store, string? state, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(state, ct)))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         // A second person issues a draft: the approver may not be the one who created it.
         drafts.MapPost("/{id}/approve", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, DraftStore store, AlertService alerts,
-            AuditLog audit, HttpContext http, CancellationToken ct) =>
+            AuditLog audit, IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
         {
             var draft = await store.GetAsync(id, ct);
             if (draft is null || draft.State != "pending")
@@ -87,11 +134,12 @@ internal static class AlertsApi
             var issued = await alerts.IssueAsync(draft.Request with { SourceEventId = draft.SourceEventId }, actor, ct);
             await store.DecideAsync(id, "approved", actor, null, issued.Id, ct);
             await audit.WriteAsync(actor, "alerts.draft.approve", id, $"issued {issued.Id}", ct);
+            await NotifyDraftAsync(hub, draft with { State = "approved", DecidedBy = actor, AlertId = issued.Id }, ct);
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Approver);
 
         drafts.MapPost("/{id}/reject", async Task<Results<NoContent, ProblemHttpResult>> (string id, DraftDecision decision, DraftStore store, AuditLog audit,
-            HttpContext http, CancellationToken ct) =>
+            IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(decision.Reason))
             {
@@ -104,6 +152,10 @@ internal static class AlertsApi
             }
 
             await audit.WriteAsync(http.User.Actor(), "alerts.draft.reject", id, decision.Reason, ct);
+            if (await store.GetAsync(id, ct) is { } rejected)
+            {
+                await NotifyDraftAsync(hub, rejected, ct);
+            }
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Approver);
 
@@ -125,4 +177,36 @@ internal static class AlertsApi
 
         return group;
     }
+
+    /// <summary>The cheap checks up front, so an approver is not handed a draft that cannot be issued; issuing validates fully.</summary>
+    private static ProblemHttpResult? CheckDraft(AlertRequest request)
+    {
+        if (request.Status is null)
+        {
+            return Problems.BadRequest(Problems.AlertInvalid, "status is required: Actual, Exercise or Test.");
+        }
+
+        if (request.MsgType is MsgType.Update or MsgType.Cancel)
+        {
+            return Problems.BadRequest(Problems.AlertInvalid, "A draft is a new alert: msgType Alert.");
+        }
+
+        if (request.Area is null)
+        {
+            return Problems.BadRequest(Problems.AlertInvalid, "area is required.");
+        }
+
+        return request.Texts is { Count: > 0 } texts && texts.Values.Any(t => !string.IsNullOrWhiteSpace(t?.Headline) || !string.IsNullOrWhiteSpace(t?.Body))
+            ? null
+            : Problems.BadRequest(Problems.AlertTextMissing, "texts needs at least one language with a headline or body.");
+    }
+
+    /// <summary>Staff dashboards see drafts arrive and get decided (<c>alertDraft</c>).</summary>
+    private static Task NotifyDraftAsync(IHubContext<AlertsHub> hub, AlertDraft draft, CancellationToken ct) =>
+        hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("alertDraft", new
+        {
+            draft.Id, draft.State, draft.CreatedAt, draft.CreatedBy, draft.DecidedAt, draft.DecidedBy, draft.Reason, draft.AlertId, draft.Rule,
+            draft.Request.Event, Status = draft.Request.Status?.ToString(),
+            Headline = draft.Request.Texts?.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null),
+        }, ct);
 }

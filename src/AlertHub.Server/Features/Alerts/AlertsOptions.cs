@@ -14,4 +14,13 @@ public sealed class AlertsOptions
 
     /// <summary>Longest body or instruction accepted. Default 4000 characters.</summary>
     public int MaxBodyLength { get; set; } = 4000;
+
+    /// <summary>
+    /// Two-person rule for new alerts. Default true: a city alert reaches thousands of phones and cannot be taken
+    /// back, so an issuer submits a draft (POST /api/alert-drafts) that a different approver issues. Approvers and
+    /// admins may still issue directly as an emergency bypass, which is audited with its <c>bypassReason</c>
+    /// (required for signed-in staff; API-key automation may omit it). Feed rules keep their own
+    /// <c>mode</c> (auto or draft). Updates and cancels are not gated.
+    /// </summary>
+    public bool RequireApproval { get; set; } = true;
 }
