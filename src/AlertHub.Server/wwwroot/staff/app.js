@@ -122,7 +122,10 @@ function renderNav() {
   applyStrings();
 }
 
+let routeToken = 0;
 async function route() {
+  // Hash changes can come faster than a view loads: only the newest one may stay mounted.
+  const token = ++routeToken;
   const [path, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const target = routes.find(r => r.path === path) ?? routes[0];
   for (const a of nav.querySelectorAll('a')) {
@@ -131,19 +134,26 @@ async function route() {
   }
   unmountView?.();
   unmountView = undefined;
-  clear(main);
-  main.append(h('p', { class: 'muted' }, t('loading')));
+  clear(main).append(h('p', { class: 'muted' }, t('loading')));
   const module = await target.load();
-  clear(main);
+  if (token !== routeToken) return;
+  const view = h('div', { class: 'view', id: `view-${target.path}` });
+  clear(main).append(view);
   document.title = `${t(target.key)} — AlertHub`;
-  unmountView = await module.mount(main, ctx, rest);
+  const unmount = await module.mount(view, ctx, rest.map(decodeURIComponent));
+  if (token !== routeToken) {
+    unmount?.();
+    view.remove();
+    return;
+  }
+  unmountView = unmount;
   main.focus({ preventScroll: true });
 }
 
 async function connectRealtime() {
   const status = document.getElementById('connection');
   connection = createHubConnection();
-  for (const event of ['alertIssued', 'deliveryProgress', 'cameraStatus', 'cameraSnapshot', 'dronePhoto', 'shelterStatus', 'safetyReply', 'feedEvent']) {
+  for (const event of ['alertIssued', 'alertDraft', 'deliveryProgress', 'cameraStatus', 'cameraSnapshot', 'dronePhoto', 'shelterStatus', 'safetyReply', 'feedEvent']) {
     connection.on(event, payload => {
       for (const fn of listeners.get(event) ?? []) fn(payload);
       if (event === 'deliveryProgress' || event === 'alertIssued') scheduleKpi();

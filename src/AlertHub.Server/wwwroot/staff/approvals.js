@@ -56,6 +56,6 @@ export async function mount(container, ctx) {
 
   await load();
   const timer = setInterval(load, 15000);
-  const off = ctx.on('alertIssued', load);
-  return () => { clearInterval(timer); off(); };
+  const offs = [ctx.on('alertIssued', load), ctx.on('alertDraft', load)];
+  return () => { clearInterval(timer); offs.forEach(f => f()); };
 }

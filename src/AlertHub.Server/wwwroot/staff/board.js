@@ -3,6 +3,11 @@
 // from GET /api/alerts/{id} shortly after each burst, so a missed event never leaves the board wrong.
 import { api, h, t, clear, formatTime, formatNumber, announce } from '/shared/common.js';
 
+/** Every outbox row of the alert, whatever its state: the people × channels it set out to reach. */
+function targeted(s) {
+  return s.queued + s.delivered + s.failed + s.gone + (s.expired ?? 0) + (s.superseded ?? 0) + (s.acknowledged ?? 0);
+}
+
 export async function mount(container, ctx, [selectedId]) {
   const alertList = h('ul', { id: 'alert-list', class: 'alert-list' });
   const detail = h('section', { id: 'alert-detail', 'aria-live': 'polite', 'aria-labelledby': 'detail-title' });
@@ -37,24 +42,26 @@ export async function mount(container, ctx, [selectedId]) {
     const exercise = doc.status === 'Exercise';
     const rows = Object.entries(current.delivery.byChannel);
     const total = current.delivery.total;
-    const reached = total.queued ? Math.round((100 * total.delivered) / total.queued) : 0;
+    const reached = targeted(total) ? Math.round((100 * total.delivered) / targeted(total)) : 0;
     clear(detail).append(
       h('h3', { id: 'detail-title' }, `${exercise ? '【訓練】' : ''}${ja.headline ?? doc.event}`),
       h('p', {}, `${doc.event} · ${doc.severity} · ${doc.areaName} · v${current.version} · ${t('board.state', { s: current.state })}`),
       h('p', { class: 'coverage', id: 'coverage' }, t('board.coverage', { p: reached })),
       h('table', { class: 'numbers delivery', id: 'delivery-table' },
         h('caption', {}, `${t('board.live')} — ${formatTime(doc.sent)}`),
-        h('thead', {}, h('tr', {}, [t('board.channel'), t('board.queued'), t('board.delivered'), t('board.failed'), t('board.gone'), ''].map(c => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, [t('board.channel'), t('board.targeted'), t('board.delivered'), t('board.pending'), t('board.failed'), t('board.gone'), ''].map(c => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, rows.map(([name, s]) => row(name, s)), row(t('board.total'), total, 'total'))),
       actions(doc));
   }
 
   function row(name, s, id = name) {
-    const pct = s.queued ? Math.min(100, (100 * s.delivered) / s.queued) : 0;
+    const all = targeted(s);
+    const pct = all ? Math.min(100, (100 * s.delivered) / all) : 0;
     return h('tr', { dataset: { channel: id } },
       h('th', { scope: 'row' }, name),
-      h('td', { class: 'queued' }, formatNumber(s.queued)),
+      h('td', { class: 'targeted' }, formatNumber(all)),
       h('td', { class: 'delivered' }, formatNumber(s.delivered)),
+      h('td', { class: 'pending' }, formatNumber(s.queued)),
       h('td', { class: 'failed' }, formatNumber(s.failed)),
       h('td', { class: 'gone' }, formatNumber(s.gone)),
       h('td', {}, h('progress', { max: 100, value: Math.round(pct), 'aria-label': `${name} ${Math.round(pct)}%` })));
@@ -93,14 +100,19 @@ export async function mount(container, ctx, [selectedId]) {
 
   // Live increments between the authoritative re-reads.
   const offProgress = ctx.on('deliveryProgress', p => {
-    if (!current || p.alertId !== current.id) return;
-    const bump = s => { s.delivered += p.delivered; s.failed += p.failed; s.gone += p.gone; };
+    if (p.alertId !== selectedId) return;
+    // Always re-read shortly after: an event that lands while the first read is still in flight is not lost.
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(loadDetail, 700);
+    if (!current || current.id !== p.alertId) return;
+    const bump = s => {
+      s.delivered += p.delivered; s.failed += p.failed; s.gone += p.gone;
+      s.queued = Math.max(0, s.queued - p.delivered - p.failed - p.gone);
+    };
     const channel = current.delivery.byChannel[p.channel];
     if (channel) bump(channel);
     bump(current.delivery.total);
     render();
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(loadDetail, 700);
   });
   const offIssued = ctx.on('alertIssued', () => loadList());
 

@@ -122,8 +122,9 @@ export async function mount(container, ctx) {
         h('h3', {}, t('compose.preview')), previews,
         h('div', { class: 'actions' },
           h('button', { type: 'submit', class: 'primary', id: 'submit-draft' }, t('compose.submit')),
-          field('bypass-reason', t('compose.bypassReason'), bypassReason),
-          h('button', { type: 'button', class: 'danger', id: 'bypass', onclick: () => issueNow() }, t('compose.bypass'))),
+          // Only approvers may skip the second person (the hub answers alerts.approval_required otherwise).
+          ctx.hasRole('approver') ? field('bypass-reason', t('compose.bypassReason'), bypassReason) : null,
+          ctx.hasRole('approver') ? h('button', { type: 'button', class: 'danger', id: 'bypass', onclick: () => issueNow() }, t('compose.bypass')) : null),
         result)));
   container.append(form);
 
