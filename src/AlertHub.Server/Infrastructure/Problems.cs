@@ -73,6 +73,7 @@ internal static class Problems
     public const string AlertBypassReasonRequired = "alerts.bypass_reason_required";
     public const string ShelterInvalid = "shelters.invalid";
     public const string ShelterNotFound = "shelters.not_found";
+    public const string ShelterExists = "shelters.exists";
     public const string SafetyInvalid = "safety.invalid";
 
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)

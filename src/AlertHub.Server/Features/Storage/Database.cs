@@ -266,7 +266,7 @@ internal static class Migrations
                 updated_by TEXT NOT NULL);
             CREATE TABLE safety_replies(
                 id INTEGER PRIMARY KEY,
-                resident_id TEXT NOT NULL,
+                resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
                 alert_id TEXT,
                 status TEXT NOT NULL,
                 note TEXT,

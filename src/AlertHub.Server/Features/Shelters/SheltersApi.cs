@@ -1,0 +1,140 @@
+using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+
+namespace AlertHub.Server.Features.Shelters;
+
+/// <summary>POST and PUT body; on PUT only the fields given change.</summary>
+internal sealed record ShelterRequest(string? Id, string? Name, string? NameEn, GeoPoint? Location, string? Status, int? Capacity, int? Occupancy);
+
+/// <summary>The <c>shelterStatus</c> hub message: the shelter as GET shows it, what its status was, and whether it was removed.</summary>
+internal sealed record ShelterStatusEvent(string Id, string Name, string? NameEn, GeoPoint Location, string Status, int? Capacity, int? Occupancy,
+    DateTimeOffset UpdatedAt, string? Previous, bool Deleted)
+{
+    public static ShelterStatusEvent Of(Shelter s, string? previous, bool deleted = false) =>
+        new(s.Id, s.Name, s.NameEn, s.Location, s.Status, s.Capacity, s.Occupancy, s.UpdatedAt, previous, deleted);
+}
+
+internal static class SheltersApi
+{
+    public const string StatusEvent = "shelterStatus";
+
+    public static IHostApplicationBuilder AddShelters(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ShelterStore>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapSheltersApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/shelters").WithTags("Shelters");
+
+        // Residents see shelter status without signing in (避難所の状況をリアルタイムで).
+        group.MapGet("/", async (ShelterStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct))).AllowAnonymous();
+
+        group.MapGet("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterStore store, CancellationToken ct) =>
+            await store.GetAsync(id, ct) is { } shelter ? TypedResults.Ok(shelter) : NotFound(id)).AllowAnonymous();
+
+        group.MapPost("/", async Task<Results<Created<Shelter>, ProblemHttpResult>> (ShelterRequest request, ShelterStore store, AuditLog audit,
+            IHubContext<AlertsHub> hub, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        {
+            if (request.Name is null || request.Location is null)
+            {
+                return Problems.BadRequest(Problems.ShelterInvalid, "name and location {lat, lon} are required.");
+            }
+
+            var id = request.Id ?? Guid.NewGuid().ToString("N");
+            var shelter = new Shelter(id, request.Name, request.NameEn, request.Location, request.Status ?? "closed", request.Capacity, request.Occupancy,
+                time.GetUtcNow());
+            if (Validate(shelter, request.Id is not null) is { } problem)
+            {
+                return problem;
+            }
+
+            if (await store.GetAsync(id, ct) is not null)
+            {
+                return Problems.Create(409, Problems.ShelterExists, "The shelter exists.", $"A shelter {id} exists; PUT /api/shelters/{id} changes it.");
+            }
+
+            await store.UpsertAsync(shelter, http.User.Actor(), ct);
+            await audit.WriteAsync(http.User.Actor(), "shelters.create", id, $"{shelter.Name}: {shelter.Status}", ct);
+            await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(shelter, null), ct);
+            return TypedResults.Created($"/api/shelters/{id}", shelter);
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        group.MapPut("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterRequest request, ShelterStore store, AuditLog audit,
+            IHubContext<AlertsHub> hub, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        {
+            if (await store.GetAsync(id, ct) is not { } current)
+            {
+                return NotFound(id);
+            }
+
+            var shelter = current with
+            {
+                Name = request.Name ?? current.Name,
+                NameEn = request.NameEn ?? current.NameEn,
+                Location = request.Location ?? current.Location,
+                Status = request.Status ?? current.Status,
+                Capacity = request.Capacity ?? current.Capacity,
+                Occupancy = request.Occupancy ?? current.Occupancy,
+                UpdatedAt = time.GetUtcNow(),
+            };
+            if (Validate(shelter, checkId: false) is { } problem)
+            {
+                return problem;
+            }
+
+            await store.UpsertAsync(shelter, http.User.Actor(), ct);
+            await audit.WriteAsync(http.User.Actor(), "shelters.update", id,
+                $"{current.Status} → {shelter.Status}, occupancy {current.Occupancy?.ToString() ?? "-"} → {shelter.Occupancy?.ToString() ?? "-"}", ct);
+            await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(shelter, current.Status), ct);
+            return TypedResults.Ok(shelter);
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ShelterStore store, AuditLog audit, IHubContext<AlertsHub> hub,
+            HttpContext http, CancellationToken ct) =>
+        {
+            if (await store.GetAsync(id, ct) is not { } current || !await store.DeleteAsync(id, ct))
+            {
+                return NotFound(id);
+            }
+
+            await audit.WriteAsync(http.User.Actor(), "shelters.delete", id, current.Name, ct);
+            await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(current, current.Status, deleted: true), ct);
+            return TypedResults.NoContent();
+        }).RequireAuthorization(StaffRoles.Policies.Admin);
+
+        return group;
+    }
+
+    private static ProblemHttpResult? Validate(Shelter s, bool checkId)
+    {
+        string? error = null;
+        if (checkId && (s.Id.Length is 0 or > 64 || s.Id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))))
+        {
+            error = "id is 1–64 characters of letters, digits, '-', '_' or '.'.";
+        }
+        else if (string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > 200 || s.NameEn is { Length: > 200 })
+        {
+            error = "name is required; name and nameEn are at most 200 characters.";
+        }
+        else if (!(s.Location.Lat is >= -90 and <= 90) || !(s.Location.Lon is >= -180 and <= 180))
+        {
+            error = "location needs lat in [-90, 90] and lon in [-180, 180].";
+        }
+        else if (!ShelterStatuses.All.Contains(s.Status))
+        {
+            error = $"status is one of: {string.Join(", ", ShelterStatuses.All)}.";
+        }
+        else if (s.Capacity is < 0 || s.Occupancy is < 0)
+        {
+            error = "capacity and occupancy are not negative.";
+        }
+
+        return error is null ? null : Problems.BadRequest(Problems.ShelterInvalid, error);
+    }
+
+    private static ProblemHttpResult NotFound(string id) => Problems.NotFoundProblem(Problems.ShelterNotFound, $"No shelter {id}.");
+}
