@@ -1,6 +1,7 @@
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
@@ -21,6 +22,7 @@ builder.AddTargeting();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddFeeds();
+builder.AddCameras();
 
 var app = builder.Build();
 app.UseHubDefaults();
@@ -33,6 +35,8 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapCamerasApi();
+app.MapLiveApi();
 
 app.Run();
 
