@@ -129,7 +129,8 @@ internal static class CamerasApi
         group.MapGet("/{id}/snapshots/{snapshotId}/thumbnail.jpg", (string id, string snapshotId, CameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
             HistoryFileAsync(id, snapshotId, store, snapshots, thumbnail: true, ct));
 
-        group.MapPost("/{id}/snapshots", async Task<IResult> (string id, HttpRequest request, CameraRuntimes runtimes, CameraStore store, CameraSnapshots snapshots,
+        // Not in the viewer group: a camera's ingest key is not a staff viewer.
+        app.MapPost("/api/cameras/{id}/snapshots", async Task<IResult> (string id, HttpRequest request, CameraRuntimes runtimes, CameraStore store, CameraSnapshots snapshots,
             IOptions<CamerasOptions> options, AuditLog audit, CancellationToken ct) =>
         {
             if (await RuntimeAsync(id, store, runtimes, ct) is null)
@@ -165,7 +166,7 @@ internal static class CamerasApi
             var at = (await store.FindSnapshotAsync(snapshotId, ct))!.Value.At;
             await audit.WriteAsync(request.HttpContext.User.Actor(), "cameras.snapshot", id, snapshotId, ct);
             return TypedResults.Created($"/api/cameras/{id}/snapshots/{snapshotId}.jpg", SnapshotViewOf(id, snapshotId, at));
-        }).RequireAuthorization(StaffRoles.Policies.Ingest).WithMetadata(new BodyLimit(long.MaxValue));
+        }).WithTags("Cameras").RequireAuthorization(StaffRoles.Policies.Ingest).WithMetadata(new BodyLimit(long.MaxValue));
 
         group.MapPut("/{id}/normal-day", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, NormalDayRequest request, CameraStore store,
             CameraRuntimes runtimes, AuditLog audit, HttpContext http, CancellationToken ct) =>
