@@ -2,6 +2,7 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Dashboard;
+using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
@@ -30,6 +31,7 @@ builder.AddAlerts();
 builder.AddDelivery();
 builder.AddFeeds();
 builder.AddDashboard();
+builder.AddCameras();
 
 var app = builder.Build();
 app.UseHubDefaults();
@@ -48,6 +50,8 @@ app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
 app.MapDashboard();
+app.MapCamerasApi();
+app.MapLiveApi();
 
 app.Run();
 
