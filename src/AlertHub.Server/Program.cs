@@ -1,11 +1,13 @@
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Cameras;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
+using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Safety;
 using AlertHub.Server.Features.Shelters;
@@ -32,6 +34,8 @@ builder.AddDelivery();
 builder.AddFeeds();
 builder.AddDashboard();
 builder.AddCameras();
+builder.AddAlertImages();
+builder.AddDronePhotos();
 
 var app = builder.Build();
 app.UseHubDefaults();
@@ -52,6 +56,8 @@ app.MapFeedsApi();
 app.MapDashboard();
 app.MapCamerasApi();
 app.MapLiveApi();
+app.MapAlertImagesApi();
+app.MapDronePhotosApi();
 
 app.Run();
 

@@ -54,7 +54,14 @@ public sealed record RenderedMessage(
     string? Instruction,
     string? AreaName,
     DateTimeOffset Sent,
-    DateTimeOffset? Expires);
+    DateTimeOffset? Expires)
+{
+    /// <summary>Absolute URL of the alert's public picture (≤ 1280 px, no metadata), if it has one.</summary>
+    public string? ImageUrl { get; init; }
+
+    /// <summary>Absolute URL of the picture's preview copy (≤ 400 px), if the alert has a picture.</summary>
+    public string? ImageSmallUrl { get; init; }
+}
 
 /// <param name="WorkId">Outbox row id.</param>
 /// <param name="IdempotencyKey">alert id + version + resident + channel; carried on the wire so receivers dedupe.</param>

@@ -56,6 +56,19 @@ internal static class Problems
 
     public const string LineSignatureInvalid = "line.signature_invalid";
 
+    public const string DronePhotoTooLarge = "drone_photos.too_large";
+    public const string DronePhotoNotJpeg = "drone_photos.not_jpeg";
+    public const string DronePhotoTruncated = "drone_photos.truncated";
+    public const string DronePhotoUndecodable = "drone_photos.undecodable";
+    public const string DronePhotoMissing = "drone_photos.missing_photo";
+    public const string DronePhotoInvalid = "drone_photos.invalid";
+    public const string DronePhotoPositionInvalid = "drone_photos.position_invalid";
+    public const string DronePhotoNotFound = "drone_photos.not_found";
+    public const string AlertImageSourceUnknown = "alerts.image_source_unknown";
+    public const string AlertImageNotFound = "alerts.image_not_found";
+    public const string AlertImageInvalid = "alerts.image_invalid";
+    public const string AlertImageFileNotFound = "media.alert_image_not_found";
+
     public const string KeyNotFound = "keys.not_found";
     public const string KeyRoleInvalid = "keys.role_invalid";
 

@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
 
 namespace AlertHub.Server.Features.Alerts;
@@ -36,7 +37,8 @@ internal sealed record AlertRequest(
     DateTimeOffset? Expires,
     bool? IncludeCurrentLocations,
     EscalationPolicy? Escalation = null,
-    string? SourceEventId = null);
+    string? SourceEventId = null,
+    AlertImageRequest? Image = null);
 
 /// <summary>POST /api/alerts/{id}/update: any field given replaces the current version's.</summary>
 internal sealed record AlertUpdateRequest(
@@ -52,6 +54,9 @@ internal sealed record AlertUpdateRequest(
 {
     /// <summary>The feed event behind this update, when a rule made it.</summary>
     public string? SourceEventId { get; init; }
+
+    /// <summary>A new picture for this version; without it the current version's picture stays.</summary>
+    public AlertImageRequest? Image { get; init; }
 }
 
 /// <summary>POST /api/alerts/{id}/cancel.</summary>
@@ -82,7 +87,8 @@ internal sealed record AlertDocument(
     int Priority,
     EscalationPolicy? Escalation = null,
     string? SourceEventId = null,
-    bool AllClear = false)
+    bool AllClear = false,
+    AlertImage? Image = null)
 {
     /// <summary>CAP 1.2 time as the hub writes it (JST, no fractional seconds): the form of <c>sent</c> and of each <c>references</c> entry.</summary>
     public static string CapTime(DateTimeOffset time) =>
@@ -113,7 +119,8 @@ internal sealed record AlertView(
     AlertDocument Current,
     IReadOnlyList<VersionSummary> Versions,
     AlertDeliveryView Delivery,
-    Delivery.AlertTimings? DeliveryTimings = null);
+    Delivery.AlertTimings? DeliveryTimings = null,
+    string? ImageUrl = null);
 
 internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);
 

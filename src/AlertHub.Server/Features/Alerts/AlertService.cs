@@ -1,4 +1,5 @@
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ internal sealed class AlertService(
     DeliverySignals signals,
     IEnumerable<IAlertEventSink> sinks,
     IEnumerable<IBroadcastChannel> broadcastChannels,
+    AlertImageStore images,
     IOptions<AlertsOptions> options,
     AlertHubTelemetry telemetry,
     TimeProvider time) : IDisposable
@@ -52,13 +54,15 @@ internal sealed class AlertService(
         var allowed = ResolveChannels(escalation?.Channels ?? request.Channels);
         var includeLocations = request.IncludeCurrentLocations ?? true;
         var result = targeting.Query(request.Area, request.Audience, allowed, includeLocations, collect: true);
+        // Last check before storing: an unknown picture refuses the whole alert, and a copy is only made for a valid one.
+        var image = request.Image is null ? null : await images.CreateAsync(request.Image, actor, cancellationToken);
         var id = Guid.NewGuid().ToString("N");
         var severity = request.Severity ?? Severity.Unknown;
         var urgency = request.Urgency ?? Urgency.Unknown;
         var document = new AlertDocument(id, 1, Identifier(id, 1), options.Value.Sender, now, status, MsgType.Alert, eventName, severity, urgency,
             request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
-            request.SourceEventId);
+            request.SourceEventId, Image: image);
         var issued = await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
         return issued with { Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) } };
     }
@@ -83,6 +87,7 @@ internal sealed class AlertService(
             var channelNames = request.Channels ?? current.Channels;
             var allowed = ResolveChannels(current.Escalation?.Channels ?? channelNames);
             var result = targeting.Query(area, audience, allowed, current.IncludeCurrentLocations, collect: true);
+            var image = request.Image is null ? current.Image : await images.CreateAsync(request.Image, actor, cancellationToken);
             var severity = request.Severity ?? current.Severity;
             var urgency = request.Urgency ?? current.Urgency;
             var version = current.Version + 1;
@@ -105,6 +110,7 @@ internal sealed class AlertService(
                 References = [.. current.References, Reference(current)],
                 Priority = AlertDocument.PriorityOf(severity, urgency),
                 SourceEventId = request.SourceEventId ?? current.SourceEventId,
+                Image = image,
             };
             return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result.RecipientIds, allowed, actor, cancellationToken);
         }
@@ -236,7 +242,7 @@ internal sealed class AlertService(
     /// <summary>Updates an alert from a feed event (a higher warning, more areas): same people plus anyone newly inside.</summary>
     public Task<IssuedAlert?> UpdateFromEventAsync(string id, AlertRequest request, string actor, CancellationToken cancellationToken) =>
         UpdateAsync(id, new AlertUpdateRequest(request.Event, request.Severity, request.Urgency, request.Certainty, request.Area, request.Audience,
-            request.Channels, request.Texts, request.Expires) { SourceEventId = request.SourceEventId }, actor, cancellationToken);
+            request.Channels, request.Texts, request.Expires) { SourceEventId = request.SourceEventId, Image = request.Image }, actor, cancellationToken);
 
     /// <summary>Records an acknowledgement and stops the resident's remaining escalation steps for this alert.</summary>
     public async Task<AckResult?> AcknowledgeAsync(string alertId, Guid residentId, string via, CancellationToken cancellationToken)

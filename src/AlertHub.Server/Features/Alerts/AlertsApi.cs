@@ -71,7 +71,7 @@ internal static class AlertsApi
 
             var current = await store.GetVersionAsync(id, head.Value.CurrentVersion, ct);
             return TypedResults.Ok(new AlertView(id, head.Value.State, head.Value.CurrentVersion, current!,
-                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct), timings.For(id)));
+                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct), timings.For(id), current!.Image?.Url));
         }).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         group.MapPost("/{id}/update", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertUpdateRequest request, AlertService alerts,

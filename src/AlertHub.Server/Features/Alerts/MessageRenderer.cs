@@ -52,9 +52,15 @@ internal static class MessageRenderer
             body = (japanese ? "これは試験配信です。" : "This is a test message. ") + body;
         }
 
+        var showImage = alert.MsgType != MsgType.Cancel && !alert.AllClear;
         return new RenderedMessage(alert.Id, alert.Version, alert.MsgType.ToString(), alert.Status.ToString(), alert.Severity.ToString(),
             alert.Urgency.ToString(), alert.Event, language, headline, Truncate(body, limits.MaxBodyLength),
-            text.Instruction is null ? null : Truncate(text.Instruction, limits.MaxBodyLength), alert.AreaName, alert.Sent, alert.Expires);
+            text.Instruction is null ? null : Truncate(text.Instruction, limits.MaxBodyLength), alert.AreaName, alert.Sent, alert.Expires)
+        {
+            // A retraction or an all-clear does not repeat the picture of the danger.
+            ImageUrl = showImage ? alert.Image?.Url : null,
+            ImageSmallUrl = showImage ? alert.Image?.SmallUrl : null,
+        };
     }
 
     private static string Marker(AlertDocument alert, bool japanese)

@@ -278,6 +278,43 @@ internal static class Migrations
                 reason TEXT);
             CREATE INDEX ix_camera_timeline ON camera_timeline(camera_id, id)
             """),
+        (6, """
+            CREATE TABLE drone_photos(
+                id TEXT PRIMARY KEY,
+                received_at TEXT NOT NULL,
+                uploaded_by TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                taken_at TEXT,
+                taken_at_zone TEXT NOT NULL,
+                make TEXT,
+                model TEXT,
+                lat REAL,
+                lon REAL,
+                altitude REAL,
+                relative_altitude REAL,
+                gimbal_yaw REAL,
+                gimbal_pitch REAL,
+                flight_yaw REAL,
+                position_source TEXT,
+                note TEXT);
+            CREATE INDEX ix_drone_photos_received ON drone_photos(received_at);
+            CREATE INDEX ix_drone_photos_sha256 ON drone_photos(sha256);
+            CREATE TABLE alert_images(
+                id TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                caption TEXT,
+                taken_at TEXT,
+                created_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                bytes INTEGER NOT NULL,
+                small_bytes INTEGER NOT NULL)
+            """),
         (7, """
             CREATE TABLE staff_users(
                 username TEXT PRIMARY KEY,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Infrastructure;
@@ -56,8 +57,21 @@ internal sealed class EmailMessageBuilder(IOptions<EmailChannelOptions> options,
             text.Append(japanese ? "有効期限: " : "Expires: ").Append(FormatJst(expires, japanese)).Append('\n');
         }
 
+        if (m.ImageUrl is { } imageUrl)
+        {
+            text.Append(japanese ? "写真: " : "Photo: ").Append(imageUrl).Append('\n');
+        }
+
         AppendFooter(text, japanese, unsubscribe);
         var message = NewMessage(item.Address, m.Headline, text.ToString(), MessageId(item.IdempotencyKey));
+        if (m.ImageUrl is not null)
+        {
+            // The picture goes in an HTML alternative that links to the public copy (nothing is attached, so the
+            // mail stays small); clients that block remote images still have the text part with the link.
+            var alternative = new MultipartAlternative { message.Body!, HtmlPart(m, text.ToString()) };
+            message.Body = alternative;
+        }
+
         message.Headers.Add("List-Unsubscribe", $"<{unsubscribe}>");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
         message.Headers.Add(DeliveryIdHeader, item.IdempotencyKey);
@@ -126,6 +140,21 @@ internal sealed class EmailMessageBuilder(IOptions<EmailChannelOptions> options,
         body.SetText(Encoding.UTF8, text.Replace("\n", "\r\n", StringComparison.Ordinal));
         message.Body = body;
         return message;
+    }
+
+    private static TextPart HtmlPart(RenderedMessage m, string text)
+    {
+        var html = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>");
+        html.Append("<h1 style=\"font-size:1.2em\">").Append(WebUtility.HtmlEncode(m.Headline)).Append("</h1>");
+        html.Append("<p><img src=\"").Append(WebUtility.HtmlEncode(m.ImageUrl)).Append("\" alt=\"").Append(WebUtility.HtmlEncode(m.Event))
+            .Append("\" style=\"max-width:100%;height:auto\"></p>");
+        var lines = text.Split('\n');
+        // The text after the headline, line by line (it already holds the body, instructions, area, times and footer).
+        html.Append("<div style=\"white-space:pre-wrap\">").Append(WebUtility.HtmlEncode(string.Join('\n', lines.Skip(2)))).Append("</div>");
+        html.Append("</body></html>");
+        var part = new TextPart(TextFormat.Html) { ContentTransferEncoding = ContentEncoding.Base64 };
+        part.SetText(Encoding.UTF8, html.ToString().Replace("\n", "\r\n", StringComparison.Ordinal));
+        return part;
     }
 
     private void AppendFooter(StringBuilder text, bool japanese, string unsubscribe)

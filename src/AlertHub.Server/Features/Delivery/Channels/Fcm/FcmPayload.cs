@@ -35,6 +35,8 @@ internal static class FcmPayload
         ttl = ttl < TimeSpan.Zero ? TimeSpan.Zero : ttl > MaxTtl ? MaxTtl : ttl;
         var ttlSeconds = (long)ttl.TotalSeconds;
         var collapseKey = CollapseKey(m);
+        // Devices fetch notification images themselves; iOS refuses plain HTTP, so over HTTP only data.imageUrl carries it.
+        var image = m.ImageUrl is { } url && Media.AlertImage.IsFetchableByProviders(url) ? url : null;
         var body = m.Instruction is { Length: > 0 } instruction ? m.Body + "\n" + instruction : m.Body;
         if (body.Length > options.MaxBodyLength)
         {
@@ -51,6 +53,11 @@ internal static class FcmPayload
             w.WriteStartObject("notification");
             w.WriteString("title", m.Headline);
             w.WriteString("body", body);
+            if (image is not null)
+            {
+                w.WriteString("image", image);
+            }
+
             w.WriteEndObject();
 
             w.WriteStartObject("data");
@@ -74,6 +81,11 @@ internal static class FcmPayload
                 w.WriteString("areaName", area);
             }
 
+            if (m.ImageUrl is { } imageUrl)
+            {
+                w.WriteString("imageUrl", imageUrl);
+            }
+
             w.WriteEndObject();
 
             w.WriteStartObject("android");
@@ -91,6 +103,11 @@ internal static class FcmPayload
             w.WriteString("notification_priority", "PRIORITY_MAX");
             w.WriteString("visibility", "PUBLIC");
             w.WriteString("sound", "default");
+            if (image is not null)
+            {
+                w.WriteString("image", image);
+            }
+
             w.WriteEndObject();
             w.WriteEndObject();
 
@@ -105,8 +122,21 @@ internal static class FcmPayload
             w.WriteStartObject("aps");
             w.WriteString("sound", "default");
             w.WriteString("interruption-level", "time-sensitive");
+            if (image is not null)
+            {
+                // The app's notification service extension downloads the picture.
+                w.WriteNumber("mutable-content", 1);
+            }
+
             w.WriteEndObject();
             w.WriteEndObject();
+            if (image is not null)
+            {
+                w.WriteStartObject("fcm_options");
+                w.WriteString("image", image);
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
 
             w.WriteStartObject("webpush");
@@ -118,6 +148,11 @@ internal static class FcmPayload
             w.WriteStartObject("notification");
             w.WriteBoolean("requireInteraction", true);
             w.WriteString("tag", collapseKey);
+            if (image is not null)
+            {
+                w.WriteString("image", image);
+            }
+
             w.WriteEndObject();
             w.WriteEndObject();
 

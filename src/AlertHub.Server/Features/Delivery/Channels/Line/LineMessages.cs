@@ -41,6 +41,11 @@ internal static class LineMessages
             sb.Append("\n\n").Append(japanese ? "対象地域: " : "Area: ").Append(m.AreaName);
         }
 
+        if (ImageLink(m) is { } link)
+        {
+            sb.Append("\n\n").Append(japanese ? "写真: " : "Photo: ").Append(link);
+        }
+
         return Truncate(sb.ToString(), MaxTextLength);
     }
 
@@ -97,6 +102,11 @@ internal static class LineMessages
             FlexText(w, m.Event.Length > 0 ? m.Event : "-", size: "sm", weight: null, color: null);
         }
 
+        if (ImageLink(m) is { } link)
+        {
+            FlexText(w, (japanese ? "写真: " : "Photo: ") + link, size: "xs", weight: null, color: null);
+        }
+
         w.WriteEndArray();
         w.WriteEndObject();
 
@@ -131,6 +141,32 @@ internal static class LineMessages
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// The alert's picture as a second message object: LINE fetches <c>originalContentUrl</c> (JPEG ≤ 10 MB) and
+    /// <c>previewImageUrl</c> (≤ 1 MB) itself, so both must be HTTPS and at most 2000 characters; otherwise the text
+    /// carries a link (<see cref="ImageLink"/>) and no image message is sent.
+    /// </summary>
+    public static void WriteImageMessage(Utf8JsonWriter w, RenderedMessage m)
+    {
+        if (m.ImageUrl is not { } url || m.ImageSmallUrl is not { } preview
+            || !Media.AlertImage.IsFetchableByProviders(url) || !Media.AlertImage.IsFetchableByProviders(preview))
+        {
+            return;
+        }
+
+        w.WriteStartObject();
+        w.WriteString("type", "image");
+        w.WriteString("originalContentUrl", url);
+        w.WriteString("previewImageUrl", preview);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The picture's URL as a link, when the alert has one LINE cannot fetch as an image message.</summary>
+    public static string? ImageLink(RenderedMessage m) =>
+        m.ImageUrl is { } url && (!Media.AlertImage.IsFetchableByProviders(url) || m.ImageSmallUrl is null || !Media.AlertImage.IsFetchableByProviders(m.ImageSmallUrl))
+            ? url
+            : null;
+
     /// <summary>Request body for push (one recipient), multicast (recipients), broadcast or narrowcast (none).</summary>
     public static byte[] Body(LineSendMode mode, IReadOnlyList<string> recipients, RenderedMessage m, LineChannelOptions options)
     {
@@ -162,6 +198,7 @@ internal static class LineMessages
 
             w.WriteStartArray("messages");
             WriteMessage(w, m, options.MessageFormat);
+            WriteImageMessage(w, m);
             w.WriteEndArray();
             w.WriteBoolean("notificationDisabled", false);
             if (options.AggregationUnits && mode is LineSendMode.Push or LineSendMode.Multicast && AggregationUnit(m.AlertId, m.Version) is { } unit)

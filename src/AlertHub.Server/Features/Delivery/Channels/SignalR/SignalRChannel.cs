@@ -21,7 +21,7 @@ public sealed class SignalRChannelOptions
 /// <summary>The <c>alert</c> message residents' SignalR clients receive.</summary>
 internal sealed record SignalRAlertMessage(
     string AlertId, int Version, string MsgType, string Status, string Severity, string Urgency, string Event, string Headline, string Body,
-    string? Instruction, string Language, string? AreaName, DateTimeOffset Sent, DateTimeOffset? Expires, string IdempotencyKey);
+    string? Instruction, string Language, string? AreaName, DateTimeOffset Sent, DateTimeOffset? Expires, string IdempotencyKey, string? ImageUrl = null);
 
 /// <summary>
 /// Pushes to residents' live SignalR connections. SignalR is at-most-once and keeps nothing for offline
@@ -53,7 +53,7 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
 
             var m = item.Message;
             var message = new SignalRAlertMessage(m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body,
-                m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, item.IdempotencyKey);
+                m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, item.IdempotencyKey, m.ImageUrl);
             results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered);
             sends.Add(hub.Clients.Group(AlertsHub.ResidentGroup(item.ResidentId)).SendAsync("alert", message, cancellationToken));
         }

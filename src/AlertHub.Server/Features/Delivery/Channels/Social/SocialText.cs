@@ -23,6 +23,12 @@ internal static class SocialText
         }
 
         var full = string.Join("\n", parts.Where(p => !string.IsNullOrWhiteSpace(p)));
+        // A link to the picture (counted as one URL) when it fits whole; a cut text links the full CAP text instead.
+        if (m.ImageUrl is { } image && length(full + "\n" + image) <= maxLength)
+        {
+            return full + "\n" + image;
+        }
+
         if (length(full) <= maxLength)
         {
             return full;

@@ -104,6 +104,12 @@ internal static class WebPushPayload
         w.WriteString("severity"u8, m.Severity);
         w.WriteString("idempotencyKey"u8, idempotencyKey);
         w.WriteString("url"u8, url);
+        if (m.ImageUrl is { } image)
+        {
+            // The service worker passes it to showNotification({ image }).
+            w.WriteString("image"u8, image);
+        }
+
         w.WriteEndObject();
     }
 }

@@ -76,7 +76,7 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
             alert = new
             {
                 m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body, m.Instruction, m.Language,
-                m.AreaName, m.Sent, m.Expires, idempotencyKey = item.IdempotencyKey,
+                m.AreaName, m.Sent, m.Expires, idempotencyKey = item.IdempotencyKey, m.ImageUrl,
             },
         }, Json.Options);
         using var request = new HttpRequestMessage(HttpMethod.Post, item.Address) { Content = new ByteArrayContent(body) };

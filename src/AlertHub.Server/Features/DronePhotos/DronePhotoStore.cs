@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using AlertHub.Server.Features.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.DronePhotos;
+
+/// <summary>One stored drone photo (a row of <c>drone_photos</c>).</summary>
+internal sealed record DronePhoto(
+    string Id,
+    DateTimeOffset ReceivedAt,
+    string UploadedBy,
+    string Sha256,
+    long Size,
+    int Width,
+    int Height,
+    DronePhotoMetadata Metadata,
+    double? Latitude,
+    double? Longitude,
+    string? PositionSource,
+    string? Note);
+
+/// <summary>GeoJSON Point; coordinates are [lon, lat].</summary>
+internal sealed record PointGeometry(double[] Coordinates)
+{
+    public string Type => "Point";
+}
+
+/// <summary>A drone photo as the map and the <c>dronePhoto</c> staff event see it (a GeoJSON Feature).</summary>
+internal sealed record DronePhotoFeature(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] PointGeometry? Geometry,
+    DronePhotoProperties Properties)
+{
+    public string Type => "Feature";
+
+    public string Id => Properties.Id;
+
+    public static DronePhotoFeature From(DronePhoto p) => new(
+        p.Latitude is { } lat && p.Longitude is { } lon ? new PointGeometry([lon, lat]) : null,
+        new DronePhotoProperties(p.Id, p.Metadata.TakenAt?.ToUniversalTime(), p.Metadata.TakenAtZone switch
+        {
+            TakenAtZone.Exif => "exif",
+            TakenAtZone.AssumedJst => "assumed-jst",
+            _ => null,
+        }, p.ReceivedAt, p.Metadata.Make, p.Metadata.Model, p.Metadata.Altitude, p.Metadata.RelativeAltitude, p.Metadata.GimbalYawDegrees,
+            p.Metadata.GimbalPitchDegrees, p.Metadata.FlightYawDegrees, p.Latitude is null, p.PositionSource, p.Note, p.Width, p.Height,
+            $"/api/drone-photos/{p.Id}.jpg", $"/api/drone-photos/{p.Id}/thumbnail.jpg"));
+}
+
+/// <summary>Properties of <see cref="DronePhotoFeature"/>; nulls are written so every feature has the same keys.</summary>
+internal sealed record DronePhotoProperties(
+    string Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? TakenAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? TakenAtTimeZone,
+    DateTimeOffset ReceivedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Make,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Model,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Altitude,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? RelativeAltitude,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? GimbalYawDegrees,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? GimbalPitchDegrees,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? FlightYawDegrees,
+    bool NeedsManualPlacement,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? PositionSource,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Note,
+    int Width,
+    int Height,
+    string PhotoUrl,
+    string ThumbnailUrl);
+
+/// <summary>
+/// Drone photos: a row per photo in SQLite, the original file and its thumbnail under
+/// <c>{DataDirectory}/drone-photos/</c>. Originals keep their EXIF (staff need it); they are never served publicly.
+/// </summary>
+internal sealed class DronePhotoStore(Database database)
+{
+    private readonly string _directory = Path.Combine(database.DataDirectory, "drone-photos");
+
+    public string OriginalPath(string id) => Path.Combine(_directory, id + ".jpg");
+
+    public string ThumbnailPath(string id) => Path.Combine(_directory, id + "-thumb.jpg");
+
+    /// <summary>Ids are 32 lowercase hex characters; anything else never touches the file system.</summary>
+    public static bool IsValidId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>Writes the files first (to temporary names, then renamed) and the row last, so a row always has its files.</summary>
+    public async Task AddAsync(DronePhoto photo, byte[] original, byte[] thumbnail, CancellationToken cancellationToken)
+    {
+        System.IO.Directory.CreateDirectory(_directory);
+        await WriteFileAsync(OriginalPath(photo.Id), original, cancellationToken);
+        await WriteFileAsync(ThumbnailPath(photo.Id), thumbnail, cancellationToken);
+        var m = photo.Metadata;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO drone_photos(id, received_at, uploaded_by, sha256, size, width, height, taken_at, taken_at_zone, make, model, lat, lon,
+                altitude, relative_altitude, gimbal_yaw, gimbal_pitch, flight_yaw, position_source, note)
+            VALUES ($id, $received, $by, $sha, $size, $w, $h, $taken, $zone, $make, $model, $lat, $lon, $alt, $rel, $yaw, $pitch, $flight, $source, $note)
+            """;
+        Add(cmd, "$id", photo.Id);
+        Add(cmd, "$received", photo.ReceivedAt.ToString("O", CultureInfo.InvariantCulture));
+        Add(cmd, "$by", photo.UploadedBy);
+        Add(cmd, "$sha", photo.Sha256);
+        Add(cmd, "$size", photo.Size);
+        Add(cmd, "$w", photo.Width);
+        Add(cmd, "$h", photo.Height);
+        Add(cmd, "$taken", m.TakenAt?.ToString("O", CultureInfo.InvariantCulture));
+        Add(cmd, "$zone", m.TakenAtZone.ToString());
+        Add(cmd, "$make", m.Make);
+        Add(cmd, "$model", m.Model);
+        Add(cmd, "$lat", photo.Latitude);
+        Add(cmd, "$lon", photo.Longitude);
+        Add(cmd, "$alt", m.Altitude);
+        Add(cmd, "$rel", m.RelativeAltitude);
+        Add(cmd, "$yaw", m.GimbalYawDegrees);
+        Add(cmd, "$pitch", m.GimbalPitchDegrees);
+        Add(cmd, "$flight", m.FlightYawDegrees);
+        Add(cmd, "$source", photo.PositionSource);
+        Add(cmd, "$note", photo.Note);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<DronePhoto?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!IsValidId(id))
+        {
+            return null;
+        }
+
+        var list = await QueryAsync("WHERE id = $id", cancellationToken, ("$id", id));
+        return list.Count == 0 ? null : list[0];
+    }
+
+    public async Task<DronePhoto?> FindBySha256Async(string sha256, CancellationToken cancellationToken)
+    {
+        var list = await QueryAsync("WHERE sha256 = $sha LIMIT 1", cancellationToken, ("$sha", sha256));
+        return list.Count == 0 ? null : list[0];
+    }
+
+    /// <summary>Photos received at or after <paramref name="since"/>, oldest first.</summary>
+    public Task<IReadOnlyList<DronePhoto>> ListAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
+        QueryAsync("WHERE ($since IS NULL OR received_at >= $since) ORDER BY received_at, id LIMIT $limit", cancellationToken,
+            ("$since", since?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)), ("$limit", limit));
+
+    /// <summary>Staff placed the photo by hand; returns false when there is no such photo.</summary>
+    public async Task<bool> SetPositionAsync(string id, double lat, double lon, SqliteConnection connection, SqliteTransaction transaction,
+        CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = "UPDATE drone_photos SET lat = $lat, lon = $lon, position_source = 'manual' WHERE id = $id";
+        Add(cmd, "$id", id);
+        Add(cmd, "$lat", lat);
+        Add(cmd, "$lon", lon);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
+
+    public async Task<int> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM drone_photos";
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private async Task<IReadOnlyList<DronePhoto>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT id, received_at, uploaded_by, sha256, size, width, height, taken_at, taken_at_zone, make, model, lat, lon,
+                   altitude, relative_altitude, gimbal_yaw, gimbal_pitch, flight_yaw, position_source, note
+            FROM drone_photos
+            """ + " " + where;
+        foreach (var (name, value) in parameters)
+        {
+            Add(cmd, name, value);
+        }
+
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<DronePhoto>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var metadata = new DronePhotoMetadata(null, null, Real(reader, 13),
+                reader.IsDBNull(7) ? null : DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
+                Enum.Parse<TakenAtZone>(reader.GetString(8)), Text(reader, 9), Text(reader, 10), Real(reader, 14), Real(reader, 15), Real(reader, 16), Real(reader, 17));
+            list.Add(new DronePhoto(reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture), reader.GetString(2),
+                reader.GetString(3), reader.GetInt64(4), reader.GetInt32(5), reader.GetInt32(6), metadata, Real(reader, 11), Real(reader, 12),
+                Text(reader, 18), Text(reader, 19)));
+        }
+
+        return list;
+    }
+
+    private static async Task WriteFileAsync(string path, byte[] data, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await File.WriteAllBytesAsync(temporary, data, cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static void Add(SqliteCommand cmd, string name, object? value) => cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+
+    private static double? Real(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
