@@ -118,12 +118,16 @@ function setupMap(config) {
   map.on('click', event => addPlace(document.getElementById('place-label').value.trim(), event.latlng.lat, event.latlng.lng));
 }
 
-async function setupPlaceSearch() {
-  try { knownPlaces = await api('GET', '/api/dashboard/places'); } catch { knownPlaces = []; }
-  const list = document.getElementById('place-names');
-  for (const p of knownPlaces) list.append(h('option', { value: p.name }));
+function setupPlaceSearch() {
+  // The buttons work at once; a search made before the list arrived waits for it.
+  const loading = api('GET', '/api/dashboard/places').catch(() => []).then(places => {
+    knownPlaces = places;
+    const list = document.getElementById('place-names');
+    for (const p of places) list.append(h('option', { value: p.name }));
+  });
   const search = document.getElementById('place-search');
-  const add = () => {
+  const add = async () => {
+    await loading;
     const query = search.value.trim();
     if (!query) return;
     const found = knownPlaces.find(p => p.name === query) ?? knownPlaces.find(p => p.name.includes(query) || query.includes(p.name.replace(/（.*）$/, '')));
