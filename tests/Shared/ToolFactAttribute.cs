@@ -71,7 +71,8 @@ internal sealed class ToolFactAttribute : FactAttribute
             "node-interop" => Tools.OnPath("node") && Tools.InteropDirectory is not null,
             "aiosmtpd" => Tools.PythonModule("aiosmtpd"),
             "gst-rtsp-server" => Tools.OnPath("ffmpeg") && Tools.PythonModule("gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"),
-            _ => Tools.OnPath(tool),
+            // "chromium+ffmpeg": every program on PATH.
+            _ => tool.Split('+').All(Tools.OnPath),
         };
         if (!available && Environment.GetEnvironmentVariable("CI") != "true")
         {

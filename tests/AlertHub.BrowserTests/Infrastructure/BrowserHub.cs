@@ -40,11 +40,6 @@ public sealed class BrowserHub : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (ChromiumPath is null)
-        {
-            return; // every test is a [ToolFact("chromium")] and is skipped (or fails under CI) on its own
-        }
-
         Directory.CreateDirectory(ArtifactsDirectory);
         await Webhooks.StartAsync();
         _app = new HubApp(new Dictionary<string, string?>
@@ -58,6 +53,11 @@ public sealed class BrowserHub : IAsyncLifetime
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseAddress = new Uri(addresses.First());
         await WaitReadyAsync();
+
+        if (ChromiumPath is null)
+        {
+            return; // the browser tests are [ToolFact("chromium")]: skipped locally, failing under CI
+        }
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -145,7 +145,7 @@ public sealed class BrowserHub : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_playwright is not null)
         {
             await Browser.CloseAsync();
         }

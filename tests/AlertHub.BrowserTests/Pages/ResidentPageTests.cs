@@ -18,6 +18,8 @@ public sealed class ResidentPageTests(BrowserHub hub, ITestOutputHelper output)
         await using var context = await hub.NewContextAsync(390, 844, 2);
         var page = await context.NewPageAsync();
         var problems = CollectProblems(page);
+        var console = new List<string>();
+        page.Console += (_, m) => { lock (console) { console.Add($"{m.Type}: {m.Text}"); } };
         await page.GotoAsync("/");
 
         await page.FillAsync("#place-search", district);
@@ -42,8 +44,17 @@ public sealed class ResidentPageTests(BrowserHub hub, ITestOutputHelper output)
         }
 
         var headline = $"横手川 氾濫危険 {Guid.NewGuid():N}"[..20];
-        await Staff.IssueExerciseAsync(hub, areaId, headline);
-        await Assertions.Expect(page.Locator("#live-alert")).ToContainTextAsync(headline, new() { Timeout = 20_000 });
+        var issued = await Staff.IssueExerciseAsync(hub, areaId, headline);
+        Assert.True(issued["recipients"]!.GetValue<int>() == 1, issued.ToJsonString());
+        var alertId = issued["id"]!.GetValue<string>();
+        try
+        {
+            await Assertions.Expect(page.Locator("#live-alert")).ToContainTextAsync(headline, new() { Timeout = 20_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            throw new Xunit.Sdk.XunitException($"no live alert; page console: {string.Join(" | ", console)}\n{e.Message}");
+        }
         await Assertions.Expect(page.Locator("#inbox")).ToContainTextAsync(headline);
         await BrowserHub.ScreenshotAsync(page, "resident-registered-alert", output);
 
@@ -51,6 +62,16 @@ public sealed class ResidentPageTests(BrowserHub hub, ITestOutputHelper output)
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("#inbox li").First).ToContainTextAsync(headline);
         await Assertions.Expect(page.Locator("#live-alert")).ToBeEmptyAsync();
+
+        // 安否: "safe" reaches the staff's safety list for this alert.
+        await page.ClickAsync("#safe");
+        await Assertions.Expect(page.Locator("#safety-result")).ToContainTextAsync("送信しました");
+        using (var admin = hub.Admin())
+        {
+            var replies = JsonNode.Parse(await admin.GetStringAsync($"/api/safety?alertId={alertId}"))!["features"]!.AsArray();
+            Assert.Contains(replies, f => f!["properties"]?["status"]?.GetValue<string>() == "safe");
+        }
+
         Assert.Empty(problems);
     }
 
