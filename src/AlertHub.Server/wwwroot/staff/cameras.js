@@ -59,19 +59,30 @@ export async function mount(container, ctx, [openId]) {
     const video = h('video', { id: 'live-video', controls: true, muted: true, autoplay: true, playsinline: true, 'aria-label': t('cameras.live') });
     const current = h('img', { id: 'current-image', src: camera.snapshotUrl, alt: camera.name });
     const normal = h('img', { id: 'normal-day-image', src: `/api/cameras/${encodeURIComponent(camera.id)}/normal-day.jpg`, alt: t('cameras.normalDay') });
-    normal.addEventListener('error', () => normal.replaceWith(h('p', { class: 'muted' }, `${t('cameras.normalDay')}: —`)));
+    normal.addEventListener('error', () => { normal.hidden = true; });
+    normal.addEventListener('load', () => { normal.hidden = false; });
     const scrubber = h('input', { type: 'range', id: 'history-scrubber', min: 0, max: 0, value: 0, 'aria-label': t('cameras.history') });
     const when = h('output', { for: 'history-scrubber', id: 'history-time' });
+    let history = [];
+    // Issuers pick a calm picture as this camera's "normal day" for side-by-side comparison.
+    const setNormal = ctx.hasRole('issuer') ? h('button', { type: 'button', id: 'set-normal-day', class: 'secondary', onclick: async () => {
+      const s = history[Number(scrubber.value)];
+      if (!s) return;
+      try {
+        await api('PUT', `/api/cameras/${encodeURIComponent(camera.id)}/normal-day`, { snapshotId: s.id });
+        normal.src = `/api/cameras/${encodeURIComponent(camera.id)}/normal-day.jpg?t=${Date.now()}`;
+      } catch (e) { when.textContent = t('compose.error', { e: e.code ?? e.message }); }
+    } }, t('cameras.setNormalDay')) : null;
     clear(viewer).append(title,
       camera.liveUrl && camera.liveEnabled ? video : null,
       h('div', { class: 'compare' }, h('figure', {}, current, h('figcaption', {}, formatTime(camera.lastImageAt))),
         h('figure', {}, normal, h('figcaption', {}, t('cameras.normalDay')))),
-      h('label', { for: 'history-scrubber' }, t('cameras.history')), scrubber, when,
+      h('label', { for: 'history-scrubber' }, t('cameras.history')), scrubber, when, setNormal,
       h('button', { type: 'button', onclick: () => viewer.close() }, t('cameras.close')));
     viewer.showModal();
     if (camera.liveUrl && camera.liveEnabled) await playLive(video, camera.liveUrl);
     try {
-      const history = await api('GET', `/api/cameras/${encodeURIComponent(camera.id)}/snapshots?limit=200`);
+      history = await api('GET', `/api/cameras/${encodeURIComponent(camera.id)}/snapshots?limit=200`);
       scrubber.max = String(Math.max(0, history.length - 1));
       scrubber.value = scrubber.max;
       const show = () => {
