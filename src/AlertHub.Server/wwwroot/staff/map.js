@@ -37,7 +37,7 @@ export async function mount(container, ctx) {
     ctx.on('dronePhoto', feature => addDronePhoto(L, drones, feature)),
     ctx.on('shelterStatus', shelter => {
       shelters.eachLayer(layer => { if (layer.shelterId === shelter.id) shelters.removeLayer(layer); });
-      addShelter(L, shelters, shelter);
+      if (!shelter.deleted) addShelter(L, shelters, shelter);
     }),
     ctx.on('safetyReply', feature => addSafety(L, safety, feature)),
   ];
