@@ -59,6 +59,8 @@ public sealed class BrowserHub : IAsyncLifetime
             return; // the browser tests are [ToolFact("chromium")]: skipped locally, failing under CI
         }
 
+        // CI runs this suite beside the integration tests on two cores: expectations wait longer than Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
