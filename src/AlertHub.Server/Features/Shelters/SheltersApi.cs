@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Infrastructure;
@@ -15,6 +16,10 @@ internal sealed record ShelterStatusEvent(string Id, string Name, string? NameEn
     public static ShelterStatusEvent Of(Shelter s, string? previous, bool deleted = false) =>
         new(s.Id, s.Name, s.NameEn, s.Location, s.Status, s.Capacity, s.Occupancy, s.UpdatedAt, previous, deleted);
 }
+
+internal sealed record ShelterImportRejection(int Index, string Reason);
+
+internal sealed record ShelterImportResult(int Added, int Updated, IReadOnlyList<ShelterImportRejection> Rejected);
 
 internal static class SheltersApi
 {
@@ -106,7 +111,102 @@ internal static class SheltersApi
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
+        // Official lists (国土地理院 指定避難所 GeoJSON, or our own shape) loaded at run time; live status is kept on re-import.
+        group.MapPost("/import", async Task<Results<Ok<ShelterImportResult>, ProblemHttpResult>> (JsonElement body, ShelterStore store, AuditLog audit,
+            IHubContext<AlertsHub> hub, TimeProvider time, HttpContext http, CancellationToken ct) =>
+        {
+            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
+            {
+                return Problems.BadRequest(Problems.ShelterInvalid, "The body is a GeoJSON FeatureCollection of Point features.");
+            }
+
+            var (added, updated) = (0, 0);
+            var rejected = new List<ShelterImportRejection>();
+            var index = -1;
+            foreach (var feature in features.EnumerateArray())
+            {
+                index++;
+                var (candidate, reason) = ReadFeature(feature, time.GetUtcNow());
+                if (candidate is null)
+                {
+                    rejected.Add(new ShelterImportRejection(index, reason!));
+                    continue;
+                }
+
+                var existing = await store.GetAsync(candidate.Id, ct);
+                var explicitStatus = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object && p.TryGetProperty("status", out _);
+                var shelter = existing is null ? candidate : candidate with
+                {
+                    Status = explicitStatus ? candidate.Status : existing.Status,
+                    Capacity = candidate.Capacity ?? existing.Capacity,
+                    Occupancy = candidate.Occupancy ?? existing.Occupancy,
+                    NameEn = candidate.NameEn ?? existing.NameEn,
+                };
+                if (Validate(shelter, checkId: true) is { } problem)
+                {
+                    rejected.Add(new ShelterImportRejection(index, (problem.ProblemDetails.Detail ?? "invalid")));
+                    continue;
+                }
+
+                await store.UpsertAsync(shelter, http.User.Actor(), ct);
+                if (existing is null) { added++; } else { updated++; }
+            }
+
+            var result = new ShelterImportResult(added, updated, rejected);
+            await audit.WriteAsync(http.User.Actor(), "shelters.import", null, $"{added} added, {updated} updated, {rejected.Count} rejected", ct);
+            await hub.Clients.All.SendAsync("sheltersImported", new { added, updated }, ct);
+            return TypedResults.Ok(result);
+        }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(32 * 1024 * 1024));
+
         return group;
+    }
+
+    private static (Shelter? Shelter, string? Reason) ReadFeature(JsonElement feature, DateTimeOffset now)
+    {
+        if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object
+            || !geometry.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "Point"
+            || !geometry.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind != JsonValueKind.Array || coordinates.GetArrayLength() < 2
+            || coordinates[0].ValueKind != JsonValueKind.Number || coordinates[1].ValueKind != JsonValueKind.Number)
+        {
+            return (null, "geometry must be a Point [lon, lat].");
+        }
+
+        var properties = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+        string? Text(params string[] names)
+        {
+            if (properties.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            foreach (var name in names)
+            {
+                if (properties.TryGetProperty(name, out var v))
+                {
+                    var text = v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null };
+                    if (!string.IsNullOrWhiteSpace(text))
+                    {
+                        return text.Trim();
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        int? Number(string name) =>
+            properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n)
+                ? n : null;
+
+        var id = Text("id", "共通ID", "NO");
+        var name = Text("name", "施設・場所名");
+        if (id is null || name is null)
+        {
+            return (null, "properties need an id (id, 共通ID or NO) and a name (name or 施設・場所名).");
+        }
+
+        return (new Shelter(id, name, Text("nameEn"), new GeoPoint(coordinates[1].GetDouble(), coordinates[0].GetDouble()), Text("status") ?? "closed",
+            Number("capacity"), Number("occupancy"), now), null);
     }
 
     private static ProblemHttpResult? Validate(Shelter s, bool checkId)

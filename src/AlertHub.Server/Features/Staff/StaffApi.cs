@@ -35,7 +35,6 @@ internal static partial class StaffApi
         services.AddOptions<CookieAuthenticationOptions>(StaffSessionAuthentication.SchemeName)
             .Configure<IOptions<StaffOptions>>((o, staff) => StaffSessionAuthentication.Configure(o, staff.Value));
         services.AddAuthorizationBuilder().AddPolicy(SessionPolicy, p => p.AddAuthenticationSchemes(StaffSessionAuthentication.SchemeName).RequireAuthenticatedUser());
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, CsrfAuthorizationResultHandler>();
 
         // Cookies must survive a restart: keep the data-protection keys next to the database, not in a home directory.
         services.AddOptions<KeyManagementOptions>().Configure<Database, ILoggerFactory>((o, database, loggers) =>
@@ -156,7 +155,7 @@ internal static partial class StaffApi
     }
 
     private static async Task<Results<Ok<StaffUserView>, ProblemHttpResult>> UpdateUserAsync(string username, StaffUserRequest request, StaffUserStore store,
-        AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
+        SignInThrottle throttle, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
     {
         username = Normalize(username) ?? "";
         var existing = await store.FindAsync(username, ct);
@@ -183,6 +182,12 @@ internal static partial class StaffApi
         }
 
         await store.UpdateAsync(updated, request.Password is null ? null : StaffPasswords.Hash(request.Password), ct);
+        if (request.Password is not null)
+        {
+            // An admin setting a new password is also how a locked-out colleague gets back in before the lock ends.
+            throttle.RecordSuccess(username);
+        }
+
         var changes = new List<string>();
         if (updated.DisplayName != current.DisplayName) { changes.Add("displayName"); }
         if (!updated.Roles.SequenceEqual(current.Roles)) { changes.Add($"roles {string.Join(",", current.Roles)} → {string.Join(",", updated.Roles)}"); }

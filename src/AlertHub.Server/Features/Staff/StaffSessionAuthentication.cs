@@ -5,8 +5,6 @@ using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Staff;
@@ -23,6 +21,7 @@ internal static class StaffSessionAuthentication
     public const string SessionClaim = "alerthub:sid";
     public const string DisplayNameClaim = "alerthub:display_name";
     private const string SessionItem = "alerthub.staff.session";
+    private const string CsrfFailedItem = "alerthub.staff.csrf_failed";
 
     public static string Actor(string username) => "staff:" + username;
 
@@ -55,8 +54,7 @@ internal static class StaffSessionAuthentication
         {
             OnValidatePrincipal = ValidateAsync,
             // An API never redirects: 401/403 as ProblemDetails.
-            OnRedirectToLogin = c => Problems.WriteAsync(c.HttpContext, 401, Problems.AuthSessionInvalid, "Sign in again.",
-                "Not signed in, or the session has ended."),
+            OnRedirectToLogin = c => ChallengeAsync(c.HttpContext),
             OnRedirectToAccessDenied = c => Problems.WriteAsync(c.HttpContext, 403, Problems.AuthForbidden, "Your role may not do this.",
                 $"Your roles are: {string.Join(", ", c.HttpContext.User.FindAll(ClaimTypes.Role).Select(r => r.Value))}."),
             OnRedirectToLogout = c => Task.CompletedTask,
@@ -91,37 +89,30 @@ internal static class StaffSessionAuthentication
             await store.TouchSessionAsync(sessionId!, now, context.HttpContext.RequestAborted);
         }
 
-        context.ReplacePrincipal(Principal(f.User, sessionId!));
         context.HttpContext.Items[SessionItem] = f.Session;
+
+        // A state-changing request without the session's CSRF token gets no identity at all (the session itself stays):
+        // endpoints that check roles by hand see an anonymous caller too, and role-protected ones answer 403 below.
+        if (IsUnsafe(context.HttpContext.Request.Method) && !context.HttpContext.Request.Path.StartsWithSegments("/hubs")
+            && !CsrfTokenMatches(context.HttpContext.Request.Headers[CsrfHeader], f.Session.CsrfToken))
+        {
+            context.HttpContext.Items[CsrfFailedItem] = true;
+            context.RejectPrincipal();
+            return;
+        }
+
+        context.ReplacePrincipal(Principal(f.User, sessionId!));
     }
+
+    private static bool IsUnsafe(string method) =>
+        !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
+
+    private static Task ChallengeAsync(HttpContext context) =>
+        context.Items.ContainsKey(CsrfFailedItem)
+            ? Problems.WriteAsync(context, 403, Problems.AuthCsrfInvalid, "The CSRF token is missing or wrong.",
+                $"Send the csrfToken from /api/staff/session in the {CsrfHeader} header.")
+            : Problems.WriteAsync(context, 401, Problems.AuthSessionInvalid, "Sign in again.", "Not signed in, or the session has ended.");
 
     public static bool CsrfTokenMatches(string? presented, string expected) =>
         presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
-}
-
-/// <summary>
-/// CSRF check for cookie-authenticated unsafe requests, after authorization succeeded (so it covers every
-/// endpoint that needs a staff role and nothing anonymous). API-key requests never carry the cookie's
-/// ambient authority and are not checked.
-/// </summary>
-internal sealed class CsrfAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
-{
-    private readonly AuthorizationMiddlewareResultHandler _default = new();
-
-    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
-    {
-        if (authorizeResult.Succeeded && context.User.Identity?.AuthenticationType == StaffSessionAuthentication.SchemeName
-            && !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method)
-                 || HttpMethods.IsTrace(context.Request.Method)))
-        {
-            var session = context.CurrentStaffSession();
-            if (session is null || !StaffSessionAuthentication.CsrfTokenMatches(context.Request.Headers[StaffSessionAuthentication.CsrfHeader], session.CsrfToken))
-            {
-                return Problems.WriteAsync(context, 403, Problems.AuthCsrfInvalid, "The CSRF token is missing or wrong.",
-                    $"Send the csrfToken from /api/staff/session in the {StaffSessionAuthentication.CsrfHeader} header.");
-            }
-        }
-
-        return _default.HandleAsync(next, context, policy, authorizeResult);
-    }
 }

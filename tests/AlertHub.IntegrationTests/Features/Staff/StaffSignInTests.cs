@@ -106,6 +106,16 @@ public sealed class StaffSignInTests : IAsyncLifetime
         var audit = (await (await admin.GetAsync("/api/audit")).JsonAsync()).AsArray();
         Assert.Contains(audit, e => e!["action"]!.GetValue<string>() == "staff.signin.lockout" && e["target"]!.GetValue<string>() == "suzuki");
 
+        // An admin setting a new password lifts the lock.
+        using (var keyAdmin = _hub.Admin())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await keyAdmin.PutAsJsonAsync("/api/staff/users/suzuki", new { password = "reset by the admin 2026" })).StatusCode);
+        }
+
+        using (await _hub.SignInAsync("suzuki", "reset by the admin 2026"))
+        {
+        }
+
         // Another user is not affected by the lock.
         var other = await _hub.CreateStaffUserAsync(["viewer"]);
         using var session = await _hub.SignInAsync(other, StaffSessions.DefaultPassword);
@@ -145,6 +155,14 @@ public sealed class StaffSignInTests : IAsyncLifetime
         // GET needs no token; the right token lets the change through.
         Assert.Equal(HttpStatusCode.OK, (await noHeader.GetAsync("/api/staff/users")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await admin.Client.PostAsJsonAsync("/api/staff/users", body)).StatusCode);
+
+        // An endpoint that checks the admin role by hand (an admin may delete a resident) sees no admin without the token.
+        var resident = await Api.RegisterAsync(noHeader, 39.31, 140.55);
+        await (await noHeader.DeleteAsync($"/api/residents/{resident.Id}")).AssertProblemAsync(401, "auth.invalid_resident_token");
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.Client.DeleteAsync($"/api/residents/{resident.Id}")).StatusCode);
+
+        // A missing token does not end the session.
+        Assert.Equal(HttpStatusCode.OK, (await noHeader.GetAsync("/api/staff/session")).StatusCode);
     }
 
     [Fact]
