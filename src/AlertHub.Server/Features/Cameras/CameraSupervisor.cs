@@ -66,7 +66,8 @@ internal sealed partial class CameraSupervisor(
                 var now = time.GetUtcNow();
                 try
                 {
-                    if (now >= nextAlertCheck)
+                    // Nothing to speed up without cameras; skip the alert query on hubs that have none.
+                    if (now >= nextAlertCheck && runtimes.All.Any())
                     {
                         nextAlertCheck = now + Options.AlertCheckInterval;
                         await coverage.RefreshAsync(stoppingToken);

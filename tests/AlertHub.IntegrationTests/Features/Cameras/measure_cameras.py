@@ -6,7 +6,9 @@ kind with a 10 s snapshot interval, then samples CPU and memory of the hub and i
 /proc and the snapshot → SignalR delay seen by a staff WebSocket client.
 
 usage: /usr/bin/python3 measure_cameras.py KIND COUNT [--seconds 60] [--warmup 30] [--size 1280x720] [--fps 25] [--live]
-  KIND: rtsp | hls | jpeg-poll; --live also requests each RTSP camera's playlist (relay on).
+                                          [--sources 1] [--log FILE]
+  KIND: rtsp | hls | jpeg-poll; --live also requests each RTSP camera's playlist (relay on); --sources spreads
+  RTSP cameras over that many GStreamer servers (a real camera serves one hub connection, not fifty).
 needs: dotnet build src/AlertHub.Server first; ffmpeg; node 20+ for the latency client.
 """
 import argparse
@@ -76,17 +78,21 @@ def main():
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--fps", default="25")
     parser.add_argument("--live", action="store_true")
+    parser.add_argument("--sources", type=int, default=1)
+    parser.add_argument("--log")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="alerthub-measure-")
     children = []
     try:
         if args.kind == "rtsp":
-            port = free_port()
-            cam = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "rtsp_test_camera.py"), str(port), "/cam", args.size, args.fps],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            children.append(cam)
-            url = cam.stdout.readline().strip()
+            urls = []
+            for _ in range(args.sources):
+                port = free_port()
+                cam = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "rtsp_test_camera.py"), str(port), "/cam", args.size, args.fps],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                children.append(cam)
+                urls.append(cam.stdout.readline().strip())
         else:
             static = os.path.join(work, "static")
             os.makedirs(static)
@@ -96,13 +102,13 @@ def main():
                     "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", f"testsrc=size={args.size}:rate={args.fps}",
                     "-c:v", "libx264", "-preset", "ultrafast", "-g", args.fps, "-pix_fmt", "yuv420p", "-f", "hls", "-hls_time", "2", "-hls_list_size", "6",
                     "-hls_flags", "delete_segments+temp_file", "-hls_segment_filename", os.path.join(static, "seg_%05d.ts"), os.path.join(static, "index.m3u8")]))
-                url = f"http://127.0.0.1:{port}/index.m3u8"
+                urls = [f"http://127.0.0.1:{port}/index.m3u8"]
                 while not os.path.exists(os.path.join(static, "index.m3u8")):
                     time.sleep(0.2)
             else:
                 subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", f"testsrc=size={args.size}", "-frames:v", "1",
                                 os.path.join(static, "still.jpg")], check=True)
-                url = f"http://127.0.0.1:{port}/still.jpg"
+                urls = [f"http://127.0.0.1:{port}/still.jpg"]
             children.append(subprocess.Popen(["/usr/bin/python3", "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", static],
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             time.sleep(0.5)
@@ -113,7 +119,8 @@ def main():
         env = dict(os.environ, ASPNETCORE_ENVIRONMENT="Development", Urls=base, Storage__DataDirectory=data, Auth__BootstrapAdminKey=KEY,
                    Areas__LoadDemoAreas="false", Logging__LogLevel__Default="Warning")
         dll = os.path.join(ROOT, "src/AlertHub.Server/bin/Debug/net10.0/AlertHub.Server.dll")
-        hub = subprocess.Popen(["dotnet", dll], env=env, cwd=os.path.dirname(dll), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(args.log, "w") if args.log else subprocess.DEVNULL
+        hub = subprocess.Popen(["dotnet", dll], env=env, cwd=os.path.dirname(dll), stdout=log, stderr=subprocess.STDOUT)
         children.append(hub)
         for _ in range(300):
             try:
@@ -123,7 +130,7 @@ def main():
                 time.sleep(0.2)
 
         for i in range(args.count):
-            api(base, "POST", "/api/cameras", {"name": f"cam {i}", "kind": args.kind, "url": url, "location": {"lat": 39.3, "lon": 140.5},
+            api(base, "POST", "/api/cameras", {"name": f"cam {i}", "kind": args.kind, "url": urls[i % len(urls)], "location": {"lat": 39.3, "lon": 140.5},
                                                 "snapshotIntervalSeconds": 10, "liveEnabled": True})
         if args.live:
             ids = [c["id"] for c in api(base, "GET", "/api/cameras")["cameras"]]
@@ -165,7 +172,7 @@ def main():
         n_ff = max(s[2] for s in rss_samples)
         total = hub_cpu + persistent
         print(json.dumps({
-            "kind": args.kind, "cameras": args.count, "live": args.live, "window_s": round(wall),
+            "kind": args.kind, "cameras": args.count, "live": args.live, "sources": len(urls), "window_s": round(wall),
             "cpu_percent_of_one_core": {"total": round(100 * total / wall, 1), "per_camera": round(100 * total / wall / args.count, 2),
                                         "hub_incl_reaped_children": round(100 * hub_cpu / wall, 1), "running_ffmpeg": round(100 * persistent / wall, 1)},
             "rss_mib": {"hub": round(hub_rss / 2**20), "ffmpeg_total": round(ff_rss / 2**20), "ffmpeg_processes": n_ff,
