@@ -1,5 +1,6 @@
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Media;
+using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ internal sealed partial class CameraSnapshots(
     MediaEngine engine,
     IHubContext<AlertsHub> hub,
     IOptions<CamerasOptions> options,
+    AlertHubTelemetry telemetry,
     TimeProvider time,
     ILogger<CameraSnapshots> logger)
 {
@@ -24,6 +26,8 @@ internal sealed partial class CameraSnapshots(
     public string LatestPath(string cameraId) => Path.Combine(engine.CameraDirectory(cameraId), LatestFile);
 
     public string HistoryPath(string cameraId, string snapshotId) => Path.Combine(engine.CameraDirectory(cameraId), "history", snapshotId + ".jpg");
+
+    public string HistoryThumbnailPath(string cameraId, string snapshotId) => Path.Combine(engine.CameraDirectory(cameraId), "history", snapshotId + ".thumb.jpg");
 
     /// <summary>Accepts an image. <paramref name="keepInHistory"/> forces a history entry (pushed stills are rare and each one counts).</summary>
     /// <returns>The history snapshot id when one was written.</returns>
@@ -61,6 +65,7 @@ internal sealed partial class CameraSnapshots(
             }
         }
 
+        telemetry.CameraSnapshots.Add(1, new KeyValuePair<string, object?>("kind", runtime.Camera.Kind));
         var url = $"/api/cameras/{cameraId}/snapshot.jpg?v={at.ToUnixTimeMilliseconds()}";
         await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("cameraSnapshot", new CameraSnapshotEvent(cameraId, at, url), cancellationToken);
 
@@ -120,6 +125,7 @@ internal sealed partial class CameraSnapshots(
         foreach (var (id, cameraId) in removed)
         {
             TryDelete(HistoryPath(cameraId, id));
+            TryDelete(HistoryThumbnailPath(cameraId, id));
         }
 
         if (removed.Count > 0)

@@ -4,6 +4,7 @@ using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,7 @@ internal sealed partial class CameraSupervisor(
     IHubContext<AlertsHub> hub,
     HealthState health,
     IOptions<CamerasOptions> options,
+    AlertHubTelemetry telemetry,
     TimeProvider time,
     ILogger<CameraSupervisor> logger) : BackgroundService
 {
@@ -64,7 +66,8 @@ internal sealed partial class CameraSupervisor(
                 var now = time.GetUtcNow();
                 try
                 {
-                    if (now >= nextAlertCheck)
+                    // Nothing to speed up without cameras; skip the alert query on hubs that have none.
+                    if (now >= nextAlertCheck && runtimes.All.Any())
                     {
                         nextAlertCheck = now + Options.AlertCheckInterval;
                         await coverage.RefreshAsync(stoppingToken);
@@ -241,6 +244,7 @@ internal sealed partial class CameraSupervisor(
             await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("cameraStatus",
                 new CameraStatusEvent(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason), cancellationToken);
             LogStatus(logger, runtime.Camera.Id, previous, transition.Status, transition.Reason);
+            telemetry.CameraStatusChanges.Add(1, new KeyValuePair<string, object?>("status", transition.Status));
         }
     }
 
@@ -283,6 +287,7 @@ internal sealed partial class CameraSupervisor(
             {
                 var error = CameraUrls.Scrub(e.Message, credentials);
                 LogWorkerFailed(logger, id, runtime.Camera.Kind, error);
+                telemetry.CameraWorkerRestarts.Add(1, new KeyValuePair<string, object?>("kind", runtime.Camera.Kind));
             }
 
             if (runtime.ImageVersion != imagesBefore)

@@ -254,7 +254,7 @@ internal static class CamerasApi
             return Jpeg(await File.ReadAllBytesAsync(path, ct), immutable: true);
         }
 
-        var thumbPath = Path.ChangeExtension(path, ".thumb.jpg");
+        var thumbPath = snapshots.HistoryThumbnailPath(id, snapshotId);
         if (!File.Exists(thumbPath))
         {
             var thumb = snapshots.MakeThumbnail(await File.ReadAllBytesAsync(path, ct));

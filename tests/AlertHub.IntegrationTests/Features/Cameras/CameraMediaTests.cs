@@ -184,6 +184,29 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MjpegCamera_OneFramePerIntervalBecomesTheSnapshot()
+    {
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        var hub = StartHub();
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera("mjpeg", $"{camera.BaseUrl}/mjpeg", withCredentials: false));
+        await WaitForStatusAsync(id, "online", start, TimeSpan.FromSeconds(10));
+        var first = await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg");
+        await Task.Delay(2500);
+        var second = await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg");
+        Assert.Equal(JpegProblem.None, JpegImages.Check(second));
+        Assert.NotEqual(first, second);
+        // Frames arrive every 200 ms but the interval is 1 s: about one in five is kept, never all of them.
+        var elapsed = (DateTimeOffset.UtcNow - start).TotalSeconds;
+        var kept = _snapshots.Count(s => s.Event.GetProperty("cameraId").GetString() == id);
+        Assert.InRange(kept, 2, (int)elapsed + 2);
+    }
+
+    [Fact]
     public async Task ActiveAlertOverCamera_SnapshotsComeFaster()
     {
         var camera = await LoopbackCameraServer.StartAsync();

@@ -227,6 +227,28 @@ public sealed class CameraRegistryTests : IDisposable
         await (await anonymous.GetAsync($"/live/{id}/index.m3u8")).AssertProblemAsync(401, "auth.missing_key");
     }
 
+    [Fact]
+    public async Task HistoryPastRetention_IsPruned_ExceptThePinnedNormalDay()
+    {
+        using var hub = new HubFactory(settings: new() { ["Cameras:HistoryInterval"] = "00:00:00", ["Cameras:HistoryRetention"] = "00:00:01" });
+        await hub.WaitReadyAsync();
+        using var admin = hub.Admin();
+        var id = await CreateAsync(admin, Camera("jpeg-poll", null));
+        var pinned = await PushAsync(admin, id, TestImages.Jpeg("normal day"));
+        var old = await PushAsync(admin, id, TestImages.Jpeg("flood"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/cameras/{id}/normal-day", new { snapshotId = pinned })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/cameras/{id}/snapshots/{old}/thumbnail.jpg")).StatusCode);
+        await Task.Delay(1500);
+
+        var snapshots = hub.Services.GetRequiredService<AlertHub.Server.Features.Cameras.CameraSnapshots>();
+        Assert.Equal(1, await snapshots.PruneAsync(CancellationToken.None));
+        await (await admin.GetAsync($"/api/cameras/{id}/snapshots/{old}.jpg")).AssertProblemAsync(404, "cameras.snapshot_not_found");
+        Assert.False(File.Exists(snapshots.HistoryPath(id, old)));
+        Assert.False(File.Exists(snapshots.HistoryThumbnailPath(id, old)));
+        Assert.Equal([pinned], (await admin.GetFromJsonAsync<JsonArray>($"/api/cameras/{id}/snapshots"))!.Select(s => s!["id"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/cameras/{id}/normal-day.jpg")).StatusCode);
+    }
+
     private static async Task<string> CreateAsync(HttpClient admin, object camera)
     {
         var response = await admin.PostAsJsonAsync("/api/cameras", camera);

@@ -77,6 +77,27 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
             server.Authorizations.Enqueue(http.Request.Headers.Authorization.ToString());
             return server.Failing || server.Still is null ? Results.StatusCode(503) : Results.Bytes(server.Still, "image/jpeg");
         });
+        app.MapGet("/mjpeg", async (HttpContext http) =>
+        {
+            // A camera's multipart stream: a new picture every 200 ms, each part with its Content-Length.
+            http.Response.ContentType = "multipart/x-mixed-replace; boundary=frame";
+            for (var i = 0; !http.RequestAborted.IsCancellationRequested; i++)
+            {
+                var frame = TestImages.Jpeg($"mjpeg {i}");
+                try
+                {
+                    await http.Response.WriteAsync($"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Length}\r\n\r\n", http.RequestAborted);
+                    await http.Response.Body.WriteAsync(frame, http.RequestAborted);
+                    await http.Response.WriteAsync("\r\n", http.RequestAborted);
+                    await http.Response.Body.FlushAsync(http.RequestAborted);
+                    await Task.Delay(200, http.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
         app.MapGet("/hls/{file}", (string file) =>
         {
             var path = server.HlsDirectory is null || file.Contains('/') || file.Contains("..") ? null : Path.Combine(server.HlsDirectory, file);

@@ -1,7 +1,7 @@
 """A real RTSP camera for the camera tests: GStreamer's RTSP server on 127.0.0.1 serving a moving test
 pattern with a burned-in clock as H.264. Run with Debian's python3 (it has the gi bindings).
 
-usage: rtsp_test_camera.py PORT [MOUNT]   -> prints rtsp://127.0.0.1:PORT/MOUNT once it listens
+usage: rtsp_test_camera.py PORT [MOUNT [WIDTHxHEIGHT [FPS]]]   -> prints rtsp://127.0.0.1:PORT/MOUNT once it listens
 """
 import sys
 
@@ -14,10 +14,12 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 Gst.init(None)
 port = sys.argv[1]
 mount = sys.argv[2] if len(sys.argv) > 2 else "/cam"
+width, height = (sys.argv[3] if len(sys.argv) > 3 else "640x360").split("x")
+fps = sys.argv[4] if len(sys.argv) > 4 else "15"
 
 PIPELINE = (
-    "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=360,framerate=15/1 "
-    "! clockoverlay time-format=%H:%M:%S ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
+    f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={width},height={height},framerate={fps}/1 "
+    f"! clockoverlay time-format=%H:%M:%S ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} "
     "! rtph264pay name=pay0 pt=96 config-interval=1 )"
 )
 
