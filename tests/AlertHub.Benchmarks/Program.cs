@@ -14,6 +14,11 @@ if (args is ["feeds", .. var feedArgs])
     return FeedBenchmarks.Run(feedArgs);
 }
 
+if (args is ["drone", .. var droneArgs])
+{
+    return DronePhotoBenchmarks.Run(droneArgs);
+}
+
 if (args is ["postgis", .. var pgArgs])
 {
     return await PostGisComparison.Run(pgArgs);

@@ -121,7 +121,7 @@ internal sealed record DronePhotoMetadata(
         return (new DateTimeOffset(local, Jst), TakenAtZone.AssumedJst);
     }
 
-    private static TimeSpan? ParseOffset(string text)
+    internal static TimeSpan? ParseOffset(string text)
     {
         text = text.Trim();
         if (text.Length == 6 && text[0] is '+' or '-' && TimeSpan.TryParseExact(text[1..], @"hh\:mm", CultureInfo.InvariantCulture, out var span)

@@ -86,12 +86,13 @@ internal static partial class DronePhotosApi
         // Refuse an announced oversize body before reading a byte of it.
         if (request.ContentLength is long announced && announced > o.MaxPhotoBytes + MultipartAllowance)
         {
-            return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, $"The upload is {announced} bytes."));
+            return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, $"The upload is {announced} bytes."));
         }
 
         // A chunked body has no length up front: stop reading once it passes the limit.
         var body = new LengthLimitedStream(request.Body, o.MaxPhotoBytes + MultipartAllowance);
-        var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 8 * 1024 };
+        // Section sizes are enforced here (photo, note) and by the stream above (everything else), not by the reader.
+        var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 8 * 1024, BodyLengthLimit = null };
         byte[]? photo = null;
         string? declaredType = null;
         string? note = null;
@@ -112,7 +113,7 @@ internal static partial class DronePhotosApi
                     photo = await ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
                     if (photo is null)
                     {
-                        return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
+                        return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
                     }
                 }
                 else if (name == "note")
@@ -128,9 +129,9 @@ internal static partial class DronePhotosApi
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return new AnswerThenDisconnect(TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit."));
+            return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, "The upload is larger than the limit."));
         }
-        catch (IOException e) when (e is not EndOfStreamException)
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
             return Problems.BadRequest(Problems.DronePhotoInvalid, "The multipart body is malformed: " + e.Message);
         }
@@ -245,7 +246,7 @@ internal static partial class DronePhotosApi
     /// <c>Expect: 100-continue</c> never sends the body at all; any other client's unread remainder is discarded by
     /// the server, never buffered.
     /// </summary>
-    private sealed class AnswerThenDisconnect(IResult answer) : IResult
+    private sealed class AnswerWithConnectionClose(IResult answer) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {

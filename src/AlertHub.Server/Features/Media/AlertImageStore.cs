@@ -80,7 +80,8 @@ internal sealed partial class AlertImageStore(
 
         var o = options.Value;
         var full = Fit(original.Jpeg, o.MaxPixels, o.MaxBytes, o.Quality);
-        var small = Fit(original.Jpeg, o.SmallMaxPixels, o.SmallMaxBytes, o.Quality);
+        // From the full copy, not the original: decoding a 1280 px JPEG costs a fraction of a 12 MP one.
+        var small = Fit(full, o.SmallMaxPixels, o.SmallMaxBytes, o.Quality);
         var (width, height) = JpegImages.Dimensions(full) ?? (0, 0);
         var id = Guid.NewGuid().ToString("N");
         Directory.CreateDirectory(_directory);
