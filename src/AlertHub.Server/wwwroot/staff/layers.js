@@ -133,6 +133,9 @@ export function addSafety(L, group, feature) {
 export function legend(L, kinds) {
   const control = L.control({ position: 'bottomleft' });
   control.onAdd = () => h('div', { class: 'legend', role: 'group', 'aria-label': 'legend' },
-    kinds.map(kind => h('div', {}, h('span', { class: `swatch kind-${kind}` }), t(`kind.${kind}`))));
+    kinds.map(kind => h('div', {}, h('span', { class: `swatch kind-${kind}` }), t(`kind.${kind}`))),
+    h('div', {}, h('span', { class: 'swatch dot status-online' }), `${t('layer.cameras')} (${t('status.online')})`),
+    h('div', {}, h('span', { class: 'swatch dot legend-drone' }), t('layer.drone')),
+    h('div', {}, h('span', { class: 'swatch dot legend-shelter' }), t('layer.shelters')));
   return control;
 }
