@@ -207,6 +207,14 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         }
 
         await BrowserHub.ScreenshotAsync(page, "staff-compose-200pct", output);
+
+        // English on request: the menu and the compose page switch, and the choice is kept for the next visit.
+        await page.ClickAsync("#lang-toggle");
+        await Assertions.Expect(page.Locator("#nav-compose")).ToHaveTextAsync("Compose");
+        await Assertions.Expect(page.Locator("#compose-title")).ToHaveTextAsync("Compose an alert");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#nav-compose")).ToHaveTextAsync("Compose");
     }
 
     /// <summary>Presses Tab until the element is focused (bounded), as a keyboard-only user would.</summary>
