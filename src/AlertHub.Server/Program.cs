@@ -1,6 +1,8 @@
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Cameras;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
@@ -30,11 +32,14 @@ builder.AddTargeting();
 builder.AddAlerts();
 builder.AddDelivery();
 builder.AddFeeds();
+builder.AddDashboard();
+builder.AddCameras();
 builder.AddAlertImages();
 builder.AddDronePhotos();
 
 var app = builder.Build();
 app.UseHubDefaults();
+app.UseDashboard();
 
 app.MapHealthApi();
 app.MapAuthApi();
@@ -48,6 +53,9 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapDashboard();
+app.MapCamerasApi();
+app.MapLiveApi();
 app.MapAlertImagesApi();
 app.MapDronePhotosApi();
 

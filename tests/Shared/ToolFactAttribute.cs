@@ -63,14 +63,16 @@ internal static class Tools
 [AttributeUsage(AttributeTargets.Method)]
 internal sealed class ToolFactAttribute : FactAttribute
 {
-    /// <param name="tool">"node-interop" (node + tests/interop/node_modules), "aiosmtpd", or a program on PATH such as "ffmpeg".</param>
+    /// <param name="tool">"node-interop" (node + tests/interop/node_modules), "aiosmtpd", "gst-rtsp-server" (ffmpeg + GStreamer's RTSP server for python), or a program on PATH such as "ffmpeg".</param>
     public ToolFactAttribute(string tool)
     {
         var available = tool switch
         {
             "node-interop" => Tools.OnPath("node") && Tools.InteropDirectory is not null,
             "aiosmtpd" => Tools.PythonModule("aiosmtpd"),
-            _ => Tools.OnPath(tool),
+            "gst-rtsp-server" => Tools.OnPath("ffmpeg") && Tools.PythonModule("gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"),
+            // "chromium+ffmpeg": every program on PATH.
+            _ => tool.Split('+').All(Tools.OnPath),
         };
         if (!available && Environment.GetEnvironmentVariable("CI") != "true")
         {
@@ -78,6 +80,7 @@ internal sealed class ToolFactAttribute : FactAttribute
             {
                 "node-interop" => "needs node and `npm ci --prefix tests/interop` (.ci/run does both)",
                 "aiosmtpd" => "needs python3-aiosmtpd (`apt-get install python3-aiosmtpd`; .ci/run does it)",
+                "gst-rtsp-server" => "needs ffmpeg, python3-gst-1.0 and gir1.2-gst-rtsp-server-1.0 (.ci/run installs them)",
                 _ => $"needs {tool} on PATH (.ci/run installs it)",
             };
         }

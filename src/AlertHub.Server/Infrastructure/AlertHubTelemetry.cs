@@ -23,6 +23,9 @@ internal sealed class AlertHubTelemetry : IDisposable
         DeliveryRetried = _meter.CreateCounter<long>("alerthub.delivery.retried", description: "Items put back in the outbox for another attempt.");
         DeliveryThrottled = _meter.CreateCounter<long>("alerthub.delivery.throttled", description: "Items a provider asked us to slow down for.");
         DeliveryPruned = _meter.CreateCounter<long>("alerthub.delivery.pruned", description: "Endpoints removed because the provider said the address is gone.");
+        CameraSnapshots = _meter.CreateCounter<long>("alerthub.cameras.snapshots", description: "Camera images accepted, by camera kind.");
+        CameraWorkerRestarts = _meter.CreateCounter<long>("alerthub.cameras.worker_restarts", description: "Camera workers (ffmpeg, polls) that failed and were restarted, by kind.");
+        CameraStatusChanges = _meter.CreateCounter<long>("alerthub.cameras.status_changes", description: "Recorded camera status transitions, by new status.");
     }
 
     public Counter<long> DeliverySent { get; }
@@ -33,6 +36,9 @@ internal sealed class AlertHubTelemetry : IDisposable
     public Counter<long> DeliveryRetried { get; }
     public Counter<long> DeliveryThrottled { get; }
     public Counter<long> DeliveryPruned { get; }
+    public Counter<long> CameraSnapshots { get; }
+    public Counter<long> CameraWorkerRestarts { get; }
+    public Counter<long> CameraStatusChanges { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -88,6 +88,23 @@ internal static class Problems
     public const string ShelterNotFound = "shelters.not_found";
     public const string ShelterExists = "shelters.exists";
     public const string SafetyInvalid = "safety.invalid";
+    public const string CameraInvalid = "cameras.invalid";
+    public const string CameraKindInvalid = "cameras.kind_invalid";
+    public const string CameraUrlInvalid = "cameras.url_invalid";
+    public const string CameraUrlForbidden = "cameras.url_forbidden";
+    public const string CameraLocationInvalid = "cameras.location_invalid";
+    public const string CameraNotFound = "cameras.not_found";
+    public const string CameraNoSnapshot = "cameras.no_snapshot";
+    public const string CameraSnapshotNotFound = "cameras.snapshot_not_found";
+    public const string CameraNoNormalDay = "cameras.no_normal_day";
+    public const string CameraImageNotJpeg = "cameras.image_not_jpeg";
+    public const string CameraImageTruncated = "cameras.image_truncated";
+    public const string CameraImageUndecodable = "cameras.image_undecodable";
+    public const string CameraImageTooLarge = "cameras.image_too_large";
+    public const string CameraLiveUnavailable = "cameras.live_unavailable";
+    public const string CameraLiveStarting = "cameras.live_starting";
+    public const string CameraMediaEngineUnavailable = "cameras.media_engine_unavailable";
+    public const string CameraUpstreamFailed = "cameras.upstream_failed";
 
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
     {

@@ -1,6 +1,6 @@
 namespace AlertHub.Server.Features.Health;
 
-internal sealed record HealthReport(string Status, bool Store, bool Workers, string? Reason);
+internal sealed record HealthReport(string Status, bool Store, bool Workers, string? Reason, IReadOnlyDictionary<string, string>? Degraded = null);
 
 internal static class HealthApi
 {
@@ -17,7 +17,7 @@ internal static class HealthApi
         {
             if (health.StoreReady && health.WorkersRunning)
             {
-                return Results.Ok(new HealthReport("ready", true, true, null));
+                return Results.Ok(new HealthReport("ready", true, true, null, health.Degraded.Count > 0 ? health.Degraded : null));
             }
 
             var reason = health.StoreError is { } error ? $"store failed: {error}"

@@ -11,6 +11,13 @@ internal sealed class HealthState
 
     public bool WorkersRunning { get; set; }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _degraded = new();
+
+    /// <summary>Parts that do not work while the hub serves (e.g. cameras without ffmpeg): reported, not fatal.</summary>
+    public IReadOnlyDictionary<string, string> Degraded => _degraded;
+
+    public void SetDegraded(string component, string reason) => _degraded[component] = reason;
+
     public void MarkStoreReady() => _storeReady.TrySetResult();
 
     public void MarkStoreFailed(string reason) => StoreError = reason;

@@ -237,6 +237,47 @@ internal static class Migrations
                 reason TEXT,
                 alert_id TEXT)
             """),
+        (5, """
+            CREATE TABLE cameras(
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                url TEXT NOT NULL,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL,
+                river TEXT,
+                district TEXT,
+                direction_degrees REAL,
+                field_of_view_degrees REAL,
+                snapshot_interval_seconds INTEGER NOT NULL,
+                live_enabled INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                status_since TEXT,
+                last_image_at TEXT,
+                normal_day_snapshot_id TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE TABLE camera_credentials(
+                camera_id TEXT PRIMARY KEY REFERENCES cameras(id) ON DELETE CASCADE,
+                username TEXT NOT NULL,
+                password TEXT NOT NULL);
+            CREATE TABLE camera_snapshots(
+                id TEXT PRIMARY KEY,
+                camera_id TEXT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                at TEXT NOT NULL,
+                at_ms INTEGER NOT NULL,
+                size INTEGER NOT NULL,
+                source TEXT NOT NULL);
+            CREATE INDEX ix_camera_snapshots ON camera_snapshots(camera_id, at_ms);
+            CREATE TABLE camera_timeline(
+                id INTEGER PRIMARY KEY,
+                camera_id TEXT NOT NULL REFERENCES cameras(id) ON DELETE CASCADE,
+                at TEXT NOT NULL,
+                status TEXT NOT NULL,
+                previous TEXT NOT NULL,
+                reason TEXT);
+            CREATE INDEX ix_camera_timeline ON camera_timeline(camera_id, id)
+            """),
         (6, """
             CREATE TABLE drone_photos(
                 id TEXT PRIMARY KEY,

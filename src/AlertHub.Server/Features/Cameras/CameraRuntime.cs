@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+
+namespace AlertHub.Server.Features.Cameras;
+
+/// <summary>What the hub knows about one camera while it runs: health, latest image, live relay demand.</summary>
+internal sealed class CameraRuntime(CameraRecord camera, CameraHealthTracker health)
+{
+    public object Gate { get; } = new();
+
+    public CameraRecord Camera { get; set; } = camera;
+
+    public CameraHealthTracker Health { get; } = health;
+
+    /// <summary>Snapshot interval in force (shorter while an alert covers the camera).</summary>
+    public TimeSpan EffectiveInterval { get; set; } = TimeSpan.FromSeconds(camera.SnapshotIntervalSeconds);
+
+    /// <summary>Bumped on every new latest image; thumbnails are cached per version.</summary>
+    public long ImageVersion { get; set; }
+
+    public DateTimeOffset? LatestAt { get; set; }
+
+    public DateTimeOffset? LastHistoryAt { get; set; }
+
+    public DateTimeOffset? LastPersistedImageAt { get; set; }
+
+    public (long Version, byte[] Jpeg)? Thumbnail { get; set; }
+
+    /// <summary>Someone watches: the RTSP worker runs the relay branch.</summary>
+    public bool LiveWanted { get; set; }
+
+    public DateTimeOffset LastLiveRequest { get; set; }
+
+    /// <summary>Cancelled when the worker must restart with other settings (live demand, interval).</summary>
+    public CancellationTokenSource Reconfigure { get; set; } = new();
+
+    public void RequestRestart()
+    {
+        CancellationTokenSource old;
+        lock (Gate)
+        {
+            old = Reconfigure;
+            Reconfigure = new CancellationTokenSource();
+        }
+
+        old.Cancel();
+        old.Dispose();
+    }
+}
+
+/// <summary>The runtimes of all registered cameras, shared by the supervisor, the snapshot sink and the API.</summary>
+internal sealed class CameraRuntimes(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, CameraRuntime> _byId = new();
+
+    public CameraRuntime? Find(string id) => _byId.TryGetValue(id, out var r) ? r : null;
+
+    public IEnumerable<CameraRuntime> All => _byId.Values;
+
+    public CameraRuntime GetOrAdd(CameraRecord camera) => _byId.GetOrAdd(camera.Id, _ => new CameraRuntime(camera, new CameraHealthTracker(time)));
+
+    public bool Remove(string id, out CameraRuntime? runtime) => _byId.TryRemove(id, out runtime);
+}

@@ -1,0 +1,282 @@
+using AlertHub.Server.Features.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.Cameras;
+
+/// <summary>
+/// Cameras, their credentials (a separate table so no query that lists cameras can return them), the
+/// snapshot history ring and the status timeline. Kept in memory too: the supervisor reads it every tick.
+/// </summary>
+internal sealed class CameraStore(Database database, TimeProvider time)
+{
+    private const string Columns = """
+        id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
+        snapshot_interval_seconds, live_enabled, status, status_since, last_image_at, normal_day_snapshot_id, updated_at
+        """;
+
+    public event Action? Changed;
+
+    public async Task<IReadOnlyList<CameraRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM cameras ORDER BY name, id";
+        return await ReadAsync(cmd, cancellationToken);
+    }
+
+    public async Task<CameraRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM cameras WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        var found = await ReadAsync(cmd, cancellationToken);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    public async Task<IReadOnlySet<string>> IdsWithCredentialsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT camera_id FROM camera_credentials";
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var ids = new HashSet<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<CameraCredentials?> GetCredentialsAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT username, password FROM camera_credentials WHERE camera_id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new CameraCredentials(reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <param name="credentials">Null leaves stored credentials as they are; an empty username removes them.</param>
+    public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = isNew
+                ? """
+                  INSERT INTO cameras(id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
+                      snapshot_interval_seconds, live_enabled, status, created_at, updated_at)
+                  VALUES ($id, $name, $kind, $url, $lat, $lon, $river, $district, $dir, $fov, $interval, $live, 'unknown', $now, $now)
+                  """
+                : """
+                  UPDATE cameras SET name = $name, kind = $kind, url = $url, lat = $lat, lon = $lon, river = $river, district = $district,
+                      direction_degrees = $dir, field_of_view_degrees = $fov, snapshot_interval_seconds = $interval, live_enabled = $live,
+                      updated_at = $now
+                  WHERE id = $id
+                  """;
+            cmd.Parameters.AddWithValue("$id", camera.Id);
+            cmd.Parameters.AddWithValue("$name", camera.Name);
+            cmd.Parameters.AddWithValue("$kind", camera.Kind);
+            cmd.Parameters.AddWithValue("$url", camera.Url);
+            cmd.Parameters.AddWithValue("$lat", camera.Lat);
+            cmd.Parameters.AddWithValue("$lon", camera.Lon);
+            cmd.Parameters.AddWithValue("$river", (object?)camera.River ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$district", (object?)camera.District ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$dir", (object?)camera.DirectionDegrees ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$fov", (object?)camera.FieldOfViewDegrees ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$interval", camera.SnapshotIntervalSeconds);
+            cmd.Parameters.AddWithValue("$live", camera.LiveEnabled ? 1 : 0);
+            cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O"));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (credentials is not null)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = credentials.Username.Length == 0
+                ? "DELETE FROM camera_credentials WHERE camera_id = $id"
+                : "INSERT OR REPLACE INTO camera_credentials(camera_id, username, password) VALUES ($id, $user, $password)";
+            cmd.Parameters.AddWithValue("$id", camera.Id);
+            cmd.Parameters.AddWithValue("$user", credentials.Username);
+            cmd.Parameters.AddWithValue("$password", credentials.Password);
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        Changed?.Invoke();
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM cameras WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        if (deleted)
+        {
+            Changed?.Invoke();
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Records a status transition on the camera and its timeline in one transaction.</summary>
+    public async Task RecordStatusAsync(string id, string status, string previous, DateTimeOffset at, string? reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            UPDATE cameras SET status = $status, status_since = $at WHERE id = $id;
+            INSERT INTO camera_timeline(camera_id, at, status, previous, reason)
+            SELECT $id, $at, $status, $previous, $reason WHERE EXISTS(SELECT 1 FROM cameras WHERE id = $id);
+            """;
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$status", status);
+        cmd.Parameters.AddWithValue("$previous", previous);
+        cmd.Parameters.AddWithValue("$at", at.ToString("O"));
+        cmd.Parameters.AddWithValue("$reason", (object?)reason ?? DBNull.Value);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task SetLastImageAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE cameras SET last_image_at = $at WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$at", at.ToString("O"));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT at, status, previous, reason FROM
+                (SELECT id, at, status, previous, reason FROM camera_timeline WHERE camera_id = $id ORDER BY id DESC LIMIT $limit)
+            ORDER BY id
+            """;
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<TimelineEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new TimelineEntry(DateTimeOffset.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return list;
+    }
+
+    public async Task AddSnapshotAsync(string id, string cameraId, DateTimeOffset at, long size, string source, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "INSERT INTO camera_snapshots(id, camera_id, at, at_ms, size, source) VALUES ($id, $camera, $at, $ms, $size, $source)";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$camera", cameraId);
+        cmd.Parameters.AddWithValue("$at", at.ToString("O"));
+        cmd.Parameters.AddWithValue("$ms", at.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$size", size);
+        cmd.Parameters.AddWithValue("$source", source);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>History snapshots of a camera in [from, to], oldest first.</summary>
+    public async Task<IReadOnlyList<(string Id, DateTimeOffset At)>> SnapshotsAsync(string cameraId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        // Without a lower bound the newest `limit` are the useful ones (a scrubber over the recent past).
+        cmd.CommandText = from is null
+            ? """
+              SELECT id, at FROM (SELECT id, at, at_ms FROM camera_snapshots WHERE camera_id = $c AND at_ms <= $to ORDER BY at_ms DESC LIMIT $limit)
+              ORDER BY at_ms
+              """
+            : "SELECT id, at FROM camera_snapshots WHERE camera_id = $c AND at_ms >= $from AND at_ms <= $to ORDER BY at_ms LIMIT $limit";
+        cmd.Parameters.AddWithValue("$c", cameraId);
+        cmd.Parameters.AddWithValue("$from", from?.ToUnixTimeMilliseconds() ?? 0);
+        cmd.Parameters.AddWithValue("$to", to?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, DateTimeOffset)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1))));
+        }
+
+        return list;
+    }
+
+    public async Task<(string CameraId, DateTimeOffset At)?> FindSnapshotAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT camera_id, at FROM camera_snapshots WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", snapshotId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1))) : null;
+    }
+
+    public async Task SetNormalDayAsync(string cameraId, string snapshotId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE cameras SET normal_day_snapshot_id = $s WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", cameraId);
+        cmd.Parameters.AddWithValue("$s", snapshotId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes history rows older than <paramref name="before"/> (except pinned normal-day images) and returns them so their files can go too.</summary>
+    public async Task<IReadOnlyList<(string Id, string CameraId)>> PruneSnapshotsAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            DELETE FROM camera_snapshots WHERE at_ms < $before
+                AND id NOT IN (SELECT normal_day_snapshot_id FROM cameras WHERE normal_day_snapshot_id IS NOT NULL)
+            RETURNING id, camera_id
+            """;
+        cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
+    private static async Task<IReadOnlyList<CameraRecord>> ReadAsync(SqliteCommand cmd, CancellationToken cancellationToken)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<CameraRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new CameraRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDouble(4), reader.GetDouble(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.IsDBNull(9) ? null : reader.GetDouble(9),
+                reader.GetInt32(10), reader.GetInt64(11) != 0, reader.GetString(12),
+                reader.IsDBNull(13) ? null : DateTimeOffset.Parse(reader.GetString(13)),
+                reader.IsDBNull(14) ? null : DateTimeOffset.Parse(reader.GetString(14)),
+                reader.IsDBNull(15) ? null : reader.GetString(15),
+                DateTimeOffset.Parse(reader.GetString(16))));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,141 @@
+// Map layers the overview map and the compose view share: areas by kind, cameras with their view cones,
+// drone photos, shelters and safety replies. All vectors, so the map reads without base tiles.
+import { api, h, t, minutesAgo, formatTime } from '/shared/common.js';
+
+export const KIND_COLORS = {
+  district: '#4a5568', flood: '#1c64f2', landslide: '#b45309', 'shelter-zone': '#047857', custom: '#7e22ce',
+};
+export const STATUS_COLORS = { online: '#047857', stale: '#b45309', offline: '#b91c1c', frozen: '#7e22ce', unknown: '#6b7280' };
+const SHELTER_COLORS = { open: '#047857', crowded: '#b45309', full: '#b91c1c', closed: '#6b7280' };
+
+export function areaStyle(kind) {
+  const color = KIND_COLORS[kind] ?? KIND_COLORS.custom;
+  return { color, weight: kind === 'district' ? 2 : 1.5, fillColor: color, fillOpacity: kind === 'district' ? 0.05 : 0.2, dashArray: kind === 'district' ? '4 3' : null };
+}
+
+/** Areas grouped by kind, each a Leaflet layer group (so the layer control can toggle kinds). */
+export async function areaLayers(L) {
+  const areas = await api('GET', '/api/areas');
+  const byKind = new Map();
+  for (const area of areas) {
+    if (!area.geometry) continue;
+    if (!byKind.has(area.kind)) byKind.set(area.kind, L.layerGroup());
+    const layer = L.geoJSON({ type: 'Feature', geometry: area.geometry, properties: {} }, { style: areaStyle(area.kind) });
+    layer.bindTooltip(area.name, { sticky: true });
+    layer.areaId = area.id;
+    byKind.get(area.kind).addLayer(layer);
+  }
+  return { areas, byKind };
+}
+
+/** A point `distance` metres from (lat, lon) on `bearing` degrees (a flat approximation is fine at camera range). */
+function offset(lat, lon, bearing, distance) {
+  const rad = bearing * Math.PI / 180;
+  const dLat = (distance * Math.cos(rad)) / 111320;
+  const dLon = (distance * Math.sin(rad)) / (111320 * Math.cos(lat * Math.PI / 180));
+  return [lat + dLat, lon + dLon];
+}
+
+export function cameraCone(L, camera, range = 250) {
+  const { lat, lon } = camera.location;
+  const fov = camera.fieldOfViewDegrees || 60;
+  const points = [[lat, lon]];
+  for (let a = -fov / 2; a <= fov / 2; a += fov / 8) points.push(offset(lat, lon, (camera.directionDegrees ?? 0) + a, range));
+  const color = STATUS_COLORS[camera.status] ?? STATUS_COLORS.unknown;
+  return L.polygon(points, { color, weight: 1, fillColor: color, fillOpacity: 0.25 });
+}
+
+export async function cameraLayer(L) {
+  const group = L.layerGroup();
+  let cameras = [];
+  try {
+    cameras = (await api('GET', '/api/cameras')).cameras ?? [];
+  } catch {
+    return { group, cameras };
+  }
+  for (const camera of cameras) addCamera(L, group, camera);
+  return { group, cameras };
+}
+
+export function addCamera(L, group, camera) {
+  if (!camera.location) return;
+  const color = STATUS_COLORS[camera.status] ?? STATUS_COLORS.unknown;
+  const cone = cameraCone(L, camera);
+  const dot = L.circleMarker([camera.location.lat, camera.location.lon], { radius: 6, color: '#111', weight: 1, fillColor: color, fillOpacity: 1 });
+  const ago = minutesAgo(camera.lastImageAt);
+  const popup = h('div', { class: 'popup' },
+    h('strong', {}, camera.name), h('br'),
+    `${t(`status.${camera.status}`)} · ${ago === null ? t('cameras.noImage') : t('cameras.lastImage', { n: ago })}`,
+    camera.lastImageAt ? h('img', { src: camera.thumbnailUrl, alt: camera.name, class: 'popup-image' }) : null,
+    h('a', { href: `#/cameras/${encodeURIComponent(camera.id)}` }, t('cameras.title')));
+  dot.bindPopup(popup);
+  dot.bindTooltip(camera.name);
+  group.addLayer(cone);
+  group.addLayer(dot);
+}
+
+export async function droneLayer(L) {
+  const group = L.layerGroup();
+  try {
+    const collection = await api('GET', '/api/drone-photos');
+    for (const feature of collection.features ?? []) addDronePhoto(L, group, feature);
+  } catch { /* the drone feature may not be installed on this hub */ }
+  return group;
+}
+
+export function addDronePhoto(L, group, feature) {
+  if (!feature.geometry) return;
+  const [lon, lat] = feature.geometry.coordinates;
+  const p = feature.properties;
+  const marker = L.circleMarker([lat, lon], { radius: 7, color: '#0f172a', weight: 2, fillColor: '#facc15', fillOpacity: 0.9 });
+  marker.bindPopup(h('div', { class: 'popup' },
+    h('strong', {}, `${t('layer.drone')} ${formatTime(p.takenAt ?? p.receivedAt)}`),
+    h('a', { href: p.photoUrl, target: '_blank', rel: 'noopener' }, h('img', { src: p.thumbnailUrl, alt: p.note || t('layer.drone'), class: 'popup-image' })),
+    p.note ? h('p', {}, p.note) : null));
+  group.addLayer(marker);
+}
+
+export async function shelterLayer(L) {
+  const group = L.layerGroup();
+  try {
+    for (const shelter of await api('GET', '/api/shelters')) addShelter(L, group, shelter);
+  } catch { /* shelters may not be installed on this hub */ }
+  return group;
+}
+
+export function addShelter(L, group, shelter) {
+  if (!shelter.location) return;
+  const color = SHELTER_COLORS[shelter.status] ?? SHELTER_COLORS.closed;
+  const marker = L.circleMarker([shelter.location.lat, shelter.location.lon], { radius: 8, color: '#111', weight: 1, fillColor: color, fillOpacity: 0.9 });
+  marker.bindTooltip(`${shelter.name}: ${t(`shelter.${shelter.status}`)} ${shelter.occupancy ?? 0}/${shelter.capacity ?? '?'}`);
+  marker.shelterId = shelter.id;
+  group.addLayer(marker);
+}
+
+export async function safetyLayer(L) {
+  const group = L.layerGroup();
+  try {
+    const collection = await api('GET', '/api/safety');
+    for (const feature of collection.features ?? []) addSafety(L, group, feature);
+  } catch { /* safety replies may not be installed on this hub */ }
+  return group;
+}
+
+export function addSafety(L, group, feature) {
+  if (!feature?.geometry) return;
+  const [lon, lat] = feature.geometry.coordinates;
+  const help = feature.properties?.status === 'need-help';
+  const marker = L.circleMarker([lat, lon], { radius: help ? 7 : 4, color: help ? '#b91c1c' : '#047857', weight: 2, fillOpacity: 0.7 });
+  marker.bindTooltip(t(`safety.${feature.properties?.status}`));
+  group.addLayer(marker);
+}
+
+export function legend(L, kinds) {
+  const control = L.control({ position: 'bottomleft' });
+  control.onAdd = () => h('div', { class: 'legend', role: 'group', 'aria-label': 'legend' },
+    kinds.map(kind => h('div', {}, h('span', { class: `swatch kind-${kind}` }), t(`kind.${kind}`))),
+    h('div', {}, h('span', { class: 'swatch dot status-online' }), `${t('layer.cameras')} (${t('status.online')})`),
+    h('div', {}, h('span', { class: 'swatch dot legend-drone' }), t('layer.drone')),
+    h('div', {}, h('span', { class: 'swatch dot legend-shelter' }), t('layer.shelters')));
+  return control;
+}
