@@ -147,6 +147,37 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AllClear_ByStaff_ReachesOnlyThoseWarnedInTheirLanguage()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+        var secret = "s3cret-for-webhook-0003";
+        var warned = await Api.RegisterAsync(client, 39.30, 140.55, ["elderly"], [new { channel = "webhook", address = _receiver.Url("warned", secret), secret }], "en");
+        var zone = await Api.AddAreaAsync(admin, "土砂災害警戒区域", Api.Square(39.30, 140.55, 0.02));
+        var id = (await Api.IssueAsync(admin, Api.ExerciseAlert(new { areaIds = new[] { zone } }, headline: "土砂災害警戒")))["id"]!.GetValue<string>();
+        await _receiver.WaitForAsync(r => r.Count >= 1, TimeSpan.FromSeconds(10));
+        // Someone who moves into the zone after the warning is not told about its end.
+        await Api.RegisterAsync(client, 39.301, 140.551, ["elderly"], [new { channel = "webhook", address = _receiver.Url("newcomer", secret), secret }]);
+
+        var cleared = await (await admin.PostAsync($"/api/alerts/{id}/all-clear", null)).JsonAsync();
+
+        Assert.Equal(2, cleared["version"]!.GetValue<int>());
+        Assert.Equal(1, cleared["recipients"]!.GetValue<int>());
+        await _receiver.WaitForAsync(r => r.Count >= 2, TimeSpan.FromSeconds(10));
+        var last = _receiver.Received.Single(r => r.Json["alert"]!["version"]!.GetValue<int>() == 2);
+        Assert.Equal("warned", last.Path);
+        Assert.Equal("en", last.Json["alert"]!["language"]!.GetValue<string>());
+        Assert.Contains("[ALL CLEAR]", last.Json["alert"]!["headline"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("lifted", last.Json["alert"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True((await (await admin.GetAsync($"/api/alerts/{id}")).JsonAsync())["current"]!["allClear"]!.GetValue<bool>());
+
+        await (await admin.PostAsync("/api/alerts/nope/all-clear", null)).AssertProblemAsync(404, "alerts.not_found");
+        (await admin.PostAsync($"/api/alerts/{id}/cancel", null)).EnsureSuccessStatusCode();
+        await (await admin.PostAsync($"/api/alerts/{id}/all-clear", null)).AssertProblemAsync(409, "alerts.already_cancelled");
+        Assert.Equal(warned.Id.ToString("N"), last.DeliveryId.Split(':')[2]);
+    }
+
+    [Fact]
     public async Task Cancel_OfAlertThatReachedNobody_SendsNothing()
     {
         using var admin = _hub.Admin();

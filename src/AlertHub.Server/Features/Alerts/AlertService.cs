@@ -205,7 +205,7 @@ internal sealed class AlertService(
     /// The hazard is over: a last version (msgType Update, marked 【解除】) sent only to the (resident, channel)
     /// pairs an earlier version reached. Nobody who was never warned hears of an all-clear.
     /// </summary>
-    public async Task<IssuedAlert?> AllClearAsync(string id, Dictionary<string, AlertText> texts, string? sourceEventId, string actor, CancellationToken cancellationToken)
+    public async Task<IssuedAlert?> AllClearAsync(string id, Dictionary<string, AlertText>? texts, string? sourceEventId, string actor, CancellationToken cancellationToken)
     {
         await _versionLock.WaitAsync(cancellationToken);
         try
@@ -224,7 +224,10 @@ internal sealed class AlertService(
                 Sent = time.GetUtcNow(),
                 MsgType = MsgType.Update,
                 AllClear = true,
-                Texts = ValidateTexts(texts, required: true),
+                // Staff may write their own words; otherwise each language the alert was sent in gets a plain "lifted".
+                Texts = texts is { Count: > 0 }
+                    ? ValidateTexts(texts, required: true)
+                    : current.Texts.ToDictionary(kv => kv.Key, kv => AllClearText(kv.Key, kv.Value)),
                 References = [.. current.References, Reference(current)],
                 Expires = null,
                 Escalation = null,
@@ -342,6 +345,14 @@ internal sealed class AlertService(
     private static string Identifier(string id, int version) => $"urn:alerthub:{id}:{version}";
 
     private static string Reference(AlertDocument document) => $"{document.Sender},{document.Identifier},{AlertDocument.CapTime(document.Sent)}";
+
+    private static AlertText AllClearText(string language, AlertText original) => language switch
+    {
+        "ja-x-easy" => new AlertText("かいじょ", $"「{original.Headline ?? original.Body}」は おわりました。", null),
+        _ when language.StartsWith("ja", StringComparison.OrdinalIgnoreCase) =>
+            new AlertText($"{original.Headline}（解除）", $"先に配信した「{original.Headline ?? original.Body}」は解除されました。", null),
+        _ => new AlertText("All clear", $"\"{original.Headline ?? original.Body}\" has been lifted.", null),
+    };
 
     private static AlertText CancelText(string language, AlertText original) => language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)
         ? new AlertText(original.Headline, $"先に配信した「{original.Headline ?? original.Body}」は取り消されました。", null)

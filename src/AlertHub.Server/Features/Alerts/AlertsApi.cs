@@ -95,6 +95,21 @@ internal static class AlertsApi
                 : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
+        // The hazard is over: a last update marked 【解除】 to everyone an earlier version reached.
+        group.MapPost("/{id}/all-clear", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertService alerts, HttpContext http,
+            CancellationToken ct) =>
+        {
+            AlertCancelRequest? request = null;
+            if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+            {
+                request = await http.Request.ReadFromJsonAsync<AlertCancelRequest>(Json.Options, ct);
+            }
+
+            return await alerts.AllClearAsync(id, request?.Texts, null, http.User.Actor(), ct) is { } issued
+                ? TypedResults.Accepted($"/api/alerts/{id}", issued)
+                : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
         var drafts = app.MapGroup("/api/alert-drafts").WithTags("Alert drafts");
 
         // An issuer's alert waits here until a different approver issues or rejects it.

@@ -257,6 +257,11 @@ internal sealed partial class DeliveryWorkers(
         {
             var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             await outbox.RecordAsync(result.Outcomes, CancellationToken.None);
+            if (channel is IPresenceChannel presence)
+            {
+                await ReleaseReconnectedAsync(channel.Name, presence, claimed, result.Outcomes);
+            }
+
             timings.Add(claimed.Select(w => w.AlertId), result.ClaimMs, result.RenderMs, result.ProviderMs,
                 System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
             var pruned = new List<Guid>();
@@ -292,6 +297,25 @@ internal sealed partial class DeliveryWorkers(
         {
             Release(inFlight, claimed);
             signals.Wake(channel.Name);
+        }
+    }
+
+    /// <summary>Items left waiting for residents who connected while the batch was in flight are due now (see <see cref="IPresenceChannel"/>).</summary>
+    private async Task ReleaseReconnectedAsync(string channel, IPresenceChannel presence, IReadOnlyList<ClaimedWork> claimed, List<WorkOutcome> outcomes)
+    {
+        var waiting = outcomes.Where(o => o.State == WorkState.Pending).Select(o => o.Id).ToHashSet();
+        var released = 0;
+        foreach (var residentId in claimed.Where(w => waiting.Contains(w.Id)).Select(w => w.ResidentId).Distinct())
+        {
+            if (presence.IsConnected(residentId))
+            {
+                released += await outbox.ReleaseAsync(residentId, channel, time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
+            }
+        }
+
+        if (released > 0)
+        {
+            signals.Wake(channel);
         }
     }
 

@@ -60,7 +60,8 @@ internal sealed class ResidentInbox(Database database, AlertStore alerts, Reside
             var message = MessageRenderer.Render(document, resident.Attributes.Language, Unlimited);
             var state = head.State == "issued" && document.Expires < now ? "expired" : head.State;
             items.Add(new InboxItem(alertId, document.Version, state, document.MsgType.ToString(), document.Sent, document.Severity.ToString(), document.Event,
-                message.Headline, message.Body, message.Instruction, message.Language, document.Status != AlertStatus.Actual, document.AreaName, document.Expires));
+                message.Headline, message.Body, message.Instruction, message.Language, document.Status != AlertStatus.Actual, document.AreaName, document.Expires,
+                message.ImageUrl));
         }
 
         return items.OrderByDescending(i => i.SentAt).ToList();

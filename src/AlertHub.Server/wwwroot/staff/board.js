@@ -76,10 +76,14 @@ export async function mount(container, ctx, [selectedId]) {
         if (kind === 'cancel') {
           if (!confirm(t('board.confirmCancel'))) return;
           await api('POST', `/api/alerts/${encodeURIComponent(current.id)}/cancel`, {});
+        } else if (kind === 'allClear') {
+          // The hub writes the 【解除】 texts in every language the alert went out in and sends them only to
+          // the people an earlier version reached.
+          if (!confirm(t('board.confirmAllClear'))) return;
+          await api('POST', `/api/alerts/${encodeURIComponent(current.id)}/all-clear`, {});
         } else {
-          const prefix = kind === 'allClear' ? '【解除】' : '';
           await api('POST', `/api/alerts/${encodeURIComponent(current.id)}/update`, {
-            texts: { ...doc.texts, ja: { headline: prefix + headline.value.replace(/^【解除】/, ''), body: body.value, instruction: doc.texts?.ja?.instruction } },
+            texts: { ...doc.texts, ja: { headline: headline.value, body: body.value, instruction: doc.texts?.ja?.instruction } },
           });
         }
         announce(t('saved'));

@@ -28,7 +28,7 @@ internal sealed record SignalRAlertMessage(
 /// clients, so "delivered" means handed to at least one live connection; offline residents stay pending
 /// in the outbox until they subscribe again.
 /// </summary>
-internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnections connections, IOptions<SignalRChannelOptions> options) : IDeliveryChannel
+internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnections connections, IOptions<SignalRChannelOptions> options) : IDeliveryChannel, IPresenceChannel
 {
     public const string ChannelName = "signalr";
 
@@ -37,6 +37,8 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
     public bool CountsTowardKpi => true;
 
     public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: 64);
+
+    public bool IsConnected(Guid residentId) => connections.IsConnected(residentId);
 
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {

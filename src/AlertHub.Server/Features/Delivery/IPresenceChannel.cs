@@ -1,0 +1,12 @@
+namespace AlertHub.Server.Features.Delivery;
+
+/// <summary>
+/// A channel that can only deliver while the resident is connected (SignalR). Its "not connected" items wait in the
+/// outbox until the resident subscribes, which releases them. A resident who subscribes while their item is still in
+/// flight would miss that release (the row is not yet waiting) — so after recording, the workers ask the channel
+/// again and release at once the items of residents who have connected meanwhile.
+/// </summary>
+internal interface IPresenceChannel
+{
+    bool IsConnected(Guid residentId);
+}
