@@ -21,6 +21,8 @@ internal enum RecipientRule
 /// <summary>Alerts (all versions) and their delivery work, written together so issuing is atomic.</summary>
 internal sealed class AlertStore(Database database, TimeProvider time)
 {
+    private const int LargeFanOut = 50_000;
+
     private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
 
     /// <summary>
@@ -35,6 +37,14 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        // A large fan-out touches more index pages than SQLite's default 2 MB cache holds: give this transaction
+        // 128 MB and hand it back afterwards (the connection goes back to the pool).
+        var largeFanOut = targeted.Count > LargeFanOut;
+        if (largeFanOut)
+        {
+            await ExecAsync(connection, tx, "PRAGMA cache_size = -131072", cancellationToken);
+        }
+
         await ExecAsync(connection, tx, "CREATE TEMP TABLE IF NOT EXISTS recipients(id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM recipients;", cancellationToken);
         // One statement for the whole list (a million single-row inserts would dominate the time to issue), in
         // SQLite's own key order: the temp B-tree is appended to instead of split at random, and the join below
@@ -155,6 +165,13 @@ internal sealed class AlertStore(Database database, TimeProvider time)
             cancellationToken, ("$at", time.GetUtcNow().ToString("O")), ("$actor", actor), ("$action", "alerts." + document.MsgType.ToString().ToLowerInvariant()),
             ("$target", $"{document.Id}#{document.Version}"), ("$detail", $"{document.Status} {document.Event}: {recipients} recipients"));
         await tx.CommitAsync(cancellationToken);
+        if (largeFanOut)
+        {
+            await using var shrink = connection.CreateCommand();
+            shrink.CommandText = "PRAGMA cache_size = -2000";
+            await shrink.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
         _versions[(document.Id, document.Version)] = document;
         return (recipients, byChannel);
     }
