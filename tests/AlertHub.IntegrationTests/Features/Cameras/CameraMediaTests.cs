@@ -350,6 +350,24 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
             TimeSpan.FromSeconds(10), "no ffmpeg left after the hub stopped");
     }
 
+    [ToolFact("gst-rtsp-server")]
+    public async Task RtspCamera_SlowInterval_FirstImageComesAtOnce()
+    {
+        var rtsp = new RtspTestCamera();
+        _disposables.Add(rtsp);
+        await rtsp.StartAsync();
+        var hub = StartHub();
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        // An fps=1/60 filter would hold the first image back for 30 s; it must come with the first frames.
+        var id = await CreateAsync(admin, Camera("rtsp", rtsp.Url, interval: 60, withCredentials: false));
+        var onlineAt = await WaitForStatusAsync(id, "online", start, TimeSpan.FromSeconds(20));
+        output.WriteLine($"rtsp at a 60 s interval: first image {(onlineAt - start).TotalSeconds:0.0} s after registration");
+        Assert.Equal(JpegProblem.None, JpegImages.Check(await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg")));
+    }
+
     [Fact]
     public async Task FfmpegMissing_CamerasSaySoHealthIsDegradedAndTheRestWorks()
     {
