@@ -264,6 +264,13 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
         var bytes = await segmentResponse.Content.ReadAsByteArrayAsync();
         Assert.True(bytes.Length > 188 && bytes[0] == 0x47 && bytes[188] == 0x47, "an MPEG-TS segment starts with sync bytes every 188 bytes");
 
+        // A second viewer gets the same segment from the hub, not from the camera again.
+        var segmentFile = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(segment.Split('/')[^1])).Split('/')[^1];
+        var upstreamBefore = server.HlsRequests[segmentFile];
+        using var secondViewer = hub.WithKey(await hub.CreateKeyAsync("viewer"));
+        Assert.Equal(bytes, await secondViewer.GetByteArrayAsync(segment));
+        Assert.Equal(upstreamBefore, server.HlsRequests[segmentFile]);
+
         // A token naming another host cannot be smuggled in: only paths on the camera's origin are fetched.
         var foreign = Convert.ToBase64String(Encoding.UTF8.GetBytes("//example.com/x.ts")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         await (await admin.GetAsync($"/live/{id}/u/{foreign}")).AssertProblemAsync(404, "request.not_found");
