@@ -359,7 +359,14 @@ internal sealed partial class CameraSupervisor(
             ]);
         }
 
-        args.AddRange(["-map", "0:v:0", "-an", "-vf", $"fps=1/{interval.TotalSeconds.ToString(CultureInfo.InvariantCulture)}", "-q:v", "5", "-f", "mpjpeg", "pipe:1"]);
+        // ffmpeg (5.1) holds each selected frame back until the next one is selected (it needs the next
+        // timestamp for the frame's duration), so selecting one frame per interval would deliver every image
+        // one interval late (fps=1/N is no better). Select one per second and keep one per interval here.
+        var every = Math.Min(1, interval.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        args.AddRange([
+            "-map", "0:v:0", "-an", "-vf", $"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{every})'", "-fps_mode", "vfr",
+            "-q:v", "5", "-flush_packets", "1", "-f", "mpjpeg", "pipe:1",
+        ]);
         await ReadFramesFromFfmpegAsync(runtime, args, credentials, cancellationToken);
     }
 
@@ -372,6 +379,7 @@ internal sealed partial class CameraSupervisor(
         LogFfmpegStarted(logger, id, child.Id, withRelay);
         var reader = new MultipartJpegReader(child.Output, Options.MaxSnapshotBytes);
         var watchdog = TimeSpan.FromSeconds(Math.Max(20, runtime.EffectiveInterval.TotalSeconds * 3));
+        DateTimeOffset? lastKept = null;
         while (true)
         {
             byte[]? frame;
@@ -397,6 +405,15 @@ internal sealed partial class CameraSupervisor(
                 break;
             }
 
+            // One image per interval (ffmpeg sends one per second, and at stream start frames without
+            // timestamps slip through its select as a burst of near-copies that would look frozen).
+            var now = time.GetUtcNow();
+            if (lastKept is { } kept && now - kept < runtime.EffectiveInterval - TimeSpan.FromMilliseconds(500))
+            {
+                continue;
+            }
+
+            lastKept = now;
             await snapshots.AcceptAsync(id, frame, keepInHistory: false, cancellationToken);
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -12,9 +13,16 @@ namespace AlertHub.Server.Features.Cameras;
 /// the hub never fetches another host whatever a playlist says, and the connection still goes through the
 /// outbound policy.
 /// </summary>
-internal sealed partial class HlsProxy(IHttpClientFactory httpClients, CameraStore store)
+internal sealed partial class HlsProxy(IHttpClientFactory httpClients, CameraStore store, TimeProvider time)
 {
     private const int MaxPlaylistBytes = 1024 * 1024;
+    private const int MaxSegmentBytes = 64 * 1024 * 1024;
+
+    // Viewers share upstream fetches: a segment is fetched once and served from memory for a while, a
+    // playlist for half a second, so ten viewers cost the camera about what one does.
+    private static readonly TimeSpan SegmentLifetime = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PlaylistLifetime = TimeSpan.FromMilliseconds(500);
+    private readonly ConcurrentDictionary<string, (Task<Fetched> Fetch, DateTimeOffset Expires)> _cache = new();
 
     public async Task ForwardAsync(CameraRecord camera, string? token, HttpContext http, CancellationToken cancellationToken)
     {
@@ -36,59 +44,111 @@ internal sealed partial class HlsProxy(IHttpClientFactory httpClients, CameraSto
             target = new Uri(origin, pathAndQuery);
         }
 
+        var fetched = await GetAsync(camera, target, cancellationToken);
+        if (fetched.Error is { } error)
+        {
+            await Problems.WriteAsync(http, 502, Problems.CameraUpstreamFailed, "The camera did not deliver.", $"Camera {camera.Id}: {error}");
+            return;
+        }
+
+        if (fetched.IsPlaylist)
+        {
+            http.Response.ContentType = LiveApi.PlaylistType;
+            http.Response.Headers.CacheControl = "no-cache";
+            await http.Response.WriteAsync(Rewrite(Encoding.UTF8.GetString(fetched.Body), target, origin, camera.Id), cancellationToken);
+            return;
+        }
+
+        http.Response.ContentType = LiveApi.ContentTypeOf(target.AbsolutePath);
+        http.Response.ContentLength = fetched.Body.Length;
+        await http.Response.Body.WriteAsync(fetched.Body, cancellationToken);
+    }
+
+    private async Task<Fetched> GetAsync(CameraRecord camera, Uri target, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var key = camera.Id + " " + camera.UpdatedAt.UtcTicks + " " + target.PathAndQuery;
+        if (_cache.Count > 1000)
+        {
+            foreach (var old in _cache.Where(e => e.Value.Expires < now).Select(e => e.Key).ToList())
+            {
+                _cache.TryRemove(old, out _);
+            }
+        }
+
+        if (_cache.TryGetValue(key, out var hit) && hit.Expires > now)
+        {
+            return await hit.Fetch.WaitAsync(cancellationToken);
+        }
+
+        // The upstream fetch is not tied to this viewer's request: others may be waiting on it.
+        var fetch = FetchAsync(camera, target);
+        _cache[key] = (fetch, now + (IsPlaylistPath(target) ? PlaylistLifetime : SegmentLifetime));
+        var result = await fetch.WaitAsync(cancellationToken);
+        if (result.Error is not null)
+        {
+            _cache.TryRemove(key, out _);
+        }
+        else if (result.IsPlaylist)
+        {
+            _cache[key] = (fetch, now + PlaylistLifetime);
+        }
+
+        return result;
+    }
+
+    private async Task<Fetched> FetchAsync(CameraRecord camera, Uri target)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, target);
-        if (await store.GetCredentialsAsync(camera.Id, cancellationToken) is { } credentials)
+        if (await store.GetCredentialsAsync(camera.Id, CancellationToken.None) is { } credentials)
         {
             request.Headers.Authorization = AuthenticationHeaderValue.Parse(CameraUrls.BasicAuthorization(credentials));
         }
 
-        HttpResponseMessage response;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
         {
-            response = await httpClients.CreateClient(CameraSupervisor.HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException)
-        {
-            await Problems.WriteAsync(http, 502, Problems.CameraUpstreamFailed, "The camera did not answer.", $"Camera {camera.Id} could not be reached.");
-            return;
-        }
-
-        using (response)
-        {
+            using var response = await httpClients.CreateClient(CameraSupervisor.HttpClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                await Problems.WriteAsync(http, 502, Problems.CameraUpstreamFailed, "The camera refused the request.",
-                    $"Camera {camera.Id} answered {(int)response.StatusCode}.");
-                return;
+                return Fetched.Failed($"answered {(int)response.StatusCode}");
             }
 
-            var upstreamType = response.Content.Headers.ContentType?.MediaType ?? "";
-            var isPlaylist = target.AbsolutePath.EndsWith(".m3u8", StringComparison.OrdinalIgnoreCase)
-                || upstreamType.Contains("mpegurl", StringComparison.OrdinalIgnoreCase);
-            if (isPlaylist)
+            var isPlaylist = IsPlaylistPath(target)
+                || (response.Content.Headers.ContentType?.MediaType ?? "").Contains("mpegurl", StringComparison.OrdinalIgnoreCase);
+            var limit = isPlaylist ? MaxPlaylistBytes : MaxSegmentBytes;
+            if (response.Content.Headers.ContentLength > limit)
             {
-                if (response.Content.Headers.ContentLength > MaxPlaylistBytes)
+                return Fetched.Failed($"sent more than {limit} bytes");
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = await body.ReadAsync(chunk, timeout.Token)) > 0)
+            {
+                buffer.Write(chunk, 0, n);
+                if (buffer.Length > limit)
                 {
-                    await Problems.WriteAsync(http, 502, Problems.CameraUpstreamFailed, "The camera's playlist is too large.", null);
-                    return;
+                    return Fetched.Failed($"sent more than {limit} bytes");
                 }
-
-                var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                http.Response.ContentType = LiveApi.PlaylistType;
-                http.Response.Headers.CacheControl = "no-cache";
-                await http.Response.WriteAsync(Rewrite(text, target, origin, camera.Id), cancellationToken);
-                return;
             }
 
-            http.Response.ContentType = LiveApi.ContentTypeOf(target.AbsolutePath);
-            if (response.Content.Headers.ContentLength is { } length)
-            {
-                http.Response.ContentLength = length;
-            }
-
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await body.CopyToAsync(http.Response.Body, cancellationToken);
+            return new Fetched(buffer.ToArray(), isPlaylist, null);
         }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            return Fetched.Failed("could not be reached");
+        }
+    }
+
+    private static bool IsPlaylistPath(Uri target) => target.AbsolutePath.EndsWith(".m3u8", StringComparison.OrdinalIgnoreCase);
+
+    private sealed record Fetched(byte[] Body, bool IsPlaylist, string? Error)
+    {
+        public static Fetched Failed(string error) => new([], false, error);
     }
 
     /// <summary>Points every URI line and every <c>URI="…"</c> attribute at the hub; URIs on other origins are dropped.</summary>

@@ -264,6 +264,13 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
         var bytes = await segmentResponse.Content.ReadAsByteArrayAsync();
         Assert.True(bytes.Length > 188 && bytes[0] == 0x47 && bytes[188] == 0x47, "an MPEG-TS segment starts with sync bytes every 188 bytes");
 
+        // A second viewer gets the same segment from the hub, not from the camera again.
+        var segmentFile = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(segment.Split('/')[^1])).Split('/')[^1];
+        var upstreamBefore = server.HlsRequests[segmentFile];
+        using var secondViewer = hub.WithKey(await hub.CreateKeyAsync("viewer"));
+        Assert.Equal(bytes, await secondViewer.GetByteArrayAsync(segment));
+        Assert.Equal(upstreamBefore, server.HlsRequests[segmentFile]);
+
         // A token naming another host cannot be smuggled in: only paths on the camera's origin are fetched.
         var foreign = Convert.ToBase64String(Encoding.UTF8.GetBytes("//example.com/x.ts")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         await (await admin.GetAsync($"/live/{id}/u/{foreign}")).AssertProblemAsync(404, "request.not_found");
@@ -348,6 +355,24 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
         _hub = null;
         await CameraTestHelpers.EventuallyAsync(() => Task.FromResult(CameraTestHelpers.OurFfmpegs(mediaRoot).Count == 0 ? "none" : null),
             TimeSpan.FromSeconds(10), "no ffmpeg left after the hub stopped");
+    }
+
+    [ToolFact("gst-rtsp-server")]
+    public async Task RtspCamera_SlowInterval_FirstImageComesAtOnce()
+    {
+        var rtsp = new RtspTestCamera();
+        _disposables.Add(rtsp);
+        await rtsp.StartAsync();
+        var hub = StartHub();
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        // An fps=1/60 filter would hold the first image back for 30 s; it must come with the first frames.
+        var id = await CreateAsync(admin, Camera("rtsp", rtsp.Url, interval: 60, withCredentials: false));
+        var onlineAt = await WaitForStatusAsync(id, "online", start, TimeSpan.FromSeconds(20));
+        output.WriteLine($"rtsp at a 60 s interval: first image {(onlineAt - start).TotalSeconds:0.0} s after registration");
+        Assert.Equal(JpegProblem.None, JpegImages.Check(await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg")));
     }
 
     [Fact]

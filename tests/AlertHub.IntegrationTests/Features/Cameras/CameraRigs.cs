@@ -65,6 +65,9 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
 
     public ConcurrentQueue<string?> Authorizations { get; } = new();
 
+    /// <summary>Requests per HLS file name.</summary>
+    public ConcurrentDictionary<string, int> HlsRequests { get; } = new();
+
     public static async Task<LoopbackCameraServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -100,6 +103,7 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
         });
         app.MapGet("/hls/{file}", (string file) =>
         {
+            server.HlsRequests.AddOrUpdate(file, 1, (_, n) => n + 1);
             var path = server.HlsDirectory is null || file.Contains('/') || file.Contains("..") ? null : Path.Combine(server.HlsDirectory, file);
             return path is null || !File.Exists(path)
                 ? Results.NotFound()
