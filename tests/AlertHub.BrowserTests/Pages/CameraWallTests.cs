@@ -47,6 +47,21 @@ public sealed class CameraWallTests(BrowserHub hub, ITestOutputHelper output)
             null, new PageWaitForFunctionOptions { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#history-time")).Not.ToBeEmptyAsync();
         await BrowserHub.ScreenshotAsync(page, "staff-camera-live", output);
+        // A figure for the record, not an assertion: how far behind the live edge hls.js plays (the camera's 1 s
+        // segments come on top of it).
+        await page.WaitForTimeoutAsync(4000);
+        // Chromium may play HLS natively (no hls.js instance, no seekable range): then the newest buffered media
+        // stands in for the live edge.
+        var latency = await page.EvaluateAsync<string>("""
+            () => {
+              const v = document.getElementById('live-video');
+              const player = window.alertHubLivePlayer;
+              if (player && Number.isFinite(player.latency)) return `${player.latency.toFixed(2)} (hls.js)`;
+              if (v.buffered.length) return `${(v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(2)} (native, to the newest buffered frame)`;
+              return 'unknown';
+            }
+            """);
+        output.WriteLine($"live playback behind the live edge: {latency} s");
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("#camera-viewer")).Not.ToBeVisibleAsync();
         Assert.Empty(problems);

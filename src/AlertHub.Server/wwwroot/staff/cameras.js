@@ -103,6 +103,8 @@ export async function mount(container, ctx, [openId]) {
     hls = new Hls({ enableWorker: false, lowLatencyMode: true, xhrSetup: xhr => { xhr.withCredentials = true; } });
     hls.loadSource(url);
     hls.attachMedia(video);
+    // The live latency (seconds behind the newest segment) for anyone diagnosing a camera from the console.
+    window.alertHubLivePlayer = hls;
   }
 
   function closeVideo() {
