@@ -26,6 +26,7 @@ internal sealed partial class CameraSupervisor(
     OutboundUrlPolicy urlPolicy,
     IHttpClientFactory httpClients,
     IHubContext<AlertsHub> hub,
+    CameraStaffNotifier staffNotifier,
     HealthState health,
     IOptions<CamerasOptions> options,
     AlertHubTelemetry telemetry,
@@ -243,6 +244,7 @@ internal sealed partial class CameraSupervisor(
             await store.RecordStatusAsync(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason, cancellationToken);
             await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("cameraStatus",
                 new CameraStatusEvent(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason), cancellationToken);
+            staffNotifier.OnTransition(runtime.Camera, transition.Status, previous, transition.At, transition.Reason);
             LogStatus(logger, runtime.Camera.Id, previous, transition.Status, transition.Reason);
             telemetry.CameraStatusChanges.Add(1, new KeyValuePair<string, object?>("status", transition.Status));
         }

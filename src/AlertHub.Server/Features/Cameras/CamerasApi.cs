@@ -29,6 +29,8 @@ internal static class CamerasApi
         services.AddSingleton<ActiveAlertCoverage>();
         services.AddSingleton<HlsProxy>();
         services.AddSingleton<IAlertImageSource, CameraSnapshotImageSource>();
+        services.AddSingleton<CameraStaffNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<CameraStaffNotifier>());
         services.AddHostedService<CameraSupervisor>();
         services.AddHttpClient(CameraSupervisor.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

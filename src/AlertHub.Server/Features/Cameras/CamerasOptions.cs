@@ -5,6 +5,16 @@ public sealed class CamerasOptions
 {
     public const string Section = "Cameras";
 
+    /// <summary>
+    /// Staff push for camera health: a webhook (e.g. the duty officers' LINE group bot or chat) that gets a signed JSON
+    /// POST when a camera goes offline or frozen and when it is back. Default null: staff see it on the dashboard only.
+    /// The URL passes the outbound allowlist like every URL the hub calls.
+    /// </summary>
+    public string? StaffWebhookUrl { get; set; }
+
+    /// <summary>HMAC-SHA256 secret for <see cref="StaffWebhookUrl"/> (header <c>X-AlertHub-Signature</c>, the residents' webhook scheme). Required with the URL.</summary>
+    public string? StaffWebhookSecret { get; set; }
+
     /// <summary>Run the camera supervisor (ffmpeg children, polling). Default true; the registry API works either way.</summary>
     public bool Enabled { get; set; } = true;
 

@@ -184,6 +184,49 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StaffWebhook_HearsOfflineAndBackOnline_SignedAndNotTheStaleInBetween()
+    {
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        var receiver = await WebhookReceiver.StartAsync();
+        _cleanup.Add(receiver);
+        const string secret = "duty-officers-bot-secret";
+        var hub = StartHub(new() { ["Cameras:StaffWebhookUrl"] = receiver.Url("duty", secret), ["Cameras:StaffWebhookSecret"] = secret });
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        using var moving = new CancellationTokenSource();
+        var mover = Task.Run(async () =>
+        {
+            for (var i = 0; !moving.IsCancellationRequested; i++)
+            {
+                camera.Still = TestImages.Jpeg($"river {i}");
+                await Task.Delay(300);
+            }
+        });
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera("jpeg-poll", $"{camera.BaseUrl}/snap.jpg"));
+        await WaitForStatusAsync(id, "online", start, TimeSpan.FromSeconds(10));
+
+        camera.Failing = true;
+        var failedAt = DateTimeOffset.UtcNow;
+        await WaitForStatusAsync(id, "offline", failedAt, TimeSpan.FromSeconds(15));
+        camera.Failing = false;
+        await WaitForStatusAsync(id, "online", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15));
+        await receiver.WaitForAsync(r => r.Count >= 2, TimeSpan.FromSeconds(10));
+        await moving.CancelAsync();
+        await mover;
+
+        // The first "online" (from unknown) and "stale" are the dashboard's business; offline and its recovery page staff.
+        var notices = receiver.Received.ToList();
+        Assert.Equal(["offline", "online"], notices.Select(n => n.Json["status"]!.GetValue<string>()));
+        Assert.All(notices, n => Assert.True(n.SignatureValid));
+        Assert.All(notices, n => Assert.Equal(id, n.Json["cameraId"]!.GetValue<string>()));
+        Assert.Equal("offline", notices[1].Json["previous"]!.GetValue<string>());
+        Assert.EndsWith($"/api/cameras/{id}/snapshot.jpg", notices[0].Json["snapshotUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MjpegCamera_OneFramePerIntervalBecomesTheSnapshot()
     {
         var camera = await LoopbackCameraServer.StartAsync();
