@@ -212,7 +212,38 @@ internal sealed class HubApiClient : IDisposable
         using var doc = JsonDocument.Parse(body);
         var alertId = ReadString(doc.RootElement, "alertId")
             ?? throw new HubApiException($"The telegram made no alert: {ReadString(doc.RootElement, "outcome")}");
-        return new IssuedAlert(alertId, 1, null, null);
+        return await ReadFeedIssuedAsync(alertId, cancellationToken);
+    }
+
+    /// <summary>
+    /// A rule issued the alert inside the hub, so the feed's answer carries no recipient counts: read them from the
+    /// alert (its first version's recipients and the outbox rows per channel, whatever state they are in by now).
+    /// </summary>
+    private async Task<IssuedAlert> ReadFeedIssuedAsync(string alertId, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(new Uri($"api/alerts/{alertId}", UriKind.Relative), cancellationToken);
+        var body = await EnsureSuccessAsync(response, "GET /api/alerts/{id}", cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        int? recipients = root.TryGetProperty("versions", out var versions) && versions.ValueKind == JsonValueKind.Array && versions.GetArrayLength() > 0
+            && versions[0].TryGetProperty("recipients", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetInt32() : null;
+        Dictionary<string, int>? byChannel = null;
+        if (root.TryGetProperty("delivery", out var delivery) && delivery.TryGetProperty("byChannel", out var channels) && channels.ValueKind == JsonValueKind.Object)
+        {
+            byChannel = [];
+            foreach (var channel in channels.EnumerateObject())
+            {
+                long rows = 0;
+                foreach (var state in (string[])["queued", "delivered", "failed", "gone", "expired", "superseded"])
+                {
+                    rows += channel.Value.TryGetProperty(state, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : 0;
+                }
+
+                byChannel[channel.Name] = (int)rows;
+            }
+        }
+
+        return new IssuedAlert(alertId, 1, recipients, byChannel);
     }
 
     private static string? ReadString(JsonElement e, string name) =>

@@ -44,11 +44,8 @@ public sealed class MobileSimTests
         Assert.True(overall.TargetedSim > 100, $"too few targeted to mean anything: {overall.TargetedSim}");
         Assert.Equal(0, report.Rejected);
         Assert.Equal(report.SignalRClients, report.SignalRConnected);
-        if (!viaFeed)
-        {
-            // The feed path learns the alert id from the feed response, which carries no per-channel counts.
-            Assert.InRange(overall.TargetedHub ?? -1, overall.TargetedSim, overall.TargetedSim + overall.Borderline);
-        }
+        // The feed path reads the counts from the alert the rule issued.
+        Assert.InRange(overall.TargetedHub ?? -1, overall.TargetedSim, overall.TargetedSim + overall.Borderline);
 
         Assert.InRange(overall.Received, overall.TargetedSim, overall.TargetedSim + overall.Borderline);
         Assert.Equal(0, overall.Duplicates);
