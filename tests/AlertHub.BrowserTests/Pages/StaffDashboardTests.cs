@@ -217,6 +217,28 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         await Assertions.Expect(page.Locator("#nav-compose")).ToHaveTextAsync("Compose");
     }
 
+    [ToolFact("chromium")]
+    public async Task Compose_SwitchingLanguageMidway_KeepsWhatWasEntered()
+    {
+        var areaId = await hub.AddAreaAsync($"言語切替地区{Guid.NewGuid():N}"[..11], "district", 39.12, 140.32, 0.005);
+        var issuer = await hub.CreateStaffUserAsync("issuer");
+        await using var context = await hub.NewContextAsync();
+        var page = await Staff.SignInAsync(context, issuer);
+        await page.ClickAsync("#nav-compose");
+        await page.Locator("#compose-form").WaitForAsync();
+        await page.FillAsync("#headline-ja", "横手川 氾濫危険 (書きかけ)");
+        await page.Locator("#exercise").UncheckAsync();
+        await page.Locator($"#area-list input[name=area][value='{areaId}']").CheckAsync();
+
+        await page.ClickAsync("#lang-toggle");
+        await Assertions.Expect(page.Locator("#compose-title")).ToHaveTextAsync("Compose an alert");
+
+        await Assertions.Expect(page.Locator("#headline-ja")).ToHaveValueAsync("横手川 氾濫危険 (書きかけ)");
+        await Assertions.Expect(page.Locator("#exercise")).Not.ToBeCheckedAsync();
+        await Assertions.Expect(page.Locator($"#area-list input[name=area][value='{areaId}']")).ToBeCheckedAsync();
+        await Assertions.Expect(page.Locator("#mode-banner")).ToHaveAttributeAsync("data-mode", "actual");
+    }
+
     /// <summary>Presses Tab until the element is focused (bounded), as a keyboard-only user would.</summary>
     private static async Task TabToAsync(IPage page, string selector)
     {

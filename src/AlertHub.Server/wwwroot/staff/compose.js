@@ -55,6 +55,10 @@ function select(id, values, selected) {
   return h('select', { id, name: id }, values.map(v => h('option', { value: v, selected: v === selected }, v)));
 }
 
+// What staff had entered, kept while the page lives: switching the language (or any re-render of this view)
+// must not throw away a half-written alert at 3 a.m. Cleared once the alert is submitted or issued.
+let keptDraft = null;
+
 export async function mount(container, ctx) {
   const lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
   const form = h('form', { class: 'compose', id: 'compose-form', 'aria-labelledby': 'compose-title', novalidate: true });
@@ -338,6 +342,7 @@ export async function mount(container, ctx) {
     result.textContent = '';
     try {
       const draft = await api('POST', '/api/alert-drafts', alertRequest());
+      form.dataset.sent = 'true';
       result.textContent = t('compose.submitted', { id: draft?.id ?? '' });
       result.dataset.draftId = draft?.id ?? '';
       announce(result.textContent);
@@ -355,6 +360,7 @@ export async function mount(container, ctx) {
     }
     try {
       const issued = await api('POST', '/api/alerts', { ...alertRequest(), bypassReason: bypassReason.value.trim() });
+      form.dataset.sent = 'true';
       result.textContent = t('compose.issued', { id: issued.id });
       ctx.navigate(`board/${issued.id}`);
     } catch (e) {
@@ -369,10 +375,43 @@ export async function mount(container, ctx) {
     if (event.target.name === 'channel') renderPreviews();
   });
   form.addEventListener('input', event => { if (event.target.closest('.texts')) renderPreviews(); });
+  function keep() {
+    const values = {};
+    for (const control of form.querySelectorAll('input[id], select[id], textarea[id]')) {
+      values[control.id] = control.type === 'checkbox' ? control.checked : control.value;
+    }
+    const boxes = {};
+    for (const box of form.querySelectorAll('input[type=checkbox][name]')) {
+      (boxes[box.name] ??= []).push(...(box.checked ? [box.value] : []));
+    }
+    keptDraft = { values, boxes, drawn: drawn.map(s => ({ ...s })) };
+  }
+
+  function restore(draft) {
+    for (const [id, value] of Object.entries(draft.values)) {
+      const control = form.querySelector(`#${CSS.escape(id)}`);
+      if (!control) continue;
+      if (control.type === 'checkbox') control.checked = value;
+      else control.value = value;
+    }
+    for (const box of form.querySelectorAll('input[type=checkbox][name]')) {
+      box.checked = (draft.boxes[box.name] ?? []).includes(box.value);
+    }
+    for (const shape of draft.drawn) addDrawn(shape);
+    highlightAreas();
+    renderPreviews();
+  }
+
   renderMode();
-  applyTemplate();
+  if (keptDraft) {
+    restore(keptDraft);
+    renderMode();
+  } else {
+    applyTemplate();
+  }
   preview();
-  return () => { inFlight?.abort(); map.remove(); };
+  // A sent alert starts the next compose afresh; anything else is kept for the next mount.
+  return () => { if (form.dataset.sent === 'true') keptDraft = null; else keep(); inFlight?.abort(); map.remove(); };
 }
 
 function round(value) {
