@@ -165,6 +165,9 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         await page.Keyboard.TypeAsync(BrowserHub.Password);
         await page.Keyboard.PressAsync("Enter");
         await page.Locator("#nav-compose").WaitForAsync();
+        // The first view (the map) moves focus to the main region once it has loaded, as after every navigation:
+        // wait for it, as a keyboard user would, rather than race it.
+        await page.WaitForFunctionAsync("() => document.getElementById('view-map') && document.activeElement === document.getElementById('main')");
 
         await TabToAsync(page, "#nav-compose");
         await page.Keyboard.PressAsync("Enter");
