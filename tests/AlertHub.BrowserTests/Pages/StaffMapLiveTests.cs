@@ -15,6 +15,27 @@ public sealed class StaffMapLiveTests(BrowserHub hub, ITestOutputHelper output)
     private const string DroneFill = "#facc15";
     private const string OpenShelterFill = "#047857";
 
+    [ToolFact("chromium")]
+    public async Task Map_ShowsAlertsInForce_AppearingOnIssueAndGoneOnCancelWithoutReload()
+    {
+        const string AlertStroke = "#dc2626";
+        var areaId = await hub.AddAreaAsync($"発令地区{Guid.NewGuid():N}"[..10], "district", 39.05, 140.25, 0.005);
+        var viewer = await hub.CreateStaffUserAsync("viewer");
+        await using var context = await hub.NewContextAsync();
+        var page = await Staff.SignInAsync(context, viewer);
+        await page.Locator("#overview-map").WaitForAsync();
+        var alertPaths = page.Locator($"#overview-map path[stroke='{AlertStroke}']");
+        var before = await alertPaths.CountAsync();
+
+        var issued = await Staff.IssueExerciseAsync(hub, areaId, "地図に出る警報");
+        await Assertions.Expect(alertPaths).ToHaveCountAsync(before + 1);
+
+        using var admin = hub.Admin();
+        var cancel = await admin.PostAsync($"/api/alerts/{issued["id"]!.GetValue<string>()}/cancel", null);
+        Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
+        await Assertions.Expect(alertPaths).ToHaveCountAsync(before);
+    }
+
     [ToolFact("chromium+ffmpeg+exiftool")]
     public async Task Map_ShowsShelters_AndADronePhotoArrivesLiveWithoutReload()
     {

@@ -139,3 +139,44 @@ export function legend(L, kinds) {
     h('div', {}, h('span', { class: 'swatch dot legend-shelter' }), t('layer.shelters')));
   return control;
 }
+
+/**
+ * Alerts in force (issued, not cancelled, ended or expired), drawn where they apply: their named areas, the
+ * areas carrying their codes, an inline polygon or circles. A click opens the alert's delivery board.
+ */
+export async function alertLayer(L, areas) {
+  const group = L.layerGroup();
+  let list = [];
+  try { list = await api('GET', '/api/alerts?limit=50'); } catch { return group; }
+  const now = Date.now();
+  for (const summary of list.filter(a => a.state === 'issued')) {
+    let view;
+    try { view = await api('GET', `/api/alerts/${encodeURIComponent(summary.id)}`); } catch { continue; }
+    addAlert(L, group, view, areas, now);
+  }
+  return group;
+}
+
+export function addAlert(L, group, view, areas, now = Date.now()) {
+  const alert = view.current;
+  if (!alert || view.state !== 'issued' || (alert.expires && Date.parse(alert.expires) <= now)) return;
+  const style = { color: '#dc2626', weight: 3, fillColor: '#dc2626', fillOpacity: 0.12 };
+  const label = `${alert.status === 'Exercise' ? '【訓練】' : ''}${alert.texts?.ja?.headline ?? alert.event} (${alert.areaName ?? ''})`;
+  const layers = [];
+  const spec = alert.area ?? {};
+  const wanted = new Set(spec.areaIds ?? []);
+  const codes = new Set(spec.codes ?? []);
+  for (const area of areas) {
+    if (area.geometry && (wanted.has(area.id) || (area.code && codes.has(area.code)))) {
+      layers.push(L.geoJSON({ type: 'Feature', geometry: area.geometry, properties: {} }, { style }));
+    }
+  }
+  if (spec.geometry) layers.push(L.geoJSON(spec.geometry, { style }));
+  for (const c of spec.circles ?? []) layers.push(L.circle([c.lat, c.lon], { radius: c.radiusMeters, ...style }));
+  for (const layer of layers) {
+    layer.alertId = view.id;
+    layer.bindTooltip(label, { sticky: true });
+    layer.on('click', () => { location.hash = `#/board/${encodeURIComponent(view.id)}`; });
+    group.addLayer(layer);
+  }
+}

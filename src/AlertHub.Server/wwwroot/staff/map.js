@@ -1,15 +1,15 @@
-// Overview map: areas by kind, cameras with direction cones and status, drone photos, shelters and safety
+// Overview map: alerts in force, areas by kind, cameras with direction cones and status, drone photos, shelters and safety
 // replies, kept current by the hub's staff events.
 import * as L from '/lib/leaflet/leaflet-src.esm.js';
-import { h, t, createMap } from '/shared/common.js';
-import { areaLayers, cameraLayer, addCamera, droneLayer, addDronePhoto, shelterLayer, addShelter, safetyLayer, addSafety, legend } from './layers.js';
+import { api, h, t, createMap } from '/shared/common.js';
+import { areaLayers, cameraLayer, addCamera, droneLayer, addDronePhoto, shelterLayer, addShelter, safetyLayer, addSafety, alertLayer, addAlert, legend } from './layers.js';
 
 export async function mount(container, ctx) {
   const mapElement = h('div', { class: 'map map-full', id: 'overview-map', role: 'region', 'aria-label': t('nav.map') });
   container.append(h('h2', { class: 'visually-hidden' }, t('nav.map')), mapElement);
   const map = createMap(L, mapElement, ctx.config);
   const overlays = {};
-  const { byKind } = await areaLayers(L);
+  const { areas, byKind } = await areaLayers(L);
   for (const [kind, group] of byKind) {
     group.addTo(map);
     overlays[t(`kind.${kind}`)] = group;
@@ -18,7 +18,8 @@ export async function mount(container, ctx) {
   const drones = await droneLayer(L);
   const shelters = await shelterLayer(L);
   const safety = await safetyLayer(L);
-  for (const [key, group] of [['layer.cameras', cameras.group], ['layer.drone', drones], ['layer.shelters', shelters], ['layer.safety', safety]]) {
+  const alerts = await alertLayer(L, areas);
+  for (const [key, group] of [['layer.alerts', alerts], ['layer.cameras', cameras.group], ['layer.drone', drones], ['layer.shelters', shelters], ['layer.safety', safety]]) {
     group.addTo(map);
     overlays[t(key)] = group;
   }
@@ -40,6 +41,13 @@ export async function mount(container, ctx) {
       if (!shelter.deleted) addShelter(L, shelters, shelter);
     }),
     ctx.on('safetyReply', feature => addSafety(L, safety, feature)),
+    // A new version (update, cancel, all-clear) replaces what the map shows for that alert.
+    ctx.on('alertIssued', async e => {
+      let view;
+      try { view = await api('GET', `/api/alerts/${encodeURIComponent(e.id)}`); } catch { return; }
+      alerts.eachLayer(layer => { if (layer.alertId === e.id) alerts.removeLayer(layer); });
+      addAlert(L, alerts, view, areas);
+    }),
   ];
   return () => { off.forEach(fn => fn()); map.remove(); };
 }
