@@ -51,6 +51,9 @@ public sealed class EscalationTests : IAsyncLifetime
         Assert.Equal(2, issued["byChannel"]!["signalr"]!.GetValue<int>());
 
         await _receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(5));
+        // The receiver can see a webhook before the hub has recorded it: wait until the outbox says delivered,
+        // so the acknowledgement below finds only the SignalR step still waiting.
+        await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["byChannel"]!["webhook"]!["delivered"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(5));
         Assert.Empty(ackerMessages);
         Assert.Empty(silentMessages);
 
