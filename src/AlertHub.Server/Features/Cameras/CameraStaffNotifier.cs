@@ -76,10 +76,7 @@ internal sealed partial class CameraStaffNotifier(
         var body = JsonSerializer.SerializeToUtf8Bytes(notice, Json.Options);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-            request.Headers.Add("X-AlertHub-Signature", WebhookChannel.Sign(options.Value.StaffWebhookSecret!, body));
-            request.Headers.Add("X-AlertHub-Timestamp", time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var request = WebhookChannel.SignedPost(url, body, options.Value.StaffWebhookSecret!, time.GetUtcNow());
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(RequestTimeout);
             try

@@ -178,11 +178,8 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
             deliveryId = item.IdempotencyKey, m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, script = Script(m, _options),
             repeat = _options.Repeat, headline = m.Headline, m.Sent,
         }, Json.Options);
-        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-        request.Headers.Add("X-AlertHub-Signature", WebhookChannel.Sign(gateway.Secret, body));
+        using var request = WebhookChannel.SignedPost(gateway.Url, body, gateway.Secret, _time.GetUtcNow());
         request.Headers.Add("X-AlertHub-Delivery-Id", item.IdempotencyKey);
-        request.Headers.Add("X-AlertHub-Timestamp", _time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try

@@ -56,6 +56,16 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
     public static string Sign(string secret, ReadOnlySpan<byte> body) =>
         Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
+    /// <summary>A JSON POST signed the hub's webhook way (<c>X-AlertHub-Signature</c> over the raw body, <c>X-AlertHub-Timestamp</c>).</summary>
+    public static HttpRequestMessage SignedPost(string url, byte[] body, string secret, DateTimeOffset now)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+        request.Headers.Add("X-AlertHub-Signature", Sign(secret, body));
+        request.Headers.Add("X-AlertHub-Timestamp", now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return request;
+    }
+
     private async Task<DeliveryItemResult> SendOneAsync(HttpClient client, DeliveryItem item, CancellationToken cancellationToken)
     {
         if (!policy.IsAllowed(item.Address, out var reason))
@@ -79,11 +89,8 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
                 m.AreaName, m.Sent, m.Expires, idempotencyKey = item.IdempotencyKey, m.ImageUrl,
             },
         }, Json.Options);
-        using var request = new HttpRequestMessage(HttpMethod.Post, item.Address) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-        request.Headers.Add("X-AlertHub-Signature", Sign(item.Secret, body));
+        using var request = SignedPost(item.Address, body, item.Secret, time.GetUtcNow());
         request.Headers.Add("X-AlertHub-Delivery-Id", item.IdempotencyKey);
-        request.Headers.Add("X-AlertHub-Timestamp", time.GetUtcNow().ToUnixTimeSeconds().ToString());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.RequestTimeout);
         try
