@@ -17,7 +17,7 @@ internal static class WorkState
 
 internal sealed record ClaimedWork(
     long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
-    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles = 0);
+    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles);
 
 internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false);
 
