@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using AlertHub.Core.Crypto;
 using AlertHub.Server.Features.Delivery.Channels.WebPush;
 
 namespace AlertHub.Benchmarks;
 
 /// <summary>
 /// <c>webpush [messages]</c>: CPU per Web Push message on one thread — the whole RFC 8291 encryption, and its
-/// steps on their own (ephemeral key pair, importing the subscriber's key, the ECDH agreement) — so the hub's
-/// capacity per core can be read off without the push service sharing the machine.
+/// P-256 steps on their own (ephemeral key pair with the agreement, checking a subscriber's key) — for each P-256
+/// implementation this machine has, so the hub's capacity per core can be read off without the push service
+/// sharing the machine.
 /// </summary>
 internal static class WebPushCryptoBenchmark
 {
@@ -22,28 +24,27 @@ internal static class WebPushCryptoBenchmark
         var plaintext = new byte[600];
         RandomNumberGenerator.Fill(plaintext);
 
-        Measure("encrypt (whole message)", messages, i => WebPushEncryption.Encrypt(plaintext, subscribers[i % subscribers.Length]));
-        Measure("ephemeral P-256 key pair", messages, i =>
+        // Both P-256 paths, so the gain of the libcrypto one (the default on Linux) stays visible.
+        Console.WriteLine($"default P-256 implementation: {P256KeyAgreement.Default.Name}");
+        var implementations = new List<P256KeyAgreement> { ManagedP256KeyAgreement.Instance };
+        if (OpenSslP256KeyAgreement.TryCreate() is { } native)
         {
-            using var key = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-            key.ExportParameters(false);
-        });
-        Measure("import subscriber key", messages, i =>
+            implementations.Add(native);
+        }
+
+        foreach (var agreement in implementations)
         {
-            var point = subscribers[i % subscribers.Length].P256dh;
-            using var key = ECDiffieHellman.Create(new ECParameters
+            Console.WriteLine($"-- {agreement.Name}");
+            Measure("encrypt (whole message)", messages, i => WebPushEncryption.Encrypt(plaintext, subscribers[i % subscribers.Length], agreement));
+            Measure("ephemeral key + ECDH", messages, i =>
             {
-                Curve = ECCurve.NamedCurves.nistP256,
-                Q = new ECPoint { X = point[1..33], Y = point[33..65] },
+                Span<byte> ownPublic = stackalloc byte[P256KeyAgreement.PointLength];
+                Span<byte> secret = stackalloc byte[P256KeyAgreement.SecretLength];
+                agreement.AgreeWithNewKey(subscribers[i % subscribers.Length].P256dh, ownPublic, secret);
             });
-        });
-        using var fixedKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        var imported = subscribers.Select(s => ECDiffieHellman.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = s.P256dh[1..33], Y = s.P256dh[33..65] },
-        })).ToArray();
-        Measure("ECDH agreement", messages, i => fixedKey.DeriveRawSecretAgreement(imported[i % imported.Length].PublicKey));
+            Measure("check subscriber key", messages, i => agreement.IsOnCurve(subscribers[i % subscribers.Length].P256dh));
+        }
+
         return 0;
     }
 

@@ -94,7 +94,7 @@ internal static class HtmlReportWriter
 
     private static void ChannelTable(StringBuilder sb, SimulationReport r)
     {
-        sb.Append("<h2>Per channel</h2><table><thead><tr><th>channel</th><th>targeted (hub)</th><th>targeted (sim)</th><th>received</th><th>deliveries</th><th>duplicates</th><th>outside</th><th>missed</th><th>edge</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr></thead><tbody>");
+        sb.Append("<h2>Per channel</h2><table><thead><tr><th>channel</th><th>targeted (hub)</th><th>targeted (sim)</th><th>received</th><th>deliveries</th><th>duplicates</th><th>outside</th><th>missed</th><th>edge</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>per s</th></tr></thead><tbody>");
         foreach (var c in r.Channels.Where(c => c.TargetedSim > 0 || c.Deliveries > 0 || c.TargetedHub > 0).Append(r.Overall))
         {
             sb.Append(c.Channel == ReportCalculator.Overall ? "<tr class=\"overall\">" : "<tr>");
@@ -111,10 +111,11 @@ internal static class HtmlReportWriter
             Cell(sb, Ms(c.P95Ms));
             Cell(sb, Ms(c.P99Ms));
             Cell(sb, Ms(c.MaxMs));
+            Cell(sb, c.PerSecond?.ToString("N0", CultureInfo.InvariantCulture) ?? "–");
             sb.Append("</tr>");
         }
 
-        sb.Append("</tbody></table><p class=\"note\">Outside and duplicates must be 0 (red when not); missed is 0 when the hub and providers are healthy (amber when not). Latency: issue → first receipt per resident.</p>\n");
+        sb.Append("</tbody></table><p class=\"note\">Outside and duplicates must be 0 (red when not); missed is 0 when the hub and providers are healthy (amber when not). Latency: issue → first receipt per resident; per s: deliveries ÷ issue → last receipt.</p>\n");
     }
 
     private static void ComparisonTable(StringBuilder sb, ReportComparison c)

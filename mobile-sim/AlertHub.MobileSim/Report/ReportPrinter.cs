@@ -25,11 +25,12 @@ internal static class ReportPrinter
             sb.AppendLine(ci, $"hub time split: targeting {t.TargetingMs:0.0} ms, outbox write {t.OutboxWriteMs:0} ms; over {t.Batches} batches: claim {t.ClaimMs:0} ms, render {t.RenderMs:0} ms, provider {t.ProviderMs:0} ms, record {t.RecordMs:0} ms (summed per channel; channels run in parallel)");
         }
         sb.AppendLine();
-        sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    p99ms    maxms");
+        // "per s" = deliveries ÷ time from issue to the channel's last receipt.
+        sb.AppendLine("channel   targeted(hub) targeted(sim) received deliveries dups outside missed edge    p50ms    p95ms    p99ms    maxms    per s");
         foreach (var c in report.Channels.Append(report.Overall))
         {
             sb.AppendLine(ci,
-                $"{c.Channel,-9} {Num(c.TargetedHub),13} {c.TargetedSim,13} {c.Received,8} {c.Deliveries,10} {c.Duplicates,4} {c.OutsideReached,7} {c.MissedInside,6} {c.Borderline,4} {Ms(c.P50Ms),8} {Ms(c.P95Ms),8} {Ms(c.P99Ms),8} {Ms(c.MaxMs),8}");
+                $"{c.Channel,-9} {Num(c.TargetedHub),13} {c.TargetedSim,13} {c.Received,8} {c.Deliveries,10} {c.Duplicates,4} {c.OutsideReached,7} {c.MissedInside,6} {c.Borderline,4} {Ms(c.P50Ms),8} {Ms(c.P95Ms),8} {Ms(c.P99Ms),8} {Ms(c.MaxMs),8} {Rate(c.PerSecond),8}");
         }
 
         sb.AppendLine();
@@ -42,6 +43,8 @@ internal static class ReportPrinter
     }
 
     private static string Num(int? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static string Rate(double? perSecond) => perSecond?.ToString("0", CultureInfo.InvariantCulture) ?? "-";
 
     private static string Ms(double? ms) => ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-";
 }

@@ -77,6 +77,16 @@ public sealed class ReportCalculatorTests
         Assert.Null(ReportCalculator.Percentile([], 50));
     }
 
+    [Fact]
+    public void ChannelReport_PerSecond_IsDeliveriesOverTimeToTheLastReceipt()
+    {
+        var fourSeconds = new ChannelReport("webpush", 20_000, 20_000, 20_000, 20_000, 0, 0, 0, 0, 2_000, 3_900, MaxMs: 4_000);
+        var nothing = fourSeconds with { Deliveries = 0, MaxMs = null };
+
+        Assert.Equal(5_000, fourSeconds.PerSecond);
+        Assert.Null(nothing.PerSecond);
+    }
+
     /// <summary>A clock that only moves when told: report maths must not depend on the wall clock.</summary>
     private sealed class ManualTime : TimeProvider
     {

@@ -139,19 +139,17 @@ internal sealed class FakePushService : IProviderPeer
             key = DeterministicKey(externalId);
         }
 
-        var q = key.ExportParameters(false).Q;
-        var publicKey = new byte[65];
-        publicKey[0] = 4;
-        q.X!.CopyTo(publicKey, 1);
-        q.Y!.CopyTo(publicKey, 33);
-        var subscription = new FakeSubscription(id, externalId, $"{Origin}/push/{id}", Base64Url.EncodeToString(publicKey),
-            Base64Url.EncodeToString(auth), applicationServerKey?.TrimEnd('='));
-        var added = _subscriptions.GetOrAdd(id, _ => new Subscription(subscription, key, publicKey, auth));
-        if (!ReferenceEquals(added.Key, key))
+        byte[] publicKey, privateScalar;
+        using (key)
         {
-            key.Dispose();
+            var parameters = key.ExportParameters(includePrivateParameters: true);
+            publicKey = [0x04, .. parameters.Q.X!, .. parameters.Q.Y!];
+            privateScalar = parameters.D!;
         }
 
+        var subscription = new FakeSubscription(id, externalId, $"{Origin}/push/{id}", Base64Url.EncodeToString(publicKey),
+            Base64Url.EncodeToString(auth), applicationServerKey?.TrimEnd('='));
+        var added = _subscriptions.GetOrAdd(id, _ => new Subscription(subscription, privateScalar, publicKey, auth));
         return added.Info;
     }
 
@@ -364,35 +362,22 @@ internal sealed class FakePushService : IProviderPeer
             await _app.StopAndDisposeAsync();
             _app = null;
         }
-
-        foreach (var s in _subscriptions.Values)
-        {
-            s.Key.Dispose();
-        }
     }
 
     private sealed record SubscribeRequest(string? ExternalId, string? ApplicationServerKey);
 
     private sealed record ScriptedFailure(int Status, TimeSpan? RetryAfter, int Remaining);
 
-    private sealed class Subscription(FakeSubscription info, ECDiffieHellman key, byte[] publicKey, byte[] auth)
+    private sealed class Subscription(FakeSubscription info, byte[] privateScalar, byte[] publicKey, byte[] auth)
     {
         private readonly Lock _lock = new();
         private readonly List<PushedMessage> _inbox = [];
 
         public FakeSubscription Info { get; } = info;
 
-        public ECDiffieHellman Key { get; } = key;
-
         public volatile bool Gone;
 
-        public byte[] Decrypt(byte[] body)
-        {
-            lock (_lock)
-            {
-                return PushDecryptor.Decrypt(body, Key, publicKey, auth);
-            }
-        }
+        public byte[] Decrypt(byte[] body) => PushDecryptor.Decrypt(body, privateScalar, publicKey, auth);
 
         public void Deliver(PushedMessage message)
         {

@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using AlertHub.Core.Crypto;
 
 namespace AlertHub.MobileSim.Peers.WebPush;
 
@@ -18,20 +19,9 @@ internal static class PushDecryptor
     private static readonly byte[] CekInfo = Encoding.ASCII.GetBytes("Content-Encoding: aes128gcm\0");
     private static readonly byte[] NonceInfo = Encoding.ASCII.GetBytes("Content-Encoding: nonce\0");
 
-    /// <summary>Decrypts with a private key given as raw scalar + public point (e.g. RFC 8291 Appendix A).</summary>
-    public static byte[] Decrypt(byte[] body, byte[] uaPrivate, byte[] uaPublic, byte[] auth)
-    {
-        using var ua = ECDiffieHellman.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            D = uaPrivate,
-            Q = new ECPoint { X = uaPublic[1..33], Y = uaPublic[33..65] },
-        });
-        return Decrypt(body, ua, uaPublic, auth);
-    }
-
+    /// <summary>Decrypts with the subscription's private key (raw scalar and public point) and auth secret.</summary>
     /// <exception cref="CryptographicException">The body is not a valid single-record aes128gcm message for this key.</exception>
-    public static byte[] Decrypt(ReadOnlySpan<byte> body, ECDiffieHellman ua, byte[] uaPublic, byte[] auth)
+    public static byte[] Decrypt(ReadOnlySpan<byte> body, byte[] uaPrivate, byte[] uaPublic, byte[] auth)
     {
         if (body.Length < 21)
         {
@@ -58,15 +48,10 @@ internal static class PushDecryptor
             throw new CryptographicException("keyid is not an uncompressed point");
         }
 
-        byte[] secret;
-        using (var sender = ECDiffieHellman.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = asPublic[1..33], Y = asPublic[33..65] },
-        }))
-        {
-            secret = ua.DeriveRawSecretAgreement(sender.PublicKey);
-        }
+        // The point arithmetic is shared with the hub (libcrypto, checked against .NET's in unit tests); the key
+        // schedule and record handling below are this side's own, so they still check the hub's.
+        var secret = new byte[P256KeyAgreement.SecretLength];
+        P256KeyAgreement.Default.Agree(uaPrivate, uaPublic, asPublic, secret);
 
         var info = new byte[KeyInfo.Length + 130];
         KeyInfo.CopyTo(info, 0);

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
-using System.Security.Cryptography;
 using System.Text;
 using AlertHub.Server.Features.Delivery.Channels.WebPush;
+using AlertHub.UnitTests.Crypto;
 
 namespace AlertHub.UnitTests.Channels.WebPush;
 
@@ -18,29 +18,22 @@ public sealed class WebPushEncryptionTests
     internal const string ExpectedBody =
         "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN";
 
-    private static ECDiffieHellman Key(string privateKey, string publicKey)
-    {
-        var q = Base64Url.DecodeFromChars(publicKey);
-        return ECDiffieHellman.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            D = Base64Url.DecodeFromChars(privateKey),
-            Q = new ECPoint { X = q[1..33], Y = q[33..] },
-        });
-    }
-
     private static WebPushKeys UaKeys()
     {
         Assert.True(WebPushKeys.TryParse(UaPublic, Auth, out var keys, out var error), error);
         return keys;
     }
 
-    [Fact]
-    public void Encrypt_Rfc8291AppendixAVector_MatchesByteForByte()
-    {
-        using var asKey = Key(AsPrivate, AsPublic);
+    public static TheoryData<string> Implementations() => new(P256KeyAgreementTests.Implementations().Select(i => i.Name));
 
-        var body = WebPushEncryption.Encrypt(Encoding.UTF8.GetBytes(Plaintext), UaKeys(), asKey, Base64Url.DecodeFromChars(Salt));
+    [Theory]
+    [MemberData(nameof(Implementations))]
+    public void Encrypt_Rfc8291AppendixAVector_MatchesByteForByte(string implementation)
+    {
+        var agreement = P256KeyAgreementTests.Implementation(implementation);
+
+        var body = WebPushEncryption.Encrypt(Encoding.UTF8.GetBytes(Plaintext), UaKeys(),
+            Base64Url.DecodeFromChars(AsPrivate), Base64Url.DecodeFromChars(AsPublic), Base64Url.DecodeFromChars(Salt), agreement);
 
         Assert.Equal(ExpectedBody, Base64Url.EncodeToString(body));
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using AlertHub.Core.Crypto;
 
 namespace AlertHub.Server.Features.Delivery.Channels.WebPush;
 
@@ -80,34 +81,42 @@ internal static class WebPushEncryption
     private static readonly byte[] NonceInfo = "Content-Encoding: nonce\0"u8.ToArray();
 
     /// <summary>Encrypts with a fresh ephemeral key pair and a random salt (the only way production calls it).</summary>
-    public static byte[] Encrypt(ReadOnlySpan<byte> plaintext, WebPushKeys keys)
+    public static byte[] Encrypt(ReadOnlySpan<byte> plaintext, WebPushKeys keys, P256KeyAgreement? agreement = null)
     {
-        using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        CheckPlaintext(plaintext);
+        Span<byte> asPublic = stackalloc byte[WebPushKeys.PublicKeyLength];
+        Span<byte> ecdhSecret = stackalloc byte[P256KeyAgreement.SecretLength];
+        (agreement ?? P256KeyAgreement.Default).AgreeWithNewKey(keys.P256dh, asPublic, ecdhSecret);
         Span<byte> salt = stackalloc byte[16];
         RandomNumberGenerator.Fill(salt);
-        return Encrypt(plaintext, keys, ephemeral, salt);
+        return Seal(plaintext, keys, asPublic, ecdhSecret, salt);
     }
 
     /// <summary>Encrypts with the given application-server key pair and salt (fixed values reproduce RFC 8291 Appendix A).</summary>
-    public static byte[] Encrypt(ReadOnlySpan<byte> plaintext, WebPushKeys keys, ECDiffieHellman applicationServerKey, ReadOnlySpan<byte> salt)
+    public static byte[] Encrypt(ReadOnlySpan<byte> plaintext, WebPushKeys keys, ReadOnlySpan<byte> asPrivate, ReadOnlySpan<byte> asPublic, ReadOnlySpan<byte> salt, P256KeyAgreement? agreement = null)
     {
-        if (plaintext.Length > MaxPlaintextLength)
-        {
-            throw new ArgumentException($"Web Push plaintext is {plaintext.Length} bytes; one record holds at most {MaxPlaintextLength}.", nameof(plaintext));
-        }
-
+        CheckPlaintext(plaintext);
         if (salt.Length != 16)
         {
             throw new ArgumentException("The salt must be 16 bytes.", nameof(salt));
         }
 
-        var asPublic = ExportPoint(applicationServerKey);
-        byte[] ecdhSecret;
-        using (var ua = ImportPoint(keys.P256dh))
-        {
-            ecdhSecret = applicationServerKey.DeriveRawSecretAgreement(ua.PublicKey);
-        }
+        Span<byte> ecdhSecret = stackalloc byte[P256KeyAgreement.SecretLength];
+        (agreement ?? P256KeyAgreement.Default).Agree(asPrivate, asPublic, keys.P256dh, ecdhSecret);
+        return Seal(plaintext, keys, asPublic, ecdhSecret, salt);
+    }
 
+    private static void CheckPlaintext(ReadOnlySpan<byte> plaintext)
+    {
+        if (plaintext.Length > MaxPlaintextLength)
+        {
+            throw new ArgumentException($"Web Push plaintext is {plaintext.Length} bytes; one record holds at most {MaxPlaintextLength}.", nameof(plaintext));
+        }
+    }
+
+    /// <summary>Key schedule and the single aes128gcm record, once the ECDH secret is agreed (wiped here after use).</summary>
+    private static byte[] Seal(ReadOnlySpan<byte> plaintext, WebPushKeys keys, ReadOnlySpan<byte> asPublic, Span<byte> ecdhSecret, ReadOnlySpan<byte> salt)
+    {
         Span<byte> keyInfo = stackalloc byte[KeyInfoPrefix.Length + (2 * WebPushKeys.PublicKeyLength)];
         KeyInfoPrefix.CopyTo(keyInfo);
         keys.P256dh.CopyTo(keyInfo[KeyInfoPrefix.Length..]);
@@ -145,19 +154,8 @@ internal static class WebPushEncryption
         return body;
     }
 
-    /// <summary>Whether a 65-byte uncompressed point lies on P-256 (importing it validates the point).</summary>
-    public static bool IsOnCurve(byte[] point)
-    {
-        try
-        {
-            using var key = ImportPoint(point);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
+    /// <summary>Whether a 65-byte uncompressed point lies on P-256.</summary>
+    public static bool IsOnCurve(byte[] point) => P256KeyAgreement.Default.IsOnCurve(point);
 
     public static byte[] ExportPoint(ECAlgorithm key)
     {
@@ -168,10 +166,4 @@ internal static class WebPushEncryption
         p.Y!.CopyTo(point, 33);
         return point;
     }
-
-    private static ECDiffieHellman ImportPoint(byte[] point) => ECDiffieHellman.Create(new ECParameters
-    {
-        Curve = ECCurve.NamedCurves.nistP256,
-        Q = new ECPoint { X = point[1..33], Y = point[33..65] },
-    });
 }
