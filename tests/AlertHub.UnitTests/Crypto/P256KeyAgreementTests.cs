@@ -1,16 +1,17 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using AlertHub.Core.Crypto;
+using AlertHub.UnitTests.Channels.WebPush;
 
 namespace AlertHub.UnitTests.Crypto;
 
 public sealed class P256KeyAgreementTests
 {
-    // RFC 8291 Appendix A: both key pairs and the ECDH secret they agree on.
-    private const string UaPublic = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
-    private const string UaPrivate = "q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94";
-    private const string AsPrivate = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
-    private const string AsPublic = "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8";
+    // RFC 8291 Appendix A: the key pairs are in WebPushEncryptionTests; this is the ECDH secret they agree on.
+    private const string UaPublic = WebPushEncryptionTests.UaPublic;
+    private const string UaPrivate = WebPushEncryptionTests.UaPrivate;
+    private const string AsPrivate = WebPushEncryptionTests.AsPrivate;
+    private const string AsPublic = WebPushEncryptionTests.AsPublic;
     private const string EcdhSecret = "kyrL1jIIOHEzg3sM2ZWRHDRB62YACZhhSlknJ672kSs";
 
     /// <summary>Every implementation this machine has: .NET's always, libcrypto's where it loads.</summary>
