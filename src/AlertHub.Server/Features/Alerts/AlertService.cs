@@ -346,12 +346,13 @@ internal sealed class AlertService(
 
     private static string Reference(AlertDocument document) => $"{document.Sender},{document.Identifier},{AlertDocument.CapTime(document.Sent)}";
 
+    // The headline stays what residents saw: the renderer marks it 【解除】 / [ALL CLEAR], as it marks a cancel 【取消】.
     private static AlertText AllClearText(string language, AlertText original) => language switch
     {
-        "ja-x-easy" => new AlertText("かいじょ", $"「{original.Headline ?? original.Body}」は おわりました。", null),
+        "ja-x-easy" => new AlertText(original.Headline, $"「{original.Headline ?? original.Body}」は おわりました。", null),
         _ when language.StartsWith("ja", StringComparison.OrdinalIgnoreCase) =>
-            new AlertText($"{original.Headline}（解除）", $"先に配信した「{original.Headline ?? original.Body}」は解除されました。", null),
-        _ => new AlertText("All clear", $"\"{original.Headline ?? original.Body}\" has been lifted.", null),
+            new AlertText(original.Headline, $"先に配信した「{original.Headline ?? original.Body}」は解除されました。", null),
+        _ => new AlertText(original.Headline, $"\"{original.Headline ?? original.Body}\" has been lifted.", null),
     };
 
     private static AlertText CancelText(string language, AlertText original) => language.StartsWith("ja", StringComparison.OrdinalIgnoreCase)

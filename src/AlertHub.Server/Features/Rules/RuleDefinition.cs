@@ -18,7 +18,7 @@ namespace AlertHub.Server.Features.Rules;
 /// <param name="Mode"><c>auto</c> issues at once (default); <c>draft</c> waits for an approver.</param>
 /// <param name="Event">The alert's event name. Default 防災情報.</param>
 /// <param name="Templates">Texts per language with placeholders {headline} {area} {kinds} {intensity} {level} {time}.</param>
-/// <param name="AllClearTemplates">Texts of the all-clear; default: a short 解除 message per template language.</param>
+/// <param name="AllClearTemplates">Texts of the all-clear; default: the alert's own headline marked 解除, in each language it was sent in (as the board's 解除 button words it).</param>
 /// <param name="ExerciseAudience">When set, Exercise/Test events go out as drills to this audience only; otherwise they never reach residents.</param>
 internal sealed record RuleDefinition(
     string Name,

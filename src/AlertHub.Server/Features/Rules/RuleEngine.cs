@@ -177,20 +177,10 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             SourceEventId: eventId);
     }
 
-    private static Dictionary<string, AlertText> AllClearTexts(RuleDefinition rule, HazardEvent e)
-    {
-        if (rule.AllClearTemplates is { Count: > 0 } templates)
-        {
-            return templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, e.Areas));
-        }
-
-        return rule.Templates.Keys.ToDictionary(language => language, language => language switch
-        {
-            "en" => new AlertText("All clear", $"{e.MainText.Headline}: lifted.", null),
-            "ja-x-easy" => new AlertText("かいじょ", "けいかい は おわりました。", null),
-            _ => new AlertText($"{e.MainText.Headline}（解除）", "発表されていた情報は解除されました。", null),
-        });
-    }
+    /// <summary>The rule's own all-clear texts, or null so the alert service words it from what residents received
+    /// (one wording for the board's 解除 button and the feed).</summary>
+    private static Dictionary<string, AlertText>? AllClearTexts(RuleDefinition rule, HazardEvent e) =>
+        rule.AllClearTemplates is { Count: > 0 } templates ? templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, e.Areas)) : null;
 
     private static AlertText Fill(AlertText template, HazardEvent e, IReadOnlyList<EventArea> areas)
     {

@@ -55,7 +55,10 @@ public sealed class FeedEndToEndTests
         await WaitForEventsAsync(admin, 2);
         feed.Publish("VXWW50", JmaTelegrams.Landslide(T0.AddHours(2), "発表", 3, "通常", JmaTelegrams.YokoteLifted), T0.AddHours(2));
         await receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(15));
-        Assert.StartsWith("【解除】", receiver.Received.Last().Json["alert"]!["headline"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Worded as the board's 解除 button words it: the headline residents saw, marked once.
+        var lifted = receiver.Received.Last().Json["alert"]!;
+        Assert.Equal("【解除】" + receiver.Received.First().Json["alert"]!["headline"]!.GetValue<string>(), lifted["headline"]!.GetValue<string>());
+        Assert.Contains("解除されました", lifted["body"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Another series (a different office) that was never notified: its 取消 must send nothing.
         var otherCancel = JmaTelegrams.Landslide(T0.AddHours(3), "取消", 1, "通常");
