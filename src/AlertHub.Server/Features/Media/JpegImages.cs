@@ -53,11 +53,16 @@ public static class JpegImages
         };
     }
 
-    /// <summary>Width and height from the header, or null when the data is not a decodable image.</summary>
+    /// <summary>Width and height as the picture is shown (EXIF orientation applied), or null when it is not a decodable image.</summary>
     public static (int Width, int Height)? Dimensions(byte[] jpeg)
     {
         using var codec = SKCodec.Create(new SKMemoryStream(jpeg));
-        return codec is null ? null : (codec.Info.Width, codec.Info.Height);
+        if (codec is null)
+        {
+            return null;
+        }
+
+        return SwapsSides(codec.EncodedOrigin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>
@@ -103,8 +108,48 @@ public static class JpegImages
         return false;
     }
 
-    private static SKBitmap Decode(byte[] jpeg) =>
-        SKBitmap.Decode(jpeg) ?? throw new InvalidDataException("The data is not a decodable image.");
+    /// <summary>
+    /// Decodes and turns the picture upright. Phones and some drones store pixels as the sensor saw them and
+    /// an EXIF Orientation tag saying how to turn them; every copy we make drops that tag, so the turn has to
+    /// be baked into the pixels or thumbnails and public copies would lie on their side.
+    /// </summary>
+    private static SKBitmap Decode(byte[] jpeg)
+    {
+        using var codec = SKCodec.Create(new SKMemoryStream(jpeg)) ?? throw new InvalidDataException("The data is not a decodable image.");
+        var decoded = SKBitmap.Decode(codec) ?? throw new InvalidDataException("The data is not a decodable image.");
+        var origin = codec.EncodedOrigin;
+        if (origin is SKEncodedOrigin.TopLeft)
+        {
+            return decoded;
+        }
+
+        using (decoded)
+        {
+            float w = decoded.Width, h = decoded.Height;
+            // x' = ScaleX·x + SkewX·y + TransX, y' = SkewY·x + ScaleY·y + TransY: where each stored pixel goes when upright.
+            var toUpright = origin switch
+            {
+                SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),      // mirrored
+                SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),  // upside down
+                SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),    // flipped
+                SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),        // transposed
+                SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),      // turn 90° clockwise
+                SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),  // transverse
+                SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),    // turn 90° anticlockwise
+                _ => SKMatrix.Identity,
+            };
+            var upright = SwapsSides(origin)
+                ? new SKBitmap(decoded.Height, decoded.Width, decoded.ColorType, decoded.AlphaType)
+                : new SKBitmap(decoded.Info);
+            using var canvas = new SKCanvas(upright);
+            canvas.SetMatrix(toUpright);
+            canvas.DrawBitmap(decoded, 0, 0);
+            return upright;
+        }
+    }
+
+    private static bool SwapsSides(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     private static byte[] Encode(SKBitmap bitmap, int quality)
     {
