@@ -191,6 +191,69 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
     }
 
     [ToolFact("chromium")]
+    public async Task Compose_CircleTypedByKeyboard_CountsLikeTheApiAndCanBeRemovedOnItsOwn()
+    {
+        const double lat = 39.60, lon = 140.90;
+        var inside = await Staff.ImportWebhookResidentsAsync(hub, 6, lat, lon);
+        await Staff.ImportWebhookResidentsAsync(hub, 4, lat, lon + 0.07); // about 6 km east: outside a 2 km circle
+        var issuer = await hub.CreateStaffUserAsync("issuer");
+        await using var context = await hub.NewContextAsync();
+        var page = await Staff.SignInAsync(context, issuer);
+        var problems = ResidentPageTests.CollectProblems(page);
+        string? lastPreview = null;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/api/targeting/preview", StringComparison.Ordinal))
+            {
+                lastPreview = request.PostData;
+            }
+        };
+        await page.ClickAsync("#nav-compose");
+        await page.Locator("#compose-form").WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.activeElement === document.getElementById('main')");
+
+        // Keyboard only: open the section, type the centre and radius, add.
+        await TabToAsync(page, "#circle-by-coordinates > summary");
+        await page.Keyboard.PressAsync("Enter");
+        await TabToAsync(page, "#circle-lat");
+        await page.Keyboard.TypeAsync("39.6");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("140.9");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("0"); // refused: a radius of nothing
+        await TabToAsync(page, "#circle-add");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#circle-error")).ToContainTextAsync("半径");
+        await Assertions.Expect(page.Locator("#circle-radius")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator("#drawn-list li")).ToHaveCountAsync(0);
+
+        await page.Keyboard.PressAsync("Backspace");
+        await page.Keyboard.TypeAsync("2");
+        await TabToAsync(page, "#circle-add");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#circle-error")).ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("#drawn-list li")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#drawn-list li")).ToContainTextAsync("半径 2 km");
+        await Assertions.Expect(page.Locator("#recipient-count")).ToHaveAttributeAsync("data-recipients", inside.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // The page asked for exactly that circle; the API's answer is what it shows.
+        Assert.NotNull(lastPreview);
+        var circle = JsonNode.Parse(lastPreview)!["area"]!["circles"]![0]!;
+        Assert.Equal((lat, lon, 2000), (circle["lat"]!.GetValue<double>(), circle["lon"]!.GetValue<double>(), circle["radiusMeters"]!.GetValue<int>()));
+        Assert.Equal(inside, (await Staff.PreviewAsync(hub, lastPreview))["recipients"]!.GetValue<int>());
+        await BrowserHub.ScreenshotAsync(page, "staff-compose-typed-circle", output);
+
+        // Its own remove button takes just that shape away, and the count with it.
+        await TabToAsync(page, "#drawn-list .remove-shape");
+        Assert.Contains("半径 2 km", await page.Locator("#drawn-list .remove-shape").GetAttributeAsync("aria-label"), StringComparison.Ordinal);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#drawn-list li")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#recipient-count")).ToHaveTextAsync("—");
+        Assert.Null(await page.Locator("#recipient-count").GetAttributeAsync("data-recipients"));
+        Assert.Empty(problems);
+    }
+
+    [ToolFact("chromium")]
     public async Task Compose_At200PercentZoom_HasNoHorizontalScrollAndKeepsTheMainControls()
     {
         var issuer = await hub.CreateStaffUserAsync("issuer");

@@ -108,6 +108,25 @@ export async function mount(container, ctx) {
     h('button', { type: 'button', id: 'draw-clear', class: 'secondary', onclick: () => clearDrawn() }, t('compose.clearDrawing')),
     drawnInfo);
 
+  // A circle typed in rather than drawn: "3 km around the dam" from a known position, and the way in for
+  // keyboard and screen-reader users, who cannot click a centre on the map.
+  const circleLat = h('input', { id: 'circle-lat', type: 'number', step: 'any', min: -90, max: 90, inputmode: 'decimal' });
+  const circleLon = h('input', { id: 'circle-lon', type: 'number', step: 'any', min: -180, max: 180, inputmode: 'decimal' });
+  const circleRadius = h('input', { id: 'circle-radius', type: 'number', step: 'any', min: 0.01, max: 500, inputmode: 'decimal' });
+  const circleError = h('p', { id: 'circle-error', class: 'error', role: 'alert' });
+  const circleByCoordinates = h('details', { id: 'circle-by-coordinates', class: 'circle-entry' },
+    h('summary', {}, t('compose.circleByCoordinates')),
+    h('div', { class: 'row' },
+      field('circle-lat', t('compose.latitude'), circleLat),
+      field('circle-lon', t('compose.longitude'), circleLon),
+      field('circle-radius', t('compose.radiusKm'), circleRadius)),
+    h('div', { class: 'toolbar' },
+      h('button', { type: 'button', id: 'circle-use-centre', class: 'secondary', onclick: () => useMapCentre() }, t('compose.useMapCentre')),
+      h('button', { type: 'button', id: 'circle-add', onclick: () => addTypedCircle() }, t('compose.addCircle'))),
+    circleError);
+  // Every drawn or typed shape, each removable on its own.
+  const drawnList = h('ul', { id: 'drawn-list', class: 'drawn-list', 'aria-label': t('compose.drawnList') });
+
   form.append(
     h('h2', { id: 'compose-title' }, t('compose.title')),
     banner,
@@ -118,7 +137,7 @@ export async function mount(container, ctx) {
           h('label', { class: 'check exercise-toggle' }, exercise, t('compose.exercise'))),
         h('div', { class: 'row' }, field('severity', t('compose.severity'), severity), field('urgency', t('compose.urgency'), urgency),
           field('certainty', t('compose.certainty'), certainty)),
-        drawTools, drawHelp, mapElement, areaList,
+        drawTools, drawHelp, mapElement, circleByCoordinates, drawnList, areaList,
         h('fieldset', {}, h('legend', {}, t('compose.audience')), tagsBox, languagesBox, channelsBox),
         texts),
       h('aside', { class: 'compose-side', 'aria-labelledby': 'count-title' },
@@ -192,21 +211,77 @@ export async function mount(container, ctx) {
   }
 
   function addDrawn(shape) {
-    drawn.push(shape);
     const layer = shape.kind === 'polygon'
       ? L.polygon(shape.latlngs, { color: '#dc2626', weight: 2, fillOpacity: 0.15 })
       : L.circle(shape.center, { radius: shape.radius, color: '#dc2626', weight: 2, fillOpacity: 0.15 });
     layer.addTo(drawnGroup);
-    drawnInfo.textContent = t('compose.drawn', { n: drawn.length });
+    drawn.push({ ...shape, layer });
+    showDrawn();
     schedulePreview();
+  }
+
+  function removeDrawn(shape) {
+    const index = drawn.indexOf(shape);
+    if (index < 0) return;
+    drawn.splice(index, 1);
+    drawnGroup.removeLayer(shape.layer);
+    showDrawn();
+    announce(t('compose.shapeRemoved'));
+    schedulePreview();
+  }
+
+  function describeShape(shape) {
+    return shape.kind === 'circle'
+      ? t('compose.shapeCircle', { lat: shape.center.lat.toFixed(5), lon: shape.center.lng.toFixed(5), km: formatNumber(Math.round(shape.radius) / 1000) })
+      : t('compose.shapePolygon', { n: shape.latlngs.length });
+  }
+
+  function showDrawn() {
+    drawnInfo.textContent = drawn.length ? t('compose.drawn', { n: drawn.length }) : '';
+    clear(drawnList);
+    for (const shape of drawn) {
+      const label = describeShape(shape);
+      drawnList.append(h('li', {}, h('span', {}, label),
+        h('button', { type: 'button', class: 'link remove-shape', 'aria-label': t('compose.removeShape', { shape: label }), onclick: () => removeDrawn(shape) }, t('compose.remove'))));
+    }
   }
 
   function clearDrawn() {
     drawn.length = 0;
     drawnGroup.clearLayers();
-    drawnInfo.textContent = '';
+    showDrawn();
     stopDrawing();
     schedulePreview();
+  }
+
+  function useMapCentre() {
+    const centre = map.getCenter();
+    circleLat.value = centre.lat.toFixed(5);
+    circleLon.value = centre.lng.toFixed(5);
+    circleRadius.focus();
+  }
+
+  function addTypedCircle() {
+    const lat = Number.parseFloat(circleLat.value);
+    const lon = Number.parseFloat(circleLon.value);
+    const km = Number.parseFloat(circleRadius.value);
+    const problem = !(lat >= -90 && lat <= 90) ? ['compose.badLatitude', circleLat]
+      : !(lon >= -180 && lon <= 180) ? ['compose.badLongitude', circleLon]
+      : !(km >= 0.01 && km <= 500) ? ['compose.badRadius', circleRadius]
+      : null;
+    if (problem) {
+      circleError.textContent = t(problem[0]);
+      problem[1].setAttribute('aria-invalid', 'true');
+      problem[1].focus();
+      return;
+    }
+
+    for (const input of [circleLat, circleLon, circleRadius]) input.removeAttribute('aria-invalid');
+    circleError.textContent = '';
+    const center = L.latLng(lat, lon);
+    addDrawn({ kind: 'circle', center, radius: km * 1000 });
+    map.fitBounds(center.toBounds(km * 2000), { maxZoom: 15 });
+    circleRadius.value = '';
   }
 
   // ---------- the request ----------
@@ -265,7 +340,11 @@ export async function mount(container, ctx) {
     const area = areaSpec();
     highlightAreas();
     if (!area) {
+      // Nothing chosen any more: a count still on its way is for an area that is gone.
+      inFlight?.abort();
+      sequence++;
       count.textContent = '—';
+      delete count.dataset.recipients;
       clear(countDetail).append(h('p', { class: 'muted' }, t('compose.noArea')));
       return;
     }
@@ -286,6 +365,7 @@ export async function mount(container, ctx) {
     } catch (e) {
       if (e.name === 'AbortError') return;
       count.textContent = '—';
+      delete count.dataset.recipients;
       clear(countDetail).append(h('p', { class: 'error' }, t('compose.error', { e: e.code ?? e.message })));
     }
   }
@@ -384,7 +464,7 @@ export async function mount(container, ctx) {
     for (const box of form.querySelectorAll('input[type=checkbox][name]')) {
       (boxes[box.name] ??= []).push(...(box.checked ? [box.value] : []));
     }
-    keptDraft = { values, boxes, drawn: drawn.map(s => ({ ...s })) };
+    keptDraft = { values, boxes, drawn: drawn.map(({ layer, ...shape }) => shape) };
   }
 
   function restore(draft) {
