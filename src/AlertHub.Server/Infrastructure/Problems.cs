@@ -64,6 +64,8 @@ internal static class Problems
     public const string DronePhotoInvalid = "drone_photos.invalid";
     public const string DronePhotoPositionInvalid = "drone_photos.position_invalid";
     public const string DronePhotoNotFound = "drone_photos.not_found";
+
+    public const string StorageDiskLow = "storage.disk_low";
     public const string AlertImageSourceUnknown = "alerts.image_source_unknown";
     public const string AlertImageNotFound = "alerts.image_not_found";
     public const string AlertImageInvalid = "alerts.image_invalid";

@@ -36,6 +36,8 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             ["Areas:LoadDemoAreas"] = "false",
             ["Delivery:PollInterval"] = "00:00:00.200",
             ["Delivery:RetryBaseDelay"] = "00:00:00.200",
+            // Tests do not depend on how full the machine's disk is (DiskSpaceTests sets its own threshold).
+            ["Storage:MinFreeDiskMegabytes"] = "0",
         };
         foreach (var (key, value) in settings ?? [])
         {

@@ -1,5 +1,6 @@
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Media;
+using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ internal sealed partial class CameraSnapshots(
     IHubContext<AlertsHub> hub,
     IOptions<CamerasOptions> options,
     AlertHubTelemetry telemetry,
+    DiskSpaceMonitor disk,
     TimeProvider time,
     ILogger<CameraSnapshots> logger)
 {
@@ -52,7 +54,8 @@ internal sealed partial class CameraSnapshots(
             runtime.ImageVersion++;
             runtime.LatestAt = at;
             // 10 % slack so a camera whose interval equals the history spacing does not skip every other image.
-            writeHistory = keepInHistory || runtime.LastHistoryAt is not { } last || at - last >= options.Value.HistoryInterval * 0.9;
+            // Low on disk: the periodic ring pauses (the latest image is overwritten in place, so it does not grow).
+            writeHistory = keepInHistory || (!disk.IsLow && (runtime.LastHistoryAt is not { } last || at - last >= options.Value.HistoryInterval * 0.9));
             if (writeHistory)
             {
                 runtime.LastHistoryAt = at;

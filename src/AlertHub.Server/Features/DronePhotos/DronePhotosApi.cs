@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Media;
+using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.WebUtilities;
@@ -71,10 +72,17 @@ internal static partial class DronePhotosApi
 
     private static async Task<IResult> UploadAsync(HttpContext http,
         DronePhotoStore store, IOptions<DronePhotosOptions> options, AuditLog audit, IHubContext<AlertsHub> hub, TimeProvider time,
-        ILoggerFactory loggers, CancellationToken ct)
+        DiskSpaceMonitor disk, ILoggerFactory loggers, CancellationToken ct)
     {
         var o = options.Value;
         var request = http.Request;
+        if (disk.IsLow)
+        {
+            // The last free space is kept for alerts (a full disk would stop the next one being stored).
+            return Problems.Create(507, Problems.StorageDiskLow, "The hub is low on disk space.",
+                "Drone photos are not accepted until space is freed on the hub's data volume; alerts are still issued.");
+        }
+
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)

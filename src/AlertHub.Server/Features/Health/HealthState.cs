@@ -18,6 +18,8 @@ internal sealed class HealthState
 
     public void SetDegraded(string component, string reason) => _degraded[component] = reason;
 
+    public void ClearDegraded(string component) => _degraded.TryRemove(component, out _);
+
     public void MarkStoreReady() => _storeReady.TrySetResult();
 
     public void MarkStoreFailed(string reason) => StoreError = reason;

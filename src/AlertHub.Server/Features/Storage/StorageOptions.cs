@@ -9,4 +9,13 @@ public sealed class StorageOptions
 
     /// <summary>Database file name inside <see cref="DataDirectory"/>. Default <c>alerthub.db</c>.</summary>
     public string DatabaseFile { get; set; } = "alerthub.db";
+
+    /// <summary>
+    /// Below this much free space on the data volume the hub keeps what is left for alerts: /health reports
+    /// <c>disk</c> degraded, camera history pauses and drone photo uploads are refused (507). Default 1024 MB; 0 turns it off.
+    /// </summary>
+    public long MinFreeDiskMegabytes { get; set; } = 1024;
+
+    /// <summary>How often free space is checked. Default 30 s.</summary>
+    public TimeSpan DiskCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -6,6 +6,8 @@ internal static class StorageSetup
     {
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
         builder.Services.AddSingleton<Database>();
+        builder.Services.AddSingleton<DiskSpaceMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }
 }
