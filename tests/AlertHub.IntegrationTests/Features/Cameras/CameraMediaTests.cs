@@ -250,6 +250,39 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LowDisk_PolledCamera_LatestKeepsUpdatingButHistoryPausesUntilSpaceIsBack()
+    {
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        using var moving = new CancellationTokenSource();
+        var mover = Task.Run(async () =>
+        {
+            for (var i = 1; !moving.IsCancellationRequested; i++)
+            {
+                camera.Still = TestImages.Jpeg($"low disk {i}");
+                await Task.Delay(250);
+            }
+        });
+        var hub = StartHub(new() { ["Storage:MinFreeDiskMegabytes"] = "1000000000000" });
+        await hub.WaitReadyAsync();
+        using var admin = hub.Admin();
+        var id = await CreateAsync(admin, Camera("jpeg-poll", $"{camera.BaseUrl}/snap.jpg", withCredentials: false));
+        await CameraTestHelpers.EventuallyAsync(() => Task.FromResult(camera.Authorizations.Count >= 4 ? "polled" : null), TimeSpan.FromSeconds(15), "four polls");
+        var first = await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg");
+        await CameraTestHelpers.EventuallyAsync(async () => (await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg")).SequenceEqual(first) ? null : "changed",
+            TimeSpan.FromSeconds(10), "a newer latest image");
+        Assert.Empty((await admin.GetFromJsonAsync<JsonArray>($"/api/cameras/{id}/snapshots"))!);
+
+        hub.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AlertHub.Server.Features.Storage.StorageOptions>>().Value.MinFreeDiskMegabytes = 1;
+        hub.Services.GetRequiredService<AlertHub.Server.Features.Storage.DiskSpaceMonitor>().Check();
+
+        await CameraTestHelpers.EventuallyAsync(async () => (await admin.GetFromJsonAsync<JsonArray>($"/api/cameras/{id}/snapshots"))!.Count >= 2 ? "kept" : null,
+            TimeSpan.FromSeconds(15), "history again once space is back");
+        await moving.CancelAsync();
+        await mover;
+    }
+
+    [Fact]
     public async Task ActiveAlertOverCamera_SnapshotsComeFaster()
     {
         var camera = await LoopbackCameraServer.StartAsync();
