@@ -3,14 +3,16 @@
 self.addEventListener('push', event => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch { data = { body: event.data?.text() }; }
-  event.waitUntil(self.registration.showNotification(data.title ?? '防災お知らせ', {
+  const options = {
     body: data.body ?? '',
-    tag: data.alertId,
-    renotify: true,
     image: data.image,
     requireInteraction: data.severity === 'Extreme' || data.severity === 'Severe',
     data: { url: data.url },
-  }));
+  };
+  // One notification per alert, re-announced on an update. Without an alert id there is nothing to group by,
+  // and renotify without a tag makes showNotification throw: the message would not be shown at all.
+  if (data.alertId) Object.assign(options, { tag: data.alertId, renotify: true });
+  event.waitUntil(self.registration.showNotification(data.title ?? '防災お知らせ', options));
 });
 
 self.addEventListener('notificationclick', event => {
