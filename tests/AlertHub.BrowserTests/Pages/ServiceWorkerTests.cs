@@ -75,29 +75,41 @@ public sealed class ServiceWorkerTests(BrowserHub hub)
 internal sealed record ShownNotification(string Title, string Body, string Tag, bool RequireInteraction);
 
 /// <summary>Registers <c>/sw.js</c> in a page and pushes messages to it through the DevTools protocol.</summary>
-internal sealed class ServiceWorkerPush(IPage page, ICDPSession cdp, string origin, string registrationId)
+internal sealed class ServiceWorkerPush(IPage page, ICDPSession cdp, string origin, string scope, string registrationId)
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     public static async Task<ServiceWorkerPush> StartAsync(IBrowserContext context, IPage page, Uri baseAddress)
     {
         var cdp = await context.NewCDPSessionAsync(page);
-        var scope = baseAddress.GetLeftPart(UriPartial.Authority) + "/";
+        var origin = baseAddress.GetLeftPart(UriPartial.Authority);
+        // A scope of its own: the DevTools events may also report registrations of earlier tests' contexts on
+        // this origin, and a push sent to one of those would never show here.
+        var scope = $"/push-test-{Guid.NewGuid():N}/";
         var registration = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         cdp.Event("ServiceWorker.workerRegistrationUpdated").OnEvent += (_, e) =>
         {
             foreach (var r in e!.Value.GetProperty("registrations").EnumerateArray())
             {
-                if (r.GetProperty("scopeURL").GetString() == scope && !r.GetProperty("isDeleted").GetBoolean())
+                if (r.GetProperty("scopeURL").GetString() == origin + scope && !r.GetProperty("isDeleted").GetBoolean())
                 {
                     registration.TrySetResult(r.GetProperty("registrationId").GetString()!);
                 }
             }
         };
         await cdp.SendAsync("ServiceWorker.enable");
-        await page.EvaluateAsync("async () => { await navigator.serviceWorker.register('/sw.js', { scope: '/' }); await navigator.serviceWorker.ready; }");
+        // Wait for "activated", not just for ready (which already resolves while the worker is activating).
+        await page.EvaluateAsync("""
+            async scope => {
+              const registration = await navigator.serviceWorker.register('/sw.js', { scope });
+              const worker = registration.installing ?? registration.waiting ?? registration.active;
+              if (worker.state !== 'activated') {
+                await new Promise(resolve => worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()));
+              }
+            }
+            """, scope);
         var id = await registration.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        return new ServiceWorkerPush(page, cdp, baseAddress.GetLeftPart(UriPartial.Authority), id);
+        return new ServiceWorkerPush(page, cdp, origin, scope, id);
     }
 
     public Task DeliverAsync(string data) => cdp.SendAsync("ServiceWorker.deliverPushMessage",
@@ -111,8 +123,8 @@ internal sealed class ServiceWorkerPush(IPage page, ICDPSession cdp, string orig
         for (var i = 0; i < 100; i++)
         {
             var json = await page.EvaluateAsync<string>(
-                "async () => JSON.stringify((await (await navigator.serviceWorker.ready).getNotifications())" +
-                ".map(n => ({ title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction })))");
+                "async scope => JSON.stringify((await (await navigator.serviceWorker.getRegistration(scope)).getNotifications())" +
+                ".map(n => ({ title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction })))", scope);
             last = JsonSerializer.Deserialize<List<ShownNotification>>(json, Web)!;
             if (done(last))
             {
