@@ -45,13 +45,13 @@ public sealed class CameraWallTests(BrowserHub hub, ITestOutputHelper output)
         // hls.js plays the hub's /live proxy of the stream: frames decode and time advances.
         await page.WaitForFunctionAsync("() => { const v = document.getElementById('live-video'); return v && v.readyState >= 2 && v.currentTime > 0.5 && v.videoWidth === 320; }",
             null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        Assert.True(await page.EvaluateAsync<bool>("() => !!window.alertHubLivePlayer"), "Chromium has MSE, so hls.js (not native HLS) plays");
         await Assertions.Expect(page.Locator("#history-time")).Not.ToBeEmptyAsync();
         await BrowserHub.ScreenshotAsync(page, "staff-camera-live", output);
         // A figure for the record, not an assertion: how far behind the live edge hls.js plays (the camera's 1 s
         // segments come on top of it).
         await page.WaitForTimeoutAsync(4000);
-        // Chromium may play HLS natively (no hls.js instance, no seekable range): then the newest buffered media
-        // stands in for the live edge.
+        // Native HLS (no hls.js instance, no seekable range; iOS) would use the newest buffered media as the live edge.
         var latency = await page.EvaluateAsync<string>("""
             () => {
               const v = document.getElementById('live-video');

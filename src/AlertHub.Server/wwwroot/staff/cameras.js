@@ -97,10 +97,20 @@ export async function mount(container, ctx, [openId]) {
   }
 
   async function playLive(video, url) {
-    if (video.canPlayType('application/vnd.apple.mpegurl')) { video.src = url; return; }
+    // hls.js wherever Media Source Extensions exist: it recovers from a dropped segment or a stalled live edge,
+    // which Chromium's own (newer) HLS playback does not always do. Native HLS only where MSE is missing (iOS).
     const { default: Hls } = await import('/lib/hls/hls.min.mjs');
-    if (!Hls.isSupported()) return;
-    hls = new Hls({ enableWorker: false, lowLatencyMode: true, xhrSetup: xhr => { xhr.withCredentials = true; } });
+    if (!Hls.isSupported()) {
+      if (video.canPlayType('application/vnd.apple.mpegurl')) video.src = url;
+      return;
+    }
+    hls = new Hls({ enableWorker: false, lowLatencyMode: true, liveSyncDurationCount: 2, xhrSetup: xhr => { xhr.withCredentials = true; } });
+    hls.on(Hls.Events.ERROR, (_, data) => {
+      if (!data.fatal) return;
+      // A camera on a flaky uplink: keep trying rather than leave staff a frozen frame.
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
+      else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    });
     hls.loadSource(url);
     hls.attachMedia(video);
     // The live latency (seconds behind the newest segment) for anyone diagnosing a camera from the console.
