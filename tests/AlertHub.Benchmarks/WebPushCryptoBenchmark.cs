@@ -27,7 +27,7 @@ internal static class WebPushCryptoBenchmark
         // Both P-256 paths, so the gain of the libcrypto one (the default on Linux) stays visible.
         Console.WriteLine($"default P-256 implementation: {P256KeyAgreement.Default.Name}");
         var implementations = new List<P256KeyAgreement> { ManagedP256KeyAgreement.Instance };
-        if (OpenSslP256KeyAgreement.TryCreate() is { } native)
+        if (OpenSslP256KeyAgreement.Instance is { } native)
         {
             implementations.Add(native);
         }

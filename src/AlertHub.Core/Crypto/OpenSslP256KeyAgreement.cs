@@ -31,8 +31,12 @@ public sealed unsafe class OpenSslP256KeyAgreement : P256KeyAgreement
 
     public override string Name => "OpenSSL libcrypto EC_POINT";
 
-    /// <summary>The libcrypto path, or null where libcrypto is not there or fails a self-check against .NET's result.</summary>
-    public static OpenSslP256KeyAgreement? TryCreate()
+    private static readonly Lazy<OpenSslP256KeyAgreement?> Shared = new(TryCreate);
+
+    /// <summary>The libcrypto path (built once per process), or null where libcrypto is not there or fails a self-check against .NET's result.</summary>
+    public static OpenSslP256KeyAgreement? Instance => Shared.Value;
+
+    private static OpenSslP256KeyAgreement? TryCreate()
     {
         if (!OperatingSystem.IsLinux() || !TryLoad(out var functions))
         {

@@ -18,7 +18,7 @@ public abstract class P256KeyAgreement
     /// loaded (Linux), about five times faster per message than going through <see cref="ECDiffieHellman"/>,
     /// which re-validates keys and builds provider objects for every key it touches; .NET's otherwise.
     /// </summary>
-    public static P256KeyAgreement Default { get; } = (P256KeyAgreement?)OpenSslP256KeyAgreement.TryCreate() ?? ManagedP256KeyAgreement.Instance;
+    public static P256KeyAgreement Default { get; } = (P256KeyAgreement?)OpenSslP256KeyAgreement.Instance ?? ManagedP256KeyAgreement.Instance;
 
     /// <summary>Which implementation this is, for logs and benchmark output.</summary>
     public abstract string Name { get; }

@@ -18,7 +18,7 @@ public sealed class P256KeyAgreementTests
     internal static IEnumerable<P256KeyAgreement> Implementations()
     {
         yield return ManagedP256KeyAgreement.Instance;
-        if (OpenSslP256KeyAgreement.TryCreate() is { } native)
+        if (OpenSslP256KeyAgreement.Instance is { } native)
         {
             yield return native;
         }
@@ -109,7 +109,7 @@ public sealed class P256KeyAgreementTests
     [InlineData("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF")]
     public void Agree_ScalarOutsideOneToNMinusOne_IsRefused(string scalarHex)
     {
-        var native = OpenSslP256KeyAgreement.TryCreate()!;
+        var native = OpenSslP256KeyAgreement.Instance!;
 
         Assert.ThrowsAny<CryptographicException>(() => native.Agree(Convert.FromHexString(scalarHex),
             Base64Url.DecodeFromChars(AsPublic), Base64Url.DecodeFromChars(UaPublic), new byte[32]));
@@ -118,7 +118,7 @@ public sealed class P256KeyAgreementTests
     [LibcryptoFact]
     public void OpenSsl_ManyThreadsAtOnce_EveryAgreementStillMatchesDotNet()
     {
-        var native = OpenSslP256KeyAgreement.TryCreate()!;
+        var native = OpenSslP256KeyAgreement.Instance!;
         using var peer = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         var peerPoint = Point(peer);
         var results = new (byte[] Public, byte[] Secret)[400];
@@ -151,7 +151,7 @@ internal sealed class LibcryptoFactAttribute : FactAttribute
 {
     public LibcryptoFactAttribute()
     {
-        if (OpenSslP256KeyAgreement.TryCreate() is null)
+        if (OpenSslP256KeyAgreement.Instance is null)
         {
             Skip = "libcrypto (OpenSSL 3 or 1.1) is not loadable here";
         }
@@ -163,7 +163,7 @@ internal sealed class LibcryptoTheoryAttribute : TheoryAttribute
 {
     public LibcryptoTheoryAttribute()
     {
-        if (OpenSslP256KeyAgreement.TryCreate() is null)
+        if (OpenSslP256KeyAgreement.Instance is null)
         {
             Skip = "libcrypto (OpenSSL 3 or 1.1) is not loadable here";
         }
