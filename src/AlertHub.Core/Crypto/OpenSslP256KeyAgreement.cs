@@ -18,6 +18,11 @@ public sealed unsafe class OpenSslP256KeyAgreement : P256KeyAgreement
     // The group order n, big-endian: private scalars must lie in [1, n-1].
     private static readonly byte[] Order = Convert.FromHexString("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
 
+    private static readonly Lazy<OpenSslP256KeyAgreement?> Shared = new(TryCreate);
+
+    /// <summary>The libcrypto path (built once per process), or null where libcrypto is not there or fails a self-check against .NET's result.</summary>
+    public static OpenSslP256KeyAgreement? Instance => Shared.Value;
+
     private readonly Functions _f;
 
     // One group for the process: OpenSSL treats an EC_GROUP as read-only once built, so threads share it.
@@ -30,11 +35,6 @@ public sealed unsafe class OpenSslP256KeyAgreement : P256KeyAgreement
     }
 
     public override string Name => "OpenSSL libcrypto EC_POINT";
-
-    private static readonly Lazy<OpenSslP256KeyAgreement?> Shared = new(TryCreate);
-
-    /// <summary>The libcrypto path (built once per process), or null where libcrypto is not there or fails a self-check against .NET's result.</summary>
-    public static OpenSslP256KeyAgreement? Instance => Shared.Value;
 
     private static OpenSslP256KeyAgreement? TryCreate()
     {

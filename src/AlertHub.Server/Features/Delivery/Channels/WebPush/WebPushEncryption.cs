@@ -22,7 +22,7 @@ internal sealed record WebPushKeys(byte[] P256dh, byte[] Auth)
             return false;
         }
 
-        if (checkCurve && !WebPushEncryption.IsOnCurve(point))
+        if (checkCurve && !P256KeyAgreement.Default.IsOnCurve(point))
         {
             error = "keys.p256dh is not a point on P-256.";
             return false;
@@ -153,9 +153,6 @@ internal static class WebPushEncryption
         CryptographicOperations.ZeroMemory(ikm);
         return body;
     }
-
-    /// <summary>Whether a 65-byte uncompressed point lies on P-256.</summary>
-    public static bool IsOnCurve(byte[] point) => P256KeyAgreement.Default.IsOnCurve(point);
 
     public static byte[] ExportPoint(ECAlgorithm key)
     {
