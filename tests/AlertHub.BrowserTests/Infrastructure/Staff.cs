@@ -35,6 +35,20 @@ internal static class Staff
         return json["accepted"]?.GetValue<int>() ?? json["ids"]?.AsArray().Count ?? count;
     }
 
+    /// <summary>Watches the page's live-count requests; the returned function gives the body of the newest one.</summary>
+    public static Func<string?> WatchPreviewRequests(IPage page)
+    {
+        string? last = null;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/api/targeting/preview", StringComparison.Ordinal))
+            {
+                last = request.PostData;
+            }
+        };
+        return () => last;
+    }
+
     public static async Task<JsonNode> PreviewAsync(BrowserHub hub, string requestJson)
     {
         using var admin = hub.Admin();

@@ -51,14 +51,7 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         await using var context = await hub.NewContextAsync();
         var page = await Staff.SignInAsync(context, issuer);
         var problems = ResidentPageTests.CollectProblems(page);
-        string? lastPreview = null;
-        page.Request += (_, request) =>
-        {
-            if (request.Url.EndsWith("/api/targeting/preview", StringComparison.Ordinal))
-            {
-                lastPreview = request.PostData;
-            }
-        };
+        var lastPreviewRequest = Staff.WatchPreviewRequests(page);
         await page.ClickAsync("#nav-compose");
         var map = page.Locator("#compose-map");
         await Assertions.Expect(map).ToBeVisibleAsync();
@@ -78,6 +71,7 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         await Assertions.Expect(page.Locator("#recipient-count")).ToHaveAttributeAsync("data-recipients", inside.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // What the page sent, asked again directly: the API's answer is what the page shows.
+        var lastPreview = lastPreviewRequest();
         Assert.NotNull(lastPreview);
         Assert.Contains("\"Polygon\"", lastPreview, StringComparison.Ordinal);
         var api = await Staff.PreviewAsync(hub, lastPreview);
@@ -200,14 +194,7 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         await using var context = await hub.NewContextAsync();
         var page = await Staff.SignInAsync(context, issuer);
         var problems = ResidentPageTests.CollectProblems(page);
-        string? lastPreview = null;
-        page.Request += (_, request) =>
-        {
-            if (request.Url.EndsWith("/api/targeting/preview", StringComparison.Ordinal))
-            {
-                lastPreview = request.PostData;
-            }
-        };
+        var lastPreviewRequest = Staff.WatchPreviewRequests(page);
         await page.ClickAsync("#nav-compose");
         await page.Locator("#compose-form").WaitForAsync();
         await page.WaitForFunctionAsync("() => document.activeElement === document.getElementById('main')");
@@ -237,6 +224,7 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         await Assertions.Expect(page.Locator("#recipient-count")).ToHaveAttributeAsync("data-recipients", inside.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // The page asked for exactly that circle; the API's answer is what it shows.
+        var lastPreview = lastPreviewRequest();
         Assert.NotNull(lastPreview);
         var circle = JsonNode.Parse(lastPreview)!["area"]!["circles"]![0]!;
         Assert.Equal((lat, lon, 2000), (circle["lat"]!.GetValue<double>(), circle["lon"]!.GetValue<double>(), circle["radiusMeters"]!.GetValue<int>()));

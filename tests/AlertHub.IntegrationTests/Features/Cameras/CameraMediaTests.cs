@@ -273,8 +273,7 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
             TimeSpan.FromSeconds(10), "a newer latest image");
         Assert.Empty((await admin.GetFromJsonAsync<JsonArray>($"/api/cameras/{id}/snapshots"))!);
 
-        hub.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AlertHub.Server.Features.Storage.StorageOptions>>().Value.MinFreeDiskMegabytes = 1;
-        hub.Services.GetRequiredService<AlertHub.Server.Features.Storage.DiskSpaceMonitor>().Check();
+        Storage.DiskSpaceTests.FreeSpaceAgain(hub);
 
         await CameraTestHelpers.EventuallyAsync(async () => (await admin.GetFromJsonAsync<JsonArray>($"/api/cameras/{id}/snapshots"))!.Count >= 2 ? "kept" : null,
             TimeSpan.FromSeconds(15), "history again once space is back");

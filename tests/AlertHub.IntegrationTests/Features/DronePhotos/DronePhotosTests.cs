@@ -269,7 +269,8 @@ public sealed class DronePhotosTests : IAsyncLifetime
         return await client.PostAsync("/api/drone-photos", form);
     }
 
-    private static HttpContent Form(byte[] photo, string fileName, string contentType, bool chunked, string? note = null)
+    /// <summary>The upload form a drone app sends (also used by the disk-space tests).</summary>
+    internal static HttpContent Form(byte[] photo, string fileName, string contentType, bool chunked, string? note = null)
     {
         HttpContent file = chunked ? new StreamContent(new NoLengthStream(photo)) : new ByteArrayContent(photo);
         file.Headers.ContentType = new MediaTypeHeaderValue(contentType);

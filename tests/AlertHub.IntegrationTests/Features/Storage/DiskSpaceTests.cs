@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using AlertHub.IntegrationTests.Features.DronePhotos;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.Server.Features.Storage;
@@ -50,9 +49,7 @@ public sealed class DiskSpaceTests : IAsyncLifetime
         var monitor = _hub.Services.GetRequiredService<DiskSpaceMonitor>();
         Assert.True(monitor.IsLow);
 
-        // As if space were freed: the threshold drops under what the volume has.
-        _hub.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MinFreeDiskMegabytes = 1;
-        monitor.Check();
+        FreeSpaceAgain(_hub);
 
         Assert.False(monitor.IsLow);
         Assert.True(monitor.FreeBytes > 1024 * 1024);
@@ -61,11 +58,16 @@ public sealed class DiskSpaceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await UploadAsync(admin)).StatusCode);
     }
 
+    /// <summary>As if space were freed: the threshold drops under what the volume has, and the monitor looks again.</summary>
+    internal static void FreeSpaceAgain(HubFactory hub)
+    {
+        hub.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MinFreeDiskMegabytes = 1;
+        hub.Services.GetRequiredService<DiskSpaceMonitor>().Check();
+    }
+
     private static async Task<HttpResponseMessage> UploadAsync(HttpClient client)
     {
-        var file = new ByteArrayContent(TestPhotos.Jpeg(320, 240));
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        using var form = new MultipartFormDataContent("disk-boundary") { { file, "photo", "DJI_0002.JPG" } };
+        using var form = DronePhotosTests.Form(TestPhotos.Jpeg(320, 240), "DJI_0002.JPG", "image/jpeg", chunked: false);
         return await client.PostAsync("/api/drone-photos", form);
     }
 }
