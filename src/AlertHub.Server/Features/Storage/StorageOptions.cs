@@ -12,7 +12,8 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Below this much free space on the data volume the hub keeps what is left for alerts: /health reports
-    /// <c>disk</c> degraded, camera history pauses and drone photo uploads are refused (507). Default 1024 MB; 0 turns it off.
+    /// <c>disk</c> degraded, the periodic camera history pauses (pushed stills are still kept) and drone photo uploads are
+    /// refused (507). Default 1024 MB; 0 turns it off.
     /// </summary>
     public long MinFreeDiskMegabytes { get; set; } = 1024;
 
