@@ -341,6 +341,9 @@ internal sealed partial class FakeFcm : IProviderPeer
     private async Task<IResult> SendAsync(string project, HttpContext context)
     {
         var arrived = _time.GetTimestamp();
+        // Scripted faults are judged at arrival, like the receipt's timestamp: a request that arrived during an outage
+        // is refused even if reading its body took until after the outage ended.
+        var arrivedAt = _time.GetUtcNow();
         var auth = context.Request.Headers.Authorization.ToString();
         if (!auth.StartsWith("Bearer ", StringComparison.Ordinal)
             || !_accessTokens.TryGetValue(auth[7..], out var expiresMs)
@@ -384,7 +387,7 @@ internal sealed partial class FakeFcm : IProviderPeer
             if (target.Token is { } token)
             {
                 _attempts.AddOrUpdate(token, 1, static (_, n) => n + 1);
-                if (Scripted(token) is { } scripted)
+                if (Scripted(token, arrivedAt) is { } scripted)
                 {
                     return scripted;
                 }
@@ -399,7 +402,7 @@ internal sealed partial class FakeFcm : IProviderPeer
                     return Error(403, "SenderId mismatch", "PERMISSION_DENIED", "SENDER_ID_MISMATCH");
                 }
             }
-            else if (Scripted(null) is { } scripted)
+            else if (Scripted(null, arrivedAt) is { } scripted)
             {
                 return scripted;
             }
@@ -595,7 +598,7 @@ internal sealed partial class FakeFcm : IProviderPeer
         return decimal.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) && seconds <= MaxTtlSeconds;
     }
 
-    private IResult? Scripted(string? token)
+    private IResult? Scripted(string? token, DateTimeOffset now)
     {
         Rule? hit = null;
         lock (_rulesGate)
@@ -605,7 +608,6 @@ internal sealed partial class FakeFcm : IProviderPeer
                 return null;
             }
 
-            var now = _time.GetUtcNow();
             _rules.RemoveAll(r => r.Remaining <= 0 || r.Until < now);
             hit = _rules.FirstOrDefault(r => token is not null && r.Token == token) ?? _rules.FirstOrDefault(r => r.Token is null);
             if (hit is not null && hit.Remaining != int.MaxValue)
