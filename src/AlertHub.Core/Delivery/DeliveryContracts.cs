@@ -76,8 +76,66 @@ public sealed record DeliveryItem(
     string? Secret,
     RenderedMessage Message);
 
-public sealed record DeliveryBatch(string Channel, IReadOnlyList<DeliveryItem> Items);
+public sealed record DeliveryBatch(string Channel, IReadOnlyList<DeliveryItem> Items)
+{
+    /// <summary>
+    /// Called as soon as one item's outcome is known, before <see cref="IDeliveryChannel.SendAsync"/> returns, so the
+    /// outbox records it at once: a crash then re-sends only what was really in flight. Channels call
+    /// <see cref="Report"/>; it may be called from several threads. Optional: the returned report covers every item anyway.
+    /// </summary>
+    public Action<DeliveryItemResult>? Completed { get; init; }
 
-public sealed record DeliveryItemResult(long WorkId, DeliveryOutcome Outcome, string? Detail = null, TimeSpan? RetryAfter = null);
+    /// <summary>
+    /// Whether an item should still be sent (false once a newer version of its alert has replaced it). Channels ask
+    /// just before starting an item's request through <see cref="ShouldSend"/>; an item they skip gets no result, and
+    /// the outbox settles it. Optional.
+    /// </summary>
+    public Func<DeliveryItem, bool>? StillWanted { get; init; }
+
+    public bool ShouldSend(DeliveryItem item) => StillWanted?.Invoke(item) ?? true;
+
+    /// <summary>Passes an item's outcome on to <see cref="Completed"/> and returns it (so a channel can write <c>results[i] = batch.Report(…)</c>).</summary>
+    public DeliveryItemResult Report(DeliveryItemResult result)
+    {
+        Completed?.Invoke(result);
+        return result;
+    }
+
+    /// <summary>
+    /// The loop of a channel that sends each item on its own request: at most <paramref name="maxConcurrency"/> at
+    /// once, each item checked with <see cref="ShouldSend"/> just before it starts and reported as it completes.
+    /// </summary>
+    public async Task<DeliveryReport> SendEachAsync(int maxConcurrency, Func<DeliveryItem, CancellationToken, Task<DeliveryItemResult>> send,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        var results = new DeliveryItemResult?[Items.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, Items.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxConcurrency), CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                if (ShouldSend(Items[i]))
+                {
+                    results[i] = Report(await send(Items[i], ct));
+                }
+            });
+        return new DeliveryReport([.. results.OfType<DeliveryItemResult>()]);
+    }
+}
+
+/// <param name="WorkId">Outbox row id.</param>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Detail">Why, for the delivery record.</param>
+/// <param name="RetryAfter">When to try again (Throttled, Transient).</param>
+public sealed record DeliveryItemResult(long WorkId, DeliveryOutcome Outcome, string? Detail = null, TimeSpan? RetryAfter = null)
+{
+    /// <summary>
+    /// Whether the message may have reached the provider or device although the outcome is not Delivered (a timeout
+    /// after the request went out, a connection dropped mid-response). A retraction follows every address an alert
+    /// may have reached. Default true, the safe side; false only where the channel knows nothing left the hub
+    /// (resident offline, a local rate limit, a refused address).
+    /// </summary>
+    public bool MayHaveReached { get; init; } = true;
+}
 
 public sealed record DeliveryReport(IReadOnlyList<DeliveryItemResult> Results);

@@ -45,6 +45,9 @@ internal static class Problems
     public const string AlertChannelUnknown = "alerts.channel_unknown";
     public const string DraftNotFound = "alerts.draft_not_found";
     public const string DraftSelfApproval = "alerts.draft_self_approval";
+    public const string DraftAlreadyDecided = "alerts.draft_already_decided";
+    public const string AlertAlreadyEnded = "alerts.already_ended";
+    public const string AlertVersionConflict = "alerts.version_conflict";
 
     public const string FeedDocumentUnknownSource = "feeds.source_unknown";
     public const string EventNotFound = "feeds.event_not_found";

@@ -12,7 +12,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AlertHub.IntegrationTests.Infrastructure;
 
-public sealed record ReceivedWebhook(string Path, string DeliveryId, string Signature, string Timestamp, byte[] Body, bool SignatureValid, JsonNode Json, DateTimeOffset At, int Status = 200);
+/// <param name="At">When the answer was ready (after any <see cref="WebhookReceiver.Delay"/>).</param>
+/// <param name="StartedAt">When the request arrived.</param>
+public sealed record ReceivedWebhook(string Path, string DeliveryId, string Signature, string Timestamp, byte[] Body, bool SignatureValid, JsonNode Json, DateTimeOffset At,
+    int Status = 200, DateTimeOffset StartedAt = default);
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (Kestrel, random port) that receives the hub's webhooks, checks the
@@ -72,6 +75,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private async Task<IResult> HandleAsync(string name, HttpRequest request)
     {
+        var startedAt = DateTimeOffset.UtcNow;
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer);
         var body = buffer.ToArray();
@@ -86,7 +90,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         var status = StatusByPath.TryGetValue(name, out var scripted) ? scripted : 200;
         Received.Enqueue(new ReceivedWebhook(name, request.Headers["X-AlertHub-Delivery-Id"].ToString(), signature,
-            request.Headers["X-AlertHub-Timestamp"].ToString(), body, valid, JsonNode.Parse(body)!, DateTimeOffset.UtcNow, status));
+            request.Headers["X-AlertHub-Timestamp"].ToString(), body, valid, JsonNode.Parse(body)!, DateTimeOffset.UtcNow, status, startedAt));
         return Results.StatusCode(status);
     }
 

@@ -110,7 +110,26 @@ internal sealed record ChannelDeliverySummary(
     long Queued, long Delivered, long Failed, long Gone, long Expired, long Superseded, long Acknowledged,
     DateTimeOffset? FirstDelivery, DateTimeOffset? LastDelivery, double? P50Ms, double? P95Ms);
 
-internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? Expires, int Recipients);
+internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? Expires, int Recipients)
+{
+    /// <summary>This version's outbox rows, all channels together, then per channel.</summary>
+    public VersionDelivery? Delivery { get; init; }
+
+    public IReadOnlyDictionary<string, VersionDelivery>? DeliveryByChannel { get; init; }
+}
+
+/// <summary>
+/// One version's (resident, channel) rows by where they stand. They always add up:
+/// <c>Targeted = Delivered + Pending + Failed + Superseded</c>.
+/// </summary>
+/// <param name="Targeted">Rows written for this version.</param>
+/// <param name="Delivered">Accepted by the provider or device.</param>
+/// <param name="Pending">Still to send or retry, <paramref name="Sending"/> of them being sent right now.</param>
+/// <param name="Failed">Given up: refused, address gone (<paramref name="Gone"/>) or expired before delivery (<paramref name="Expired"/>).</param>
+/// <param name="Superseded">Not sent and not needed: a newer version reached them instead, the earlier version never reached
+/// them (a retraction), or they acknowledged on another channel first (<paramref name="Acknowledged"/>).</param>
+internal sealed record VersionDelivery(long Targeted, long Delivered, long Pending, long Sending, long Failed, long Gone, long Expired, long Superseded,
+    long Acknowledged);
 
 internal sealed record AlertView(
     string Id,
@@ -128,7 +147,11 @@ internal sealed record AckRequest(Guid? ResidentId, string? Via);
 
 /// <summary>An alert waiting for a second person's approval (from a feed rule in draft mode, or staff).</summary>
 internal sealed record AlertDraft(string Id, AlertRequest Request, string? SourceEventId, string? Rule, string State, DateTimeOffset CreatedAt,
-    string CreatedBy, DateTimeOffset? DecidedAt, string? DecidedBy, string? Reason, string? AlertId);
+    string CreatedBy, DateTimeOffset? DecidedAt, string? DecidedBy, string? Reason, string? AlertId)
+{
+    /// <summary>Set for an update waiting for approval: the alert it updates (the request holds the changed fields only).</summary>
+    public string? UpdatesAlertId { get; init; }
+}
 
 internal sealed record DraftDecision(string? Reason);
 

@@ -14,7 +14,11 @@ internal enum RecipientRule
     Targeted,
     /// <summary>The targeted residents plus everyone any earlier version went to (an update).</summary>
     TargetedAndPrevious,
-    /// <summary>Only (resident, channel) pairs an earlier version was delivered to (a cancel).</summary>
+    /// <summary>
+    /// Only (resident, channel) pairs an earlier version reached, is being sent to right now, or may have reached (a
+    /// cancel, an all-clear). Rows still in flight are followed: the worker holds this version's row back until the
+    /// earlier one is recorded, and drops it if that one never reached the address.
+    /// </summary>
     PreviouslyDelivered,
 }
 
@@ -25,6 +29,10 @@ internal sealed class AlertStore(Database database, TimeProvider time)
 
     private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
 
+    // The newest version of each alert this process has written or read: lets a worker skip, without a query, an
+    // item whose alert moved on while its batch was being sent.
+    private readonly ConcurrentDictionary<string, int> _heads = new();
+
     /// <summary>
     /// Stores a new version and, in the same transaction, its delivery work: one row per resident and channel
     /// (the resident's newest active endpoint on that channel), so a crash never leaves an issued alert without
@@ -32,25 +40,57 @@ internal sealed class AlertStore(Database database, TimeProvider time)
     /// </summary>
     public async Task<(int Recipients, Dictionary<string, int> ByChannel)> InsertVersionAsync(
         AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> channels,
-        IReadOnlyList<(string Channel, Guid TargetId)> broadcast, string actor, CancellationToken cancellationToken)
+        IReadOnlyList<(string Channel, Guid TargetId)> broadcast, string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
     {
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        // A large fan-out touches more index pages than SQLite's default 2 MB cache holds: give this transaction
+        // The recipients go into this connection's temp table before the write lock is taken: the lock is held only
+        // for the outbox insert itself.
+        // A large fan-out touches more index pages than SQLite's default 2 MB cache holds: give this connection
         // 128 MB and hand it back afterwards (the connection goes back to the pool).
         var largeFanOut = targeted.Count > LargeFanOut;
         if (largeFanOut)
         {
-            await ExecAsync(connection, tx, "PRAGMA cache_size = -131072", cancellationToken);
+            await ExecAsync(connection, null, "PRAGMA cache_size = -131072", cancellationToken);
         }
 
-        await ExecAsync(connection, tx, "CREATE TEMP TABLE IF NOT EXISTS recipients(id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM recipients;", cancellationToken);
+        await ExecAsync(connection, null, "CREATE TEMP TABLE IF NOT EXISTS recipients(id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM recipients;", cancellationToken);
         // One statement for the whole list (a million single-row inserts would dominate the time to issue), in
         // SQLite's own key order: the temp B-tree is appended to instead of split at random, and the join below
         // then walks the endpoint index in order too. Together about 4× less work at a million recipients.
-        await ExecAsync(connection, tx, "INSERT OR IGNORE INTO recipients(id) SELECT value FROM json_each($ids)", cancellationToken,
+        await ExecAsync(connection, null, "INSERT OR IGNORE INTO recipients(id) SELECT value FROM json_each($ids)", cancellationToken,
             ("$ids", SortedIdArrayJson(targeted)));
+
+        // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken first, so the draft and version checks below
+        // see what is committed and no other writer slips in between a check and the insert.
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        if (approvingDraftId is not null)
+        {
+            // Approving issues at most once: the draft leaves 'pending' in the same transaction that stores the alert.
+            var decided = await ExecAsync(connection, tx, """
+                UPDATE alert_drafts SET state = 'approved', decided_at = $at, decided_by = $by, alert_id = $alert WHERE id = $id AND state = 'pending'
+                """, cancellationToken, ("$id", approvingDraftId), ("$at", time.GetUtcNow().ToString("O")), ("$by", actor), ("$alert", document.Id));
+            if (decided == 0)
+            {
+                throw new RequestValidationException(Problems.DraftAlreadyDecided, $"Draft {approvingDraftId} is no longer pending: someone decided it first.") { Status = 409 };
+            }
+        }
+
+        if (document.Version > 1)
+        {
+            // Versions are numbered by the store, not by the caller's memory: a concurrent version (another request, another node) loses.
+            await using var head = connection.CreateCommand();
+            head.Transaction = tx;
+            head.CommandText = "SELECT current_version, state FROM alerts WHERE id = $a";
+            head.Parameters.AddWithValue("$a", document.Id);
+            await using var reader = await head.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken) || reader.GetInt32(0) != document.Version - 1 || reader.GetString(1) is "cancelled" or "ended")
+            {
+                throw new RequestValidationException(Problems.AlertVersionConflict,
+                    $"Alert {document.Id} changed while this version was being prepared; read it again and retry.") { Status = 409 };
+            }
+        }
+
 
         if (document.Version == 1)
         {
@@ -71,7 +111,8 @@ internal sealed class AlertStore(Database database, TimeProvider time)
                 insertWork = """
                     INSERT INTO delivery_work(alert_id, version, resident_id, channel, endpoint_id, priority, next_attempt_at, queued_at)
                     SELECT $a, $v, w.resident_id, w.channel, MAX(e.id), $p, $now, $now
-                    FROM (SELECT DISTINCT resident_id, channel FROM delivery_work WHERE alert_id = $a AND state = 1) w
+                    FROM (SELECT DISTINCT resident_id, channel FROM delivery_work
+                          WHERE alert_id = $a AND (state IN (1, 7) OR maybe_reached = 1)) w
                     JOIN resident_endpoints e ON e.resident_id = w.resident_id AND e.channel = w.channel AND e.state = 'active'
                     WHERE w.channel IN (SELECT value FROM json_each($channels))
                     GROUP BY w.resident_id, w.channel
@@ -120,17 +161,19 @@ internal sealed class AlertStore(Database database, TimeProvider time)
             ("$step", (long)TimeSpan.FromMinutes(document.Escalation?.StepMinutes ?? 5).TotalMilliseconds));
         foreach (var (channel, target) in broadcast)
         {
-            // One row per account; a cancel is posted only where the alert itself was posted.
+            // One row per account; a cancel is posted only where the alert itself was (or is being) posted.
             await ExecAsync(connection, tx, """
                 INSERT OR IGNORE INTO delivery_work(alert_id, version, resident_id, channel, endpoint_id, priority, next_attempt_at, queued_at)
                 SELECT $a, $v, $t, $c, NULL, $p, $now, $now
-                WHERE $cancel = 0 OR EXISTS(SELECT 1 FROM delivery_work WHERE alert_id = $a AND resident_id = $t AND channel = $c AND state = 1)
+                WHERE $cancel = 0 OR EXISTS(SELECT 1 FROM delivery_work WHERE alert_id = $a AND resident_id = $t AND channel = $c
+                                            AND (state IN (1, 7) OR maybe_reached = 1))
                 """, cancellationToken, ("$a", document.Id), ("$v", document.Version), ("$t", target.ToString()), ("$c", channel), ("$p", document.Priority),
                 ("$now", nowMs), ("$cancel", rule == RecipientRule.PreviouslyDelivered ? 1 : 0));
         }
 
         if (document.Version > 1)
         {
+            // Only rows nobody has claimed: rows being sent (state 7) finish, and this version follows them.
             await ExecAsync(connection, tx, "UPDATE delivery_work SET state = 5, last_error = 'superseded by version ' || $v WHERE alert_id = $a AND version < $v AND state = 0",
                 cancellationToken, ("$a", document.Id), ("$v", document.Version));
         }
@@ -173,6 +216,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         }
 
         _versions[(document.Id, document.Version)] = document;
+        _heads.AddOrUpdate(document.Id, document.Version, (_, known) => Math.Max(known, document.Version));
         return (recipients, byChannel);
     }
 
@@ -198,6 +242,9 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         return document;
     }
 
+    /// <summary>False once this process knows of a newer version of the alert (it wrote or read it); true otherwise.</summary>
+    public bool MayBeCurrent(string id, int version) => !_heads.TryGetValue(id, out var head) || head <= version;
+
     public async Task<(int CurrentVersion, string State)?> GetHeadAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -205,7 +252,14 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         cmd.CommandText = "SELECT current_version, state FROM alerts WHERE id = $a";
         cmd.Parameters.AddWithValue("$a", id);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var head = reader.GetInt32(0);
+        _heads.AddOrUpdate(id, head, (_, known) => Math.Max(known, head));
+        return (head, reader.GetString(1));
     }
 
     public async Task<IReadOnlyList<VersionSummary>> ListVersionsAsync(string id, CancellationToken cancellationToken)
@@ -222,8 +276,38 @@ internal sealed class AlertStore(Database database, TimeProvider time)
                 reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3)), reader.GetInt32(4)));
         }
 
-        return list;
+        await reader.DisposeAsync();
+        var byVersion = new Dictionary<int, Dictionary<string, VersionDelivery>>();
+        await using (var counts = connection.CreateCommand())
+        {
+            counts.CommandText = """
+                SELECT version, channel, COUNT(*), SUM(state = 1), SUM(state IN (0, 7)), SUM(state = 7), SUM(state IN (2, 3, 4)), SUM(state = 3),
+                       SUM(state = 4), SUM(state IN (5, 6)), SUM(state = 6)
+                FROM delivery_work WHERE alert_id = $a GROUP BY version, channel ORDER BY version, channel
+                """;
+            counts.Parameters.AddWithValue("$a", id);
+            await using var rows = await counts.ExecuteReaderAsync(cancellationToken);
+            while (await rows.ReadAsync(cancellationToken))
+            {
+                var version = rows.GetInt32(0);
+                if (!byVersion.TryGetValue(version, out var channels))
+                {
+                    byVersion[version] = channels = new Dictionary<string, VersionDelivery>();
+                }
+
+                channels[rows.GetString(1)] = new VersionDelivery(rows.GetInt64(2), rows.GetInt64(3), rows.GetInt64(4), rows.GetInt64(5), rows.GetInt64(6),
+                    rows.GetInt64(7), rows.GetInt64(8), rows.GetInt64(9), rows.GetInt64(10));
+            }
+        }
+
+        return [.. list.Select(v => byVersion.TryGetValue(v.Version, out var channels)
+            ? v with { Delivery = Sum(channels.Values), DeliveryByChannel = channels }
+            : v with { Delivery = new VersionDelivery(0, 0, 0, 0, 0, 0, 0, 0, 0), DeliveryByChannel = new Dictionary<string, VersionDelivery>() })];
     }
+
+    private static VersionDelivery Sum(IEnumerable<VersionDelivery> parts) => parts.Aggregate(new VersionDelivery(0, 0, 0, 0, 0, 0, 0, 0, 0),
+        (a, b) => new VersionDelivery(a.Targeted + b.Targeted, a.Delivered + b.Delivered, a.Pending + b.Pending, a.Sending + b.Sending,
+            a.Failed + b.Failed, a.Gone + b.Gone, a.Expired + b.Expired, a.Superseded + b.Superseded, a.Acknowledged + b.Acknowledged));
 
     public async Task<IReadOnlyList<(string Id, int Version, string State, DateTimeOffset CreatedAt)>> ListAsync(int limit, CancellationToken cancellationToken)
     {
@@ -249,7 +333,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         await using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = """
-                SELECT channel, COUNT(*), SUM(state = 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 4), SUM(state = 5),
+                SELECT channel, COUNT(*), SUM(state IN (0, 7)), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 4), SUM(state = 5),
                        MIN(delivered_at), MAX(delivered_at), SUM(state = 6)
                 FROM delivery_work WHERE alert_id = $a GROUP BY channel ORDER BY channel
                 """;
@@ -373,7 +457,7 @@ internal sealed class AlertStore(Database database, TimeProvider time)
         });
     }
 
-    private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    private static async Task<int> ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
@@ -383,6 +467,6 @@ internal sealed class AlertStore(Database database, TimeProvider time)
             cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -36,4 +36,12 @@ public sealed class DeliveryOptions
 
     /// <summary>Circuit breaker: how long the circuit stays open. Default 15 s.</summary>
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a claim on outbox rows holds. A worker that has not recorded a claimed row's outcome by then
+    /// (its process died or hung) loses it, and the row is sent again (receivers dedupe on the delivery id). Must exceed
+    /// <see cref="BatchTimeout"/> plus one batch of waiting. Default 5 min.</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often expired claims are looked for. Default 15 s.</summary>
+    public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -37,6 +37,18 @@ internal sealed class DeliveryTimings
         }
     }
 
+    /// <summary>Time spent writing outcomes, without counting a batch (outcomes are written as items complete, several batches at once).</summary>
+    public void AddRecording(IEnumerable<string> alertIds, double recordMs)
+    {
+        foreach (var id in alertIds.Distinct())
+        {
+            if (_byAlert.TryGetValue(id, out var acc))
+            {
+                acc.AddRecording(recordMs);
+            }
+        }
+    }
+
     public AlertTimings? For(string alertId) => _byAlert.TryGetValue(alertId, out var acc) ? acc.Snapshot() : null;
 
     private sealed class Accumulator
@@ -54,6 +66,14 @@ internal sealed class DeliveryTimings
                 _provider += provider;
                 _record += record;
                 _batches++;
+            }
+        }
+
+        public void AddRecording(double record)
+        {
+            lock (_lock)
+            {
+                _record += record;
             }
         }
 

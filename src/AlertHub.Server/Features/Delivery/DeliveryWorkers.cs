@@ -11,10 +11,12 @@ using Polly.CircuitBreaker;
 namespace AlertHub.Server.Features.Delivery;
 
 /// <summary>
-/// One pipeline per channel over the durable outbox: claim due work in priority order, render, send through the
-/// channel's resilience pipeline, record outcomes. Channels run independently, so a slow or failing channel
-/// never holds up the others. On stop, the batch in flight finishes and is recorded before the loop exits,
-/// and batches claimed but not yet sent stay pending, so a restart neither loses nor re-sends anything.
+/// One pipeline per channel over the durable outbox: claim due work in priority order (the store marks it Sending
+/// under this process's name), check it is still wanted, render, send through the channel's resilience pipeline, and
+/// record each item's outcome as soon as the channel reports it. Channels run independently, so a slow or failing
+/// channel never holds up the others. A crash re-sends at most the items that were really in flight (their claims
+/// expire, or a single-node store releases them at start); on stop, the batch in flight finishes and is recorded,
+/// and batches claimed but not yet sent are given back unsent.
 /// </summary>
 internal sealed partial class DeliveryWorkers(
     ChannelRegistry channels,
@@ -36,10 +38,22 @@ internal sealed partial class DeliveryWorkers(
     private readonly Dictionary<string, Dictionary<Guid, string>> _broadcastTargets = broadcastChannels.ToDictionary(
         b => b.Name, b => b.Targets.ToDictionary(t => t.Id, t => t.Address));
 
+    /// <summary>This process's name in the outbox's <c>claimed_by</c> column.</summary>
+    internal string Claimant { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await health.WaitForStoreAsync(stoppingToken);
+        // The SQLite store has one node: claims left by an earlier process died with it. Their items may have gone
+        // out (receivers dedupe on the delivery id), so they are sent again.
+        var released = await outbox.ReleaseExpiredClaimsAsync(Now(), exceptClaimant: Claimant, stoppingToken);
+        if (released > 0)
+        {
+            LogReleasedAtStart(logger, released);
+        }
+
         var loops = channels.All.Select(c => Task.Run(() => RunChannelAsync(c, stoppingToken), CancellationToken.None)).ToList();
+        loops.Add(Task.Run(() => SweepLeasesAsync(stoppingToken), CancellationToken.None));
         health.WorkersRunning = true;
         try
         {
@@ -52,64 +66,53 @@ internal sealed partial class DeliveryWorkers(
     }
 
     /// <summary>
-    /// Three overlapping stages per channel: a claimer reads due rows (priority order) into a short queue, the
-    /// sender renders and sends one batch at a time, and outcomes are recorded while the next batch is already
-    /// sending. A row stays "in flight" from claim until its outcome is recorded, so it can never be claimed twice.
+    /// Three overlapping stages per channel: a claimer takes due rows (priority order) one batch ahead, the sender
+    /// checks, renders and sends one batch at a time, and a recorder writes outcomes as items complete — whatever has
+    /// completed since its last write, in one transaction.
     /// </summary>
     private async Task RunChannelAsync(IDeliveryChannel channel, CancellationToken stoppingToken)
     {
-        var inFlight = new ConcurrentDictionary<long, byte>();
         var queue = System.Threading.Channels.Channel.CreateBounded<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)>(
-            new System.Threading.Channels.BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var claimer = Task.Run(() => ClaimLoopAsync(channel, inFlight, queue.Writer, stoppingToken), CancellationToken.None);
-        var recording = new Queue<Task>();
+            new System.Threading.Channels.BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var outcomes = System.Threading.Channels.Channel.CreateUnbounded<Completed>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader), CancellationToken.None);
+        var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, stoppingToken), CancellationToken.None);
         await foreach (var (claimed, claimMs) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
+            var run = new BatchRun(claimed, outcomes.Writer);
             if (stoppingToken.IsCancellationRequested)
             {
-                // Claimed but not sent: leave it pending for the next start.
-                Release(inFlight, claimed);
+                // Claimed but not sent: give it back for the next start.
+                run.ReleaseRest(mayHaveReached: false, Now());
                 continue;
             }
 
-            BatchResult? result = null;
             try
             {
                 // The send runs to completion even during shutdown (bounded by the batch timeout) so it gets recorded.
-                result = await SendBatchAsync(channel, claimed, CancellationToken.None);
+                await SendBatchAsync(channel, run, claimMs);
             }
             catch (BrokenCircuitException e)
             {
                 LogCircuitOpen(logger, channel.Name);
-                Release(inFlight, claimed);
+                run.ReleaseRest(mayHaveReached: false, Now());
                 await DelayAsync(e.RetryAfter ?? options.Value.BreakerBreakDuration, stoppingToken);
             }
             catch (Exception e)
             {
+                // A timeout or a channel error: what it had sent is unknown, so a retraction would follow these.
                 LogLoopError(logger, channel.Name, e);
-                Release(inFlight, claimed);
+                run.ReleaseRest(mayHaveReached: true, Now());
                 await DelayAsync(options.Value.PollInterval, stoppingToken);
             }
-
-            if (result is not null)
-            {
-                recording.Enqueue(RecordBatchAsync(channel, claimed, result with { ClaimMs = claimMs }, inFlight));
-                while (recording.Count > 1)
-                {
-                    await recording.Dequeue();
-                }
-            }
         }
 
-        while (recording.Count > 0)
-        {
-            await recording.Dequeue();
-        }
-
+        outcomes.Writer.Complete();
+        await recorder;
         await claimer;
     }
 
-    private async Task ClaimLoopAsync(IDeliveryChannel channel, ConcurrentDictionary<long, byte> inFlight,
+    private async Task ClaimLoopAsync(IDeliveryChannel channel,
         System.Threading.Channels.ChannelWriter<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)> queue, CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -119,22 +122,17 @@ internal sealed partial class DeliveryWorkers(
             {
                 try
                 {
-                    // Rows in flight are still pending in the store: the claim skips them.
                     var claimStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-                    var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, time.GetUtcNow().ToUnixTimeMilliseconds(),
-                        inFlight.ContainsKey, inFlight.Count, stoppingToken);
+                    var now = Now();
+                    var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, now, Claimant,
+                        now + (long)o.ClaimLease.TotalMilliseconds, stoppingToken);
                     if (claimed.Count == 0)
                     {
                         await signals.WaitAsync(channel.Name, o.PollInterval, stoppingToken);
                         continue;
                     }
 
-                    foreach (var work in claimed)
-                    {
-                        inFlight[work.Id] = 0;
-                    }
-
-                    await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds), stoppingToken);
+                    await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds), CancellationToken.None);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -153,163 +151,273 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
-    private static void Release(ConcurrentDictionary<long, byte> inFlight, IReadOnlyList<ClaimedWork> claimed)
+    /// <summary>Claims whose holder died or hung are given back once their lease has run out.</summary>
+    private async Task SweepLeasesAsync(CancellationToken stoppingToken)
     {
-        foreach (var work in claimed)
+        while (!stoppingToken.IsCancellationRequested)
         {
-            inFlight.TryRemove(work.Id, out _);
+            await DelayAsync(options.Value.LeaseSweepInterval, stoppingToken);
+            try
+            {
+                if (!stoppingToken.IsCancellationRequested && await outbox.ReleaseExpiredClaimsAsync(Now(), exceptClaimant: null, stoppingToken) is > 0 and var n)
+                {
+                    LogLeasesExpired(logger, n);
+                    signals.WakeAll();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                LogLoopError(logger, "(lease sweep)", e);
+            }
         }
     }
 
-    private sealed record BatchResult(List<WorkOutcome> Outcomes, Dictionary<(string, int), int[]> Counts, List<long> GoneEndpoints,
-        double RenderMs = 0, double ProviderMs = 0, double ClaimMs = 0);
+    /// <summary>An item's outcome on its way to the recorder.</summary>
+    private readonly record struct Completed(ClaimedWork Work, WorkOutcome Outcome);
 
-    private async Task<BatchResult> SendBatchAsync(IDeliveryChannel channel, IReadOnlyList<ClaimedWork> claimed, CancellationToken cancellationToken)
+    /// <summary>One claimed batch: every row gets exactly one outcome, whichever comes first (the channel's report
+    /// as the item completes, the batch's final report, or a release).</summary>
+    private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, ClaimedWork> _open = new(claimed.Select(w => KeyValuePair.Create(w.Id, w)));
+
+        public IReadOnlyList<ClaimedWork> Claimed => claimed;
+
+        public bool TryTake(long id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClaimedWork? work) => _open.TryRemove(id, out work);
+
+        public void Post(ClaimedWork work, WorkOutcome outcome) => recorder.TryWrite(new Completed(work, outcome));
+
+        public IEnumerable<ClaimedWork> TakeRest()
+        {
+            foreach (var id in _open.Keys.ToList())
+            {
+                if (_open.TryRemove(id, out var work))
+                {
+                    yield return work;
+                }
+            }
+        }
+
+        /// <summary>Gives back what has no outcome yet: Pending again, attempts unchanged.</summary>
+        public void ReleaseRest(bool mayHaveReached, long nowMs)
+        {
+            foreach (var work in TakeRest())
+            {
+                Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached));
+            }
+        }
+    }
+
+    private async Task SendBatchAsync(IDeliveryChannel channel, BatchRun run, double claimMs)
     {
         var renderStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
-        var outcomes = new List<WorkOutcome>(claimed.Count);
-        var items = new List<DeliveryItem>(claimed.Count);
-        var byId = new Dictionary<long, ClaimedWork>(claimed.Count);
+        var claimed = run.Claimed;
+        var documents = new Dictionary<long, AlertDocument?>(claimed.Count);
+        var followUps = new List<long>();
         foreach (var work in claimed)
         {
-            var alert = await alerts.GetVersionAsync(work.AlertId, work.Version, cancellationToken);
+            var alert = await alerts.GetVersionAsync(work.AlertId, work.Version, CancellationToken.None);
+            documents[work.Id] = alert;
+            if (alert is { MsgType: MsgType.Cancel } or { AllClear: true })
+            {
+                followUps.Add(work.Id);
+            }
+        }
+
+        // Claimed a moment ago, but a newer version may have been issued since: that one reaches these people, so
+        // the old text is not sent. A retraction goes only where an earlier version reached (or may have).
+        var (stale, neverReached) = await outbox.CheckBeforeSendAsync([.. claimed.Select(w => w.Id)], followUps, CancellationToken.None);
+        var items = new List<DeliveryItem>(claimed.Count);
+        foreach (var work in claimed)
+        {
+            var alert = documents[work.Id];
+            WorkOutcome? settled = null;
             if (alert is null)
             {
-                outcomes.Add(new WorkOutcome(work.Id, WorkState.Failed, null, null, work.Attempts, "alert version missing"));
+                settled = new WorkOutcome(work.Id, WorkState.Failed, null, null, work.Attempts, "alert version missing");
+            }
+            else if (stale.Contains(work.Id))
+            {
+                settled = new WorkOutcome(work.Id, WorkState.Superseded, null, null, work.Attempts, "superseded by a newer version");
+            }
+            else if (neverReached.Contains(work.Id))
+            {
+                settled = new WorkOutcome(work.Id, WorkState.Superseded, null, null, work.Attempts, "the earlier version never reached this address");
             }
             else if (alert.Expires is { } expires && expires <= now)
             {
-                outcomes.Add(new WorkOutcome(work.Id, WorkState.Expired, null, null, work.Attempts, "expired before delivery"));
+                settled = new WorkOutcome(work.Id, WorkState.Expired, null, null, work.Attempts, "expired before delivery");
             }
             else if (AddressFor(channel.Name, work) is not { } address)
             {
-                outcomes.Add(new WorkOutcome(work.Id, WorkState.Gone, null, null, work.Attempts, "endpoint no longer active"));
+                settled = new WorkOutcome(work.Id, WorkState.Gone, null, null, work.Attempts, "endpoint no longer active");
             }
             else
             {
                 var key = $"{work.AlertId}:{work.Version}:{work.ResidentId:N}:{channel.Name}";
                 items.Add(new DeliveryItem(work.Id, key, work.ResidentId, address, work.Secret, MessageRenderer.Render(alert, work.Language, channel.Limits)));
-                byId[work.Id] = work;
+            }
+
+            if (settled is not null && run.TryTake(work.Id, out _))
+            {
+                run.Post(work, settled);
             }
         }
 
-        var counts = new Dictionary<(string, int), int[]>();
-        var gone = new List<long>();
+        var renderMs = System.Diagnostics.Stopwatch.GetElapsedTime(renderStarted).TotalMilliseconds;
         if (items.Count == 0)
         {
-            return new BatchResult(outcomes, counts, gone);
+            timings.Add(claimed.Select(w => w.AlertId), claimMs, renderMs, 0, 0);
+            return;
         }
 
-        var renderMs = System.Diagnostics.Stopwatch.GetElapsedTime(renderStarted).TotalMilliseconds;
         using var activity = AlertHubTelemetry.ActivitySource.StartActivity("delivery.batch");
         activity?.SetTag("channel", channel.Name);
         activity?.SetTag("items", items.Count);
         var sendStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var batch = new DeliveryBatch(channel.Name, items)
+        {
+            Completed = result => Complete(channel, run, result),
+            StillWanted = item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version),
+        };
         var report = await resilience.For(channel.Name).ExecuteAsync(
             static async (state, ct) => await state.channel.SendAsync(state.batch, ct),
-            (channel, batch: new DeliveryBatch(channel.Name, items)), cancellationToken);
+            (channel, batch), CancellationToken.None);
         var providerMs = System.Diagnostics.Stopwatch.GetElapsedTime(sendStarted).TotalMilliseconds;
-        var doneMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var result in report.Results)
         {
-            if (!byId.Remove(result.WorkId, out var work))
-            {
-                continue;
-            }
-
-            var outcome = ToOutcome(work, result, doneMs);
-            outcomes.Add(outcome);
-            telemetry.DeliverySent.Add(1, new("channel", channel.Name), new("outcome", result.Outcome.ToString()));
-            if (result.Outcome == DeliveryOutcome.Delivered)
-            {
-                telemetry.DeliveryLatency.Record(doneMs - work.QueuedAtMs, new KeyValuePair<string, object?>("channel", channel.Name));
-            }
-            else if (result.Outcome == DeliveryOutcome.AddressGone && work.EndpointId is long endpointId)
-            {
-                gone.Add(endpointId);
-            }
-            else if (outcome.State == WorkState.Pending)
-            {
-                telemetry.DeliveryRetried.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
-                if (result.Outcome == DeliveryOutcome.Throttled)
-                {
-                    telemetry.DeliveryThrottled.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
-                }
-            }
-
-            Count(counts, work, outcome);
+            Complete(channel, run, result);
         }
 
-        // A channel that forgot an item must not lose it: it stays pending and is retried.
-        foreach (var work in byId.Values)
+        // Items the channel left out because a newer version replaced them meanwhile are not needed; an item a
+        // channel forgot must not be lost: it stays pending and is retried.
+        foreach (var work in run.TakeRest())
         {
-            outcomes.Add(Retry(work, null, "no result from channel", time.GetUtcNow().ToUnixTimeMilliseconds()));
+            run.Post(work, alerts.MayBeCurrent(work.AlertId, work.Version)
+                ? Retry(work, null, "no result from channel", Now())
+                : new WorkOutcome(work.Id, WorkState.Superseded, null, null, work.Attempts, "superseded by a newer version"));
         }
 
-        return new BatchResult(outcomes, counts, gone, renderMs, providerMs);
+        timings.Add(claimed.Select(w => w.AlertId), claimMs, renderMs, providerMs, 0);
     }
 
-    /// <summary>Writes a batch's outcomes, prunes gone endpoints, reports progress; only then are its rows free to be claimed again.</summary>
-    private async Task RecordBatchAsync(IDeliveryChannel channel, IReadOnlyList<ClaimedWork> claimed, BatchResult result, ConcurrentDictionary<long, byte> inFlight)
+    /// <summary>An item's outcome, as soon as the channel knows it (once per item; later reports of it are ignored).</summary>
+    private void Complete(IDeliveryChannel channel, BatchRun run, DeliveryItemResult result)
     {
-        try
+        if (!run.TryTake(result.WorkId, out var work))
         {
-            var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            await outbox.RecordAsync(result.Outcomes, CancellationToken.None);
-            if (channel is IPresenceChannel presence)
-            {
-                await ReleaseReconnectedAsync(channel.Name, presence, claimed, result.Outcomes);
-            }
+            return;
+        }
 
-            timings.Add(claimed.Select(w => w.AlertId), result.ClaimMs, result.RenderMs, result.ProviderMs,
-                System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
-            var pruned = new List<Guid>();
-            foreach (var endpointId in result.GoneEndpoints)
+        var nowMs = Now();
+        var outcome = ToOutcome(work, result, nowMs);
+        telemetry.DeliverySent.Add(1, new("channel", channel.Name), new("outcome", result.Outcome.ToString()));
+        if (result.Outcome == DeliveryOutcome.Delivered)
+        {
+            telemetry.DeliveryLatency.Record(nowMs - work.QueuedAtMs, new KeyValuePair<string, object?>("channel", channel.Name));
+        }
+        else if (outcome.State == WorkState.Pending)
+        {
+            telemetry.DeliveryRetried.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+            if (result.Outcome == DeliveryOutcome.Throttled)
             {
-                if (await residents.PruneEndpointAsync(endpointId, CancellationToken.None) is Guid residentId)
-                {
-                    pruned.Add(residentId);
-                    telemetry.DeliveryPruned.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
-                }
-            }
-
-            if (pruned.Count > 0)
-            {
-                await targeting.RefreshAsync(pruned, CancellationToken.None);
-            }
-
-            foreach (var ((alertId, version), c) in result.Counts)
-            {
-                var progress = new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow());
-                foreach (var sink in progressSinks)
-                {
-                    await sink.ReportAsync(progress, CancellationToken.None);
-                }
+                telemetry.DeliveryThrottled.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
             }
         }
-        catch (Exception e)
+
+        run.Post(work, outcome);
+    }
+
+    /// <summary>
+    /// Writes outcomes as they arrive: each pass takes everything completed since the last one (so under load the
+    /// writes group themselves), then prunes gone endpoints and reports progress. A recorded row is free for its
+    /// next step at once (a retry, or the newer version that waited for it), so the channel is woken.
+    /// </summary>
+    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<Completed> reader)
+    {
+        var pending = new List<Completed>();
+        while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            // Unrecorded rows stay pending and are sent again later: receivers dedupe on the delivery id.
-            LogLoopError(logger, channel.Name, e);
-        }
-        finally
-        {
-            Release(inFlight, claimed);
-            signals.Wake(channel.Name);
+            pending.Clear();
+            while (pending.Count < 5_000 && reader.TryRead(out var next))
+            {
+                pending.Add(next);
+            }
+
+            try
+            {
+                var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, CancellationToken.None);
+                timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
+                await AfterRecordingAsync(channel, pending);
+            }
+            catch (Exception e)
+            {
+                // Unrecorded rows stay claimed until their lease runs out, then are sent again: receivers dedupe on the delivery id.
+                LogLoopError(logger, channel.Name, e);
+            }
+            finally
+            {
+                signals.Wake(channel.Name);
+            }
         }
     }
 
-    /// <summary>Items left waiting for residents who connected while the batch was in flight are due now (see <see cref="IPresenceChannel"/>).</summary>
-    private async Task ReleaseReconnectedAsync(string channel, IPresenceChannel presence, IReadOnlyList<ClaimedWork> claimed, List<WorkOutcome> outcomes)
+    private async Task AfterRecordingAsync(IDeliveryChannel channel, List<Completed> recorded)
     {
-        var waiting = outcomes.Where(o => o.State == WorkState.Pending).Select(o => o.Id).ToHashSet();
+        if (channel is IPresenceChannel presence)
+        {
+            await ReleaseReconnectedAsync(channel.Name, presence, recorded);
+        }
+
+        var pruned = new List<Guid>();
+        foreach (var c in recorded)
+        {
+            if (c.Outcome.State == WorkState.Gone && c.Outcome.Attempts > c.Work.Attempts && c.Work.EndpointId is long endpointId
+                && await residents.PruneEndpointAsync(endpointId, CancellationToken.None) is Guid residentId)
+            {
+                pruned.Add(residentId);
+                telemetry.DeliveryPruned.Add(1, new KeyValuePair<string, object?>("channel", channel.Name));
+            }
+        }
+
+        if (pruned.Count > 0)
+        {
+            await targeting.RefreshAsync(pruned, CancellationToken.None);
+        }
+
+        var counts = new Dictionary<(string, int), int[]>();
+        foreach (var c in recorded)
+        {
+            if (c.Outcome.Attempts > c.Work.Attempts)
+            {
+                Count(counts, c.Work, c.Outcome);
+            }
+        }
+
+        foreach (var ((alertId, version), c) in counts)
+        {
+            var progress = new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow());
+            foreach (var sink in progressSinks)
+            {
+                await sink.ReportAsync(progress, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Items left waiting for residents who connected while the item was in flight are due now (see <see cref="IPresenceChannel"/>).</summary>
+    private async Task ReleaseReconnectedAsync(string channel, IPresenceChannel presence, List<Completed> recorded)
+    {
         var released = 0;
-        foreach (var residentId in claimed.Where(w => waiting.Contains(w.Id)).Select(w => w.ResidentId).Distinct())
+        foreach (var residentId in recorded.Where(c => c.Outcome.State == WorkState.Pending).Select(c => c.Work.ResidentId).Distinct())
         {
             if (presence.IsConnected(residentId))
             {
-                released += await outbox.ReleaseAsync(residentId, channel, time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
+                released += await outbox.ReleaseAsync(residentId, channel, Now(), CancellationToken.None);
             }
         }
 
@@ -341,7 +449,7 @@ internal sealed partial class DeliveryWorkers(
         DeliveryOutcome.AddressGone => new WorkOutcome(work.Id, WorkState.Gone, null, null, work.Attempts + 1, result.Detail),
         DeliveryOutcome.Rejected => new WorkOutcome(work.Id, WorkState.Failed, null, null, work.Attempts + 1, result.Detail),
         DeliveryOutcome.Throttled => Throttle(work, result.RetryAfter, result.Detail, nowMs),
-        _ => Retry(work, result.RetryAfter, result.Detail, nowMs),
+        _ => Retry(work, result.RetryAfter, result.Detail, nowMs) with { MayHaveReached = result.MayHaveReached },
     };
 
     /// <summary>
@@ -406,6 +514,8 @@ internal sealed partial class DeliveryWorkers(
         c[slot]++;
     }
 
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
     private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         try
@@ -416,6 +526,12 @@ internal sealed partial class DeliveryWorkers(
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} outbox rows an earlier process had claimed and not recorded; they are sent again")]
+    private static partial void LogReleasedAtStart(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} outbox rows whose claim had expired; they are sent again")]
+    private static partial void LogLeasesExpired(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: circuit open, pausing")]
     private static partial void LogCircuitOpen(ILogger logger, string channel);

@@ -11,53 +11,69 @@ internal static class WorkState
     public const int Failed = 2;
     public const int Gone = 3;
     public const int Expired = 4;
+    /// <summary>Not sent: a newer version replaced it, or (a retraction) the earlier version never reached this address.</summary>
     public const int Superseded = 5;
+    /// <summary>Not sent: the resident acknowledged the alert on another channel first.</summary>
     public const int Acknowledged = 6;
+    /// <summary>Claimed by a worker (<c>claimed_by</c>) until <c>lease_until</c>: being sent right now.</summary>
+    public const int Sending = 7;
 }
 
 internal sealed record ClaimedWork(
     long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
     long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles);
 
-internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false);
+/// <param name="MayHaveReached">A failed attempt that may still have reached the address (a timeout): a retraction follows it.</param>
+internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false,
+    bool MayHaveReached = false);
 
 /// <summary>One channel's figures over a window (GET /api/channels).</summary>
 internal sealed record ChannelWindowStats(
     long Queued, long Sent, long Delivered, long Failed, long Pruned, long Pending, long Retried, long Throttled, double? P50Ms, double? P95Ms);
 
-/// <summary>The durable outbox: claim due work for a channel, record outcomes.</summary>
+/// <summary>
+/// The durable outbox. The database, not a worker's memory, says what is in flight: a claim moves rows to
+/// <see cref="WorkState.Sending"/> under the claimant's name and a lease, and only that claimant records their outcome.
+/// Rows of an older version still being sent hold back the newer version's row for the same (resident, channel), so a
+/// retraction always arrives after what it retracts.
+/// </summary>
 internal sealed class OutboxStore(Database database)
 {
     /// <summary>
-    /// Due work for a channel in priority order, skipping rows the caller still has in flight. Ids come from
-    /// the covering index alone; only the chosen batch is joined with endpoints and residents.
+    /// Claims due work for a channel in priority order: marks it Sending for <paramref name="claimant"/> until
+    /// <paramref name="leaseUntilMs"/> and returns it with the endpoint and language to send to. A row waits while an
+    /// older version's row for the same alert, resident and channel is still being sent.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedWork>> ClaimDueAsync(string channel, int limit, long nowMs, Func<long, bool> inFlight, int inFlightCount,
+    public async Task<IReadOnlyList<ClaimedWork>> ClaimDueAsync(string channel, int limit, long nowMs, string claimant, long leaseUntilMs,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var ids = new List<long>(limit);
-        await using (var scan = connection.CreateCommand())
+        await using (var claim = connection.CreateCommand())
         {
-            scan.CommandText = """
-                SELECT id FROM delivery_work INDEXED BY ix_work_due
-                WHERE channel = $channel AND state = 0 AND next_attempt_at <= $now
-                ORDER BY priority DESC, id LIMIT $limit
+            // One statement: SQLite runs it under one write lock, so two claimers can never take the same row, and a
+            // new version's transaction sees either Pending rows (which it supersedes) or Sending ones (which it follows).
+            claim.CommandText = """
+                UPDATE delivery_work SET state = 7, claimed_by = $claimant, lease_until = $lease
+                WHERE id IN (
+                    SELECT w.id FROM delivery_work w INDEXED BY ix_work_due
+                    WHERE w.channel = $channel AND w.state = 0 AND w.next_attempt_at <= $now
+                      AND (w.version = 1 OR NOT EXISTS (
+                          SELECT 1 FROM delivery_work p INDEXED BY ix_work_resident
+                          WHERE p.resident_id = w.resident_id AND p.alert_id = w.alert_id AND p.channel = w.channel
+                            AND p.version < w.version AND p.state = 7))
+                    ORDER BY w.priority DESC, w.id LIMIT $limit)
+                RETURNING id
                 """;
-            scan.Parameters.AddWithValue("$channel", channel);
-            scan.Parameters.AddWithValue("$now", nowMs);
-            scan.Parameters.AddWithValue("$limit", limit + inFlightCount);
-            // The scan reads one snapshot. A row the recorder commits and releases from the in-flight set while
-            // the scan runs still looks pending and not in flight here, so the second statement (a fresh
-            // snapshot, after the in-flight checks) re-checks the state: otherwise that row is sent twice.
-            await using var reader = await scan.ExecuteReaderAsync(cancellationToken);
-            while (ids.Count < limit && await reader.ReadAsync(cancellationToken))
+            claim.Parameters.AddWithValue("$channel", channel);
+            claim.Parameters.AddWithValue("$now", nowMs);
+            claim.Parameters.AddWithValue("$limit", limit);
+            claim.Parameters.AddWithValue("$claimant", claimant);
+            claim.Parameters.AddWithValue("$lease", leaseUntilMs);
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                var id = reader.GetInt64(0);
-                if (!inFlight(id))
-                {
-                    ids.Add(id);
-                }
+                ids.Add(reader.GetInt64(0));
             }
         }
 
@@ -66,6 +82,7 @@ internal sealed class OutboxStore(Database database)
             return [];
         }
 
+        ids.Sort();
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT w.id, w.alert_id, w.version, w.resident_id, w.attempts, w.queued_at, w.endpoint_id, e.address, e.secret, e.state, r.language, w.throttled
@@ -73,11 +90,11 @@ internal sealed class OutboxStore(Database database)
             JOIN delivery_work w ON w.id = j.value
             LEFT JOIN resident_endpoints e ON e.id = w.endpoint_id
             LEFT JOIN residents r ON r.id = w.resident_id
-            WHERE w.state = 0 AND w.next_attempt_at <= $now
-            ORDER BY j.key
+            WHERE w.state = 7 AND w.claimed_by = $claimant
+            ORDER BY w.priority DESC, w.id
             """;
         cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
-        cmd.Parameters.AddWithValue("$now", nowMs);
+        cmd.Parameters.AddWithValue("$claimant", claimant);
         await using var rows = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<ClaimedWork>(ids.Count);
         while (await rows.ReadAsync(cancellationToken))
@@ -91,16 +108,84 @@ internal sealed class OutboxStore(Database database)
         return list;
     }
 
-    public async Task RecordAsync(IReadOnlyList<WorkOutcome> outcomes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Of the given claimed rows, those that must not be sent any more: a newer version of their alert exists (it
+    /// reaches the same people), or — for <paramref name="followUps"/>, the rows of a retraction (cancel, all-clear)
+    /// — no earlier version ever reached or may have reached that (resident, channel).
+    /// </summary>
+    public async Task<(IReadOnlySet<long> Stale, IReadOnlySet<long> NeverReached)> CheckBeforeSendAsync(IReadOnlyCollection<long> ids,
+        IReadOnlyCollection<long> followUps, CancellationToken cancellationToken)
+    {
+        var stale = new HashSet<long>();
+        var neverReached = new HashSet<long>();
+        if (ids.Count == 0)
+        {
+            return (stale, neverReached);
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT w.id FROM json_each($ids) j JOIN delivery_work w ON w.id = j.value JOIN alerts a ON a.id = w.alert_id
+                WHERE a.current_version > w.version
+                """;
+            cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stale.Add(reader.GetInt64(0));
+            }
+        }
+
+        var toCheck = followUps.Where(id => !stale.Contains(id)).ToList();
+        if (toCheck.Count == 0)
+        {
+            return (stale, neverReached);
+        }
+
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT w.id FROM json_each($ids) j JOIN delivery_work w ON w.id = j.value
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM delivery_work p INDEXED BY ix_work_resident
+                    WHERE p.resident_id = w.resident_id AND p.alert_id = w.alert_id AND p.channel = w.channel AND p.version < w.version
+                      AND (p.state IN (1, 7) OR p.maybe_reached = 1))
+                """;
+            cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(toCheck));
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                neverReached.Add(reader.GetInt64(0));
+            }
+        }
+
+        return (stale, neverReached);
+    }
+
+    /// <summary>
+    /// Records outcomes of rows <paramref name="claimant"/> holds, in one transaction. A row that would go back to
+    /// Pending (retry later) while a newer version of its alert exists is superseded instead: the newer version reaches
+    /// that resident, and the old text must never arrive after it. Returns how many rows were recorded (a row whose
+    /// lease was lost to another claimant is not).
+    /// </summary>
+    public async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = """
-            UPDATE delivery_work SET state = $state, delivered_at = COALESCE($delivered, delivered_at),
-                next_attempt_at = COALESCE($next, next_attempt_at), attempts = $attempts, last_error = $error, throttled = throttled + $throttled
-            WHERE id = $id AND state = 0
+            UPDATE delivery_work SET
+                state = CASE WHEN $state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
+                             THEN 5 ELSE $state END,
+                delivered_at = COALESCE($delivered, delivered_at),
+                next_attempt_at = COALESCE($next, next_attempt_at), attempts = $attempts, throttled = throttled + $throttled,
+                last_error = CASE WHEN $state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
+                                  THEN 'superseded by a newer version' ELSE $error END,
+                maybe_reached = maybe_reached | $reached, lease_until = NULL
+            WHERE id = $id AND state = 7 AND claimed_by = $claimant
             """;
         var id = cmd.Parameters.Add("$id", SqliteType.Integer);
         var state = cmd.Parameters.Add("$state", SqliteType.Integer);
@@ -109,6 +194,9 @@ internal sealed class OutboxStore(Database database)
         var attempts = cmd.Parameters.Add("$attempts", SqliteType.Integer);
         var error = cmd.Parameters.Add("$error", SqliteType.Text);
         var throttled = cmd.Parameters.Add("$throttled", SqliteType.Integer);
+        var reached = cmd.Parameters.Add("$reached", SqliteType.Integer);
+        cmd.Parameters.AddWithValue("$claimant", claimant);
+        var recorded = 0;
         foreach (var o in outcomes)
         {
             id.Value = o.Id;
@@ -118,10 +206,37 @@ internal sealed class OutboxStore(Database database)
             attempts.Value = o.Attempts;
             error.Value = (object?)o.Error ?? DBNull.Value;
             throttled.Value = o.Throttled ? 1 : 0;
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
+            reached.Value = o.MayHaveReached ? 1 : 0;
+            recorded += await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
+        return recorded;
+    }
+
+    /// <summary>
+    /// Gives claimed rows back unsent (shutdown, an open circuit): Pending again, attempts unchanged, due at
+    /// <paramref name="dueAtMs"/> — or superseded if a newer version exists meanwhile.
+    /// </summary>
+    public Task<int> ReleaseClaimsAsync(IEnumerable<ClaimedWork> claimed, string claimant, long dueAtMs, CancellationToken cancellationToken) =>
+        RecordAsync([.. claimed.Select(w => new WorkOutcome(w.Id, WorkState.Pending, null, dueAtMs, w.Attempts, null))], claimant, cancellationToken);
+
+    /// <summary>
+    /// Claims whose lease ran out (their claimant died or hung) become Pending again, due now, for any worker to
+    /// claim; with <paramref name="exceptClaimant"/>, every claim not held by that claimant (a single-node store
+    /// at start-up: claims of an earlier process are dead). Their messages may have gone out: receivers dedupe on
+    /// the delivery id. Returns how many rows were released.
+    /// </summary>
+    public async Task<int> ReleaseExpiredClaimsAsync(long nowMs, string? exceptClaimant, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = exceptClaimant is null
+            ? "UPDATE delivery_work SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_reached = 1 WHERE state = 7 AND lease_until < $now"
+            : "UPDATE delivery_work SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_reached = 1 WHERE state = 7 AND claimed_by IS NOT $me";
+        cmd.Parameters.AddWithValue("$now", nowMs);
+        cmd.Parameters.AddWithValue("$me", (object?)exceptClaimant ?? DBNull.Value);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Makes a resident's pending work on a channel due now (a SignalR client just subscribed).</summary>
@@ -144,7 +259,7 @@ internal sealed class OutboxStore(Database database)
         await using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = """
-                SELECT channel, COUNT(*), SUM(attempts > 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 0),
+                SELECT channel, COUNT(*), SUM(attempts > 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state IN (0, 7)),
                        SUM(MAX(attempts - 1, 0)), SUM(throttled)
                 FROM delivery_work WHERE queued_at >= $since GROUP BY channel
                 """;

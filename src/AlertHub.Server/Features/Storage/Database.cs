@@ -360,5 +360,17 @@ internal static class Migrations
             DROP INDEX ix_endpoints_resident;
             CREATE INDEX ix_endpoints_resident ON resident_endpoints(resident_id, channel, state, id);
             """),
+        // The outbox says what is in flight: a claim moves rows to state 7 (Sending) under the claimant's name until
+        // lease_until; maybe_reached marks failed attempts that may still have reached the address (a retraction follows).
+        (9, """
+            ALTER TABLE delivery_work ADD COLUMN claimed_by TEXT;
+            ALTER TABLE delivery_work ADD COLUMN lease_until INTEGER;
+            ALTER TABLE delivery_work ADD COLUMN maybe_reached INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX ix_work_sending ON delivery_work(lease_until) WHERE state = 7;
+            """),
+        // An update that needs a second person waits as a draft naming the alert it updates.
+        (10, """
+            ALTER TABLE alert_drafts ADD COLUMN updates_alert_id TEXT;
+            """),
     ];
 }

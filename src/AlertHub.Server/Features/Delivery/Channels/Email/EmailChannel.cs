@@ -59,12 +59,16 @@ internal sealed partial class EmailChannel(
         var perConnection = Math.Clamp((work.Count + o.MaxConcurrency - 1) / Math.Max(1, o.MaxConcurrency), 1, Math.Max(1, o.MaxMessagesPerConnection));
         var chunks = work.Chunk(perConnection).ToList();
         await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.MaxConcurrency) },
-            async (chunk, _) => await SendChunkAsync(items, chunk, results, cancellationToken));
-        return new DeliveryReport([.. results.Select((r, i) => r ?? new DeliveryItemResult(items[i].WorkId, DeliveryOutcome.Transient, "not attempted"))]);
+            async (chunk, _) => await SendChunkAsync(batch, chunk, results, cancellationToken));
+        // An item left out because a newer version replaced it meanwhile gets no result: the outbox settles it.
+        return new DeliveryReport([.. results
+            .Select((r, i) => r ?? (batch.ShouldSend(items[i]) ? new DeliveryItemResult(items[i].WorkId, DeliveryOutcome.Transient, "not attempted") { MayHaveReached = false } : null))
+            .OfType<DeliveryItemResult>()]);
     }
 
-    private async Task SendChunkAsync(IReadOnlyList<DeliveryItem> items, (int Index, long EndpointId)[] chunk, DeliveryItemResult?[] results, CancellationToken cancellationToken)
+    private async Task SendChunkAsync(DeliveryBatch batch, (int Index, long EndpointId)[] chunk, DeliveryItemResult?[] results, CancellationToken cancellationToken)
     {
+        var items = batch.Items;
         SmtpClient client;
         try
         {
@@ -89,15 +93,20 @@ internal sealed partial class EmailChannel(
             {
                 var (index, endpointId) = chunk[n];
                 var item = items[index];
+                if (!batch.ShouldSend(item))
+                {
+                    continue;
+                }
+
                 try
                 {
                     await transport.SendAsync(client, builder.BuildAlert(item, endpointId), cancellationToken);
-                    results[index] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered);
+                    results[index] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered));
                     _problem = null;
                 }
                 catch (SmtpCommandException e)
                 {
-                    results[index] = Classify(item.WorkId, e, options.Value.ThrottleRetryAfter);
+                    results[index] = batch.Report(Classify(item.WorkId, e, options.Value.ThrottleRetryAfter));
                     if (e.ErrorCode == SmtpErrorCode.SenderNotAccepted && (int)e.StatusCode >= 500)
                     {
                         _problem = $"the SMTP server refuses the sender address ({(int)e.StatusCode})";
@@ -113,7 +122,7 @@ internal sealed partial class EmailChannel(
                 catch (NotSupportedException e)
                 {
                     // e.g. an address that needs SMTPUTF8 and a server without it: no retry changes that.
-                    results[index] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Rejected, e.Message);
+                    results[index] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Rejected, e.Message));
                 }
                 catch (Exception e) when (IsConnectionFailure(e) || e is OperationCanceledException)
                 {

@@ -95,11 +95,7 @@ internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, IDi
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
         var client = new FcmClient(_clients.CreateClient(HttpClientName), _tokens, _sendUri, _time);
-        var results = new DeliveryItemResult[batch.Items.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Items.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await SendOneAsync(client, batch.Items[i], ct));
-        return new DeliveryReport(results);
+        return await batch.SendEachAsync(_options.MaxConcurrency, (item, ct) => SendOneAsync(client, item, ct), cancellationToken);
     }
 
     private async Task<DeliveryItemResult> SendOneAsync(FcmClient client, DeliveryItem item, CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
                 Remember(plan, batch.Items, answer, outcome);
                 foreach (var i in plan.Items)
                 {
-                    results[i] = new DeliveryItemResult(batch.Items[i].WorkId, outcome, detail, retryAfter);
+                    results[i] = batch.Report(new DeliveryItemResult(batch.Items[i].WorkId, outcome, detail, retryAfter));
                 }
             });
         return new DeliveryReport([.. results.OfType<DeliveryItemResult>()]);

@@ -34,11 +34,7 @@ internal sealed partial class WebPushChannel(
 
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
-        var results = new DeliveryItemResult[batch.Items.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Items.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Limits.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await SendOneAsync(batch.Items[i], ct));
-        return new DeliveryReport(results);
+        return await batch.SendEachAsync(Limits.MaxConcurrency, SendOneAsync, cancellationToken);
     }
 
     /// <summary>The key material stored in the endpoint's secret column.</summary>

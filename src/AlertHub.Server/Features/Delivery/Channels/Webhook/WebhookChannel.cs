@@ -46,11 +46,7 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
         var client = clients.CreateClient(HttpClientName);
-        var results = new DeliveryItemResult[batch.Items.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Items.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Limits.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, ct) => results[i] = await SendOneAsync(client, batch.Items[i], ct));
-        return new DeliveryReport(results);
+        return await batch.SendEachAsync(Limits.MaxConcurrency, (item, ct) => SendOneAsync(client, item, ct), cancellationToken);
     }
 
     public static string Sign(string secret, ReadOnlySpan<byte> body) =>
