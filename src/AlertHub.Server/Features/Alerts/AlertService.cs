@@ -34,7 +34,9 @@ internal sealed class AlertService(
 
     public void Dispose() => _versionLock.Dispose();
 
-    public async Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken)
+    /// <param name="approvingDraftId">The draft this issue approves: it leaves 'pending' in the same transaction, so
+    /// concurrent approvals issue once (the others get 409 <c>alerts.draft_already_decided</c>).</param>
+    public async Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
     {
         if (request.MsgType is MsgType.Update or MsgType.Cancel)
         {
@@ -63,11 +65,64 @@ internal sealed class AlertService(
             request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
             request.SourceEventId, Image: image);
-        var issued = await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken);
+        var issued = await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken, approvingDraftId);
         return issued with { Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) } };
     }
 
-    public async Task<IssuedAlert?> UpdateAsync(string id, AlertUpdateRequest request, string actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// What in an update needs a second person under <see cref="AlertsOptions.RequireApproval"/>: the texts or the
+    /// hazard change, the severity goes up, or the area, audience or channels reach a resident the current version
+    /// does not (both compared now, so people who registered meanwhile do not count as a widening). Empty: nothing
+    /// that needs approval (an expiry, a picture, a narrower area). Null: no such alert.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> ChangesNeedingApprovalAsync(string id, AlertUpdateRequest request, CancellationToken cancellationToken)
+    {
+        var current = await CurrentAsync(id, cancellationToken);
+        if (current is null)
+        {
+            return null;
+        }
+
+        var changes = new List<string>();
+        if (request.Texts is not null && !SameTexts(request.Texts, current.Texts))
+        {
+            changes.Add("texts");
+        }
+
+        if (request.Event is not null && !string.Equals(request.Event.Trim(), current.Event, StringComparison.Ordinal))
+        {
+            changes.Add("event");
+        }
+
+        if (request.Severity is { } severity && severity > current.Severity)
+        {
+            changes.Add("severity");
+        }
+
+        if (request.Area is not null || request.Audience is not null || request.Channels is not null)
+        {
+            var before = targeting.Query(current.Area, current.Audience, ResolveChannels(current.Escalation?.Channels ?? current.Channels),
+                current.IncludeCurrentLocations, collect: true).RecipientIds.ToHashSet();
+            var after = targeting.Query(request.Area ?? current.Area, request.Audience ?? current.Audience,
+                ResolveChannels(current.Escalation?.Channels ?? request.Channels ?? current.Channels), current.IncludeCurrentLocations, collect: true);
+            if (after.RecipientIds.Any(r => !before.Contains(r)))
+            {
+                changes.Add("area");
+            }
+        }
+
+        return changes;
+    }
+
+    private static bool SameTexts(Dictionary<string, AlertText> given, Dictionary<string, AlertText> current) =>
+        given.Count == current.Count && given.All(kv => current.TryGetValue(kv.Key, out var c)
+            && string.Equals(kv.Value?.Headline, c.Headline, StringComparison.Ordinal)
+            && string.Equals(kv.Value?.Body, c.Body, StringComparison.Ordinal)
+            && string.Equals(kv.Value?.Instruction, c.Instruction, StringComparison.Ordinal));
+
+    /// <param name="approvingDraftId">The update draft this approves (see <see cref="IssueAsync"/>).</param>
+    public async Task<IssuedAlert?> UpdateAsync(string id, AlertUpdateRequest request, string actor, CancellationToken cancellationToken,
+        string? approvingDraftId = null)
     {
         await _versionLock.WaitAsync(cancellationToken);
         try
@@ -112,7 +167,7 @@ internal sealed class AlertService(
                 SourceEventId = request.SourceEventId ?? current.SourceEventId,
                 Image = image,
             };
-            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result.RecipientIds, allowed, actor, cancellationToken);
+            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result.RecipientIds, allowed, actor, cancellationToken, approvingDraftId);
         }
         finally
         {
@@ -169,18 +224,23 @@ internal sealed class AlertService(
             throw new RequestValidationException(Problems.AlertAlreadyCancelled, $"Alert {id} has been cancelled; issue a new alert instead.") { Status = 409 };
         }
 
+        if (head.Value.State == "ended")
+        {
+            throw new RequestValidationException(Problems.AlertAlreadyEnded, $"Alert {id} has ended (all-clear sent); issue a new alert instead.") { Status = 409 };
+        }
+
         return await store.GetVersionAsync(id, head.Value.CurrentVersion, cancellationToken);
     }
 
     private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> allowed,
-        string actor, CancellationToken cancellationToken)
+        string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
     {
         var broadcast = broadcastChannels
             .Where(b => allowed.Contains(b.Name) && b.Publishes(document))
             .SelectMany(b => b.Targets.Select(t => (b.Name, t.Id)))
             .ToList();
         var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, broadcast, actor, cancellationToken);
+        var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, broadcast, actor, cancellationToken, approvingDraftId);
         var outboxWriteMs = System.Diagnostics.Stopwatch.GetElapsedTime(writeStarted).TotalMilliseconds;
         telemetry.AlertsIssued.Add(1, new("status", document.Status.ToString()), new("msgType", document.MsgType.ToString()));
         telemetry.OutboxWritten.Add(byChannel.Values.Sum());

@@ -37,12 +37,9 @@ internal static class AlertsApi
                         "Submit it with POST /api/alert-drafts; an approver issues it.");
                 }
 
-                // An approver issuing alone is the emergency bypass: people say why; automation with a key may not.
-                bypassReason = body["bypassReason"] is JsonValue v && v.TryGetValue<string>(out var r) && !string.IsNullOrWhiteSpace(r) ? r.Trim() : null;
-                if (bypassReason is { Length: > 1000 } || (bypassReason is null && http.User.Identity?.AuthenticationType == StaffSessionAuthentication.SchemeName))
+                if (ReadBypassReason(body, http, out bypassReason) is { } problem)
                 {
-                    return Problems.BadRequest(Problems.AlertBypassReasonRequired,
-                        "Issuing without a second person's approval needs bypassReason (at most 1000 characters); or submit a draft.");
+                    return problem;
                 }
             }
 
@@ -74,12 +71,69 @@ internal static class AlertsApi
                 await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct), timings.For(id), current!.Image?.Url));
         }).RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapPost("/{id}/update", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertUpdateRequest request, AlertService alerts,
-            HttpContext http, CancellationToken ct) =>
-            await alerts.UpdateAsync(id, request, http.User.Actor(), ct) is { } issued
-                ? TypedResults.Accepted($"/api/alerts/{id}", issued)
-                : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}."))
-            .RequireAuthorization(StaffRoles.Policies.Issuer);
+        // Under Alerts:RequireApproval an update that changes the texts or the hazard, raises the severity or reaches
+        // anyone new needs a second person, like an issue: issuers submit it as an update draft, approvers may bypass
+        // with a reason. Cancels and all-clears never wait; feed rules in auto mode update as they issue.
+        group.MapPost("/{id}/update", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, JsonObject body, AlertService alerts,
+            AuditLog audit, IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
+        {
+            var request = body.Deserialize<AlertUpdateRequest>(Json.Options) ?? throw new RequestValidationException(Problems.AlertInvalid, "The body is empty.");
+            string? bypassReason = null;
+            IReadOnlyList<string>? changes = null;
+            if (options.Value.RequireApproval)
+            {
+                changes = await alerts.ChangesNeedingApprovalAsync(id, request, ct);
+                if (changes is null)
+                {
+                    return Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+                }
+
+                if (changes.Count > 0)
+                {
+                    if (!StaffRoles.RolesSatisfying(StaffRoles.Approver).Any(http.User.IsInRole))
+                    {
+                        return Problems.Create(403, Problems.AlertApprovalRequired, "A second person must approve this update.",
+                            $"It changes {string.Join(", ", changes)}. Submit it with POST /api/alerts/{id}/update-drafts; an approver issues it.",
+                            new Dictionary<string, object?> { ["changes"] = changes });
+                    }
+
+                    if (ReadBypassReason(body, http, out bypassReason) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+            }
+
+            if (await alerts.UpdateAsync(id, request, http.User.Actor(), ct) is not { } issued)
+            {
+                return Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+            }
+
+            if (changes is { Count: > 0 })
+            {
+                await audit.WriteAsync(http.User.Actor(), "alerts.update.bypass", $"{id}#{issued.Version}",
+                    $"{string.Join(", ", changes)}: {bypassReason ?? "no reason given (API key)"}", ct);
+            }
+
+            return TypedResults.Accepted($"/api/alerts/{id}", issued);
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
+
+        // An update waiting for a second person (same body as /update).
+        group.MapPost("/{id}/update-drafts", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (string id, AlertUpdateRequest request,
+            AlertService alerts, DraftStore store, AuditLog audit, IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
+        {
+            if (await alerts.ChangesNeedingApprovalAsync(id, request, ct) is null)
+            {
+                return Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
+            }
+
+            var asRequest = new AlertRequest(null, MsgType.Update, request.Event, request.Severity, request.Urgency, request.Certainty, request.Area,
+                request.Audience, request.Channels, request.Texts, null, request.Expires, null, Image: request.Image);
+            var draft = await store.CreateAsync(asRequest, null, null, http.User.Actor(), ct, updatesAlertId: id);
+            await audit.WriteAsync(http.User.Actor(), "alerts.draft.submit", draft.Id, $"update of {id}", ct);
+            await NotifyDraftAsync(hub, draft, ct);
+            return TypedResults.Created($"/api/alert-drafts/{draft.Id}", draft);
+        }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         group.MapPost("/{id}/cancel", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertService alerts, HttpContext http,
             CancellationToken ct) =>
@@ -146,9 +200,26 @@ internal static class AlertsApi
                 return Problems.Create(403, Problems.DraftSelfApproval, "A draft needs a second person.", "The approver must not be the draft's author.");
             }
 
-            var issued = await alerts.IssueAsync(draft.Request with { SourceEventId = draft.SourceEventId }, actor, ct);
-            await store.DecideAsync(id, "approved", actor, null, issued.Id, ct);
-            await audit.WriteAsync(actor, "alerts.draft.approve", id, $"issued {issued.Id}", ct);
+            // The draft is marked approved in the same transaction that stores the alert: a second approval racing
+            // this one gets 409 and issues nothing.
+            IssuedAlert issued;
+            if (draft.UpdatesAlertId is { } updated)
+            {
+                var r = draft.Request;
+                var update = new AlertUpdateRequest(r.Event, r.Severity, r.Urgency, r.Certainty, r.Area, r.Audience, r.Channels, r.Texts, r.Expires) { Image = r.Image };
+                if (await alerts.UpdateAsync(updated, update, actor, ct, approvingDraftId: id) is not { } done)
+                {
+                    return Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {updated}.");
+                }
+
+                issued = done;
+            }
+            else
+            {
+                issued = await alerts.IssueAsync(draft.Request with { SourceEventId = draft.SourceEventId }, actor, ct, approvingDraftId: id);
+            }
+
+            await audit.WriteAsync(actor, "alerts.draft.approve", id, $"issued {issued.Id}#{issued.Version}", ct);
             await NotifyDraftAsync(hub, draft with { State = "approved", DecidedBy = actor, AlertId = issued.Id }, ct);
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Approver);
@@ -193,6 +264,16 @@ internal static class AlertsApi
         return group;
     }
 
+    /// <summary>An approver issuing alone is the emergency bypass: people say why; automation with a key may not.</summary>
+    private static ProblemHttpResult? ReadBypassReason(JsonObject body, HttpContext http, out string? reason)
+    {
+        reason = body["bypassReason"] is JsonValue v && v.TryGetValue<string>(out var r) && !string.IsNullOrWhiteSpace(r) ? r.Trim() : null;
+        return reason is { Length: > 1000 } || (reason is null && http.User.Identity?.AuthenticationType == StaffSessionAuthentication.SchemeName)
+            ? Problems.BadRequest(Problems.AlertBypassReasonRequired,
+                "Sending without a second person's approval needs bypassReason (at most 1000 characters); or submit a draft.")
+            : null;
+    }
+
     /// <summary>The cheap checks up front, so an approver is not handed a draft that cannot be issued; issuing validates fully.</summary>
     private static ProblemHttpResult? CheckDraft(AlertRequest request)
     {
@@ -221,7 +302,7 @@ internal static class AlertsApi
         hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("alertDraft", new
         {
             draft.Id, draft.State, draft.CreatedAt, draft.CreatedBy, draft.DecidedAt, draft.DecidedBy, draft.Reason, draft.AlertId, draft.Rule,
-            draft.Request.Event, Status = draft.Request.Status?.ToString(),
+            draft.UpdatesAlertId, draft.Request.Event, Status = draft.Request.Status?.ToString(),
             Headline = draft.Request.Texts?.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null),
         }, ct);
 }

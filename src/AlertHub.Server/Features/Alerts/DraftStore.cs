@@ -7,15 +7,21 @@ namespace AlertHub.Server.Features.Alerts;
 /// <summary>Alerts waiting for approval: nothing is written to the outbox until an approver issues them.</summary>
 internal sealed class DraftStore(Database database, TimeProvider time)
 {
-    public async Task<AlertDraft> CreateAsync(AlertRequest request, string? sourceEventId, string? rule, string createdBy, CancellationToken cancellationToken)
+    /// <param name="updatesAlertId">For an update waiting for approval: the alert it updates.</param>
+    public async Task<AlertDraft> CreateAsync(AlertRequest request, string? sourceEventId, string? rule, string createdBy, CancellationToken cancellationToken,
+        string? updatesAlertId = null)
     {
-        var draft = new AlertDraft(Guid.NewGuid().ToString("N"), request, sourceEventId, rule, "pending", time.GetUtcNow(), createdBy, null, null, null, null);
+        var draft = new AlertDraft(Guid.NewGuid().ToString("N"), request, sourceEventId, rule, "pending", time.GetUtcNow(), createdBy, null, null, null, null)
+        {
+            UpdatesAlertId = updatesAlertId,
+        };
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO alert_drafts(id, request, source_event_id, rule, state, created_at, created_by)
-            VALUES ($id, $request, $event, $rule, 'pending', $at, $by)
+            INSERT INTO alert_drafts(id, request, source_event_id, rule, state, created_at, created_by, updates_alert_id)
+            VALUES ($id, $request, $event, $rule, 'pending', $at, $by, $updates)
             """;
+        cmd.Parameters.AddWithValue("$updates", (object?)updatesAlertId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$id", draft.Id);
         cmd.Parameters.AddWithValue("$request", JsonSerializer.Serialize(request, Json.Options));
         cmd.Parameters.AddWithValue("$event", (object?)sourceEventId ?? DBNull.Value);
@@ -71,7 +77,10 @@ internal sealed class DraftStore(Database database, TimeProvider time)
             string? Str(string name) => r.IsDBNull(r.GetOrdinal(name)) ? null : r.GetString(r.GetOrdinal(name));
             list.Add(new AlertDraft(Str("id")!, JsonSerializer.Deserialize<AlertRequest>(Str("request")!, Json.Options)!, Str("source_event_id"), Str("rule"),
                 Str("state")!, DateTimeOffset.Parse(Str("created_at")!), Str("created_by")!,
-                Str("decided_at") is { } d ? DateTimeOffset.Parse(d) : null, Str("decided_by"), Str("reason"), Str("alert_id")));
+                Str("decided_at") is { } d ? DateTimeOffset.Parse(d) : null, Str("decided_by"), Str("reason"), Str("alert_id"))
+            {
+                UpdatesAlertId = Str("updates_alert_id"),
+            });
         }
 
         return list;

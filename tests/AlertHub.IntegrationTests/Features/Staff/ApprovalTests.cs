@@ -76,6 +76,51 @@ public sealed class ApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Approve_FourApproversAtOnce_IssuesOneAlertAndTheOthersGet409()
+    {
+        using var issuer = _hub.WithKey(await _hub.CreateKeyAsync("issuer"));
+        var approvers = new List<HttpClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            approvers.Add(_hub.WithKey(await _hub.CreateKeyAsync("approver")));
+        }
+
+        for (var trial = 0; trial < 5; trial++)
+        {
+            var submitted = await issuer.PostAsJsonAsync("/api/alert-drafts", Api.ExerciseAlert(Here, headline: $"同時承認 {trial}"));
+            var draftId = (await submitted.JsonAsync())["id"]!.GetValue<string>();
+            using var start = new SemaphoreSlim(0);
+            var approvals = approvers.Select(a => Task.Run(async () =>
+            {
+                await start.WaitAsync();
+                return await a.PostAsync($"/api/alert-drafts/{draftId}/approve", null);
+            })).ToList();
+            start.Release(approvals.Count);
+            var responses = await Task.WhenAll(approvals);
+
+            var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+            var alertId = (await accepted.JsonAsync())["id"]!.GetValue<string>();
+            foreach (var refused in responses.Where(r => r != accepted))
+            {
+                var problem = await refused.Content.ReadAsStringAsync();
+                Assert.True(refused.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound, problem);
+                Assert.Contains(refused.StatusCode == HttpStatusCode.Conflict ? "alerts.draft_already_decided" : "alerts.draft_not_found", problem);
+            }
+
+            var issued = (await (await issuer.GetAsync("/api/alerts")).JsonAsync()).AsArray();
+            Assert.Equal(trial + 1, issued.Count);
+            var draft = (await (await issuer.GetAsync("/api/alert-drafts")).JsonAsync()).AsArray().Single(d => d!["id"]!.GetValue<string>() == draftId)!;
+            Assert.Equal("approved", draft["state"]!.GetValue<string>());
+            Assert.Equal(alertId, draft["alertId"]!.GetValue<string>());
+        }
+
+        foreach (var a in approvers)
+        {
+            a.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Approver_CannotApproveTheirOwnDraft_ButAnotherApproverCanRejectItWithAReason()
     {
         using var author = await _hub.SignInAsStaffAsync("approver");
