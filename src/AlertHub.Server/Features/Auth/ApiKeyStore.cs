@@ -11,7 +11,7 @@ internal sealed record StaffKey(string Id, string Name, string Role, DateTimeOff
 /// Staff API keys, stored as SHA-256 hashes (keys are 256-bit random, so a fast hash is enough; a slow KDF
 /// protects low-entropy passwords, not these). Active keys are cached in memory by hash.
 /// </summary>
-internal sealed class ApiKeyStore(Database database, TimeProvider time)
+internal sealed class ApiKeyStore(Database database, CredentialChanges changes, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, StaffKey> _byHash = new();
 
@@ -21,6 +21,9 @@ internal sealed class ApiKeyStore(Database database, TimeProvider time)
 
     public StaffKey? Find(string presentedKey) =>
         _byHash.TryGetValue(Convert.ToHexString(Hash(presentedKey)), out var key) ? key : null;
+
+    /// <summary>The active (not revoked) key with this id, or null.</summary>
+    public StaffKey? FindActiveById(string id) => _byHash.Values.FirstOrDefault(k => k.Id == id);
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -89,6 +92,7 @@ internal sealed class ApiKeyStore(Database database, TimeProvider time)
             _byHash.TryRemove(entry.Key, out _);
         }
 
+        await changes.PublishAsync(cancellationToken);
         return changed;
     }
 

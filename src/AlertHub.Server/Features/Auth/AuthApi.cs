@@ -15,6 +15,7 @@ internal static class AuthApi
     {
         builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
         builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<CredentialChanges>();
         builder.Services.AddSingleton<AuditLog>();
         // Staff authenticate with an API key or a browser session cookie: one policy scheme picks per request, so
         // every role policy and the SignalR staff group accept either without knowing which.

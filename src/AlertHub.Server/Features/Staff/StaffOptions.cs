@@ -9,6 +9,10 @@ public sealed class StaffOptions
     /// <summary>A session ends this long after sign-in however active it is (one long shift). Default 12 h.</summary>
     public TimeSpan SessionMaxLifetime { get; set; } = TimeSpan.FromHours(12);
 
+    /// <summary>How often open staff SignalR connections are checked against their key or session (revocations close
+    /// them at once anyway; this catches the maximum lifetime). Default 15 s.</summary>
+    public TimeSpan ConnectionRecheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Failed sign-ins for one username within <see cref="FailureWindow"/> that lock it. Default 5.</summary>
     public int MaxFailures { get; set; } = 5;
 

@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Auth;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,7 +16,7 @@ internal sealed record StaffSession(string Username, string CsrfToken, DateTimeO
 /// encrypted cookie; the store keeps its SHA-256, so a copy of the database cannot be replayed as a cookie.
 /// Deleting a session row ends it at once, whatever the cookie says.
 /// </summary>
-internal sealed class StaffUserStore(Database database, TimeProvider time)
+internal sealed class StaffUserStore(Database database, CredentialChanges changes, TimeProvider time)
 {
     public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
@@ -110,6 +111,7 @@ internal sealed class StaffUserStore(Database database, TimeProvider time)
         }
 
         await tx.CommitAsync(cancellationToken);
+        await changes.PublishAsync(cancellationToken);
         return true;
     }
 
@@ -130,7 +132,9 @@ internal sealed class StaffUserStore(Database database, TimeProvider time)
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "DELETE FROM staff_users WHERE username = $u";
         cmd.Parameters.AddWithValue("$u", username);
-        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await changes.PublishAsync(cancellationToken);
+        return deleted;
     }
 
     /// <summary>Starts a session; returns its id (for the cookie only) and its CSRF token.</summary>
@@ -186,6 +190,7 @@ internal sealed class StaffUserStore(Database database, TimeProvider time)
         cmd.CommandText = "DELETE FROM staff_sessions WHERE id_hash = $id";
         cmd.Parameters.AddWithValue("$id", HashSessionId(sessionId));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await changes.PublishAsync(cancellationToken);
     }
 
     private static StaffUser ReadUser(SqliteDataReader reader) => new(

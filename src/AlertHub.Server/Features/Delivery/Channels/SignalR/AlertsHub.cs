@@ -31,7 +31,8 @@ internal sealed class ResidentConnections
 /// <c>/hubs/alerts</c>. Residents call <c>Subscribe(residentId, residentToken)</c> and receive <c>alert</c>
 /// messages; staff connect with a viewer key and receive <c>alertIssued</c> and <c>deliveryProgress</c>.
 /// </summary>
-internal sealed class AlertsHub(ResidentStore residents, ResidentConnections connections, OutboxStore outbox, DeliverySignals signals, TimeProvider time) : Hub
+internal sealed class AlertsHub(ResidentStore residents, ResidentConnections connections, StaffConnectionGuard staff, OutboxStore outbox, DeliverySignals signals,
+    TimeProvider time) : Hub
 {
     public const string Path = "/hubs/alerts";
     public const string StaffGroup = "staff";
@@ -41,7 +42,8 @@ internal sealed class AlertsHub(ResidentStore residents, ResidentConnections con
 
     public override async Task OnConnectedAsync()
     {
-        if (Context.User is { } user && StaffRoles.RolesSatisfying(StaffRoles.Viewer).Any(user.IsInRole))
+        // Staff events only while the key or session the connection came with holds (StaffConnectionGuard).
+        if (Context.User is { } user && StaffRoles.RolesSatisfying(StaffRoles.Viewer).Any(user.IsInRole) && staff.Add(Context))
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, StaffGroup);
         }
@@ -82,6 +84,7 @@ internal sealed class AlertsHub(ResidentStore residents, ResidentConnections con
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        staff.Remove(Context.ConnectionId);
         if (Context.Items.TryGetValue(ResidentKey, out var value) && value is Guid id)
         {
             connections.Remove(id);

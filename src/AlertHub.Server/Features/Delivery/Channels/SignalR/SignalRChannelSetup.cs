@@ -9,6 +9,8 @@ internal static class SignalRChannelSetup
     {
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<ResidentConnections>();
+        builder.Services.AddSingleton<StaffConnectionGuard>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
         builder.Services.AddSingleton<StaffFeed>();
         builder.Services.AddSingleton<Alerts.IAlertEventSink>(sp => sp.GetRequiredService<StaffFeed>());
         builder.Services.AddSingleton<IDeliveryProgressSink>(sp => sp.GetRequiredService<StaffFeed>());
