@@ -172,46 +172,44 @@ internal sealed class OutboxStore(Database database)
     /// </summary>
     public async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = """
-            UPDATE delivery_work SET
-                state = CASE WHEN $state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
-                             THEN 5 ELSE $state END,
-                delivered_at = COALESCE($delivered, delivered_at),
-                next_attempt_at = COALESCE($next, next_attempt_at), attempts = $attempts, throttled = throttled + $throttled,
-                last_error = CASE WHEN $state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
-                                  THEN 'superseded by a newer version' ELSE $error END,
-                maybe_reached = maybe_reached | $reached, lease_until = NULL
-            WHERE id = $id AND state = 7 AND claimed_by = $claimant
-            """;
-        var id = cmd.Parameters.Add("$id", SqliteType.Integer);
-        var state = cmd.Parameters.Add("$state", SqliteType.Integer);
-        var delivered = cmd.Parameters.Add("$delivered", SqliteType.Integer);
-        var next = cmd.Parameters.Add("$next", SqliteType.Integer);
-        var attempts = cmd.Parameters.Add("$attempts", SqliteType.Integer);
-        var error = cmd.Parameters.Add("$error", SqliteType.Text);
-        var throttled = cmd.Parameters.Add("$throttled", SqliteType.Integer);
-        var reached = cmd.Parameters.Add("$reached", SqliteType.Integer);
-        cmd.Parameters.AddWithValue("$claimant", claimant);
-        var recorded = 0;
-        foreach (var o in outcomes)
+        if (outcomes.Count == 0)
         {
-            id.Value = o.Id;
-            state.Value = o.State;
-            delivered.Value = (object?)o.DeliveredAtMs ?? DBNull.Value;
-            next.Value = (object?)o.NextAttemptAtMs ?? DBNull.Value;
-            attempts.Value = o.Attempts;
-            error.Value = (object?)o.Error ?? DBNull.Value;
-            throttled.Value = o.Throttled ? 1 : 0;
-            reached.Value = o.MayHaveReached ? 1 : 0;
-            recorded += await cmd.ExecuteNonQueryAsync(cancellationToken);
+            return 0;
         }
 
-        await tx.CommitAsync(cancellationToken);
-        return recorded;
+        // One statement for the whole set (a row per outcome from a JSON array): thousands of outcomes cost one
+        // short write, so the recorder keeps up with the senders and a crash finds little completed but unrecorded.
+        var json = new System.Text.StringBuilder(outcomes.Count * 48).Append('[');
+        foreach (var o in outcomes)
+        {
+            json.Append(json.Length > 1 ? ",[" : "[").Append(o.Id).Append(',').Append(o.State).Append(',')
+                .Append(o.DeliveredAtMs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null").Append(',')
+                .Append(o.NextAttemptAtMs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null").Append(',')
+                .Append(o.Attempts).Append(',').Append(System.Text.Json.JsonSerializer.Serialize(o.Error)).Append(',')
+                .Append(o.Throttled ? 1 : 0).Append(',').Append(o.MayHaveReached ? 1 : 0).Append(']');
+        }
+
+        json.Append(']');
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            UPDATE delivery_work SET
+                state = CASE WHEN o.state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
+                             THEN 5 ELSE o.state END,
+                last_error = CASE WHEN o.state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
+                                  THEN 'superseded by a newer version' ELSE o.error END,
+                delivered_at = COALESCE(o.delivered, delivery_work.delivered_at),
+                next_attempt_at = COALESCE(o.next, delivery_work.next_attempt_at), attempts = o.attempts,
+                throttled = delivery_work.throttled + o.throttled_now, maybe_reached = delivery_work.maybe_reached | o.reached, lease_until = NULL
+            FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS state, json_extract(value, '$[2]') AS delivered,
+                         json_extract(value, '$[3]') AS next, json_extract(value, '$[4]') AS attempts, json_extract(value, '$[5]') AS error,
+                         json_extract(value, '$[6]') AS throttled_now, json_extract(value, '$[7]') AS reached
+                  FROM json_each($outcomes)) AS o
+            WHERE delivery_work.id = o.id AND delivery_work.state = 7 AND delivery_work.claimed_by = $claimant
+            """;
+        cmd.Parameters.AddWithValue("$outcomes", json.ToString());
+        cmd.Parameters.AddWithValue("$claimant", claimant);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
