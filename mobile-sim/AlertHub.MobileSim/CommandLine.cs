@@ -122,8 +122,36 @@ internal sealed class CommandLine
             TownsFile = Get("towns"),
             MunicipalitiesFile = Get("municipalities"),
             OutageDuration = TimeSpan.FromSeconds(GetDouble("outage-seconds", 30)),
+            KillHubAt = ParseKillShares(Get("kill-hub-at")),
             Timeout = TimeSpan.FromSeconds(GetDouble("timeout", scenario is ScenarioKind.Storm or ScenarioKind.Outage ? 180 : 60)),
         };
+    }
+
+    /// <summary>--kill-hub-at 30,60: percentages of the expected receipts, each in (0, 100).</summary>
+    private IReadOnlyList<double> ParseKillShares(string? text)
+    {
+        if (text is null)
+        {
+            return [];
+        }
+
+        if (!StartHub)
+        {
+            throw new ArgumentException("--kill-hub-at needs --start-hub (mobile-sim kills the hub it started).");
+        }
+
+        var shares = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) || percent is <= 0 or >= 100)
+            {
+                throw new ArgumentException($"--kill-hub-at takes percentages between 0 and 100, e.g. 30,60; got '{part}'.");
+            }
+
+            shares.Add(percent / 100);
+        }
+
+        return shares;
     }
 
     /// <summary>The mix as given, or the SignalR/webhook split it stands for.</summary>
@@ -190,6 +218,9 @@ internal sealed class CommandLine
           --municipalities FILE   akita: municipality index CSV (e.g. ../shared/geo/akita_municipality_index.csv)
           --scenario S            flood (default; elderly) | quake | landslide | update-cancel | storm | outage
           --outage-seconds N      outage: how long FCM answers 503 + Retry-After (default 30)
+          --kill-hub-at P[,P…]    with --start-hub: SIGKILL the hub once P % of the expected receipts are in and start it
+                                  again on the same data directory; the report counts re-sends per kill (use a mix
+                                  without signalr: live connections die with the hub)
           --seed N                population seed (default 42)
           --signalr-share X       share on SignalR, rest on webhook (default 0.5)
           --mix a=x,b=y           channel mix instead, e.g. signalr=0.1,webhook=0.05,line=0.35,fcm=0.3,webpush=0.1,email=0.1;

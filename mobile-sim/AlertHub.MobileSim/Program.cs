@@ -109,7 +109,12 @@ internal static class MobileSimProgram
             if (cl.StartHub)
             {
                 hub = await HubProcess.StartAsync(hubSettings, adminKey, TimeSpan.FromMinutes(3), cancellationToken);
-                options = options with { Hub = hub.BaseAddress };
+                var started = hub;
+                options = options with
+                {
+                    Hub = hub.BaseAddress,
+                    KillAndRestartHub = ct => started.KillAndRestartAsync(TimeSpan.FromMinutes(2), ct),
+                };
                 Console.WriteLine($"hub started at {hub.BaseAddress} (pid {hub.ProcessId})");
             }
             else if (hubSettings.Count > 0)

@@ -10,12 +10,16 @@ internal sealed record Receipt(string ExternalId, string Channel, string AlertId
 internal sealed class ReceiptLog
 {
     private readonly ConcurrentQueue<Receipt> _receipts = new();
+    private readonly ConcurrentDictionary<(string, string, string, int), byte> _distinct = new();
     private int _count;
     private int _signatureFailures;
     private int _unknownResident;
     private int _malformed;
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Receipts not counting a second copy of a message a resident already had on that channel.</summary>
+    public int DistinctCount => _distinct.Count;
     public int SignatureFailures => Volatile.Read(ref _signatureFailures);
     public int UnknownResident => Volatile.Read(ref _unknownResident);
     public int Malformed => Volatile.Read(ref _malformed);
@@ -23,6 +27,7 @@ internal sealed class ReceiptLog
     public void Add(Receipt receipt)
     {
         _receipts.Enqueue(receipt);
+        _distinct.TryAdd((receipt.ExternalId, receipt.Channel, receipt.AlertId, receipt.Version), 0);
         Interlocked.Increment(ref _count);
     }
 

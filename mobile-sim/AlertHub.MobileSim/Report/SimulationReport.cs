@@ -76,6 +76,9 @@ internal sealed record SimulationReport
     /// <summary>outage: when FCM failed and how long recovery took.</summary>
     public Scenarios.OutageReport? Outage { get; init; }
 
+    /// <summary>--kill-hub-at: each SIGKILL of the hub and what it re-sent.</summary>
+    public IReadOnlyList<Scenarios.HubKillReport>? HubKills { get; init; }
+
     /// <summary>Latency CDF, deliveries per second and per-resident outcomes; null when the runner did not compute them.</summary>
     public ReportDetail? Detail { get; init; }
 

@@ -9,12 +9,15 @@ namespace AlertHub.MobileSim.Scenarios;
 /// </summary>
 internal sealed class HubProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ProcessStartInfo _info;
     private readonly string _dataDirectory;
+    private Process _process = null!;
+    private TimeSpan _cpuOfKilled;
+    private long _peakOfKilled;
 
-    private HubProcess(Process process, Uri baseAddress, string dataDirectory)
+    private HubProcess(ProcessStartInfo info, Uri baseAddress, string dataDirectory)
     {
-        _process = process;
+        _info = info;
         BaseAddress = baseAddress;
         _dataDirectory = dataDirectory;
     }
@@ -68,10 +71,44 @@ internal sealed class HubProcess : IAsyncDisposable
 
         // Development: the peers live on loopback, which the outbound URL policy allows only there.
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the hub");
-        var hub = new HubProcess(process, new Uri($"http://127.0.0.1:{port}/"), dataDirectory);
-        process.OutputDataReceived += (_, e) => hub.Output.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => hub.Output.Add(e.Data);
+        var hub = new HubProcess(info, new Uri($"http://127.0.0.1:{port}/"), dataDirectory);
+        try
+        {
+            await hub.LaunchAsync(timeout, cancellationToken);
+        }
+        catch
+        {
+            await hub.DisposeAsync();
+            throw;
+        }
+
+        return hub;
+    }
+
+    /// <summary>
+    /// SIGKILLs the hub (no graceful stop: what a power cut or an OOM kill does) and starts it again on the same data
+    /// directory and port. Returns how long it took until /health answered again.
+    /// </summary>
+    public async Task<TimeSpan> KillAndRestartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        _process.Refresh();
+        _cpuOfKilled += _process.TotalProcessorTime;
+        _peakOfKilled = Math.Max(_peakOfKilled, _process.PeakWorkingSet64);
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync(cancellationToken);
+        _process.Dispose();
+        Output.Add($"--- mobile-sim: hub killed (SIGKILL) and started again on the same data directory ---");
+        await LaunchAsync(timeout, cancellationToken);
+        return started.Elapsed;
+    }
+
+    private async Task LaunchAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var process = Process.Start(_info) ?? throw new InvalidOperationException("could not start the hub");
+        _process = process;
+        process.OutputDataReceived += (_, e) => Output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => Output.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -81,14 +118,14 @@ internal sealed class HubProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The hub exited with code {process.ExitCode}:\n{hub.Output}");
+                throw new InvalidOperationException($"The hub exited with code {process.ExitCode}:\n{Output}");
             }
 
             try
             {
-                if ((await http.GetAsync(new Uri(hub.BaseAddress, "health"), cancellationToken)).IsSuccessStatusCode)
+                if ((await http.GetAsync(new Uri(BaseAddress, "health"), cancellationToken)).IsSuccessStatusCode)
                 {
-                    return hub;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -101,26 +138,25 @@ internal sealed class HubProcess : IAsyncDisposable
             await Task.Delay(200, cancellationToken);
         }
 
-        await hub.DisposeAsync();
-        throw new TimeoutException($"The hub did not become healthy within {timeout}:\n{hub.Output}");
+        throw new TimeoutException($"The hub did not become healthy within {timeout}:\n{Output}");
     }
 
     /// <summary>CPU time and peak working set of the hub so far.</summary>
     public (TimeSpan Cpu, long PeakWorkingSet) Usage()
     {
         _process.Refresh();
-        return (_process.TotalProcessorTime, _process.PeakWorkingSet64);
+        return (_cpuOfKilled + _process.TotalProcessorTime, Math.Max(_peakOfKilled, _process.PeakWorkingSet64));
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (_process is not null && !_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         }
 
-        _process.Dispose();
+        _process?.Dispose();
         try
         {
             Directory.Delete(_dataDirectory, recursive: true);

@@ -82,6 +82,11 @@ internal static class ScenarioPrinter
             sb.AppendLine(ci, $"  FCM expected {x.FcmExpected}: before {x.FcmReceivedBeforeOutage}, during {x.FcmReceivedDuringOutage}, after {x.FcmReceivedAfterOutage}; recovery {Ms(x.RecoveryMs)} ms after the outage ended");
         }
 
+        foreach (var k in report.HubKills ?? [])
+        {
+            sb.AppendLine(ci, $"  hub killed (SIGKILL) at {k.Share:P0} = {k.ReceiptsAtKill} receipts, {k.KilledAtMs:0} ms after the issue; back in {k.RestartMs:0} ms; re-sent {k.Resent} (with another delivery id: {k.ResentWithOtherKey})");
+        }
+
         return sb.ToString().TrimEnd();
     }
 

@@ -96,6 +96,12 @@ internal sealed record SimulationOptions
     /// <summary>outage: the share of FCM receipts in before FCM goes down (0 = down before the first send). Default 0.25.</summary>
     public double OutageTriggerShare { get; init; } = 0.25;
 
+    /// <summary>--kill-hub-at: SIGKILL and restart the hub once each of these shares of the expected receipts is in. Default none.</summary>
+    public IReadOnlyList<double> KillHubAt { get; init; } = [];
+
+    /// <summary>Kills the hub and starts it again on the same data directory, returning how long that took (set with --start-hub).</summary>
+    public Func<CancellationToken, Task<TimeSpan>>? KillAndRestartHub { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>For in-process tests: the handler the hub's HttpClient uses (e.g. TestServer.CreateHandler()).</summary>

@@ -123,6 +123,10 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 ? OutageMonitor.Create(options, receipts, time, expectations)
                 : null;
 
+            var killer = options is { KillHubAt.Count: > 0, KillAndRestartHub: { } kill }
+                ? new HubKillMonitor(options.KillHubAt, kill, receipts, time, options.Timeout)
+                : null;
+            var receiptsBefore = receipts.DistinctCount;
             IssuedAlert issued;
             long issuedAt;
             if (options.Scenario == ScenarioKind.Quake)
@@ -151,6 +155,12 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
 
             var issueRequestMs = time.GetElapsedTime(issuedAt).TotalMilliseconds;
             SimLog.AlertIssued(_logger, issued.Id, issued.Version, target.Description, issued.Recipients);
+            if (killer is not null)
+            {
+                // The stall rule of the waiter would end the wait while the hub restarts: let every kill happen first.
+                killer.Arm(issuedAt, receiptsBefore, expectations.Count(e => e.Expected));
+                await killer.WaitDoneAsync();
+            }
 
             if (outage is not null)
             {
@@ -181,6 +191,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 IssueRequestMs = issueRequestMs,
                 TimedOut = timedOut,
                 Outage = outage?.Report(ours, expectations),
+                HubKills = killer?.Report(ours),
                 Detail = ReportCalculator.ComputeDetail(population, expectations, ours, issuedAt, time),
                 HubTimings = await api.GetTimingsAsync(issued, cancellationToken),
             };
