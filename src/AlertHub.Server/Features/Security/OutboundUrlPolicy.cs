@@ -45,7 +45,7 @@ internal sealed class OutboundUrlPolicy(IOptions<OutboundUrlOptions> options, IH
     private bool AllowLoopback => options.Value.AllowLoopback ?? environment.IsDevelopment();
     private bool AllowHttp => options.Value.AllowHttp ?? environment.IsDevelopment();
 
-    private DeniedEntry[] Denied => _denied ??= options.Value.DeniedHosts.Select(DeniedEntry.Parse).ToArray();
+    private DeniedEntry[] Denied => _denied ??= options.Value.DeniedHosts.Where(h => !string.IsNullOrWhiteSpace(h)).Select(DeniedEntry.Parse).ToArray();
 
     /// <summary>Checks the URL's form and host; literal IP hosts are checked here, names again at connect time.</summary>
     public bool IsAllowed(string url, out string reason)
