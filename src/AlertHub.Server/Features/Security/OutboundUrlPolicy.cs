@@ -156,7 +156,7 @@ internal sealed class OutboundUrlPolicy(IOptions<OutboundUrlOptions> options, IH
         host = host.Trim('[', ']');
         if (IsNameDenied(host, port, out var denied))
         {
-            throw new HttpRequestException($"Outbound connection to {host} refused by policy: {denied}");
+            throw new OutboundRefusedException(host, denied);
         }
 
         var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
@@ -181,7 +181,7 @@ internal sealed class OutboundUrlPolicy(IOptions<OutboundUrlOptions> options, IH
             }
         }
 
-        throw new HttpRequestException($"Outbound connection to {host} refused by policy: {reason}");
+        throw new OutboundRefusedException(host, reason);
     }
 
     private bool IsNameDenied(string host, int port, out string reason)

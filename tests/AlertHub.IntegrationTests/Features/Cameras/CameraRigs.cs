@@ -68,6 +68,17 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
     /// <summary>Requests per HLS file name.</summary>
     public ConcurrentDictionary<string, int> HlsRequests { get; } = new();
 
+    /// <summary>Every request the server received, whatever the path ("GET /hls/index.m3u8").</summary>
+    public ConcurrentQueue<string> AllRequests { get; } = new();
+
+    /// <summary>Playlists made on each request, served at <c>/custom/{name}</c>.</summary>
+    public ConcurrentDictionary<string, Func<string>> CustomPlaylists { get; } = new();
+
+    /// <summary>Answers at <c>/redirect/{name}</c>: 302 to the URL.</summary>
+    public ConcurrentDictionary<string, string> Redirects { get; } = new();
+
+    public int Port => new Uri(BaseUrl).Port;
+
     public static async Task<LoopbackCameraServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,6 +86,15 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var server = new LoopbackCameraServer(app);
+        app.Use((http, next) =>
+        {
+            server.AllRequests.Enqueue($"{http.Request.Method} {http.Request.Path}");
+            return next(http);
+        });
+        app.MapGet("/custom/{name}", (string name) => server.CustomPlaylists.TryGetValue(name, out var make)
+            ? Results.Text(make(), "application/vnd.apple.mpegurl")
+            : Results.NotFound());
+        app.MapGet("/redirect/{name}", (string name) => server.Redirects.TryGetValue(name, out var location) ? Results.Redirect(location) : Results.NotFound());
         app.MapGet("/snap.jpg", (HttpContext http) =>
         {
             server.Authorizations.Enqueue(http.Request.Headers.Authorization.ToString());
