@@ -352,10 +352,13 @@ internal sealed partial class CameraSupervisor(
 
         var liveDir = engine.LiveDirectory(camera.Id);
         TryDeleteDirectory(liveDir);
+        // ffmpeg talks to the relay on loopback only (and may speak nothing but RTSP over TCP): the camera
+        // cannot walk it to another host with a redirect.
+        await using var relay = RtspRelay.Start(camera.Url, urlPolicy);
         var args = new List<string>
         {
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-timeout", "5000000",
-            "-fflags", "+genpts", "-threads", "1", "-i", CameraUrls.WithCredentials(camera.Url, credentials),
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-protocol_whitelist", "rtsp,tcp", "-rtsp_transport", "tcp", "-timeout", "5000000",
+            "-fflags", "+genpts", "-threads", "1", "-i", CameraUrls.WithCredentials(relay.LocalUrl, credentials),
         };
         if (live)
         {
@@ -375,7 +378,14 @@ internal sealed partial class CameraSupervisor(
             "-map", "0:v:0", "-an", "-vf", $"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{every})'", "-fps_mode", "vfr",
             "-q:v", "5", "-flush_packets", "1", "-f", "mpjpeg", "pipe:1",
         ]);
-        await ReadFramesFromFfmpegAsync(runtime, args, credentials, cancellationToken);
+        try
+        {
+            await ReadFramesFromFfmpegAsync(runtime, args, credentials, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException && (relay.Refusal ?? relay.Failure) is not null)
+        {
+            throw new InvalidOperationException(relay.Refusal is { } refusal ? $"refused by Security:OutboundUrls: {refusal}" : $"camera unreachable: {relay.Failure}", e);
+        }
     }
 
     private async Task ReadFramesFromFfmpegAsync(CameraRuntime runtime, List<string> args, CameraCredentials? credentials, CancellationToken cancellationToken)

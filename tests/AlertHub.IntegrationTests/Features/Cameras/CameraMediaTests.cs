@@ -549,6 +549,28 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
             TimeSpan.FromSeconds(10), "no ffmpeg left after the hub stopped");
     }
 
+    [ToolFact("ffmpeg")]
+    public async Task RtspCamera_RedirectToARefusedHost_NeverConnected_OfflineWithTheReason()
+    {
+        using var forbidden = new CountingListener();
+        using var camera = new RedirectingRtspServer($"rtsp://127.0.0.1:{forbidden.Port}/cam");
+        var hub = StartHub(new() { ["Security:OutboundUrls:DeniedHosts:0"] = $"127.0.0.1:{forbidden.Port}" });
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera("rtsp", camera.Url));
+
+        await WaitForStatusAsync(id, "offline", start, TimeSpan.FromSeconds(20));
+        var reason = _statuses.Last(s => s.Event.GetProperty("cameraId").GetString() == id).Event.GetProperty("reason").GetString()!;
+        output.WriteLine(reason);
+        Assert.Contains("refused by Security:OutboundUrls", reason, StringComparison.Ordinal);
+        Assert.Contains($"answered RTSP 302 to rtsp://127.0.0.1:{forbidden.Port}/cam", reason, StringComparison.Ordinal);
+        Assert.True(camera.Requests > 0, "ffmpeg asked the camera");
+        Assert.Equal(0, forbidden.Accepted);
+        AssertNoSecretLogged();
+    }
+
     [ToolFact("gst-rtsp-server")]
     public async Task RtspCamera_SlowInterval_FirstImageComesAtOnce()
     {

@@ -277,6 +277,102 @@ internal sealed class RtspTestCamera : IDisposable
     }
 }
 
+/// <summary>A loopback TCP port that only counts who connects: the stand-in for a host the hub must never reach.</summary>
+internal sealed class CountingListener : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private int _accepted;
+
+    public CountingListener()
+    {
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                using var socket = await _listener.AcceptSocketAsync();
+                Interlocked.Increment(ref _accepted);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose() => _listener.Stop();
+}
+
+/// <summary>An RTSP server on loopback that answers every request with 302 and a Location elsewhere (RFC 2326 §11.3.3).</summary>
+internal sealed class RedirectingRtspServer : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly string _location;
+    private int _requests;
+
+    public RedirectingRtspServer(string location)
+    {
+        _location = location;
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public string Url => $"rtsp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/cam";
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var socket = await _listener.AcceptSocketAsync();
+                _ = AnswerAsync(socket);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task AnswerAsync(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: true);
+        using var reader = new StreamReader(stream, System.Text.Encoding.Latin1);
+        try
+        {
+            var cseq = "1";
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("CSeq:", StringComparison.OrdinalIgnoreCase))
+                {
+                    cseq = line[5..].Trim();
+                }
+                else if (line.Length == 0)
+                {
+                    Interlocked.Increment(ref _requests);
+                    var answer = $"RTSP/1.0 302 Moved Temporarily\r\nCSeq: {cseq}\r\nLocation: {_location}\r\nContent-Length: 0\r\n\r\n";
+                    await stream.WriteAsync(System.Text.Encoding.Latin1.GetBytes(answer));
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose() => _listener.Stop();
+}
+
 internal static class CameraTestHelpers
 {
     /// <summary>ffmpeg processes started for <paramref name="mediaRoot"/>, found through /proc as the hub's orphan sweep finds them.</summary>
