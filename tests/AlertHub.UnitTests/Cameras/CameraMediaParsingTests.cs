@@ -82,6 +82,33 @@ public sealed class CameraMediaParsingTests
     }
 
     [Fact]
+    public void PlaylistRewrite_UnquotedOrSpacedUriAttributesAndIndentedLines_NoForeignUrlSurvives()
+    {
+        // ffmpeg and hls.js both accept URI=value without quotes and skip blanks after a comma.
+        var playlist = "#EXTM3U\n"
+            + "#EXT-X-KEY:METHOD=AES-128,URI=http://evil.example/key\n"
+            + "#EXT-X-MAP: URI=\"http://evil.example/init.mp4\"\n"
+            + "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\", uri=\"http://evil.example/audio.m3u8\"\n"
+            + "  #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"http://evil.example/iframes.m3u8\"\n"
+            + "#EXTINF:1.0,\n"
+            + "   http://evil.example/seg.ts\n"
+            + "#EXTINF:1.0,\n"
+            + "seg_00001.ts\n";
+        var origin = new Uri("http://cam.example:8080/live/index.m3u8");
+        var rewritten = HlsProxy.Rewrite(playlist, origin, origin, "c1");
+        Assert.DoesNotContain("evil.example", rewritten, StringComparison.Ordinal);
+        Assert.Equal("/live/seg_00001.ts", Decode(rewritten.Split('\n').Single(l => l.StartsWith("/live/c1/u/", StringComparison.Ordinal))));
+
+        var seen = new List<string>();
+        var local = HlsPlaylist.Rewrite(playlist, origin, u => { seen.Add(u.AbsoluteUri); return $"http://127.0.0.1:1/t/{seen.Count}"; });
+        Assert.DoesNotContain("evil.example", local, StringComparison.Ordinal);
+        Assert.Equal(
+            ["http://evil.example/key", "http://evil.example/init.mp4", "http://evil.example/audio.m3u8", "http://evil.example/iframes.m3u8",
+             "http://evil.example/seg.ts", "http://cam.example:8080/live/seg_00001.ts"],
+            seen);
+    }
+
+    [Fact]
     public void Scrub_RemovesPasswordInEveryFormFfmpegMayPrint()
     {
         var credentials = new CameraCredentials("operator", "p@ss:w/rd");

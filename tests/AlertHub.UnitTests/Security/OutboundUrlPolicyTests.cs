@@ -61,6 +61,45 @@ public sealed class OutboundUrlPolicyTests
     }
 
     [Theory]
+    [InlineData("https://cams.example.jp/x", false)]
+    [InlineData("https://a.cams.example.jp/x", true)]
+    [InlineData("https://partner.example.jp:8443/x", false)]
+    [InlineData("https://partner.example.jp/x", true)]
+    [InlineData("https://203.0.114.7/x", false)]
+    [InlineData("https://203.0.114.8/x", true)]
+    [InlineData("http://127.0.0.1:5555/x", false)]
+    [InlineData("http://127.0.0.1:5556/x", true)]
+    [InlineData("http://[::1]:5555/x", true)]
+    [InlineData("https://[2400:cb00:1::9]/x", false)]
+    [InlineData("https://[2400:cb00:2::9]/x", true)]
+    public void DeniedHosts_NamesNetworksAndPorts_RefusedWhereTheRestWouldAllow(string url, bool allowed)
+    {
+        var policy = Policy("Development", new OutboundUrlOptions
+        {
+            DeniedHosts = ["cams.example.jp", "partner.example.jp:8443", "203.0.114.6/31", "127.0.0.1:5555", "[2400:cb00:1::]/48"],
+        });
+        Assert.Equal(allowed, policy.IsAllowed(url, out var reason));
+        if (!allowed)
+        {
+            Assert.Contains("DeniedHosts", reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ConnectAsync_NameResolvingToADeniedEndpoint_IsRefusedAndNothingConnects()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var policy = Policy("Development", new OutboundUrlOptions { DeniedHosts = [$"127.0.0.1:{port}", $"[::1]:{port}"] });
+        Assert.True(policy.IsAllowed($"http://localhost:{port}/", out _), "the name itself is not denied; only what it resolves to");
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = policy.ConnectAsync });
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://localhost:{port}/")));
+        Assert.Contains("DeniedHosts", error.Message, StringComparison.Ordinal);
+        Assert.False(listener.Pending(), "the denied endpoint must never see a connection");
+    }
+
+    [Theory]
     [InlineData("0520300", "05203")]
     [InlineData("052035", "05203")]
     [InlineData("05203", "05203")]

@@ -32,6 +32,8 @@ internal sealed partial class FakeSocial : IAsyncDisposable
     private int _nextId;
     private int _failuresLeft;
     private int _failureStatus;
+    private (string Location, int Status)? _redirect;
+    private int _requests;
 
     private FakeSocial(WebApplication app, string token)
     {
@@ -44,6 +46,16 @@ internal sealed partial class FakeSocial : IAsyncDisposable
     public string BaseUrl { get; private set; } = "";
 
     public ConcurrentQueue<SocialPost> Posts { get; } = new();
+
+    /// <summary>Every request that reached the fake, whatever its path or answer.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>
+    /// From now on every request is answered <paramref name="status"/> (a 3xx) with <c>Location:</c>
+    /// <paramref name="baseUrl"/> plus the request's path: an instance that moved, or one that tries to walk
+    /// its client somewhere else. Null stops it.
+    /// </summary>
+    public void RedirectTo(string? baseUrl, int status = 302) => _redirect = baseUrl is null ? null : (baseUrl.TrimEnd('/'), status);
 
     /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> (429 carries a reset header 2 s ahead).</summary>
     public void FailNext(int count, int status)
@@ -59,6 +71,18 @@ internal sealed partial class FakeSocial : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var fake = new FakeSocial(app, token);
+        app.Use(async (http, next) =>
+        {
+            Interlocked.Increment(ref fake._requests);
+            if (fake._redirect is { } redirect)
+            {
+                http.Response.StatusCode = redirect.Status;
+                http.Response.Headers.Location = redirect.Location + http.Request.Path + http.Request.QueryString;
+                return;
+            }
+
+            await next(http);
+        });
         app.MapPost("/api/v1/statuses", fake.MastodonAsync);
         app.MapPost("/2/tweets", fake.TweetAsync);
         await app.StartAsync();

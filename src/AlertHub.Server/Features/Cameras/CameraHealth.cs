@@ -30,6 +30,7 @@ internal sealed class CameraHealthTracker
     private string? _candidate;
     private string _candidateReason = "";
     private DateTimeOffset _candidateSince;
+    private string? _lastError;
 
     public CameraHealthTracker(TimeProvider time, string initialStatus = CameraStatuses.Unknown)
     {
@@ -52,8 +53,12 @@ internal sealed class CameraHealthTracker
         var hash = SHA256.HashData(jpeg);
         IdenticalRun = _lastHash is not null && hash.AsSpan().SequenceEqual(_lastHash) ? IdenticalRun + 1 : 1;
         _lastHash = hash;
+        _lastError = null;
         Touch(_time.GetUtcNow());
     }
+
+    /// <summary>The worker failed (and will restart): why, for the reason of a stale or offline status until an image comes.</summary>
+    public void WorkerFailed(string error) => _lastError = error.Length > 300 ? error[..300] + "…" : error;
 
     /// <summary>Fresh data that is not a snapshot (a new live segment): proves the link is up, says nothing about frozen.</summary>
     public void ActivityObserved(DateTimeOffset at) => Touch(at);
@@ -66,19 +71,19 @@ internal sealed class CameraHealthTracker
         {
             var waited = now - _startedAt;
             return waited > limits.OfflineAfter
-                ? (CameraStatuses.Offline, $"no image since the camera was started {waited.TotalSeconds:0} s ago")
+                ? (CameraStatuses.Offline, $"no image since the camera was started {waited.TotalSeconds:0} s ago{LastError}")
                 : (CameraStatuses.Unknown, "waiting for the first image");
         }
 
         var age = now - last;
         if (age > limits.OfflineAfter)
         {
-            return (CameraStatuses.Offline, $"newest image is {age.TotalSeconds:0} s old (offline after {limits.OfflineAfter.TotalSeconds:0} s)");
+            return (CameraStatuses.Offline, $"newest image is {age.TotalSeconds:0} s old (offline after {limits.OfflineAfter.TotalSeconds:0} s){LastError}");
         }
 
         if (age > limits.StaleAfter)
         {
-            return (CameraStatuses.Stale, $"newest image is {age.TotalSeconds:0} s old (stale after {limits.StaleAfter.TotalSeconds:0} s)");
+            return (CameraStatuses.Stale, $"newest image is {age.TotalSeconds:0} s old (stale after {limits.StaleAfter.TotalSeconds:0} s){LastError}");
         }
 
         return IdenticalRun >= limits.FrozenAfterIdentical
@@ -119,6 +124,8 @@ internal sealed class CameraHealthTracker
         _candidate = null;
         return transition;
     }
+
+    private string LastError => _lastError is { } error ? $"; last error: {error}" : "";
 
     private void Touch(DateTimeOffset at)
     {

@@ -24,6 +24,7 @@ internal sealed partial class CameraSupervisor(
     MediaEngine engine,
     ActiveAlertCoverage coverage,
     OutboundUrlPolicy urlPolicy,
+    MediaGateway gateway,
     IHttpClientFactory httpClients,
     IHubContext<AlertsHub> hub,
     CameraStaffNotifier staffNotifier,
@@ -288,6 +289,11 @@ internal sealed partial class CameraSupervisor(
             catch (Exception e)
             {
                 var error = CameraUrls.Scrub(e.Message, credentials);
+                lock (runtime.Gate)
+                {
+                    runtime.Health.WorkerFailed(error);
+                }
+
                 LogWorkerFailed(logger, id, runtime.Camera.Kind, error);
                 telemetry.CameraWorkerRestarts.Add(1, new KeyValuePair<string, object?>("kind", runtime.Camera.Kind));
             }
@@ -346,10 +352,13 @@ internal sealed partial class CameraSupervisor(
 
         var liveDir = engine.LiveDirectory(camera.Id);
         TryDeleteDirectory(liveDir);
+        // ffmpeg talks to the relay on loopback only (and may speak nothing but RTSP over TCP): the camera
+        // cannot walk it to another host with a redirect.
+        await using var relay = RtspRelay.Start(camera.Url, urlPolicy);
         var args = new List<string>
         {
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-timeout", "5000000",
-            "-fflags", "+genpts", "-threads", "1", "-i", CameraUrls.WithCredentials(camera.Url, credentials),
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-protocol_whitelist", "rtsp,tcp", "-rtsp_transport", "tcp", "-timeout", "5000000",
+            "-fflags", "+genpts", "-threads", "1", "-i", CameraUrls.WithCredentials(relay.LocalUrl, credentials),
         };
         if (live)
         {
@@ -369,7 +378,14 @@ internal sealed partial class CameraSupervisor(
             "-map", "0:v:0", "-an", "-vf", $"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{every})'", "-fps_mode", "vfr",
             "-q:v", "5", "-flush_packets", "1", "-f", "mpjpeg", "pipe:1",
         ]);
-        await ReadFramesFromFfmpegAsync(runtime, args, credentials, cancellationToken);
+        try
+        {
+            await ReadFramesFromFfmpegAsync(runtime, args, credentials, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException && (relay.Refusal ?? relay.Failure) is not null)
+        {
+            throw new InvalidOperationException(relay.Refusal is { } refusal ? $"refused by Security:OutboundUrls: {refusal}" : $"camera unreachable: {relay.Failure}", e);
+        }
     }
 
     private async Task ReadFramesFromFfmpegAsync(CameraRuntime runtime, List<string> args, CameraCredentials? credentials, CancellationToken cancellationToken)
@@ -425,7 +441,12 @@ internal sealed partial class CameraSupervisor(
         throw new InvalidOperationException($"ffmpeg exited with code {child.ExitCode}: {CameraUrls.Scrub(child.StderrTail, credentials)}");
     }
 
-    /// <summary>A one-shot ffmpeg per snapshot, starting at the newest segment (without <c>-live_start_index -1</c> it starts three back).</summary>
+    /// <summary>
+    /// A one-shot ffmpeg per snapshot, starting at the newest segment (without <c>-live_start_index -1</c> it
+    /// starts three back). ffmpeg reads through the <see cref="MediaGateway"/> only: it is given a loopback
+    /// URL, the gateway as its HTTP proxy, and no protocol beyond http over tcp (plus crypto for AES-128
+    /// segments), so every playlist entry and redirect passes the outbound policy in the hub.
+    /// </summary>
     private async Task RunHlsSnapshotsAsync(CameraRuntime runtime, CameraCredentials? credentials, CancellationToken cancellationToken)
     {
         var id = runtime.Camera.Id;
@@ -437,13 +458,13 @@ internal sealed partial class CameraSupervisor(
                 throw new InvalidOperationException($"refused by Security:OutboundUrls: {refused}");
             }
 
-            var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-rw_timeout", "10000000" };
-            if (credentials is not null)
-            {
-                args.AddRange(["-headers", $"Authorization: {CameraUrls.BasicAuthorization(credentials)}\r\n"]);
-            }
-
-            args.AddRange(["-live_start_index", "-1", "-i", runtime.Camera.Url, "-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-f", "mjpeg", "pipe:1"]);
+            using var session = await gateway.OpenAsync(runtime.Camera, credentials, cancellationToken);
+            List<string> args =
+            [
+                "-hide_banner", "-nostdin", "-loglevel", "error", "-rw_timeout", "10000000",
+                "-protocol_whitelist", "http,tcp,crypto", "-http_proxy", gateway.ProxyUrl,
+                "-live_start_index", "-1", "-i", session.EntryUrl, "-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-f", "mjpeg", "pipe:1",
+            ];
             byte[] jpeg;
             using (var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, id, engine.PidFile(id)))
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -457,9 +478,12 @@ internal sealed partial class CameraSupervisor(
                 jpeg = buffer.ToArray();
                 if (jpeg.Length == 0 || child.ExitCode != 0)
                 {
-                    throw new InvalidOperationException(timeout.IsCancellationRequested
-                        ? $"no snapshot within {Options.FetchTimeout.TotalSeconds:0} s"
-                        : $"ffmpeg exited with code {child.ExitCode}: {CameraUrls.Scrub(child.StderrTail, credentials)}");
+                    // What the gateway saw says more than ffmpeg's "Server returned 403 Forbidden".
+                    throw new InvalidOperationException(session.Refusal is { } refusal
+                        ? $"refused by Security:OutboundUrls: {refusal}"
+                        : timeout.IsCancellationRequested
+                            ? $"no snapshot within {Options.FetchTimeout.TotalSeconds:0} s{(session.Failure is { } f ? $" ({f})" : "")}"
+                            : $"ffmpeg exited with code {child.ExitCode}: {session.Failure ?? CameraUrls.Scrub(child.StderrTail, credentials)}");
                 }
             }
 
@@ -485,7 +509,7 @@ internal sealed partial class CameraSupervisor(
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                throw new HttpRequestException($"camera answered {(int)response.StatusCode}");
+                throw new HttpRequestException(CameraAnswered(response));
             }
 
             var jpeg = await ReadLimitedAsync(response.Content, Options.MaxSnapshotBytes, timeout.Token);
@@ -512,7 +536,7 @@ internal sealed partial class CameraSupervisor(
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"camera answered {(int)response.StatusCode}");
+            throw new HttpRequestException(CameraAnswered(response));
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -538,6 +562,11 @@ internal sealed partial class CameraSupervisor(
             await snapshots.AcceptAsync(runtime.Camera.Id, frame, keepInHistory: false, cancellationToken);
         }
     }
+
+    /// <summary>Redirects are not followed for stills and MJPEG (the client has them off): say so, with where it pointed.</summary>
+    private static string CameraAnswered(HttpResponseMessage response) => response.Headers.Location is { } location && (int)response.StatusCode is >= 300 and < 400
+        ? $"camera answered {(int)response.StatusCode} redirecting to {GatewaySession.Describe(location.IsAbsoluteUri ? location : new Uri(response.RequestMessage!.RequestUri!, location))}; redirects are not followed, register the final URL"
+        : $"camera answered {(int)response.StatusCode}";
 
     private Task WaitForNextAsync(CameraRuntime runtime, DateTimeOffset started, CancellationToken cancellationToken)
     {

@@ -31,11 +31,11 @@ internal static class CameraUrls
             return "credentials in the url are not accepted; send username and password separately.";
         }
 
-        // rtsp has no plain/TLS pair the policy knows; only its host rules apply.
-        var checkedUrl = uri.Scheme.StartsWith("rtsp", StringComparison.Ordinal)
-            ? new UriBuilder(uri) { Scheme = "https", Port = uri.Port }.Uri.ToString()
-            : url;
-        if (!policy.IsAllowed(checkedUrl, out var reason))
+        // rtsp has no plain/TLS pair the policy knows; only its host rules apply, on the port ffmpeg will use.
+        var allowed = uri.Scheme.StartsWith("rtsp", StringComparison.Ordinal)
+            ? policy.IsHostAllowed(new UriBuilder(uri) { Port = uri.Port > 0 ? uri.Port : uri.Scheme == "rtsps" ? 322 : 554 }.Uri, out var reason)
+            : policy.IsAllowed(url, out reason);
+        if (!allowed)
         {
             forbidden = true;
             return reason;

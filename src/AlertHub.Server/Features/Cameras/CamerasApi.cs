@@ -28,6 +28,7 @@ internal static class CamerasApi
         services.AddSingleton<CameraSnapshots>();
         services.AddSingleton<ActiveAlertCoverage>();
         services.AddSingleton<HlsProxy>();
+        services.AddSingleton<MediaGateway>();
         services.AddSingleton<IAlertImageSource, CameraSnapshotImageSource>();
         services.AddSingleton<CameraStaffNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraStaffNotifier>());

@@ -2,7 +2,6 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Cameras;
@@ -13,9 +12,9 @@ namespace AlertHub.Server.Features.Cameras;
 /// the hub never fetches another host whatever a playlist says, and the connection still goes through the
 /// outbound policy.
 /// </summary>
-internal sealed partial class HlsProxy(IHttpClientFactory httpClients, CameraStore store, TimeProvider time)
+internal sealed class HlsProxy(IHttpClientFactory httpClients, CameraStore store, TimeProvider time)
 {
-    private const int MaxPlaylistBytes = 1024 * 1024;
+    private const int MaxPlaylistBytes = HlsPlaylist.MaxBytes;
     private const int MaxSegmentBytes = 64 * 1024 * 1024;
 
     // Viewers share upstream fetches: a segment is fetched once and served from memory for a while, a
@@ -151,45 +150,12 @@ internal sealed partial class HlsProxy(IHttpClientFactory httpClients, CameraSto
         public static Fetched Failed(string error) => new([], false, error);
     }
 
-    /// <summary>Points every URI line and every <c>URI="…"</c> attribute at the hub; URIs on other origins are dropped.</summary>
-    public static string Rewrite(string playlist, Uri playlistUrl, Uri origin, string cameraId)
-    {
-        var output = new StringBuilder(playlist.Length + 256);
-        foreach (var raw in playlist.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            if (line.Length == 0)
-            {
-                output.Append('\n');
-                continue;
-            }
-
-            if (line.StartsWith('#'))
-            {
-                output.Append(UriAttribute().Replace(line, m => $"URI=\"{Local(m.Groups[1].Value, playlistUrl, origin, cameraId) ?? ""}\"")).Append('\n');
-                continue;
-            }
-
-            if (Local(line.Trim(), playlistUrl, origin, cameraId) is { } local)
-            {
-                output.Append(local).Append('\n');
-            }
-        }
-
-        return output.ToString();
-    }
-
-    private static string? Local(string reference, Uri playlistUrl, Uri origin, string cameraId)
-    {
-        if (!Uri.TryCreate(playlistUrl, reference, out var absolute)
-            || !string.Equals(absolute.GetLeftPart(UriPartial.Authority), origin.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(absolute.PathAndQuery));
-        return $"/live/{cameraId}/u/{token}";
-    }
+    /// <summary>Points every URI line and every <c>URI=</c> attribute at the hub; URIs on other origins are dropped.</summary>
+    public static string Rewrite(string playlist, Uri playlistUrl, Uri origin, string cameraId) =>
+        HlsPlaylist.Rewrite(playlist, playlistUrl, absolute =>
+            string.Equals(absolute.GetLeftPart(UriPartial.Authority), origin.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase)
+                ? $"/live/{cameraId}/u/{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(absolute.PathAndQuery))}"
+                : null);
 
     private static string? Decode(string token)
     {
@@ -202,7 +168,4 @@ internal sealed partial class HlsProxy(IHttpClientFactory httpClients, CameraSto
             return null;
         }
     }
-
-    [GeneratedRegex("URI=\"([^\"]*)\"")]
-    private static partial Regex UriAttribute();
 }

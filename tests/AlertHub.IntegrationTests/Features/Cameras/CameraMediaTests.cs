@@ -360,6 +360,123 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
         await WaitForStatusAsync(id, "online", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(20));
     }
 
+    /// <summary>
+    /// The "forbidden" host is a second loopback server, refused by the hub through
+    /// Security:OutboundUrls:DeniedHosts (its port). It serves a real, working HLS stream, so ffmpeg reaching it
+    /// would bring the camera online.
+    /// </summary>
+    [ToolFact("ffmpeg")]
+    public Task HlsCamera_MediaPlaylistListsSegmentsOnARefusedHost_NeverRequested_OfflineWithTheReason() =>
+        RefusedHlsHostAsync("media playlist lists segments on the refused host");
+
+    [ToolFact("ffmpeg")]
+    public Task HlsCamera_MasterPlaylistListsAVariantOnARefusedHost_NeverRequested_OfflineWithTheReason() =>
+        RefusedHlsHostAsync("master playlist lists a variant on the refused host");
+
+    [ToolFact("ffmpeg")]
+    public Task HlsCamera_PlaylistUrlRedirectsToARefusedHost_NeverRequested_OfflineWithTheReason() =>
+        RefusedHlsHostAsync("playlist URL redirects to the refused host");
+
+    private async Task RefusedHlsHostAsync(string shape)
+    {
+        var source = new HlsTestCamera();
+        _disposables.Add(source);
+        source.Start();
+        await source.WaitForPlaylistAsync(TimeSpan.FromSeconds(20));
+        var forbidden = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(forbidden);
+        forbidden.HlsDirectory = source.Folder;
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        string url;
+        if (shape.StartsWith("media", StringComparison.Ordinal))
+        {
+            camera.CustomPlaylists["index.m3u8"] = () => string.Join('\n', File.ReadAllLines(Path.Combine(source.Folder, "index.m3u8"))
+                .Select(l => l.Length > 0 && !l.StartsWith('#') ? $"{forbidden.BaseUrl}/hls/{l}" : l));
+            url = $"{camera.BaseUrl}/custom/index.m3u8";
+        }
+        else if (shape.StartsWith("master", StringComparison.Ordinal))
+        {
+            camera.CustomPlaylists["master.m3u8"] = () => $"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n{forbidden.BaseUrl}/hls/index.m3u8\n";
+            url = $"{camera.BaseUrl}/custom/master.m3u8";
+        }
+        else
+        {
+            camera.Redirects["index.m3u8"] = $"{forbidden.BaseUrl}/hls/index.m3u8";
+            url = $"{camera.BaseUrl}/redirect/index.m3u8";
+        }
+
+        var hub = StartHub(new() { ["Security:OutboundUrls:DeniedHosts:0"] = $"127.0.0.1:{forbidden.Port}" });
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera("hls", url));
+
+        await WaitForStatusAsync(id, "offline", start, TimeSpan.FromSeconds(25));
+        var reason = _statuses.Last(s => s.Event.GetProperty("cameraId").GetString() == id).Event.GetProperty("reason").GetString()!;
+        output.WriteLine($"{shape}: {reason}");
+        Assert.Contains("refused by Security:OutboundUrls", reason, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{forbidden.Port}", reason, StringComparison.Ordinal);
+        Assert.Contains("DeniedHosts", reason, StringComparison.Ordinal);
+        Assert.NotEmpty(camera.AllRequests);
+        Assert.Empty(forbidden.AllRequests);
+        var timeline = await admin.GetFromJsonAsync<JsonArray>($"/api/cameras/{id}/timeline");
+        Assert.Contains("refused by Security:OutboundUrls", timeline![^1]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        AssertNoSecretLogged();
+    }
+
+    [ToolFact("ffmpeg")]
+    public async Task HlsCamera_RedirectToAnotherAllowedHost_FollowedThroughTheGateway_CredentialsStayWithTheCamera()
+    {
+        var source = new HlsTestCamera();
+        _disposables.Add(source);
+        source.Start();
+        await source.WaitForPlaylistAsync(TimeSpan.FromSeconds(20));
+        var cdn = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(cdn);
+        cdn.HlsDirectory = source.Folder;
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        camera.Redirects["index.m3u8"] = $"{cdn.BaseUrl}/hls/index.m3u8";
+        var hub = StartHub();
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera("hls", $"{camera.BaseUrl}/redirect/index.m3u8"));
+
+        await WaitForStatusAsync(id, "online", start, TimeSpan.FromSeconds(20));
+        Assert.Equal(JpegProblem.None, JpegImages.Check(await admin.GetByteArrayAsync($"/api/cameras/{id}/snapshot.jpg")));
+        Assert.Contains(cdn.AllRequests, r => r.EndsWith(".ts", StringComparison.Ordinal));
+        Assert.Empty(cdn.Authorizations);
+        AssertNoSecretLogged();
+    }
+
+    [Theory]
+    [InlineData("jpeg-poll", "snap.jpg")]
+    [InlineData("mjpeg", "mjpeg")]
+    public async Task PolledCamera_RedirectToARefusedHost_NotFollowed_OfflineSaysWhy(string kind, string path)
+    {
+        var forbidden = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(forbidden);
+        forbidden.Still = TestImages.Jpeg("forbidden");
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        camera.Redirects[path] = $"{forbidden.BaseUrl}/{path}";
+        var hub = StartHub(new() { ["Security:OutboundUrls:DeniedHosts:0"] = $"127.0.0.1:{forbidden.Port}" });
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera(kind, $"{camera.BaseUrl}/redirect/{path}"));
+
+        await WaitForStatusAsync(id, "offline", start, TimeSpan.FromSeconds(20));
+        var reason = _statuses.Last(s => s.Event.GetProperty("cameraId").GetString() == id).Event.GetProperty("reason").GetString()!;
+        Assert.Contains($"redirecting to http://127.0.0.1:{forbidden.Port}/{path}; redirects are not followed", reason, StringComparison.Ordinal);
+        Assert.Empty(forbidden.AllRequests);
+    }
+
     [ToolFact("gst-rtsp-server")]
     public async Task RtspCamera_RelayReadByFfprobe_KilledGoesStaleThenOfflineAndBack_NoFfmpegLeftAfterStop()
     {
@@ -430,6 +547,28 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
         _hub = null;
         await CameraTestHelpers.EventuallyAsync(() => Task.FromResult(CameraTestHelpers.OurFfmpegs(mediaRoot).Count == 0 ? "none" : null),
             TimeSpan.FromSeconds(10), "no ffmpeg left after the hub stopped");
+    }
+
+    [ToolFact("ffmpeg")]
+    public async Task RtspCamera_RedirectToARefusedHost_NeverConnected_OfflineWithTheReason()
+    {
+        using var forbidden = new CountingListener();
+        using var camera = new RedirectingRtspServer($"rtsp://127.0.0.1:{forbidden.Port}/cam");
+        var hub = StartHub(new() { ["Security:OutboundUrls:DeniedHosts:0"] = $"127.0.0.1:{forbidden.Port}" });
+        await hub.WaitReadyAsync();
+        await ConnectStaffAsync();
+        using var admin = hub.Admin();
+        var start = DateTimeOffset.UtcNow;
+        var id = await CreateAsync(admin, Camera("rtsp", camera.Url));
+
+        await WaitForStatusAsync(id, "offline", start, TimeSpan.FromSeconds(20));
+        var reason = _statuses.Last(s => s.Event.GetProperty("cameraId").GetString() == id).Event.GetProperty("reason").GetString()!;
+        output.WriteLine(reason);
+        Assert.Contains("refused by Security:OutboundUrls", reason, StringComparison.Ordinal);
+        Assert.Contains($"answered RTSP 302 to rtsp://127.0.0.1:{forbidden.Port}/cam", reason, StringComparison.Ordinal);
+        Assert.True(camera.Requests > 0, "ffmpeg asked the camera");
+        Assert.Equal(0, forbidden.Accepted);
+        AssertNoSecretLogged();
     }
 
     [ToolFact("gst-rtsp-server")]

@@ -18,6 +18,8 @@ public sealed class CameraRegistryTests : IDisposable
         ["Cameras:MaxSnapshotBytes"] = "200000",
         ["Cameras:HistoryInterval"] = "00:00:00",
         ["Cameras:HealthCheckInterval"] = "00:00:00.200",
+        // RTSP's default port, refused on loopback only: an rtsp URL without a port must be checked on 554.
+        ["Security:OutboundUrls:DeniedHosts:0"] = "127.0.0.1:554",
     });
 
     public void Dispose() => _hub.Dispose();
@@ -78,6 +80,7 @@ public sealed class CameraRegistryTests : IDisposable
     [InlineData("rtsp", "rtsp://admin:pw@127.0.0.1/cam", "cameras.url_invalid")]
     [InlineData("rtsp", "rtsp://10.1.2.3/cam", "cameras.url_forbidden")]
     [InlineData("jpeg-poll", "http://192.168.1.20/snap.jpg", "cameras.url_forbidden")]
+    [InlineData("rtsp", "rtsp://127.0.0.1/cam", "cameras.url_forbidden")]
     [InlineData("hls", null, "cameras.url_invalid")]
     public async Task Register_BadInput_Returns400WithCode(string kind, string? url, string code)
     {

@@ -68,6 +68,17 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
     /// <summary>Requests per HLS file name.</summary>
     public ConcurrentDictionary<string, int> HlsRequests { get; } = new();
 
+    /// <summary>Every request the server received, whatever the path ("GET /hls/index.m3u8").</summary>
+    public ConcurrentQueue<string> AllRequests { get; } = new();
+
+    /// <summary>Playlists made on each request, served at <c>/custom/{name}</c>.</summary>
+    public ConcurrentDictionary<string, Func<string>> CustomPlaylists { get; } = new();
+
+    /// <summary>Answers at <c>/redirect/{name}</c>: 302 to the URL.</summary>
+    public ConcurrentDictionary<string, string> Redirects { get; } = new();
+
+    public int Port => new Uri(BaseUrl).Port;
+
     public static async Task<LoopbackCameraServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -75,6 +86,15 @@ internal sealed class LoopbackCameraServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var server = new LoopbackCameraServer(app);
+        app.Use((http, next) =>
+        {
+            server.AllRequests.Enqueue($"{http.Request.Method} {http.Request.Path}");
+            return next(http);
+        });
+        app.MapGet("/custom/{name}", (string name) => server.CustomPlaylists.TryGetValue(name, out var make)
+            ? Results.Text(make(), "application/vnd.apple.mpegurl")
+            : Results.NotFound());
+        app.MapGet("/redirect/{name}", (string name) => server.Redirects.TryGetValue(name, out var location) ? Results.Redirect(location) : Results.NotFound());
         app.MapGet("/snap.jpg", (HttpContext http) =>
         {
             server.Authorizations.Enqueue(http.Request.Headers.Authorization.ToString());
@@ -255,6 +275,102 @@ internal sealed class RtspTestCamera : IDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>A loopback TCP port that only counts who connects: the stand-in for a host the hub must never reach.</summary>
+internal sealed class CountingListener : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private int _accepted;
+
+    public CountingListener()
+    {
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                using var socket = await _listener.AcceptSocketAsync();
+                Interlocked.Increment(ref _accepted);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose() => _listener.Stop();
+}
+
+/// <summary>An RTSP server on loopback that answers every request with 302 and a Location elsewhere (RFC 2326 §11.3.3).</summary>
+internal sealed class RedirectingRtspServer : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly string _location;
+    private int _requests;
+
+    public RedirectingRtspServer(string location)
+    {
+        _location = location;
+        _listener.Start();
+        _ = AcceptAsync();
+    }
+
+    public string Url => $"rtsp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/cam";
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var socket = await _listener.AcceptSocketAsync();
+                _ = AnswerAsync(socket);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task AnswerAsync(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: true);
+        using var reader = new StreamReader(stream, System.Text.Encoding.Latin1);
+        try
+        {
+            var cseq = "1";
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("CSeq:", StringComparison.OrdinalIgnoreCase))
+                {
+                    cseq = line[5..].Trim();
+                }
+                else if (line.Length == 0)
+                {
+                    Interlocked.Increment(ref _requests);
+                    var answer = $"RTSP/1.0 302 Moved Temporarily\r\nCSeq: {cseq}\r\nLocation: {_location}\r\nContent-Length: 0\r\n\r\n";
+                    await stream.WriteAsync(System.Text.Encoding.Latin1.GetBytes(answer));
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose() => _listener.Stop();
 }
 
 internal static class CameraTestHelpers

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.MobileSim.Peers.Social;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.IntegrationTests.Features.Channels.Social;
 
@@ -22,18 +23,19 @@ public sealed class SocialChannelTests : IAsyncLifetime
         await _fake.DisposeAsync();
     }
 
-    private HubFactory Hub(string token, bool postExercises = false) => new(settings: new()
+    private HubFactory Hub(string token, bool postExercises = false, string? baseUrl = null, string? deniedHost = null) => new(settings: new()
     {
+        ["Security:OutboundUrls:DeniedHosts:0"] = deniedHost,
         ["Hub:PublicBaseUrl"] = "https://alerts.example.jp",
         ["Channels:Social:Enabled"] = "true",
         ["Channels:Social:PostExercises"] = postExercises ? "true" : "false",
         ["Channels:Social:Accounts:0:Name"] = "mastodon-city",
         ["Channels:Social:Accounts:0:Kind"] = "mastodon",
-        ["Channels:Social:Accounts:0:BaseUrl"] = _fake.BaseUrl,
+        ["Channels:Social:Accounts:0:BaseUrl"] = baseUrl ?? _fake.BaseUrl,
         ["Channels:Social:Accounts:0:AccessToken"] = token,
         ["Channels:Social:Accounts:1:Name"] = "x-city",
         ["Channels:Social:Accounts:1:Kind"] = "x",
-        ["Channels:Social:Accounts:1:BaseUrl"] = _fake.BaseUrl,
+        ["Channels:Social:Accounts:1:BaseUrl"] = baseUrl ?? _fake.BaseUrl,
         ["Channels:Social:Accounts:1:AccessToken"] = token,
     });
 
@@ -122,5 +124,44 @@ public sealed class SocialChannelTests : IAsyncLifetime
             endpoints = new[] { new { channel = "social", address = "@me" } },
         });
         await response.AssertProblemAsync(400, "residents.channel_unknown");
+    }
+
+    /// <summary>The "forbidden" instance is a second loopback fake whose port the test denies through Security:OutboundUrls:DeniedHosts.</summary>
+    private static string Denied(FakeSocial fake) => $"127.0.0.1:{new Uri(fake.BaseUrl).Port}";
+
+    [Fact]
+    public async Task Startup_InstanceRefusedByOutboundPolicy_FailsWithTheReasonAndTheInstanceHearsNothing()
+    {
+        await using var forbidden = await FakeSocial.StartAsync(_fake.Token);
+        using var hub = Hub(_fake.Token, baseUrl: forbidden.BaseUrl, deniedHost: Denied(forbidden));
+
+        var error = Assert.Throws<OptionsValidationException>(() => hub.CreateClient());
+
+        Assert.Contains("account mastodon-city: BaseUrl is refused by Security:OutboundUrls", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DeniedHosts", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, forbidden.Requests);
+    }
+
+    [Theory]
+    [InlineData(302)]
+    [InlineData(307)]
+    public async Task InstanceRedirectingToARefusedHost_IsNotFollowed_ChannelSaysWhy(int status)
+    {
+        await using var forbidden = await FakeSocial.StartAsync(_fake.Token);
+        using var hub = Hub(_fake.Token, deniedHost: Denied(forbidden));
+        await hub.WaitReadyAsync();
+        _fake.RedirectTo(forbidden.BaseUrl, status);
+        using var admin = hub.Admin();
+
+        var issued = await Api.IssueAsync(admin, RealAlert("本文"));
+        await Api.WaitForDeliveryAsync(admin, issued["id"]!.GetValue<string>(),
+            a => a["delivery"]!["byChannel"]!["social"]!["failed"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(10));
+
+        Assert.True(_fake.Requests >= 2, "both accounts asked the redirecting instance");
+        Assert.Equal(0, forbidden.Requests);
+        Assert.Empty(forbidden.Posts);
+        var social = (await (await admin.GetAsync("/api/channels")).JsonAsync()).AsArray().Single(c => c!["name"]!.GetValue<string>() == "social")!;
+        Assert.False(social["healthy"]!.GetValue<bool>());
+        Assert.Contains($"HTTP {status} redirect", social["problem"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

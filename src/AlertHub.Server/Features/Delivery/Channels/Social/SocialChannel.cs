@@ -134,6 +134,16 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
             return new DeliveryItemResult(workId, DeliveryOutcome.Rejected, $"HTTP {status}");
         }
 
+        if (status is >= 300 and < 400)
+        {
+            // Redirects are not followed (they could lead past the outbound policy with the token): a moved
+            // instance needs its BaseUrl changed, which no retry does.
+            var location = response.Headers.Location?.ToString() ?? "(no Location)";
+            _problem = $"{account.Name}: HTTP {status} redirect to {Trim(location)} not followed — check BaseUrl";
+            LogRedirectRefused(_logger, account.Name, status, Trim(location));
+            return new DeliveryItemResult(workId, DeliveryOutcome.Rejected, $"HTTP {status}: redirect not followed");
+        }
+
         if (status == 429)
         {
             return new DeliveryItemResult(workId, DeliveryOutcome.Throttled, "HTTP 429", RetryAfter(account, response) ?? TimeSpan.FromMinutes(1));
@@ -169,6 +179,9 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
     }
 
     private static string Trim(string body) => body.Length <= 200 ? body : body[..200];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Social account {Account} answered HTTP {Status} redirecting to {Location}; not followed")]
+    private static partial void LogRedirectRefused(ILogger logger, string account, int status, string location);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Social account {Account} refused the token (HTTP {Status})")]
     private static partial void LogAuthFailed(ILogger logger, string account, int status);
