@@ -123,6 +123,10 @@ internal sealed class CommandLine
             MunicipalitiesFile = Get("municipalities"),
             OutageDuration = TimeSpan.FromSeconds(GetDouble("outage-seconds", 30)),
             KillHubAt = ParseKillShares(Get("kill-hub-at")),
+            WebhookDelay = TimeSpan.FromMilliseconds(GetDouble("webhook-delay-ms", 0)),
+            RetractAt = Get("retract-at") is null ? null : GetDouble("retract-at", 0) is var p and > 0 and < 100
+                ? p / 100
+                : throw new ArgumentException("--retract-at takes a percentage between 0 and 100."),
             Timeout = TimeSpan.FromSeconds(GetDouble("timeout", scenario is ScenarioKind.Storm or ScenarioKind.Outage ? 180 : 60)),
         };
     }
@@ -218,6 +222,9 @@ internal sealed class CommandLine
           --municipalities FILE   akita: municipality index CSV (e.g. ../shared/geo/akita_municipality_index.csv)
           --scenario S            flood (default; elderly) | quake | landslide | update-cancel | storm | outage
           --outage-seconds N      outage: how long FCM answers 503 + Retry-After (default 30)
+          --webhook-delay-ms N    the residents' webhook endpoints answer N ms after each message (a slow channel)
+          --retract-at P          update-cancel: send the update and the cancel once P % of the first version arrived,
+                                  without waiting; the report checks that everyone who got it got the cancel after it
           --kill-hub-at P[,P…]    with --start-hub: SIGKILL the hub once P % of the expected receipts are in and start it
                                   again on the same data directory; the report counts re-sends per kill (use a mix
                                   without signalr: live connections die with the hub)

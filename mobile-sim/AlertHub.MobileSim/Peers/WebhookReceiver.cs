@@ -22,10 +22,14 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     private readonly TimeProvider _time;
     private WebApplication? _app;
 
-    public WebhookReceiver(ReceiptLog log, TimeProvider time)
+    private readonly TimeSpan _delay;
+
+    /// <param name="delay">How long each answer takes after the receipt is recorded: a deliberately slow channel.</param>
+    public WebhookReceiver(ReceiptLog log, TimeProvider time, TimeSpan delay = default)
     {
         _log = log;
         _time = time;
+        _delay = delay;
     }
 
     /// <summary>e.g. <c>http://127.0.0.1:41234/hook/</c>; valid after <see cref="StartAsync"/>.</summary>
@@ -88,6 +92,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
         string? deliveryId = context.Request.Headers[WebhookSignature.DeliveryIdHeader];
         _log.Add(new Receipt(resident, SimChannels.Webhook, alertId, version, arrived, deliveryId));
+        if (_delay > TimeSpan.Zero)
+        {
+            await Task.Delay(_delay, _time, context.RequestAborted);
+        }
+
         return TypedResults.Ok();
     }
 

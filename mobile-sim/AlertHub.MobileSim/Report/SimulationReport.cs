@@ -76,6 +76,9 @@ internal sealed record SimulationReport
     /// <summary>outage: when FCM failed and how long recovery took.</summary>
     public Scenarios.OutageReport? Outage { get; init; }
 
+    /// <summary>update-cancel with --retract-at: whether the cancel followed everyone the alert reached.</summary>
+    public Scenarios.RetractionReport? Retraction { get; init; }
+
     /// <summary>--kill-hub-at: each SIGKILL of the hub and what it re-sent.</summary>
     public IReadOnlyList<Scenarios.HubKillReport>? HubKills { get; init; }
 

@@ -82,6 +82,12 @@ internal static class ScenarioPrinter
             sb.AppendLine(ci, $"  FCM expected {x.FcmExpected}: before {x.FcmReceivedBeforeOutage}, during {x.FcmReceivedDuringOutage}, after {x.FcmReceivedAfterOutage}; recovery {Ms(x.RecoveryMs)} ms after the outage ended");
         }
 
+        if (report.Retraction is { } r)
+        {
+            sb.AppendLine(ci, $"  retraction: {r.ReceivedEarlier} pairs got the alert or its update, {r.ReceivedCancel} got the cancel; earlier without cancel {r.EarlierWithoutCancel}, cancel without earlier {r.CancelWithoutEarlier}, cancel before earlier {r.CancelBeforeEarlier}; first-version messages after the cancel was requested {r.FirstVersionAfterCancelRequested}");
+            sb.AppendLine(r.Holds ? "  the cancel followed everyone the alert reached" : "  RETRACTION BROKEN");
+        }
+
         foreach (var k in report.HubKills ?? [])
         {
             sb.AppendLine(ci, $"  hub killed (SIGKILL) at {k.Share:P0} = {k.ReceiptsAtKill} receipts, {k.KilledAtMs:0} ms after the issue; back in {k.RestartMs:0} ms; re-sent {k.Resent} (with another delivery id: {k.ResentWithOtherKey})");

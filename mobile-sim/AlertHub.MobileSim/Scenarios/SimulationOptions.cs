@@ -96,6 +96,13 @@ internal sealed record SimulationOptions
     /// <summary>outage: the share of FCM receipts in before FCM goes down (0 = down before the first send). Default 0.25.</summary>
     public double OutageTriggerShare { get; init; } = 0.25;
 
+    /// <summary>--webhook-delay-ms: the residents' webhook endpoints answer this long after a message arrives (a deliberately slow channel). Default 0.</summary>
+    public TimeSpan WebhookDelay { get; init; }
+
+    /// <summary>--retract-at (update-cancel): issue the update and the cancel once this share of the first version has arrived, without
+    /// waiting for it to settle. Default null: each version settles first.</summary>
+    public double? RetractAt { get; init; }
+
     /// <summary>--kill-hub-at: SIGKILL and restart the hub once each of these shares of the expected receipts is in. Default none.</summary>
     public IReadOnlyList<double> KillHubAt { get; init; } = [];
 

@@ -43,7 +43,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         SimLog.PopulationReady(_logger, population.Count, population.Count(r => r.PlacedOutsideCity), options.Seed);
 
         var receipts = options.Receipts ?? new ReceiptLog();
-        await using var receiver = new WebhookReceiver(receipts, time);
+        await using var receiver = new WebhookReceiver(receipts, time, options.WebhookDelay);
         await using var pool = new SignalRResidentPool(receipts, time, _logger);
         using var api = new HubApiClient(hub, options.ApiKey, options.HubHandler);
         try

@@ -42,6 +42,26 @@ internal static class UpdateCancelScenario
             steps.Add((issued, msgType, at));
             SimLog.AlertIssued(run.Logger, issued.Id, issued.Version, run.Target.Description, issued.Recipients);
 
+            if (run.Options.RetractAt is { } share)
+            {
+                // Retract while the first version is still going out: the update follows once a share of it is in, the
+                // cancel right after the update; only then does everything settle.
+                if (step == 0)
+                {
+                    await WaitForShareAsync(run, before, (int)Math.Ceiling(share * expected), cancellationToken);
+                }
+
+                if (step < 2)
+                {
+                    continue;
+                }
+
+                var (settled, overdue) = await run.WaitAsync(run.Receipts.Count, 0, cancellationToken);
+                waitedMs += settled.TotalMilliseconds;
+                timedOut |= overdue;
+                continue;
+            }
+
             // Settle before the next version, so "superseded" pending work cannot stand in for a missing receipt.
             var (waited, late) = await run.WaitAsync(before, expected, cancellationToken);
             waitedMs += waited.TotalMilliseconds;
@@ -78,6 +98,69 @@ internal static class UpdateCancelScenario
             IssueRequestMs = issueMs,
             TimedOut = timedOut,
             Versions = versions,
+            Retraction = run.Options.RetractAt is null ? null : CheckRetraction(ours, steps[0].Issued.Version, steps[^1].Issued.Version, steps[^1].IssuedAt),
         };
     }
+
+    /// <summary>Bounded by the run's timeout: waits until <paramref name="count"/> receipts have come in since <paramref name="before"/>.</summary>
+    private static async Task WaitForShareAsync(ScenarioRun run, int before, int count, CancellationToken cancellationToken)
+    {
+        var started = run.Time.GetTimestamp();
+        while (run.Receipts.Count - before < count && run.Time.GetElapsedTime(started) < run.Options.Timeout)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), run.Time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Per (resident, channel): whoever got an earlier version must get the cancel, after it; nobody who got nothing
+    /// earlier may get a cancel.
+    /// </summary>
+    internal static RetractionReport CheckRetraction(IReadOnlyList<Receipt> ours, int firstVersion, int cancelVersion, long cancelRequestedAt)
+    {
+        int earlier = 0, cancelled = 0, missing = 0, stray = 0, early = 0, afterRequest = 0;
+        foreach (var pair in ours.GroupBy(r => (r.ExternalId, r.Channel)))
+        {
+            var before = pair.Where(r => r.Version < cancelVersion).ToList();
+            var cancel = pair.Where(r => r.Version == cancelVersion).OrderBy(r => r.Timestamp).FirstOrDefault();
+            afterRequest += pair.Count(r => r.Version == firstVersion && r.Timestamp > cancelRequestedAt);
+            if (before.Count > 0)
+            {
+                earlier++;
+            }
+
+            if (cancel is not null)
+            {
+                cancelled++;
+            }
+
+            if (before.Count > 0 && cancel is null)
+            {
+                missing++;
+            }
+            else if (before.Count == 0 && cancel is not null)
+            {
+                stray++;
+            }
+            else if (cancel is not null && before.Any(b => b.Timestamp > cancel.Timestamp))
+            {
+                early++;
+            }
+        }
+
+        return new RetractionReport(earlier, cancelled, missing, stray, early, afterRequest);
+    }
+}
+
+/// <summary>update-cancel with --retract-at: did the cancel follow everyone an earlier version reached?</summary>
+/// <param name="ReceivedEarlier">(resident, channel) pairs that got the alert or its update.</param>
+/// <param name="ReceivedCancel">Pairs that got the cancel.</param>
+/// <param name="EarlierWithoutCancel">Got an earlier version, never the cancel (must be 0).</param>
+/// <param name="CancelWithoutEarlier">Got a cancel of something they never got (must be 0).</param>
+/// <param name="CancelBeforeEarlier">Got the cancel before an earlier version (must be 0).</param>
+/// <param name="FirstVersionAfterCancelRequested">First-version messages that arrived after the cancel was requested: what was in flight.</param>
+internal sealed record RetractionReport(int ReceivedEarlier, int ReceivedCancel, int EarlierWithoutCancel, int CancelWithoutEarlier, int CancelBeforeEarlier,
+    int FirstVersionAfterCancelRequested)
+{
+    public bool Holds => EarlierWithoutCancel == 0 && CancelWithoutEarlier == 0 && CancelBeforeEarlier == 0;
 }
