@@ -3,7 +3,7 @@
 // SignalR, Web Push through a service worker, e-mail, a LINE link), the inbox of recent alerts (works when a
 // push was missed) and the 安否 reply.
 import * as L from '/lib/leaflet/leaflet-src.esm.js';
-import { api, ApiError, h, clear, t, addStrings, setLanguage, initialLanguage, applyStrings, loadConfig, createMap, createHubConnection, formatTime, announce } from '/shared/common.js';
+import { api, ApiError, h, clear, t, addStrings, setLanguage, initialLanguage, applyStrings, loadConfig, createMap, createHubConnection, formatTime, announce, safeUrl } from '/shared/common.js';
 
 const STORAGE_KEY = 'alerthub.resident';
 const LANGUAGE_KEY = 'alerthub.resident.lang';
@@ -77,7 +77,7 @@ async function start() {
   setupLargeText();
   const config = await loadConfig();
   renderHousehold(config.householdTags ?? []);
-  if (config.lineFriendUrl) {
+  if (safeUrl(config.lineFriendUrl)) {
     document.getElementById('line-link').href = config.lineFriendUrl;
     document.getElementById('line-option').hidden = false;
   }
@@ -155,7 +155,7 @@ function renderPlaces() {
   state.places.forEach((p, index) => {
     placesList.append(h('li', {}, h('span', {}, `${p.label} (${p.lat.toFixed(4)}, ${p.lon.toFixed(4)})`),
       h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('places.remove')}: ${p.label}`, onclick: () => { state.places.splice(index, 1); renderPlaces(); } }, t('places.remove'))));
-    L.circleMarker([p.lat, p.lon], { radius: 8, color: '#1d4ed8', weight: 3, fillOpacity: 0.5 }).bindTooltip(p.label).addTo(placeMarkers);
+    L.circleMarker([p.lat, p.lon], { radius: 8, color: '#1d4ed8', weight: 3, fillOpacity: 0.5 }).bindTooltip(h('span', {}, p.label)).addTo(placeMarkers);
   });
 }
 
