@@ -285,6 +285,8 @@ function renderInbox() {
       h('h3', {}, item.title),
       h('p', {}, h('time', { datetime: item.sentAt }, formatTime(item.sentAt)), item.isExercise ? ` · ${t('inbox.exercise')}` : ''),
       h('p', { class: 'inbox-body' }, item.body),
+      // What to do is the part a resident who missed the push needs most.
+      item.instruction ? h('p', { class: 'inbox-instruction' }, item.instruction) : null,
       item.imageUrl ? h('img', { src: item.imageUrl, alt: '' }) : null,
       h('button', { type: 'button', class: 'secondary', onclick: event => acknowledge(item.alertId, event.currentTarget) }, t('inbox.ack'))));
   }
