@@ -60,6 +60,7 @@ let map;
 let placeMarkers;
 let knownPlaces = [];
 let connection;
+let liveShown = null; // { sent }: the alert in the live box, so a late older one does not replace it
 
 function loadSaved() {
   try { return JSON.parse(localStorage.getItem(STORAGE_KEY)) ?? null; } catch { return null; }
@@ -306,9 +307,15 @@ async function connectRealtime() {
   await connection?.stop();
   connection = createHubConnection();
   connection.on('alert', message => {
-    const live = clear(document.getElementById('live-alert'));
-    live.append(h('div', { class: 'live-alert' }, h('strong', {}, `${t('live.new')}: ${message.headline}`), h('p', {}, message.body),
-      message.instruction ? h('p', {}, message.instruction) : null));
+    // On (re)subscribing, the hub hands over what was pending while this page was closed, in no particular order:
+    // an older alert arriving late must not replace a newer one (the inbox below lists them all).
+    const sent = Date.parse(message.sent) || 0;
+    if (!liveShown || sent >= liveShown.sent) {
+      liveShown = { sent };
+      const live = clear(document.getElementById('live-alert'));
+      live.append(h('div', { class: 'live-alert' }, h('strong', {}, `${t('live.new')}: ${message.headline}`), h('p', {}, message.body),
+        message.instruction ? h('p', {}, message.instruction) : null));
+    }
     loadInbox();
   });
   connection.on('shelterStatus', () => {});
