@@ -15,8 +15,8 @@ internal sealed record PublicPlace(string Id, string Name, string Kind, string? 
 
 /// <summary>
 /// Serves the staff dashboard (<c>/staff/</c>) and the resident page (<c>/</c>) from wwwroot; every response of the hub
-/// carries the security headers of <see cref="SecurityHeaders"/>. Page routes fall back to their index.html; <c>/api</c>, <c>/hubs</c>, <c>/live</c> and
-/// <c>/media</c> never do, so an unknown API path stays a 404 problem.
+/// carries the security headers of <see cref="SecurityHeaders"/>. Page routes fall back to their index.html;
+/// <c>/api</c>, <c>/hubs</c>, <c>/live</c> and <c>/media</c> never do, so an unknown API path stays a 404 problem.
 /// </summary>
 internal static class DashboardSetup
 {
