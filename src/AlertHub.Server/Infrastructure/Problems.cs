@@ -35,6 +35,7 @@ internal static class Problems
     public const string AreaEmpty = "targeting.area_empty";
     public const string AreaInvalid = "areas.invalid";
     public const string CircleInvalid = "targeting.circle_invalid";
+    public const string PlaceKindNotPublic = "dashboard.place_kind_not_public";
     public const string AudienceInvalid = "targeting.audience_invalid";
 
     public const string AlertInvalid = "alerts.invalid";

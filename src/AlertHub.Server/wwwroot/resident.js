@@ -3,7 +3,7 @@
 // SignalR, Web Push through a service worker, e-mail, a LINE link), the inbox of recent alerts (works when a
 // push was missed) and the 安否 reply.
 import * as L from '/lib/leaflet/leaflet-src.esm.js';
-import { api, ApiError, h, clear, t, addStrings, setLanguage, initialLanguage, applyStrings, loadConfig, createMap, createHubConnection, formatTime, announce } from '/shared/common.js';
+import { api, ApiError, h, clear, t, addStrings, setLanguage, initialLanguage, applyStrings, loadConfig, createMap, createHubConnection, formatTime, announce, safeUrl } from '/shared/common.js';
 
 const STORAGE_KEY = 'alerthub.resident';
 const LANGUAGE_KEY = 'alerthub.resident.lang';
@@ -60,6 +60,7 @@ let map;
 let placeMarkers;
 let knownPlaces = [];
 let connection;
+let liveShown = null; // { sent }: the alert in the live box, so a late older one does not replace it
 
 function loadSaved() {
   try { return JSON.parse(localStorage.getItem(STORAGE_KEY)) ?? null; } catch { return null; }
@@ -77,7 +78,7 @@ async function start() {
   setupLargeText();
   const config = await loadConfig();
   renderHousehold(config.householdTags ?? []);
-  if (config.lineFriendUrl) {
+  if (safeUrl(config.lineFriendUrl)) {
     document.getElementById('line-link').href = config.lineFriendUrl;
     document.getElementById('line-option').hidden = false;
   }
@@ -155,7 +156,7 @@ function renderPlaces() {
   state.places.forEach((p, index) => {
     placesList.append(h('li', {}, h('span', {}, `${p.label} (${p.lat.toFixed(4)}, ${p.lon.toFixed(4)})`),
       h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('places.remove')}: ${p.label}`, onclick: () => { state.places.splice(index, 1); renderPlaces(); } }, t('places.remove'))));
-    L.circleMarker([p.lat, p.lon], { radius: 8, color: '#1d4ed8', weight: 3, fillOpacity: 0.5 }).bindTooltip(p.label).addTo(placeMarkers);
+    L.circleMarker([p.lat, p.lon], { radius: 8, color: '#1d4ed8', weight: 3, fillOpacity: 0.5 }).bindTooltip(h('span', {}, p.label)).addTo(placeMarkers);
   });
 }
 
@@ -285,6 +286,8 @@ function renderInbox() {
       h('h3', {}, item.title),
       h('p', {}, h('time', { datetime: item.sentAt }, formatTime(item.sentAt)), item.isExercise ? ` · ${t('inbox.exercise')}` : ''),
       h('p', { class: 'inbox-body' }, item.body),
+      // What to do is the part a resident who missed the push needs most.
+      item.instruction ? h('p', { class: 'inbox-instruction' }, item.instruction) : null,
       item.imageUrl ? h('img', { src: item.imageUrl, alt: '' }) : null,
       h('button', { type: 'button', class: 'secondary', onclick: event => acknowledge(item.alertId, event.currentTarget) }, t('inbox.ack'))));
   }
@@ -304,9 +307,15 @@ async function connectRealtime() {
   await connection?.stop();
   connection = createHubConnection();
   connection.on('alert', message => {
-    const live = clear(document.getElementById('live-alert'));
-    live.append(h('div', { class: 'live-alert' }, h('strong', {}, `${t('live.new')}: ${message.headline}`), h('p', {}, message.body),
-      message.instruction ? h('p', {}, message.instruction) : null));
+    // On (re)subscribing, the hub hands over what was pending while this page was closed, in no particular order:
+    // an older alert arriving late must not replace a newer one (the inbox below lists them all).
+    const sent = Date.parse(message.sent) || 0;
+    if (!liveShown || sent >= liveShown.sent) {
+      liveShown = { sent };
+      const live = clear(document.getElementById('live-alert'));
+      live.append(h('div', { class: 'live-alert' }, h('strong', {}, `${t('live.new')}: ${message.headline}`), h('p', {}, message.body),
+        message.instruction ? h('p', {}, message.instruction) : null));
+    }
     loadInbox();
   });
   connection.on('shelterStatus', () => {});

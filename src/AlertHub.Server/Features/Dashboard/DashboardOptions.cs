@@ -8,10 +8,10 @@ public sealed class DashboardOptions
     /// are vectors and stay readable), which is what tests and offline installations use.</summary>
     public string TileUrl { get; set; } = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png";
 
-    /// <summary>Attribution shown with the tiles (HTML-escaped by the page). Default 「地理院タイル」.</summary>
+    /// <summary>Attribution shown with the tiles (as text, never as markup). Default 「地理院タイル」.</summary>
     public string TileAttribution { get; set; } = "地理院タイル";
 
-    /// <summary>Link shown beside the attribution. Default the GSI tile terms page.</summary>
+    /// <summary>Link of the attribution (http or https; anything else is shown without a link). Default the GSI tile terms page.</summary>
     public string TileAttributionUrl { get; set; } = "https://maps.gsi.go.jp/development/ichiran.html";
 
     /// <summary>Highest zoom the tile server offers. Default 18.</summary>

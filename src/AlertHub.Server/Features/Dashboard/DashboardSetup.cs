@@ -1,5 +1,6 @@
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
 
@@ -13,22 +14,24 @@ internal sealed record DashboardConfig(
 internal sealed record PublicPlace(string Id, string Name, string Kind, string? Code, double Lat, double Lon);
 
 /// <summary>
-/// Serves the staff dashboard (<c>/staff/</c>) and the resident page (<c>/</c>) from wwwroot with a strict
-/// Content-Security-Policy. Page routes fall back to their index.html; <c>/api</c>, <c>/hubs</c>, <c>/live</c> and
-/// <c>/media</c> never do, so an unknown API path stays a 404 problem.
+/// Serves the staff dashboard (<c>/staff/</c>) and the resident page (<c>/</c>) from wwwroot; every response of the hub
+/// carries the security headers of <see cref="SecurityHeaders"/>. Page routes fall back to their index.html;
+/// <c>/api</c>, <c>/hubs</c>, <c>/live</c> and <c>/media</c> never do, so an unknown API path stays a 404 problem.
 /// </summary>
 internal static class DashboardSetup
 {
+    /// <summary>Area kinds anyone may list through <c>/api/dashboard/places</c>: what the resident page searches.</summary>
+    public static readonly IReadOnlySet<string> PublicPlaceKinds = new HashSet<string>(StringComparer.Ordinal) { "district" };
+
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<DashboardOptions>(builder.Configuration.GetSection("Dashboard"));
+        builder.Services.AddTransient<IStartupFilter, SecurityHeadersStartupFilter>();
         return builder;
     }
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value;
-        var csp = ContentSecurityPolicy(options.TileUrl);
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".mjs"] = "text/javascript";
         types.Mappings[".webmanifest"] = "application/manifest+json";
@@ -38,7 +41,6 @@ internal static class DashboardSetup
             ContentTypeProvider = types,
             OnPrepareResponse = ctx =>
             {
-                AddSecurityHeaders(ctx.Context.Response, csp);
                 // Pages and our own modules change with every deploy; only the npm libraries are versioned by the lock file.
                 ctx.Context.Response.Headers.CacheControl = ctx.Context.Request.Path.StartsWithSegments("/lib") ? "public, max-age=3600" : "no-cache";
                 if (ctx.File.Name == "sw.js")
@@ -46,15 +48,6 @@ internal static class DashboardSetup
                     ctx.Context.Response.Headers["Service-Worker-Allowed"] = "/";
                 }
             },
-        });
-        app.Use(async (context, next) =>
-        {
-            if (IsPageRoute(context.Request.Path))
-            {
-                AddSecurityHeaders(context.Response, csp);
-            }
-
-            await next();
         });
         return app;
     }
@@ -69,45 +62,29 @@ internal static class DashboardSetup
                 configuration.GetValue<bool>("Channels:WebPush:Enabled")));
         }).WithTags("Dashboard").AllowAnonymous();
 
-        // Area names and a point inside each are public knowledge (they are printed on hazard maps); no geometry detail.
-        app.MapGet("/api/dashboard/places", (AreaStore store, string? kind) =>
-            TypedResults.Ok(store.All.Where(a => kind is null ? a.Kind == "district" : a.Kind == kind).Select(a =>
+        // The resident page's 町字 search: district names and a point inside each are public knowledge (printed on hazard
+        // maps), no geometry detail. Other kinds (flood and landslide zones, shelter zones, custom areas staff drew for one
+        // alert) are staff working data and stay behind /api/areas.
+        app.MapGet("/api/dashboard/places", Results<Ok<IEnumerable<PublicPlace>>, ProblemHttpResult> (AreaStore store, string? kind) =>
+        {
+            kind ??= "district";
+            if (!PublicPlaceKinds.Contains(kind))
+            {
+                return Problems.BadRequest(Problems.PlaceKindNotPublic,
+                    $"Only these kinds of area are listed here: {string.Join(", ", PublicPlaceKinds)}. Staff read every area at /api/areas.");
+            }
+
+            return TypedResults.Ok(store.All.Where(a => a.Kind == kind).Select(a =>
             {
                 var point = a.Geometry.InteriorPoint;
                 return new PublicPlace(a.Id, a.Name, a.Kind, a.Code, Math.Round(point.Y, 6), Math.Round(point.X, 6));
-            }))).WithTags("Dashboard").AllowAnonymous();
+            }));
+        }).WithTags("Dashboard").AllowAnonymous();
 
         app.MapFallbackToFile("/staff/{*path:nonfile}", "staff/index.html").AllowAnonymous();
         return app;
     }
 
-    private static bool IsPageRoute(PathString path) =>
-        !(path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/live")
-          || path.StartsWithSegments("/media") || path.StartsWithSegments("/feeds") || path.StartsWithSegments("/health"));
-
-    private static void AddSecurityHeaders(HttpResponse response, string csp)
-    {
-        var headers = response.Headers;
-        headers.ContentSecurityPolicy = csp;
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)";
-        headers["Cross-Origin-Opener-Policy"] = "same-origin";
-    }
-
-    /// <summary>Scripts and styles only from the hub itself; images also from the tile server, if one is configured.</summary>
-    internal static string ContentSecurityPolicy(string? tileUrl)
-    {
-        var tiles = "";
-        if (!string.IsNullOrWhiteSpace(tileUrl) && Uri.TryCreate(tileUrl.Replace("{", "", StringComparison.Ordinal).Replace("}", "", StringComparison.Ordinal),
-                UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
-        {
-            tiles = " " + uri.GetLeftPart(UriPartial.Authority);
-        }
-
-        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:" + tiles +
-               "; connect-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
-               "form-action 'self'; frame-ancestors 'none'";
-    }
+    /// <summary>The pages' Content-Security-Policy (see <see cref="SecurityHeaders.PagePolicy"/>).</summary>
+    internal static string ContentSecurityPolicy(string? tileUrl) => SecurityHeaders.PagePolicy(tileUrl);
 }

@@ -80,10 +80,20 @@ internal static class FeedsApi
                 ? TypedResults.Ok<object>(new { found.Stored, Event = found.Event, Raw = $"/api/events/{id}/raw" })
                 : Problems.NotFoundProblem(Problems.EventNotFound, $"No event {id}."));
 
-        events.MapGet("/{id}/raw", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string id, FeedStore store, CancellationToken ct) =>
-            await store.GetRawAsync(id, ct) is { } raw
-                ? TypedResults.File(raw, "application/xml")
-                : Problems.NotFoundProblem(Problems.EventNotFound, $"No event {id}."));
+        // The document exactly as the feed sent it, which is whatever the sender wanted it to be: a CAP alert can also be
+        // valid JavaScript, a telegram can carry XHTML. Served as a plain-text download in a sandbox, never as XML on the
+        // staff origin, so it can neither run as a <script> nor render as a page.
+        events.MapGet("/{id}/raw", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string id, FeedStore store, HttpContext http, CancellationToken ct) =>
+        {
+            if (await store.GetRawAsync(id, ct) is not { } raw)
+            {
+                return Problems.NotFoundProblem(Problems.EventNotFound, $"No event {id}.");
+            }
+
+            // No charset: the bytes are kept as sent (Shift_JIS and EUC-JP senders exist) and the XML declaration names it.
+            http.Response.Headers.ContentSecurityPolicy = Dashboard.SecurityHeaders.DocumentPolicy;
+            return TypedResults.File(raw, "text/plain", fileDownloadName: $"event-{id}.xml");
+        });
 
         var rules = app.MapGroup("/api/rules").WithTags("Rules");
         rules.MapGet("/", async (RuleStore store, CancellationToken ct) => TypedResults.Ok(await store.GetAsync(ct)))

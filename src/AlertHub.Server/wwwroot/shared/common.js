@@ -1,20 +1,48 @@
 // Small helpers shared by the staff dashboard and the resident page: DOM building without innerHTML (every
-// string from the server is text, never markup), JSON calls that surface the hub's ProblemDetails codes,
+// string from the server is text, never markup; Leaflet tooltips and popups get DOM nodes, never HTML strings), JSON calls that surface the hub's ProblemDetails codes,
 // i18n, the map and the SignalR connection.
 
-/** Builds an element: h('button', { type: 'button', onclick }, 'text', child). */
+// Attributes that load or navigate: a javascript: or data: URL there would run or render whatever it carries.
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster', 'xlink:href']);
+// Properties that parse HTML: never set through h(), whatever the value.
+const MARKUP_PROPERTIES = new Set(['innerHTML', 'outerHTML', 'srcdoc']);
+
+/**
+ * Builds an element: h('button', { type: 'button', onclick }, 'text', child). Children that are not nodes become
+ * text nodes, so a string from the hub is always shown as text, never parsed. Handlers must be functions (an
+ * `on…` string would be an inline script); URL attributes keep only relative, http(s) and blob: URLs.
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
-    else if (key === 'class') el.className = value;
+    if (key.startsWith('on')) {
+      if (typeof value !== 'function') throw new TypeError(`h(): ${key} must be a function`);
+      el.addEventListener(key.slice(2), value);
+    } else if (MARKUP_PROPERTIES.has(key)) {
+      throw new TypeError(`h(): ${key} is not allowed; pass children instead`);
+    } else if (URL_ATTRIBUTES.has(key)) {
+      const url = safeUrl(value);
+      if (url !== null) el.setAttribute(key, url);
+    } else if (key === 'class') el.className = value;
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key in el && typeof value !== 'string') el[key] = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);
   return el;
+}
+
+/** The URL if it is relative or http(s)/blob:, else null (javascript:, data:, vbscript: and anything unparsable). */
+export function safeUrl(value) {
+  if (value === undefined || value === null) return null;
+  const text = String(value).trim();
+  try {
+    const url = new URL(text, window.location.href);
+    return ['http:', 'https:', 'blob:'].includes(url.protocol) ? text : null;
+  } catch {
+    return null;
+  }
 }
 
 function append(el, children) {
@@ -138,22 +166,30 @@ export function loadConfig() {
 
 /**
  * A Leaflet map over the configured tiles. With an empty tile URL there is no base layer at all (tests and
- * offline rooms): everything we draw is a vector, so it stays readable on the plain background.
+ * offline rooms): everything we draw is a vector, so it stays readable on the plain background. The attribution is
+ * our own control built from DOM nodes: Leaflet's takes its credits as HTML strings.
  */
 export function createMap(L, element, config, options = {}) {
   const [lat, lon, zoom] = config.mapCenter ?? [39.3114, 140.5535, 12];
-  const map = L.map(element, { zoomControl: true, keyboard: true, ...options }).setView([lat, lon], zoom);
+  const map = L.map(element, { zoomControl: true, keyboard: true, ...options, attributionControl: false }).setView([lat, lon], zoom);
   if (config.tileUrl) {
-    const attribution = document.createElement('a');
-    attribution.href = config.tileAttributionUrl;
-    attribution.target = '_blank';
-    attribution.rel = 'noopener';
-    attribution.textContent = config.tileAttribution;
-    L.tileLayer(config.tileUrl, { maxZoom: config.tileMaxZoom ?? 18, attribution: attribution.outerHTML }).addTo(map);
+    L.tileLayer(config.tileUrl, { maxZoom: config.tileMaxZoom ?? 18 }).addTo(map);
   } else {
     element.classList.add('map-no-tiles');
   }
+  attribution(L, config).addTo(map);
   return map;
+}
+
+function attribution(L, config) {
+  const control = L.control({ position: 'bottomright' });
+  control.onAdd = () => {
+    const link = (href, text) => (safeUrl(href) ? h('a', { href, target: '_blank', rel: 'noopener' }, text) : h('span', {}, text));
+    const credits = [link('https://leafletjs.com', 'Leaflet')];
+    if (config.tileUrl && config.tileAttribution) credits.push(' | ', link(config.tileAttributionUrl, config.tileAttribution));
+    return h('div', { class: 'leaflet-control-attribution' }, credits);
+  };
+  return control;
 }
 
 /** The shared /hubs/alerts connection (staff are put in the staff group by their cookie). */

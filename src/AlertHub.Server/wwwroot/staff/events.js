@@ -14,8 +14,9 @@ export async function mount(container, ctx) {
     for (const e of events) {
       body.append(h('tr', { class: e.operational !== 'Real' ? 'exercise' : null },
         h('td', {}, formatTime(e.issuedAt)), h('td', {}, e.source), h('td', {}, e.family), h('td', {}, `${e.lifecycle} ${e.operational !== 'Real' ? `(${e.operational})` : ''}`),
-        h('td', {}, e.headline, e.alertId ? h('a', { href: `#/board/${e.alertId}` }, ' →') : null),
-        h('td', {}, h('a', { href: `/api/events/${encodeURIComponent(e.id)}/raw`, target: '_blank', rel: 'noopener' }, t('events.raw')))));
+        h('td', {}, e.headline, e.alertId ? h('a', { href: `#/board/${encodeURIComponent(e.alertId)}` }, ' →') : null),
+        // The document as the feed sent it comes as a download (the hub never lets a browser render or run it).
+        h('td', {}, h('a', { href: `/api/events/${encodeURIComponent(e.id)}/raw`, download: '' }, t('events.raw')))));
     }
   }
   await load();

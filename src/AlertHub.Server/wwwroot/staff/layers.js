@@ -1,5 +1,7 @@
 // Map layers the overview map and the compose view share: areas by kind, cameras with their view cones,
-// drone photos, shelters and safety replies. All vectors, so the map reads without base tiles.
+// drone photos, shelters and safety replies. All vectors, so the map reads without base tiles. Every tooltip and
+// popup is a DOM node built by h(): Leaflet parses a string given to bindTooltip/bindPopup as HTML, and names here
+// come from staff, feeds and devices.
 import { api, h, t, minutesAgo, formatTime } from '/shared/common.js';
 
 export const KIND_COLORS = {
@@ -13,6 +15,11 @@ export function areaStyle(kind) {
   return { color, weight: kind === 'district' ? 2 : 1.5, fillColor: color, fillOpacity: kind === 'district' ? 0.05 : 0.2, dashArray: kind === 'district' ? '4 3' : null };
 }
 
+/** A tooltip's content: a fresh text-only node each time (a DOM node can sit in one tooltip only). */
+function label(text) {
+  return h('span', { class: 'map-label' }, text);
+}
+
 /** Areas grouped by kind, each a Leaflet layer group (so the layer control can toggle kinds). */
 export async function areaLayers(L) {
   const areas = await api('GET', '/api/areas');
@@ -21,7 +28,7 @@ export async function areaLayers(L) {
     if (!area.geometry) continue;
     if (!byKind.has(area.kind)) byKind.set(area.kind, L.layerGroup());
     const layer = L.geoJSON({ type: 'Feature', geometry: area.geometry, properties: {} }, { style: areaStyle(area.kind) });
-    layer.bindTooltip(area.name, { sticky: true });
+    layer.bindTooltip(label(area.name), { sticky: true });
     layer.areaId = area.id;
     byKind.get(area.kind).addLayer(layer);
   }
@@ -69,7 +76,7 @@ export function addCamera(L, group, camera) {
     camera.lastImageAt ? h('img', { src: camera.thumbnailUrl, alt: camera.name, class: 'popup-image' }) : null,
     h('a', { href: `#/cameras/${encodeURIComponent(camera.id)}` }, t('cameras.title')));
   dot.bindPopup(popup);
-  dot.bindTooltip(camera.name);
+  dot.bindTooltip(label(camera.name));
   group.addLayer(cone);
   group.addLayer(dot);
 }
@@ -107,7 +114,7 @@ export function addShelter(L, group, shelter) {
   if (!shelter.location) return;
   const color = SHELTER_COLORS[shelter.status] ?? SHELTER_COLORS.closed;
   const marker = L.circleMarker([shelter.location.lat, shelter.location.lon], { radius: 8, color: '#111', weight: 1, fillColor: color, fillOpacity: 0.9 });
-  marker.bindTooltip(`${shelter.name}: ${t(`shelter.${shelter.status}`)} ${shelter.occupancy ?? 0}/${shelter.capacity ?? '?'}`);
+  marker.bindTooltip(label(`${shelter.name}: ${t(`shelter.${shelter.status}`)} ${shelter.occupancy ?? 0}/${shelter.capacity ?? '?'}`));
   marker.shelterId = shelter.id;
   group.addLayer(marker);
 }
@@ -124,10 +131,32 @@ export async function safetyLayer(L) {
 export function addSafety(L, group, feature) {
   if (!feature?.geometry) return;
   const [lon, lat] = feature.geometry.coordinates;
-  const help = feature.properties?.status === 'need-help';
+  const p = feature.properties ?? {};
+  const help = p.status === 'need-help';
   const marker = L.circleMarker([lat, lon], { radius: help ? 7 : 4, color: help ? '#b91c1c' : '#047857', weight: 2, fillOpacity: 0.7 });
-  marker.bindTooltip(t(`safety.${feature.properties?.status}`));
+  // What the resident wrote ("足が悪く動けません") is what staff need most; it is the resident's text, shown as text.
+  marker.bindTooltip(h('span', { class: 'map-label' }, h('strong', {}, t(`safety.${p.status}`)), p.at ? ` ${formatTime(p.at)}` : null,
+    p.note ? h('span', { class: 'safety-note' }, p.note) : null));
   group.addLayer(marker);
+}
+
+/**
+ * Show/hide switches for the overlays, styled like Leaflet's layers control but built from DOM nodes (Leaflet's
+ * control takes each name as HTML). `overlays` is a list of [label, layer group].
+ */
+export function overlaySwitches(L, map, overlays) {
+  const control = L.control({ position: 'topright' });
+  control.onAdd = () => {
+    const box = h('div', { class: 'leaflet-control-layers leaflet-control-layers-expanded', role: 'group', 'aria-label': t('layer.switches') },
+      h('div', { class: 'leaflet-control-layers-list' }, overlays.map(([name, group]) => h('label', {},
+        h('input', { type: 'checkbox', class: 'leaflet-control-layers-selector', checked: map.hasLayer(group),
+          onchange: event => (event.currentTarget.checked ? map.addLayer(group) : map.removeLayer(group)) }),
+        h('span', {}, ' ', name)))));
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
+  return control;
 }
 
 export function legend(L, kinds) {
@@ -161,7 +190,7 @@ export function addAlert(L, group, view, areas, now = Date.now()) {
   const alert = view.current;
   if (!alert || view.state !== 'issued' || (alert.expires && Date.parse(alert.expires) <= now)) return;
   const style = { color: '#dc2626', weight: 3, fillColor: '#dc2626', fillOpacity: 0.12 };
-  const label = `${alert.status === 'Exercise' ? '【訓練】' : ''}${alert.texts?.ja?.headline ?? alert.event} (${alert.areaName ?? ''})`;
+  const text = `${alert.status === 'Exercise' ? '【訓練】' : ''}${alert.texts?.ja?.headline ?? alert.event} (${alert.areaName ?? ''})`;
   const layers = [];
   const spec = alert.area ?? {};
   const wanted = new Set(spec.areaIds ?? []);
@@ -175,7 +204,7 @@ export function addAlert(L, group, view, areas, now = Date.now()) {
   for (const c of spec.circles ?? []) layers.push(L.circle([c.lat, c.lon], { radius: c.radiusMeters, ...style }));
   for (const layer of layers) {
     layer.alertId = view.id;
-    layer.bindTooltip(label, { sticky: true });
+    layer.bindTooltip(h('span', { class: 'map-label' }, text), { sticky: true });
     layer.on('click', () => { location.hash = `#/board/${encodeURIComponent(view.id)}`; });
     group.addLayer(layer);
   }

@@ -2,17 +2,17 @@
 // replies, kept current by the hub's staff events.
 import * as L from '/lib/leaflet/leaflet-src.esm.js';
 import { api, h, t, createMap } from '/shared/common.js';
-import { areaLayers, cameraLayer, addCamera, droneLayer, addDronePhoto, shelterLayer, addShelter, safetyLayer, addSafety, alertLayer, addAlert, legend } from './layers.js';
+import { areaLayers, cameraLayer, addCamera, droneLayer, addDronePhoto, shelterLayer, addShelter, safetyLayer, addSafety, alertLayer, addAlert, legend, overlaySwitches } from './layers.js';
 
 export async function mount(container, ctx) {
   const mapElement = h('div', { class: 'map map-full', id: 'overview-map', role: 'region', 'aria-label': t('nav.map') });
   container.append(h('h2', { class: 'visually-hidden' }, t('nav.map')), mapElement);
   const map = createMap(L, mapElement, ctx.config);
-  const overlays = {};
+  const overlays = [];
   const { areas, byKind } = await areaLayers(L);
   for (const [kind, group] of byKind) {
     group.addTo(map);
-    overlays[t(`kind.${kind}`)] = group;
+    overlays.push([t(`kind.${kind}`), group]);
   }
   const cameras = await cameraLayer(L);
   const drones = await droneLayer(L);
@@ -21,9 +21,9 @@ export async function mount(container, ctx) {
   const alerts = await alertLayer(L, areas);
   for (const [key, group] of [['layer.alerts', alerts], ['layer.cameras', cameras.group], ['layer.drone', drones], ['layer.shelters', shelters], ['layer.safety', safety]]) {
     group.addTo(map);
-    overlays[t(key)] = group;
+    overlays.push([t(key), group]);
   }
-  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  overlaySwitches(L, map, overlays).addTo(map);
   legend(L, [...byKind.keys()]).addTo(map);
 
   const knownCameras = new Map(cameras.cameras.map(c => [c.id, c]));
