@@ -42,6 +42,30 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public async Task UpdateCancel_RetractedWhileASlowChannelIsStillSending_TheCancelFollowsEveryoneItReachedAndNobodyElse()
+    {
+        var report = await RunAsync(ScenarioKind.UpdateCancel, "", [], o => o with
+        {
+            // The whole city, so the first version is still going out when the update and the cancel come.
+            Circle = new CircleArea(39.25, 140.52, 40_000),
+            ChannelMix = PopulationGenerator.ParseMix("webhook=0.8,signalr=0.2"),
+            WebhookDelay = TimeSpan.FromMilliseconds(200),
+            RetractAt = 0.3,
+        });
+
+        var retraction = Assert.IsType<RetractionReport>(report.Retraction);
+        Assert.Equal(0, retraction.EarlierWithoutCancel);
+        Assert.Equal(0, retraction.CancelWithoutEarlier);
+        Assert.Equal(0, retraction.CancelBeforeEarlier);
+        Assert.Equal(retraction.ReceivedEarlier, retraction.ReceivedCancel);
+        var targeted = report.Versions![0].Overall.TargetedSim;
+        Assert.True(retraction.ReceivedEarlier > 0 && retraction.ReceivedEarlier < targeted,
+            $"the retraction should come while the alert is still going out: {retraction.ReceivedEarlier} of {targeted} had it");
+        Assert.Equal(0, report.Overall.OutsideReached);
+        Assert.Equal(0, report.Overall.Duplicates);
+    }
+
+    [Fact]
     public async Task Storm_SmallPopulation_EveryAlertReachesExactlyItsAreaOnce()
     {
         var report = await RunAsync(ScenarioKind.Storm, "", [], o => o with { StormAlerts = 24, StormSpan = TimeSpan.FromSeconds(2) });
