@@ -25,6 +25,7 @@ export async function mount(container, ctx) {
     const mine = !!(draft.createdBy && ctx.session && (draft.createdBy === ctx.session.username || draft.createdBy.startsWith(`${ctx.session.username} (`)));
     return h('article', { class: `card draft ${exercise ? 'exercise' : 'actual'}`, 'aria-labelledby': `draft-${draft.id}`, dataset: { draftId: draft.id } },
       h('h3', { id: `draft-${draft.id}` }, `${exercise ? '【訓練】' : ''}${ja.headline ?? request.event ?? draft.id}`),
+      draft.updatesAlertId ? h('p', { class: 'update-of' }, t('approvals.updateOf', { id: draft.updatesAlertId })) : null,
       h('p', {}, `${request.event ?? ''} · ${request.severity ?? ''} · ${formatTime(draft.createdAt)} · ${t('approvals.by', { who: draft.createdBy })}`),
       ja.body ? h('p', {}, ja.body) : null,
       mine ? h('p', { class: 'hint' }, t('approvals.self')) : null,

@@ -82,9 +82,8 @@ export async function mount(container, ctx, [selectedId]) {
           if (!confirm(t('board.confirmAllClear'))) return;
           await api('POST', `/api/alerts/${encodeURIComponent(current.id)}/all-clear`, {});
         } else {
-          await api('POST', `/api/alerts/${encodeURIComponent(current.id)}/update`, {
-            texts: { ...doc.texts, ja: { headline: headline.value, body: body.value, instruction: doc.texts?.ja?.instruction } },
-          });
+          const update = { texts: { ...doc.texts, ja: { headline: headline.value, body: body.value, instruction: doc.texts?.ja?.instruction } } };
+          if (!await sendUpdate(update)) return;
         }
         announce(t('saved'));
         await loadDetail();
@@ -93,6 +92,30 @@ export async function mount(container, ctx, [selectedId]) {
         announce(t('compose.error', { e: e.code ?? e.message }));
       }
     };
+    // Under the two-person rule an update that changes the texts, the hazard, the severity or who hears it waits for
+    // an approver (the hub answers alerts.approval_required); an approver may send it at once with a reason.
+    async function sendUpdate(update) {
+      const url = `/api/alerts/${encodeURIComponent(current.id)}`;
+      try {
+        await api('POST', `${url}/update`, update);
+        return true;
+      } catch (e) {
+        if (e.code === 'alerts.bypass_reason_required') {
+          const reason = prompt(t('board.bypassPrompt'));
+          if (reason?.trim()) {
+            await api('POST', `${url}/update`, { ...update, bypassReason: reason.trim() });
+            return true;
+          }
+        } else if (e.code !== 'alerts.approval_required') {
+          throw e;
+        }
+
+        await api('POST', `${url}/update-drafts`, update);
+        announce(t('board.updateSubmitted'));
+        return false;
+      }
+    }
+
     return h('fieldset', { class: 'actions' }, h('legend', {}, t('board.update')),
       h('label', { for: 'update-headline' }, t('board.updateHeadline')), headline,
       h('label', { for: 'update-body' }, t('board.updateBody')), body,
