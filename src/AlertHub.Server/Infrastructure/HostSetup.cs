@@ -19,7 +19,7 @@ internal static class HostSetup
         services.AddSingleton<AlertHubTelemetry>();
         services.Configure<HttpLimitsOptions>(builder.Configuration.GetSection("Http"));
         services.Configure<HubOptions>(builder.Configuration.GetSection("Hub"));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCode);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         // Body binding failures throw, so the exception handler can answer with a stable code.
@@ -35,6 +35,7 @@ internal static class HostSetup
         app.UseRouting();
         var defaultLimit = builderLimit(app);
         app.UseMiddleware<BodyLimitMiddleware>(defaultLimit);
+        app.UseMiddleware<JsonTextMiddleware>();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
