@@ -30,7 +30,7 @@ internal static class ResidentsApi
             limiter.AddPolicy(RegistrationRateLimit, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<ResidentsOptions>>().Value.RegistrationsPerMinutePerClient;
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var client = ClientAddress.KeyOf(context);
                 return perMinute <= 0
                     ? RateLimitPartition.GetNoLimiter(client)
                     : RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
