@@ -30,6 +30,13 @@ internal static class HostSetup
 
     public static WebApplication UseHubDefaults(this WebApplication app)
     {
+        // First, so everything after it (limits keyed by client address, Secure cookies) sees the real client.
+        var forwarded = app.Configuration.GetSection("Http:ForwardedHeaders").Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
+        if (forwarded.Enabled)
+        {
+            app.UseForwardedHeaders(forwarded.ToOptions());
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
