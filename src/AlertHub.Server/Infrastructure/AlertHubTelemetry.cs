@@ -26,6 +26,8 @@ internal sealed class AlertHubTelemetry : IDisposable
         CameraSnapshots = _meter.CreateCounter<long>("alerthub.cameras.snapshots", description: "Camera images accepted, by camera kind.");
         CameraWorkerRestarts = _meter.CreateCounter<long>("alerthub.cameras.worker_restarts", description: "Camera workers (ffmpeg, polls) that failed and were restarted, by kind.");
         CameraStatusChanges = _meter.CreateCounter<long>("alerthub.cameras.status_changes", description: "Recorded camera status transitions, by new status.");
+        PasswordHashesRunning = _meter.CreateUpDownCounter<long>("alerthub.staff.password_hashes.running", description: "PBKDF2 computations running now (bounded by Staff:MaxConcurrentHashes).");
+        SignInBusy = _meter.CreateCounter<long>("alerthub.staff.signin.busy", description: "Sign-ins refused because the password-hashing queue was full.");
     }
 
     public Counter<long> DeliverySent { get; }
@@ -39,6 +41,8 @@ internal sealed class AlertHubTelemetry : IDisposable
     public Counter<long> CameraSnapshots { get; }
     public Counter<long> CameraWorkerRestarts { get; }
     public Counter<long> CameraStatusChanges { get; }
+    public UpDownCounter<long> PasswordHashesRunning { get; }
+    public Counter<long> SignInBusy { get; }
 
     public void Dispose() => _meter.Dispose();
 }

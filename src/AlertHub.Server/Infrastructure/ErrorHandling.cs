@@ -13,6 +13,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         {
             RequestValidationException v => (v.Status, v.Code, "The request is not valid.", v.Message),
             GeoJsonException g => (400, g.Code, "The geometry is not valid.", $"{g.Reason} (at {g.Path})"),
+            InvalidJsonTextException t => (400, t.Code, "The request body is not valid text.", t.Message),
             BadHttpRequestException { StatusCode: 413 } => (413, Problems.TooLarge, "The request body is too large.", exception.Message),
             BadHttpRequestException { StatusCode: 415 } => (415, Problems.UnsupportedMediaType, "Unsupported media type.", exception.Message),
             BadHttpRequestException b when b.InnerException is JsonException =>
@@ -60,7 +61,7 @@ internal sealed class BodyLimitMiddleware(RequestDelegate next, long defaultLimi
 
         if (context.Request.ContentLength is null && HttpMethods.IsGet(context.Request.Method) is false)
         {
-            context.Request.Body = new LengthLimitedStream(context.Request.Body, limit);
+            context.Request.Body = new LengthLimitedStream(context.Request.Body, limit, context);
         }
 
         await next(context);
@@ -68,7 +69,7 @@ internal sealed class BodyLimitMiddleware(RequestDelegate next, long defaultLimi
 }
 
 /// <summary>Fails reading past a limit (chunked bodies carry no Content-Length).</summary>
-internal sealed class LengthLimitedStream(Stream inner, long limit) : Stream
+internal sealed class LengthLimitedStream(Stream inner, long limit, HttpContext? context = null) : Stream
 {
     private long _read;
 
@@ -92,7 +93,10 @@ internal sealed class LengthLimitedStream(Stream inner, long limit) : Stream
         _read += n;
         if (_read > limit)
         {
-            throw new BadHttpRequestException($"The body exceeds {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
+            // Body binding answers a BadHttpRequestException with its bare status; the code and detail travel with the request.
+            var detail = $"The body exceeds {limit} bytes.";
+            context?.SetProblem(Problems.TooLarge, detail);
+            throw new BadHttpRequestException(detail, StatusCodes.Status413PayloadTooLarge);
         }
 
         return n;

@@ -19,7 +19,7 @@ internal static class HostSetup
         services.AddSingleton<AlertHubTelemetry>();
         services.Configure<HttpLimitsOptions>(builder.Configuration.GetSection("Http"));
         services.Configure<HubOptions>(builder.Configuration.GetSection("Hub"));
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCode);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         // Body binding failures throw, so the exception handler can answer with a stable code.
@@ -30,11 +30,19 @@ internal static class HostSetup
 
     public static WebApplication UseHubDefaults(this WebApplication app)
     {
+        // First, so everything after it (limits keyed by client address, Secure cookies) sees the real client.
+        var forwarded = app.Configuration.GetSection("Http:ForwardedHeaders").Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
+        if (forwarded.Enabled)
+        {
+            app.UseForwardedHeaders(forwarded.ToOptions());
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
         var defaultLimit = builderLimit(app);
         app.UseMiddleware<BodyLimitMiddleware>(defaultLimit);
+        app.UseMiddleware<JsonTextMiddleware>();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

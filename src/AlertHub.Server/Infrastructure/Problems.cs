@@ -112,6 +112,55 @@ internal static class Problems
     public const string CameraMediaEngineUnavailable = "cameras.media_engine_unavailable";
     public const string CameraUpstreamFailed = "cameras.upstream_failed";
 
+    // Input hardening: text and status-only answers, targeting references, sign-in load, import lines.
+    public const string InvalidText = "request.invalid_text";
+    public const string MethodNotAllowed = "request.method_not_allowed";
+    public const string RateLimited = "request.rate_limited";
+    public const string AreaReferenceInvalid = "targeting.area_reference_invalid";
+    public const string AuthSignInBusy = "auth.signin_busy";
+    public const string ResidentImportLineTooLong = "residents.import_line_too_long";
+
+    private const string ProblemItem = "alerthub.problem";
+
+    /// <summary>
+    /// The stable code for a response that carries only a status (framework answers such as a body-binding 413 or
+    /// a 405): what a request noted with <see cref="SetProblem"/>, else one code per status.
+    /// </summary>
+    public static (string Code, string? Detail) ForStatus(HttpContext context, int status) =>
+        context.Items.TryGetValue(ProblemItem, out var noted) && noted is (string code, string detail)
+            ? (code, detail)
+            : (status switch
+            {
+                400 => InvalidRequest,
+                401 => AuthMissingKey,
+                403 => AuthForbidden,
+                404 => NotFound,
+                405 => MethodNotAllowed,
+                413 => TooLarge,
+                415 => UnsupportedMediaType,
+                429 => RateLimited,
+                >= 500 => Internal,
+                _ => InvalidRequest,
+            }, null);
+
+    /// <summary>Notes the code and detail for the status-only answer the framework is about to give this request.</summary>
+    public static void SetProblem(this HttpContext context, string code, string detail) => context.Items[ProblemItem] = (code, detail);
+
+    /// <summary>Gives every ProblemDetails the hub writes a <c>code</c>, including the framework's own status-only answers.</summary>
+    public static void AddCode(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Extensions.ContainsKey("code"))
+        {
+            return;
+        }
+
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        var (code, detail) = ForStatus(context.HttpContext, status);
+        problem.Extensions["code"] = code;
+        problem.Detail ??= detail;
+    }
+
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
     {
         var ext = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["code"] = code };

@@ -67,4 +67,83 @@ public sealed class SignInThrottleTests
         Assert.NotNull(_throttle.LockedFor("someone-else", "192.0.2.7"));
         Assert.Null(_throttle.LockedFor("someone-else", "192.0.2.8"));
     }
+
+    [Fact]
+    public void TryBegin_ABurstForOneUsername_ReservesOnlyTheLimit_AndTheRightPasswordAfterItIsRefused()
+    {
+        var reserved = Enumerable.Range(0, 40).Select(i => _throttle.TryBegin("sato", $"10.0.1.{i}", out _)).Where(a => a is not null).ToList();
+        Assert.Equal(3, reserved.Count);
+        Assert.Null(_throttle.TryBegin("sato", "10.0.2.1", out var wait));
+        Assert.Equal(TimeSpan.FromMinutes(15), wait);
+
+        Assert.Null(_throttle.Fail(reserved[0]!));
+        Assert.Null(_throttle.Fail(reserved[1]!));
+        Assert.Equal(TimeSpan.FromMinutes(15), _throttle.Fail(reserved[2]!));
+        Assert.Null(_throttle.TryBegin("sato", "10.0.2.1", out wait));
+        Assert.Equal(TimeSpan.FromMinutes(15), wait);
+        Assert.NotNull(_throttle.TryBegin("suzuki", "10.0.2.1", out _));
+    }
+
+    [Fact]
+    public void TryBegin_FromOneClient_ReservesOnlyThePerClientLimit()
+    {
+        var reserved = Enumerable.Range(0, 20).Count(i => _throttle.TryBegin($"user{i}", "192.0.2.7", out _) is not null);
+        Assert.Equal(5, reserved);
+        Assert.NotNull(_throttle.TryBegin("user99", "192.0.2.8", out _));
+    }
+
+    [Fact]
+    public void TryBegin_FromManyThreadsAtOnce_NeverReservesMoreThanTheLimit()
+    {
+        var reserved = 0;
+        Parallel.For(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            if (_throttle.TryBegin("sato", $"10.1.{i / 250}.{i % 250}", out _) is not null)
+            {
+                Interlocked.Increment(ref reserved);
+            }
+        });
+
+        Assert.Equal(3, reserved);
+    }
+
+    [Fact]
+    public void Succeed_ClearsTheUsername_ButTheClientKeepsItsOtherFailures()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            _throttle.Fail(_throttle.TryBegin($"guess{i}", "192.0.2.7", out _)!);
+        }
+
+        var right = _throttle.TryBegin("sato", "192.0.2.7", out _)!;
+        _throttle.Succeed(right);
+        Assert.Null(_throttle.LockedFor("sato", "192.0.2.8"));
+
+        // A success does not wipe the client's record: one own account does not reset a spraying address.
+        Assert.Equal(TimeSpan.FromMinutes(15), _throttle.Fail(_throttle.TryBegin("guess9", "192.0.2.7", out _)!));
+    }
+
+    [Fact]
+    public void Release_AnAttemptThatWasNeverChecked_DoesNotCount()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            _throttle.Release(_throttle.TryBegin("sato", "10.0.0.1", out _)!);
+        }
+
+        var attempts = Enumerable.Range(0, 3).Select(i => _throttle.TryBegin("sato", "10.0.0.1", out _)).ToList();
+        Assert.All(attempts, Assert.NotNull);
+    }
+
+    [Fact]
+    public void Fail_CalledTwiceForOneAttempt_CountsOnce()
+    {
+        var attempt = _throttle.TryBegin("sato", "10.0.0.1", out _)!;
+        _throttle.Fail(attempt);
+        _throttle.Fail(attempt);
+        _throttle.Release(attempt);
+        Assert.NotNull(_throttle.TryBegin("sato", "10.0.0.1", out _));
+        Assert.NotNull(_throttle.TryBegin("sato", "10.0.0.1", out _));
+        Assert.Null(_throttle.TryBegin("sato", "10.0.0.1", out _));
+    }
 }

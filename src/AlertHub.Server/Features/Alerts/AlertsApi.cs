@@ -168,12 +168,15 @@ internal static class AlertsApi
 
         // An issuer's alert waits here until a different approver issues or rejects it.
         drafts.MapPost("/", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (AlertRequest request, DraftStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
+            IHubContext<AlertsHub> hub, Targeting.TargetingService targeting, HttpContext http, CancellationToken ct) =>
         {
             if (CheckDraft(request) is { } problem)
             {
                 return problem;
             }
+
+            // A draft whose area cannot be resolved could never be approved: say so now, to the person writing it.
+            targeting.ResolveShapes(request.Area);
 
             var draft = await store.CreateAsync(request, request.SourceEventId, null, http.User.Actor(), ct);
             await audit.WriteAsync(http.User.Actor(), "alerts.draft.submit", draft.Id, request.Texts!.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null), ct);

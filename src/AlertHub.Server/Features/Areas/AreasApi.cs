@@ -90,7 +90,7 @@ internal static class AreasApi
                 }
             })
             .RequireAuthorization(StaffRoles.Policies.Admin)
-            .WithMetadata(new BodyLimit(maxUploadBytes));
+            .WithMetadata(new BodyLimit(maxUploadBytes), ReadsJsonBody.Instance);
 
         group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, AreaStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
             {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
@@ -30,7 +31,7 @@ internal static class ResidentsApi
             limiter.AddPolicy(RegistrationRateLimit, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<ResidentsOptions>>().Value.RegistrationsPerMinutePerClient;
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var client = ClientAddress.KeyOf(context);
                 return perMinute <= 0
                     ? RateLimitPartition.GetNoLimiter(client)
                     : RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
@@ -174,17 +175,34 @@ internal static class ResidentsApi
     /// for lists the city collected with consent elsewhere; the audit entry records that it was used.
     /// </remarks>
     private static async Task<Ok<ImportResult>> ImportAsync(HttpRequest http, ResidentValidator validator, ResidentStore store,
-        TargetingService targeting, AuditLog audit, IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct)
+        TargetingService targeting, AuditLog audit, IEnumerable<IEndpointRegistrationHook> hooks, IOptions<ResidentsOptions> options, CancellationToken ct)
     {
         var emailConfirmed = string.Equals(http.Query["emailConfirmed"], "true", StringComparison.OrdinalIgnoreCase);
+        var maxLineBytes = options.Value.ImportMaxLineBytes;
         var imported = new List<ImportedResident>();
         var rejections = new List<ImportRejection>();
         var pending = new List<(int Line, ValidResident Resident)>(ImportChunk);
-        using var reader = new StreamReader(http.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
-        var lineNumber = 0;
-        while (await reader.ReadLineAsync(ct) is { } line)
+        await using var reader = new BoundedLineReader(http.Body, maxLineBytes);
+        while (await reader.ReadLineAsync(ct) is { } read)
         {
-            lineNumber++;
+            var lineNumber = (int)read.Number;
+            if (read.TooLongBytes is { } length)
+            {
+                // Skipped as it streamed past, never held: one oversized row costs the rest of the file nothing.
+                rejections.Add(new ImportRejection(lineNumber, Problems.ResidentImportLineTooLong,
+                    $"The line is {length} bytes; Residents:ImportMaxLineBytes allows {maxLineBytes}."));
+                continue;
+            }
+
+            // The same text rule as every JSON body (no invalid UTF-8, no lone surrogate escapes), per line.
+            var line = LineText(read.Bytes, lineNumber == 1);
+            var textProblem = line is null ? "The line is not valid UTF-8." : TextProblem(read.Bytes);
+            if (textProblem is not null)
+            {
+                rejections.Add(new ImportRejection(lineNumber, Problems.InvalidText, textProblem));
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
@@ -236,6 +254,40 @@ internal static class ResidentsApi
             await RunHooksAsync(hooks, [.. stored.Select(s => s.Id)], CancellationToken.None);
             pending.Clear();
         }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The line as text (a UTF-8 byte order mark on the first line dropped), or null when it is not valid UTF-8.</summary>
+    private static string? LineText(ReadOnlySequence<byte> bytes, bool first)
+    {
+        if (first && bytes.Length >= 3 && bytes.Slice(0, 3).ToArray() is [0xEF, 0xBB, 0xBF])
+        {
+            bytes = bytes.Slice(3);
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static string? TextProblem(ReadOnlySequence<byte> bytes)
+    {
+        var validator = new JsonTextValidator();
+        foreach (var segment in bytes)
+        {
+            if (validator.Feed(segment.Span) is { } reason)
+            {
+                return $"The line is not valid text: {reason}";
+            }
+        }
+
+        return null;
     }
 
     private static async Task RunHooksAsync(IEnumerable<IEndpointRegistrationHook> hooks, IReadOnlyList<Guid> ids, CancellationToken ct)

@@ -22,4 +22,10 @@ public sealed class ResidentsOptions
 
     /// <summary>Largest NDJSON body accepted by the bulk import. Default 256 MiB (100,000 rows is about 30 MB).</summary>
     public long ImportMaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Longest line of the bulk import (one resident is a few hundred bytes). A longer line is skipped as it streams
+    /// past, never held, and rejected as <c>residents.import_line_too_long</c>; the other lines are imported. Default 64 KiB.
+    /// </summary>
+    public int ImportMaxLineBytes { get; set; } = 64 * 1024;
 }

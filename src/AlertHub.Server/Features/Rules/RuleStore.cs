@@ -62,9 +62,14 @@ internal sealed class RuleStore(Database database, IConfiguration configuration,
                 Fail("families lists at least one family (JMA:VXSE53) or category (category:landslide)");
             }
 
-            if (r.Templates is null || !r.Templates.TryGetValue("ja", out var ja) || string.IsNullOrWhiteSpace(ja.Headline))
+            if (r.Templates is null || !r.Templates.TryGetValue("ja", out var ja) || string.IsNullOrWhiteSpace(ja?.Headline))
             {
                 Fail("templates.ja.headline is required");
+            }
+
+            if (r.Templates!.Values.Any(t => t is null) || r.AllClearTemplates?.Values.Any(t => t is null) == true)
+            {
+                Fail("every language in templates and allClearTemplates has a text object, not null");
             }
 
             if (r.Mode is not ("auto" or "draft"))

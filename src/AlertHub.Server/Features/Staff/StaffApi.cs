@@ -30,6 +30,7 @@ internal static partial class StaffApi
         services.Configure<StaffOptions>(builder.Configuration.GetSection("Staff"));
         services.AddSingleton<StaffUserStore>();
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<PasswordHashGate>();
         services.AddHostedService<StaffBootstrap>();
         services.AddAuthentication().AddCookie(StaffSessionAuthentication.SchemeName);
         services.AddOptions<CookieAuthenticationOptions>(StaffSessionAuthentication.SchemeName)
@@ -71,7 +72,7 @@ internal static partial class StaffApi
     }
 
     private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(SignInRequest request, HttpContext http, StaffUserStore users,
-        SignInThrottle throttle, AuditLog audit, CancellationToken ct)
+        SignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, CancellationToken ct)
     {
         var username = Normalize(request.Username);
         if (username is null || string.IsNullOrEmpty(request.Password))
@@ -79,21 +80,43 @@ internal static partial class StaffApi
             return Problems.BadRequest(Problems.InvalidRequest, "username and password are required.");
         }
 
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var from = $"sign-in from {client}";
-        if (throttle.LockedFor(username, client) is { } wait)
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var from = $"sign-in from {address}";
+
+        // The attempt is counted before the password is checked, so a parallel burst cannot get more than the limit checked.
+        if (throttle.TryBegin(username, ClientAddress.KeyOf(http), out var wait) is not { } attempt)
         {
             await audit.WriteAsync(from, "staff.signin.refused_locked", username, null, ct);
             return LockedOut(http, wait);
         }
 
-        // Unknown and disabled users cost the same work and get the same answer as a wrong password.
-        var found = await users.FindAsync(username, ct);
-        var verified = found is { User.Disabled: false } f ? StaffPasswords.Verify(request.Password, f.PasswordHash) : StaffPasswords.VerifyDecoy(request.Password);
+        (StaffUser User, string PasswordHash)? found;
+        bool ran, verified;
+        try
+        {
+            // Unknown and disabled users cost the same work, wait in the same queue and get the same answer as a wrong password.
+            found = await users.FindAsync(username, ct);
+            var password = request.Password;
+            (ran, verified) = await hashing.TryRunAsync(
+                () => found is { User.Disabled: false } f ? StaffPasswords.Verify(password, f.PasswordHash) : StaffPasswords.VerifyDecoy(password), ct);
+        }
+        catch
+        {
+            throttle.Release(attempt);
+            throw;
+        }
+
+        if (!ran)
+        {
+            throttle.Release(attempt);
+            http.Response.Headers.RetryAfter = "2";
+            return Problems.Create(503, Problems.AuthSignInBusy, "Sign-in is busy.", "Too many sign-ins are being checked right now. Try again in a few seconds.");
+        }
+
         if (!verified)
         {
             await audit.WriteAsync(from, "staff.signin.failure", username, null, ct);
-            if (throttle.RecordFailure(username, client) is { } locked)
+            if (throttle.Fail(attempt) is { } locked)
             {
                 await audit.WriteAsync(from, "staff.signin.lockout", username, $"locked for {Math.Ceiling(locked.TotalSeconds)} s", ct);
                 return LockedOut(http, locked);
@@ -102,17 +125,17 @@ internal static partial class StaffApi
             return Problems.Create(401, Problems.AuthInvalidCredentials, "The username or password is wrong.");
         }
 
+        throttle.Succeed(attempt);
         var user = found!.Value.User;
-        throttle.RecordSuccess(username);
         if (StaffPasswords.NeedsRehash(found.Value.PasswordHash))
         {
-            await users.RehashAsync(username, StaffPasswords.Hash(request.Password), ct);
+            await users.RehashAsync(username, await hashing.RunAsync(() => StaffPasswords.Hash(request.Password), ct), ct);
         }
 
         var (sessionId, csrf) = await users.StartSessionAsync(username, ct);
         await http.SignInAsync(StaffSessionAuthentication.SchemeName, StaffSessionAuthentication.Principal(user, sessionId),
             new AuthenticationProperties { IsPersistent = false, AllowRefresh = true });
-        await audit.WriteAsync($"{username} ({StaffSessionAuthentication.Actor(username)})", "staff.signin", username, client, ct);
+        await audit.WriteAsync($"{username} ({StaffSessionAuthentication.Actor(username)})", "staff.signin", username, address, ct);
         return TypedResults.Ok(new SessionView(user.Username, user.DisplayName, user.Roles, csrf));
     }
 
@@ -130,7 +153,7 @@ internal static partial class StaffApi
         http.CurrentStaffSession()!.CsrfToken);
 
     private static async Task<Results<Created<StaffUserView>, ProblemHttpResult>> CreateUserAsync(StaffUserRequest request, StaffUserStore store,
-        AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
+        PasswordHashGate hashing, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
     {
         var username = Normalize(request.Username);
         if (username is null || !UsernamePattern().IsMatch(username))
@@ -145,7 +168,7 @@ internal static partial class StaffApi
 
         var now = time.GetUtcNow();
         var user = new StaffUser(username, DisplayName(request.DisplayName, username), request.Roles!.Distinct().ToArray(), request.Disabled ?? false, now, now);
-        if (!await store.CreateAsync(user, StaffPasswords.Hash(request.Password!), ct))
+        if (!await store.CreateAsync(user, await hashing.RunAsync(() => StaffPasswords.Hash(request.Password!), ct), ct))
         {
             return Problems.Create(409, Problems.StaffUserExists, "The username is taken.", $"A staff user {username} exists.");
         }
@@ -155,7 +178,7 @@ internal static partial class StaffApi
     }
 
     private static async Task<Results<Ok<StaffUserView>, ProblemHttpResult>> UpdateUserAsync(string username, StaffUserRequest request, StaffUserStore store,
-        SignInThrottle throttle, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
+        SignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
     {
         username = Normalize(username) ?? "";
         var existing = await store.FindAsync(username, ct);
@@ -181,7 +204,7 @@ internal static partial class StaffApi
             return Problems.Create(403, Problems.StaffSelfChange, "You may not lock yourself out.", "Another admin must disable you or take your admin role.");
         }
 
-        await store.UpdateAsync(updated, request.Password is null ? null : StaffPasswords.Hash(request.Password), ct);
+        await store.UpdateAsync(updated, request.Password is null ? null : await hashing.RunAsync(() => StaffPasswords.Hash(request.Password), ct), ct);
         if (request.Password is not null)
         {
             // An admin setting a new password is also how a locked-out colleague gets back in before the lock ends.

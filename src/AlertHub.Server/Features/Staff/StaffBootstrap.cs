@@ -10,7 +10,8 @@ namespace AlertHub.Server.Features.Staff;
 /// (hosted services start in registration order).
 /// </summary>
 internal sealed partial class StaffBootstrap(
-    StaffUserStore users, Database database, AuditLog audit, IOptions<AuthOptions> authOptions, TimeProvider time, ILogger<StaffBootstrap> logger) : IHostedService
+    StaffUserStore users, PasswordHashGate hashing, Database database, AuditLog audit, IOptions<AuthOptions> authOptions, TimeProvider time,
+    ILogger<StaffBootstrap> logger) : IHostedService
 {
     public const string Username = "admin";
     public const string PasswordFile = "bootstrap-admin.password";
@@ -40,7 +41,7 @@ internal sealed partial class StaffBootstrap(
         }
 
         var now = time.GetUtcNow();
-        await users.CreateAsync(new StaffUser(Username, "Administrator", [StaffRoles.Admin], false, now, now), StaffPasswords.Hash(password), cancellationToken);
+        await users.CreateAsync(new StaffUser(Username, "Administrator", [StaffRoles.Admin], false, now, now), await hashing.RunAsync(() => StaffPasswords.Hash(password), cancellationToken), cancellationToken);
         await audit.WriteAsync("system", "staff.users.bootstrap", Username, writtenTo is null ? "password from Auth:BootstrapAdminPassword" : $"password written to {writtenTo}",
             cancellationToken);
         if (writtenTo is null)

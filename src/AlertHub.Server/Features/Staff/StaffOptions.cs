@@ -25,6 +25,15 @@ public sealed class StaffOptions
     /// <summary>How long a lock lasts. Default 15 min.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// PBKDF2 computations (sign-ins, password changes) running at once; the rest of the API keeps the other cores.
+    /// Default: half the processors, at least 1 and at most 2 (1 on a 2-core machine).
+    /// </summary>
+    public int MaxConcurrentHashes { get; set; } = Math.Clamp(Environment.ProcessorCount / 2, 1, 2);
+
+    /// <summary>Sign-ins that may wait for a hashing slot; beyond this they get 503 <c>auth.signin_busy</c> with Retry-After. Default 8.</summary>
+    public int MaxQueuedHashes { get; set; } = 8;
+
     /// <summary>Shortest password accepted for a staff user. Default 12 characters.</summary>
     public int MinPasswordLength { get; set; } = 12;
 }

@@ -70,7 +70,7 @@ internal sealed partial class TargetingService(
         {
             foreach (var name in channelNames)
             {
-                if (!channels.IsKnown(name))
+                if (name is null || !channels.IsKnown(name))
                 {
                     throw new RequestValidationException(Problems.AlertChannelUnknown, $"Channel '{name}' is not enabled. Enabled: {string.Join(", ", channels.Names)}.");
                 }
@@ -107,6 +107,8 @@ internal sealed partial class TargetingService(
             throw new RequestValidationException(Problems.AreaEmpty, "area is required: areaIds, geometry, circles or codes.");
         }
 
+        CheckReferences(area.AreaIds, "areaIds");
+        CheckReferences(area.Codes, "codes");
         var shapes = new List<TargetShape>();
         foreach (var id in area.AreaIds ?? [])
         {
@@ -147,8 +149,9 @@ internal sealed partial class TargetingService(
         for (var i = 0; i < circles.Length; i++)
         {
             var c = circles[i];
+            // Written so NaN fails every test: "NaN" is a number to a JSON reader that accepts numbers in strings.
             if (c is null || c.Lat is not double lat || c.Lon is not double lon || c.RadiusMeters is not double radius
-                || lat is < -90 or > 90 || lon is < -180 or > 180 || !(radius > 0) || radius > MaxRadiusMeters)
+                || !(lat is >= -90 and <= 90) || !(lon is >= -180 and <= 180) || !(radius is > 0 and <= MaxRadiusMeters))
             {
                 throw new RequestValidationException(Problems.CircleInvalid,
                     $"circles[{i}] needs lat, lon and radiusMeters in (0, {MaxRadiusMeters}].", new Dictionary<string, object?> { ["index"] = i });
@@ -163,6 +166,18 @@ internal sealed partial class TargetingService(
         }
 
         return shapes;
+    }
+
+    private static void CheckReferences(string[]? values, string field)
+    {
+        for (var i = 0; i < (values?.Length ?? 0); i++)
+        {
+            if (string.IsNullOrWhiteSpace(values![i]) || values[i].Length > 200)
+            {
+                throw new RequestValidationException(Problems.AreaReferenceInvalid, $"{field}[{i}] must be a non-empty string of at most 200 characters.",
+                    new Dictionary<string, object?> { ["field"] = field, ["index"] = i });
+            }
+        }
     }
 
     public static AudienceFilter? ToFilter(AudienceSpec? audience)
