@@ -180,7 +180,7 @@ internal sealed class AlertService(
         await _versionLock.WaitAsync(cancellationToken);
         try
         {
-            var current = await CurrentAsync(id, cancellationToken);
+            var current = await CurrentAsync(id, cancellationToken, forCancel: true);
             if (current is null)
             {
                 return null;
@@ -211,7 +211,8 @@ internal sealed class AlertService(
         }
     }
 
-    private async Task<AlertDocument?> CurrentAsync(string id, CancellationToken cancellationToken)
+    /// <param name="forCancel">A cancel may still follow an all-clear (the alert was wrong from the start); nothing else may.</param>
+    private async Task<AlertDocument?> CurrentAsync(string id, CancellationToken cancellationToken, bool forCancel = false)
     {
         var head = await store.GetHeadAsync(id, cancellationToken);
         if (head is null)
@@ -224,7 +225,7 @@ internal sealed class AlertService(
             throw new RequestValidationException(Problems.AlertAlreadyCancelled, $"Alert {id} has been cancelled; issue a new alert instead.") { Status = 409 };
         }
 
-        if (head.Value.State == "ended")
+        if (head.Value.State == "ended" && !forCancel)
         {
             throw new RequestValidationException(Problems.AlertAlreadyEnded, $"Alert {id} has ended (all-clear sent); issue a new alert instead.") { Status = 409 };
         }

@@ -84,7 +84,8 @@ internal sealed class AlertStore(Database database, TimeProvider time)
             head.CommandText = "SELECT current_version, state FROM alerts WHERE id = $a";
             head.Parameters.AddWithValue("$a", document.Id);
             await using var reader = await head.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken) || reader.GetInt32(0) != document.Version - 1 || reader.GetString(1) is "cancelled" or "ended")
+            if (!await reader.ReadAsync(cancellationToken) || reader.GetInt32(0) != document.Version - 1 || reader.GetString(1) == "cancelled"
+                || (reader.GetString(1) == "ended" && document.MsgType != MsgType.Cancel))
             {
                 throw new RequestValidationException(Problems.AlertVersionConflict,
                     $"Alert {document.Id} changed while this version was being prepared; read it again and retry.") { Status = 409 };

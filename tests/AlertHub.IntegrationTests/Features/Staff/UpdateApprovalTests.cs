@@ -127,6 +127,8 @@ public sealed class UpdateApprovalTests : IAsyncLifetime
         await (await _admin.PostAsJsonAsync($"/api/alerts/{id}/update", new { expires = "2099-01-01T00:00:00Z" })).AssertProblemAsync(409, "alerts.already_ended");
         await (await _issuer.PostAsJsonAsync($"/api/alerts/{id}/update-drafts", new { severity = "Extreme" })).AssertProblemAsync(409, "alerts.already_ended");
         await (await _admin.PostAsync($"/api/alerts/{id}/all-clear", null)).AssertProblemAsync(409, "alerts.already_ended");
+        // A cancel may still follow: the alert was wrong from the start.
+        Assert.Equal(HttpStatusCode.Accepted, (await _issuer.PostAsync($"/api/alerts/{id}/cancel", null)).StatusCode);
     }
 
     private async Task<string> IssueAsync() => (await Api.IssueAsync(_admin, Api.ExerciseAlert(Here)))["id"]!.GetValue<string>();
