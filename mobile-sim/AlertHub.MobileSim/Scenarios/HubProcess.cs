@@ -29,13 +29,17 @@ internal sealed class HubProcess : IAsyncDisposable
     /// <summary>The hub's own output, for the report when something goes wrong.</summary>
     public ConcurrentQueueLog Output { get; } = new();
 
-    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string adminKey, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="builtConfiguration">Run the hub as already built in this configuration (tests: the build that
+    /// <c>dotnet test</c> just made); null builds Release first.</param>
+    public static async Task<HubProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string adminKey, TimeSpan timeout, CancellationToken cancellationToken,
+        string? builtConfiguration = null)
     {
         var project = FindHubProject() ?? throw new FileNotFoundException("src/AlertHub.Server/AlertHub.Server.csproj not found above " + AppContext.BaseDirectory);
-        // Always build first (incremental, seconds when nothing changed): a stale hub would silently lack channels.
-        using (var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", project])
-               { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!)
+        if (builtConfiguration is null)
         {
+            // Build first (incremental, seconds when nothing changed): a stale hub would silently lack channels.
+            using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", project])
+                { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
             var buildOutput = build.StandardOutput.ReadToEndAsync(cancellationToken);
             await build.WaitForExitAsync(cancellationToken);
             if (build.ExitCode != 0)
@@ -44,7 +48,12 @@ internal sealed class HubProcess : IAsyncDisposable
             }
         }
 
-        var dll = Path.Combine(Path.GetDirectoryName(project)!, "bin", "Release", "net10.0", "AlertHub.Server.dll");
+        var dll = Path.Combine(Path.GetDirectoryName(project)!, "bin", builtConfiguration ?? "Release", "net10.0", "AlertHub.Server.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"The hub is not built in {builtConfiguration}: {dll}");
+        }
+
         var port = FreePort();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "alerthub-sim", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dataDirectory);

@@ -94,6 +94,16 @@ public sealed record DeliveryBatch(string Channel, IReadOnlyList<DeliveryItem> I
 
     public bool ShouldSend(DeliveryItem item) => StillWanted?.Invoke(item) ?? true;
 
+    /// <summary>
+    /// Asked just before an item's request starts (by <see cref="SendEachAsync"/>): false skips the item like
+    /// <see cref="StillWanted"/>; the outbox may also make the channel wait here until earlier outcomes are recorded,
+    /// so that what a crash could re-send never exceeds the channel's concurrency. Optional.
+    /// </summary>
+    public Func<DeliveryItem, CancellationToken, ValueTask<bool>>? Admit { get; init; }
+
+    private ValueTask<bool> AdmitAsync(DeliveryItem item, CancellationToken cancellationToken) =>
+        Admit is { } admit ? admit(item, cancellationToken) : ValueTask.FromResult(ShouldSend(item));
+
     /// <summary>Passes an item's outcome on to <see cref="Completed"/> and returns it (so a channel can write <c>results[i] = batch.Report(…)</c>).</summary>
     public DeliveryItemResult Report(DeliveryItemResult result)
     {
@@ -114,7 +124,7 @@ public sealed record DeliveryBatch(string Channel, IReadOnlyList<DeliveryItem> I
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxConcurrency), CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                if (ShouldSend(Items[i]))
+                if (await AdmitAsync(Items[i], ct))
                 {
                     results[i] = Report(await send(Items[i], ct));
                 }

@@ -75,11 +75,14 @@ internal sealed partial class DeliveryWorkers(
         var queue = System.Threading.Channels.Channel.CreateBounded<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)>(
             new System.Threading.Channels.BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var outcomes = System.Threading.Channels.Channel.CreateUnbounded<Completed>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
-        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader), CancellationToken.None);
+        // A send slot is given back only when the item's outcome is recorded, not when its request ends: what a crash
+        // can re-send (sent but not yet recorded) never exceeds the channel's concurrency.
+        using var unrecorded = new SemaphoreSlim(Math.Max(1, channel.Limits.MaxConcurrency));
+        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded), CancellationToken.None);
         var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, stoppingToken), CancellationToken.None);
         await foreach (var (claimed, claimMs) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
-            var run = new BatchRun(claimed, outcomes.Writer);
+            var run = new BatchRun(claimed, outcomes.Writer, unrecorded);
             if (stoppingToken.IsCancellationRequested)
             {
                 // Claimed but not sent: give it back for the next start.
@@ -175,20 +178,28 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
-    /// <summary>An item's outcome on its way to the recorder.</summary>
-    private readonly record struct Completed(ClaimedWork Work, WorkOutcome Outcome);
+    /// <summary>An item's outcome on its way to the recorder; <paramref name="HoldsSlot"/> when it was admitted to send (see <see cref="BatchRun.AdmitAsync"/>).</summary>
+    private readonly record struct Completed(ClaimedWork Work, WorkOutcome Outcome, bool HoldsSlot);
 
     /// <summary>One claimed batch: every row gets exactly one outcome, whichever comes first (the channel's report
     /// as the item completes, the batch's final report, or a release).</summary>
-    private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder)
+    private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder, SemaphoreSlim slots)
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<long, ClaimedWork> _open = new(claimed.Select(w => KeyValuePair.Create(w.Id, w)));
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _admitted = new();
 
         public IReadOnlyList<ClaimedWork> Claimed => claimed;
 
         public bool TryTake(long id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClaimedWork? work) => _open.TryRemove(id, out work);
 
-        public void Post(ClaimedWork work, WorkOutcome outcome) => recorder.TryWrite(new Completed(work, outcome));
+        /// <summary>Waits for a send slot (one is free once an earlier outcome is recorded) and marks the item as holding it.</summary>
+        public async ValueTask AdmitAsync(long id, CancellationToken cancellationToken)
+        {
+            await slots.WaitAsync(cancellationToken);
+            _admitted[id] = 0;
+        }
+
+        public void Post(ClaimedWork work, WorkOutcome outcome) => recorder.TryWrite(new Completed(work, outcome, _admitted.TryRemove(work.Id, out _)));
 
         public IEnumerable<ClaimedWork> TakeRest()
         {
@@ -283,6 +294,16 @@ internal sealed partial class DeliveryWorkers(
         {
             Completed = result => Complete(channel, run, result),
             StillWanted = item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version),
+            Admit = async (item, ct) =>
+            {
+                if (!alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version))
+                {
+                    return false;
+                }
+
+                await run.AdmitAsync(item.WorkId, ct);
+                return true;
+            },
         };
         var report = await resilience.For(channel.Name).ExecuteAsync(
             static async (state, ct) => await state.channel.SendAsync(state.batch, ct),
@@ -337,7 +358,7 @@ internal sealed partial class DeliveryWorkers(
     /// writes group themselves), then prunes gone endpoints and reports progress. A recorded row is free for its
     /// next step at once (a retry, or the newer version that waited for it), so the channel is woken.
     /// </summary>
-    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<Completed> reader)
+    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<Completed> reader, SemaphoreSlim slots)
     {
         var pending = new List<Completed>();
         while (await reader.WaitToReadAsync(CancellationToken.None))
@@ -362,6 +383,12 @@ internal sealed partial class DeliveryWorkers(
             }
             finally
             {
+                // Slots come back even when the write failed: those rows stay claimed until their lease runs out.
+                if (pending.Count(c => c.HoldsSlot) is > 0 and var held)
+                {
+                    slots.Release(held);
+                }
+
                 signals.Wake(channel.Name);
             }
         }
