@@ -70,9 +70,9 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ($"cancellation sent to the {cancelled?.Recipients ?? 0} residents who were notified", previous.AlertId);
         }
 
-        var inEffect = e.Areas.Where(a => Counts(rule, a)).ToList();
+        var inEffect = e.Areas.Where(a => Counts(rule, e, a)).ToList();
         var level = inEffect.Count == 0 ? 0 : inEffect.Max(a => (int)a.Severity);
-        var municipalities = inEffect.SelectMany(MunicipalitiesOf)
+        var municipalities = inEffect.SelectMany(a => MunicipalitiesOf(e, a))
             .Where(m => rule.Municipalities is not { Length: > 0 } wanted || wanted.Contains(m))
             .Distinct().Order(StringComparer.Ordinal).ToArray();
         if (level == 0)
@@ -125,16 +125,32 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         return ("unchanged (継続): no message", previous.AlertId);
     }
 
-    private IReadOnlyList<string> MunicipalitiesOf(EventArea a) => codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
+    /// <summary>
+    /// The municipalities an area speaks for. A 3-digit 地震情報／細分区域 speaks for its strongest place, so its
+    /// intensity counts for a municipality only when the telegram has no city-level intensity: VXSE51 (regions
+    /// only) reaches the city through the code table, VXSE53 (cities) never does. A city that a VXSE53 leaves out
+    /// while listing its region had nothing of 震度1 or more reported: "not observed", not its region's figure.
+    /// (JMA lists a city it expects at 5弱 or more but has not heard from as 震度５弱以上未入電, which counts as 5弱.)
+    /// </summary>
+    private IReadOnlyList<string> MunicipalitiesOf(HazardEvent e, EventArea a) =>
+        a.Scheme == "jma-seismic" && HasCityIntensities(e) ? [] : codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
 
-    private bool Counts(RuleDefinition rule, EventArea a)
+    internal static bool HasCityIntensities(HazardEvent e) =>
+        e.Areas.Any(a => a.Scheme == "jma-city" && a.MaxIntensity is not null);
+
+    private bool Counts(RuleDefinition rule, HazardEvent e, EventArea a)
     {
         if (a.Status is "解除" or "なし" || a.Status?.Contains("はなし", StringComparison.Ordinal) == true)
         {
             return false;
         }
 
-        if (rule.Municipalities is { Length: > 0 } wanted && !MunicipalitiesOf(a).Any(wanted.Contains))
+        if (a.Scheme == "jma-seismic" && HasCityIntensities(e))
+        {
+            return false;
+        }
+
+        if (rule.Municipalities is { Length: > 0 } wanted && !MunicipalitiesOf(e, a).Any(wanted.Contains))
         {
             return false;
         }
