@@ -9,7 +9,8 @@ namespace AlertHub.Server.Features.Rules;
 /// <c>GET/PUT /api/rules</c>. Every property has a default so a rule can be short.
 /// </summary>
 /// <param name="Name">Unique name; the alert's actor is <c>rule:&lt;Name&gt;</c>.</param>
-/// <param name="Families">Event families (<c>JMA:VXSE53</c>) or categories (<c>category:landslide</c>) this rule handles.</param>
+/// <param name="Families">Event families (<c>JMA:VXSE53</c>, <c>CAP</c>), categories (<c>category:landslide</c>, or a CAP category such as
+/// <c>category:Geo</c>) or CAP eventCodes (<c>eventCode:EQW</c>, <c>eventCode:SAME=EQW</c>) this rule handles.</param>
 /// <param name="MinSeverity">Areas below this severity do not count. Default Moderate.</param>
 /// <param name="MinIntensity">Earthquakes: areas below this seismic intensity (1 2 3 4 5- 5+ 6- 6+ 7) do not count. Default none.</param>
 /// <param name="Municipalities">5-digit JIS codes the city cares about (e.g. 05203); empty means any.</param>

@@ -29,7 +29,7 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ("not interpreted: stored for staff", null);
         }
 
-        var matching = (await rules.GetAsync(cancellationToken)).Where(r => r.Families.Any(f => f == e.Family || f == "category:" + e.Category)).ToList();
+        var matching = (await rules.GetAsync(cancellationToken)).Where(r => r.Families.Any(f => Matches(f, e))).ToList();
         if (matching.Count == 0)
         {
             return ($"no rule for {e.Family}", null);
@@ -45,6 +45,37 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         }
 
         return (string.Join("; ", outcomes), alertId);
+    }
+
+    /// <summary>
+    /// A rule's family entry: the family itself (<c>JMA:VXSE53</c>, <c>CAP</c>), <c>category:&lt;name&gt;</c> (the hub's
+    /// category, or any CAP category of any info block: <c>category:Geo</c>), or <c>eventCode:&lt;value&gt;</c> /
+    /// <c>eventCode:&lt;valueName&gt;=&lt;value&gt;</c> (a CAP eventCode, e.g. <c>eventCode:SAME=EQW</c>).
+    /// </summary>
+    internal static bool Matches(string family, HazardEvent e)
+    {
+        if (family == e.Family)
+        {
+            return true;
+        }
+
+        if (family.StartsWith("category:", StringComparison.Ordinal))
+        {
+            var category = family["category:".Length..];
+            return string.Equals(category, e.Category, StringComparison.OrdinalIgnoreCase)
+                || (e.CapInfos?.Any(i => i.Categories.Contains(category, StringComparer.OrdinalIgnoreCase)) ?? false);
+        }
+
+        if (family.StartsWith("eventCode:", StringComparison.Ordinal) && e.CapInfos is { } infos)
+        {
+            var wanted = family["eventCode:".Length..];
+            var equals = wanted.IndexOf('=', StringComparison.Ordinal);
+            return infos.SelectMany(i => i.EventCodes).Any(c => equals < 0
+                ? c.Value == wanted
+                : c.ValueName == wanted[..equals] && c.Value == wanted[(equals + 1)..]);
+        }
+
+        return false;
     }
 
     private async Task<(string Outcome, string? AlertId)> ApplyRuleAsync(RuleDefinition rule, HazardEvent e, string eventId,
@@ -70,7 +101,8 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ($"cancellation sent to the {cancelled?.Recipients ?? 0} residents who were notified", previous.AlertId);
         }
 
-        var inEffect = e.Areas.Where(a => Counts(rule, e, a)).ToList();
+        // An all-clear ends the series whatever its areas still say (a CAP AllClear may repeat the original severity).
+        var inEffect = e.Lifecycle == EventLifecycle.AllClear ? [] : e.Areas.Where(a => Counts(rule, e, a)).ToList();
         var level = inEffect.Count == 0 ? 0 : inEffect.Max(a => (int)a.Severity);
         var municipalities = inEffect.SelectMany(a => MunicipalitiesOf(e, a))
             .Where(m => rule.Municipalities is not { Length: > 0 } wanted || wanted.Contains(m))
