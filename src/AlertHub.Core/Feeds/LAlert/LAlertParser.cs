@@ -130,7 +130,10 @@ internal static class LAlertParser
             IssuedAt: issuedAt.ToUniversalTime(),
             ValidUntil: validUntil?.ToUniversalTime(),
             SourceReference: documentId,
-            References: references);
+            References: references)
+        {
+            ReportedAt = FeedXml.Time(head.ChildText("ReportDateTime"), Jst),
+        };
     }
 
     private sealed record BodyOutcome(bool Interpreted, string Category, EventSeverity? Severity, int? AlertLevel, bool AllLifted);
