@@ -159,6 +159,9 @@ public sealed record HazardEvent(
     /// report, kept apart from <see cref="IssuedAt"/> (Control/DateTime, when the telegram was sent).</summary>
     public DateTimeOffset? ReportedAt { get; init; }
 
+    /// <summary>Who issued it, as written: JMA Control/PublishingOffice, the L-Alert publishing organisation, the CAP senderName.</summary>
+    public string? Issuer { get; init; }
+
     /// <summary>JMA only: publishing office, EventID, rivers, 竜巻目撃 ….</summary>
     public JmaDetails? Jma { get; init; }
 

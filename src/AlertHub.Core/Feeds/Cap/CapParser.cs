@@ -178,6 +178,7 @@ internal static class CapParser
             Earthquake: Earthquake(capInfos, shapes))
         {
             CapInfos = capInfos,
+            Issuer = capInfos.Select(i => i.SenderName).FirstOrDefault(n => n is not null) ?? sender,
         };
 
         List<CapValue> Values(XElement info, string name) =>

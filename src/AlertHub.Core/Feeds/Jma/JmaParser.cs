@@ -146,6 +146,7 @@ internal static class JmaParser
             quake)
         {
             ReportedAt = reportedAt,
+            Issuer = details.PublishingOffice,
             Jma = details,
         };
     }

@@ -133,6 +133,9 @@ internal static class LAlertParser
             References: references)
         {
             ReportedAt = FeedXml.Time(head.ChildText("ReportDateTime"), Jst),
+            Issuer = control.Child("PublishingOffice").Child("OfficeInfo").ChildText("OrganizationName")
+                ?? control.Child("EditorialOffice").ChildText("OrganizationName")
+                ?? content.ChildText("publishingOfficeName"),
         };
     }
 

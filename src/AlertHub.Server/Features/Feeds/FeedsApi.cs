@@ -18,6 +18,8 @@ internal static class FeedsApi
         builder.Services.AddSingleton<FeedStore>();
         builder.Services.Configure<AreaCodeTableOptions>(builder.Configuration.GetSection("Feeds:CodeTable"));
         builder.Services.AddSingleton<AreaCodeTable>();
+        builder.Services.Configure<PlaceNamesOptions>(builder.Configuration.GetSection("Feeds:PlaceNames"));
+        builder.Services.AddSingleton<PlaceNames>();
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddSingleton<Polling.IFeedIntake>(sp => sp.GetRequiredService<FeedIntake>());
         builder.AddJmaFeedPolling();

@@ -17,14 +17,18 @@ namespace AlertHub.Server.Features.Rules;
 /// <param name="AreaMode"><c>codes</c> (default): the hub areas registered with each affected municipality's code;
 /// <c>areas</c>: <paramref name="AreaIds"/>; <c>kinds</c>: every hub area of <paramref name="AreaKinds"/> (e.g. landslide zones).</param>
 /// <param name="Mode"><c>auto</c> issues at once (default); <c>draft</c> waits for an approver.</param>
-/// <param name="Event">The alert's event name. Default 防災情報.</param>
-/// <param name="Templates">Texts per language with placeholders {headline} {area} {kinds} {intensity} {level} {time}.</param>
+/// <param name="Event">The alert's event name. Default: the family's (地震, 津波, 気象警報, 土砂災害, 洪水, 大雨, 竜巻, 避難情報), else 防災情報.</param>
+/// <param name="Templates">Texts per language (ja, ja-x-easy, en …) with the placeholders of <see cref="Templates.TemplateValues"/>
+/// ({area} {intensity} {quake} {tsunami} {advice} … each also as {name_easy} and {name_en}). Default: the texts the hub ships
+/// for the event's family (<see cref="Templates.ResidentTemplates"/>) in 日本語, やさしい日本語 and English.</param>
+/// <param name="ExpiresAfter">How long an alert this rule issues stays current when the feed gives no validity. Default:
+/// <c>Feeds:ExpiresAfter</c> for the family (6 h for a quake).</param>
 /// <param name="AllClearTemplates">Texts of the all-clear; default: the alert's own headline marked 解除, in each language it was sent in (as the board's 解除 button words it).</param>
 /// <param name="ExerciseAudience">When set, Exercise/Test events go out as drills to this audience only; otherwise they never reach residents.</param>
 internal sealed record RuleDefinition(
     string Name,
     string[] Families,
-    Dictionary<string, AlertText> Templates,
+    Dictionary<string, AlertText>? Templates = null,
     EventSeverity MinSeverity = EventSeverity.Moderate,
     string? MinIntensity = null,
     string[]? Municipalities = null,
@@ -35,6 +39,7 @@ internal sealed record RuleDefinition(
     string[]? Channels = null,
     bool IncludeCurrentLocations = true,
     string Mode = "auto",
-    string Event = "防災情報",
+    string? Event = null,
     Dictionary<string, AlertText>? AllClearTemplates = null,
-    AudienceSpec? ExerciseAudience = null);
+    AudienceSpec? ExerciseAudience = null,
+    TimeSpan? ExpiresAfter = null);

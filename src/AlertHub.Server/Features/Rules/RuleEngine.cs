@@ -3,8 +3,10 @@ using AlertHub.Core.Feeds;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Feeds;
+using AlertHub.Server.Features.Rules.Templates;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Rules;
 
@@ -14,7 +16,8 @@ namespace AlertHub.Server.Features.Rules;
 /// everything lifted sends an all-clear to those who were notified; 取消 cancels only what was delivered.
 /// Exercise and Test events never reach residents as real alerts.
 /// </summary>
-internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes)
+internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes, PlaceNames places,
+    IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time)
 {
     private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];
 
@@ -126,13 +129,20 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ($"all-clear sent to the {cleared?.Recipients ?? 0} residents who were notified", previous.AlertId);
         }
 
+        // A telegram whose own validity has passed (a 竜巻注意情報 polled late, a stale CAP) warns nobody.
+        var now = time.GetUtcNow();
+        if (e.ValidUntil is { } validUntil && validUntil <= now)
+        {
+            return ($"expired ({validUntil.ToUniversalTime():O}) before it could be sent: no message", live ? previous.AlertId : null);
+        }
+
         var area = AreaFor(rule, municipalities);
         if (area is null)
         {
             return ($"no hub area registered for {string.Join(", ", municipalities)}: import the boundary with its code", null);
         }
 
-        var request = Request(rule, e, inEffect, area, eventId);
+        var request = Request(rule, e, inEffect, area, eventId, Expires(rule, e, now));
         if (!live)
         {
             if (rule.Mode == "draft")
@@ -206,7 +216,26 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         return ids.Length == 0 ? null : new AreaSpec(ids, null, null, null);
     }
 
-    private static AlertRequest Request(RuleDefinition rule, HazardEvent e, IReadOnlyList<EventArea> inEffect, AreaSpec area, string eventId)
+    /// <summary>
+    /// When a rule-issued alert stops being current: the sender's own validity when it gives one (CAP expires, JMA
+    /// ValidDateTime of 竜巻注意情報, L-Alert ValidDateTime), else the rule's <c>expiresAfter</c>, else the family's
+    /// <see cref="FeedsOptions.ExpiresAfter"/> (6 h for a quake), counted from now.
+    /// </summary>
+    private DateTimeOffset Expires(RuleDefinition rule, HazardEvent e, DateTimeOffset now)
+    {
+        if (e.ValidUntil is { } validUntil)
+        {
+            return validUntil;
+        }
+
+        var lifetimes = feedsOptions.Value.ExpiresAfter;
+        var lifetime = rule.ExpiresAfter
+            ?? (lifetimes.TryGetValue(ResidentTemplates.FamilyOf(e), out var family) ? family
+                : lifetimes.TryGetValue("default", out var fallback) ? fallback : TimeSpan.FromHours(24));
+        return now + lifetime;
+    }
+
+    private AlertRequest Request(RuleDefinition rule, HazardEvent e, IReadOnlyList<EventArea> inEffect, AreaSpec area, string eventId, DateTimeOffset expires)
     {
         var exercise = e.Operational != Operational.Real;
         var severity = inEffect.Max(a => a.Severity) switch
@@ -217,35 +246,32 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             EventSeverity.Minor => Severity.Minor,
             _ => Severity.Unknown,
         };
+        var family = ResidentTemplates.FamilyOf(e);
+        var templates = rule.Templates is { Count: > 0 } own ? own : ResidentTemplates.For(family);
+        var values = TemplateValues.Build(e, inEffect, places);
         return new AlertRequest(
             exercise ? (e.Operational == Operational.Exercise ? AlertStatus.Exercise : AlertStatus.Test) : AlertStatus.Actual,
-            MsgType.Alert, rule.Event, severity, Urgency.Immediate, e.Category.StartsWith("earthquake", StringComparison.Ordinal) ? Certainty.Observed : Certainty.Likely,
+            MsgType.Alert, rule.Event ?? ResidentTemplates.EventOf(family), severity, Urgency.Immediate,
+            e.Category.StartsWith("earthquake", StringComparison.Ordinal) ? Certainty.Observed : Certainty.Likely,
             area, exercise ? rule.ExerciseAudience : rule.Audience, rule.Channels,
-            rule.Templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, inEffect)), null, e.ValidUntil, rule.IncludeCurrentLocations,
+            templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, values)), null, expires, rule.IncludeCurrentLocations,
             SourceEventId: eventId);
     }
 
     /// <summary>The rule's own all-clear texts, or null so the alert service words it from what residents received
     /// (one wording for the board's 解除 button and the feed).</summary>
-    private static Dictionary<string, AlertText>? AllClearTexts(RuleDefinition rule, HazardEvent e) =>
-        rule.AllClearTemplates is { Count: > 0 } templates ? templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, e.Areas)) : null;
+    private Dictionary<string, AlertText>? AllClearTexts(RuleDefinition rule, HazardEvent e) =>
+        rule.AllClearTemplates is { Count: > 0 } templates
+            ? templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, TemplateValues.Build(e, e.Areas, places)))
+            : null;
 
-    private static AlertText Fill(AlertText template, HazardEvent e, IReadOnlyList<EventArea> areas)
+    /// <summary>Fills a template and keeps it within what the alert service accepts; an empty part is left out.</summary>
+    private AlertText Fill(AlertText template, IReadOnlyDictionary<string, string> values)
     {
-        // Speak of the most specific places: the municipalities themselves when the event names them, else its regions
-        // (a region's intensity is its strongest place, not the city's).
-        var named = areas.Any(a => a.Municipality is not null) ? areas.Where(a => a.Municipality is not null).ToList() : areas;
-        var maxIntensity = named.Select(a => a.MaxIntensity).Where(i => i is not null).OrderByDescending(IntensityRank).FirstOrDefault();
-        var values = new Dictionary<string, string>
-        {
-            ["{headline}"] = e.MainText.Headline,
-            ["{area}"] = string.Join("・", named.Select(a => a.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct()),
-            ["{kinds}"] = string.Join("、", areas.SelectMany(a => a.Kinds).Distinct()),
-            ["{intensity}"] = maxIntensity is null ? "" : "震度" + maxIntensity.TrimEnd('?').Replace("-", "弱", StringComparison.Ordinal).Replace("+", "強", StringComparison.Ordinal),
-            ["{level}"] = e.AlertLevel?.ToString(CultureInfo.InvariantCulture) ?? "",
-            ["{time}"] = e.IssuedAt.ToOffset(TimeSpan.FromHours(9)).ToString("H時m分", CultureInfo.InvariantCulture),
-        };
-        string? Apply(string? text) => text is null ? null : values.Aggregate(text, (t, kv) => t.Replace(kv.Key, kv.Value, StringComparison.Ordinal));
-        return new AlertText(Apply(template.Headline), Apply(template.Body), Apply(template.Instruction));
+        var o = alertsOptions.Value;
+        string? Part(string? text, int max) => TemplateValues.Apply(text, values) is { Length: > 0 } filled
+            ? filled.Length <= max ? filled : string.Concat(filled.AsSpan(0, max - 1), "…")
+            : null;
+        return new AlertText(Part(template.Headline, o.MaxHeadlineLength), Part(template.Body, o.MaxBodyLength), Part(template.Instruction, o.MaxBodyLength));
     }
 }

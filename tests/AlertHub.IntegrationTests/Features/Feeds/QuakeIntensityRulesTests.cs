@@ -95,6 +95,32 @@ public sealed class QuakeIntensityRulesTests : IAsyncLifetime
         Assert.Equal("ugo", Assert.Single(_receiver.Received).Path);
     }
 
+    [SharedDataFact]
+    public async Task RuleExpiresAfter_OverridesTheFamilyDefault()
+    {
+        await PutRuleAsync("05203", "5-", expiresAfter: "01:30:00");
+
+        var pushed = await PushAsync(Read());
+
+        var alert = await (await _admin.GetAsync($"/api/alerts/{pushed["alertId"]!.GetValue<string>()}")).JsonAsync();
+        var current = alert["current"]!;
+        var lifetime = current["expires"]!.GetValue<DateTimeOffset>() - current["sent"]!.GetValue<DateTimeOffset>();
+        Assert.InRange(lifetime, TimeSpan.FromMinutes(90) - TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(90));
+    }
+
+    [SharedDataFact]
+    public async Task TornadoAlertPastItsValidDateTime_IsNotSent()
+    {
+        var put = await _admin.PutAsJsonAsync("/api/rules", new object[] { new { name = "tornado", families = new[] { "JMA:VPHW50" }, areaMode = "kinds", areaKinds = new[] { "district" } } });
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+
+        var pushed = await PushAsync(File.ReadAllText(SharedData.Path("fixtures", "feeds", "jma", "19_03_01_130906_VPHW50.xml")!));
+
+        Assert.Contains("tornado: expired (2013-07-26T01:30:00.0000000+00:00) before it could be sent: no message", pushed["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
+        await Task.Delay(300);
+        Assert.Empty(_receiver.Received);
+    }
+
     private static string Read() => File.ReadAllText(SharedData.Path("fixtures", "feeds", "jma", Fixture)!);
 
     /// <summary>Replaces the 横手市 City element of the Body (the Headline is left as JMA wrote it).</summary>
@@ -106,14 +132,14 @@ public sealed class QuakeIntensityRulesTests : IAsyncLifetime
         return telegram[..body] + city.Replace(telegram[body..], m => edit(m.Value), 1);
     }
 
-    private async Task PutRuleAsync(string municipality, string minIntensity)
+    private async Task PutRuleAsync(string municipality, string minIntensity, string? expiresAfter = null)
     {
         var put = await _admin.PutAsJsonAsync("/api/rules", new object[]
         {
             new
             {
                 name = "quake", families = new[] { "JMA:VXSE51", "JMA:VXSE53" }, minIntensity, municipalities = new[] { municipality }, @event = "地震",
-                templates = new Dictionary<string, object> { ["ja"] = new { headline = "{area}で{intensity}", body = "{headline}" } },
+                templates = new Dictionary<string, object> { ["ja"] = new { headline = "{area}で{intensity}", body = "{headline}" } }, expiresAfter,
             },
         });
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
