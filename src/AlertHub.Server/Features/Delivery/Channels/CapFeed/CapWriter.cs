@@ -208,7 +208,7 @@ internal static class CapWriter
     internal static string Category(string eventName) => eventName switch
     {
         _ when ContainsAny(eventName, "地震", "津波", "火山", "噴火", "土砂", "earthquake", "tsunami", "volcan", "landslide") => "Geo",
-        _ when ContainsAny(eventName, "洪水", "大雨", "氾濫", "浸水", "暴風", "大雪", "竜巻", "台風", "高潮", "flood", "rain", "storm", "snow", "tornado", "typhoon") => "Met",
+        _ when ContainsAny(eventName, "気象", "洪水", "大雨", "氾濫", "浸水", "暴風", "大雪", "竜巻", "台風", "高潮", "weather", "flood", "rain", "storm", "snow", "tornado", "typhoon") => "Met",
         _ when ContainsAny(eventName, "火災", "fire") => "Fire",
         _ when ContainsAny(eventName, "避難", "evacuation") => "Safety",
         _ when ContainsAny(eventName, "感染", "熱中症", "health") => "Health",
