@@ -37,6 +37,7 @@ public enum EventSeverity { Info = 0, Minor = 1, Moderate = 2, Severe = 3, Extre
 /// <param name="Kinds">What is in effect there, as written (大雨警報, 土砂災害警戒情報, 震度５弱 → "5-", 津波警報, 避難指示 …).</param>
 /// <param name="AlertLevel">警戒レベル (1–5) where the product states it.</param>
 /// <param name="MaxIntensity">Earthquakes: the area's maximum seismic intensity string (1 2 3 4 5- 5+ 6- 6+ 7), trimmed; "5-?" when 震度５弱以上未入電.</param>
+/// <param name="Tsunami">Tsunami telegrams: the expected heights and first arrival for this 津波予報区.</param>
 public sealed record EventArea(
     string Scheme,
     string Code,
@@ -46,7 +47,8 @@ public sealed record EventArea(
     IReadOnlyList<string> Kinds,
     EventSeverity Severity,
     int? AlertLevel = null,
-    string? MaxIntensity = null);
+    string? MaxIntensity = null,
+    TsunamiForecast? Tsunami = null);
 
 /// <summary>A shape the document gives directly (CAP polygon/circle, L-Alert circle). Exactly one of polygon or circle is set.</summary>
 public sealed record EventShape(Geometry? Polygon, double? Lat, double? Lon, double? RadiusMeters);
@@ -54,11 +56,67 @@ public sealed record EventShape(Geometry? Polygon, double? Lat, double? Lon, dou
 /// <summary>Text in one language.</summary>
 public sealed record EventText(string Headline, string? Body, string? Instruction);
 
+/// <summary>A CAP <c>valueName</c>/<c>value</c> pair (eventCode, parameter, geocode) as written.</summary>
+public sealed record CapValue(string ValueName, string Value);
+
+/// <summary>One CAP <c>area</c> of one info block: its areaDesc in that block's language, its geocodes, and which of the
+/// event's <see cref="HazardEvent.Shapes"/> (by index) its polygons and circles are.</summary>
+public sealed record CapArea(string? AreaDesc, IReadOnlyList<CapValue> Geocodes, IReadOnlyList<int> Shapes);
+
+/// <summary>
+/// One CAP <c>info</c> block as the sender wrote it, so rules and staff can use what the hub does not interpret:
+/// categories (Geo, Met, Safety …), eventCodes, parameters (magnitude, depth …), the language tag as given
+/// (<c>en-CA</c> stays <c>en-CA</c>; CAP's default <c>en-US</c> when absent) and each area's description.
+/// </summary>
+public sealed record CapInfo(
+    string Language,
+    IReadOnlyList<string> Categories,
+    string? Event,
+    IReadOnlyList<string> ResponseTypes,
+    string? Urgency,
+    string? Severity,
+    string? Certainty,
+    IReadOnlyList<CapValue> EventCodes,
+    IReadOnlyList<CapValue> Parameters,
+    IReadOnlyList<CapArea> Areas,
+    string? SenderName);
+
+/// <summary>A tsunami forecast for one 津波予報区 (VTSE41/51 Forecast/Item).</summary>
+/// <param name="FirstArrival">FirstHeight/ArrivalTime: the expected time of the first wave.</param>
+/// <param name="ArrivalCondition">FirstHeight/Condition instead of (or with) a time: 津波到達中と推測, ただちに津波来襲と予測, 第１波の到達を確認 …</param>
+/// <param name="MaxHeightMeters">MaxHeight/TsunamiHeight in metres; null when NaN (巨大, 高い).</param>
+/// <param name="MaxHeightText">Its description as JMA words it: １ｍ, ３ｍ, ０．２ｍ未満, 巨大, 高い.</param>
+public sealed record TsunamiForecast(DateTimeOffset? FirstArrival, string? ArrivalCondition, double? MaxHeightMeters, string? MaxHeightText);
+
+/// <summary>A code and name a JMA telegram names outside its targeting areas (VXKO rivers and prefectures).</summary>
+public sealed record NamedCode(string Code, string Name);
+
+/// <summary>JMA telegram facts that staff and rules need beyond the areas.</summary>
+/// <param name="PublishingOffice">Control/PublishingOffice as written (may list several offices): who said so.</param>
+/// <param name="EventId">Head/EventID as written (several ids for VTSE41; TC0910 for typhoons).</param>
+/// <param name="Serial">Head/Serial, or null when empty.</param>
+/// <param name="InfoKind">Head/InfoKind.</param>
+/// <param name="Rivers">VXKO: the rivers (10-digit 河川 code and name) of 指定河川洪水予報（河川）.</param>
+/// <param name="Prefectures">VXKO: 指定河川洪水予報（府県予報区等）, the 6-digit prefecture codes the forecast concerns.</param>
+/// <param name="TornadoWitnessed">竜巻注意情報（目撃情報付き）: a tornado or similar gust was actually seen (【目撃情報あり】).</param>
+public sealed record JmaDetails(
+    string? PublishingOffice,
+    string? EventId,
+    string? Serial,
+    string? InfoKind,
+    IReadOnlyList<NamedCode> Rivers,
+    IReadOnlyList<NamedCode> Prefectures,
+    bool TornadoWitnessed);
+
 /// <summary>Earthquake facts when the document has them.</summary>
 /// <param name="Magnitude">null when NaN / 不明.</param>
 /// <param name="DepthKm">null when unknown (深さ不明).</param>
+/// <param name="HypocenterDetail">Hypocenter/Area/DetailedName of far-field quakes (遠地地震: パプアニューギニア、ニューブリテン), else null.</param>
+/// <param name="TsunamiComment">Comments/ForecastComment as JMA wrote it (この地震による津波の心配はありません。…).</param>
+/// <param name="TsunamiCommentCodes">Its 固定付加文 codes (0215, 0241 …), which say the same in any language.</param>
 public sealed record EarthquakeInfo(DateTimeOffset? OriginTime, string? Hypocenter, double? Lat, double? Lon, double? DepthKm, double? Magnitude,
-    string? MagnitudeText, string? MaxIntensity);
+    string? MagnitudeText, string? MaxIntensity, string? HypocenterDetail = null, string? TsunamiComment = null,
+    IReadOnlyList<string>? TsunamiCommentCodes = null);
 
 /// <summary>
 /// The canonical hazard event every feed document becomes. Documents of types the hub does not interpret are
@@ -94,6 +152,44 @@ public sealed record HazardEvent(
     IReadOnlyList<string> References,
     EarthquakeInfo? Earthquake = null)
 {
-    /// <summary>The main text (Japanese when present).</summary>
-    public EventText MainText => Texts.TryGetValue("ja", out var ja) ? ja : Texts.Values.First();
+    /// <summary>The main text (Japanese when present, whatever its region subtag).</summary>
+    public EventText MainText => TextIn("ja") ?? Texts.Values.First();
+
+    /// <summary>JMA Head/ReportDateTime (or L-Alert's), as written with its offset: the time the issuer puts on the
+    /// report, kept apart from <see cref="IssuedAt"/> (Control/DateTime, when the telegram was sent).</summary>
+    public DateTimeOffset? ReportedAt { get; init; }
+
+    /// <summary>Who issued it, as written: JMA Control/PublishingOffice, the L-Alert publishing organisation, the CAP senderName.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>JMA only: publishing office, EventID, rivers, 竜巻目撃 ….</summary>
+    public JmaDetails? Jma { get; init; }
+
+    /// <summary>CAP only: every info block as given.</summary>
+    public IReadOnlyList<CapInfo>? CapInfos { get; init; }
+
+    /// <summary>
+    /// The text in a language: the exact tag, else one with the same primary language (<c>en</c> finds <c>en-CA</c>,
+    /// <c>en-CA</c> finds <c>en</c>), else null.
+    /// </summary>
+    public EventText? TextIn(string language)
+    {
+        if (Texts.TryGetValue(language, out var exact))
+        {
+            return exact;
+        }
+
+        var primary = Primary(language);
+        foreach (var (tag, text) in Texts)
+        {
+            if (string.Equals(Primary(tag), primary, StringComparison.OrdinalIgnoreCase))
+            {
+                return text;
+            }
+        }
+
+        return null;
+
+        static string Primary(string tag) => tag.Split('-', '_')[0];
+    }
 }

@@ -52,6 +52,8 @@ internal static class Problems
 
     public const string FeedDocumentUnknownSource = "feeds.source_unknown";
     public const string EventNotFound = "feeds.event_not_found";
+    public const string EventCodeAmbiguous = "feeds.code_ambiguous";
+    public const string EventCodeInvalid = "feeds.code_invalid";
     public const string RulesInvalid = "rules.invalid";
 
     public const string EmailTokenInvalid = "email.token_invalid";

@@ -14,10 +14,16 @@ namespace AlertHub.Core.Feeds.Cap;
 /// <item>SeriesKey is <c>sender,identifier</c> of the original message: for an Update/Cancel that is the referenced
 /// triple with the earliest <c>sent</c> (its own sender — NOAA's tsunami centre references <c>PAAQ,…</c> under another
 /// sender string), otherwise the alert's own sender and identifier.</item>
-/// <item>An alert whose every info block says <c>responseType AllClear</c> or <c>urgency Past</c> is an AllClear
-/// (so a USGS "Past" earthquake report is informational, not a new alert).</item>
-/// <item>Texts are keyed by the primary language subtag; the first info of a language wins. An alert without info
-/// (a bare Cancel) still gets one text: its identifier as headline, its note as body.</item>
+/// <item>Only <c>responseType AllClear</c> on every info block (or a Cancel) ends a series. <c>urgency Past</c> alone
+/// does not: an Update with urgency Past is a revision (a revised magnitude), not an all-clear.</item>
+/// <item>Texts are keyed by each info block's language tag as given (<c>en-CA</c> stays <c>en-CA</c>; CAP's default
+/// <c>en-US</c> when absent); <see cref="HazardEvent.TextIn"/> falls back to the primary language (<c>en</c>). The
+/// first info of a tag wins. An alert without info (a bare Cancel) still gets one text: its identifier as
+/// headline, its note as body.</item>
+/// <item>Category is the first info's first CAP category as written (Geo, Met, Safety …), so rules can match
+/// <c>category:Geo</c>; every info block is kept in <see cref="HazardEvent.CapInfos"/> (categories, eventCodes,
+/// parameters, areaDesc per language and which shapes each area has). A Geo alert's Magnitude / Depth / EventTime
+/// parameters (USGS style) also fill <see cref="HazardEvent.Earthquake"/>.</item>
 /// <item>Unparseable polygons and circles reject the alert (<c>feeds.invalid</c>) rather than silently dropping
 /// the area it targets.</item>
 /// </list>
@@ -58,26 +64,28 @@ internal static class CapParser
         var infos = alert.Elements(ns + "info").ToList();
 
         if (lifecycle != EventLifecycle.Cancel && infos.Count > 0 && infos.All(info =>
-                Text(info, "urgency") == "Past" || info.Elements(ns + "responseType").Any(r => r.Text() == "AllClear")))
+                info.Elements(ns + "responseType").Any(r => r.Text() == "AllClear")))
         {
             lifecycle = EventLifecycle.AllClear;
         }
 
-        var texts = new Dictionary<string, EventText>();
+        var texts = new Dictionary<string, EventText>(StringComparer.OrdinalIgnoreCase);
         var areas = new List<EventArea>();
         var areaIndex = new Dictionary<(string, string), int>();
         var shapes = new List<EventShape>();
-        var shapeKeys = new HashSet<string>();
+        var shapeKeys = new Dictionary<string, int>();
+        var capInfos = new List<CapInfo>();
         var severity = EventSeverity.Info;
         DateTimeOffset? validUntil = null;
         string? mainLanguage = null;
 
         foreach (var info in infos)
         {
-            var language = FeedXml.LanguageKey(Text(info, "language"), "en");
+            var language = LanguageTag(Text(info, "language"));
             mainLanguage ??= language;
             var eventName = Text(info, "event");
             texts.TryAdd(language, new EventText(Text(info, "headline") ?? eventName ?? identifier, Text(info, "description"), Text(info, "instruction")));
+            var capAreas = new List<CapArea>();
 
             var infoSeverity = Severity(Text(info, "severity"));
             severity = infoSeverity > severity ? infoSeverity : severity;
@@ -93,6 +101,7 @@ internal static class CapParser
             {
                 var description = Text(area, "areaDesc");
                 var geocodes = area.Elements(ns + "geocode").ToList();
+                var keptGeocodes = new List<CapValue>();
                 foreach (var geocode in geocodes)
                 {
                     var value = Text(geocode, "value");
@@ -102,6 +111,7 @@ internal static class CapParser
                     }
 
                     var valueName = Text(geocode, "valueName") ?? "";
+                    keptGeocodes.Add(new CapValue(valueName, value));
                     var municipality = LooksJapaneseMunicipal(valueName) ? JisCodes.Municipality(value) : null;
                     AddArea(new EventArea("cap:" + valueName, value, municipality, description, null, kinds, infoSeverity));
                 }
@@ -111,22 +121,40 @@ internal static class CapParser
                     AddArea(new EventArea("name", description, null, description, null, kinds, infoSeverity));
                 }
 
+                var areaShapes = new List<int>();
                 foreach (var polygon in area.Elements(ns + "polygon").Select(p => p.Text()).OfType<string>())
                 {
-                    AddShape(Polygon(polygon));
+                    areaShapes.Add(AddShape(Polygon(polygon)));
                 }
 
                 foreach (var circle in area.Elements(ns + "circle").Select(c => c.Text()).OfType<string>())
                 {
-                    AddShape(Circle(circle));
+                    areaShapes.Add(AddShape(Circle(circle)));
                 }
+
+                capAreas.Add(new CapArea(description, keptGeocodes, areaShapes));
             }
+
+            capInfos.Add(new CapInfo(
+                language,
+                [.. info.Elements(ns + "category").Select(c => c.Text()).OfType<string>()],
+                eventName,
+                [.. info.Elements(ns + "responseType").Select(r => r.Text()).OfType<string>()],
+                Text(info, "urgency"),
+                Text(info, "severity"),
+                Text(info, "certainty"),
+                Values(info, "eventCode"),
+                Values(info, "parameter"),
+                capAreas,
+                Text(info, "senderName")));
         }
 
         if (texts.Count == 0)
         {
-            texts["en"] = new EventText(identifier, Text(alert, "note"), null);
+            texts[DefaultLanguage] = new EventText(identifier, Text(alert, "note"), null);
         }
+
+        var category = capInfos.SelectMany(i => i.Categories).FirstOrDefault() ?? "cap";
 
         return new HazardEvent(
             Source: FeedSource.Cap,
@@ -137,7 +165,7 @@ internal static class CapParser
             Revision: sent.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
             Lifecycle: lifecycle,
             Operational: operational,
-            Category: "cap",
+            Category: category,
             Severity: severity,
             AlertLevel: null,
             Areas: areas,
@@ -146,7 +174,18 @@ internal static class CapParser
             IssuedAt: sent.ToUniversalTime(),
             ValidUntil: validUntil?.ToUniversalTime(),
             SourceReference: identifier,
-            References: references);
+            References: references,
+            Earthquake: Earthquake(capInfos, shapes))
+        {
+            CapInfos = capInfos,
+            Issuer = capInfos.Select(i => i.SenderName).FirstOrDefault(n => n is not null) ?? sender,
+        };
+
+        List<CapValue> Values(XElement info, string name) =>
+            [.. info.Elements(ns + name)
+                .Select(v => (Name: Text(v, "valueName"), Value: Text(v, "value")))
+                .Where(v => v.Value is not null)
+                .Select(v => new CapValue(v.Name ?? "", v.Value!))];
 
         void AddArea(EventArea area)
         {
@@ -165,14 +204,68 @@ internal static class CapParser
             areas.Add(area);
         }
 
-        void AddShape(EventShape shape)
+        // The same polygon in the en and fr blocks is one shape; each block's area still says it is its own.
+        int AddShape(EventShape shape)
         {
             var key = shape.Polygon is { } p ? p.ToText() : FormattableString.Invariant($"{shape.Lat},{shape.Lon},{shape.RadiusMeters}");
-            if (shapeKeys.Add(key))
+            if (!shapeKeys.TryGetValue(key, out var index))
             {
+                index = shapes.Count;
+                shapeKeys[key] = index;
                 shapes.Add(shape);
             }
+
+            return index;
         }
+    }
+
+    /// <summary>CAP 1.2 §3.2.2: without <c>language</c> the block is <c>en-US</c>.</summary>
+    private const string DefaultLanguage = "en-US";
+
+    /// <summary>The tag as given when it is a well-formed language tag; CAP's default when absent; "und" when garbage.</summary>
+    private static string LanguageTag(string? tag)
+    {
+        if (tag is null)
+        {
+            return DefaultLanguage;
+        }
+
+        return tag.Length <= 35 && tag.Split('-') is var parts && parts.All(p => p.Length is >= 1 and <= 8 && p.All(char.IsAsciiLetterOrDigit))
+            && parts[0].All(char.IsAsciiLetter)
+            ? tag
+            : "und";
+    }
+
+    /// <summary>
+    /// Earthquake facts from a Geo alert's parameters, USGS style (Magnitude 6.3, Depth "38.7 km (24.0 miles)",
+    /// EventTime), with the first circle's centre as the epicentre. Null when there is no magnitude or depth.
+    /// </summary>
+    private static EarthquakeInfo? Earthquake(List<CapInfo> infos, List<EventShape> shapes)
+    {
+        var geo = infos.FirstOrDefault(i => i.Categories.Contains("Geo") && i.Parameters.Count > 0);
+        if (geo is null)
+        {
+            return null;
+        }
+
+        string? Parameter(string name) => geo.Parameters.FirstOrDefault(p => p.ValueName.Equals(name, StringComparison.OrdinalIgnoreCase))?.Value;
+        double? Number(string? text)
+        {
+            var digits = text?.Trim().Split(' ', 2)[0];
+            return double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n : null;
+        }
+
+        var magnitude = Number(Parameter("Magnitude"));
+        var depthText = Parameter("Depth");
+        var depth = depthText is not null && depthText.Contains("km", StringComparison.OrdinalIgnoreCase) ? Number(depthText) : null;
+        if (magnitude is null && depth is null)
+        {
+            return null;
+        }
+
+        var centre = geo.Areas.SelectMany(a => a.Shapes).Select(i => shapes[i]).FirstOrDefault(s => s.Polygon is null);
+        return new EarthquakeInfo(FeedXml.Time(Parameter("EventTime"), TimeSpan.Zero), geo.Areas.Count > 0 ? geo.Areas[0].AreaDesc : null, centre?.Lat, centre?.Lon,
+            depth, magnitude, magnitude is null ? null : "M" + magnitude.Value.ToString("0.0", CultureInfo.InvariantCulture), null);
     }
 
     /// <summary>The original message of a chain: the referenced <c>sender,identifier,sent</c> with the earliest sent.</summary>

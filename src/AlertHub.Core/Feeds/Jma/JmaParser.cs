@@ -64,6 +64,7 @@ internal static class JmaParser
         var eventId = Text(head.Element(Ib + "EventID"));
         var serial = Text(head.Element(Ib + "Serial"));
         var validUntil = ParseTime(Text(head.Element(Ib + "ValidDateTime")));
+        var reportedAt = ParseTime(Text(head.Element(Ib + "ReportDateTime")));
         var revision = dateTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
         var type = JmaTelegramType.Classify(controlTitle, headTitle, infoKind);
@@ -115,6 +116,14 @@ internal static class JmaParser
 
         var text = new EventText(headTitle ?? controlTitle, BodyText(head, body), null);
         var typeCode = type?.TypeCode ?? controlTitle;
+        var details = new JmaDetails(
+            Text(control.Element(Jmx + "PublishingOffice")),
+            eventId,
+            serial,
+            infoKind,
+            HeadlineCodes(head, "指定河川洪水予報（河川）"),
+            HeadlineCodes(head, "指定河川洪水予報（府県予報区等）"),
+            type?.Category == "tornado" && TornadoWitnessed(controlTitle, headTitle, head));
         return new HazardEvent(
             FeedSource.Jma,
             "JMA:" + typeCode,
@@ -134,12 +143,50 @@ internal static class JmaParser
             validUntil,
             $"{typeCode} {office} {revision}",
             [],
-            quake);
+            quake)
+        {
+            ReportedAt = reportedAt,
+            Issuer = details.PublishingOffice,
+            Jma = details,
+        };
     }
+
+    /// <summary>Code and name of every Area under <c>Headline/Information[@type]</c> (VXKO rivers and prefectures), first of each code.</summary>
+    private static List<NamedCode> HeadlineCodes(XElement head, string informationType)
+    {
+        var list = new List<NamedCode>();
+        foreach (var area in head.Element(Ib + "Headline")?.Elements(Ib + "Information")
+                     .Where(i => i.Attribute("type")?.Value == informationType)
+                     .Elements(Ib + "Item").Elements(Ib + "Areas").Elements(Ib + "Area") ?? [])
+        {
+            var code = Text(area.Element(Ib + "Code"));
+            var name = Text(area.Element(Ib + "Name"));
+            if (code is not null && list.TrueForAll(c => c.Code != code || c.Name != name))
+            {
+                list.Add(new NamedCode(code, name ?? code));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>竜巻注意情報（目撃情報付き）, or 【目撃情報あり】 in the Headline (the 2026 速報 words it so).</summary>
+    private static bool TornadoWitnessed(string controlTitle, string? headTitle, XElement head) =>
+        controlTitle.Contains("目撃", StringComparison.Ordinal)
+        || (headTitle?.Contains("目撃", StringComparison.Ordinal) ?? false)
+        || (Text(head.Element(Ib + "Headline")?.Element(Ib + "Text"))?.Contains("【目撃情報あり】", StringComparison.Ordinal) ?? false);
 
     private static string SeriesKey(JmaTelegramType? type, string controlTitle, string office, string status, string? eventId)
     {
         var key = $"{type?.SeriesGroup ?? controlTitle}|{office}|{status}";
+
+        // Typhoon information (全般台風情報, 台風解析・予報情報 …) is issued per typhoon under one title: its EventID
+        // (TC0910) keeps two typhoons from sharing, and superseding each other in, one series.
+        if (type is null && eventId is not null && controlTitle.Contains("台風", StringComparison.Ordinal))
+        {
+            return key + "|" + eventId;
+        }
+
         if (type is null || !type.UsesEventId)
         {
             return key;

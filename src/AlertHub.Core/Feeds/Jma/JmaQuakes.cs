@@ -62,7 +62,11 @@ internal static partial class JmaQuakes
         }
 
         var magnitudeText = magnitudeElement?.Attribute("description")?.Value.Trim();
-        return new EarthquakeInfo(origin, name, lat, lon, depth, magnitude, string.IsNullOrEmpty(magnitudeText) ? null : magnitudeText, maxIntensity);
+        var forecast = body.Element(Seis + "Comments")?.Element(Seis + "ForecastComment");
+        var tsunamiText = JmaParser.Text(forecast?.Element(Seis + "Text"));
+        var tsunamiCodes = JmaParser.Text(forecast?.Element(Seis + "Code"))?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new EarthquakeInfo(origin, name, lat, lon, depth, magnitude, string.IsNullOrEmpty(magnitudeText) ? null : magnitudeText, maxIntensity,
+            JmaParser.Text(hypocenter?.Element(Seis + "DetailedName")), tsunamiText, tsunamiCodes);
     }
 
     /// <summary>
@@ -103,8 +107,28 @@ internal static partial class JmaQuakes
                 _ => EventSeverity.Info,
             };
             areas.Add(new EventArea("jma-tsunami", code, null, JmaParser.Text(area!.Element(Seis + "Name")), status,
-                inEffect && kindName is not null ? [kindName] : [], severity));
+                inEffect && kindName is not null ? [kindName] : [], severity, Tsunami: Forecast(item)));
         }
+    }
+
+    /// <summary>FirstHeight (ArrivalTime and/or Condition) and MaxHeight/TsunamiHeight of one Forecast/Item; null when it has neither.</summary>
+    private static TsunamiForecast? Forecast(XElement item)
+    {
+        var first = item.Element(Seis + "FirstHeight");
+        var arrival = JmaParser.ParseTime(JmaParser.Text(first?.Element(Seis + "ArrivalTime")));
+        var condition = JmaParser.Text(first?.Element(Seis + "Condition"));
+        var height = item.Element(Seis + "MaxHeight")?.Element(Eb + "TsunamiHeight");
+        double? meters = null;
+        if (height is not null && height.Attribute("condition")?.Value != "不明"
+            && double.TryParse(height.Value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && double.IsFinite(m))
+        {
+            meters = m;
+        }
+
+        var description = height?.Attribute("description")?.Value.Trim();
+        return arrival is null && condition is null && height is null
+            ? null
+            : new TsunamiForecast(arrival, condition, meters, string.IsNullOrEmpty(description) ? null : description);
     }
 
     /// <summary>No 大津波警報/津波警報/津波注意報 left anywhere, and at least one area was lifted by this telegram.</summary>

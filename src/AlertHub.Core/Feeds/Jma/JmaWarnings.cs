@@ -260,13 +260,22 @@ internal static class JmaWarnings
         return EventSeverity.Minor;
     }
 
-    /// <summary>The 2026 names carry the level: レベル３大雨警報, レベル４土砂災害危険警報 (full-width or ASCII digit).</summary>
+    /// <summary>
+    /// The 2026 names carry the level: レベル３大雨警報, レベル４土砂災害危険警報 (full-width or ASCII digit). Before them,
+    /// JMA states 警戒レベル相当 for its 特別警報 only where it says so: 大雨特別警報 = レベル５相当, 高潮特別警報 = レベル４相当
+    /// (暴風・波浪・大雪の特別警報 have none).
+    /// </summary>
     internal static int? StatedLevel(string name)
     {
         var at = name.IndexOf("レベル", StringComparison.Ordinal);
         if (at < 0 || at + 3 >= name.Length)
         {
-            return null;
+            return name switch
+            {
+                _ when name.Contains("大雨特別警報", StringComparison.Ordinal) => 5,
+                _ when name.Contains("高潮特別警報", StringComparison.Ordinal) => 4,
+                _ => null,
+            };
         }
 
         var digit = name[at + 3];

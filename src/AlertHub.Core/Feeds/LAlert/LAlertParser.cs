@@ -20,7 +20,11 @@ namespace AlertHub.Core.Feeds.LAlert;
 /// kilometres, so the radius is read as km (every real sample writes 0, a point).</item>
 /// <item>Severity comes from the Details' Sort (新旧 both): 緊急安全確保 → Extreme/5, 避難指示・避難勧告 → Severe/4,
 /// 高齢者等避難・避難準備 → Moderate/3, an unknown Sort → Moderate without a level, 解除 → Info.
-/// <c>commons:severity</c> (CAP vocabulary) is only a fallback for documents without Details.</item>
+/// A document without Details (Head only, like the FMMC sample) is graded from its Head/Title and Headline/Text
+/// the same way (「避難指示 発令」 → Severe/4 on every area it names; 「… 解除」 without 発令 → an all-clear);
+/// <c>commons:severity</c> (CAP vocabulary) is only a fallback when neither names an order.</item>
+/// <item>Areas come from the envelope's targetArea, from <c>Head/Headline/Areas</c> (some senders put their only code
+/// there) and from the Details.</item>
 /// </list>
 /// </remarks>
 internal static class LAlertParser
@@ -70,6 +74,11 @@ internal static class LAlertParser
             builder.AddLocation(target, null, [], EventSeverity.Info, null);
         }
 
+        foreach (var area in head.Child("Headline").Child("Areas").Children("Area"))
+        {
+            builder.AddLocation(area, null, [], EventSeverity.Info, null);
+        }
+
         builder.DocumentMunicipality = builder.SingleMunicipality();
 
         var body = report?.Elements().FirstOrDefault(e => e.Name.LocalName == category);
@@ -79,6 +88,11 @@ internal static class LAlertParser
             "Shelter" => ReadShelter(body, builder),
             _ => new BodyOutcome(false, "other", null, null, false),
         };
+
+        if (category == "EvacuationOrder" && body.Children("Detail").FirstOrDefault() is null)
+        {
+            outcome = ReadEvacuationHead(head.ChildText("Title"), head.Child("Headline").ChildText("Text"), builder) ?? outcome;
+        }
 
         if (lifecycle != EventLifecycle.Cancel && outcome.AllLifted)
         {
@@ -116,7 +130,13 @@ internal static class LAlertParser
             IssuedAt: issuedAt.ToUniversalTime(),
             ValidUntil: validUntil?.ToUniversalTime(),
             SourceReference: documentId,
-            References: references);
+            References: references)
+        {
+            ReportedAt = FeedXml.Time(head.ChildText("ReportDateTime"), Jst),
+            Issuer = control.Child("PublishingOffice").Child("OfficeInfo").ChildText("OrganizationName")
+                ?? control.Child("EditorialOffice").ChildText("OrganizationName")
+                ?? content.ChildText("publishingOfficeName"),
+        };
     }
 
     private sealed record BodyOutcome(bool Interpreted, string Category, EventSeverity? Severity, int? AlertLevel, bool AllLifted);
@@ -145,6 +165,33 @@ internal static class LAlertParser
         }
 
         return new BodyOutcome(true, "evacuation", severity, level, details.Count > 0 && lifted == details.Count);
+    }
+
+    /// <summary>
+    /// A Head-only EvacuationOrder: the Title (「加古川市: 避難勧告・指示情報　発令」) and Headline text name the order.
+    /// The strongest order named decides; 解除 without 発令 lifts it. Null when neither names an order.
+    /// </summary>
+    private static BodyOutcome? ReadEvacuationHead(string? title, string? headline, Builder builder)
+    {
+        var text = $"{title} {headline}";
+        string? sort = null;
+        foreach (var candidate in (string[])["緊急安全確保", "避難指示", "避難勧告", "高齢者等避難", "避難準備"])
+        {
+            if (text.Contains(candidate, StringComparison.Ordinal) && (sort is null || Classify(candidate).Level > Classify(sort).Level))
+            {
+                sort = candidate;
+            }
+        }
+
+        if (sort is null)
+        {
+            return null;
+        }
+
+        var lifted = text.Contains("解除", StringComparison.Ordinal) && !text.Contains("発令", StringComparison.Ordinal);
+        var (severity, level) = lifted ? (EventSeverity.Info, (int?)null) : Classify(sort);
+        builder.Grade(lifted ? "解除" : "発令", lifted ? [] : [sort], severity, level);
+        return new BodyOutcome(true, "evacuation", severity, level, lifted);
     }
 
     // Shelter bodies (LGDIS shelter.rb): informational, one area per shelter; every shelter 閉鎖 is an all-clear.
@@ -273,6 +320,15 @@ internal static class LAlertParser
         {
             var municipalities = Areas.Select(a => a.Municipality).OfType<string>().Distinct().ToList();
             return municipalities.Count == 1 ? municipalities[0] : null;
+        }
+
+        /// <summary>Gives every area collected so far the document's one status, kinds and grade (Head-only documents).</summary>
+        public void Grade(string status, IReadOnlyList<string> kinds, EventSeverity severity, int? level)
+        {
+            for (var i = 0; i < Areas.Count; i++)
+            {
+                Areas[i] = Areas[i] with { Status = status, Kinds = kinds, Severity = severity, AlertLevel = level };
+            }
         }
 
         public void Add(EventArea area)

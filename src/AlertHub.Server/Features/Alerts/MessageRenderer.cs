@@ -40,12 +40,14 @@ internal static class MessageRenderer
         var language = ChooseLanguage(alert, residentLanguage);
         var text = alert.Texts[language];
         var japanese = language.StartsWith("ja", StringComparison.OrdinalIgnoreCase);
-        var marker = Marker(alert, japanese);
+        // やさしい日本語 readers may not read 訓練: the drill marker is written in kana for them.
+        var easy = language.Equals("ja-x-easy", StringComparison.OrdinalIgnoreCase);
+        var marker = Marker(alert, japanese, easy);
         var headline = Truncate(marker + (text.Headline ?? alert.Event), limits.MaxTitleLength);
         var body = text.Body ?? "";
         if (alert.Status == AlertStatus.Exercise)
         {
-            body = (japanese ? "これは訓練です。" : "This is a drill. ") + body;
+            body = (easy ? "これは くんれん です。" : japanese ? "これは訓練です。" : "This is a drill. ") + body;
         }
         else if (alert.Status == AlertStatus.Test)
         {
@@ -63,11 +65,11 @@ internal static class MessageRenderer
         };
     }
 
-    private static string Marker(AlertDocument alert, bool japanese)
+    private static string Marker(AlertDocument alert, bool japanese, bool easy)
     {
         var status = alert.Status switch
         {
-            AlertStatus.Exercise => japanese ? "【訓練】" : "[EXERCISE] ",
+            AlertStatus.Exercise => easy ? "【くんれん】" : japanese ? "【訓練】" : "[EXERCISE] ",
             AlertStatus.Test => japanese ? "【試験】" : "[TEST] ",
             _ => "",
         };

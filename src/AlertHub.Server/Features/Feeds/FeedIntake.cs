@@ -21,6 +21,7 @@ internal sealed record IngestResult(
 internal sealed partial class FeedIntake(
     FeedStore store,
     RuleEngine rules,
+    AreaCodeTable codeTable,
     IOptions<FeedsOptions> options,
     IHubContext<AlertsHub> hub,
     ILogger<FeedIntake> logger) : IFeedIntake, IDisposable
@@ -61,7 +62,8 @@ internal sealed partial class FeedIntake(
             }
 
             var eventId = Guid.NewGuid().ToString("N");
-            var (applied, reason, state) = await store.StoreAcceptedAsync(sha, e.Source, origin, document, e, eventId, cancellationToken);
+            var (applied, reason, state) = await store.StoreAcceptedAsync(sha, e.Source, origin, document, e, eventId, cancellationToken,
+                EventCodes.Of(e, MunicipalitiesFromTable(e)));
             string? outcome = reason;
             string? alertId = null;
             if (applied)
@@ -83,6 +85,14 @@ internal sealed partial class FeedIntake(
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// Municipalities the city's code table gives areas that name none themselves, so staff find a VXSE51 or a
+    /// tsunami forecast by 05203 — with the rules' own reading of seismic regions (none in a telegram with cities).
+    /// </summary>
+    private IEnumerable<string> MunicipalitiesFromTable(HazardEvent e) =>
+        e.Areas.Where(a => a.Municipality is null && !(a.Scheme == "jma-seismic" && RuleEngine.HasCityIntensities(e)))
+            .SelectMany(a => codeTable.MunicipalitiesOf(a.Scheme, a.Code, null));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed document from {Origin} rejected ({Code}): {Reason}")]
     private static partial void LogRejected(ILogger logger, string origin, string code, string reason);

@@ -63,7 +63,8 @@ internal sealed class FeedStore(Database database, TimeProvider time)
     /// same revision replaces it). Returns whether it was applied and the series state before it.
     /// </summary>
     public async Task<(bool Applied, string? Reason, Dictionary<string, RuleSeriesState> State)> StoreAcceptedAsync(
-        string sha256, FeedSource source, string? origin, ReadOnlyMemory<byte> raw, HazardEvent e, string eventId, CancellationToken cancellationToken)
+        string sha256, FeedSource source, string? origin, ReadOnlyMemory<byte> raw, HazardEvent e, string eventId, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? codes = null)
     {
         var now = time.GetUtcNow().ToString("O");
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -141,7 +142,7 @@ internal sealed class FeedStore(Database database, TimeProvider time)
             ev.Parameters.AddWithValue("$severity", (int)e.Severity);
             ev.Parameters.AddWithValue("$issued", e.IssuedAt.ToString("O"));
             ev.Parameters.AddWithValue("$headline", e.MainText.Headline);
-            ev.Parameters.AddWithValue("$codes", JsonSerializer.Serialize(Codes(e)));
+            ev.Parameters.AddWithValue("$codes", JsonSerializer.Serialize(codes ?? EventCodes.Of(e, [])));
             ev.Parameters.AddWithValue("$applied", applied ? 1 : 0);
             ev.Parameters.AddWithValue("$outcome", (object?)reason ?? DBNull.Value);
             ev.Parameters.AddWithValue("$event", JsonSerializer.Serialize(e, Json.Options));
@@ -248,8 +249,4 @@ internal sealed class FeedStore(Database database, TimeProvider time)
 
         return list;
     }
-
-    /// <summary>The codes staff filter by: every area code and the municipality it names.</summary>
-    private static string[] Codes(HazardEvent e) =>
-        [.. e.Areas.SelectMany(a => a.Municipality is null ? new[] { a.Code } : [a.Code, a.Municipality]).Distinct()];
 }

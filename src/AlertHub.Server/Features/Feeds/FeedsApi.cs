@@ -18,6 +18,8 @@ internal static class FeedsApi
         builder.Services.AddSingleton<FeedStore>();
         builder.Services.Configure<AreaCodeTableOptions>(builder.Configuration.GetSection("Feeds:CodeTable"));
         builder.Services.AddSingleton<AreaCodeTable>();
+        builder.Services.Configure<PlaceNamesOptions>(builder.Configuration.GetSection("Feeds:PlaceNames"));
+        builder.Services.AddSingleton<PlaceNames>();
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddSingleton<Polling.IFeedIntake>(sp => sp.GetRequiredService<FeedIntake>());
         builder.AddJmaFeedPolling();
@@ -69,11 +71,27 @@ internal static class FeedsApi
             TypedResults.Ok(await store.ListQuarantineAsync(Math.Clamp(limit ?? 100, 1, 1000), ct))).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         var events = app.MapGroup("/api/events").WithTags("Events").RequireAuthorization(StaffRoles.Policies.Viewer);
-        events.MapGet("/", async (FeedStore store, DateTimeOffset? since, DateTimeOffset? until, string? family, string? code, string? lifecycle, string? source,
-            int? limit, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(new EventFilter(since, until, family, code, lifecycle, source, Math.Clamp(limit ?? 100, 1, 1000)), ct))
-                .Select(e => new { e.Id, e.Source, e.Family, e.Interpreted, e.SeriesKey, e.Revision, e.Lifecycle, e.Operational, e.Category, e.Severity,
-                    e.IssuedAt, e.Headline, e.Codes, e.Applied, e.Outcome, e.AlertId, e.ReceivedAt, Raw = $"/api/events/{e.Id}/raw" })));
+        // code: any of a city's forms (05203, 052035, 0520300), scheme:code, or a code with scheme= (320 is a
+        // 地震細分区域 and a 津波予報区: scheme=jma-seismic or jma-tsunami says which).
+        events.MapGet("/", async Task<Results<Ok<IEnumerable<object>>, ProblemHttpResult>> (FeedStore store, DateTimeOffset? since, DateTimeOffset? until,
+            string? family, string? code, string? scheme, string? lifecycle, string? source, int? limit, CancellationToken ct) =>
+        {
+            string? stored = null;
+            if (code is not null)
+            {
+                var (resolved, problem, detail) = EventCodes.Resolve(code, scheme);
+                if (problem is not null)
+                {
+                    return Problems.BadRequest(problem, detail!);
+                }
+
+                stored = resolved;
+            }
+
+            return TypedResults.Ok((await store.ListAsync(new EventFilter(since, until, family, stored, lifecycle, source, Math.Clamp(limit ?? 100, 1, 1000)), ct))
+                .Select(object (e) => new { e.Id, e.Source, e.Family, e.Interpreted, e.SeriesKey, e.Revision, e.Lifecycle, e.Operational, e.Category, e.Severity,
+                    e.IssuedAt, e.Headline, e.Codes, e.Applied, e.Outcome, e.AlertId, e.ReceivedAt, Raw = $"/api/events/{e.Id}/raw" }));
+        });
 
         events.MapGet("/{id}", async Task<Results<Ok<object>, ProblemHttpResult>> (string id, FeedStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct) is { } found

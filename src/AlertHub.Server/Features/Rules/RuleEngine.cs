@@ -3,8 +3,10 @@ using AlertHub.Core.Feeds;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Feeds;
+using AlertHub.Server.Features.Rules.Templates;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Rules;
 
@@ -14,7 +16,8 @@ namespace AlertHub.Server.Features.Rules;
 /// everything lifted sends an all-clear to those who were notified; 取消 cancels only what was delivered.
 /// Exercise and Test events never reach residents as real alerts.
 /// </summary>
-internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes)
+internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes, PlaceNames places,
+    IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time)
 {
     private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];
 
@@ -29,7 +32,7 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ("not interpreted: stored for staff", null);
         }
 
-        var matching = (await rules.GetAsync(cancellationToken)).Where(r => r.Families.Any(f => f == e.Family || f == "category:" + e.Category)).ToList();
+        var matching = (await rules.GetAsync(cancellationToken)).Where(r => r.Families.Any(f => Matches(f, e))).ToList();
         if (matching.Count == 0)
         {
             return ($"no rule for {e.Family}", null);
@@ -45,6 +48,37 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         }
 
         return (string.Join("; ", outcomes), alertId);
+    }
+
+    /// <summary>
+    /// A rule's family entry: the family itself (<c>JMA:VXSE53</c>, <c>CAP</c>), <c>category:&lt;name&gt;</c> (the hub's
+    /// category, or any CAP category of any info block: <c>category:Geo</c>), or <c>eventCode:&lt;value&gt;</c> /
+    /// <c>eventCode:&lt;valueName&gt;=&lt;value&gt;</c> (a CAP eventCode, e.g. <c>eventCode:SAME=EQW</c>).
+    /// </summary>
+    internal static bool Matches(string family, HazardEvent e)
+    {
+        if (family == e.Family)
+        {
+            return true;
+        }
+
+        if (family.StartsWith("category:", StringComparison.Ordinal))
+        {
+            var category = family["category:".Length..];
+            return string.Equals(category, e.Category, StringComparison.OrdinalIgnoreCase)
+                || (e.CapInfos?.Any(i => i.Categories.Contains(category, StringComparer.OrdinalIgnoreCase)) ?? false);
+        }
+
+        if (family.StartsWith("eventCode:", StringComparison.Ordinal) && e.CapInfos is { } infos)
+        {
+            var wanted = family["eventCode:".Length..];
+            var equals = wanted.IndexOf('=', StringComparison.Ordinal);
+            return infos.SelectMany(i => i.EventCodes).Any(c => equals < 0
+                ? c.Value == wanted
+                : c.ValueName == wanted[..equals] && c.Value == wanted[(equals + 1)..]);
+        }
+
+        return false;
     }
 
     private async Task<(string Outcome, string? AlertId)> ApplyRuleAsync(RuleDefinition rule, HazardEvent e, string eventId,
@@ -70,9 +104,10 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ($"cancellation sent to the {cancelled?.Recipients ?? 0} residents who were notified", previous.AlertId);
         }
 
-        var inEffect = e.Areas.Where(a => Counts(rule, a)).ToList();
+        // An all-clear ends the series whatever its areas still say (a CAP AllClear may repeat the original severity).
+        var inEffect = e.Lifecycle == EventLifecycle.AllClear ? [] : e.Areas.Where(a => Counts(rule, e, a)).ToList();
         var level = inEffect.Count == 0 ? 0 : inEffect.Max(a => (int)a.Severity);
-        var municipalities = inEffect.SelectMany(MunicipalitiesOf)
+        var municipalities = inEffect.SelectMany(a => MunicipalitiesOf(e, a))
             .Where(m => rule.Municipalities is not { Length: > 0 } wanted || wanted.Contains(m))
             .Distinct().Order(StringComparer.Ordinal).ToArray();
         if (level == 0)
@@ -94,13 +129,20 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return ($"all-clear sent to the {cleared?.Recipients ?? 0} residents who were notified", previous.AlertId);
         }
 
+        // A telegram whose own validity has passed (a 竜巻注意情報 polled late, a stale CAP) warns nobody.
+        var now = time.GetUtcNow();
+        if (e.ValidUntil is { } validUntil && validUntil <= now)
+        {
+            return ($"expired ({validUntil.ToUniversalTime():O}) before it could be sent: no message", live ? previous.AlertId : null);
+        }
+
         var area = AreaFor(rule, municipalities);
         if (area is null)
         {
             return ($"no hub area registered for {string.Join(", ", municipalities)}: import the boundary with its code", null);
         }
 
-        var request = Request(rule, e, inEffect, area, eventId);
+        var request = Request(rule, e, inEffect, area, eventId, Expires(rule, e, now));
         if (!live)
         {
             if (rule.Mode == "draft")
@@ -125,16 +167,32 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         return ("unchanged (継続): no message", previous.AlertId);
     }
 
-    private IReadOnlyList<string> MunicipalitiesOf(EventArea a) => codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
+    /// <summary>
+    /// The municipalities an area speaks for. A 3-digit 地震情報／細分区域 speaks for its strongest place, so its
+    /// intensity counts for a municipality only when the telegram has no city-level intensity: VXSE51 (regions
+    /// only) reaches the city through the code table, VXSE53 (cities) never does. A city that a VXSE53 leaves out
+    /// while listing its region had nothing of 震度1 or more reported: "not observed", not its region's figure.
+    /// (JMA lists a city it expects at 5弱 or more but has not heard from as 震度５弱以上未入電, which counts as 5弱.)
+    /// </summary>
+    private IReadOnlyList<string> MunicipalitiesOf(HazardEvent e, EventArea a) =>
+        a.Scheme == "jma-seismic" && HasCityIntensities(e) ? [] : codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
 
-    private bool Counts(RuleDefinition rule, EventArea a)
+    internal static bool HasCityIntensities(HazardEvent e) =>
+        e.Areas.Any(a => a.Scheme == "jma-city" && a.MaxIntensity is not null);
+
+    private bool Counts(RuleDefinition rule, HazardEvent e, EventArea a)
     {
         if (a.Status is "解除" or "なし" || a.Status?.Contains("はなし", StringComparison.Ordinal) == true)
         {
             return false;
         }
 
-        if (rule.Municipalities is { Length: > 0 } wanted && !MunicipalitiesOf(a).Any(wanted.Contains))
+        if (a.Scheme == "jma-seismic" && HasCityIntensities(e))
+        {
+            return false;
+        }
+
+        if (rule.Municipalities is { Length: > 0 } wanted && !MunicipalitiesOf(e, a).Any(wanted.Contains))
         {
             return false;
         }
@@ -158,7 +216,26 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
         return ids.Length == 0 ? null : new AreaSpec(ids, null, null, null);
     }
 
-    private static AlertRequest Request(RuleDefinition rule, HazardEvent e, IReadOnlyList<EventArea> inEffect, AreaSpec area, string eventId)
+    /// <summary>
+    /// When a rule-issued alert stops being current: the sender's own validity when it gives one (CAP expires, JMA
+    /// ValidDateTime of 竜巻注意情報, L-Alert ValidDateTime), else the rule's <c>expiresAfter</c>, else the family's
+    /// <see cref="FeedsOptions.ExpiresAfter"/> (6 h for a quake), counted from now.
+    /// </summary>
+    private DateTimeOffset Expires(RuleDefinition rule, HazardEvent e, DateTimeOffset now)
+    {
+        if (e.ValidUntil is { } validUntil)
+        {
+            return validUntil;
+        }
+
+        var lifetimes = feedsOptions.Value.ExpiresAfter;
+        var lifetime = rule.ExpiresAfter
+            ?? (lifetimes.TryGetValue(ResidentTemplates.FamilyOf(e), out var family) ? family
+                : lifetimes.TryGetValue("default", out var fallback) ? fallback : TimeSpan.FromHours(24));
+        return now + lifetime;
+    }
+
+    private AlertRequest Request(RuleDefinition rule, HazardEvent e, IReadOnlyList<EventArea> inEffect, AreaSpec area, string eventId, DateTimeOffset expires)
     {
         var exercise = e.Operational != Operational.Real;
         var severity = inEffect.Max(a => a.Severity) switch
@@ -169,35 +246,32 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             EventSeverity.Minor => Severity.Minor,
             _ => Severity.Unknown,
         };
+        var family = ResidentTemplates.FamilyOf(e);
+        var templates = rule.Templates is { Count: > 0 } own ? own : ResidentTemplates.For(family);
+        var values = TemplateValues.Build(e, inEffect, places);
         return new AlertRequest(
             exercise ? (e.Operational == Operational.Exercise ? AlertStatus.Exercise : AlertStatus.Test) : AlertStatus.Actual,
-            MsgType.Alert, rule.Event, severity, Urgency.Immediate, e.Category.StartsWith("earthquake", StringComparison.Ordinal) ? Certainty.Observed : Certainty.Likely,
+            MsgType.Alert, rule.Event ?? ResidentTemplates.EventOf(family), severity, Urgency.Immediate,
+            e.Category.StartsWith("earthquake", StringComparison.Ordinal) ? Certainty.Observed : Certainty.Likely,
             area, exercise ? rule.ExerciseAudience : rule.Audience, rule.Channels,
-            rule.Templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, inEffect)), null, e.ValidUntil, rule.IncludeCurrentLocations,
+            templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, values)), null, expires, rule.IncludeCurrentLocations,
             SourceEventId: eventId);
     }
 
     /// <summary>The rule's own all-clear texts, or null so the alert service words it from what residents received
     /// (one wording for the board's 解除 button and the feed).</summary>
-    private static Dictionary<string, AlertText>? AllClearTexts(RuleDefinition rule, HazardEvent e) =>
-        rule.AllClearTemplates is { Count: > 0 } templates ? templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, e, e.Areas)) : null;
+    private Dictionary<string, AlertText>? AllClearTexts(RuleDefinition rule, HazardEvent e) =>
+        rule.AllClearTemplates is { Count: > 0 } templates
+            ? templates.ToDictionary(kv => kv.Key, kv => Fill(kv.Value, TemplateValues.Build(e, e.Areas, places)))
+            : null;
 
-    private static AlertText Fill(AlertText template, HazardEvent e, IReadOnlyList<EventArea> areas)
+    /// <summary>Fills a template and keeps it within what the alert service accepts; an empty part is left out.</summary>
+    private AlertText Fill(AlertText template, IReadOnlyDictionary<string, string> values)
     {
-        // Speak of the most specific places: the municipalities themselves when the event names them, else its regions
-        // (a region's intensity is its strongest place, not the city's).
-        var named = areas.Any(a => a.Municipality is not null) ? areas.Where(a => a.Municipality is not null).ToList() : areas;
-        var maxIntensity = named.Select(a => a.MaxIntensity).Where(i => i is not null).OrderByDescending(IntensityRank).FirstOrDefault();
-        var values = new Dictionary<string, string>
-        {
-            ["{headline}"] = e.MainText.Headline,
-            ["{area}"] = string.Join("・", named.Select(a => a.Name).Where(n => !string.IsNullOrEmpty(n)).Distinct()),
-            ["{kinds}"] = string.Join("、", areas.SelectMany(a => a.Kinds).Distinct()),
-            ["{intensity}"] = maxIntensity is null ? "" : "震度" + maxIntensity.TrimEnd('?').Replace("-", "弱", StringComparison.Ordinal).Replace("+", "強", StringComparison.Ordinal),
-            ["{level}"] = e.AlertLevel?.ToString(CultureInfo.InvariantCulture) ?? "",
-            ["{time}"] = e.IssuedAt.ToOffset(TimeSpan.FromHours(9)).ToString("H時m分", CultureInfo.InvariantCulture),
-        };
-        string? Apply(string? text) => text is null ? null : values.Aggregate(text, (t, kv) => t.Replace(kv.Key, kv.Value, StringComparison.Ordinal));
-        return new AlertText(Apply(template.Headline), Apply(template.Body), Apply(template.Instruction));
+        var o = alertsOptions.Value;
+        string? Part(string? text, int max) => TemplateValues.Apply(text, values) is { Length: > 0 } filled
+            ? filled.Length <= max ? filled : string.Concat(filled.AsSpan(0, max - 1), "…")
+            : null;
+        return new AlertText(Part(template.Headline, o.MaxHeadlineLength), Part(template.Body, o.MaxBodyLength), Part(template.Instruction, o.MaxBodyLength));
     }
 }

@@ -62,12 +62,18 @@ internal sealed class RuleStore(Database database, IConfiguration configuration,
                 Fail("families lists at least one family (JMA:VXSE53) or category (category:landslide)");
             }
 
-            if (r.Templates is null || !r.Templates.TryGetValue("ja", out var ja) || string.IsNullOrWhiteSpace(ja?.Headline))
+            // Without templates the rule speaks with the texts the hub ships for the family; with them, Japanese comes first.
+            if (r.Templates is { Count: > 0 } && (!r.Templates.TryGetValue("ja", out var ja) || string.IsNullOrWhiteSpace(ja?.Headline)))
             {
-                Fail("templates.ja.headline is required");
+                Fail("templates.ja.headline is required when templates are given (omit templates to use the shipped ones)");
             }
 
-            if (r.Templates!.Values.Any(t => t is null) || r.AllClearTemplates?.Values.Any(t => t is null) == true)
+            if (r.ExpiresAfter is { } lifetime && (lifetime <= TimeSpan.Zero || lifetime > TimeSpan.FromDays(14)))
+            {
+                Fail("expiresAfter is between 00:00:01 and 14.00:00:00");
+            }
+
+            if (r.Templates?.Values.Any(t => t is null) == true || r.AllClearTemplates?.Values.Any(t => t is null) == true)
             {
                 Fail("every language in templates and allClearTemplates has a text object, not null");
             }

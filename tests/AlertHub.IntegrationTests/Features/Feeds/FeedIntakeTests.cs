@@ -84,9 +84,15 @@ public sealed class ConfiguredRulesTests
         Assert.Contains(rules, r => r!["name"]!.GetValue<string>() == "earthquake-shindo4-yokote" && r["minIntensity"]!.GetValue<string>() == "4");
         Assert.All(rules, r =>
         {
-            var templates = r!["templates"]!.AsObject();
-            Assert.True(templates.ContainsKey("ja") && templates.ContainsKey("ja-x-easy") && templates.ContainsKey("en"));
+            // No texts of their own: they speak with the texts the hub ships for each family, in all three languages.
+            Assert.Null(r!["templates"]);
             Assert.Equal(["05203"], r["municipalities"]!.AsArray().Select(m => m!.GetValue<string>()));
         });
+        foreach (var family in new[] { "earthquake", "landslide", "weather-warning" })
+        {
+            var shipped = AlertHub.Server.Features.Rules.Templates.ResidentTemplates.For(family);
+            Assert.Equal(["ja", "ja-x-easy", "en"], shipped.Keys);
+            Assert.All(shipped.Values, t => Assert.False(string.IsNullOrWhiteSpace(t.Headline) || string.IsNullOrWhiteSpace(t.Body) || string.IsNullOrWhiteSpace(t.Instruction)));
+        }
     }
 }

@@ -8,30 +8,30 @@ namespace AlertHub.UnitTests.Feeds.Cap;
 public sealed class CapParserTests
 {
     [FeedFixtureTheory]
-    //          file                              lifecycle                  operational          severity                 languages  areas shapes
-    [InlineData("CanadaNaad.xml", EventLifecycle.New, Operational.Real, EventSeverity.Minor, "en,fr", 10, 1)]
-    [InlineData("australia_bom.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Info, "en", 7, 0)]
-    [InlineData("earthquake.cap.xml", EventLifecycle.AllClear, Operational.Real, EventSeverity.Info, "en", 1, 1)]
-    [InlineData("iceland_met_office.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Moderate, "is,en", 2, 1)]
-    [InlineData("mexico.xml", EventLifecycle.Update, Operational.Real, EventSeverity.Info, "es", 1, 1)]
-    [InlineData("no_info_tag.cap.xml", EventLifecycle.Cancel, Operational.Real, EventSeverity.Info, "en", 0, 0)]
-    [InlineData("ph.cap.xml", EventLifecycle.New, Operational.Test, EventSeverity.Minor, "en", 1, 1)]
-    [InlineData("rfs.xml", EventLifecycle.New, Operational.Real, EventSeverity.Minor, "en", 1, 1)]
-    [InlineData("sweden.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Info, "sv", 2, 0)]
-    [InlineData("taiwan.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Moderate, "zh", 1, 0)]
-    [InlineData("v1dot1_appendix_adot2.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en", 3, 1)]
-    [InlineData("v1dot2_appendix_adot1.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en", 1, 0)]
-    [InlineData("v1dot2_appendix_adot2.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en", 3, 1)]
-    [InlineData("v1dot2_appendix_adot4.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en,es", 1, 0)]
-    [InlineData("wcatwc-warning.cap.xml", EventLifecycle.Update, Operational.Real, EventSeverity.Extreme, "en", 2, 0)]
-    public void CapFixture_Parses_WithExpectedLifecycleStatusSeverityLanguagesAndAreas(
-        string file, EventLifecycle lifecycle, Operational operational, EventSeverity severity, string languages, int areas, int shapes)
+    //          file                              lifecycle                  operational          severity                 languages (as given)  category areas shapes
+    [InlineData("CanadaNaad.xml", EventLifecycle.New, Operational.Real, EventSeverity.Minor, "en-CA,fr-CA", "Met", 10, 1)]
+    [InlineData("australia_bom.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Info, "en-AU", "Met", 7, 0)]
+    [InlineData("earthquake.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Info, "en-US", "Geo", 1, 1)]
+    [InlineData("iceland_met_office.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Moderate, "is-IS,en-US", "Met", 2, 1)]
+    [InlineData("mexico.xml", EventLifecycle.Update, Operational.Real, EventSeverity.Info, "es-419", "Met", 1, 1)]
+    [InlineData("no_info_tag.cap.xml", EventLifecycle.Cancel, Operational.Real, EventSeverity.Info, "en-US", "cap", 0, 0)]
+    [InlineData("ph.cap.xml", EventLifecycle.New, Operational.Test, EventSeverity.Minor, "en-US", "Met", 1, 1)]
+    [InlineData("rfs.xml", EventLifecycle.New, Operational.Real, EventSeverity.Minor, "en-AU", "Other", 1, 1)]
+    [InlineData("sweden.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Info, "sv-SE", "Other", 2, 0)]
+    [InlineData("taiwan.cap.xml", EventLifecycle.New, Operational.Real, EventSeverity.Moderate, "zh-tw", "Infra", 1, 0)]
+    [InlineData("v1dot1_appendix_adot2.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en-US", "Met", 3, 1)]
+    [InlineData("v1dot2_appendix_adot1.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en-US", "Security", 1, 0)]
+    [InlineData("v1dot2_appendix_adot2.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en-US", "Met", 3, 1)]
+    [InlineData("v1dot2_appendix_adot4.xml", EventLifecycle.New, Operational.Real, EventSeverity.Severe, "en-US,es-US", "Rescue", 1, 0)]
+    [InlineData("wcatwc-warning.cap.xml", EventLifecycle.Update, Operational.Real, EventSeverity.Extreme, "en-US", "Geo", 2, 0)]
+    public void CapFixture_Parses_WithExpectedLifecycleStatusSeverityLanguagesCategoryAndAreas(
+        string file, EventLifecycle lifecycle, Operational operational, EventSeverity severity, string languages, string category, int areas, int shapes)
     {
         var e = FeedFixtures.Parse("cap", file);
 
         Assert.Equal(FeedSource.Cap, e.Source);
         Assert.Equal("CAP", e.Family);
-        Assert.Equal("cap", e.Category);
+        Assert.Equal(category, e.Category);
         Assert.True(e.Interpreted);
         Assert.Equal(lifecycle, e.Lifecycle);
         Assert.Equal(operational, e.Operational);
@@ -51,8 +51,9 @@ public sealed class CapParserTests
 
         Assert.Equal("cap-pac@canada.ca,urn:oid:2.49.0.1.124.3026064006.2019", e.SeriesKey);
         Assert.Equal("special weather statement in effect", e.MainText.Headline);
-        Assert.Equal(e.Texts["en"], e.MainText);
-        Assert.NotEqual(e.Texts["en"].Headline, e.Texts["fr"].Headline);
+        Assert.Equal(e.Texts["en-CA"], e.MainText);
+        Assert.Same(e.Texts["en-CA"], e.TextIn("en"));
+        Assert.NotEqual(e.Texts["en-CA"].Headline, e.Texts["fr-CA"].Headline);
         Assert.Empty(e.References); // <references /> is empty
         Assert.Equal(new DateTimeOffset(2019, 7, 13, 1, 59, 29, TimeSpan.Zero), e.ValidUntil);
         var clc = Assert.Single(e.Areas, a => a.Scheme == "cap:layer:EC-MSC-SMC:1.0:CLC");
@@ -93,11 +94,11 @@ public sealed class CapParserTests
     }
 
     [SharedDataFact]
-    public void Earthquake_Cap11CircleAndPastUrgency_IsAllClearWithCircleInMetres()
+    public void Earthquake_Cap11CircleAndPastUrgency_IsANewReportNotAnAllClear_WithCircleInMetres()
     {
         var e = FeedFixtures.Parse("cap", "earthquake.cap.xml");
 
-        Assert.Equal(EventLifecycle.AllClear, e.Lifecycle); // urgency Past on every info
+        Assert.Equal(EventLifecycle.New, e.Lifecycle); // urgency Past, but no responseType AllClear: a report, not the end of anything
         var circle = Assert.Single(e.Shapes);
         Assert.Equal((-16.053, -173.274, 0d), (circle.Lat!.Value, circle.Lon!.Value, circle.RadiusMeters!.Value));
         Assert.Equal("EQ 6.3 Neiafu, Tonga - PRELIMINARY REPORT", e.MainText.Headline);
@@ -113,7 +114,7 @@ public sealed class CapParserTests
         Assert.Equal("AtHoc,1017033100951096-517189320160225203219800", e.SeriesKey);
         Assert.Equal(["AtHoc,1017033100951096-517189320160225203219800,2016-02-25T12:32:19-08:00"], e.References);
         var text = Assert.Single(e.Texts);
-        Assert.Equal("en", text.Key);
+        Assert.Equal("en-US", text.Key); // CAP's default language
         Assert.Equal("1017033100951096-517189320160225203219800_Cancel", text.Value.Headline);
         Assert.Empty(e.Areas);
         Assert.Null(e.ValidUntil);
@@ -149,7 +150,8 @@ public sealed class CapParserTests
     {
         var e = FeedFixtures.Parse("cap", "taiwan.cap.xml");
 
-        Assert.Equal("明德水庫:洩洪中", e.Texts["zh"].Headline);
+        Assert.Equal("明德水庫:洩洪中", e.Texts["zh-tw"].Headline);
+        Assert.Same(e.Texts["zh-tw"], e.TextIn("zh"));
         Assert.Equal(("cap:Taiwan_Geocode_100", "1000512", "苗栗縣頭屋鄉"), (e.Areas[0].Scheme, e.Areas[0].Code, e.Areas[0].Name));
         Assert.Equal(new DateTimeOffset(2014, 5, 14, 13, 10, 0, TimeSpan.Zero), e.ValidUntil);
     }
@@ -159,8 +161,8 @@ public sealed class CapParserTests
     {
         var e = FeedFixtures.Parse("cap", "v1dot2_appendix_adot4.xml");
 
-        Assert.Equal("Amber Alert in Los Angeles County", e.Texts["en"].Headline);
-        Assert.Equal("Alerta Amber en el condado de Los Ángeles", e.Texts["es"].Headline);
+        Assert.Equal("Amber Alert in Los Angeles County", e.Texts["en-US"].Headline);
+        Assert.Equal("Alerta Amber en el condado de Los Ángeles", e.TextIn("es")!.Headline);
         Assert.Equal("006037", Assert.Single(e.Areas).Code);
     }
 
@@ -223,6 +225,67 @@ public sealed class CapParserTests
         Assert.Equal("city.yokote.test,s-1", e.SeriesKey);
     }
 
+    /// <summary>The real USGS report turned into a revision: msgType Update with references, a revised magnitude, urgency still Past.</summary>
+    [SharedDataFact]
+    public void Update_WithPastUrgencyButNoAllClear_IsARevisionNotAnAllClear()
+    {
+        var original = FeedFixtures.Parse("cap", "earthquake.cap.xml");
+        var xml = Encoding.UTF8.GetString(FeedFixtures.Read("cap", "earthquake.cap.xml"))
+            .Replace("<msgType>Alert</msgType>", "<msgType>Update</msgType>", StringComparison.Ordinal)
+            .Replace("<scope>Public</scope>", "<scope>Public</scope>\n\t<references>http://earthquake.usgs.gov/research/monitoring/anss/neic/,USGS-earthquakes-us2010apcd.6.20100831T000925.496Z,2010-08-31T00:09:25-05:00</references>", StringComparison.Ordinal)
+            .Replace("<identifier>USGS-earthquakes-us2010apcd.6.20100831T000925.496Z</identifier>", "<identifier>USGS-earthquakes-us2010apcd.7</identifier>", StringComparison.Ordinal)
+            .Replace("<sent>2010-08-31T00:09:25-05:00</sent>", "<sent>2010-08-31T01:10:00-05:00</sent>", StringComparison.Ordinal)
+            .Replace("<value>6.3</value>", "<value>6.4</value>", StringComparison.Ordinal);
+        Assert.Contains("<urgency>Past</urgency>", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain("AllClear", xml, StringComparison.Ordinal);
+
+        var revision = FeedParser.Parse(Encoding.UTF8.GetBytes(xml));
+
+        Assert.Equal(EventLifecycle.Update, revision.Lifecycle);
+        Assert.Equal(original.SeriesKey, revision.SeriesKey);
+        Assert.True(string.CompareOrdinal(original.Revision, revision.Revision) < 0);
+        Assert.Equal(6.4, revision.Earthquake!.Magnitude);
+    }
+
+    [SharedDataFact]
+    public void UsgsEarthquake_KeepsCategoryEventCodeParametersAndEarthquakeFacts()
+    {
+        var e = FeedFixtures.Parse("cap", "earthquake.cap.xml");
+
+        Assert.Equal("Geo", e.Category);
+        var info = Assert.Single(e.CapInfos!);
+        Assert.Equal(("en-US", "Earthquake", "Past"), (info.Language, info.Event, info.Urgency));
+        Assert.Equal(["Geo"], info.Categories);
+        Assert.Equal([new CapValue("SAME", "EQW")], info.EventCodes);
+        Assert.Contains(new CapValue("Magnitude", "6.3"), info.Parameters);
+        Assert.Contains(new CapValue("Depth", "38.7 km (24.0 miles)"), info.Parameters);
+        Assert.Equal(12, info.Parameters.Count);
+        Assert.Equal(6.3, e.Earthquake!.Magnitude);
+        Assert.Equal(38.7, e.Earthquake.DepthKm);
+        Assert.Equal(new DateTimeOffset(2010, 8, 30, 23, 25, 40, TimeSpan.Zero), e.Earthquake.OriginTime);
+        Assert.Equal((-16.053, -173.274), (e.Earthquake.Lat, e.Earthquake.Lon));
+    }
+
+    [SharedDataFact]
+    public void CanadaNaad_EachInfoKeepsItsLanguageTagAreaDescsAndWhichPolygonIsWhose()
+    {
+        var e = FeedFixtures.Parse("cap", "CanadaNaad.xml");
+
+        Assert.Equal(["en-CA", "fr-CA"], e.CapInfos!.Select(i => i.Language));
+        var en = e.CapInfos![0].Areas;
+        var fr = e.CapInfos[1].Areas;
+        Assert.Equal(en.Count, fr.Count);
+        var polygonArea = Assert.Single(en, a => a.Shapes.Count > 0);
+        Assert.Equal("Channel-Port aux Basques and vicinity", polygonArea.AreaDesc);
+        Assert.Equal("Channel-Port aux Basques et les environs", Assert.Single(fr, a => a.Shapes.Count > 0).AreaDesc);
+        Assert.Equal(polygonArea.Shapes, Assert.Single(fr, a => a.Shapes.Count > 0).Shapes); // one shape, both languages point at it
+        Assert.NotNull(e.Shapes[Assert.Single(polygonArea.Shapes)].Polygon);
+        Assert.Equal(new CapValue("layer:EC-MSC-SMC:1.0:CLC", "022400"), polygonArea.Geocodes[0]);
+        Assert.Equal(10, polygonArea.Geocodes.Count);
+        Assert.All(e.CapInfos, i => Assert.Equal(["Met"], i.Categories));
+        Assert.Contains(new CapValue("layer:EC-MSC-SMC:1.0:Alert_Name", "special weather statement"), e.CapInfos[0].Parameters);
+    }
+
     [Theory]
     [InlineData("Ack")]
     [InlineData("Error")]
@@ -251,7 +314,7 @@ public sealed class CapParserTests
             """;
         var e = FeedParser.Parse(Alert("jp-1", "2024-07-01T10:00:00+09:00", "Alert", null, null, infoXml: info));
 
-        Assert.Equal(["ja", "en"], e.Texts.Keys);
+        Assert.Equal(["ja-JP", "en-US"], e.Texts.Keys);
         Assert.Equal("横手市に大雨警報", e.MainText.Headline);
         var jis = Assert.Single(e.Areas, a => a.Scheme == "cap:JISX0402");
         Assert.Equal("05203", jis.Municipality);

@@ -356,7 +356,7 @@ public sealed class JmaFixtureTests
         Assert.False(e.Interpreted);
         Assert.Equal(EventLifecycle.Correction, e.Lifecycle);
         Assert.Equal(("JMA:全般台風情報", "全般台風情報", "other"), (e.Family, e.TypeCode, e.Category));
-        Assert.Equal("全般台風情報|気象庁本庁|通常", e.SeriesKey);
+        Assert.Equal("全般台風情報|気象庁本庁|通常|TC0910", e.SeriesKey); // one series per typhoon
         Assert.Equal("平成２１年　台風第８号に関する情報　第１４号", e.MainText.Headline);
     }
 

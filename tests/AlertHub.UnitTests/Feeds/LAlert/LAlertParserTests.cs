@@ -57,7 +57,7 @@ public sealed class LAlertParserTests
     }
 
     [SharedDataFact]
-    public void Sample1_V3HeadOnly_KeepsSeriesAndTargetArea()
+    public void Sample1_V3HeadOnly_KeepsSeriesAndTargetArea_AndIsGradedFromItsTitle()
     {
         var e = FeedFixtures.Parse("lalert", "sample1.xml");
 
@@ -67,14 +67,56 @@ public sealed class LAlertParserTests
         Assert.Equal("000001", e.Revision);
         Assert.Equal(EventLifecycle.New, e.Lifecycle); // no distributionType: a first edition
         Assert.Equal(Operational.Real, e.Operational);
-        Assert.Equal(EventSeverity.Info, e.Severity); // no Detail and no commons:severity: nothing to grade
-        Assert.Null(e.AlertLevel);
+        Assert.Equal(EventSeverity.Severe, e.Severity); // no Detail: 「避難勧告・指示情報　発令」 in the Head/Title grades it
+        Assert.Equal(4, e.AlertLevel);
         var area = Assert.Single(e.Areas);
         Assert.Equal(("jis6", "282103", "28210"), (area.Scheme, area.Code, area.Municipality));
+        Assert.Equal(("発令", EventSeverity.Severe, 4), (area.Status, area.Severity, area.AlertLevel));
+        Assert.Equal(["避難勧告"], area.Kinds);
         Assert.Empty(e.Shapes);
         Assert.Equal(new DateTimeOffset(2010, 11, 30, 5, 59, 0, TimeSpan.Zero), e.IssuedAt); // dateTimeSent: the Head has no times
         Assert.Equal("加古川市: 避難勧告・指示情報　発令", e.MainText.Headline);
         Assert.StartsWith("平成22年11月30日、A地区の土砂災害現場", e.MainText.Body);
+    }
+
+    /// <summary>sample1.xml with its only code moved from the envelope's targetArea into Head/Headline/Areas.</summary>
+    [SharedDataFact]
+    public void Sample1_OnlyCodeInTheHeadline_KeepsTheArea()
+    {
+        var xml = System.Text.Encoding.UTF8.GetString(FeedFixtures.Read("lalert", "sample1.xml"));
+        xml = Replace(xml, "<commons:targetArea>\n\t\t<commons:jisX0402>282103</commons:jisX0402>\n\t</commons:targetArea>\n", "");
+        xml = Replace(xml, "</pcx_ib:Text>\n", "</pcx_ib:Text>\n<pcx_ib:Areas><pcx_ib:Area><commons:areaName>兵庫県加古川市</commons:areaName><commons:jisX0402>282103</commons:jisX0402></pcx_ib:Area></pcx_ib:Areas>\n");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(xml, "282103"));
+
+        var e = FeedParser.Parse(System.Text.Encoding.UTF8.GetBytes(xml));
+
+        var area = Assert.Single(e.Areas);
+        Assert.Equal(("jis6", "282103", "28210", "兵庫県加古川市"), (area.Scheme, area.Code, area.Municipality, area.Name));
+        Assert.Equal((EventSeverity.Severe, 4), (area.Severity, area.AlertLevel));
+    }
+
+    [FeedFixtureTheory]
+    [InlineData("加古川市: 高齢者等避難　発令", EventLifecycle.New, EventSeverity.Moderate, 3, "発令")]
+    [InlineData("加古川市: 避難指示　発令", EventLifecycle.New, EventSeverity.Severe, 4, "発令")]
+    [InlineData("加古川市: 緊急安全確保　発令", EventLifecycle.New, EventSeverity.Extreme, 5, "発令")]
+    [InlineData("加古川市: 避難指示　解除", EventLifecycle.AllClear, EventSeverity.Info, null, "解除")]
+    public void HeadOnlyEvacuationOrder_CurrentVocabulary_MapsLevelSeverityAndLifting(string title, EventLifecycle lifecycle, EventSeverity severity,
+        int? level, string status)
+    {
+        var xml = Replace(System.Text.Encoding.UTF8.GetString(FeedFixtures.Read("lalert", "sample1.xml")), "加古川市: 避難勧告・指示情報　発令", title);
+        xml = Replace(xml, "避難勧告を行うこととしている", "避難情報を出すこととしている");
+
+        var e = FeedParser.Parse(System.Text.Encoding.UTF8.GetBytes(xml));
+
+        Assert.Equal((lifecycle, severity, level), (e.Lifecycle, e.Severity, e.AlertLevel));
+        var area = Assert.Single(e.Areas);
+        Assert.Equal((status, severity, level), (area.Status, area.Severity, area.AlertLevel));
+    }
+
+    private static string Replace(string xml, string from, string to)
+    {
+        Assert.Contains(from, xml, StringComparison.Ordinal);
+        return xml.Replace(from, to, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Xml;
 using AlertHub.Core.Targeting;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ internal sealed class CapFeedChannel : IPullChannel
 /// <c>/feeds/cap/{id}/{version}.xml</c> (CAP 1.2) for L-Alert relays, Google Public Alerts-style consumers and
 /// TV/radio partners. Public and free of resident data; updates and cancels carry <c>references</c>.
 /// </summary>
-internal static class CapFeedSetup
+internal static partial class CapFeedSetup
 {
     private const string AtomNs = "http://www.w3.org/2005/Atom";
 
@@ -37,6 +38,8 @@ internal static class CapFeedSetup
 
     public static IEndpointRouteBuilder MapCapFeed(this IEndpointRouteBuilder app)
     {
+        WarnIfPublicBaseUrlIsLocal(app.ServiceProvider.GetRequiredService<IHostEnvironment>(), app.ServiceProvider.GetRequiredService<IOptions<HubOptions>>().Value,
+            app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<CapFeedChannel>());
         if (!app.ServiceProvider.GetRequiredService<IOptions<CapFeedOptions>>().Value.Enabled)
         {
             return app;
@@ -53,16 +56,43 @@ internal static class CapFeedSetup
             return Results.Bytes(Atom(entries, o, baseUrl, now), "application/atom+xml; charset=utf-8");
         });
 
-        feeds.MapGet("/cap/{id}.xml", (string id, AlertStore store, TargetingService targeting, AreaStore areas, IOptions<CapFeedOptions> options,
-            IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) => CapAsync(id, null, store, targeting, areas, options.Value, hub.Value, time, ct));
-        feeds.MapGet("/cap/{id}/{version:int}.xml", (string id, int version, AlertStore store, TargetingService targeting, AreaStore areas,
-            IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) =>
-            CapAsync(id, version, store, targeting, areas, options.Value, hub.Value, time, ct));
+        feeds.MapGet("/cap/{id}.xml", (string id, AlertStore store, TargetingService targeting, AreaStore areas, PlaceNames places,
+            IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, CancellationToken ct) =>
+            CapAsync(id, null, store, targeting, areas, places, options.Value, hub.Value, ct));
+        feeds.MapGet("/cap/{id}/{version:int}.xml", (string id, int version, AlertStore store, TargetingService targeting, AreaStore areas, PlaceNames places,
+            IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, CancellationToken ct) =>
+            CapAsync(id, version, store, targeting, areas, places, options.Value, hub.Value, ct));
         return app;
     }
 
-    private static async Task<IResult> CapAsync(string id, int? version, AlertStore store, TargetingService targeting, AreaStore areas,
-        CapFeedOptions options, HubOptions hub, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// Every link the hub sends (CAP <c>web</c>, the Atom feed, e-mail, Web Push) is built on <c>Hub:PublicBaseUrl</c>;
+    /// left at its localhost default in Production, partners and residents would get links to their own machines.
+    /// </summary>
+    internal static bool WarnIfPublicBaseUrlIsLocal(IHostEnvironment environment, HubOptions hub, ILogger logger)
+    {
+        if (!environment.IsProduction())
+        {
+            return false;
+        }
+
+        var local = !Uri.TryCreate(hub.PublicBaseUrl, UriKind.Absolute, out var uri)
+            || uri.IsLoopback
+            || uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+        if (local)
+        {
+            LogLocalPublicBaseUrl(logger, hub.PublicBaseUrl);
+        }
+
+        return local;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub:PublicBaseUrl is {PublicBaseUrl} in Production: CAP links, the Atom feed, e-mail and Web Push links point at this machine. Set it to the hub's public HTTPS address.")]
+    private static partial void LogLocalPublicBaseUrl(ILogger logger, string publicBaseUrl);
+
+    private static async Task<IResult> CapAsync(string id, int? version, AlertStore store, TargetingService targeting, AreaStore areas, PlaceNames places,
+        CapFeedOptions options, HubOptions hub, CancellationToken ct)
     {
         var head = await store.GetHeadAsync(id, ct);
         var alert = head is null ? null : await store.GetVersionAsync(id, version ?? head.Value.CurrentVersion, ct);
@@ -72,18 +102,20 @@ internal static class CapFeedSetup
         }
 
         var baseUrl = hub.PublicBaseUrl.TrimEnd('/');
-        var xml = CapWriter.Write(alert, Shapes(alert, targeting, areas), options, $"{baseUrl}/feeds/cap/{alert.Id}/{alert.Version}.xml");
+        var xml = CapWriter.Write(alert, Shapes(alert, targeting, areas), options, $"{baseUrl}/feeds/cap/{alert.Id}/{alert.Version}.xml", places);
         return Results.Bytes(xml, "application/cap+xml; charset=utf-8");
     }
 
-    /// <summary>The alert's area as shapes; areas deleted since the alert was issued are left out (areaDesc still names them).</summary>
+    /// <summary>The alert's area as shapes, each hub area once even when named by id and by code; areas deleted since
+    /// the alert was issued are left out (areaDesc still names them).</summary>
     private static List<(TargetShape, string?)> Shapes(AlertDocument alert, TargetingService targeting, AreaStore areas)
     {
         var result = new List<(TargetShape, string?)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var spec = alert.Area;
         foreach (var id in spec.AreaIds ?? [])
         {
-            if (areas.Find(id) is { } area)
+            if (areas.Find(id) is { } area && seen.Add(area.Id))
             {
                 result.Add((new PolygonShape(area.Id, area.Name, area.Geometry), area.Code));
             }
@@ -91,7 +123,8 @@ internal static class CapFeedSetup
 
         foreach (var code in spec.Codes ?? [])
         {
-            result.AddRange(areas.FindByCode(code).Select(a => ((TargetShape)new PolygonShape(a.Id, a.Name, a.Geometry), (string?)a.Code)));
+            result.AddRange(areas.FindByCode(code).Where(a => seen.Add(a.Id))
+                .Select(a => ((TargetShape)new PolygonShape(a.Id, a.Name, a.Geometry), (string?)a.Code)));
         }
 
         var inline = spec with { AreaIds = null, Codes = null };

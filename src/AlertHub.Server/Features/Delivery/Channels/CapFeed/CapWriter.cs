@@ -5,17 +5,35 @@ using AlertHub.Core.Cap;
 using AlertHub.Core.Targeting;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Feeds;
+using AlertHub.Server.Features.Rules.Templates;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Simplify;
 
 namespace AlertHub.Server.Features.Delivery.Channels.CapFeed;
 
-/// <summary>Writes an alert version as a CAP 1.2 document: one <c>info</c> per language, areas as polygons, circles and geocodes.</summary>
+/// <summary>
+/// Writes an alert version as a CAP 1.2 document: one <c>info</c> per language, areas as polygons, circles and geocodes.
+/// </summary>
+/// <remarks>
+/// Decisions worth knowing:
+/// <list type="bullet">
+/// <item>The en block speaks English all through: its <c>event</c> (地震 → Earthquake) and its <c>areaDesc</c> (横手市 →
+/// Yokote City) come from the hub's word and place-name tables; a name nobody knows stays Japanese.</item>
+/// <item>An all-clear says so three ways: <c>responseType AllClear</c>, <c>urgency Past</c> and <c>severity Minor</c>
+/// (the danger it names is over), as CAP consumers that sort by urgency and severity expect.</item>
+/// <item>A Cancel carries <c>expires</c> = sent + <see cref="CapFeedOptions.KeepCancelledFor"/>, the time it stays in the
+/// feed; every other version carries the alert's own expires (rule-issued alerts always have one).</item>
+/// <item>A municipality is given twice: <c>JISX0402</c> 5 digits (05203) and <c>jisX0402</c> 6 digits with the check
+/// digit (052035), the form L-Alert writes.</item>
+/// </list>
+/// </remarks>
 internal static class CapWriter
 {
     public static string CapTime(DateTimeOffset time) => AlertDocument.CapTime(time);
 
-    public static byte[] Write(AlertDocument alert, IReadOnlyList<(TargetShape Shape, string? Code)> shapes, CapFeedOptions options, string webUrl)
+    public static byte[] Write(AlertDocument alert, IReadOnlyList<(TargetShape Shape, string? Code)> shapes, CapFeedOptions options, string webUrl,
+        PlaceNames? places = null)
     {
         using var stream = new MemoryStream();
         var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true };
@@ -34,22 +52,25 @@ internal static class CapWriter
                 w.WriteElementString("references", CapSchema.Namespace12, string.Join(' ', alert.References));
             }
 
+            var expires = alert.MsgType == MsgType.Cancel ? alert.Sent + options.KeepCancelledFor : alert.Expires;
             foreach (var (language, text) in alert.Texts)
             {
+                var english = language.StartsWith("en", StringComparison.OrdinalIgnoreCase);
                 w.WriteStartElement("info", CapSchema.Namespace12);
                 w.WriteElementString("language", CapSchema.Namespace12, CapLanguage(language));
                 w.WriteElementString("category", CapSchema.Namespace12, Category(alert.Event));
-                w.WriteElementString("event", CapSchema.Namespace12, alert.Event);
+                w.WriteElementString("event", CapSchema.Namespace12, english ? HazardWords.EventEnglish(alert.Event) : alert.Event);
                 if (alert.AllClear)
                 {
                     w.WriteElementString("responseType", CapSchema.Namespace12, "AllClear");
                 }
-                w.WriteElementString("urgency", CapSchema.Namespace12, alert.Urgency.ToString());
-                w.WriteElementString("severity", CapSchema.Namespace12, alert.Severity.ToString());
+
+                w.WriteElementString("urgency", CapSchema.Namespace12, alert.AllClear ? nameof(Urgency.Past) : alert.Urgency.ToString());
+                w.WriteElementString("severity", CapSchema.Namespace12, alert.AllClear ? nameof(Severity.Minor) : alert.Severity.ToString());
                 w.WriteElementString("certainty", CapSchema.Namespace12, alert.Certainty.ToString());
-                if (alert.Expires is { } expires)
+                if (expires is { } until)
                 {
-                    w.WriteElementString("expires", CapSchema.Namespace12, CapTime(expires));
+                    w.WriteElementString("expires", CapSchema.Namespace12, CapTime(until));
                 }
 
                 w.WriteElementString("senderName", CapSchema.Namespace12, options.SenderName);
@@ -79,7 +100,7 @@ internal static class CapWriter
                     w.WriteEndElement();
                 }
 
-                WriteArea(w, alert.AreaName, shapes, options.MaxPolygonPoints);
+                WriteArea(w, english ? EnglishAreaDesc(alert.AreaName, shapes, places) : alert.AreaName, shapes, options.MaxPolygonPoints);
                 w.WriteEndElement();
             }
 
@@ -118,15 +139,46 @@ internal static class CapWriter
             }
         }
 
-        foreach (var code in shapes.Select(s => s.Code).OfType<string>().Select(AreaCodes.Normalise).Distinct())
+        var codes = shapes.Select(s => s.Code).OfType<string>().Select(AreaCodes.Normalise).Distinct().ToList();
+        foreach (var code in codes)
         {
-            w.WriteStartElement("geocode", CapSchema.Namespace12);
-            w.WriteElementString("valueName", CapSchema.Namespace12, code.Length == 5 ? "JISX0402" : "JMA");
-            w.WriteElementString("value", CapSchema.Namespace12, code);
-            w.WriteEndElement();
+            WriteGeocode(w, code.Length == 5 ? "JISX0402" : "JMA", code);
+        }
+
+        foreach (var code in codes.Where(c => c.Length == 5 && c.All(char.IsAsciiDigit)))
+        {
+            WriteGeocode(w, "jisX0402", code + AreaCodes.JisCheckDigit(code).ToString(CultureInfo.InvariantCulture));
         }
 
         w.WriteEndElement();
+    }
+
+    private static void WriteGeocode(XmlWriter w, string valueName, string value)
+    {
+        w.WriteStartElement("geocode", CapSchema.Namespace12);
+        w.WriteElementString("valueName", CapSchema.Namespace12, valueName);
+        w.WriteElementString("value", CapSchema.Namespace12, value);
+        w.WriteEndElement();
+    }
+
+    /// <summary>The areas in English: each named area romanised (Yokote City), as the Japanese areaDesc counts them.</summary>
+    private static string EnglishAreaDesc(string areaName, IReadOnlyList<(TargetShape Shape, string? Code)> shapes, PlaceNames? places)
+    {
+        var names = shapes.Select(s => s.Shape.Name).Where(n => !string.IsNullOrWhiteSpace(n)).Distinct().ToList();
+        if (names.Count == 0)
+        {
+            // Areas deleted since: the Japanese description is all there is (「横手市・増田 ほか2区域」).
+            var others = areaName.IndexOf(" ほか", StringComparison.Ordinal);
+            names = [.. (others < 0 ? areaName : areaName[..others]).Split('・', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+
+        var english = names.Select(n => places?.English(n) ?? n).ToList();
+        return english.Count switch
+        {
+            0 => "Designated area",
+            <= 3 => string.Join(", ", english),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{string.Join(", ", english.Take(3))} and {english.Count - 3} more areas"),
+        };
     }
 
     private static Polygon Simplify(Polygon polygon, int maxPoints)
@@ -156,8 +208,9 @@ internal static class CapWriter
     internal static string Category(string eventName) => eventName switch
     {
         _ when ContainsAny(eventName, "地震", "津波", "火山", "噴火", "土砂", "earthquake", "tsunami", "volcan", "landslide") => "Geo",
-        _ when ContainsAny(eventName, "洪水", "大雨", "氾濫", "浸水", "暴風", "大雪", "竜巻", "台風", "高潮", "flood", "rain", "storm", "snow", "tornado", "typhoon") => "Met",
+        _ when ContainsAny(eventName, "気象", "洪水", "大雨", "氾濫", "浸水", "暴風", "大雪", "竜巻", "台風", "高潮", "weather", "flood", "rain", "storm", "snow", "tornado", "typhoon") => "Met",
         _ when ContainsAny(eventName, "火災", "fire") => "Fire",
+        _ when ContainsAny(eventName, "避難", "evacuation") => "Safety",
         _ when ContainsAny(eventName, "感染", "熱中症", "health") => "Health",
         _ => "Other",
     };
