@@ -91,7 +91,8 @@ internal sealed class ResidentStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var delete = Command(connection, tx, "DELETE FROM delivery_work WHERE resident_id = $id; DELETE FROM residents WHERE id = $id", "$id");
+        await Delivery.OutboxStore.ForgetResidentAsync(connection, tx, id, cancellationToken);
+        var delete = Command(connection, tx, "DELETE FROM residents WHERE id = $id", "$id");
         Set(delete, id.ToString());
         var deleted = await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
         await tx.CommitAsync(cancellationToken);
