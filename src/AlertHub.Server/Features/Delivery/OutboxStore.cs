@@ -68,6 +68,12 @@ internal sealed record OutboxEnqueue(
 {
     /// <summary>Channels whose members are accounts, not residents (not counted as recipients).</summary>
     public IReadOnlySet<string> BroadcastChannels { get; init; } = new HashSet<string>();
+
+    /// <summary>A later part of a version already queued in part: nothing is superseded and the counts grow.</summary>
+    public bool Append { get; init; }
+
+    /// <summary>For an update queued in parts: residents targeted in the later parts (not queued again as earlier recipients now).</summary>
+    public Func<Guid, bool>? TargetedLater { get; init; }
 }
 
 /// <summary>
@@ -125,7 +131,7 @@ internal sealed class OutboxStore(Database database)
                 var have = members.Values.SelectMany(m => m).ToHashSet();
                 foreach (var resident in await EarlierResidentsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
                 {
-                    if (have.Add(resident))
+                    if (have.Add(resident) && q.TargetedLater?.Invoke(resident) != true)
                     {
                         foreach (var channel in q.ChannelsOf(resident))
                         {
@@ -145,7 +151,7 @@ internal sealed class OutboxStore(Database database)
             }
         }
 
-        if (q.Version > 1)
+        if (q.Version > 1 && !q.Append)
         {
             await SupersedePendingAsync(connection, tx, q.AlertId, q.Version, cancellationToken);
         }
@@ -193,6 +199,7 @@ internal sealed class OutboxStore(Database database)
         {
             await ExecAsync(connection, tx, """
                 INSERT INTO outbox_counts(alert_id, version, channel, queued_at, targeted) VALUES ($a, $v, $c, $now, $n)
+                ON CONFLICT(alert_id, version, channel) DO UPDATE SET targeted = targeted + excluded.targeted
                 """, cancellationToken, ("$a", q.AlertId), ("$v", q.Version), ("$c", channel), ("$now", q.NowMs), ("$n", count));
         }
 
@@ -291,6 +298,28 @@ internal sealed class OutboxStore(Database database)
         }
 
         return list;
+    }
+
+    /// <summary>The (channel, member) pairs already queued for a version (to finish queueing one that stopped part way).</summary>
+    public async Task<HashSet<(string Channel, Guid Member)>> QueuedMembersAsync(string alertId, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT channel, members FROM outbox_items INDEXED BY ix_items_alert WHERE alert_id = $a AND version = $v";
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        var set = new HashSet<(string, Guid)>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var channel = reader.GetString(0);
+            foreach (var member in ParseMembers(reader.GetString(1)))
+            {
+                set.Add((channel, member));
+            }
+        }
+
+        return set;
     }
 
     /// <summary>Everyone any earlier version of the alert was queued for (an update reaches them all again).</summary>

@@ -450,5 +450,10 @@ internal static class Migrations
                 FROM delivery_work GROUP BY alert_id, version, channel;
             DROP TABLE delivery_work;
             """),
+        // A large fan-out is queued in parts; a version whose queueing stopped part way (the process died) is finished at start.
+        (12, """
+            ALTER TABLE alert_versions ADD COLUMN queued_complete INTEGER NOT NULL DEFAULT 1;
+            CREATE INDEX ix_versions_queueing ON alert_versions(alert_id, version) WHERE queued_complete = 0;
+            """),
     ];
 }
