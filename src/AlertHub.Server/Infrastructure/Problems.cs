@@ -122,6 +122,10 @@ internal static class Problems
     public const string AuthSignInBusy = "auth.signin_busy";
     public const string ResidentImportLineTooLong = "residents.import_line_too_long";
 
+    // Compose templates (the starting texts per hazard and language on the compose screen).
+    public const string TemplateInvalid = "templates.invalid";
+    public const string TemplateNotFound = "templates.not_found";
+
     private const string ProblemItem = "alerthub.problem";
 
     /// <summary>

@@ -58,6 +58,57 @@ internal static class Staff
         return JsonNode.Parse(body)!;
     }
 
+    /// <summary>An API key with the given role and name (e.g. an approver "承認係 鈴木"); returns a client that sends it.</summary>
+    public static async Task<HttpClient> KeyClientAsync(BrowserHub hub, string role, string name)
+    {
+        using var admin = hub.Admin();
+        var response = await admin.PostAsJsonAsync("/api/keys", new { name, role });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var client = hub.Anonymous();
+        client.DefaultRequestHeaders.Add("X-Api-Key", JsonNode.Parse(body)!["key"]!.GetValue<string>());
+        return client;
+    }
+
+    /// <summary>A resident registered through the public API: their id and token.</summary>
+    public static async Task<(string Id, string Token)> RegisterResidentAsync(BrowserHub hub, double lat, double lon, object[] endpoints, string language = "ja")
+    {
+        using var anonymous = hub.Anonymous();
+        var response = await anonymous.PostAsJsonAsync("/api/residents", new
+        {
+            attributes = new { householdTags = Array.Empty<string>(), language },
+            places = new[] { new { label = "home", lat, lon } },
+            endpoints,
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var json = JsonNode.Parse(body)!;
+        return (json["id"]!.GetValue<string>(), json["token"]!.GetValue<string>());
+    }
+
+    /// <summary>POSTs JSON and asserts a success status; returns the parsed body (an empty object for none).</summary>
+    public static async Task<JsonNode> PostOkAsync(HttpClient client, string path, object body)
+    {
+        var response = await client.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
+        return string.IsNullOrEmpty(text) ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds, polling the hub's API.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out: {what}");
+            await Task.Delay(150);
+        }
+    }
+
+    /// <summary>The page's visible text (what a person reads), for checks that no raw code is shown.</summary>
+    public static Task<string> VisibleTextAsync(IPage page, string selector = "#main") => page.Locator(selector).InnerTextAsync();
+
     public static async Task<JsonNode> IssueExerciseAsync(BrowserHub hub, string areaId, string headline)
     {
         using var admin = hub.Admin();

@@ -22,8 +22,12 @@ public sealed class BoardUpdateTests(BrowserHub hub, ITestOutputHelper output)
         var problems = ResidentPageTests.CollectProblems(page);
 
         await page.GotoAsync($"/staff/#/board/{alertId}");
-        await page.FillAsync("#update-headline", "続報テスト 第2報 避難指示に引き上げ");
+        await page.FillAsync("#update-headline-ja", "続報テスト 第2報 避難指示に引き上げ");
         await page.ClickAsync("#send-update");
+        // The confirmation says it needs a second person; an issuer can only submit it.
+        await Assertions.Expect(page.Locator("#confirm-route")).ToContainTextAsync("承認が必要");
+        await Assertions.Expect(page.Locator("#confirm-send")).ToHaveTextAsync("承認を申請する");
+        await page.ClickAsync("#confirm-send");
 
         await Assertions.Expect(page.Locator("#announcer")).ToContainTextAsync("承認を申請しました");
         using var admin = hub.Admin();

@@ -191,7 +191,7 @@ public sealed class MarkupInjectionTests(BrowserHub hub, ITestOutputHelper outpu
         await AssertNothingInjectedAsync(page, "events");
 
         await page.ClickAsync("#nav-shelters");
-        await Assertions.Expect(page.Locator("#shelter-list")).ToContainTextAsync(Shown("shelter-name-en"));
+        await Assertions.Expect(page.Locator("#shelter-table")).ToContainTextAsync(Shown("shelter-name-en"));
         await AssertNothingInjectedAsync(page, "shelters");
 
         await page.ClickAsync("#nav-admin");

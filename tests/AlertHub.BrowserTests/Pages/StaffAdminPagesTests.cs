@@ -24,11 +24,11 @@ public sealed class StaffAdminPagesTests(BrowserHub hub, ITestOutputHelper outpu
         await page.FillAsync("#new-lon", "140.5502");
         await page.FillAsync("#new-capacity", "120");
         await page.ClickAsync("form[aria-labelledby=add-shelter] button[type=submit]");
-        var card = page.Locator("form.shelter", new() { HasText = shelterName });
-        await Assertions.Expect(card).ToBeVisibleAsync();
-        await card.Locator("select").SelectOptionAsync("open");
-        await card.Locator("input[id^=occupancy-]").FillAsync("15");
-        await card.Locator("button[type=submit]").ClickAsync();
+        var row = page.Locator("tr.shelter", new() { HasText = shelterName });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await row.Locator("select").SelectOptionAsync("open");
+        await row.Locator("input[id^=occupancy-]").FillAsync("15");
+        await row.Locator("button", new() { HasText = "保存" }).ClickAsync();
         using var api = hub.Admin();
         await EventuallyAsync(async () =>
         {

@@ -76,7 +76,8 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         Assert.Contains("\"Polygon\"", lastPreview, StringComparison.Ordinal);
         var api = await Staff.PreviewAsync(hub, lastPreview);
         Assert.Equal(inside, api["recipients"]!.GetValue<int>());
-        await Assertions.Expect(page.Locator("#by-channel")).ToContainTextAsync($"webhook{inside}");
+        // Channels are named in words, not by their code (webhook).
+        await Assertions.Expect(page.Locator("#by-channel")).ToContainTextAsync($"Webhook（外部システム連携）{inside}");
         await BrowserHub.ScreenshotAsync(page, "staff-compose-drawn", output);
         Assert.Empty(problems);
     }
@@ -123,6 +124,9 @@ public sealed partial class StaffDashboardTests(BrowserHub hub, ITestOutputHelpe
         try
         {
             await card.Locator("button.approve").ClickAsync();
+            // Approving shows what is about to go out (a drill: one explicit click sends it).
+            await Assertions.Expect(page.Locator("#confirm-count")).ToHaveAttributeAsync("data-recipients", residents.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await page.ClickAsync("#confirm-send");
             var delivered = page.Locator("#delivery-table tr[data-channel=webhook] td.delivered");
             // Part-way: the receiver holds everything after the first 50 requests, so the board must stop below 100…
             await Assertions.Expect(delivered).ToHaveTextAsync(new Regex("^(25|50)$"), new() { Timeout = 20_000 });

@@ -129,7 +129,12 @@ internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffse
 /// <param name="Superseded">Not sent and not needed: a newer version reached them instead, the earlier version never reached
 /// them (a retraction), or they acknowledged on another channel first (<paramref name="Acknowledged"/>).</param>
 internal sealed record VersionDelivery(long Targeted, long Delivered, long Pending, long Sending, long Failed, long Gone, long Expired, long Superseded,
-    long Acknowledged);
+    long Acknowledged)
+{
+    /// <summary>Of <see cref="Pending"/>: residents of a presence channel (SignalR) whose page was closed when they were tried. They
+    /// have not failed: they get the alert when they open the page again.</summary>
+    public long Offline { get; init; }
+}
 
 internal sealed record AlertView(
     string Id,
@@ -139,7 +144,65 @@ internal sealed record AlertView(
     IReadOnlyList<VersionSummary> Versions,
     AlertDeliveryView Delivery,
     Delivery.AlertTimings? DeliveryTimings = null,
-    string? ImageUrl = null);
+    string? ImageUrl = null)
+{
+    /// <summary>Who wrote the alert and who approved it.</summary>
+    public AlertProvenance? Provenance { get; init; }
+
+    /// <summary>安否 replies to this alert: each resident's latest.</summary>
+    public SafetyCounts? Safety { get; init; }
+}
+
+/// <param name="Author">Who wrote it: the draft's author, or whoever issued it directly (a staff member, an API key, <c>rule:&lt;name&gt;</c>).</param>
+/// <param name="Approver">The second person who approved the draft; null when it was issued directly.</param>
+/// <param name="BypassReason">Set when an approver issued it alone under the two-person rule (the emergency bypass).</param>
+internal sealed record AlertProvenance(string Author, string? Approver, string? BypassReason);
+
+internal sealed record SafetyCounts(long Safe, long NeedHelp);
+
+/// <summary>One row of GET /api/alerts: enough to read the list at a glance without opening each alert.</summary>
+/// <param name="State">issued, cancelled or ended as stored; <paramref name="Expired"/> says an issued alert's expiry has passed.</param>
+internal sealed record AlertListItem(
+    string Id, int Version, string State, bool Expired, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Status, string MsgType, bool AllClear,
+    string Event, string Severity, string? Headline, string AreaName, DateTimeOffset? Expires, int Recipients, string Author, string? Approver, bool Bypass,
+    long Acks, SafetyCounts Safety);
+
+/// <summary>GET /api/alerts filters; every one optional.</summary>
+/// <param name="Q">Words in any version's headline, body or instruction (any language), the event or the area name.</param>
+/// <param name="State">issued, cancelled, ended, expired, or active (issued and not expired).</param>
+internal sealed record AlertListFilter(string? Q, AlertStatus? Status, string? State, DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset? Before, int Limit);
+
+/// <summary>
+/// POST /api/alerts/render-preview: what a send would put in front of residents, rendered per channel and language by the
+/// same code the channels use. <paramref name="Kind"/> alert (with <paramref name="Alert"/>, the body of POST /api/alerts),
+/// update (with <paramref name="AlertId"/> and <paramref name="Update"/>), cancel or allClear (with <paramref name="AlertId"/> and
+/// optional <paramref name="Texts"/>).
+/// </summary>
+internal sealed record RenderPreviewRequest(string? Kind, string? AlertId, AlertRequest? Alert, AlertUpdateRequest? Update, Dictionary<string, AlertText>? Texts);
+
+/// <param name="Truncated">The channel's length limits cut this text: residents read it shortened.</param>
+internal sealed record RenderedText(string Language, string Headline, string Body, string? Instruction, bool Truncated);
+
+/// <param name="Publishes">False for a broadcast channel (social media, loudspeakers) that does not post this version, e.g. a drill.</param>
+internal sealed record ChannelRendering(string Channel, int MaxTitleLength, int MaxBodyLength, bool Broadcast, bool Publishes, IReadOnlyList<RenderedText> Texts);
+
+/// <summary>A marker the hub adds itself (【訓練】, これは訓練です。, 【更新】 …) typed into a text: residents would read it once, the hub strips the copy.</summary>
+internal sealed record TextWarning(string Code, string Language, string Field, string Marker);
+
+/// <summary>
+/// Who the send would reach. <paramref name="Rule"/>: <c>targeted</c> (a new alert: the area × audience now),
+/// <c>targetedAndPrevious</c> (an update: those plus everyone earlier versions went to, <paramref name="Previous"/> per channel),
+/// <c>previouslyReached</c> (a cancel or all-clear: only the (resident, channel) pairs earlier versions reached, <paramref name="Previous"/>).
+/// <paramref name="Recipients"/> is the people it would reach in all; <paramref name="Targeted"/> those the area × audience finds now.
+/// </summary>
+internal sealed record PreviewReach(string Rule, int? Recipients, int? Targeted, int? Unreachable, IReadOnlyDictionary<string, int>? ByChannel,
+    IReadOnlyDictionary<string, Targeting.AreaCount>? ByArea, IReadOnlyDictionary<string, long>? Previous);
+
+/// <param name="NeedsApproval">An update only: what in it needs a second person under the two-person rule (empty: nothing).</param>
+internal sealed record RenderPreview(
+    string Kind, string Status, string MsgType, bool AllClear, string Event, string Severity, string Urgency, string Certainty, AreaSpec? Area, string AreaName,
+    AudienceSpec? Audience, IReadOnlyList<string> Channels, IReadOnlyList<string> Languages, IReadOnlyList<ChannelRendering> Renderings,
+    IReadOnlyList<TextWarning> Warnings, PreviewReach Reach, IReadOnlyList<string>? NeedsApproval);
 
 internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);
 

@@ -1,3 +1,4 @@
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
@@ -344,6 +345,151 @@ internal sealed class AlertService(
 
         var stopped = await outbox.StopForAcknowledgementAsync(alertId, residentId, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         return new AckResult(alertId, residentId, stopped);
+    }
+
+    /// <summary>
+    /// The version a send would store — built as issuing, updating, cancelling or clearing builds it, stored nowhere — rendered
+    /// per channel and language by <see cref="MessageRenderer"/> with each channel's limits, with who it would reach. The
+    /// confirmation screen shows exactly this, so staff never approve or send blind. Null: no such alert.
+    /// </summary>
+    public async Task<RenderPreview?> PreviewAsync(RenderPreviewRequest request, CancellationToken cancellationToken)
+    {
+        var kind = request.Kind?.Trim() ?? "alert";
+        AlertDocument document;
+        PreviewReach reach;
+        IReadOnlyCollection<string> allowed;
+        IReadOnlyList<string>? needsApproval = null;
+        if (kind == "alert")
+        {
+            var r = request.Alert ?? throw new RequestValidationException(Problems.AlertInvalid, "alert is required: the body of POST /api/alerts.");
+            if (r.Status is not AlertStatus status)
+            {
+                throw new RequestValidationException(Problems.AlertInvalid, "alert.status is required: Actual, Exercise or Test.");
+            }
+
+            var escalation = ValidateEscalation(r.Escalation);
+            allowed = ResolveChannels(escalation?.Channels ?? r.Channels);
+            var includeLocations = r.IncludeCurrentLocations ?? true;
+            var severity = r.Severity ?? Severity.Unknown;
+            var urgency = r.Urgency ?? Urgency.Unknown;
+            // The texts may still be half-written while staff type: render what is there.
+            var texts = ValidateTexts(r.Texts, required: true);
+            var areaName = "";
+            reach = new PreviewReach("targeted", null, null, null, null, null, null);
+            if (r.Area is not null)
+            {
+                var result = targeting.Query(r.Area, r.Audience, allowed, includeLocations, collect: false);
+                areaName = targeting.DescribeAreaName(r.Area);
+                reach = reach with
+                {
+                    Recipients = result.Recipients, Targeted = result.Recipients, Unreachable = result.Unreachable, ByChannel = result.ByChannel,
+                    ByArea = targeting.DescribeAreas(r.Area, result),
+                };
+            }
+
+            document = new AlertDocument("preview", 1, Identifier("preview", 1), options.Value.Sender, time.GetUtcNow(), status, MsgType.Alert,
+                string.IsNullOrWhiteSpace(r.Event) ? "" : ValidateEvent(r.Event), severity, urgency, r.Certainty ?? Certainty.Unknown,
+                r.Area ?? new AreaSpec(null, null, null, null), areaName, r.Audience, r.Channels, texts, LanguageFallback(r.LanguageFallback), r.Expires, [],
+                includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation);
+        }
+        else if (kind is "update" or "cancel" or "allClear")
+        {
+            var id = request.AlertId ?? throw new RequestValidationException(Problems.AlertInvalid, $"alertId is required for kind {kind}.");
+            var current = await CurrentAsync(id, cancellationToken, forCancel: kind == "cancel");
+            if (current is null)
+            {
+                return null;
+            }
+
+            var previous = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (kind == "update")
+            {
+                var u = request.Update ?? new AlertUpdateRequest(null, null, null, null, null, null, null, null, null);
+                var area = u.Area ?? current.Area;
+                var audience = u.Audience ?? current.Audience;
+                var channelNames = u.Channels ?? current.Channels;
+                allowed = ResolveChannels(current.Escalation?.Channels ?? channelNames);
+                var result = targeting.Query(area, audience, allowed, current.IncludeCurrentLocations, collect: true);
+                var severity = u.Severity ?? current.Severity;
+                var urgency = u.Urgency ?? current.Urgency;
+                document = current with
+                {
+                    Version = current.Version + 1, Sent = time.GetUtcNow(), MsgType = MsgType.Update,
+                    Event = u.Event is null ? current.Event : ValidateEvent(u.Event), Severity = severity, Urgency = urgency,
+                    Certainty = u.Certainty ?? current.Certainty, Area = area, AreaName = targeting.DescribeAreaName(area), Audience = audience,
+                    Channels = channelNames, Texts = u.Texts is null ? current.Texts : ValidateTexts(u.Texts, required: true), Expires = u.Expires ?? current.Expires,
+                    Priority = AlertDocument.PriorityOf(severity, urgency),
+                };
+                // Everyone the current version was queued for hears the update again, on the channels they had.
+                foreach (var (version, channel, delivery) in await outbox.VersionCountsAsync(id, cancellationToken))
+                {
+                    if (version == current.Version)
+                    {
+                        previous[channel] = delivery.Targeted;
+                    }
+                }
+
+                var everyone = result.RecipientIds.ToHashSet();
+                everyone.UnionWith(await outbox.EarlierResidentsAsync(id, cancellationToken));
+                everyone.ExceptWith(broadcastChannels.SelectMany(b => b.Targets.Select(t => t.Id)));
+                reach = new PreviewReach("targetedAndPrevious", everyone.Count, result.Recipients, result.Unreachable, result.ByChannel,
+                    targeting.DescribeAreas(area, result), previous);
+                needsApproval = options.Value.RequireApproval ? await ChangesNeedingApprovalAsync(id, u, cancellationToken) : [];
+            }
+            else
+            {
+                allowed = ResolveChannels(current.Escalation?.Channels ?? current.Channels);
+                var given = request.Texts is { Count: > 0 } t ? ValidateTexts(t, required: true) : null;
+                document = current with
+                {
+                    Version = current.Version + 1, Sent = time.GetUtcNow(), MsgType = kind == "cancel" ? MsgType.Cancel : MsgType.Update,
+                    AllClear = kind == "allClear", Expires = null, Escalation = null,
+                    Texts = given ?? current.Texts.ToDictionary(kv => kv.Key, kv => kind == "cancel" ? CancelText(kv.Key, kv.Value) : AllClearText(kv.Key, kv.Value)),
+                };
+                var people = new HashSet<Guid>();
+                var accounts = broadcastChannels.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var (channel, pairs) in await outbox.ReachedAsync(id, cancellationToken))
+                {
+                    if (allowed.Contains(channel))
+                    {
+                        previous[channel] = pairs.Count;
+                        if (!accounts.Contains(channel))
+                        {
+                            people.UnionWith(pairs);
+                        }
+                    }
+                }
+
+                reach = new PreviewReach("previouslyReached", people.Count, null, null, null, null, previous);
+            }
+        }
+        else
+        {
+            throw new RequestValidationException(Problems.AlertInvalid, "kind is alert, update, cancel or allClear.");
+        }
+
+        var broadcast = broadcastChannels.ToDictionary(b => b.Name, StringComparer.Ordinal);
+        var renderings = new List<ChannelRendering>();
+        foreach (var name in allowed.Order(StringComparer.Ordinal))
+        {
+            var channel = channels.Get(name);
+            var full = new ChannelLimits(1, int.MaxValue, int.MaxValue, 1);
+            var texts = document.Texts.Keys.Select(language =>
+            {
+                var m = MessageRenderer.Render(document, language, channel.Limits);
+                var whole = MessageRenderer.Render(document, language, full);
+                return new RenderedText(m.Language, m.Headline, m.Body, m.Instruction,
+                    m.Headline != whole.Headline || m.Body != whole.Body || m.Instruction != whole.Instruction);
+            }).ToList();
+            renderings.Add(new ChannelRendering(name, channel.Limits.MaxTitleLength, channel.Limits.MaxBodyLength, broadcast.ContainsKey(name),
+                !broadcast.TryGetValue(name, out var b) || b.Publishes(document), texts));
+        }
+
+        var warnings = document.Texts.SelectMany(kv => MessageRenderer.TypedMarkers(document, kv.Value)
+            .Select(w => new TextWarning(w.Code, kv.Key, w.Field, w.Marker))).ToList();
+        return new RenderPreview(kind, document.Status.ToString(), document.MsgType.ToString(), document.AllClear, document.Event, document.Severity.ToString(),
+            document.Urgency.ToString(), document.Certainty.ToString(), document.Area, document.AreaName, document.Audience, [.. allowed.Order(StringComparer.Ordinal)],
+            [.. document.Texts.Keys], renderings, warnings, reach, needsApproval);
     }
 
     private EscalationPolicy? ValidateEscalation(EscalationPolicy? policy)

@@ -209,9 +209,11 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
 
         await reader.DisposeAsync();
         var byVersion = new Dictionary<int, Dictionary<string, VersionDelivery>>();
+        var offline = await outbox.OfflineCountsAsync(id, cancellationToken);
         foreach (var (version, channel, delivery) in await outbox.VersionCountsAsync(id, cancellationToken))
         {
-            (byVersion.TryGetValue(version, out var channels) ? channels : byVersion[version] = [])[channel] = delivery;
+            (byVersion.TryGetValue(version, out var channels) ? channels : byVersion[version] = [])[channel] =
+                delivery with { Offline = Math.Min(delivery.Pending, offline.GetValueOrDefault((version, channel))) };
         }
 
         return [.. list.Select(v => byVersion.TryGetValue(v.Version, out var channels)
@@ -221,23 +223,121 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
 
     private static VersionDelivery Sum(IEnumerable<VersionDelivery> parts) => parts.Aggregate(new VersionDelivery(0, 0, 0, 0, 0, 0, 0, 0, 0),
         (a, b) => new VersionDelivery(a.Targeted + b.Targeted, a.Delivered + b.Delivered, a.Pending + b.Pending, a.Sending + b.Sending,
-            a.Failed + b.Failed, a.Gone + b.Gone, a.Expired + b.Expired, a.Superseded + b.Superseded, a.Acknowledged + b.Acknowledged));
+            a.Failed + b.Failed, a.Gone + b.Gone, a.Expired + b.Expired, a.Superseded + b.Superseded, a.Acknowledged + b.Acknowledged)
+        { Offline = a.Offline + b.Offline });
 
-    public async Task<IReadOnlyList<(string Id, int Version, string State, DateTimeOffset CreatedAt)>> ListAsync(int limit, CancellationToken cancellationToken)
+    // Who wrote and who approved an alert: an approved draft names both; otherwise whoever issued it, and an emergency bypass
+    // (audited as alerts.issue.bypass) its reason. Each resident's latest 安否 reply to the alert, and the acknowledgements.
+    private const string PeopleAndRepliesColumns = """
+        (SELECT d.created_by FROM alert_drafts d WHERE d.alert_id = a.id AND d.updates_alert_id IS NULL AND d.state = 'approved' LIMIT 1),
+        (SELECT d.decided_by FROM alert_drafts d WHERE d.alert_id = a.id AND d.updates_alert_id IS NULL AND d.state = 'approved' LIMIT 1),
+        (SELECT l.detail FROM audit_log l WHERE l.target = a.id AND l.action = 'alerts.issue.bypass' LIMIT 1),
+        (SELECT COUNT(*) FROM alert_acks k WHERE k.alert_id = a.id),
+        (SELECT COUNT(*) FROM safety_replies s WHERE s.id IN (SELECT MAX(id) FROM safety_replies WHERE alert_id = a.id GROUP BY resident_id) AND s.status = 'safe'),
+        (SELECT COUNT(*) FROM safety_replies s WHERE s.id IN (SELECT MAX(id) FROM safety_replies WHERE alert_id = a.id GROUP BY resident_id) AND s.status = 'need-help')
+        """;
+
+    /// <summary>Alerts newest first with what the board's list shows, filtered (<see cref="AlertListFilter"/>).</summary>
+    public async Task<IReadOnlyList<AlertListItem>> ListAsync(AlertListFilter filter, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT id, current_version, state, created_at FROM alerts ORDER BY created_at DESC LIMIT $n";
-        cmd.Parameters.AddWithValue("$n", limit);
+        var where = new List<string>();
+        if (!string.IsNullOrWhiteSpace(filter.Q))
+        {
+            // Every version and language: a cancel's text quotes the headline, an update may have changed it.
+            where.Add("""
+                EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
+                    json_extract(w.document, '$.event') LIKE $q ESCAPE '\' OR json_extract(w.document, '$.areaName') LIKE $q ESCAPE '\'
+                    OR EXISTS (SELECT 1 FROM json_each(w.document, '$.texts') t
+                               WHERE json_extract(t.value, '$.headline') LIKE $q ESCAPE '\' OR json_extract(t.value, '$.body') LIKE $q ESCAPE '\'
+                                  OR json_extract(t.value, '$.instruction') LIKE $q ESCAPE '\')))
+                """);
+            cmd.Parameters.AddWithValue("$q", "%" + filter.Q.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+                .Replace("_", "\\_", StringComparison.Ordinal) + "%");
+        }
+
+        if (filter.Status is { } status)
+        {
+            where.Add("json_extract(v.document, '$.status') = $status");
+            cmd.Parameters.AddWithValue("$status", status.ToString());
+        }
+
+        switch (filter.State)
+        {
+            case "issued" or "cancelled" or "ended":
+                where.Add("a.state = $state");
+                cmd.Parameters.AddWithValue("$state", filter.State);
+                break;
+            case "expired":
+                where.Add("a.state = 'issued' AND v.expires_at IS NOT NULL AND julianday(v.expires_at) <= julianday($now)");
+                break;
+            case "active":
+                where.Add("a.state = 'issued' AND (v.expires_at IS NULL OR julianday(v.expires_at) > julianday($now))");
+                break;
+        }
+
+        cmd.Parameters.AddWithValue("$now", now.ToString("O"));
+        AddTime("julianday(a.created_at) >= julianday($from)", "$from", filter.From);
+        AddTime("julianday(a.created_at) <= julianday($to)", "$to", filter.To);
+        AddTime("julianday(a.created_at) < julianday($before)", "$before", filter.Before);
+        cmd.CommandText = $"""
+            SELECT a.id, a.current_version, a.state, a.created_at, a.created_by, v.issued_at, v.expires_at, v.recipients, v.document,
+                   {PeopleAndRepliesColumns}
+            FROM alerts a JOIN alert_versions v ON v.alert_id = a.id AND v.version = a.current_version
+            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
+            ORDER BY a.created_at DESC LIMIT $n
+            """;
+        cmd.Parameters.AddWithValue("$n", filter.Limit);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, int, string, DateTimeOffset)>();
+        var list = new List<AlertListItem>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            list.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3))));
+            var document = JsonSerializer.Deserialize<AlertDocument>(reader.GetString(8), Json.Options)!;
+            var expires = reader.IsDBNull(6) ? (DateTimeOffset?)null : DateTimeOffset.Parse(reader.GetString(6));
+            var state = reader.GetString(2);
+            var text = document.Texts.GetValueOrDefault("ja") ?? document.Texts.Values.FirstOrDefault();
+            var (author, approver, bypass) = People(reader, 9, reader.GetString(4));
+            list.Add(new AlertListItem(reader.GetString(0), reader.GetInt32(1), state, state == "issued" && expires <= now,
+                DateTimeOffset.Parse(reader.GetString(3)), DateTimeOffset.Parse(reader.GetString(5)), document.Status.ToString(), document.MsgType.ToString(),
+                document.AllClear, document.Event, document.Severity.ToString(), text?.Headline, document.AreaName, expires, reader.GetInt32(7), author, approver,
+                bypass is not null, reader.GetInt64(12), new SafetyCounts(reader.GetInt64(13), reader.GetInt64(14))));
         }
 
         return list;
+
+        void AddTime(string condition, string name, DateTimeOffset? value)
+        {
+            if (value is { } v)
+            {
+                where.Add(condition);
+                cmd.Parameters.AddWithValue(name, v.ToUniversalTime().ToString("O"));
+            }
+        }
     }
+
+    /// <summary>Who wrote and approved one alert, and the 安否 replies to it.</summary>
+    public async Task<(AlertProvenance Provenance, SafetyCounts Safety)?> PeopleAndRepliesAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT a.created_by, {PeopleAndRepliesColumns} FROM alerts a WHERE a.id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var (author, approver, bypass) = People(reader, 1, reader.GetString(0));
+        return (new AlertProvenance(author, approver, bypass), new SafetyCounts(reader.GetInt64(5), reader.GetInt64(6)));
+    }
+
+    private static (string Author, string? Approver, string? BypassReason) People(SqliteDataReader reader, int first, string issuedBy) =>
+        reader.IsDBNull(first)
+            ? (issuedBy, null, reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2))
+            : (reader.GetString(first), reader.IsDBNull(first + 1) ? null : reader.GetString(first + 1), null);
 
     /// <summary>Per channel: counts by state, first/last delivery, and issue→delivery p50/p95 over every version.</summary>
     public async Task<AlertDeliveryView> SummariseAsync(string id, CancellationToken cancellationToken)

@@ -55,9 +55,40 @@ internal static class AlertsApi
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        group.MapGet("/", async (AlertStore store, int? limit, CancellationToken ct) =>
-            TypedResults.Ok((await store.ListAsync(Math.Clamp(limit ?? 50, 1, 500), ct))
-                .Select(a => new { a.Id, a.Version, a.State, a.CreatedAt })))
+        // The board's list and the history search: newest first, filtered by words, 訓練/本番, state and time.
+        group.MapGet("/", async Task<Results<Ok<IReadOnlyList<AlertListItem>>, ProblemHttpResult>> (AlertStore store, int? limit, string? q, string? status,
+            string? state, DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset? before, CancellationToken ct) =>
+        {
+            AlertStatus? wanted = null;
+            if (status is not null)
+            {
+                if (!Enum.TryParse<AlertStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+                {
+                    return Problems.BadRequest(Problems.AlertInvalid, "status is Actual, Exercise or Test.");
+                }
+
+                wanted = parsed;
+            }
+
+            if (state is not null && state is not ("issued" or "cancelled" or "ended" or "expired" or "active"))
+            {
+                return Problems.BadRequest(Problems.AlertInvalid, "state is issued, cancelled, ended, expired or active.");
+            }
+
+            if (q is { Length: > 200 })
+            {
+                return Problems.BadRequest(Problems.AlertInvalid, "q is at most 200 characters.");
+            }
+
+            return TypedResults.Ok(await store.ListAsync(new AlertListFilter(q, wanted, state, from, to, before, Math.Clamp(limit ?? 50, 1, 500)), ct));
+        }).RequireAuthorization(StaffRoles.Policies.Viewer);
+
+        // What a send would put in front of residents, per channel and language, and who it would reach: the confirmation screen.
+        group.MapPost("/render-preview", async Task<Results<Ok<RenderPreview>, ProblemHttpResult>> (RenderPreviewRequest request, AlertService alerts,
+            CancellationToken ct) =>
+            await alerts.PreviewAsync(request, ct) is { } preview
+                ? TypedResults.Ok(preview)
+                : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {request.AlertId}."))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, Delivery.DeliveryTimings timings, CancellationToken ct) =>
@@ -69,8 +100,13 @@ internal static class AlertsApi
             }
 
             var current = await store.GetVersionAsync(id, head.Value.CurrentVersion, ct);
+            var people = await store.PeopleAndRepliesAsync(id, ct);
             return TypedResults.Ok(new AlertView(id, head.Value.State, head.Value.CurrentVersion, current!,
-                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct), timings.For(id), current!.Image?.Url));
+                await store.ListVersionsAsync(id, ct), await store.SummariseAsync(id, ct), timings.For(id), current!.Image?.Url)
+            {
+                Provenance = people?.Provenance,
+                Safety = people?.Safety,
+            });
         }).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         // Under Alerts:RequireApproval an update that changes the texts or the hazard, raises the severity or reaches

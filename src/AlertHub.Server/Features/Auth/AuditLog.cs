@@ -33,12 +33,24 @@ internal sealed class AuditLog(Database database, TimeProvider time)
         }
     }
 
-    public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? beforeId, CancellationToken cancellationToken)
+    /// <param name="actionPrefix">Only actions starting with this (alerts., staff.signin).</param>
+    /// <param name="words">Only entries whose actor, target or detail contain this.</param>
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(int limit, long? beforeId, CancellationToken cancellationToken, string? actionPrefix = null,
+        string? words = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT id, at, actor, action, target, detail FROM audit_log WHERE ($before IS NULL OR id < $before) ORDER BY id DESC LIMIT $limit";
+        cmd.CommandText = """
+            SELECT id, at, actor, action, target, detail FROM audit_log
+            WHERE ($before IS NULL OR id < $before)
+              AND ($action IS NULL OR substr(action, 1, length($action)) = $action)
+              AND ($q IS NULL OR instr(lower(actor), lower($q)) > 0 OR instr(lower(COALESCE(target, '')), lower($q)) > 0
+                   OR instr(lower(COALESCE(detail, '')), lower($q)) > 0)
+            ORDER BY id DESC LIMIT $limit
+            """;
         cmd.Parameters.AddWithValue("$before", (object?)beforeId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$action", string.IsNullOrWhiteSpace(actionPrefix) ? DBNull.Value : actionPrefix.Trim());
+        cmd.Parameters.AddWithValue("$q", string.IsNullOrWhiteSpace(words) ? DBNull.Value : words.Trim());
         cmd.Parameters.AddWithValue("$limit", limit);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<AuditEntry>();

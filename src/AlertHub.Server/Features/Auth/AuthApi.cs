@@ -80,8 +80,10 @@ internal static class AuthApi
             return TypedResults.NoContent();
         });
 
-        app.MapGet("/api/audit", async (AuditLog audit, int? limit, long? before, CancellationToken ct) =>
-                TypedResults.Ok(await audit.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), before, ct)))
+        // Newest first, a page at a time (before = the last id seen); action is a prefix (alerts., staff.signin), q words in actor, target or detail.
+        app.MapGet("/api/audit", async (AuditLog audit, int? limit, long? before, string? action, string? q, CancellationToken ct) =>
+                TypedResults.Ok(await audit.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), before, ct, action?[..Math.Min(action.Length, 100)],
+                    q?[..Math.Min(q.Length, 200)])))
             .WithTags("Audit").RequireAuthorization(StaffRoles.Policies.Admin);
 
         return keys;

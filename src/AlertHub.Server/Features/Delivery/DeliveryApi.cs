@@ -14,8 +14,10 @@ using AlertHub.Server.Features.Security;
 
 namespace AlertHub.Server.Features.Delivery;
 
+/// <param name="Limits">What the channel takes per message and batch (null for pull channels): the dashboard trims and warns by these.</param>
 internal sealed record ChannelStatus(
-    string Name, string Kind, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelWindowStats Last24h);
+    string Name, string Kind, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelWindowStats Last24h,
+    ChannelLimits? Limits);
 
 internal sealed record PushChannelKpi(int Count, int Target, double WindowHours, IReadOnlyList<ChannelStatus> Channels);
 
@@ -87,10 +89,10 @@ internal static class DeliveryApi
             var s = stats.GetValueOrDefault(c.Name) ?? NoStats;
             var problem = (c as IChannelHealth)?.Problem;
             return new ChannelStatus(c.Name, "push", true, resilience.IsHealthy(c.Name) && problem is null, resilience.DescribeCircuit(c.Name), problem,
-                c.CountsTowardKpi, s.Delivered > 0, s);
+                c.CountsTowardKpi, s.Delivered > 0, s, c.Limits);
         });
         // Pull channels (the public CAP feed) are listed for completeness but never count toward the push KPI.
-        var pull = pullChannels.Select(p => new ChannelStatus(p.Name, "pull", true, true, "n/a", null, false, false, NoStats));
+        var pull = pullChannels.Select(p => new ChannelStatus(p.Name, "pull", true, true, "n/a", null, false, false, NoStats, null));
         return [.. push.Concat(pull).OrderBy(c => c.Name, StringComparer.Ordinal)];
     }
 }

@@ -10,3 +10,9 @@ internal interface IPresenceChannel
 {
     bool IsConnected(Guid residentId);
 }
+
+internal static class Presence
+{
+    /// <summary>The error a presence channel records for a resident whose page is closed: the item waits, it has not failed.</summary>
+    public const string NotConnected = "resident not connected";
+}

@@ -248,7 +248,7 @@ internal sealed class OutboxStore(Database database)
     /// (channel → residents) that an earlier version of the alert reached, is being sent to, or may have reached (a failed
     /// attempt that may still have arrived, or an item whose worker died mid-send).
     /// </summary>
-    private static async Task<Dictionary<string, HashSet<Guid>>> ReachedPairsAsync(SqliteConnection connection, SqliteTransaction tx, string alertId,
+    private static async Task<Dictionary<string, HashSet<Guid>>> ReachedPairsAsync(SqliteConnection connection, SqliteTransaction? tx, string alertId,
         int version, CancellationToken cancellationToken)
     {
         var pairs = new Dictionary<string, HashSet<Guid>>(StringComparer.OrdinalIgnoreCase);
@@ -323,7 +323,7 @@ internal sealed class OutboxStore(Database database)
     }
 
     /// <summary>Everyone any earlier version of the alert was queued for (an update reaches them all again).</summary>
-    private static async Task<List<Guid>> EarlierResidentsAsync(SqliteConnection connection, SqliteTransaction tx, string alertId, int version,
+    private static async Task<List<Guid>> EarlierResidentsAsync(SqliteConnection connection, SqliteTransaction? tx, string alertId, int version,
         CancellationToken cancellationToken)
     {
         var list = new List<Guid>();
@@ -883,6 +883,52 @@ internal sealed class OutboxStore(Database database)
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Per version and channel: how many of the pending members wait only because their page was closed when they were
+    /// tried (the last attempt said <see cref="Presence.NotConnected"/>): they get the alert when they open it again.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(int Version, string Channel), long>> OfflineCountsAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT i.version, i.channel, COUNT(DISTINCT j.value)
+            FROM outbox_items i INDEXED BY ix_items_alert, json_each(i.members) j
+            WHERE i.alert_id = $a AND i.state = 0
+              AND (SELECT r.error FROM outbox_receipts r INDEXED BY ix_receipts_alert
+                   WHERE r.alert_id = i.alert_id AND r.channel = i.channel AND r.resident_id = j.value AND r.version = i.version
+                   ORDER BY r.id DESC LIMIT 1) = $offline
+            GROUP BY i.version, i.channel
+            """;
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$offline", Presence.NotConnected);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var counts = new Dictionary<(int, string), long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[(reader.GetInt32(0), reader.GetString(1))] = reader.GetInt64(2);
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// Per channel: the (resident, channel) pairs any version of the alert reached, may have reached or is being sent to
+    /// right now — exactly who a cancel or an all-clear would go to (the confirmation screen shows it before sending).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, HashSet<Guid>>> ReachedAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await ReachedPairsAsync(connection, null, alertId, int.MaxValue, cancellationToken);
+    }
+
+    /// <summary>Everyone any version of the alert was queued for: an update reaches them all again (the confirmation screen counts them).</summary>
+    public async Task<IReadOnlyList<Guid>> EarlierResidentsAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await EarlierResidentsAsync(connection, null, alertId, int.MaxValue, cancellationToken);
     }
 
     /// <summary>Issue → delivery latencies (ms) of an alert's delivered members on a channel, ascending.</summary>

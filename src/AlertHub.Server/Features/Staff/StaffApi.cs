@@ -250,18 +250,20 @@ internal static partial class StaffApi
             return Problems.BadRequest(Problems.StaffUserInvalid, $"roles is a non-empty list of: {string.Join(", ", StaffRoles.All)}.");
         }
 
+        // The rule travels with the error (rule, minLength, maxLength), so the dashboard can say it in the staff member's language.
+        Dictionary<string, object?> Rule(string rule) => new() { ["rule"] = rule, ["minLength"] = options.MinPasswordLength, ["maxLength"] = 1024 };
         if (request.Password is null)
         {
-            return passwordRequired ? Problems.BadRequest(Problems.StaffPasswordWeak, "password is required.") : null;
+            return passwordRequired ? Problems.BadRequest(Problems.StaffPasswordWeak, "password is required.", Rule("required")) : null;
         }
 
         if (request.Password.Length < options.MinPasswordLength || request.Password.Length > 1024)
         {
-            return Problems.BadRequest(Problems.StaffPasswordWeak, $"password is {options.MinPasswordLength}–1024 characters.");
+            return Problems.BadRequest(Problems.StaffPasswordWeak, $"password is {options.MinPasswordLength}–1024 characters.", Rule("length"));
         }
 
         return string.Equals(request.Password, username, StringComparison.OrdinalIgnoreCase)
-            ? Problems.BadRequest(Problems.StaffPasswordWeak, "password must not be the username.")
+            ? Problems.BadRequest(Problems.StaffPasswordWeak, "password must not be the username.", Rule("not_username"))
             : null;
     }
 

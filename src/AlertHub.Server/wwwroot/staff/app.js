@@ -2,6 +2,7 @@
 // views, one SignalR connection whose events every view can listen to, and the push-channel KPI tile.
 import { api, ApiError, h, clear, t, setLanguage, initialLanguage, applyStrings, loadConfig, createHubConnection, announce } from '/shared/common.js';
 import './strings.js';
+import { roleLabel, channelLabel } from './labels.js';
 
 const LANGUAGE_KEY = 'alerthub.staff.lang';
 const main = document.getElementById('main');
@@ -45,7 +46,7 @@ async function start() {
   document.getElementById('lang-toggle').addEventListener('click', () => {
     setLanguage(document.documentElement.lang === 'ja' ? 'en' : 'ja', LANGUAGE_KEY);
     updateLanguageButton();
-    if (ctx.session) { renderNav(); route(); refreshKpi(); } else showSignIn();
+    if (ctx.session) { showWho(); renderNav(); route(); refreshKpi(); } else showSignIn();
   });
   updateLanguageButton();
   document.getElementById('sign-out').addEventListener('click', signOut);
@@ -94,7 +95,7 @@ function showSignIn(message) {
 
 async function signedIn() {
   api.csrfToken = ctx.session.csrfToken;
-  document.getElementById('who').textContent = `${ctx.session.displayName || ctx.session.username} (${ctx.session.roles.join(', ')})`;
+  showWho();
   document.getElementById('sign-out').hidden = false;
   nav.hidden = false;
   renderNav();
@@ -104,6 +105,10 @@ async function signedIn() {
   window.addEventListener('hashchange', route);
   if (!location.hash) location.hash = '#/map';
   else route();
+}
+
+function showWho() {
+  document.getElementById('who').textContent = `${ctx.session.displayName || ctx.session.username}（${ctx.session.roles.map(roleLabel).join('・')}）`;
 }
 
 async function signOut() {
@@ -182,7 +187,7 @@ async function refreshKpi() {
   try {
     const kpi = await api('GET', '/api/kpi/push-channels');
     tile.textContent = t('kpi.label', { n: kpi.count, target: kpi.target });
-    tile.title = kpi.channels.filter(c => c.kind === 'push').map(c => `${c.name}: ${c.healthy ? '✓' : '✗'} ${c.deliveredInWindow ? '24h ✓' : ''}`).join('\n');
+    tile.title = kpi.channels.filter(c => c.kind === 'push').map(c => `${channelLabel(c.name)}: ${c.healthy ? '✓' : '✗'} ${c.deliveredInWindow ? '24h ✓' : ''}`).join('\n');
     tile.dataset.met = String(kpi.count >= kpi.target);
     tile.hidden = false;
   } catch {

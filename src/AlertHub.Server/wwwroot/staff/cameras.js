@@ -2,13 +2,19 @@
 // N min ago"; a tile opens the camera: hls.js live video when the camera has a stream, the normal-day image
 // beside the current one, and a scrubber over the snapshot history.
 import { api, h, t, clear, minutesAgo, formatTime } from '/shared/common.js';
+import { problemText } from './labels.js';
+import { fill } from './dom.js';
 
 export async function mount(container, ctx, [openId]) {
-  const wall = h('div', { id: 'camera-wall' });
+  const wall = h('div', { id: 'camera-wall', class: 'camera-wall' });
   const viewer = h('dialog', { id: 'camera-viewer', 'aria-labelledby': 'viewer-title' });
-  const groupBy = h('select', { id: 'camera-group' }, h('option', { value: 'river' }, t('cameras.river')), h('option', { value: 'district' }, t('cameras.district')));
-  const engine = h('p', { class: 'muted', id: 'media-engine' });
-  container.append(h('h2', {}, t('cameras.title')), h('div', { class: 'toolbar' }, h('label', { for: 'camera-group' }, '⇄'), groupBy), engine, wall, viewer);
+  const groupBy = h('select', { id: 'camera-group' }, h('option', { value: 'river' }, t('cameras.byRiver')), h('option', { value: 'district' }, t('cameras.byDistrict')),
+    h('option', { value: '' }, t('cameras.noGrouping')));
+  const engine = h('div', { class: 'muted', id: 'media-engine' });
+  const summary = h('p', { id: 'camera-summary', role: 'status' });
+  container.append(h('h2', {}, t('cameras.title')),
+    h('div', { class: 'toolbar' }, h('label', { for: 'camera-group' }, t('cameras.groupBy')), groupBy, summary),
+    engine, wall, viewer);
 
   let cameras = [];
   let hls;
@@ -17,9 +23,12 @@ export async function mount(container, ctx, [openId]) {
       const answer = await api('GET', '/api/cameras');
       cameras = answer.cameras ?? [];
       const m = answer.mediaEngine;
-      engine.textContent = m ? t('cameras.media', { s: m.available ? (m.ffmpeg ?? 'ok') : (m.reason ?? '—') }) : '';
+      // Whether live video works, in words; the technical reason (a path, an error) is there for whoever fixes it.
+      fill(engine, !m ? null : m.available
+        ? h('p', {}, t('cameras.mediaAvailable'))
+        : h('p', { class: 'warning' }, t('cameras.mediaUnavailable'), m.reason ? h('details', {}, h('summary', {}, t('cameras.technical')), h('code', {}, m.reason)) : null));
     } catch (e) {
-      clear(wall).append(h('p', { class: 'muted' }, t(e.status === 404 ? 'cameras.unavailable' : 'compose.error', { e: e.message })));
+      fill(wall, h('p', { class: 'muted' }, e.status === 404 ? t('cameras.unavailable') : problemText(e)));
       return false;
     }
     render();
@@ -28,16 +37,19 @@ export async function mount(container, ctx, [openId]) {
 
   function render() {
     clear(wall);
-    if (!cameras.length) { wall.append(h('p', { class: 'muted' }, t('cameras.none'))); return; }
+    if (!cameras.length) { wall.append(h('p', { class: 'muted' }, t('cameras.none'))); summary.textContent = ''; return; }
+    const trouble = cameras.filter(c => c.status === 'offline' || c.status === 'frozen').length;
+    summary.textContent = t('cameras.summary', { n: cameras.length, trouble });
     const key = groupBy.value;
     const groups = new Map();
     for (const c of cameras) {
-      const name = c[key] || '—';
+      const name = key ? (c[key] || t('cameras.ungrouped')) : t('cameras.all');
       if (!groups.has(name)) groups.set(name, []);
       groups.get(name).push(c);
     }
+    // Groups sit side by side and wrap, so a river with one camera takes one tile's width, not a whole row.
     for (const [name, members] of groups) {
-      wall.append(h('section', { class: 'camera-group', 'aria-label': name }, h('h3', {}, name),
+      wall.append(h('section', { class: 'camera-group', 'aria-label': name }, h('h3', {}, name, h('span', { class: 'muted' }, ` (${members.length})`)),
         h('ul', { class: 'camera-grid' }, members.map(tile))));
     }
   }
@@ -58,9 +70,14 @@ export async function mount(container, ctx, [openId]) {
     const title = h('h3', { id: 'viewer-title' }, camera.name);
     const video = h('video', { id: 'live-video', controls: true, muted: true, autoplay: true, playsinline: true, 'aria-label': t('cameras.live') });
     const current = h('img', { id: 'current-image', src: camera.snapshotUrl, alt: camera.name });
-    const normal = h('img', { id: 'normal-day-image', src: `/api/cameras/${encodeURIComponent(camera.id)}/normal-day.jpg`, alt: t('cameras.normalDay') });
-    normal.addEventListener('error', () => { normal.hidden = true; });
-    normal.addEventListener('load', () => { normal.hidden = false; });
+    const normal = h('img', { id: 'normal-day-image', alt: t('cameras.normalDay'), hidden: true });
+    // Without a pinned picture the pane says so, and how to pin one, instead of staying blank.
+    const noNormal = h('p', { class: 'no-image normal-day-missing', id: 'normal-day-missing' },
+      t('cameras.noNormalDay'), ctx.hasRole('issuer') ? h('span', { class: 'hint' }, t('cameras.noNormalDayHelp')) : null);
+    normal.addEventListener('error', () => { normal.hidden = true; noNormal.hidden = false; });
+    normal.addEventListener('load', () => { normal.hidden = false; noNormal.hidden = true; });
+    noNormal.hidden = !!camera.normalDaySnapshotId;
+    if (camera.normalDaySnapshotId) normal.src = `/api/cameras/${encodeURIComponent(camera.id)}/normal-day.jpg`;
     const scrubber = h('input', { type: 'range', id: 'history-scrubber', min: 0, max: 0, value: 0, 'aria-label': t('cameras.history') });
     const when = h('output', { for: 'history-scrubber', id: 'history-time' });
     let history = [];
@@ -70,13 +87,14 @@ export async function mount(container, ctx, [openId]) {
       if (!s) return;
       try {
         await api('PUT', `/api/cameras/${encodeURIComponent(camera.id)}/normal-day`, { snapshotId: s.id });
+        camera.normalDaySnapshotId = s.id;
         normal.src = `/api/cameras/${encodeURIComponent(camera.id)}/normal-day.jpg?t=${Date.now()}`;
-      } catch (e) { when.textContent = t('compose.error', { e: e.code ?? e.message }); }
+      } catch (e) { when.textContent = problemText(e); }
     } }, t('cameras.setNormalDay')) : null;
-    clear(viewer).append(title,
+    fill(viewer, title,
       camera.liveUrl && camera.liveEnabled ? video : null,
       h('div', { class: 'compare' }, h('figure', {}, current, h('figcaption', {}, formatTime(camera.lastImageAt))),
-        h('figure', {}, normal, h('figcaption', {}, t('cameras.normalDay')))),
+        h('figure', {}, normal, noNormal, h('figcaption', {}, t('cameras.normalDay')))),
       h('label', { for: 'history-scrubber' }, t('cameras.history')), scrubber, when, setNormal,
       h('button', { type: 'button', onclick: () => viewer.close() }, t('cameras.close')));
     viewer.showModal();

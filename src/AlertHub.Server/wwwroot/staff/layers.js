@@ -8,7 +8,16 @@ export const KIND_COLORS = {
   district: '#4a5568', flood: '#1c64f2', landslide: '#b45309', 'shelter-zone': '#047857', custom: '#7e22ce',
 };
 export const STATUS_COLORS = { online: '#047857', stale: '#b45309', offline: '#b91c1c', frozen: '#7e22ce', unknown: '#6b7280' };
-const SHELTER_COLORS = { open: '#047857', crowded: '#b45309', full: '#b91c1c', closed: '#6b7280' };
+export const SHELTER_COLORS = { open: '#047857', crowded: '#b45309', full: '#b91c1c', closed: '#6b7280' };
+export const SAFETY_STYLES = {
+  safe: { radius: 7, color: '#ffffff', weight: 2, fillColor: '#2563eb', fillOpacity: 1 },
+  'need-help': { radius: 10, color: '#111111', weight: 3, fillColor: '#dc2626', fillOpacity: 1 },
+};
+// An alert in force is red; a drill is drawn dashed with an amber fill, so nobody at the wall mistakes one for the other.
+export const ALERT_STYLES = {
+  actual: { color: '#dc2626', weight: 3, fillColor: '#dc2626', fillOpacity: 0.15 },
+  exercise: { color: '#dc2626', weight: 3, dashArray: '10 6', fillColor: '#f59e0b', fillOpacity: 0.2 },
+};
 
 export function areaStyle(kind) {
   const color = KIND_COLORS[kind] ?? KIND_COLORS.custom;
@@ -133,7 +142,8 @@ export function addSafety(L, group, feature) {
   const [lon, lat] = feature.geometry.coordinates;
   const p = feature.properties ?? {};
   const help = p.status === 'need-help';
-  const marker = L.circleMarker([lat, lon], { radius: help ? 7 : 4, color: help ? '#b91c1c' : '#047857', weight: 2, fillOpacity: 0.7 });
+  // At night on a wall screen: 無事 is a clear blue dot (never the green of an open shelter), 支援が必要 a larger red one ringed in black.
+  const marker = L.circleMarker([lat, lon], help ? SAFETY_STYLES['need-help'] : SAFETY_STYLES.safe);
   // What the resident wrote ("足が悪く動けません") is what staff need most; it is the resident's text, shown as text.
   marker.bindTooltip(h('span', { class: 'map-label' }, h('strong', {}, t(`safety.${p.status}`)), p.at ? ` ${formatTime(p.at)}` : null,
     p.note ? h('span', { class: 'safety-note' }, p.note) : null));
@@ -159,53 +169,104 @@ export function overlaySwitches(L, map, overlays) {
   return control;
 }
 
+/** A key for every symbol the map draws, collapsible so it never hides the map on a phone. */
 export function legend(L, kinds) {
   const control = L.control({ position: 'bottomleft' });
-  control.onAdd = () => h('div', { class: 'legend', role: 'group', 'aria-label': 'legend' },
-    kinds.map(kind => h('div', {}, h('span', { class: `swatch kind-${kind}` }), t(`kind.${kind}`))),
-    h('div', {}, h('span', { class: 'swatch dot status-online' }), `${t('layer.cameras')} (${t('status.online')})`),
-    h('div', {}, h('span', { class: 'swatch dot legend-drone' }), t('layer.drone')),
-    h('div', {}, h('span', { class: 'swatch dot legend-shelter' }), t('layer.shelters')));
+  const row = (key, text, swatch = h('span', { class: `swatch sw-${key}` })) => h('li', { dataset: { legend: key } }, swatch, h('span', {}, text));
+  control.onAdd = () => {
+    // Swatch colours live in app.css (.sw-*): the page's CSP allows no inline style.
+    const box = h('details', { class: 'legend', id: 'map-legend', open: true },
+      h('summary', {}, t('legend.title')),
+      h('ul', {},
+        row('alert-actual', t('legend.alertActual')),
+        row('alert-exercise', t('legend.alertExercise')),
+        kinds.map(kind => row(`kind-${kind}`, t(`kind.${kind}`), h('span', { class: `swatch kind-${kind}` }))),
+        Object.keys(SHELTER_COLORS).map(status => row(`shelter-${status}`, `${t('layer.shelters')}: ${t(`shelter.${status}`)}`)),
+        Object.keys(STATUS_COLORS).filter(status => status !== 'unknown').map(status => row(`camera-${status}`, `${t('layer.cameras')}: ${t(`status.${status}`)}`)),
+        row('drone', t('layer.drone')),
+        row('safety-safe', `${t('layer.safety')}: ${t('safety.safe')}`),
+        row('safety-need-help', `${t('layer.safety')}: ${t('safety.need-help')}`)));
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  };
   return control;
 }
 
 /**
- * Alerts in force (issued, not cancelled, ended or expired), drawn where they apply: their named areas, the
- * areas carrying their codes, an inline polygon or circles. A click opens the alert's delivery board.
+ * District names written on the map (the names an 危機対策課 officer says on the phone), shown once the map is close
+ * enough that they do not pile up: zoom 11 for a few districts, 13 for a whole city's 町字.
  */
-export async function alertLayer(L, areas) {
+export function districtLabels(L, map, areas) {
   const group = L.layerGroup();
-  let list = [];
-  try { list = await api('GET', '/api/alerts?limit=50'); } catch { return group; }
-  const now = Date.now();
-  for (const summary of list.filter(a => a.state === 'issued')) {
-    let view;
-    try { view = await api('GET', `/api/alerts/${encodeURIComponent(summary.id)}`); } catch { continue; }
-    addAlert(L, group, view, areas, now);
+  const districts = areas.filter(a => a.kind === 'district' && a.geometry);
+  for (const area of districts) {
+    const center = L.geoJSON({ type: 'Feature', geometry: area.geometry, properties: {} }).getBounds().getCenter();
+    group.addLayer(L.tooltip({ permanent: true, direction: 'center', className: 'district-label', interactive: false })
+      .setLatLng(center).setContent(h('span', {}, area.name)));
   }
+  const minZoom = districts.length > 40 ? 13 : 11;
+  const update = () => {
+    const wanted = map.getZoom() >= minZoom;
+    if (wanted && !map.hasLayer(group)) map.addLayer(group);
+    if (!wanted && map.hasLayer(group)) map.removeLayer(group);
+  };
+  map.on('zoomend', update);
+  update();
   return group;
 }
 
-export function addAlert(L, group, view, areas, now = Date.now()) {
-  const alert = view.current;
-  if (!alert || view.state !== 'issued' || (alert.expires && Date.parse(alert.expires) <= now)) return;
-  const style = { color: '#dc2626', weight: 3, fillColor: '#dc2626', fillOpacity: 0.12 };
-  const text = `${alert.status === 'Exercise' ? '【訓練】' : ''}${alert.texts?.ja?.headline ?? alert.event} (${alert.areaName ?? ''})`;
+/** The layers for an area spec as the hub stores it: named areas (or those carrying its codes), inline geometry, circles. */
+export function areaSpecLayers(L, spec, areas, style) {
   const layers = [];
-  const spec = alert.area ?? {};
-  const wanted = new Set(spec.areaIds ?? []);
-  const codes = new Set(spec.codes ?? []);
+  const wanted = new Set(spec?.areaIds ?? []);
+  const codes = new Set(spec?.codes ?? []);
   for (const area of areas) {
     if (area.geometry && (wanted.has(area.id) || (area.code && codes.has(area.code)))) {
       layers.push(L.geoJSON({ type: 'Feature', geometry: area.geometry, properties: {} }, { style }));
     }
   }
-  if (spec.geometry) layers.push(L.geoJSON(spec.geometry, { style }));
-  for (const c of spec.circles ?? []) layers.push(L.circle([c.lat, c.lon], { radius: c.radiusMeters, ...style }));
-  for (const layer of layers) {
+  if (spec?.geometry) layers.push(L.geoJSON(spec.geometry, { style }));
+  for (const c of spec?.circles ?? []) layers.push(L.circle([c.lat, c.lon], { radius: c.radiusMeters, ...style }));
+  return layers;
+}
+
+/**
+ * Alerts in force (issued, not cancelled, ended or expired), drawn where they apply: their named areas, the
+ * areas carrying their codes, an inline polygon or circles. A click opens the alert's delivery board. Returns the
+ * layer group and the alerts (their full views) for the list beside the map.
+ */
+export async function alertLayer(L, areas) {
+  const group = L.layerGroup();
+  const views = new Map();
+  let list = [];
+  try { list = await api('GET', '/api/alerts?state=active&limit=100'); } catch { return { group, views }; }
+  const now = Date.now();
+  for (const summary of list) {
+    let view;
+    try { view = await api('GET', `/api/alerts/${encodeURIComponent(summary.id)}`); } catch { continue; }
+    if (addAlert(L, group, view, areas, now)) views.set(view.id, view);
+  }
+  return { group, views };
+}
+
+/** Whether the alert is in force now (and so drawn). */
+export function inForce(view, now = Date.now()) {
+  const alert = view?.current;
+  return !!alert && view.state === 'issued' && !(alert.expires && Date.parse(alert.expires) <= now);
+}
+
+export function addAlert(L, group, view, areas, now = Date.now()) {
+  if (!inForce(view, now)) return false;
+  const alert = view.current;
+  const exercise = alert.status !== 'Actual';
+  const style = exercise ? ALERT_STYLES.exercise : ALERT_STYLES.actual;
+  const text = `【${t(`alertStatus.${alert.status}`)}】${alert.texts?.ja?.headline ?? alert.event} (${alert.areaName ?? ''})`;
+  for (const layer of areaSpecLayers(L, alert.area, areas, style)) {
     layer.alertId = view.id;
     layer.bindTooltip(h('span', { class: 'map-label' }, text), { sticky: true });
     layer.on('click', () => { location.hash = `#/board/${encodeURIComponent(view.id)}`; });
     group.addLayer(layer);
   }
+  return true;
 }
