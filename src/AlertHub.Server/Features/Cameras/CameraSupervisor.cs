@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Cameras;
@@ -26,7 +25,7 @@ internal sealed partial class CameraSupervisor(
     OutboundUrlPolicy urlPolicy,
     MediaGateway gateway,
     IHttpClientFactory httpClients,
-    IHubContext<AlertsHub> hub,
+    IStaffEvents staff,
     CameraStaffNotifier staffNotifier,
     HealthState health,
     IOptions<CamerasOptions> options,
@@ -243,8 +242,7 @@ internal sealed partial class CameraSupervisor(
 
             var previous = transition.Previous == CameraStatuses.Unknown ? persisted : transition.Previous;
             await store.RecordStatusAsync(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason, cancellationToken);
-            await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("cameraStatus",
-                new CameraStatusEvent(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason), cancellationToken);
+            await staff.CameraStatusAsync(new CameraStatusEvent(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason), cancellationToken);
             staffNotifier.OnTransition(runtime.Camera, transition.Status, previous, transition.At, transition.Reason);
             LogStatus(logger, runtime.Camera.Id, previous, transition.Status, transition.Reason);
             telemetry.CameraStatusChanges.Add(1, new KeyValuePair<string, object?>("status", transition.Status));

@@ -3,7 +3,6 @@ using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Cameras;
@@ -20,8 +19,7 @@ internal static class CamerasApi
                 "Cameras:HealthCheckInterval and RestartDelay must be positive and MaxRestartDelay at least RestartDelay.")
             .Validate(o => o.MaxSnapshotBytes > 0 && o.ThumbnailWidth > 0 && o.ThumbnailHeight > 0, "Cameras size limits must be positive.")
             .ValidateOnStart();
-        services.TryAddSingleton<OutboundUrlPolicy>();
-        services.Configure<OutboundUrlOptions>(builder.Configuration.GetSection("Security:OutboundUrls"));
+        services.AddOutboundUrlPolicy(builder.Configuration);
         services.AddSingleton<CameraStore>();
         services.AddSingleton<CameraRuntimes>();
         services.AddSingleton<MediaEngine>();
@@ -33,14 +31,8 @@ internal static class CamerasApi
         services.AddSingleton<CameraStaffNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraStaffNotifier>());
         services.AddHostedService<CameraSupervisor>();
-        services.AddHttpClient(CameraSupervisor.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AllowAutoRedirect = false, // a redirect could lead past the allowlist
-                UseCookies = false,
-            });
+        services.AddOutboundHttpClient(CameraSupervisor.HttpClientName, guarded: true);
+        services.AddOutboundHttpClient(CameraStaffNotifier.HttpClientName, guarded: true);
         return builder;
     }
 

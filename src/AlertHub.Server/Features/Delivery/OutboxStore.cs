@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -37,7 +38,7 @@ internal sealed record ChannelWindowStats(
 /// Rows of an older version still being sent hold back the newer version's row for the same (resident, channel), so a
 /// retraction always arrives after what it retracts.
 /// </summary>
-internal sealed class OutboxStore(Database database)
+internal sealed class OutboxStore(Database database) : IEscalationStop
 {
     /// <summary>
     /// Claims due work for a channel in priority order: marks it Sending for <paramref name="claimant"/> until

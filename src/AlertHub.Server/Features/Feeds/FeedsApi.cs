@@ -1,7 +1,6 @@
 using AlertHub.Core.Feeds;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Feeds.Polling;
-using AlertHub.Server.Features.Rules;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +22,6 @@ internal static class FeedsApi
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddSingleton<Polling.IFeedIntake>(sp => sp.GetRequiredService<FeedIntake>());
         builder.AddJmaFeedPolling();
-        builder.Services.AddSingleton<RuleStore>();
-        builder.Services.AddSingleton<RuleEngine>();
         return builder;
     }
 
@@ -112,16 +109,6 @@ internal static class FeedsApi
             http.Response.Headers.ContentSecurityPolicy = Dashboard.SecurityHeaders.DocumentPolicy;
             return TypedResults.File(raw, "text/plain", fileDownloadName: $"event-{id}.xml");
         });
-
-        var rules = app.MapGroup("/api/rules").WithTags("Rules");
-        rules.MapGet("/", async (RuleStore store, CancellationToken ct) => TypedResults.Ok(await store.GetAsync(ct)))
-            .RequireAuthorization(StaffRoles.Policies.Viewer);
-        rules.MapPut("/", async (List<RuleDefinition> definitions, RuleStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
-        {
-            await store.SaveAsync(definitions, http.User.Actor(), ct);
-            await audit.WriteAsync(http.User.Actor(), "rules.update", null, string.Join(", ", definitions.Select(d => d.Name)), ct);
-            return TypedResults.Ok(definitions);
-        }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(1024 * 1024));
 
         return feeds;
     }

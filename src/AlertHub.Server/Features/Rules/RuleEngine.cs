@@ -17,7 +17,7 @@ namespace AlertHub.Server.Features.Rules;
 /// Exercise and Test events never reach residents as real alerts.
 /// </summary>
 internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes, PlaceNames places,
-    IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time)
+    IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time) : IFeedEventRules
 {
     private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];
 
@@ -175,10 +175,7 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
     /// (JMA lists a city it expects at 5弱 or more but has not heard from as 震度５弱以上未入電, which counts as 5弱.)
     /// </summary>
     private IReadOnlyList<string> MunicipalitiesOf(HazardEvent e, EventArea a) =>
-        a.Scheme == "jma-seismic" && HasCityIntensities(e) ? [] : codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
-
-    internal static bool HasCityIntensities(HazardEvent e) =>
-        e.Areas.Any(a => a.Scheme == "jma-city" && a.MaxIntensity is not null);
+        a.Scheme == "jma-seismic" && EventAreas.HasCityIntensities(e) ? [] : codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
 
     private bool Counts(RuleDefinition rule, HazardEvent e, EventArea a)
     {
@@ -187,7 +184,7 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return false;
         }
 
-        if (a.Scheme == "jma-seismic" && HasCityIntensities(e))
+        if (a.Scheme == "jma-seismic" && EventAreas.HasCityIntensities(e))
         {
             return false;
         }

@@ -13,10 +13,9 @@ internal sealed partial class Database
 
     public Database(IOptions<StorageOptions> options, IHostEnvironment environment)
     {
-        var dir = options.Value.DataDirectory;
-        DataDirectory = Path.IsPathRooted(dir) ? dir : Path.Combine(environment.ContentRootPath, dir);
-        Directory.CreateDirectory(DataDirectory);
-        FilePath = Path.Combine(DataDirectory, options.Value.DatabaseFile);
+        var directory = StoragePaths.DataDirectoryOf(options.Value, environment);
+        Directory.CreateDirectory(directory);
+        FilePath = Path.Combine(directory, options.Value.DatabaseFile);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
@@ -26,8 +25,6 @@ internal sealed partial class Database
             DefaultTimeout = 30,
         }.ToString();
     }
-
-    public string DataDirectory { get; }
 
     public string FilePath { get; }
 

@@ -88,7 +88,7 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task ConnectStaffAsync(bool kestrel = false)
     {
         var connection = kestrel
-            ? new HubConnectionBuilder().WithUrl($"{KestrelAddress}/hubs/alerts", o => o.Headers["X-Api-Key"] = HubFactory.AdminKey).Build()
+            ? new HubConnectionBuilder().WithUrl($"{KestrelAddress}/hubs/staff", o => o.Headers["X-Api-Key"] = HubFactory.AdminKey).Build()
             : _hub!.SignalR(HubFactory.AdminKey);
         connection.On<JsonElement>("cameraStatus", e => _statuses.Enqueue((e, DateTimeOffset.UtcNow)));
         connection.On<JsonElement>("cameraSnapshot", e => _snapshots.Enqueue((e, DateTimeOffset.UtcNow)));

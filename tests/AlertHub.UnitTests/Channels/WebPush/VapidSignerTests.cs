@@ -32,7 +32,7 @@ public sealed class VapidSignerTests : IDisposable
 
     private VapidSigner Signer(WebPushChannelOptions? options = null) =>
         new(Options.Create(options ?? new WebPushChannelOptions()), Options.Create(new HubOptions { PublicBaseUrl = "https://bousai.example.jp" }),
-            new Database(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment()), _time, NullLogger<VapidSigner>.Instance);
+            new StoragePaths(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment()), _time, NullLogger<VapidSigner>.Instance);
 
     private static (JsonElement Claims, string K) Verify(string authorization, string publicKey)
     {

@@ -19,7 +19,7 @@ internal sealed record LineApiResult(int Status, string? RequestId, string? Acce
 /// </summary>
 internal sealed class LineClient : IDisposable
 {
-    public const string HttpClientName = "line";
+    public const string HttpClientName = ChannelNames.Line;
 
     private const int MaxErrorBodyBytes = 64 * 1024;
 

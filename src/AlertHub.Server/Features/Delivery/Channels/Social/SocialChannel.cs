@@ -12,18 +12,18 @@ namespace AlertHub.Server.Features.Delivery.Channels.Social;
 /// alert version, no resident data. Mastodon posts carry <c>Idempotency-Key</c>; X answers a repeated text
 /// with 403 "duplicate content", which counts as already posted — so retries never double-post.
 /// </summary>
-internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChannel, IChannelHealth
+internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChannel, IChannelHealth, IChannelSetup<SocialChannelOptions>
 {
-    public const string ChannelName = "social";
-    public const string HttpClientName = "social";
+    public const string ChannelName = ChannelNames.Social;
+    public const string HttpClientName = ChannelName;
     private readonly IHttpClientFactory _clients;
-    private readonly SocialOptions _options;
+    private readonly SocialChannelOptions _options;
     private readonly HubOptions _hub;
     private readonly ILogger<SocialChannel> _logger;
     private readonly Dictionary<string, SocialAccountOptions> _accounts;
     private volatile string? _problem;
 
-    public SocialChannel(IHttpClientFactory clients, IOptions<SocialOptions> options, IOptions<HubOptions> hub, ILogger<SocialChannel> logger)
+    public SocialChannel(IHttpClientFactory clients, IOptions<SocialChannelOptions> options, IOptions<HubOptions> hub, ILogger<SocialChannel> logger)
     {
         _clients = clients;
         _options = options.Value;
@@ -32,6 +32,11 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
         _accounts = _options.Accounts.ToDictionary(a => a.Name, StringComparer.Ordinal);
         Targets = [.. _options.Accounts.Select(a => new BroadcastTarget(BroadcastTarget.IdFor(ChannelName, a.Name), a.Name))];
     }
+
+    public static void Configure(ChannelBuilder<SocialChannelOptions> channel) => channel
+        .AddOptionsValidator<SocialChannelOptionsValidator>()
+        .AddEndpointValidator<SocialEndpointValidator>()
+        .AddHttpClient();
 
     public string Name => ChannelName;
 
@@ -44,23 +49,6 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
     public string? Problem => _problem;
 
     public bool Publishes(AlertDocument alert) => alert.Status == AlertStatus.Actual || _options.PostExercises;
-
-    public static void Validate(SocialOptions options)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var a in options.Accounts)
-        {
-            if (string.IsNullOrWhiteSpace(a.Name) || !names.Add(a.Name))
-            {
-                throw new OptionsValidationException("Channels:Social", typeof(SocialOptions), ["every account needs a unique Name"]);
-            }
-
-            if (a.Kind is not ("mastodon" or "x") || !Uri.TryCreate(a.BaseUrl, UriKind.Absolute, out _) || string.IsNullOrWhiteSpace(a.AccessToken))
-            {
-                throw new OptionsValidationException("Channels:Social", typeof(SocialOptions), [$"account {a.Name}: Kind mastodon|x, an absolute BaseUrl and an AccessToken are required"]);
-            }
-        }
-    }
 
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {

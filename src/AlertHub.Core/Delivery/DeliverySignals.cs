@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AlertHub.Server.Features.Delivery;
+namespace AlertHub.Core.Delivery;
 
 /// <summary>Wakes a channel's worker as soon as new work is written, so delivery does not wait for the poll.</summary>
 internal sealed class DeliverySignals
@@ -32,11 +32,3 @@ internal sealed class DeliverySignals
 
     private SemaphoreSlim Get(string channel) => _signals.GetOrAdd(channel, _ => new SemaphoreSlim(0));
 }
-
-/// <summary>Receives per-batch delivery progress (the staff SignalR feed implements it).</summary>
-internal interface IDeliveryProgressSink
-{
-    Task ReportAsync(DeliveryProgress progress, CancellationToken cancellationToken);
-}
-
-internal sealed record DeliveryProgress(string AlertId, int Version, string Channel, int Delivered, int Failed, int Gone, int Retrying, DateTimeOffset At);

@@ -1,6 +1,4 @@
-using AlertHub.Core.Delivery;
-
-namespace AlertHub.Server.Features.Delivery;
+namespace AlertHub.Core.Delivery;
 
 /// <summary>The channels enabled by configuration, keyed by name.</summary>
 internal sealed class ChannelRegistry(IEnumerable<IDeliveryChannel> channels)

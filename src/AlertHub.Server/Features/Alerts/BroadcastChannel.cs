@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using AlertHub.Server.Features.Alerts;
 
-namespace AlertHub.Server.Features.Delivery;
+namespace AlertHub.Server.Features.Alerts;
 
 /// <summary>One account a broadcast channel posts to. <see cref="Id"/> stands in for a resident id in the outbox.</summary>
 internal sealed record BroadcastTarget(Guid Id, string Address)

@@ -1,8 +1,5 @@
 using System.Net;
-using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
-using AlertHub.Server.Features.Storage;
-using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -10,47 +7,18 @@ using MimeKit;
 namespace AlertHub.Server.Features.Delivery.Channels.Email;
 
 /// <summary>
-/// Registers the e-mail channel when <c>Channels:Email:Enabled</c> is true, and maps its public links:
-/// <c>GET /api/email/confirm?token=…</c> (double opt-in), <c>GET /api/email/unsubscribe?token=…</c> (a page with
-/// a button) and <c>POST /api/email/unsubscribe?token=…</c> (RFC 8058 one-click; marks the endpoint gone).
+/// The e-mail channel's public links: <c>GET /api/email/confirm?token=…</c> (double opt-in),
+/// <c>GET /api/email/unsubscribe?token=…</c> (a page with a button) and <c>POST /api/email/unsubscribe?token=…</c>
+/// (RFC 8058 one-click; marks the endpoint gone).
 /// </summary>
-internal static partial class EmailChannelSetup
+internal static partial class EmailLinks
 {
-    public static IHostApplicationBuilder AddEmailChannel(this IHostApplicationBuilder builder)
+    public static void Map(IEndpointRouteBuilder app)
     {
-        builder.Services.AddOptions<EmailChannelOptions>().Bind(builder.Configuration.GetSection("Channels:Email"))
-            .Validate(o => !o.Enabled || Validate(o) is null, "Channels:Email is not valid: check FromAddress, Port, MaxConcurrency, MaxMessagesPerConnection, MaxBatchSize and LinkSigningKey.")
-            .ValidateOnStart();
-        if (!builder.Configuration.GetValue<bool>("Channels:Email:Enabled"))
-        {
-            return builder;
-        }
-
-        builder.Services.AddSingleton(sp => EmailLinkSigner.Create(sp.GetRequiredService<IOptions<EmailChannelOptions>>(), sp.GetRequiredService<Database>()));
-        builder.Services.AddSingleton<EmailTransport>();
-        builder.Services.AddSingleton<EmailMessageBuilder>();
-        builder.Services.AddSingleton<EmailEndpointStore>();
-        builder.Services.AddSingleton<EmailChannel>();
-        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<EmailChannel>());
-        builder.Services.AddSingleton<IEndpointValidator, EmailEndpointValidator>();
-        builder.Services.AddSingleton<EmailConfirmations>();
-        builder.Services.AddSingleton<IEndpointRegistrationHook>(sp => sp.GetRequiredService<EmailConfirmations>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<EmailConfirmations>());
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapEmailChannel(this IEndpointRouteBuilder app)
-    {
-        if (!app.ServiceProvider.GetRequiredService<IOptions<EmailChannelOptions>>().Value.Enabled)
-        {
-            return app;
-        }
-
         var group = app.MapGroup("/api/email").WithTags("E-mail").AllowAnonymous();
         group.MapGet("/confirm", ConfirmAsync);
         group.MapGet("/unsubscribe", UnsubscribePageAsync);
         group.MapPost("/unsubscribe", UnsubscribeAsync).DisableAntiforgery();
-        return app;
     }
 
     /// <summary>Why the options cannot work, or null.</summary>
@@ -92,7 +60,7 @@ internal static partial class EmailChannelSetup
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ConfirmAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
-        TargetingService targeting, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
+        ResidentIndexSync index, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
     {
         var (endpoint, problem) = await CheckAsync(EmailLinkPurpose.Confirm, token, signer, store, time, ct);
         if (problem is not null)
@@ -107,7 +75,7 @@ internal static partial class EmailChannelSetup
 
         if (await store.ActivateAsync(endpoint.Id, ct))
         {
-            await targeting.RefreshAsync([endpoint.ResidentId], ct);
+            await index.RefreshAsync([endpoint.ResidentId], ct);
             LogConfirmed(logger, endpoint.Id);
         }
 
@@ -133,7 +101,7 @@ internal static partial class EmailChannelSetup
     }
 
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribeAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
-        ResidentStore residents, TargetingService targeting, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
+        ResidentStore residents, ResidentIndexSync index, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
     {
         var (endpoint, problem) = await CheckAsync(EmailLinkPurpose.Unsubscribe, token, signer, store, time, ct);
         if (problem is not null)
@@ -143,7 +111,7 @@ internal static partial class EmailChannelSetup
 
         if (endpoint!.State != EndpointStates.Gone && await residents.PruneEndpointAsync(endpoint.Id, ct) is Guid residentId)
         {
-            await targeting.RefreshAsync([residentId], ct);
+            await index.RefreshAsync([residentId], ct);
             LogUnsubscribed(logger, endpoint.Id);
         }
 
@@ -183,4 +151,13 @@ internal static partial class EmailChannelSetup
 
     [LoggerMessage(Level = LogLevel.Information, Message = "E-mail: endpoint {EndpointId} unsubscribed")]
     private static partial void LogUnsubscribed(ILogger logger, long endpointId);
+}
+
+/// <summary>Checks <c>Channels:Email</c> when the hub starts.</summary>
+internal sealed class EmailOptionsValidator : IValidateOptions<EmailChannelOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EmailChannelOptions options) =>
+        EmailLinks.Validate(options) is null
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail("Channels:Email is not valid: check FromAddress, Port, MaxConcurrency, MaxMessagesPerConnection, MaxBatchSize and LinkSigningKey.");
 }

@@ -5,7 +5,7 @@ using AlertHub.Server.Features.Staff;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
-namespace AlertHub.Server.Features.Delivery.Channels.SignalR;
+namespace AlertHub.Server.Features.Dashboard;
 
 /// <summary>
 /// Staff SignalR connections hear 安否 notes with locations and drafts, so they live only as long as the credential
@@ -20,12 +20,12 @@ internal sealed partial class StaffConnectionGuard : BackgroundService
     private readonly SemaphoreSlim _checking = new(1, 1);
     private readonly ApiKeyStore _keys;
     private readonly StaffUserStore _users;
-    private readonly IHubContext<AlertsHub> _hub;
+    private readonly IHubContext<StaffHub, IStaffClient> _hub;
     private readonly IOptions<StaffOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<StaffConnectionGuard> _logger;
 
-    public StaffConnectionGuard(ApiKeyStore keys, StaffUserStore users, CredentialChanges changes, IHubContext<AlertsHub> hub,
+    public StaffConnectionGuard(ApiKeyStore keys, StaffUserStore users, CredentialChanges changes, IHubContext<StaffHub, IStaffClient> hub,
         IOptions<StaffOptions> options, TimeProvider time, ILogger<StaffConnectionGuard> logger)
     {
         _keys = keys;
@@ -95,7 +95,7 @@ internal sealed partial class StaffConnectionGuard : BackgroundService
                 if (await StillValidAsync(connection, cancellationToken) is { } reason)
                 {
                     _connections.TryRemove(connectionId, out _);
-                    await _hub.Groups.RemoveFromGroupAsync(connectionId, AlertsHub.StaffGroup, cancellationToken);
+                    await _hub.Groups.RemoveFromGroupAsync(connectionId, StaffHub.StaffGroup, cancellationToken);
                     connection.Context.Abort();
                     LogClosed(_logger, connectionId, reason);
                 }

@@ -1,9 +1,9 @@
 using AlertHub.Core.Delivery;
-using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 
-namespace AlertHub.Server.Features.Residents;
+namespace AlertHub.Server.Features.Alerts;
 
 /// <summary>One alert in a resident's inbox, rendered in their language as the channels render it (drill and update markers included).</summary>
 internal sealed record InboxItem(

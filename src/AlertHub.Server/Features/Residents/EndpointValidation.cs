@@ -1,6 +1,4 @@
-using AlertHub.Server.Features.Residents;
-
-namespace AlertHub.Server.Features.Delivery;
+namespace AlertHub.Server.Features.Residents;
 
 /// <summary>
 /// Checks and normalises a resident's endpoint address for one channel (a URL, a device token, a LINE user

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AlertHub.Server.Features.Delivery;
+namespace AlertHub.Core.Delivery;
 
 /// <summary>Where an alert's delivery time went, summed over its batches on every channel (in memory, recent alerts).</summary>
 /// <param name="ClaimMs">Reading due work from the outbox.</param>

@@ -1,34 +1,8 @@
-using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Delivery.Channels.Webhook;
-
-internal static class WebhookChannelSetup
-{
-    public static IHostApplicationBuilder AddWebhookChannel(this IHostApplicationBuilder builder)
-    {
-        builder.Services.Configure<WebhookChannelOptions>(builder.Configuration.GetSection("Channels:Webhook"));
-        if (!builder.Configuration.GetValue<bool>("Channels:Webhook:Enabled"))
-        {
-            return builder;
-        }
-
-        builder.Services.AddSingleton<IDeliveryChannel, WebhookChannel>();
-        builder.Services.AddSingleton<IEndpointValidator, WebhookEndpointValidator>();
-        builder.Services.AddHttpClient(WebhookChannel.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                MaxConnectionsPerServer = 256,
-                AllowAutoRedirect = false, // a redirect could lead past the allowlist
-                UseCookies = false,
-            });
-        return builder;
-    }
-}
 
 /// <summary>Webhook endpoints: an allowed http(s) URL and a signing secret.</summary>
 internal sealed class WebhookEndpointValidator(OutboundUrlPolicy urlPolicy) : IEndpointValidator

@@ -1,7 +1,7 @@
 namespace AlertHub.Server.Features.Delivery.Channels.Social;
 
 /// <summary>Configuration section <c>Channels:Social</c>: public posts of real alerts to the city's accounts.</summary>
-public sealed class SocialOptions
+public sealed class SocialChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false.</summary>
     public bool Enabled { get; set; }
