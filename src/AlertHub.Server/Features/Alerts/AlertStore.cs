@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Data.Sqlite;
