@@ -510,7 +510,8 @@ internal sealed partial class CameraSupervisor(
                 throw new HttpRequestException(CameraAnswered(response));
             }
 
-            var jpeg = await ReadLimitedAsync(response.Content, Options.MaxSnapshotBytes, timeout.Token);
+            var jpeg = await BoundedRead.ReadAtMostAsync(response.Content, Options.MaxSnapshotBytes, timeout.Token)
+                ?? throw new InvalidDataException($"image larger than {Options.MaxSnapshotBytes} bytes");
             if (JpegImages.Check(jpeg) is var problem && problem != JpegProblem.None)
             {
                 throw new InvalidDataException($"camera sent an unusable image ({problem})");
@@ -570,29 +571,6 @@ internal sealed partial class CameraSupervisor(
     {
         var wait = runtime.EffectiveInterval - (time.GetUtcNow() - started);
         return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
-    }
-
-    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int max, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > max)
-        {
-            throw new InvalidDataException($"image larger than {max} bytes");
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > max)
-            {
-                throw new InvalidDataException($"image larger than {max} bytes");
-            }
-        }
-
-        return buffer.ToArray();
     }
 
     private static void TryDeleteDirectory(string path)

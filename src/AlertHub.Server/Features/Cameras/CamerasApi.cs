@@ -1,5 +1,4 @@
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
@@ -146,7 +145,7 @@ internal static class CamerasApi
                     $"Content-Type '{type}' is not image/jpeg.");
             }
 
-            var jpeg = await ReadLimitedAsync(request.Body, max, ct);
+            var jpeg = await BoundedRead.ReadAtMostAsync(request.Body, max, ct);
             if (jpeg is null)
             {
                 return TooLarge(max);
@@ -353,23 +352,6 @@ internal static class CamerasApi
     private static ProblemHttpResult NoCamera(string id) => Problems.NotFoundProblem(Problems.CameraNotFound, $"No camera {id}.");
 
     private static IResult Jpeg(byte[] data, bool immutable = false) => new JpegResult(data, immutable);
-
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, int max, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > max)
-            {
-                return null;
-            }
-        }
-
-        return buffer.ToArray();
-    }
 
     /// <summary>Latest images change every few seconds: never cached; history files never change.</summary>
     private sealed class JpegResult(byte[] data, bool immutable) : IResult

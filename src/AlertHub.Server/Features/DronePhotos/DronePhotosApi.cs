@@ -116,7 +116,7 @@ internal static partial class DronePhotosApi
                 if (name == "photo" && photo is null)
                 {
                     declaredType = section.ContentType;
-                    photo = await ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
+                    photo = await BoundedRead.ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
                     if (photo is null)
                     {
                         return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
@@ -124,7 +124,7 @@ internal static partial class DronePhotosApi
                 }
                 else if (name == "note")
                 {
-                    var bytes = await ReadAtMostAsync(section.Body, o.MaxNoteLength * 4L, ct);
+                    var bytes = await BoundedRead.ReadAtMostAsync(section.Body, o.MaxNoteLength * 4L, ct);
                     note = bytes is null ? null : System.Text.Encoding.UTF8.GetString(bytes).Trim();
                     if (bytes is null || note!.Length > o.MaxNoteLength)
                     {
@@ -215,25 +215,6 @@ internal static partial class DronePhotosApi
         var feature = DronePhotoFeatures.From((await store.GetAsync(id, ct))!);
         await staff.DronePhotoAsync(feature, ct);
         return TypedResults.Ok(feature);
-    }
-
-    /// <summary>The whole stream, or null as soon as it passes <paramref name="max"/> bytes (the rest is not read).</summary>
-    private static async Task<byte[]?> ReadAtMostAsync(Stream stream, long max, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static string Describe(byte[] data) =>

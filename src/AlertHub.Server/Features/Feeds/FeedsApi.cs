@@ -40,16 +40,9 @@ internal static class FeedsApi
                 return Problems.NotFoundProblem(Problems.FeedDocumentUnknownSource, "Feeds are jma, lalert or cap.");
             }
 
-            var max = options.Value.MaxDocumentBytes;
-            using var buffer = new MemoryStream();
-            var chunk = new byte[64 * 1024];
-            int read;
-            while (buffer.Length <= max && (read = await request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-            }
-
-            var result = await intake.IngestAsync(kind, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), "push:" + request.HttpContext.User.Actor(), ct);
+            // An oversize body is read one byte past the limit, so the intake sees it is too large and quarantines its start.
+            var body = await BoundedRead.ReadAsync(request.Body, options.Value.MaxDocumentBytes, ct);
+            var result = await intake.IngestAsync(kind, body.Bytes, "push:" + request.HttpContext.User.Actor(), ct);
             if (!result.Accepted && !result.Duplicate)
             {
                 var status = result.RejectionCode == "feeds.too_large" ? 413 : 422;

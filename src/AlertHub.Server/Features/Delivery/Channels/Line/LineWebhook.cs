@@ -105,7 +105,7 @@ internal sealed partial class LineWebhook(
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var body = await ReadBodyAsync(context.Request, ct);
+        var body = await BoundedRead.ReadAtMostAsync(context.Request.Body, MaxBodyBytes, ct);
         if (body is null)
         {
             return Problems.Create(413, Problems.TooLarge, "The request body is too large.", $"LINE webhooks are at most {MaxBodyBytes} bytes here.");
@@ -265,24 +265,6 @@ internal sealed partial class LineWebhook(
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 
     [GeneratedRegex("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
     private static partial Regex LanguageTag();
