@@ -10,9 +10,11 @@ namespace AlertHub.Server.Features.Storage;
 internal sealed partial class Database
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
-    public Database(IOptions<StorageOptions> options, IHostEnvironment environment)
+    public Database(IOptions<StorageOptions> options, IHostEnvironment environment, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         var directory = StoragePaths.DataDirectoryOf(options.Value, environment);
         Directory.CreateDirectory(directory);
         FilePath = Path.Combine(directory, options.Value.DatabaseFile);
@@ -62,7 +64,7 @@ internal sealed partial class Database
             cmd.Transaction = tx;
             cmd.CommandText = sql + "; INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $at);";
             cmd.Parameters.AddWithValue("$v", version);
-            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O"));
+            cmd.Parameters.AddWithValue("$at", _time.GetUtcNow().ToString("O"));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }

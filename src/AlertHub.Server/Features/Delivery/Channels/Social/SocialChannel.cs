@@ -20,15 +20,17 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
     private readonly SocialChannelOptions _options;
     private readonly HubOptions _hub;
     private readonly ILogger<SocialChannel> _logger;
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, SocialAccountOptions> _accounts;
     private volatile string? _problem;
 
-    public SocialChannel(IHttpClientFactory clients, IOptions<SocialChannelOptions> options, IOptions<HubOptions> hub, ILogger<SocialChannel> logger)
+    public SocialChannel(IHttpClientFactory clients, IOptions<SocialChannelOptions> options, IOptions<HubOptions> hub, TimeProvider time, ILogger<SocialChannel> logger)
     {
         _clients = clients;
         _options = options.Value;
         _hub = hub.Value;
         _logger = logger;
+        _time = time;
         _accounts = _options.Accounts.ToDictionary(a => a.Name, StringComparer.Ordinal);
         Targets = [.. _options.Accounts.Select(a => new BroadcastTarget(BroadcastTarget.IdFor(ChannelName, a.Name), a.Name))];
     }
@@ -134,7 +136,7 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
 
         if (status == 429)
         {
-            return new DeliveryItemResult(workId, DeliveryOutcome.Throttled, "HTTP 429", RetryAfter(account, response) ?? TimeSpan.FromMinutes(1));
+            return new DeliveryItemResult(workId, DeliveryOutcome.Throttled, "HTTP 429", RetryAfter(account, response, _time.GetUtcNow()) ?? TimeSpan.FromMinutes(1));
         }
 
         return status >= 500 || status == (int)HttpStatusCode.RequestTimeout
@@ -143,7 +145,7 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
     }
 
     /// <summary>Mastodon sends X-RateLimit-Reset as an ISO time, X sends x-rate-limit-reset as epoch seconds.</summary>
-    private static TimeSpan? RetryAfter(SocialAccountOptions account, HttpResponseMessage response)
+    private static TimeSpan? RetryAfter(SocialAccountOptions account, HttpResponseMessage response, DateTimeOffset now)
     {
         if (response.Headers.RetryAfter?.Delta is { } delta)
         {
@@ -158,11 +160,11 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
 
         if (long.TryParse(header, out var epoch))
         {
-            return DateTimeOffset.FromUnixTimeSeconds(epoch) - DateTimeOffset.UtcNow;
+            return DateTimeOffset.FromUnixTimeSeconds(epoch) - now;
         }
 
         return DateTimeOffset.TryParse(header, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
-            ? at - DateTimeOffset.UtcNow
+            ? at - now
             : null;
     }
 

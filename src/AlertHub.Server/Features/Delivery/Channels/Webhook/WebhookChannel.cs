@@ -83,7 +83,7 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return Classify(item.WorkId, response);
+            return Classify(item.WorkId, response, time.GetUtcNow());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -95,13 +95,13 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
         }
     }
 
-    private static DeliveryItemResult Classify(long workId, HttpResponseMessage response)
+    private static DeliveryItemResult Classify(long workId, HttpResponseMessage response, DateTimeOffset now)
     {
         var status = (int)response.StatusCode;
         var retryAfter = response.Headers.RetryAfter switch
         {
             { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            { Date: { } date } => date - now,
             _ => (TimeSpan?)null,
         };
         return status switch
