@@ -1,4 +1,5 @@
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Cameras.Sources;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
@@ -29,6 +30,11 @@ internal static class CamerasApi
         services.AddSingleton<IAlertImageSource, CameraSnapshotImageSource>();
         services.AddSingleton<CameraStaffNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraStaffNotifier>());
+        services.AddSingleton<ICameraSource, RtspCameraSource>();
+        services.AddSingleton<ICameraSource, HlsCameraSource>();
+        services.AddSingleton<ICameraSource, MjpegCameraSource>();
+        services.AddSingleton<ICameraSource, StillPollCameraSource>();
+        services.AddSingleton<CameraStatusReporter>();
         services.AddHostedService<CameraSupervisor>();
         services.AddOutboundHttpClient(CameraSupervisor.HttpClientName, guarded: true);
         services.AddOutboundHttpClient(CameraStaffNotifier.HttpClientName, guarded: true);

@@ -132,4 +132,19 @@ internal sealed class MediaEngine
             return false;
         }
     }
+
+    /// <summary>Removes a camera's media folder, if it is there; a file still open (ffmpeg exiting) leaves it for the next try.</summary>
+    public static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
 }
