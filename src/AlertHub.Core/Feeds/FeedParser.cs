@@ -23,7 +23,7 @@ public static class FeedParser
             var (source, parse) = Sniff(doc.Root!);
             if (expected is { } want && want != source)
             {
-                throw new FeedRejectedException("feeds.unrecognized", $"Expected a {want} document but this is {source}.");
+                throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, $"Expected a {want} document but this is {source}.");
             }
 
             return parse();
@@ -34,7 +34,7 @@ public static class FeedParser
         }
         catch (Exception e)
         {
-            throw new FeedRejectedException("feeds.invalid", $"The document could not be interpreted ({e.GetType().Name}).", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedInvalid, $"The document could not be interpreted ({e.GetType().Name}).", e);
         }
     }
 
@@ -48,9 +48,9 @@ public static class FeedParser
         if (root.Name == Soap11 + "Envelope" || root.Name == Soap12 + "Envelope")
         {
             var body = root.Element(root.Name.Namespace + "Body")
-                ?? throw new FeedRejectedException("feeds.unrecognized", "A SOAP envelope without a Body.");
+                ?? throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, "A SOAP envelope without a Body.");
             var distribution = body.Descendants(Edxl + "EDXLDistribution").FirstOrDefault()
-                ?? throw new FeedRejectedException("feeds.unrecognized", "The SOAP body carries no EDXL-DE distribution.");
+                ?? throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, "The SOAP body carries no EDXL-DE distribution.");
             return SniffDistribution(distribution);
         }
 
@@ -64,7 +64,7 @@ public static class FeedParser
             return (FeedSource.Cap, () => CapParser.Parse(root));
         }
 
-        throw new FeedRejectedException("feeds.unrecognized", "Not a JMA report, an EDXL-DE (L-Alert) distribution or a CAP alert.");
+        throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, "Not a JMA report, an EDXL-DE (L-Alert) distribution or a CAP alert.");
     }
 
     private static (FeedSource Source, Func<HazardEvent> Parse) SniffDistribution(XElement distribution)
@@ -100,7 +100,7 @@ public static class FeedParser
             return (FeedSource.LAlert, () => LAlertParser.Parse(distribution, null));
         }
 
-        throw new FeedRejectedException("feeds.unrecognized", "The EDXL-DE distribution carries neither PCXML, JMA XML nor CAP.");
+        throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, "The EDXL-DE distribution carries neither PCXML, JMA XML nor CAP.");
     }
 
     // L-Alert relays JMA telegrams: routed as L-Alert (it arrived that way) but keeping the JMA interpretation,

@@ -22,12 +22,12 @@ public static partial class SafeXml
         options ??= new SafeXmlOptions();
         if (document.Length > options.MaxBytes)
         {
-            throw new FeedRejectedException("feeds.too_large", $"The document is {document.Length} bytes; the limit is {options.MaxBytes}.");
+            throw new FeedRejectedException(CoreErrorCodes.FeedTooLarge, $"The document is {document.Length} bytes; the limit is {options.MaxBytes}.");
         }
 
         if (document.IsEmpty)
         {
-            throw new FeedRejectedException("feeds.xml_malformed", "The document is empty.");
+            throw new FeedRejectedException(CoreErrorCodes.FeedXmlMalformed, "The document is empty.");
         }
 
         try
@@ -35,7 +35,7 @@ public static partial class SafeXml
             var text = Decode(document.Span);
             if (HasDoctype(text))
             {
-                throw new FeedRejectedException("feeds.xml_dtd_forbidden", "DTDs (DOCTYPE) are not accepted: they can declare external or recursive entities.");
+                throw new FeedRejectedException(CoreErrorCodes.FeedDtdForbidden, "DTDs (DOCTYPE) are not accepted: they can declare external or recursive entities.");
             }
 
             var settings = new XmlReaderSettings
@@ -56,7 +56,7 @@ public static partial class SafeXml
                 {
                     if (probe.NodeType == XmlNodeType.Element && probe.Depth >= options.MaxDepth)
                     {
-                        throw new FeedRejectedException("feeds.too_deep", $"Elements are nested deeper than {options.MaxDepth}.");
+                        throw new FeedRejectedException(CoreErrorCodes.FeedTooDeep, $"Elements are nested deeper than {options.MaxDepth}.");
                     }
                 }
             }
@@ -70,15 +70,15 @@ public static partial class SafeXml
         }
         catch (DecoderFallbackException e)
         {
-            throw new FeedRejectedException("feeds.encoding_invalid", "The bytes are not valid in the document's encoding.", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedEncodingInvalid, "The bytes are not valid in the document's encoding.", e);
         }
         catch (XmlException e)
         {
-            throw new FeedRejectedException("feeds.xml_malformed", $"The XML is malformed (line {e.LineNumber}, position {e.LinePosition}).", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedXmlMalformed, $"The XML is malformed (line {e.LineNumber}, position {e.LinePosition}).", e);
         }
         catch (Exception e)
         {
-            throw new FeedRejectedException("feeds.xml_malformed", "The XML could not be read.", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedXmlMalformed, "The XML could not be read.", e);
         }
     }
 
@@ -94,7 +94,7 @@ public static partial class SafeXml
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0x00, 0x00]) || bytes.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF])
             || bytes.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x3C]) || bytes.StartsWith((ReadOnlySpan<byte>)[0x3C, 0x00, 0x00, 0x00]))
         {
-            throw new FeedRejectedException("feeds.encoding_invalid", "UTF-32 documents are not accepted.");
+            throw new FeedRejectedException(CoreErrorCodes.FeedEncodingInvalid, "UTF-32 documents are not accepted.");
         }
 
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
@@ -132,7 +132,7 @@ public static partial class SafeXml
         var matches = family == "utf-8" ? name is "utf-8" or "utf8" : name is "utf-16" or "utf-16le" or "utf-16be" or "unicode";
         if (!matches)
         {
-            throw new FeedRejectedException("feeds.encoding_invalid", $"The byte order mark says {family} but the declaration says '{Clip(declared)}'.");
+            throw new FeedRejectedException(CoreErrorCodes.FeedEncodingInvalid, $"The byte order mark says {family} but the declaration says '{Clip(declared)}'.");
         }
     }
 
@@ -154,16 +154,16 @@ public static partial class SafeXml
             case "iso-2022-jp" or "csiso2022jp":
                 return CodePages(50220);
             case "utf-16" or "utf-16le" or "utf-16be" or "unicode":
-                throw new FeedRejectedException("feeds.encoding_invalid", "The declaration says UTF-16 but the bytes are not UTF-16.");
+                throw new FeedRejectedException(CoreErrorCodes.FeedEncodingInvalid, "The declaration says UTF-16 but the bytes are not UTF-16.");
             default:
-                throw new FeedRejectedException("feeds.encoding_invalid", $"The declared encoding '{Clip(declared)}' is not supported.");
+                throw new FeedRejectedException(CoreErrorCodes.FeedEncodingInvalid, $"The declared encoding '{Clip(declared)}' is not supported.");
         }
     }
 
     // Legacy Japanese code pages without registering a process-wide provider.
     private static Encoding CodePages(int codePage) =>
         CodePagesEncodingProvider.Instance.GetEncoding(codePage, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback)
-        ?? throw new FeedRejectedException("feeds.encoding_invalid", $"Code page {codePage} is not available.");
+        ?? throw new FeedRejectedException(CoreErrorCodes.FeedEncodingInvalid, $"Code page {codePage} is not available.");
 
     private static string? DeclaredEncoding(string head)
     {

@@ -45,8 +45,7 @@ internal static class FeedsApi
             var result = await intake.IngestAsync(kind, body.Bytes, "push:" + request.HttpContext.User.Actor(), ct);
             if (!result.Accepted && !result.Duplicate)
             {
-                var status = result.RejectionCode == "feeds.too_large" ? 413 : 422;
-                return Problems.Create(status, result.RejectionCode!, "The document was rejected and quarantined.", result.RejectionReason);
+                return Problems.Create(Problems.StatusOf(result.RejectionCode!), result.RejectionCode!, "The document was rejected and quarantined.", result.RejectionReason);
             }
 
             var e = result.Event;

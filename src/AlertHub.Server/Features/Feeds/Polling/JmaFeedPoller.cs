@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using AlertHub.Core;
 using AlertHub.Core.Feeds;
 using AlertHub.Core.Feeds.Atom;
 using AlertHub.Server.Features.Health;
@@ -121,7 +122,7 @@ internal sealed partial class JmaFeedPoller(
             }
 
             var body = await BoundedRead.ReadAtMostAsync(response.Content, _options.MaxFeedBytes, stoppingToken)
-                ?? throw new FeedRejectedException("feeds.too_large", $"The feed is larger than {_options.MaxFeedBytes} bytes.");
+                ?? throw new FeedRejectedException(CoreErrorCodes.FeedTooLarge, $"The feed is larger than {_options.MaxFeedBytes} bytes.");
             var document = AtomFeed.Parse(body, _options.MaxFeedBytes);
             feed.ListedIds = document.Entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
             Recovered(feed);
