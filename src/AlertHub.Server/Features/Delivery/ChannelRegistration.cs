@@ -54,6 +54,15 @@ internal sealed class ChannelCatalog
     }
 }
 
+/// <summary>Residents cannot subscribe to a channel that posts to the city's own accounts: every address is refused.</summary>
+internal sealed class RefusingEndpointValidator(string channel, string why) : IEndpointValidator
+{
+    public string Channel => channel;
+
+    public ValidEndpoint Validate(EndpointDto endpoint, int index) =>
+        throw new Infrastructure.RequestValidationException(Infrastructure.Problems.ResidentChannelUnknown, $"endpoints[{index}]: {why}");
+}
+
 /// <summary>Returned by <c>AddDelivery()</c>: channels are added to it one line each.</summary>
 internal sealed class DeliveryBuilder(IHostApplicationBuilder host, ChannelCatalog catalog)
 {
@@ -134,6 +143,16 @@ internal sealed class ChannelBuilder<TOptions>(string name, string section, TOpt
     public ChannelBuilder<TOptions> AddEndpointValidator<TValidator>() where TValidator : class, IEndpointValidator
     {
         Services.AddSingleton<IEndpointValidator, TValidator>();
+        return this;
+    }
+
+    /// <summary>
+    /// For a channel that posts to the city's own accounts or devices (social media, radio gateways): a resident naming it
+    /// gets 400 <c>residents.channel_unknown</c> with <paramref name="why"/>.
+    /// </summary>
+    public ChannelBuilder<TOptions> RefuseResidentEndpoints(string why)
+    {
+        Services.AddSingleton<IEndpointValidator>(new RefusingEndpointValidator(Name, why));
         return this;
     }
 

@@ -35,7 +35,7 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel, 
 
     public static void Configure(ChannelBuilder<LoudspeakerChannelOptions> channel) => channel
         .AddOptionsValidator<LoudspeakerChannelOptionsValidator>()
-        .AddEndpointValidator<LoudspeakerEndpointValidator>()
+        .RefuseResidentEndpoints("'loudspeaker' is the city's radio, not a personal channel.")
         .AddHttpClient();
 
     public string Name => ChannelName;

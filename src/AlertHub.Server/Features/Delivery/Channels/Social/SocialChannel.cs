@@ -37,7 +37,7 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
 
     public static void Configure(ChannelBuilder<SocialChannelOptions> channel) => channel
         .AddOptionsValidator<SocialChannelOptionsValidator>()
-        .AddEndpointValidator<SocialEndpointValidator>()
+        .RefuseResidentEndpoints("'social' posts to the city's public accounts; follow them there instead.")
         .AddHttpClient();
 
     public string Name => ChannelName;
