@@ -95,6 +95,9 @@ internal sealed partial class AlertQueueing(
             {
                 signals.Wake(channel);
             }
+
+            // Let the workers' claims and outcome writes in between parts: they share the store's one write lock.
+            await Task.Delay(options.Value.PausePerPart, time, cancellationToken);
         }
 
         await store.CompleteQueueingAsync(full.AlertId, full.Version, cancellationToken);

@@ -356,15 +356,19 @@ internal sealed class OutboxStore(Database database)
             """, cancellationToken, ("$a", alertId), ("$v", version));
     }
 
-    /// <summary>Large fan-outs are indexed by resident after they are queued (the inbox of a not-yet-attempted resident waits for it).</summary>
-    public async Task<int> IndexPendingMembersAsync(int maxItems, CancellationToken cancellationToken)
+    /// <summary>
+    /// Large fan-outs are indexed by resident after they are queued (the inbox of a not-yet-attempted resident waits for
+    /// it): items queued before <paramref name="queuedBeforeMs"/>, so the first seconds of a fan-out belong to sending.
+    /// </summary>
+    public async Task<int> IndexPendingMembersAsync(int maxItems, long queuedBeforeMs, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var items = new List<(long Item, List<Guid> Members)>();
         await using (var cmd = connection.CreateCommand())
         {
-            cmd.CommandText = "SELECT id, members FROM outbox_items WHERE indexed = 0 ORDER BY id LIMIT $n";
+            cmd.CommandText = "SELECT id, members FROM outbox_items INDEXED BY ix_items_unindexed WHERE indexed = 0 AND queued_at < $before ORDER BY id LIMIT $n";
             cmd.Parameters.AddWithValue("$n", maxItems);
+            cmd.Parameters.AddWithValue("$before", queuedBeforeMs);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -455,5 +455,10 @@ internal static class Migrations
             ALTER TABLE alert_versions ADD COLUMN queued_complete INTEGER NOT NULL DEFAULT 1;
             CREATE INDEX ix_versions_queueing ON alert_versions(alert_id, version) WHERE queued_complete = 0;
             """),
+        // When the last part of a version was queued (ms since the epoch), for the board and load tests.
+        (13, """
+            ALTER TABLE alert_versions ADD COLUMN queued_in_full_at INTEGER;
+            UPDATE alert_versions SET queued_in_full_at = CAST(strftime('%s', issued_at) AS INTEGER) * 1000;
+            """),
     ];
 }
