@@ -43,6 +43,7 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
         bool queuedInFull = true, int laterRecipients = 0)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken first, so the draft and version checks below
         // see what is committed and no other writer slips in between a check and the insert.
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -111,6 +112,7 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
     public async Task<bool> AppendQueuedPartAsync(string alertId, int version, OutboxEnqueue part, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using (var head = connection.CreateCommand())
         {

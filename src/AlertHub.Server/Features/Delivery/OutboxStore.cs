@@ -381,6 +381,7 @@ internal sealed class OutboxStore(Database database)
             return 0;
         }
 
+        using var writing = await database.WriteLockAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await IndexMembersAsync(connection, tx, items, cancellationToken);
         await ExecAsync(connection, tx, "UPDATE outbox_items SET indexed = 1 WHERE id IN (SELECT value FROM json_each($ids))", cancellationToken,
@@ -427,6 +428,7 @@ internal sealed class OutboxStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var items = new List<(long Id, string Alert, int Version, long QueuedAt, List<Guid> Members, int[]? Attempts, int[]? Throttles, int Recorded, int Priority)>();
+        using (await database.WriteLockAsync(cancellationToken))
         await using (var claim = connection.CreateCommand())
         {
             // One statement: SQLite runs it under one write lock, so two claimers never take the same item, and a new
@@ -627,6 +629,7 @@ internal sealed class OutboxStore(Database database)
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var items = new Dictionary<long, HeldItem>();
         await using (var cmd = connection.CreateCommand())

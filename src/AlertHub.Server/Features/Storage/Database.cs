@@ -7,7 +7,7 @@ namespace AlertHub.Server.Features.Storage;
 /// The embedded SQLite store (WAL, foreign keys on). Each caller opens a pooled connection; SQLite
 /// serialises writers, and the busy timeout makes concurrent writers wait instead of failing.
 /// </summary>
-internal sealed partial class Database
+internal sealed partial class Database : IDisposable
 {
     private readonly string _connectionString;
 
@@ -25,6 +25,34 @@ internal sealed partial class Database
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+    }
+
+    /// <summary>
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps in growing steps (up to 100 ms) before
+    /// it tries again. The busiest writers (claims, outcomes, queueing) take this in-process lock first, so they queue in
+    /// order without sleeping, and the file lock is free whenever one of them asks.
+    /// </summary>
+    public async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        return new Releaser(_writeLock);
+    }
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public void Dispose() => _writeLock.Dispose();
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
     }
 
     public string DataDirectory { get; }
