@@ -15,7 +15,7 @@ internal sealed record InboxItem(
 /// when each version was issued), shown at their current version: a push that never arrived still shows here,
 /// and so does a later update or cancellation.
 /// </summary>
-internal sealed class ResidentInbox(Database database, AlertStore alerts, ResidentStore residents, TimeProvider time)
+internal sealed class ResidentInbox(IAlertOutbox outbox, AlertStore alerts, ResidentStore residents, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromDays(30);
     private const int MaxItems = 100;
@@ -30,23 +30,7 @@ internal sealed class ResidentInbox(Database database, AlertStore alerts, Reside
         }
 
         var now = time.GetUtcNow();
-        var alertIds = new List<string>();
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                SELECT alert_id FROM delivery_work WHERE resident_id = $r AND queued_at >= $since
-                GROUP BY alert_id ORDER BY MAX(queued_at) DESC LIMIT $limit
-                """;
-            cmd.Parameters.AddWithValue("$r", residentId.ToString());
-            cmd.Parameters.AddWithValue("$since", (now - Window).ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("$limit", MaxItems);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                alertIds.Add(reader.GetString(0));
-            }
-        }
+        var alertIds = await outbox.AlertsForResidentAsync(residentId, (now - Window).ToUnixTimeMilliseconds(), MaxItems, cancellationToken);
 
         var items = new List<InboxItem>(alertIds.Count);
         foreach (var alertId in alertIds)

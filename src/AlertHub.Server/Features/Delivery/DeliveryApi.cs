@@ -1,6 +1,7 @@
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Delivery.Channels.CapFeed;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
@@ -31,6 +32,8 @@ internal static class DeliveryApi
         services.AddOutboundUrlPolicy(builder.Configuration);
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<IEscalationStop>(sp => sp.GetRequiredService<OutboxStore>());
+        services.AddSingleton<IAlertOutbox>(sp => sp.GetRequiredService<OutboxStore>());
+        services.AddSingleton<IResidentRecords>(sp => sp.GetRequiredService<OutboxStore>());
         services.AddSingleton<DeliverySignals>();
         services.AddSingleton<DeliveryTimings>();
         services.AddSingleton<ChannelRegistry>();

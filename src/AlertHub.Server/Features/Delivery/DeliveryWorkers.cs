@@ -54,6 +54,7 @@ internal sealed partial class DeliveryWorkers(
 
         var loops = channels.All.Select(c => Task.Run(() => RunChannelAsync(c, stoppingToken), CancellationToken.None)).ToList();
         loops.Add(Task.Run(() => SweepLeasesAsync(stoppingToken), CancellationToken.None));
+        loops.Add(Task.Run(() => IndexMembersAsync(stoppingToken), CancellationToken.None));
         health.WorkersRunning = true;
         try
         {
@@ -178,6 +179,29 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
+    /// <summary>Large fan-outs are queued first and indexed by resident right after (for the inbox), a few items per write.</summary>
+    private async Task IndexMembersAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await outbox.IndexPendingMembersAsync(20, Now() - 3_000, stoppingToken) == 0)
+                {
+                    await DelayAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                LogLoopError(logger, "(member index)", e);
+                await DelayAsync(options.Value.PollInterval, stoppingToken);
+            }
+        }
+    }
+
     /// <summary>An item's outcome on its way to the recorder; <paramref name="HoldsSlot"/> when it was admitted to send (see <see cref="BatchRun.AdmitAsync"/>).</summary>
     private readonly record struct Completed(ClaimedWork Work, WorkOutcome Outcome, bool HoldsSlot);
 
@@ -217,7 +241,8 @@ internal sealed partial class DeliveryWorkers(
         {
             foreach (var work in TakeRest())
             {
-                Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached));
+                Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached,
+                    Unsent: true, Throttles: work.Throttles));
             }
         }
     }
@@ -372,7 +397,7 @@ internal sealed partial class DeliveryWorkers(
             try
             {
                 var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, CancellationToken.None);
+                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, Now(), CancellationToken.None);
                 timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
                 await AfterRecordingAsync(channel, pending);
             }
@@ -497,7 +522,7 @@ internal sealed partial class DeliveryWorkers(
             delay = Math.Max(delay, after.TotalMilliseconds);
         }
 
-        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail);
+        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttles: work.Throttles);
     }
 
     /// <summary>
@@ -518,7 +543,7 @@ internal sealed partial class DeliveryWorkers(
 
         var wait = retryAfter ?? o.RetryBaseDelay;
         var delay = Math.Min(wait.TotalMilliseconds * (1 + (Random.Shared.NextDouble() * 0.25)), o.RetryMaxDelay.TotalMilliseconds);
-        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttled: true);
+        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttled: true, Throttles: throttles);
     }
 
     private static void Count(Dictionary<(string, int), int[]> counts, ClaimedWork work, WorkOutcome outcome)

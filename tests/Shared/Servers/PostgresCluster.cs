@@ -3,18 +3,19 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace AlertHub.Benchmarks.PostGis;
+namespace AlertHub.Tests.Shared.Servers;
 
 /// <summary>
-/// A PostgreSQL cluster that lives in a temp folder for one benchmark run: initdb, start on 127.0.0.1 with its unix
-/// socket in the same folder, stop and delete in <see cref="DisposeAsync"/>. Nothing touches the machine's own cluster.
+/// A PostgreSQL cluster that lives in a temp folder for one test or benchmark run: initdb, start on 127.0.0.1 with its
+/// unix socket in the same folder, stop and delete in <see cref="DisposeAsync"/>. Nothing touches the machine's own
+/// cluster (Debian's packages do not start one here anyway).
 /// </summary>
 /// <remarks>
 /// initdb and postgres refuse to run as root. When this process is root the binaries run as the <c>postgres</c>
 /// system user (created by the Debian package) through <c>runuser -u postgres --</c>, and the temp folder is
 /// chowned to it; as any other user they run directly.
 /// </remarks>
-internal sealed class ThrowawayCluster : IAsyncDisposable
+internal sealed class PostgresCluster : IAsyncDisposable
 {
     private const string ServiceUser = "postgres";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(120);
@@ -23,7 +24,7 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
     private readonly bool _asServiceUser;
     private bool _started;
 
-    private ThrowawayCluster(string bin, string root, int port, bool asServiceUser)
+    private PostgresCluster(string bin, string root, int port, bool asServiceUser)
     {
         _bin = bin;
         Root = root;
@@ -43,8 +44,12 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
     public string ConnectionString =>
         $"Host={Root};Port={Port};Username=postgres;Database=postgres;Pooling=true;Timeout=30;Command Timeout=900;Include Error Detail=true";
 
-    /// <summary>The newest <c>/usr/lib/postgresql/N/bin</c> that has initdb, pg_ctl and a PostGIS extension, or null.</summary>
-    public static string? FindBinaries()
+    /// <summary>Over TCP on 127.0.0.1, as the hub is configured in production (a connection string with a host name).</summary>
+    public string TcpConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=15;Command Timeout=300;Include Error Detail=true";
+
+    /// <summary>The newest <c>/usr/lib/postgresql/N/bin</c> that has initdb and pg_ctl (and, if asked, a PostGIS extension), or null.</summary>
+    public static string? FindBinaries(bool withPostGis = true)
     {
         const string root = "/usr/lib/postgresql";
         if (!Directory.Exists(root))
@@ -57,18 +62,18 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
             .Where(d => d.Version > 0
                 && File.Exists(Path.Combine(d.Dir, "bin", "initdb"))
                 && File.Exists(Path.Combine(d.Dir, "bin", "pg_ctl"))
-                && File.Exists($"/usr/share/postgresql/{d.Version}/extension/postgis.control"))
+                && (!withPostGis || File.Exists($"/usr/share/postgresql/{d.Version}/extension/postgis.control")))
             .OrderByDescending(d => d.Version)
             .Select(d => Path.Combine(d.Dir, "bin"))
             .FirstOrDefault();
     }
 
     /// <summary>initdb + start. On failure everything created so far is removed before the exception leaves.</summary>
-    public static async Task<ThrowawayCluster> StartAsync(string bin, IReadOnlyList<string> settings)
+    public static async Task<PostgresCluster> StartAsync(string bin, IReadOnlyList<string> settings)
     {
         var asServiceUser = Environment.UserName == "root";
-        var root = Directory.CreateTempSubdirectory("alerthub-postgis-").FullName;
-        var cluster = new ThrowawayCluster(bin, root, FreePort(), asServiceUser);
+        var root = Directory.CreateTempSubdirectory("alerthub-postgres-").FullName;
+        var cluster = new PostgresCluster(bin, root, FreePort(), asServiceUser);
         try
         {
             if (asServiceUser)
