@@ -86,6 +86,13 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
     {
         var actor = "rule:" + rule.Name;
         var previous = state.GetValueOrDefault(rule.Name) ?? new RuleSeriesState(null, 0, [], false, false);
+        if (previous.AlertId is null && previous.DraftId is { } draftId
+            && await drafts.GetAsync(draftId, cancellationToken) is { State: "approved", AlertId: { } approved })
+        {
+            // The series' draft was approved since: its alert is what later telegrams update, cancel or end.
+            previous = previous with { AlertId = approved };
+        }
+
         var live = previous.AlertId is not null && !previous.Ended && !previous.Cancelled;
         if (e.Operational != Operational.Real && rule.ExerciseAudience is null)
         {
@@ -159,6 +166,15 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
 
         if (level > previous.Level || municipalities.Except(previous.Municipalities).Any())
         {
+            if (rule.Mode == "draft")
+            {
+                // A rule that issues through a second person raises through one too: an update draft of the same alert.
+                var draft = await drafts.CreateAsync(request with { MsgType = MsgType.Update }, eventId, rule.Name, actor, cancellationToken,
+                    updatesAlertId: previous.AlertId);
+                state[rule.Name] = previous with { Level = level, Municipalities = [.. previous.Municipalities.Union(municipalities).Order(StringComparer.Ordinal)] };
+                return ($"raised: update draft {draft.Id} waits for approval", previous.AlertId);
+            }
+
             var updated = await alerts.UpdateFromEventAsync(previous.AlertId!, request, actor, cancellationToken);
             state[rule.Name] = previous with { Level = level, Municipalities = [.. previous.Municipalities.Union(municipalities).Order(StringComparer.Ordinal)] };
             return ($"raised: update sent to {updated?.Recipients ?? 0} residents", previous.AlertId);
