@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -23,7 +22,7 @@ internal enum RecipientRule
 }
 
 /// <summary>Alerts (all versions) and their delivery work, written together so issuing is atomic.</summary>
-internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProvider time)
+internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
 
@@ -43,6 +42,7 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
         bool queuedInFull = true, int laterRecipients = 0)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken first, so the draft and version checks below
         // see what is committed and no other writer slips in between a check and the insert.
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -88,11 +88,12 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
         var (queued, byChannel) = await outbox.EnqueueAsync(connection, tx, enqueue, cancellationToken);
         var total = queued + laterRecipients;
         await ExecAsync(connection, tx, """
-            INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete)
-            VALUES ($a, $v, $type, $at, $exp, $p, $n, $doc, $complete)
+            INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete, queued_in_full_at)
+            VALUES ($a, $v, $type, $at, $exp, $p, $n, $doc, $complete, $queuedAt)
             """, cancellationToken, ("$a", document.Id), ("$v", document.Version), ("$type", document.MsgType.ToString()),
             ("$at", document.Sent.ToString("O")), ("$exp", document.Expires?.ToString("O")), ("$p", document.Priority), ("$n", total),
-            ("$doc", JsonSerializer.Serialize(document, Json.Options)), ("$complete", queuedInFull ? 1 : 0));
+            ("$doc", JsonSerializer.Serialize(document, Json.Options)), ("$complete", queuedInFull ? 1 : 0),
+            ("$queuedAt", queuedInFull ? time.GetUtcNow().ToUnixTimeMilliseconds() : null));
         await ExecAsync(connection, tx, "INSERT INTO audit_log(at, actor, action, target, detail) VALUES ($at, $actor, $action, $target, $detail)",
             cancellationToken, ("$at", time.GetUtcNow().ToString("O")), ("$actor", actor), ("$action", "alerts." + document.MsgType.ToString().ToLowerInvariant()),
             ("$target", $"{document.Id}#{document.Version}"), ("$detail", $"{document.Status} {document.Event}: {total} recipients"));
@@ -110,6 +111,7 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
     public async Task<bool> AppendQueuedPartAsync(string alertId, int version, OutboxEnqueue part, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using (var head = connection.CreateCommand())
         {
@@ -131,8 +133,8 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
     public async Task CompleteQueueingAsync(string alertId, int version, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await ExecAsync(connection, null, "UPDATE alert_versions SET queued_complete = 1 WHERE alert_id = $a AND version = $v", cancellationToken,
-            ("$a", alertId), ("$v", version));
+        await ExecAsync(connection, null, "UPDATE alert_versions SET queued_complete = 1, queued_in_full_at = $at WHERE alert_id = $a AND version = $v",
+            cancellationToken, ("$a", alertId), ("$v", version), ("$at", time.GetUtcNow().ToUnixTimeMilliseconds()));
     }
 
     /// <summary>Versions whose queueing did not finish (their process died part way).</summary>
@@ -197,14 +199,17 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients FROM alert_versions WHERE alert_id = $a ORDER BY version";
+        cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = $a ORDER BY version";
         cmd.Parameters.AddWithValue("$a", id);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<VersionSummary>();
         while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(new VersionSummary(reader.GetInt32(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3)), reader.GetInt32(4)));
+                reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3)), reader.GetInt32(4))
+            {
+                QueuedInFullAt = reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+            });
         }
 
         await reader.DisposeAsync();

@@ -31,8 +31,11 @@ public sealed class AlertsOptions
     /// <summary>Residents queued with the version itself when queueing in parts. Default 20,000.</summary>
     public int FirstPart { get; set; } = 20_000;
 
-    /// <summary>Residents per later part. Default 100,000.</summary>
-    public int PartSize { get; set; } = 100_000;
+    /// <summary>Residents per later part. Default 25,000.</summary>
+    public int PartSize { get; set; } = 25_000;
+
+    /// <summary>Pause between later parts, so claims and outcomes get the store's write lock in between. Default 10 ms.</summary>
+    public TimeSpan PausePerPart { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How often versions whose queueing stopped part way (a process died) are looked for and finished; also at start. Default 30 s.</summary>
     public TimeSpan UnfinishedQueueingCheck { get; set; } = TimeSpan.FromSeconds(30);
