@@ -428,6 +428,48 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         Assert.Empty(problems);
     }
 
+    // Problem 10: the camera wall put one small tile per row, and the 平常時 pane was blank.
+    [ToolFact("chromium")]
+    public async Task CameraWall_CamerasOnTwoRivers_ShareARowAndAMissingNormalDayIsSaid()
+    {
+        using var admin = hub.Admin();
+        var names = new List<string>();
+        foreach (var river in new[] { Unique("壁テスト川A"), Unique("壁テスト川B") })
+        {
+            var name = Unique("壁カメラ");
+            names.Add(name);
+            await Staff.PostOkAsync(admin, "/api/cameras", new
+            {
+                name, kind = "jpeg-poll", url = "http://127.0.0.1:9/still.jpg", location = new { lat = 39.31, lon = 140.55 }, river, snapshotIntervalSeconds = 3600,
+            });
+        }
+
+        var viewer = await hub.CreateStaffUserAsync("viewer");
+        await using var context = await hub.NewContextAsync(1440, 900);
+        var page = await Staff.SignInAsync(context, viewer);
+        var problems = ResidentPageTests.CollectProblems(page);
+        await page.ClickAsync("#nav-cameras");
+        var first = page.Locator("li.camera-tile", new() { HasText = names[0] });
+        var second = page.Locator("li.camera-tile", new() { HasText = names[1] });
+        await Assertions.Expect(second).ToBeVisibleAsync();
+        // Rivers with one camera each sit side by side (other tests' cameras share the wall): fewer rows than tiles, each
+        // tile far narrower than the page.
+        var boxes = new List<LocatorBoundingBoxResult>();
+        foreach (var tile in await page.Locator("li.camera-tile").AllAsync())
+        {
+            boxes.Add((await tile.BoundingBoxAsync())!);
+        }
+
+        var rows = boxes.Select(box => Math.Round(box.Y)).Distinct().Count();
+        Assert.True(boxes.Count >= 2 && rows < boxes.Count, $"{boxes.Count} tiles on {rows} rows");
+        Assert.All(boxes, box => Assert.True(box.Width < 500, $"a tile {box.Width} px wide"));
+
+        await first.Locator("button.tile-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#normal-day-missing")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#normal-day-missing")).Not.ToBeEmptyAsync();
+        Assert.Empty(problems);
+    }
+
     // Problem 10: no audit-log screen, no camera admin screen, and templates fixed in the page (the flood one always said 横手川).
     [ToolFact("chromium")]
     public async Task AdminScreens_AuditCamerasAndTemplates_AreThereAndATemplateEditReachesCompose()
