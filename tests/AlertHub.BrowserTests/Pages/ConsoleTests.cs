@@ -63,6 +63,9 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         await Assertions.Expect(dialog.Locator("#confirm-area")).ToContainTextAsync(areaName);
         await Assertions.Expect(dialog.Locator("#confirm-by-area")).ToContainTextAsync(areaName);
         await Assertions.Expect(dialog.Locator("#confirm-mode")).ToHaveAttributeAsync("data-mode", "exercise");
+        // A drill needs one deliberate click, not the typed count: the box for it is not shown at all.
+        await Assertions.Expect(dialog.Locator("#confirm-typed")).ToBeHiddenAsync();
+        await Assertions.Expect(dialog.Locator("#confirm-send")).ToBeEnabledAsync();
         await Assertions.Expect(dialog.Locator("#confirm-map path.leaflet-interactive")).Not.ToHaveCountAsync(0);
         await Assertions.Expect(dialog.Locator("section[data-language=en] .preview-title").First).ToHaveTextAsync("[EXERCISE] Evacuation order");
         await SaveScreenAsync(page, "approval-confirmation");
@@ -284,8 +287,10 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         await Assertions.Expect(item).ToContainTextAsync("承認 承認係 鈴木");
         Assert.DoesNotContain(alertId, await item.InnerTextAsync(), StringComparison.Ordinal);
         Assert.DoesNotMatch(IssuedWord(), await item.InnerTextAsync());
+        // People by name: the API key id the hub records with it is for the audit log.
+        Assert.DoesNotMatch(HexId(), await item.InnerTextAsync());
 
-        await Assertions.Expect(page.Locator("#alert-people")).ToContainTextAsync("承認 承認係 鈴木");
+        await Assertions.Expect(page.Locator("#alert-people")).ToHaveTextAsync("作成 作成係 田中 ／ 承認 承認係 鈴木");
         var signalr = page.Locator("#delivery-table tr[data-channel=signalr]");
         await Assertions.Expect(signalr.Locator("td.offline")).ToHaveTextAsync("2", new() { Timeout = 20_000 });
         await Assertions.Expect(page.Locator("#offline-note")).ToContainTextAsync("住民ページを閉じている");
@@ -551,6 +556,9 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
 
     [GeneratedRegex(@"\bissued\b")]
     private static partial Regex IssuedWord();
+
+    [GeneratedRegex("[0-9a-f]{16,}")]
+    private static partial Regex HexId();
 
     [GeneratedRegex(@"パスワードは \d+ 文字以上")]
     private static partial Regex PasswordRule();

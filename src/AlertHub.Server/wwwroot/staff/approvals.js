@@ -4,7 +4,7 @@
 // person approves (the hub refuses the author with alerts.draft_self_approval) or rejects with a reason.
 import { api, h, t, clear, formatTime, formatNumber, announce } from '/shared/common.js';
 import { confirmSend } from './confirm.js';
-import { channelLabel, languageLabel, severityLabel, statusMark, problemText } from './labels.js';
+import { channelLabel, languageLabel, severityLabel, statusMark, problemText, actorName } from './labels.js';
 import { fill } from './dom.js';
 
 /** The render-preview request for a draft: a new alert, or the update it proposes to an existing one. */
@@ -46,7 +46,7 @@ export async function mount(container, ctx) {
       h('h3', { id: `draft-${draft.id}` }, h('span', { class: `status-mark ${exercise ? 'exercise' : 'actual'}` }, statusMark(request.status ?? 'Actual')),
         ja.headline ?? request.event ?? draft.id),
       draft.updatesAlertId ? h('p', { class: 'update-of' }, t('approvals.updateOf', { id: draft.updatesAlertId })) : null,
-      h('p', {}, `${request.event ?? ''} · ${severityLabel(request.severity)} · ${formatTime(draft.createdAt)} · ${t('approvals.by', { who: draft.createdBy })}`),
+      h('p', {}, `${request.event ?? ''} · ${severityLabel(request.severity)} · ${formatTime(draft.createdAt)} · ${t('approvals.by', { who: actorName(draft.createdBy) })}`),
       ja.body ? h('p', {}, ja.body) : null,
       summary,
       mine ? h('p', { class: 'hint' }, t('approvals.self')) : null,

@@ -7,7 +7,7 @@
 import { api, h, t, clear, formatTime, formatNumber, announce } from '/shared/common.js';
 import { confirmSend } from './confirm.js';
 import {
-  channelLabel, languageLabel, severityLabel, statusLabel, alertStateLabel, msgTypeLabel, problemText,
+  channelLabel, languageLabel, severityLabel, statusLabel, alertStateLabel, msgTypeLabel, problemText, actorName,
 } from './labels.js';
 import { fill } from './dom.js';
 
@@ -23,8 +23,8 @@ function statusMarkEl(status) {
 
 /** Who wrote and approved it, in words: 作成 A ／ 承認 B, or 承認省略 when an approver sent it alone. */
 function peopleText(author, approver, bypass) {
-  const parts = [t('board.author', { who: author || '—' })];
-  if (approver) parts.push(t('board.approver', { who: approver }));
+  const parts = [t('board.author', { who: actorName(author) || '—' })];
+  if (approver) parts.push(t('board.approver', { who: actorName(approver) }));
   else if (bypass) parts.push(t('board.bypassed'));
   else parts.push(t('board.noApproval'));
   return parts.join(' ／ ');

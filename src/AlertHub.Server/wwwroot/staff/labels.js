@@ -23,6 +23,16 @@ export const operationalLabel = value => label('operational', value);
 export const categoryLabel = value => label('category', value);
 export const tagLabel = value => label('tag', value);
 
+/**
+ * Who did it, as a person reads it: the hub records "name (staff:username)" for a staff member and "name (key id)" for
+ * an API key; the part in brackets is for the audit log, not for the board at 3 a.m.
+ */
+export function actorName(actor) {
+  if (!actor) return '';
+  const name = String(actor).replace(/ \((?:staff:[^()]*|[0-9a-f]{16,})\)$/, '');
+  return name || String(actor);
+}
+
 /** 第1報 / 続報 / 取消 / 解除 for a version (an all-clear is an Update carrying allClear). */
 export function msgTypeLabel(msgType, allClear = false) {
   return label('msgType', allClear ? 'AllClear' : msgType);
