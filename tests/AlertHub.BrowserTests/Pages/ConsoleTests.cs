@@ -95,6 +95,11 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         await page.FillAsync("#update-headline-ja", "第2報 避難指示に引き上げ");
         await page.FillAsync("#update-headline-en", "Update 2: evacuation order");
         await page.FillAsync("#update-body-en", "Evacuate to the nearest shelter now.");
+        // A language the first version did not have can be added to the follow-up.
+        await page.SelectOptionAsync("#update-add-language", "ko");
+        await page.ClickAsync("#update-add-language-button");
+        await page.FillAsync("#update-headline-ko", "대피 지시");
+        await page.FillAsync("#update-body-ko", "지금 가장 가까운 대피소로 대피하십시오.");
         await page.ClickAsync("#send-update");
 
         // The confirmation shows the English text as English readers will get it, marker included; nothing is sent yet.
@@ -113,6 +118,7 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         Assert.Equal("Update 2: evacuation order", current["texts"]!["en"]!["headline"]!.GetValue<string>());
         Assert.Equal("Evacuate to the nearest shelter now.", current["texts"]!["en"]!["body"]!.GetValue<string>());
         Assert.Equal("第2報 避難指示に引き上げ", current["texts"]!["ja"]!["headline"]!.GetValue<string>());
+        Assert.Equal("대피 지시", current["texts"]!["ko"]!["headline"]!.GetValue<string>());
         Assert.Empty(problems);
     }
 
