@@ -249,11 +249,14 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         var areaId = await hub.AddAreaAsync(areaName, "district", lat, lon, 0.004);
         Assert.Equal(3, await Staff.ImportWebhookResidentsAsync(hub, 3, lat, lon));
         // Two residents whose only channel is the resident page, which is closed: they wait, they have not failed.
-        var offline = new List<(string Id, string Token)>();
         for (var i = 0; i < 2; i++)
         {
-            offline.Add(await Staff.RegisterResidentAsync(hub, lat + 0.001 * i, lon, [new { channel = "signalr" }]));
+            await Staff.RegisterResidentAsync(hub, lat + 0.001 * i, lon, [new { channel = "signalr" }]);
         }
+
+        // One more on a webhook, who will acknowledge and reply 無事.
+        var replying = await Staff.RegisterResidentAsync(hub, lat, lon + 0.001,
+            [new { channel = "webhook", address = $"{hub.Webhooks.Url}/hook/replying", secret = "browser-test-secret-0123" }]);
 
         var headline = Unique("一覧確認");
         using var issuerKey = await Staff.KeyClientAsync(hub, "issuer", "作成係 田中");
@@ -264,20 +267,18 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
             area = new { areaIds = new[] { areaId } }, texts = Texts(headline),
         });
         var alertId = (await Staff.PostOkAsync(approverKey, $"/api/alert-drafts/{draft["id"]}/approve", new { }))["id"]!.GetValue<string>();
-        // One of the closed-page residents acknowledged from another device and replied 無事.
-        using (var resident = hub.Anonymous())
-        {
-            resident.DefaultRequestHeaders.Authorization = new("Bearer", offline[0].Token);
-            await Staff.PostOkAsync(resident, $"/api/alerts/{alertId}/ack", new { residentId = offline[0].Id, via = "web" });
-            await Staff.PostOkAsync(resident, $"/api/residents/{offline[0].Id}/safety", new { status = "safe", alertId });
-        }
-
         using var admin = hub.Admin();
         await Staff.EventuallyAsync(async () =>
         {
             var view = await admin.GetFromJsonAsync<JsonNode>($"/api/alerts/{alertId}");
-            return view!["delivery"]!["byChannel"]?["webhook"]?["delivered"]?.GetValue<long>() == 3;
+            return view!["delivery"]!["byChannel"]?["webhook"]?["delivered"]?.GetValue<long>() == 4;
         }, "the webhook residents are delivered");
+        using (var resident = hub.Anonymous())
+        {
+            resident.DefaultRequestHeaders.Authorization = new("Bearer", replying.Token);
+            await Staff.PostOkAsync(resident, $"/api/alerts/{alertId}/ack", new { residentId = replying.Id, via = "web" });
+            await Staff.PostOkAsync(resident, $"/api/residents/{replying.Id}/safety", new { status = "safe", alertId });
+        }
 
         var viewer = await hub.CreateStaffUserAsync("viewer");
         await using var context = await hub.NewContextAsync(1440, 900);
@@ -310,7 +311,7 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
             Assert.Equal(Cell("targeted"), Cell("delivered") + Cell("pending") + Cell("failed") + Cell("superseded"));
         }
 
-        await Assertions.Expect(page.Locator("#delivery-table tr[data-channel=total] td.targeted")).ToHaveTextAsync("5");
+        await Assertions.Expect(page.Locator("#delivery-table tr[data-channel=total] td.targeted")).ToHaveTextAsync("6");
         await SaveScreenAsync(page, "board");
 
         // The history finds it by a word of its area, and a 本番-only filter leaves it out.
@@ -432,7 +433,14 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         await Assertions.Expect(page.Locator("#shelter-rows tr.shelter")).ToHaveCountAsync(30);
         await page.SelectOptionAsync("#shelter-filter-status", "open");
         await Assertions.Expect(page.Locator("#shelter-rows tr.shelter")).ToHaveCountAsync(3);
-        await Assertions.Expect(page.Locator("#total-people")).ToContainTextAsync("60");
+        await Assertions.Expect(page.Locator("#shelter-caption")).ToContainTextAsync("3 か所を表示");
+        // The totals are the city's (other tests' shelters included), whatever the table is filtered to.
+        var all = (await admin.GetFromJsonAsync<JsonArray>("/api/shelters"))!;
+        var people = all.Sum(s => s!["occupancy"]?.GetValue<int>() ?? 0);
+        var open = all.Count(s => s!["status"]!.GetValue<string>() is "open" or "crowded" or "full");
+        Assert.True(people >= 60 && open >= 3, $"{people} people in {open} shelters");
+        await Assertions.Expect(page.Locator("#total-people")).ToHaveTextAsync($"避難者合計 {people.ToString("N0", CultureInfo.InvariantCulture)} 人");
+        await Assertions.Expect(page.Locator("#total-open")).ToHaveTextAsync($"開設数 {open.ToString("N0", CultureInfo.InvariantCulture)} / {all.Count.ToString("N0", CultureInfo.InvariantCulture)} か所");
         // A table row is a line, not a card: thirty of them fit in a few screens.
         var height = await page.EvaluateAsync<double>("document.querySelector('#shelter-table').getBoundingClientRect().height");
         Assert.True(height < 900, $"the filtered table is {height} px tall");
