@@ -312,6 +312,12 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         }
 
         await Assertions.Expect(page.Locator("#delivery-table tr[data-channel=total] td.targeted")).ToHaveTextAsync("6");
+        // On a phone the detail takes the width of the screen, above the list.
+        await page.SetViewportSizeAsync(390, 844);
+        var detail = (await page.Locator("#alert-detail").BoundingBoxAsync())!;
+        var list = (await page.Locator("#alert-list").BoundingBoxAsync())!;
+        Assert.True(detail.Width > 300 && detail.Y < list.Y, $"detail {detail.Width} px wide at y {detail.Y}, list at y {list.Y}");
+        await page.SetViewportSizeAsync(1440, 900);
         await SaveScreenAsync(page, "board");
 
         // The history finds it by a word of its area, and a 本番-only filter leaves it out.
