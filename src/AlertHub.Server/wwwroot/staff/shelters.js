@@ -37,6 +37,11 @@ export async function mount(container, ctx) {
   const map = createMap(L, mapElement, ctx.config);
   const markers = L.layerGroup().addTo(map);
   let shelters = [];
+  // Rows with changes not yet saved: a redraw (another dashboard's update, a sort) keeps them as they are, so a status
+  // picked or a number typed is never silently put back while the officer looks at the map.
+  const editing = new Set();
+  body.addEventListener('input', event => { const tr = event.target.closest('tr.shelter'); if (tr) editing.add(tr.dataset.shelterId); });
+  body.addEventListener('change', event => { const tr = event.target.closest('tr.shelter'); if (tr) editing.add(tr.dataset.shelterId); });
 
   const columns = [
     ['name', 'shelters.name'], ['status', 'shelters.status'], ['occupancy', 'shelters.occupancy'], ['capacity', 'shelters.capacity'],
@@ -68,7 +73,8 @@ export async function mount(container, ctx) {
         const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'ja');
         return view.descending ? -order : order;
       });
-    fill(body, shown.map(row));
+    const drawn = new Map([...body.querySelectorAll('tr.shelter')].map(tr => [tr.dataset.shelterId, tr]));
+    fill(body, shown.map(s => (editing.has(s.id) && drawn.get(s.id)) || row(s)));
     if (!shown.length) body.append(h('tr', {}, h('td', { colspan: columns.length + 1, class: 'muted' }, t('shelters.noneFound'))));
     table.querySelector('#shelter-caption').textContent = t('shelters.caption', { n: shown.length, all: shelters.length });
 
@@ -105,6 +111,7 @@ export async function mount(container, ctx) {
       status.textContent = '';
       try {
         await api('PUT', `/api/shelters/${encodeURIComponent(id)}`, { status: statusSelect.value, capacity: Number(capacity.value), occupancy: Number(occupancy.value) });
+        editing.delete(id);
         announce(t('shelters.saved', { name: s.name }));
       } catch (e) { status.textContent = problemText(e); }
     });
