@@ -36,6 +36,9 @@ internal static class Problems
     public const string AreaInvalid = "areas.invalid";
     public const string CircleInvalid = "targeting.circle_invalid";
     public const string PlaceKindNotPublic = "dashboard.place_kind_not_public";
+    public const string PlaceQueryInvalid = "places.query_invalid";
+    public const string PlaceCoordinatesInvalid = "places.coordinates_invalid";
+    public const string PlaceImportInvalid = "places.import_invalid";
     public const string AudienceInvalid = "targeting.audience_invalid";
 
     public const string AlertInvalid = "alerts.invalid";

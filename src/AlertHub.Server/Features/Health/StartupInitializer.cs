@@ -1,5 +1,6 @@
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Places;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Targeting;
 using Microsoft.Extensions.Options;
@@ -8,12 +9,13 @@ namespace AlertHub.Server.Features.Health;
 
 /// <summary>
 /// Runs before the hub serves: migrate the schema, make sure an admin key exists, load areas (the demo set on
-/// a fresh store) and the targeting index. /health stays 503 until this finishes.
+/// a fresh store), the imported 町字 points and the targeting index. /health stays 503 until this finishes.
 /// </summary>
 internal sealed partial class StartupInitializer(
     Database database,
     ApiKeyStore keys,
     AreaStore areas,
+    TownPointStore towns,
     TargetingService targeting,
     HealthState health,
     IOptions<AuthOptions> authOptions,
@@ -31,6 +33,7 @@ internal sealed partial class StartupInitializer(
             await keys.LoadAsync(cancellationToken);
             await areas.LoadAsync(cancellationToken);
             await LoadDemoAreasAsync(cancellationToken);
+            await towns.LoadAsync(cancellationToken);
             await targeting.LoadAsync(cancellationToken);
             health.MarkStoreReady();
             LogReady(logger, database.FilePath);

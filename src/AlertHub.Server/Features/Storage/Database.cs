@@ -450,5 +450,21 @@ internal static class Migrations
                 FROM delivery_work GROUP BY alert_id, version, channel;
             DROP TABLE delivery_work;
             """),
+        // 町字 points imported at run time (the resident page's name search, the names of drawn areas); one set at a time.
+        (12, """
+            CREATE TABLE town_points(
+                id INTEGER PRIMARY KEY,
+                town TEXT NOT NULL,
+                koaza TEXT NOT NULL,
+                district TEXT,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL);
+            CREATE TABLE town_point_sets(
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                count INTEGER NOT NULL,
+                attribution TEXT,
+                imported_at TEXT NOT NULL,
+                imported_by TEXT NOT NULL)
+            """),
     ];
 }
