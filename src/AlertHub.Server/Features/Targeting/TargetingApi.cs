@@ -6,6 +6,7 @@ internal static class TargetingApi
 {
     public static IHostApplicationBuilder AddTargeting(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<AreaNames>();
         builder.Services.AddSingleton<TargetingService>();
         return builder;
     }
