@@ -115,6 +115,9 @@ internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffse
     /// <summary>This version's outbox rows, all channels together, then per channel.</summary>
     public VersionDelivery? Delivery { get; init; }
 
+    /// <summary>When its last recipient was queued (a large fan-out is queued in parts after the answer); null while still queueing.</summary>
+    public DateTimeOffset? QueuedInFullAt { get; init; }
+
     public IReadOnlyDictionary<string, VersionDelivery>? DeliveryByChannel { get; init; }
 }
 

@@ -25,6 +25,7 @@ internal sealed class AlertService(
     IEnumerable<IAlertEventSink> sinks,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     AlertImageStore images,
+    AlertQueueing queueing,
     IOptions<AlertsOptions> options,
     AlertHubTelemetry telemetry,
     TimeProvider time) : IDisposable
@@ -251,7 +252,24 @@ internal sealed class AlertService(
             BroadcastChannels = broadcastChannels.Select(b => b.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
         };
         var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (recipients, byChannel) = await store.InsertVersionAsync(document, enqueue, actor, cancellationToken, approvingDraftId);
+        var (first, later) = queueing.Split(enqueue, targeted?.RecipientIds ?? []);
+        var (recipients, byChannel) = await store.InsertVersionAsync(document, first, actor, cancellationToken, approvingDraftId,
+            queuedInFull: later is null, laterRecipients: later?.Count ?? 0);
+        if (later is not null)
+        {
+            // The rest is queued while the first part is already being sent; the answer reports the whole fan-out: the
+            // first part's counts (broadcast accounts and an update's earlier recipients included) plus the later parts'.
+            queueing.ContinueInBackground(enqueue, later);
+            foreach (var (channel, all) in targeted!.RecipientsByChannel)
+            {
+                var inFirst = first.Targeted.TryGetValue(channel, out var part) ? part.Count : 0;
+                if (all.Count > inFirst)
+                {
+                    byChannel[channel] = byChannel.GetValueOrDefault(channel) + all.Count - inFirst;
+                }
+            }
+        }
+
         var outboxWriteMs = System.Diagnostics.Stopwatch.GetElapsedTime(writeStarted).TotalMilliseconds;
         telemetry.AlertsIssued.Add(1, new("status", document.Status.ToString()), new("msgType", document.MsgType.ToString()));
         telemetry.OutboxWritten.Add(byChannel.Values.Sum());

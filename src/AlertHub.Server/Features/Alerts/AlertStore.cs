@@ -36,10 +36,14 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
     /// never leaves an issued alert without its outbox. Pending work of earlier versions is superseded: the new version
     /// reaches those people anyway.
     /// </summary>
+    /// <param name="queuedInFull">False when only the first part of a large fan-out is queued now (see <see cref="AlertQueueing"/>).</param>
+    /// <param name="laterRecipients">Residents left for the later parts, when only a part is queued now (counted in the version's recipients).</param>
     public async Task<(int Recipients, Dictionary<string, int> ByChannel)> InsertVersionAsync(
-        AlertDocument document, OutboxEnqueue enqueue, string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
+        AlertDocument document, OutboxEnqueue enqueue, string actor, CancellationToken cancellationToken, string? approvingDraftId = null,
+        bool queuedInFull = true, int laterRecipients = 0)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken first, so the draft and version checks below
         // see what is committed and no other writer slips in between a check and the insert.
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -82,20 +86,72 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
                 cancellationToken, ("$id", document.Id), ("$v", document.Version), ("$state", StateOf(document)));
         }
 
-        var (recipients, byChannel) = await outbox.EnqueueAsync(connection, tx, enqueue, cancellationToken);
+        var (queued, byChannel) = await outbox.EnqueueAsync(connection, tx, enqueue, cancellationToken);
+        var total = queued + laterRecipients;
         await ExecAsync(connection, tx, """
-            INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document)
-            VALUES ($a, $v, $type, $at, $exp, $p, $n, $doc)
+            INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete, queued_in_full_at)
+            VALUES ($a, $v, $type, $at, $exp, $p, $n, $doc, $complete, $queuedAt)
             """, cancellationToken, ("$a", document.Id), ("$v", document.Version), ("$type", document.MsgType.ToString()),
-            ("$at", document.Sent.ToString("O")), ("$exp", document.Expires?.ToString("O")), ("$p", document.Priority), ("$n", recipients),
-            ("$doc", JsonSerializer.Serialize(document, Json.Options)));
+            ("$at", document.Sent.ToString("O")), ("$exp", document.Expires?.ToString("O")), ("$p", document.Priority), ("$n", total),
+            ("$doc", JsonSerializer.Serialize(document, Json.Options)), ("$complete", queuedInFull ? 1 : 0),
+            ("$queuedAt", queuedInFull ? time.GetUtcNow().ToUnixTimeMilliseconds() : null));
         await ExecAsync(connection, tx, "INSERT INTO audit_log(at, actor, action, target, detail) VALUES ($at, $actor, $action, $target, $detail)",
             cancellationToken, ("$at", time.GetUtcNow().ToString("O")), ("$actor", actor), ("$action", "alerts." + document.MsgType.ToString().ToLowerInvariant()),
-            ("$target", $"{document.Id}#{document.Version}"), ("$detail", $"{document.Status} {document.Event}: {recipients} recipients"));
+            ("$target", $"{document.Id}#{document.Version}"), ("$detail", $"{document.Status} {document.Event}: {total} recipients"));
         await tx.CommitAsync(cancellationToken);
         _versions[(document.Id, document.Version)] = document;
         _heads.AddOrUpdate(document.Id, document.Version, (_, known) => Math.Max(known, document.Version));
-        return (recipients, byChannel);
+        return (total, byChannel);
+    }
+
+    /// <summary>
+    /// Queues a later part of a version, unless a newer version exists (then the rest of this one is never queued:
+    /// the newer version decides who hears what). The check and the insert are one transaction, so a newer version
+    /// either supersedes this part or stops it. Returns false when it stopped.
+    /// </summary>
+    public async Task<bool> AppendQueuedPartAsync(string alertId, int version, OutboxEnqueue part, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var head = connection.CreateCommand())
+        {
+            head.Transaction = tx;
+            head.CommandText = "SELECT current_version FROM alerts WHERE id = $a";
+            head.Parameters.AddWithValue("$a", alertId);
+            if (await head.ExecuteScalarAsync(cancellationToken) is not long current || current != version)
+            {
+                return false;
+            }
+        }
+
+        await outbox.EnqueueAsync(connection, tx, part with { Append = true }, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Marks a version's queueing finished (all parts queued, or stopped by a newer version).</summary>
+    public async Task CompleteQueueingAsync(string alertId, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecAsync(connection, null, "UPDATE alert_versions SET queued_complete = 1, queued_in_full_at = $at WHERE alert_id = $a AND version = $v",
+            cancellationToken, ("$a", alertId), ("$v", version), ("$at", time.GetUtcNow().ToUnixTimeMilliseconds()));
+    }
+
+    /// <summary>Versions whose queueing did not finish (their process died part way).</summary>
+    public async Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT alert_id, version FROM alert_versions WHERE queued_complete = 0";
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, int)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+
+        return list;
     }
 
     public async Task<AlertDocument?> GetVersionAsync(string id, int version, CancellationToken cancellationToken)
@@ -144,14 +200,17 @@ internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProv
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients FROM alert_versions WHERE alert_id = $a ORDER BY version";
+        cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = $a ORDER BY version";
         cmd.Parameters.AddWithValue("$a", id);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var list = new List<VersionSummary>();
         while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(new VersionSummary(reader.GetInt32(0), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2)),
-                reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3)), reader.GetInt32(4)));
+                reader.IsDBNull(3) ? null : DateTimeOffset.Parse(reader.GetString(3)), reader.GetInt32(4))
+            {
+                QueuedInFullAt = reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+            });
         }
 
         await reader.DisposeAsync();

@@ -17,6 +17,8 @@ internal static class AlertsApi
         builder.Services.Configure<AlertsOptions>(builder.Configuration.GetSection("Alerts"));
         builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddSingleton<AlertQueueing>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertQueueing>());
         builder.Services.AddSingleton<DraftStore>();
         return builder;
     }

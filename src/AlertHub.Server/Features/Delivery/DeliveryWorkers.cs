@@ -186,7 +186,7 @@ internal sealed partial class DeliveryWorkers(
         {
             try
             {
-                if (await outbox.IndexPendingMembersAsync(20, stoppingToken) == 0)
+                if (await outbox.IndexPendingMembersAsync(20, Now() - 3_000, stoppingToken) == 0)
                 {
                     await DelayAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
                 }

@@ -68,6 +68,12 @@ internal sealed record OutboxEnqueue(
 {
     /// <summary>Channels whose members are accounts, not residents (not counted as recipients).</summary>
     public IReadOnlySet<string> BroadcastChannels { get; init; } = new HashSet<string>();
+
+    /// <summary>A later part of a version already queued in part: nothing is superseded and the counts grow.</summary>
+    public bool Append { get; init; }
+
+    /// <summary>For an update queued in parts: residents targeted in the later parts (not queued again as earlier recipients now).</summary>
+    public Func<Guid, bool>? TargetedLater { get; init; }
 }
 
 /// <summary>
@@ -125,7 +131,7 @@ internal sealed class OutboxStore(Database database)
                 var have = members.Values.SelectMany(m => m).ToHashSet();
                 foreach (var resident in await EarlierResidentsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
                 {
-                    if (have.Add(resident))
+                    if (have.Add(resident) && q.TargetedLater?.Invoke(resident) != true)
                     {
                         foreach (var channel in q.ChannelsOf(resident))
                         {
@@ -145,7 +151,7 @@ internal sealed class OutboxStore(Database database)
             }
         }
 
-        if (q.Version > 1)
+        if (q.Version > 1 && !q.Append)
         {
             await SupersedePendingAsync(connection, tx, q.AlertId, q.Version, cancellationToken);
         }
@@ -193,6 +199,7 @@ internal sealed class OutboxStore(Database database)
         {
             await ExecAsync(connection, tx, """
                 INSERT INTO outbox_counts(alert_id, version, channel, queued_at, targeted) VALUES ($a, $v, $c, $now, $n)
+                ON CONFLICT(alert_id, version, channel) DO UPDATE SET targeted = targeted + excluded.targeted
                 """, cancellationToken, ("$a", q.AlertId), ("$v", q.Version), ("$c", channel), ("$now", q.NowMs), ("$n", count));
         }
 
@@ -293,6 +300,28 @@ internal sealed class OutboxStore(Database database)
         return list;
     }
 
+    /// <summary>The (channel, member) pairs already queued for a version (to finish queueing one that stopped part way).</summary>
+    public async Task<HashSet<(string Channel, Guid Member)>> QueuedMembersAsync(string alertId, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT channel, members FROM outbox_items INDEXED BY ix_items_alert WHERE alert_id = $a AND version = $v";
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        var set = new HashSet<(string, Guid)>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var channel = reader.GetString(0);
+            foreach (var member in ParseMembers(reader.GetString(1)))
+            {
+                set.Add((channel, member));
+            }
+        }
+
+        return set;
+    }
+
     /// <summary>Everyone any earlier version of the alert was queued for (an update reaches them all again).</summary>
     private static async Task<List<Guid>> EarlierResidentsAsync(SqliteConnection connection, SqliteTransaction tx, string alertId, int version,
         CancellationToken cancellationToken)
@@ -327,15 +356,19 @@ internal sealed class OutboxStore(Database database)
             """, cancellationToken, ("$a", alertId), ("$v", version));
     }
 
-    /// <summary>Large fan-outs are indexed by resident after they are queued (the inbox of a not-yet-attempted resident waits for it).</summary>
-    public async Task<int> IndexPendingMembersAsync(int maxItems, CancellationToken cancellationToken)
+    /// <summary>
+    /// Large fan-outs are indexed by resident after they are queued (the inbox of a not-yet-attempted resident waits for
+    /// it): items queued before <paramref name="queuedBeforeMs"/>, so the first seconds of a fan-out belong to sending.
+    /// </summary>
+    public async Task<int> IndexPendingMembersAsync(int maxItems, long queuedBeforeMs, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var items = new List<(long Item, List<Guid> Members)>();
         await using (var cmd = connection.CreateCommand())
         {
-            cmd.CommandText = "SELECT id, members FROM outbox_items WHERE indexed = 0 ORDER BY id LIMIT $n";
+            cmd.CommandText = "SELECT id, members FROM outbox_items INDEXED BY ix_items_unindexed WHERE indexed = 0 AND queued_at < $before ORDER BY id LIMIT $n";
             cmd.Parameters.AddWithValue("$n", maxItems);
+            cmd.Parameters.AddWithValue("$before", queuedBeforeMs);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -348,6 +381,7 @@ internal sealed class OutboxStore(Database database)
             return 0;
         }
 
+        using var writing = await database.WriteLockAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await IndexMembersAsync(connection, tx, items, cancellationToken);
         await ExecAsync(connection, tx, "UPDATE outbox_items SET indexed = 1 WHERE id IN (SELECT value FROM json_each($ids))", cancellationToken,
@@ -394,6 +428,7 @@ internal sealed class OutboxStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var items = new List<(long Id, string Alert, int Version, long QueuedAt, List<Guid> Members, int[]? Attempts, int[]? Throttles, int Recorded, int Priority)>();
+        using (await database.WriteLockAsync(cancellationToken))
         await using (var claim = connection.CreateCommand())
         {
             // One statement: SQLite runs it under one write lock, so two claimers never take the same item, and a new
@@ -594,6 +629,7 @@ internal sealed class OutboxStore(Database database)
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var items = new Dictionary<long, HeldItem>();
         await using (var cmd = connection.CreateCommand())

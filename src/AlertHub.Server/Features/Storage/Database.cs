@@ -7,7 +7,7 @@ namespace AlertHub.Server.Features.Storage;
 /// The embedded SQLite store (WAL, foreign keys on). Each caller opens a pooled connection; SQLite
 /// serialises writers, and the busy timeout makes concurrent writers wait instead of failing.
 /// </summary>
-internal sealed partial class Database
+internal sealed partial class Database : IDisposable
 {
     private readonly string _connectionString;
 
@@ -25,6 +25,34 @@ internal sealed partial class Database
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+    }
+
+    /// <summary>
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps in growing steps (up to 100 ms) before
+    /// it tries again. The busiest writers (claims, outcomes, queueing) take this in-process lock first, so they queue in
+    /// order without sleeping, and the file lock is free whenever one of them asks.
+    /// </summary>
+    public async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        return new Releaser(_writeLock);
+    }
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public void Dispose() => _writeLock.Dispose();
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
     }
 
     public string DataDirectory { get; }
@@ -450,8 +478,18 @@ internal static class Migrations
                 FROM delivery_work GROUP BY alert_id, version, channel;
             DROP TABLE delivery_work;
             """),
-        // 町字 points imported at run time (the resident page's name search, the names of drawn areas); one set at a time.
+        // A large fan-out is queued in parts; a version whose queueing stopped part way (the process died) is finished at start.
         (12, """
+            ALTER TABLE alert_versions ADD COLUMN queued_complete INTEGER NOT NULL DEFAULT 1;
+            CREATE INDEX ix_versions_queueing ON alert_versions(alert_id, version) WHERE queued_complete = 0;
+            """),
+        // When the last part of a version was queued (ms since the epoch), for the board and load tests.
+        (13, """
+            ALTER TABLE alert_versions ADD COLUMN queued_in_full_at INTEGER;
+            UPDATE alert_versions SET queued_in_full_at = CAST(strftime('%s', issued_at) AS INTEGER) * 1000;
+            """),
+        // 町字 points imported at run time (the resident page's name search, the names of drawn areas); one set at a time.
+        (14, """
             CREATE TABLE town_points(
                 id INTEGER PRIMARY KEY,
                 town TEXT NOT NULL,
