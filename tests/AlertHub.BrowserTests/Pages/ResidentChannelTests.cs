@@ -165,6 +165,7 @@ public sealed partial class ResidentEmailTests(EmailBrowserHub email, ITestOutpu
         var page = await context.NewPageAsync();
         var problems = ResidentPageTests.CollectProblems(page);
         await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("#channel-options .channel-option")).ToHaveCountAsync(2);
         Assert.Equal(["signalr", "email"], await page.Locator("#channel-options .channel-option").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.channel)"));
         await Assertions.Expect(page.Locator(".channel-option[data-channel=email]")).ToContainTextAsync("確認メールのリンクを開くまでは届きません");
         await Assertions.Expect(page.Locator("#channel-email")).ToHaveAttributeAsync("type", "email");
