@@ -4,12 +4,22 @@ using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Delivery.Channels.CapFeed;
+using AlertHub.Server.Features.Delivery.Channels.Email;
+using AlertHub.Server.Features.Delivery.Channels.Fcm;
+using AlertHub.Server.Features.Delivery.Channels.Line;
+using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
+using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Delivery.Channels.Social;
+using AlertHub.Server.Features.Delivery.Channels.Webhook;
+using AlertHub.Server.Features.Delivery.Channels.WebPush;
 using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Places;
 using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Rules;
 using AlertHub.Server.Features.Safety;
 using AlertHub.Server.Features.Shelters;
 using AlertHub.Server.Features.Staff;
@@ -32,8 +42,18 @@ builder.AddShelters();
 builder.AddSafety();
 builder.AddTargeting();
 builder.AddAlerts();
-builder.AddDelivery();
+builder.AddDelivery()
+    .AddChannel<SignalRChannel, SignalRChannelOptions>(ChannelNames.SignalR)
+    .AddChannel<WebhookChannel, WebhookChannelOptions>(ChannelNames.Webhook)
+    .AddChannel<FcmChannel, FcmChannelOptions>(ChannelNames.Fcm)
+    .AddChannel<WebPushChannel, WebPushChannelOptions>(ChannelNames.WebPush)
+    .AddChannel<LineChannel, LineChannelOptions>(ChannelNames.Line)
+    .AddChannel<EmailChannel, EmailChannelOptions>(ChannelNames.Email)
+    .AddChannel<SocialChannel, SocialChannelOptions>(ChannelNames.Social)
+    .AddChannel<LoudspeakerChannel, LoudspeakerChannelOptions>(ChannelNames.Loudspeaker)
+    .AddChannel<CapFeedChannel, CapFeedOptions>(ChannelNames.CapFeed);
 builder.AddFeeds();
+builder.AddRules();
 builder.AddDashboard();
 builder.AddCameras();
 builder.AddAlertImages();
@@ -56,6 +76,7 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapRulesApi();
 app.MapDashboard();
 app.MapCamerasApi();
 app.MapLiveApi();

@@ -34,7 +34,7 @@ internal static class OutboxWriteBenchmark
                 var document = Document($"bench{i:D4}{Guid.NewGuid():N}"[..32]);
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var wall = Stopwatch.StartNew();
-                var enqueue = new Server.Features.Delivery.OutboxEnqueue(document.Id, 1, document.Priority, RecipientRule.Targeted,
+                var enqueue = new Server.Features.Alerts.OutboxEnqueue(document.Id, 1, document.Priority, RecipientRule.Targeted,
                     DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), byChannel, ["line", "fcm"], null, 0, [], _ => [], _ => 500);
                 var (recipients, queued) = await store.InsertVersionAsync(document, enqueue, "bench", CancellationToken.None);
                 wall.Stop();

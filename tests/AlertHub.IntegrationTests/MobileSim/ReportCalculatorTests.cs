@@ -1,11 +1,12 @@
 using AlertHub.MobileSim.Report;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.IntegrationTests.MobileSim;
 
 /// <summary>mobile-sim's report maths on a fixed set of receipts and a clock that does not move.</summary>
 public sealed class ReportCalculatorTests
 {
-    private static readonly ManualTime Time = new();
+    private static readonly FakeTimeProvider Time = new();
     private static readonly long Issue = Time.GetTimestamp();
 
     private static readonly ResidentExpectation[] Residents =
@@ -85,13 +86,5 @@ public sealed class ReportCalculatorTests
 
         Assert.Equal(5_000, fourSeconds.PerSecond);
         Assert.Null(nothing.PerSecond);
-    }
-
-    /// <summary>A clock that only moves when told: report maths must not depend on the wall clock.</summary>
-    private sealed class ManualTime : TimeProvider
-    {
-        public override long TimestampFrequency => 1_000_000;
-
-        public override long GetTimestamp() => 5_000_000;
     }
 }

@@ -1,3 +1,4 @@
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
 
@@ -141,7 +142,7 @@ internal sealed record AlertView(
     AlertDocument Current,
     IReadOnlyList<VersionSummary> Versions,
     AlertDeliveryView Delivery,
-    Delivery.AlertTimings? DeliveryTimings = null,
+    AlertTimings? DeliveryTimings = null,
     string? ImageUrl = null);
 
 internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);

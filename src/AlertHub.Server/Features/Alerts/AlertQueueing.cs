@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Targeting;
 using Microsoft.Extensions.Options;
@@ -16,7 +16,7 @@ namespace AlertHub.Server.Features.Alerts;
 /// </summary>
 internal sealed partial class AlertQueueing(
     AlertStore store,
-    OutboxStore outbox,
+    IAlertOutbox outbox,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,

@@ -1,4 +1,5 @@
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
@@ -6,10 +7,13 @@ using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Alerts;
 
-/// <summary>Receives alert lifecycle events (the staff SignalR feed implements it).</summary>
-internal interface IAlertEventSink
+/// <summary>
+/// Stops a resident's remaining escalation steps for an alert once they acknowledged it (the outbox implements it: the
+/// steps are its rows). Returns how many were stopped.
+/// </summary>
+internal interface IEscalationStop
 {
-    Task AlertIssuedAsync(AlertDocument alert, IssuedAlert issued, CancellationToken cancellationToken);
+    Task<int> StopForAcknowledgementAsync(string alertId, Guid residentId, long nowMs, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -18,11 +22,11 @@ internal interface IAlertEventSink
 /// </summary>
 internal sealed class AlertService(
     AlertStore store,
-    OutboxStore outbox,
+    IEscalationStop escalations,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,
-    IEnumerable<IAlertEventSink> sinks,
+    IStaffEvents staff,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     AlertImageStore images,
     AlertQueueing queueing,
@@ -282,10 +286,8 @@ internal sealed class AlertService(
         var issued = new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(),
             document.MsgType == MsgType.Cancel ? "cancelled" : document.AllClear ? "ended" : "issued",
             recipients, byChannel, warnings) { Timings = new IssueTimings(0, Math.Round(outboxWriteMs, 2)) };
-        foreach (var sink in sinks)
-        {
-            await sink.AlertIssuedAsync(document, issued, cancellationToken);
-        }
+        await staff.AlertIssuedAsync(new AlertIssuedEvent(issued.Id, issued.Version, issued.MsgType, document.Status.ToString(), document.Event,
+            document.Severity.ToString(), document.AreaName, issued.Recipients, issued.ByChannel, document.Sent, document.Image?.Url), cancellationToken);
 
         return issued;
     }
@@ -344,7 +346,7 @@ internal sealed class AlertService(
             return null;
         }
 
-        var stopped = await outbox.StopForAcknowledgementAsync(alertId, residentId, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        var stopped = await escalations.StopForAcknowledgementAsync(alertId, residentId, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         return new AckResult(alertId, residentId, stopped);
     }
 

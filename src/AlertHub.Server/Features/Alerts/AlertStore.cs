@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -23,7 +22,7 @@ internal enum RecipientRule
 }
 
 /// <summary>Alerts (all versions) and their delivery work, written together so issuing is atomic.</summary>
-internal sealed class AlertStore(Database database, OutboxStore outbox, TimeProvider time)
+internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
 

@@ -1,5 +1,6 @@
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Areas;
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Places;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Infrastructure;
@@ -32,6 +33,10 @@ internal static class DashboardSetup
     {
         builder.Services.Configure<DashboardOptions>(builder.Configuration.GetSection("Dashboard"));
         builder.Services.AddTransient<IStartupFilter, SecurityHeadersStartupFilter>();
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<StaffConnectionGuard>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
+        builder.Services.AddSingleton<IStaffEvents, HubStaffEvents>();
         return builder;
     }
 
@@ -59,6 +64,7 @@ internal static class DashboardSetup
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
+        app.MapHub<StaffHub>(StaffHub.Path).RequireAuthorization(StaffRoles.Policies.Viewer);
         app.MapGet("/api/dashboard/config", (IOptions<DashboardOptions> options, IOptions<ResidentsOptions> residents, IConfiguration configuration,
             ChannelRegistry channels, TownPointStore towns) =>
         {

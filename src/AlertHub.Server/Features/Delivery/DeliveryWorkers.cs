@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Residents;
-using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -24,9 +24,9 @@ internal sealed partial class DeliveryWorkers(
     OutboxStore outbox,
     AlertStore alerts,
     ResidentStore residents,
-    TargetingService targeting,
+    ResidentIndexSync index,
     DeliverySignals signals,
-    IEnumerable<IDeliveryProgressSink> progressSinks,
+    IStaffEvents staff,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     DeliveryTimings timings,
     HealthState health,
@@ -439,7 +439,7 @@ internal sealed partial class DeliveryWorkers(
 
         if (pruned.Count > 0)
         {
-            await targeting.RefreshAsync(pruned, CancellationToken.None);
+            await index.RefreshAsync(pruned, CancellationToken.None);
         }
 
         var counts = new Dictionary<(string, int), int[]>();
@@ -453,11 +453,8 @@ internal sealed partial class DeliveryWorkers(
 
         foreach (var ((alertId, version), c) in counts)
         {
-            var progress = new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow());
-            foreach (var sink in progressSinks)
-            {
-                await sink.ReportAsync(progress, CancellationToken.None);
-            }
+            await staff.DeliveryProgressAsync(new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow()),
+                CancellationToken.None);
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -51,31 +53,6 @@ internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long
 internal sealed record ChannelWindowStats(
     long Queued, long Sent, long Delivered, long Failed, long Pruned, long Pending, long Retried, long Throttled, double? P50Ms, double? P95Ms);
 
-/// <summary>What to queue for one alert version.</summary>
-/// <param name="Targeted">Per allowed channel, the residents reachable on it (from the targeting index).</param>
-/// <param name="EscalationChannels">With an escalation policy: each resident's channels in this order, one step apart.</param>
-/// <param name="Broadcast">Accounts of broadcast channels (one member each) and their channel.</param>
-/// <param name="ChannelsOf">For an update: the allowed channels of a resident an earlier version went to.</param>
-/// <param name="ChunkSize">Members per item on a channel (the channel's batch size).</param>
-internal sealed record OutboxEnqueue(
-    string AlertId, int Version, int Priority, Alerts.RecipientRule Rule, long NowMs,
-    IReadOnlyDictionary<string, IReadOnlyList<Guid>> Targeted,
-    IReadOnlyCollection<string> AllowedChannels,
-    IReadOnlyList<string>? EscalationChannels, long EscalationStepMs,
-    IReadOnlyList<(string Channel, Guid TargetId)> Broadcast,
-    Func<Guid, IReadOnlyList<string>> ChannelsOf,
-    Func<string, int> ChunkSize)
-{
-    /// <summary>Channels whose members are accounts, not residents (not counted as recipients).</summary>
-    public IReadOnlySet<string> BroadcastChannels { get; init; } = new HashSet<string>();
-
-    /// <summary>A later part of a version already queued in part: nothing is superseded and the counts grow.</summary>
-    public bool Append { get; init; }
-
-    /// <summary>For an update queued in parts: residents targeted in the later parts (not queued again as earlier recipients now).</summary>
-    public Func<Guid, bool>? TargetedLater { get; init; }
-}
-
 /// <summary>
 /// The durable outbox. Work is queued as <b>items</b>: one row per chunk of recipients of one version on one channel
 /// (a million recipients are a few thousand rows), and every attempt's outcome is appended to <b>receipts</b>, so
@@ -85,7 +62,7 @@ internal sealed record OutboxEnqueue(
 /// version's item of the same alert and channel is being sent, so a retraction always arrives after what it retracts.
 /// Running counts per (alert, version, channel) answer the board without counting receipts.
 /// </summary>
-internal sealed class OutboxStore(Database database)
+internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRecords
 {
     /// <summary>Members indexed by resident in the issuing transaction; larger fan-outs are indexed right after by
     /// <see cref="IndexPendingMembersAsync"/> (only the inbox of a not-yet-attempted resident waits for that).</summary>
@@ -105,7 +82,7 @@ internal sealed class OutboxStore(Database database)
     {
         var members = new Dictionary<string, List<Guid>>(StringComparer.OrdinalIgnoreCase);
         var allowed = q.AllowedChannels.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (q.Rule == Alerts.RecipientRule.PreviouslyDelivered)
+        if (q.Rule == RecipientRule.PreviouslyDelivered)
         {
             // Residents and broadcast accounts alike: a retraction goes exactly where an earlier version was (or is being) sent.
             foreach (var (channel, residents) in await ReachedPairsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
@@ -126,7 +103,7 @@ internal sealed class OutboxStore(Database database)
                 }
             }
 
-            if (q.Rule == Alerts.RecipientRule.TargetedAndPrevious)
+            if (q.Rule == RecipientRule.TargetedAndPrevious)
             {
                 var have = members.Values.SelectMany(m => m).ToHashSet();
                 foreach (var resident in await EarlierResidentsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
@@ -143,7 +120,7 @@ internal sealed class OutboxStore(Database database)
         }
 
         var recipients = members.Where(m => !q.BroadcastChannels.Contains(m.Key)).SelectMany(m => m.Value).Distinct().Count();
-        if (q.Rule != Alerts.RecipientRule.PreviouslyDelivered)
+        if (q.Rule != RecipientRule.PreviouslyDelivered)
         {
             foreach (var (channel, target) in q.Broadcast)
             {
@@ -866,7 +843,7 @@ internal sealed class OutboxStore(Database database)
     // ---- Reading the record --------------------------------------------------------------------------------
 
     /// <summary>Per version and channel: the running counts, with what is being sent right now.</summary>
-    public async Task<IReadOnlyList<(int Version, string Channel, Alerts.VersionDelivery Delivery)>> VersionCountsAsync(string alertId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(int Version, string Channel, VersionDelivery Delivery)>> VersionCountsAsync(string alertId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
@@ -878,14 +855,14 @@ internal sealed class OutboxStore(Database database)
             """;
         cmd.Parameters.AddWithValue("$a", alertId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(int, string, Alerts.VersionDelivery)>();
+        var list = new List<(int, string, VersionDelivery)>();
         while (await reader.ReadAsync(cancellationToken))
         {
             long L(int i) => reader.GetInt64(i);
             var failed = L(4) + L(5) + L(6);
             var superseded = L(7) + L(8);
             var pending = L(2) - L(3) - failed - superseded;
-            list.Add((reader.GetInt32(0), reader.GetString(1), new Alerts.VersionDelivery(L(2), L(3), pending, Math.Min(pending, L(9)), failed, L(5), L(6),
+            list.Add((reader.GetInt32(0), reader.GetString(1), new VersionDelivery(L(2), L(3), pending, Math.Min(pending, L(9)), failed, L(5), L(6),
                 superseded, L(8))));
         }
 
@@ -942,7 +919,7 @@ internal sealed class OutboxStore(Database database)
     }
 
     /// <summary>Forgets a resident's delivery record (receipts and the index of their waiting work), inside the caller's transaction.</summary>
-    public static Task ForgetResidentAsync(SqliteConnection connection, SqliteTransaction tx, Guid residentId, CancellationToken cancellationToken) =>
+    public Task ForgetResidentAsync(SqliteConnection connection, SqliteTransaction tx, Guid residentId, CancellationToken cancellationToken) =>
         ExecAsync(connection, tx, "DELETE FROM outbox_receipts WHERE resident_id = $r; DELETE FROM outbox_members WHERE resident_id = $r;", cancellationToken,
             ("$r", residentId.ToString()));
 

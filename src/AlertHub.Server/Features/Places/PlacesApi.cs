@@ -42,6 +42,7 @@ internal static class PlacesApi
     {
         builder.Services.Configure<PlacesOptions>(builder.Configuration.GetSection("Places"));
         builder.Services.AddSingleton<TownPointStore>();
+        builder.Services.AddSingleton<Health.IStartupStep, TownPointStartup>();
         return builder;
     }
 

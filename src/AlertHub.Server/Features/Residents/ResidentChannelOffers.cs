@@ -1,4 +1,4 @@
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
 
 namespace AlertHub.Server.Features.Residents;
 

@@ -10,13 +10,14 @@ namespace AlertHub.Server.Features.Storage;
 internal sealed partial class Database : IDisposable
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
-    public Database(IOptions<StorageOptions> options, IHostEnvironment environment)
+    public Database(IOptions<StorageOptions> options, IHostEnvironment environment, TimeProvider? time = null)
     {
-        var dir = options.Value.DataDirectory;
-        DataDirectory = Path.IsPathRooted(dir) ? dir : Path.Combine(environment.ContentRootPath, dir);
-        Directory.CreateDirectory(DataDirectory);
-        FilePath = Path.Combine(DataDirectory, options.Value.DatabaseFile);
+        _time = time ?? TimeProvider.System;
+        var directory = StoragePaths.DataDirectoryOf(options.Value, environment);
+        Directory.CreateDirectory(directory);
+        FilePath = Path.Combine(directory, options.Value.DatabaseFile);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
@@ -55,8 +56,6 @@ internal sealed partial class Database : IDisposable
         }
     }
 
-    public string DataDirectory { get; }
-
     public string FilePath { get; }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
@@ -93,7 +92,7 @@ internal sealed partial class Database : IDisposable
             cmd.Transaction = tx;
             cmd.CommandText = sql + "; INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $at);";
             cmd.Parameters.AddWithValue("$v", version);
-            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O"));
+            cmd.Parameters.AddWithValue("$at", _time.GetUtcNow().ToString("O"));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }

@@ -1,3 +1,4 @@
+using AlertHub.Core.Targeting;
 using AlertHub.Server.Features.Auth;
 
 namespace AlertHub.Server.Features.Targeting;
@@ -7,7 +8,9 @@ internal static class TargetingApi
     public static IHostApplicationBuilder AddTargeting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AreaNames>();
+        builder.Services.AddSingleton(sp => new ResidentIndex(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<TargetingService>();
+        builder.Services.AddSingleton<Health.IStartupStep, TargetingStartup>();
         return builder;
     }
 
