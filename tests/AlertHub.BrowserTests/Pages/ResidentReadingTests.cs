@@ -216,6 +216,43 @@ public sealed class ResidentReadingTests(BrowserHub hub, ITestOutputHelper outpu
     }
 
     [ToolFact("chromium")]
+    public async Task LiveAlert_OnAnOpenPage_NamesTheAreaTheInstructionAndTheNearestOpenShelter()
+    {
+        const double lat = 39.115, lon = 140.575;
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var district = $"山内テスト{tag}";
+        var areaId = await hub.AddAreaAsync(district, "district", lat, lon, 0.01);
+        using (var admin = hub.Admin())
+        {
+            foreach (var (name, dLat, status) in new[] { ($"閉鎖中の集会所{tag}", 0.001, "closed"), ($"開設中の分校{tag}", 0.005, "open") })
+            {
+                var created = await admin.PostAsJsonAsync("/api/shelters", new { name, location = new { lat = lat + dLat, lon }, status, capacity = 50, occupancy = 0 });
+                Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+            }
+        }
+
+        var resident = await RegisterAsync(lat, lon, label: "自宅");
+        var context = await hub.NewContextAsync(390, 844, 2);
+        _contexts.Add(context);
+        await context.AddInitScriptAsync($"localStorage.setItem('alerthub.resident', JSON.stringify({{ id: '{resident.Id}', token: '{resident.Token}' }}))");
+        var page = await context.NewPageAsync();
+        var problems = ResidentPageTests.CollectProblems(page);
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("#shelter-list")).ToContainTextAsync($"開設中の分校{tag}");
+
+        // The 避難指示 template as staff send it today: 「対象地域に…」 without naming it. The open page must say where.
+        await IssueAsync(new { areaIds = new[] { areaId } }, "【警戒レベル4】避難指示", "対象地域に避難指示を発令しました。", "危険な場所から全員避難してください。", @event: "避難指示");
+
+        var live = page.Locator("#live-alert .live-alert");
+        await Assertions.Expect(live).ToContainTextAsync("【訓練】【警戒レベル4】避難指示", new() { Timeout = 20_000 });
+        await Assertions.Expect(live).ToContainTextAsync($"対象地域: {district}");
+        await Assertions.Expect(live).ToContainTextAsync("とるべき行動: 危険な場所から全員避難してください。");
+        await Assertions.Expect(live.Locator(".live-shelter")).ToHaveTextAsync($"近くの開いている避難所: 開設中の分校{tag}（自宅から約560m）");
+        await Assertions.Expect(live).Not.ToContainTextAsync($"閉鎖中の集会所{tag}");
+        Assert.Empty(problems);
+    }
+
+    [ToolFact("chromium")]
     public async Task EasyJapaneseAlert_IsMarkedInKanaByThePageToo()
     {
         const double lat = 39.105, lon = 140.555;
