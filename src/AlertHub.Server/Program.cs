@@ -36,7 +36,6 @@ builder.AddStaff();
 builder.AddAreas();
 builder.AddResidents();
 builder.AddResidentInbox();
-builder.AddShelters();
 builder.AddSafety();
 builder.AddTargeting();
 builder.AddAlerts();
