@@ -38,7 +38,6 @@ builder.AddAreas();
 builder.AddPlaces();
 builder.AddResidents();
 builder.AddResidentInbox();
-builder.AddShelters();
 builder.AddSafety();
 builder.AddTargeting();
 builder.AddAlerts();

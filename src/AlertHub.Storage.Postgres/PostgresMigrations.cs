@@ -1,0 +1,26 @@
+namespace AlertHub.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL schema, one numbered step at a time; a step is never edited once released, later ones change it. Native
+/// types where SQLite has none: timestamptz for instants, uuid for resident ids, jsonb for documents, arrays for lists.
+/// </summary>
+internal static class PostgresMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> All =
+    [
+        (1, """
+            CREATE TABLE shelters(
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                name_en text,
+                lat double precision NOT NULL,
+                lon double precision NOT NULL,
+                status text NOT NULL,
+                capacity integer,
+                occupancy integer,
+                updated_at timestamptz NOT NULL,
+                updated_by text NOT NULL
+            );
+            """),
+    ];
+}
