@@ -22,5 +22,15 @@ internal static class PostgresMigrations
                 updated_by text NOT NULL
             );
             """),
+        (2, """
+            CREATE TABLE api_keys(
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                role text NOT NULL,
+                key_hash bytea NOT NULL UNIQUE,
+                created_at timestamptz NOT NULL,
+                revoked_at timestamptz
+            );
+            """),
     ];
 }

@@ -15,6 +15,7 @@ internal static class StorageSetup
 
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
         builder.Services.AddSingleton<IShelterStore, SqliteShelterStore>();
+        builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }
