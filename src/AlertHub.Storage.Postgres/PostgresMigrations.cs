@@ -32,5 +32,24 @@ internal static class PostgresMigrations
                 revoked_at timestamptz
             );
             """),
+        (3, """
+            CREATE TABLE staff_users(
+                username text PRIMARY KEY,
+                display_name text NOT NULL,
+                roles text[] NOT NULL,
+                password_hash text NOT NULL,
+                disabled boolean NOT NULL DEFAULT false,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            CREATE TABLE staff_sessions(
+                id_hash bytea PRIMARY KEY,
+                username text NOT NULL REFERENCES staff_users(username) ON DELETE CASCADE,
+                csrf_token text NOT NULL,
+                created_at timestamptz NOT NULL,
+                last_seen_at timestamptz NOT NULL
+            );
+            CREATE INDEX ix_staff_sessions_user ON staff_sessions(username);
+            """),
     ];
 }

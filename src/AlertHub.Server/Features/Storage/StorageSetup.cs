@@ -16,6 +16,7 @@ internal static class StorageSetup
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
         builder.Services.AddSingleton<IShelterStore, SqliteShelterStore>();
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }
