@@ -51,5 +51,13 @@ internal static class PostgresMigrations
             );
             CREATE INDEX ix_staff_sessions_user ON staff_sessions(username);
             """),
+        (4, """
+            CREATE TABLE rules(
+                id integer PRIMARY KEY CHECK (id = 1),
+                json jsonb NOT NULL,
+                updated_at timestamptz NOT NULL,
+                updated_by text NOT NULL
+            );
+            """),
     ];
 }

@@ -17,6 +17,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IShelterStore, SqliteShelterStore>();
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
+        builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }
