@@ -17,13 +17,34 @@ namespace AlertHub.BrowserTests.Infrastructure;
 /// and one headless Debian Chromium driven by Playwright. Shared by the browser tests in one collection;
 /// each test opens its own browser context (own cookies and localStorage).
 /// </summary>
-public sealed class BrowserHub : IAsyncLifetime
+public sealed class BrowserHub : IAsyncLifetime, IAsyncDisposable
 {
     public const string AdminKey = "browser-test-admin-key-0123456789";
     public const string Password = "correct horse battery staple 7";
 
+    private readonly Dictionary<string, string?> _extraSettings;
     private HubApp? _app;
     private IPlaywright? _playwright;
+
+    public BrowserHub()
+        : this(null)
+    {
+    }
+
+    private BrowserHub(Dictionary<string, string?>? extraSettings)
+    {
+        _extraSettings = extraSettings ?? [];
+    }
+
+    /// <summary>A hub of its own with more settings (e.g. a channel the shared hub does not run), for one test; dispose it.</summary>
+    public static async Task<BrowserHub> StartAsync(Dictionary<string, string?> settings)
+    {
+        var hub = new BrowserHub(settings);
+        await hub.InitializeAsync();
+        return hub;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -42,12 +63,18 @@ public sealed class BrowserHub : IAsyncLifetime
     {
         Directory.CreateDirectory(ArtifactsDirectory);
         await Webhooks.StartAsync();
-        _app = new HubApp(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Dashboard:TileUrl"] = "",
             ["Channels:Webhook:MaxBatchSize"] = "25",
             ["Channels:Webhook:MaxConcurrency"] = "4",
-        });
+        };
+        foreach (var (key, value) in _extraSettings)
+        {
+            settings[key] = value;
+        }
+
+        _app = new HubApp(settings);
         _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;

@@ -487,9 +487,25 @@ internal static class Migrations
             ALTER TABLE alert_versions ADD COLUMN queued_in_full_at INTEGER;
             UPDATE alert_versions SET queued_in_full_at = CAST(strftime('%s', issued_at) AS INTEGER) * 1000;
             """),
+        // 町字 points imported at run time (the resident page's name search, the names of drawn areas); one set at a time.
+        (14, """
+            CREATE TABLE town_points(
+                id INTEGER PRIMARY KEY,
+                town TEXT NOT NULL,
+                koaza TEXT NOT NULL,
+                district TEXT,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL);
+            CREATE TABLE town_point_sets(
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                count INTEGER NOT NULL,
+                attribution TEXT,
+                imported_at TEXT NOT NULL,
+                imported_by TEXT NOT NULL)
+            """),
         // Migration 15 is the console branch's (14 is the resident branch's): the numbers were handed out so parallel branches never collide.
         // The compose screen's starting texts per hazard and language, editable by admins (they were fixed in the page); the five
-        // the page used to carry are the defaults. The audit log is looked up by target (who approved or bypassed an alert).
+        // the page used to carry are the defaults ({area} names the alert's area; JMA's wording since 2016, no 余震). The audit log is looked up by target (who approved or bypassed an alert).
         (15, """
             CREATE TABLE compose_templates(
                 id TEXT PRIMARY KEY,
@@ -505,9 +521,9 @@ internal static class Migrations
             INSERT INTO compose_templates(id, name, event, severity, urgency, certainty, texts, sort, updated_at, updated_by) VALUES
                 ('flood', '洪水（河川の氾濫）', '洪水', 'Severe', 'Immediate', 'Likely', '{"ja": {"headline": "河川が氾濫危険水位に到達", "body": "対象地域を流れる河川が氾濫危険水位に達しました。今後、氾濫するおそれがあります。", "instruction": "川に近づかず、高い所や頑丈な建物の上の階へ避難してください。"}, "ja-x-easy": {"headline": "川の 水が あふれそうです", "body": "ちかくの 川の 水が とても 多く なりました。あふれる かもしれません。", "instruction": "川に ちかづかないで ください。たかい ところへ にげて ください。"}, "en": {"headline": "River at flood danger level", "body": "A river in this area has reached the flood danger level and may overflow.", "instruction": "Keep away from the river and move to higher ground or an upper floor of a sturdy building."}}', 10, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)'),
                 ('landslide', '土砂災害', '土砂災害', 'Severe', 'Immediate', 'Likely', '{"ja": {"headline": "土砂災害警戒情報", "body": "土砂災害の危険度が非常に高まっています。", "instruction": "崖や沢から離れ、安全な場所へ避難してください。"}, "ja-x-easy": {"headline": "山が くずれる きけんが あります", "body": "大雨で 山や がけが くずれる かもしれません。", "instruction": "がけや 川から はなれて、安全な ところへ にげて ください。"}, "en": {"headline": "Landslide warning", "body": "The risk of landslides is very high.", "instruction": "Keep away from slopes and streams and evacuate to a safe place."}}', 20, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)'),
-                ('earthquake', '地震', '地震', 'Severe', 'Immediate', 'Observed', '{"ja": {"headline": "強い地震が発生しました", "body": "市内で強い揺れを観測しました。", "instruction": "身の安全を確保し、火の元を確認してください。余震に注意してください。"}, "ja-x-easy": {"headline": "大きな 地震が ありました", "body": "この まちで 大きく ゆれました。", "instruction": "あたまを まもって ください。火を けして ください。また ゆれるかも しれません。"}, "en": {"headline": "Strong earthquake", "body": "Strong shaking was observed in the city.", "instruction": "Protect yourself, check for fire, and watch for aftershocks."}}', 30, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)'),
+                ('earthquake', '地震', '地震', 'Severe', 'Immediate', 'Observed', '{"ja": {"headline": "強い地震が発生しました", "body": "市内で強い揺れを観測しました。", "instruction": "身の安全を確保し、揺れが収まってから火の元を確認してください。今後1週間程度は、同じ程度の揺れの地震に注意してください。"}, "ja-x-easy": {"headline": "大きな 地震が ありました", "body": "この まちで 大きく ゆれました。", "instruction": "あたまを まもって ください。火を けして ください。また ゆれるかも しれません。"}, "en": {"headline": "Strong earthquake", "body": "Strong shaking was observed in the city.", "instruction": "Protect yourself first; check for fire once the shaking stops. For about a week, be ready for earthquakes of similar strength."}}', 30, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)'),
                 ('heavy-rain', '大雨', '大雨', 'Moderate', 'Expected', 'Likely', '{"ja": {"headline": "大雨警報", "body": "大雨による浸水や土砂災害に警戒してください。", "instruction": "早めの避難を心がけてください。"}, "ja-x-easy": {"headline": "雨が たくさん ふります", "body": "雨で 水が あふれたり、がけが くずれたり する かもしれません。", "instruction": "早めに にげる じゅんびを して ください。"}, "en": {"headline": "Heavy rain warning", "body": "Watch out for flooding and landslides caused by heavy rain.", "instruction": "Prepare to evacuate early."}}', 40, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)'),
-                ('evacuation', '避難指示（警戒レベル4）', '避難指示', 'Extreme', 'Immediate', 'Observed', '{"ja": {"headline": "【警戒レベル4】避難指示", "body": "対象地域に避難指示を発令しました。", "instruction": "危険な場所から全員避難してください。"}, "ja-x-easy": {"headline": "にげて ください（レベル4）", "body": "この 地いきの 人は、にげて ください。", "instruction": "あぶない ところから すぐに にげて ください。"}, "en": {"headline": "[Level 4] Evacuation order", "body": "An evacuation order has been issued for this area.", "instruction": "Everyone must leave dangerous places now."}}', 50, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)');
+                ('evacuation', '避難指示（警戒レベル4）', '避難指示', 'Extreme', 'Immediate', 'Observed', '{"ja": {"headline": "【警戒レベル4】避難指示", "body": "{area}に避難指示を発令しました。", "instruction": "危険な場所から全員避難してください。"}, "ja-x-easy": {"headline": "にげて ください（レベル4）", "body": "{area}の 人は、にげて ください。", "instruction": "あぶない ところから すぐに にげて ください。"}, "en": {"headline": "[Level 4] Evacuation order", "body": "An evacuation order has been issued for this area.", "instruction": "Everyone must leave dangerous places now."}}', 50, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)');
             CREATE INDEX ix_audit_target ON audit_log(target, action);
             """),
     ];
