@@ -239,8 +239,8 @@ public sealed class MarkupInjectionTests(BrowserHub hub, ITestOutputHelper outpu
 
         Assert.Empty(dialogs);
         Assert.Empty(residentDialogs);
-        Assert.Empty(problems);
-        Assert.Empty(residentProblems);
+        Assert.True(problems.Count == 0, "staff page: " + string.Join(" | ", problems));
+        Assert.True(residentProblems.Count == 0, "resident page: " + string.Join(" | ", residentProblems));
     }
 
     [ToolFact("chromium")]

@@ -176,7 +176,7 @@ export function confirmSend(ctx, action, request, options = {}) {
       const layers = areaSpecLayers(L, preview.area, areas, mode === 'actual' ? ALERT_STYLES.actual : ALERT_STYLES.exercise);
       const group = L.featureGroup(layers).addTo(map);
       map.invalidateSize();
-      if (layers.length) map.fitBounds(group.getBounds(), { maxZoom: 15, padding: [12, 12] });
+      if (layers.length) map.fitBounds(group.getBounds(), { maxZoom: 15, padding: [12, 12], animate: false });
     }
   });
 }

@@ -146,7 +146,7 @@ export async function mount(container, ctx) {
   await load();
   if (shelters.length) {
     const bounds = L.latLngBounds(shelters.map(s => [s.location.lat, s.location.lon]));
-    map.fitBounds(bounds, { maxZoom: 15, padding: [16, 16] });
+    map.fitBounds(bounds, { maxZoom: 15, padding: [16, 16], animate: false }); // no zoom animation: leaving the page mid-animation made Leaflet throw
   }
   // A change pushed by another dashboard lands in the list at once, but never under the hands of someone editing a row:
   // the table is redrawn once focus leaves it.
