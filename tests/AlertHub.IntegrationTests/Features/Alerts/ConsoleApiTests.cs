@@ -81,11 +81,16 @@ public sealed class ConsoleApiTests
         using var hub = new HubFactory();
         await hub.WaitReadyAsync();
         using var admin = hub.Admin();
-        await Api.RegisterAsync(admin, 39.3, 140.55);
-        await Api.RegisterAsync(admin, 39.3001, 140.5501);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        const string Secret = "console-preview-secret";
+        await Api.RegisterAsync(admin, 39.3, 140.55, endpoints: [new { channel = "webhook", address = receiver.Url("a", Secret), secret = Secret }]);
+        await Api.RegisterAsync(admin, 39.3001, 140.5501, endpoints: [new { channel = "webhook", address = receiver.Url("b", Secret), secret = Secret }]);
+        // A resident whose page is closed was never reached: the cancel does not go to them (their first version is not sent either).
+        await Api.RegisterAsync(admin, 39.3001, 140.5502);
         var id = (await Api.IssueAsync(admin, Api.ExerciseAlert(Here)))["id"]!.GetValue<string>();
+        await receiver.WaitForAsync(r => r.Count >= 2, TimeSpan.FromSeconds(20));
         // Someone who registers after the alert is not told of its cancellation.
-        await Api.RegisterAsync(admin, 39.3002, 140.5502);
+        await Api.RegisterAsync(admin, 39.3002, 140.5502, endpoints: [new { channel = "webhook", address = receiver.Url("c", Secret), secret = Secret }]);
 
         var cancel = await (await Preview(admin, new { kind = "cancel", alertId = id })).JsonAsync();
 
