@@ -14,6 +14,7 @@ using AlertHub.Server.Features.Shelters;
 using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Targeting;
+using AlertHub.Server.Features.Telephony;
 using AlertHub.Server.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -58,6 +59,7 @@ app.MapCamerasApi();
 app.MapLiveApi();
 app.MapAlertImagesApi();
 app.MapDronePhotosApi();
+app.MapTelephonyApi();
 
 app.Run();
 

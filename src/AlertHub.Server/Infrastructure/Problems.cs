@@ -122,6 +122,14 @@ internal static class Problems
     public const string AuthSignInBusy = "auth.signin_busy";
     public const string ResidentImportLineTooLong = "residents.import_line_too_long";
 
+    // Publishing: phone numbers, Twilio callbacks, L-Alert.
+    public const string ResidentPhoneInvalid = "residents.phone_invalid";
+    public const string ResidentPhoneNotMobile = "residents.phone_not_mobile";
+    public const string TelephonySignatureInvalid = "telephony.signature_invalid";
+    public const string TelephonyChannelDisabled = "telephony.channel_disabled";
+    public const string TelephonyTextNotFound = "telephony.text_not_found";
+    public const string LAlertPublicationNotFound = "lalert.publication_not_found";
+
     private const string ProblemItem = "alerthub.problem";
 
     /// <summary>

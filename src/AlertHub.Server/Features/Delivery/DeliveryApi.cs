@@ -8,6 +8,7 @@ using AlertHub.Server.Features.Delivery.Channels.Email;
 using AlertHub.Server.Features.Delivery.Channels.Fcm;
 using AlertHub.Server.Features.Delivery.Channels.Line;
 using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
+using AlertHub.Server.Features.Delivery.Channels.Telephony;
 using AlertHub.Server.Features.Delivery.Channels.Webhook;
 using AlertHub.Server.Features.Delivery.Channels.WebPush;
 using AlertHub.Server.Features.Security;
@@ -49,6 +50,8 @@ internal static class DeliveryApi
         builder.AddSocialChannel();
         builder.AddLoudspeakerChannel();
         builder.AddCapFeed();
+        builder.AddVoiceChannel();
+        builder.AddSmsChannel();
 
         return builder;
     }
