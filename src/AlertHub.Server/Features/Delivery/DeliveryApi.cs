@@ -7,6 +7,7 @@ using AlertHub.Server.Features.Delivery.Channels.CapFeed;
 using AlertHub.Server.Features.Delivery.Channels.Email;
 using AlertHub.Server.Features.Delivery.Channels.Fcm;
 using AlertHub.Server.Features.Delivery.Channels.Line;
+using AlertHub.Server.Features.Delivery.Channels.LAlert;
 using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
 using AlertHub.Server.Features.Delivery.Channels.Telephony;
 using AlertHub.Server.Features.Delivery.Channels.Webhook;
@@ -52,6 +53,7 @@ internal static class DeliveryApi
         builder.AddCapFeed();
         builder.AddVoiceChannel();
         builder.AddSmsChannel();
+        builder.AddLAlertChannel();
 
         return builder;
     }
@@ -64,6 +66,7 @@ internal static class DeliveryApi
         app.MapLineChannel();
         app.MapEmailChannel();
         app.MapCapFeed();
+        app.MapLAlertApi();
 
         var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
         group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, IEnumerable<IPullChannel> pull,

@@ -28,6 +28,7 @@ internal static class SheltersApi
     public static IHostApplicationBuilder AddShelters(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ShelterStore>();
+        builder.Services.AddSingleton<ShelterChanges>();
         return builder;
     }
 
@@ -42,7 +43,7 @@ internal static class SheltersApi
             await store.GetAsync(id, ct) is { } shelter ? TypedResults.Ok(shelter) : NotFound(id)).AllowAnonymous();
 
         group.MapPost("/", async Task<Results<Created<Shelter>, ProblemHttpResult>> (ShelterRequest request, ShelterStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IHubContext<AlertsHub> hub, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (request.Name is null || request.Location is null)
             {
@@ -65,11 +66,12 @@ internal static class SheltersApi
             await store.UpsertAsync(shelter, http.User.Actor(), ct);
             await audit.WriteAsync(http.User.Actor(), "shelters.create", id, $"{shelter.Name}: {shelter.Status}", ct);
             await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(shelter, null), ct);
+            changes.Changed();
             return TypedResults.Created($"/api/shelters/{id}", shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         group.MapPut("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterRequest request, ShelterStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IHubContext<AlertsHub> hub, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current)
             {
@@ -95,11 +97,12 @@ internal static class SheltersApi
             await audit.WriteAsync(http.User.Actor(), "shelters.update", id,
                 $"{current.Status} → {shelter.Status}, occupancy {current.Occupancy?.ToString() ?? "-"} → {shelter.Occupancy?.ToString() ?? "-"}", ct);
             await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(shelter, current.Status), ct);
+            changes.Changed();
             return TypedResults.Ok(shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ShelterStore store, AuditLog audit, IHubContext<AlertsHub> hub,
-            HttpContext http, CancellationToken ct) =>
+            ShelterChanges changes, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current || !await store.DeleteAsync(id, ct))
             {
@@ -108,12 +111,13 @@ internal static class SheltersApi
 
             await audit.WriteAsync(http.User.Actor(), "shelters.delete", id, current.Name, ct);
             await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(current, current.Status, deleted: true), ct);
+            changes.Changed();
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
         // Official lists (国土地理院 指定避難所 GeoJSON, or our own shape) loaded at run time; live status is kept on re-import.
         group.MapPost("/import", async Task<Results<Ok<ShelterImportResult>, ProblemHttpResult>> (JsonElement body, ShelterStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IHubContext<AlertsHub> hub, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
             {
@@ -155,6 +159,7 @@ internal static class SheltersApi
             var result = new ShelterImportResult(added, updated, rejected);
             await audit.WriteAsync(http.User.Actor(), "shelters.import", null, $"{added} added, {updated} updated, {rejected.Count} rejected", ct);
             await hub.Clients.All.SendAsync("sheltersImported", new { added, updated }, ct);
+            changes.Changed();
             return TypedResults.Ok(result);
         }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(32 * 1024 * 1024));
 
