@@ -88,7 +88,7 @@ internal sealed class FakeLAlert : IAsyncDisposable
     /// <summary>Accepted again as the same bytes under the same distributionID (a retry after a lost answer).</summary>
     public int Duplicates => Volatile.Read(ref _duplicates);
 
-    /// <summary>The latest accepted document per documentID (each publication replaces the previous: the full state).</summary>
+    /// <summary>The latest accepted document per node and documentID (<c>node/documentID</c>; each publication replaces the previous: the full state).</summary>
     public IReadOnlyDictionary<string, string> Documents
     {
         get
@@ -352,7 +352,9 @@ internal sealed class FakeLAlert : IAsyncDisposable
 
         lock (_lock)
         {
-            var known = _documents.TryGetValue(documentId, out var doc);
+            // Each node (全国センター, バックアップセンター) keeps its own copy of every document.
+            var key = node + "/" + documentId;
+            var known = _documents.TryGetValue(key, out var doc);
             var problem = (type, known) switch
             {
                 ("Report", true) => "Report for a documentID already known",
@@ -367,7 +369,7 @@ internal sealed class FakeLAlert : IAsyncDisposable
                 return (402, problem);
             }
 
-            _documents[documentId] = (revision, type != "Cancel", canonical);
+            _documents[key] = (revision, type != "Cancel", canonical);
             _distributions[distributionId + "@" + node] = canonical;
         }
 

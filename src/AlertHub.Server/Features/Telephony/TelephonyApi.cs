@@ -34,10 +34,7 @@ internal static partial class TelephonyApi
 
     public static IEndpointRouteBuilder MapTelephonyApi(this IEndpointRouteBuilder app)
     {
-        var callbacks = app.MapGroup("/api/telephony").WithTags("Telephony").AllowAnonymous();
-        callbacks.MapPost("/status", StatusAsync);
-        callbacks.MapPost("/twiml", TwimlAsync);
-        callbacks.MapPost("/gather", GatherAsync);
+        // The full-text page is public whatever is enabled (Lアラート's お知らせ link to it too).
 
         app.MapGet("/t/{code}", (string code, AlertStore alerts, Database database, CancellationToken ct) => FullTextAsync(code, null, alerts, database, ct))
             .AllowAnonymous().WithTags("Telephony");
@@ -46,6 +43,15 @@ internal static partial class TelephonyApi
 
         var staff = app.MapGroup("/api").WithTags("Telephony");
         staff.MapPost("/residents/{id:guid}/phone-endpoints", AddPhoneAsync).RequireAuthorization(StaffRoles.Policies.Issuer);
+        if (!app.ServiceProvider.GetServices<TelephonyChannel>().Any())
+        {
+            return app;
+        }
+
+        var callbacks = app.MapGroup("/api/telephony").WithTags("Telephony").AllowAnonymous();
+        callbacks.MapPost("/status", StatusAsync);
+        callbacks.MapPost("/twiml", TwimlAsync);
+        callbacks.MapPost("/gather", GatherAsync);
         staff.MapGet("/telephony/attempts", async Task<Results<Ok<AttemptsView>, ProblemHttpResult>> (string? alertId, TelephonyStore store, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(alertId) || alertId.Length > 64)

@@ -46,7 +46,9 @@ internal sealed record LAlertPublisherInfo(string SenderId, string MunicipalityC
 }
 
 /// <summary>What one alert contributes to the municipality's EvacuationOrder: its 発令区分 over its 地区, until lifted or withdrawn.</summary>
-internal sealed record EvacuationContribution(string AlertId, int Version, string Sort, int Level, List<LAlertDistrict> Districts, DateTimeOffset At, bool Lifted);
+/// <param name="Ever">Every 地区 any version of the alert ordered: a withdrawal takes them all back, lifted ones included.</param>
+internal sealed record EvacuationContribution(string AlertId, int Version, string Sort, int Level, List<LAlertDistrict> Districts, DateTimeOffset At, bool Lifted,
+    List<string>? Ever = null);
 
 /// <summary>
 /// The state behind one EvacuationOrder document (stored as JSON): each contributing alert, and the entries last published, so

@@ -23,9 +23,12 @@ internal sealed record LAlertPublication(long Seq, string DocumentId, int Revisi
 /// remain, a Cancel of the whole document when it was all there was. Every publication is stored (bytes, revision, each node's
 /// acknowledgement) in the same transaction that advances the state, so a retry re-sends the same bytes and never makes a new revision.
 /// </summary>
-internal sealed class LAlertPublisher(Database database, AreaStore areas, TargetingService targeting, IOptions<LAlertOptions> options,
+internal sealed class LAlertPublisher(Database database, AreaStore areas, IServiceProvider services, IOptions<LAlertOptions> options,
     IOptions<HubOptions> hub, TimeProvider time) : IDisposable
 {
+    // Resolved when first needed: targeting depends on the channel registry, which holds this channel.
+    private TargetingService Targeting => services.GetRequiredService<TargetingService>();
+
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly LAlertOptions _options = options.Value;
@@ -167,7 +170,7 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, Target
                 return null;
             }
 
-            withdrawn = [.. before.Districts.Select(d => d.Key)];
+            withdrawn = [.. before.Districts.Select(d => d.Key), .. before.Ever ?? []];
             errata = ($"先に発表した{before.Sort}（{Names(before.Districts)}）は誤りのため取り消します。", now);
         }
         else if (alert.AllClear)
@@ -181,14 +184,15 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, Target
         }
         else
         {
-            var districts = LAlertDistricts.Resolve(alert, areas, targeting, Who.MunicipalityCode);
+            var districts = LAlertDistricts.Resolve(alert, areas, Targeting, Who.MunicipalityCode);
             if (districts.Count == 0)
             {
                 return null;
             }
 
             state.Contributions.Add(new EvacuationContribution(alert.Id, alert.Version, sort, level, districts,
-                before is not null && before.Sort == sort && !before.Lifted ? before.At : now, false));
+                before is not null && before.Sort == sort && !before.Lifted ? before.At : now, false,
+                [.. (before?.Ever ?? []).Concat(before?.Districts.Select(d => d.Key) ?? []).Concat(districts.Select(d => d.Key)).Distinct()]));
         }
 
         var entries = Entries(state, withdrawn, now);
@@ -247,7 +251,7 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, Target
         var entries = issued.Values.ToList();
         foreach (var was in state.Published.Where(p => !issued.ContainsKey(p.District.Key)))
         {
-            if (was.Issued && withdrawn.Contains(was.District.Key) && !liftedBy.Contains(was.District.Key))
+            if (withdrawn.Contains(was.District.Key) && !liftedBy.Contains(was.District.Key))
             {
                 continue;
             }
