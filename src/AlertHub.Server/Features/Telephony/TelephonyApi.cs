@@ -114,9 +114,9 @@ internal static partial class TelephonyApi
         var sequence = int.TryParse(First(form, "SequenceNumber"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
         var updated = await store.RecordStatusAsync(attempt.Id, status, Clip(First(form, "AnsweredBy")), Clip(First(form, "ErrorCode")), sequence, ct);
         if (channel is VoiceChannel voice && updated is not null && TerminalRetried.Contains(status, StringComparer.Ordinal)
-            && updated.Attempt <= voice.Options.RetrySchedule.Count)
+            && updated.Attempt <= voice.Options.Retries.Count)
         {
-            var due = time.GetUtcNow().Add(voice.Options.RetrySchedule[updated.Attempt - 1]).ToUnixTimeMilliseconds();
+            var due = time.GetUtcNow().Add(voice.Options.Retries[updated.Attempt - 1]).ToUnixTimeMilliseconds();
             if (await store.ScheduleRetryAsync(updated, due, ct))
             {
                 var logger = loggers.CreateLogger(typeof(TelephonyApi).FullName!);

@@ -53,8 +53,15 @@ public sealed class VoiceChannelOptions : TwilioAccountOptions
     public int RingTimeoutSeconds { get; set; } = 30;
 
     /// <summary>When to call again after busy, no-answer or failed: one delay per retry, counted from the failed call's end.
-    /// Default 3 min then 10 min (three calls in all), as cities' 登録制電話 services ring up to three times.</summary>
-    public List<TimeSpan> RetrySchedule { get; set; } = [TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(10)];
+    /// Default (when none is configured) 3 min then 10 min — three calls in all, as cities' 登録制電話 services ring up to three times.
+    /// Configured delays replace the default; <see cref="RetryUnanswered"/> false turns retries off.</summary>
+    public List<TimeSpan>? RetrySchedule { get; set; }
+
+    /// <summary>Call busy, no-answer and failed numbers again on <see cref="RetrySchedule"/>. Default true.</summary>
+    public bool RetryUnanswered { get; set; } = true;
+
+    /// <summary>The delays in force (the configuration binder appends to a list that has default items, so the default lives here).</summary>
+    public IReadOnlyList<TimeSpan> Retries => !RetryUnanswered ? [] : RetrySchedule is { Count: > 0 } configured ? configured : [TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(10)];
 
     /// <summary>Answering-machine detection: <c>DetectMessageEnd</c> waits for the greeting's end so the message is recorded whole;
     /// <c>Enable</c> answers as soon as a machine is detected. Default DetectMessageEnd.</summary>

@@ -81,7 +81,7 @@ internal static class TelephonySetup
             failures.Add("MachineDetection must be Enable or DetectMessageEnd");
         }
 
-        if (o.RetrySchedule.Count > 10 || o.RetrySchedule.Any(d => d < TimeSpan.Zero || d > TimeSpan.FromHours(6)))
+        if (o.Retries.Count > 10 || o.Retries.Any(d => d < TimeSpan.Zero || d > TimeSpan.FromHours(6)))
         {
             failures.Add("RetrySchedule has at most 10 delays of 0–6 h");
         }
