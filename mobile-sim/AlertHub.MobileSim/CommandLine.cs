@@ -252,5 +252,8 @@ internal sealed class CommandLine
 
         generate-demo-geo --out geo/demo-areas.geojson
         population [--residents N] [--seed N] [--signalr-share X] [--geo FILE] [--out FILE.ndjson]
+        receive --secret S [--port 9000] [--timeout 600]
+                                  one webhook endpoint on 127.0.0.1 that prints each alert it gets (and whether its
+                                  X-AlertHub-Signature verifies with S); answers 200, stops after the timeout
         """;
 }

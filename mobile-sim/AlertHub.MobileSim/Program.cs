@@ -44,6 +44,8 @@ internal static class MobileSimProgram
                 CommandLine.RunCommand => await RunAsync(cl, cts.Token),
                 "generate-demo-geo" => await GenerateDemoGeoAsync(cl, cts.Token),
                 "population" => await PopulationAsync(cl, cts.Token),
+                "receive" => await Peers.WebhookPrinter.RunAsync(cl.GetInt("port", 9000), cl.Get("secret") ?? throw new ArgumentException("receive needs --secret."),
+                    TimeSpan.FromSeconds(cl.GetInt("timeout", 600)), Console.Out, cts.Token),
                 _ => throw new ArgumentException($"Unknown command '{cl.Command}'."),
             };
         }

@@ -4,17 +4,28 @@ using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.Server.Features.Delivery.Channels.CapFeed;
+using AlertHub.Server.Features.Delivery.Channels.Email;
+using AlertHub.Server.Features.Delivery.Channels.Fcm;
+using AlertHub.Server.Features.Delivery.Channels.LAlert;
+using AlertHub.Server.Features.Delivery.Channels.Line;
+using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
+using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Delivery.Channels.Social;
+using AlertHub.Server.Features.Delivery.Channels.Telephony;
+using AlertHub.Server.Features.Delivery.Channels.WebPush;
+using AlertHub.Server.Features.Delivery.Channels.Webhook;
 using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Residents;
+using AlertHub.Server.Features.Rules;
 using AlertHub.Server.Features.Safety;
 using AlertHub.Server.Features.Shelters;
 using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Targeting;
-using AlertHub.Server.Features.Telephony;
 using AlertHub.Server.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,8 +42,21 @@ builder.AddShelters();
 builder.AddSafety();
 builder.AddTargeting();
 builder.AddAlerts();
-builder.AddDelivery();
+builder.AddDelivery()
+    .AddChannel<SignalRChannel, SignalRChannelOptions>(ChannelNames.SignalR)
+    .AddChannel<WebhookChannel, WebhookChannelOptions>(ChannelNames.Webhook)
+    .AddChannel<FcmChannel, FcmChannelOptions>(ChannelNames.Fcm)
+    .AddChannel<WebPushChannel, WebPushChannelOptions>(ChannelNames.WebPush)
+    .AddChannel<LineChannel, LineChannelOptions>(ChannelNames.Line)
+    .AddChannel<EmailChannel, EmailChannelOptions>(ChannelNames.Email)
+    .AddChannel<SocialChannel, SocialChannelOptions>(ChannelNames.Social)
+    .AddChannel<LoudspeakerChannel, LoudspeakerChannelOptions>(ChannelNames.Loudspeaker)
+    .AddChannel<CapFeedChannel, CapFeedOptions>(ChannelNames.CapFeed)
+    .AddChannel<VoiceChannel, VoiceChannelOptions>(ChannelNames.Voice)
+    .AddChannel<SmsChannel, SmsChannelOptions>(ChannelNames.Sms)
+    .AddChannel<LAlertChannel, LAlertOptions>(ChannelNames.LAlert);
 builder.AddFeeds();
+builder.AddRules();
 builder.AddDashboard();
 builder.AddCameras();
 builder.AddAlertImages();
@@ -54,6 +78,7 @@ app.MapTargetingApi();
 app.MapAlertsApi();
 app.MapDeliveryApi();
 app.MapFeedsApi();
+app.MapRulesApi();
 app.MapDashboard();
 app.MapCamerasApi();
 app.MapLiveApi();

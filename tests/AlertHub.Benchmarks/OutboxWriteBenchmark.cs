@@ -9,10 +9,11 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Benchmarks;
 
 /// <summary>
-/// <c>outbox [residents] [alerts]</c>: the issuing transaction on its own — one alert version plus an outbox row per
-/// resident and channel, written by the hub's <see cref="AlertStore"/> into a real SQLite file. Residents have one
-/// endpoint each (LINE 70 %, FCM 30 %, like the cost-curve run) and everyone is targeted. Several alerts run one after
-/// another so later ones write into a table that already holds millions of rows. Prints wall and CPU time per alert.
+/// <c>outbox [residents] [alerts]</c>: the issuing transaction on its own — one alert version plus its outbox (items of
+/// up to 500 recipients per channel), written by the hub's <see cref="AlertStore"/> into a real SQLite file. Residents
+/// have one endpoint each (LINE 70 %, FCM 30 %, like the cost-curve run) and everyone is targeted. Several alerts run one
+/// after another so later ones write into an outbox that already holds millions of recipients. Prints wall and CPU time
+/// per alert.
 /// </summary>
 internal static class OutboxWriteBenchmark
 {
@@ -25,18 +26,20 @@ internal static class OutboxWriteBenchmark
         {
             var database = new Database(Options.Create(new StorageOptions { DataDirectory = dir }), new BenchmarkEnvironment());
             await database.MigrateAsync(CancellationToken.None);
-            var ids = await SeedAsync(database, residents);
-            var store = new AlertStore(database, TimeProvider.System);
+            var byChannel = await SeedAsync(database, residents);
+            var store = new AlertStore(database, new Server.Features.Delivery.OutboxStore(database), TimeProvider.System);
             Console.WriteLine($"outbox write: {residents:N0} residents, one endpoint each (line 70 %, fcm 30 %), everyone targeted; SQLite file {database.FilePath}");
             for (var i = 0; i < alerts; i++)
             {
                 var document = Document($"bench{i:D4}{Guid.NewGuid():N}"[..32]);
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var wall = Stopwatch.StartNew();
-                var (recipients, byChannel) = await store.InsertVersionAsync(document, RecipientRule.Targeted, ids, ["line", "fcm"], [], "bench", CancellationToken.None);
+                var enqueue = new Server.Features.Alerts.OutboxEnqueue(document.Id, 1, document.Priority, RecipientRule.Targeted,
+                    DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), byChannel, ["line", "fcm"], null, 0, [], _ => [], _ => 500);
+                var (recipients, queued) = await store.InsertVersionAsync(document, enqueue, "bench", CancellationToken.None);
                 wall.Stop();
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-                Console.WriteLine($"alert {i + 1}: {recipients:N0} recipients ({string.Join(", ", byChannel.Select(c => $"{c.Key} {c.Value:N0}"))}) " +
+                Console.WriteLine($"alert {i + 1}: {recipients:N0} recipients ({string.Join(", ", queued.Select(c => $"{c.Key} {c.Value:N0}"))}) " +
                                   $"in {wall.Elapsed.TotalSeconds:N2} s wall, {cpuUsed.TotalSeconds:N2} s CPU");
             }
 
@@ -49,10 +52,12 @@ internal static class OutboxWriteBenchmark
         }
     }
 
-    private static async Task<Guid[]> SeedAsync(Database database, int count)
+    /// <summary>Residents with one endpoint each; returns them per channel, as the targeting index hands them to the outbox.</summary>
+    private static async Task<Dictionary<string, IReadOnlyList<Guid>>> SeedAsync(Database database, int count)
     {
         var random = new Random(11);
         var ids = new Guid[count];
+        var byChannel = new Dictionary<string, List<Guid>> { ["line"] = [], ["fcm"] = [] };
         await using var connection = await database.OpenAsync();
         await using var tx = connection.BeginTransaction();
         await using var resident = connection.CreateCommand();
@@ -73,13 +78,14 @@ internal static class OutboxWriteBenchmark
             ids[i] = new Guid(random.GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), 16));
             residentId.Value = endpointResident.Value = ids[i].ToString();
             channel.Value = random.NextDouble() < 0.7 ? "line" : "fcm";
+            byChannel[(string)channel.Value].Add(ids[i]);
             address.Value = "device-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await resident.ExecuteNonQueryAsync();
             await endpoint.ExecuteNonQueryAsync();
         }
 
         await tx.CommitAsync();
-        return ids;
+        return byChannel.ToDictionary(c => c.Key, c => (IReadOnlyList<Guid>)c.Value);
     }
 
     private static AlertDocument Document(string id) => new(

@@ -111,7 +111,8 @@ internal static class ReportCalculator
             Percentile(latencies, 50),
             Percentile(latencies, 95),
             latencies.Length == 0 ? null : latencies[^1],
-            Percentile(latencies, 99));
+            Percentile(latencies, 99),
+            latencies.Length == 0 ? null : latencies[0]);
     }
 
     /// <summary>Most buckets a timeline keeps (an hour of 1 s buckets); later receipts land in the last one.</summary>

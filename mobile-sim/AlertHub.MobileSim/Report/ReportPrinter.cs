@@ -23,6 +23,15 @@ internal static class ReportPrinter
         if (report.HubTimings is { } t)
         {
             sb.AppendLine(ci, $"hub time split: targeting {t.TargetingMs:0.0} ms, outbox write {t.OutboxWriteMs:0} ms; over {t.Batches} batches: claim {t.ClaimMs:0} ms, render {t.RenderMs:0} ms, provider {t.ProviderMs:0} ms, record {t.RecordMs:0} ms (summed per channel; channels run in parallel)");
+            if (t.QueuedInFullMs is { } queued)
+            {
+                sb.AppendLine(ci, $"outbox queued in full {queued:0} ms after the issue");
+            }
+        }
+
+        if (report.Overall.FirstMs is { } first)
+        {
+            sb.AppendLine(ci, $"first receipt {first:0} ms after the issue request was sent");
         }
         sb.AppendLine();
         // "per s" = deliveries ÷ time from issue to the channel's last receipt.

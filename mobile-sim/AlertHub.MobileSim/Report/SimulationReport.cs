@@ -23,7 +23,8 @@ internal sealed record ChannelReport(
     double? P50Ms,
     double? P95Ms,
     double? MaxMs,
-    double? P99Ms = null)
+    double? P99Ms = null,
+    double? FirstMs = null)
 {
     /// <summary>Throughput from issue to the last receipt: deliveries ÷ <see cref="MaxMs"/> (null without receipts).</summary>
     public double? PerSecond => MaxMs is > 0 && Deliveries > 0 ? Deliveries / (MaxMs.Value / 1000) : null;

@@ -24,7 +24,9 @@ internal sealed record IssuedAlert(string Id, int Version, int? Recipients, IRea
 }
 
 /// <summary>Where the hub spent its time on one alert (from the issue response and GET /api/alerts/{id}).</summary>
-internal sealed record HubTimings(double? TargetingMs, double? OutboxWriteMs, double ClaimMs, double RenderMs, double ProviderMs, double RecordMs, int Batches);
+/// <param name="QueuedInFullMs">From the version's issue to its last recipient queued (a large fan-out is queued in parts after the answer).</param>
+internal sealed record HubTimings(double? TargetingMs, double? OutboxWriteMs, double ClaimMs, double RenderMs, double ProviderMs, double RecordMs, int Batches,
+    double? QueuedInFullMs = null);
 
 /// <summary>The few hub endpoints the sim calls, written to the API contract (X-Api-Key staff auth).</summary>
 internal sealed class HubApiClient : IDisposable
@@ -161,8 +163,16 @@ internal sealed class HubApiClient : IDisposable
             return null;
         }
 
+        double? queuedInFull = null;
+        if (doc.RootElement.TryGetProperty("versions", out var versions) && versions.GetArrayLength() > 0
+            && versions[0].TryGetProperty("queuedInFullAt", out var queuedAt) && queuedAt.ValueKind == JsonValueKind.String
+            && versions[0].TryGetProperty("issuedAt", out var issuedAt))
+        {
+            queuedInFull = (queuedAt.GetDateTimeOffset() - issuedAt.GetDateTimeOffset()).TotalMilliseconds;
+        }
+
         return new HubTimings(alert.TargetingMs, alert.OutboxWriteMs, d.GetProperty("claimMs").GetDouble(), d.GetProperty("renderMs").GetDouble(),
-            d.GetProperty("providerMs").GetDouble(), d.GetProperty("recordMs").GetDouble(), d.GetProperty("batches").GetInt32());
+            d.GetProperty("providerMs").GetDouble(), d.GetProperty("recordMs").GetDouble(), d.GetProperty("batches").GetInt32(), queuedInFull);
     }
 
     /// <summary>Registers an area (GeoJSON Feature) and returns it with its new id.</summary>

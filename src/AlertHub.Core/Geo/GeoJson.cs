@@ -25,10 +25,10 @@ public sealed record GeoJsonFeature(int Index, Geometry Geometry, IReadOnlyDicti
 /// <summary>Reads and validates Polygon/MultiPolygon GeoJSON (RFC 7946, lon/lat) into NetTopologySuite geometry.</summary>
 public static class GeoJsonReader
 {
-    internal const string Malformed = "geojson.malformed";
-    internal const string Unsupported = "targeting.geometry_unsupported";
-    internal const string PolygonInvalid = "targeting.polygon_invalid";
-    internal const string OutOfRange = "targeting.coordinates_out_of_range";
+    internal const string Malformed = CoreErrorCodes.GeoJsonMalformed;
+    internal const string Unsupported = CoreErrorCodes.GeometryUnsupported;
+    internal const string PolygonInvalid = CoreErrorCodes.PolygonInvalid;
+    internal const string OutOfRange = CoreErrorCodes.CoordinatesOutOfRange;
 
     private static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
 

@@ -330,6 +330,7 @@ public sealed class ResidentIndex
             var recipients = 0;
             var unreachable = 0;
             var ids = query.CollectRecipients ? new List<Guid>() : null;
+            var idsByChannel = query.CollectRecipients ? new List<Guid>?[MaxChannels] : null;
             for (var w = 0; w < words; w++)
             {
                 var bits = inArea[w];
@@ -348,7 +349,13 @@ public sealed class ResidentIndex
                     ids?.Add(_ids[ordinal]);
                     while (mask != 0)
                     {
-                        perChannel[BitOperations.TrailingZeroCount(mask)]++;
+                        var channel = BitOperations.TrailingZeroCount(mask);
+                        perChannel[channel]++;
+                        if (idsByChannel is not null)
+                        {
+                            (idsByChannel[channel] ??= []).Add(_ids[ordinal]);
+                        }
+
                         mask &= mask - 1;
                     }
                 }
@@ -360,13 +367,25 @@ public sealed class ResidentIndex
                 byChannel[name] = id < 0 ? 0 : perChannel[id];
             }
 
+            var recipientsByChannel = new Dictionary<string, IReadOnlyList<Guid>>(StringComparer.OrdinalIgnoreCase);
+            if (idsByChannel is not null)
+            {
+                foreach (var (name, id) in channelKeys)
+                {
+                    recipientsByChannel[name] = id < 0 ? [] : (IReadOnlyList<Guid>?)idsByChannel[id] ?? [];
+                }
+            }
+
             return new TargetResult(
                 recipients,
                 unreachable,
                 byChannel,
                 byArea,
                 ids is null ? [] : ids,
-                _timeProvider.GetElapsedTime(started));
+                _timeProvider.GetElapsedTime(started))
+            {
+                RecipientsByChannel = recipientsByChannel,
+            };
         }
         finally
         {
@@ -375,6 +394,27 @@ public sealed class ResidentIndex
             pool.Return(baseEligible);
             pool.Return(found);
             pool.Return(inArea);
+        }
+    }
+
+    /// <summary>The channels (of <paramref name="allowed"/>, or all) on which a resident has an endpoint; empty when unknown.</summary>
+    public IReadOnlyList<string> ChannelsOf(Guid residentId, IReadOnlyCollection<string>? allowed)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (!_ordinals.TryGetValue(residentId, out var ordinal))
+            {
+                return [];
+            }
+
+            var (mask, keys) = AllowedChannels(allowed);
+            mask &= _channelMasks[ordinal];
+            return [.. keys.Where(k => k.Id >= 0 && (mask & (1UL << k.Id)) != 0).Select(k => k.Name)];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
         }
     }
 

@@ -70,4 +70,8 @@ public sealed record TargetResult(
     IReadOnlyDictionary<string, int> ByChannel,
     IReadOnlyDictionary<string, int> ByArea,
     IReadOnlyList<Guid> RecipientIds,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>With <see cref="TargetQuery.CollectRecipients"/>: per allowed channel, the recipients reachable on it (what the outbox queues).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Guid>> RecipientsByChannel { get; init; } = new Dictionary<string, IReadOnlyList<Guid>>();
+}

@@ -1,3 +1,4 @@
+using AlertHub.Tests.Shared.Servers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
@@ -24,7 +25,7 @@ namespace AlertHub.Benchmarks.PostGis;
 /// the planner picks no parallel workers for these plans (see <c>--explain</c>), and the hub's query is sequential.
 /// Run: <c>dotnet run -c Release --project tests/AlertHub.Benchmarks -- postgis [--residents 100000] [--runs 5] [--explain]</c>.
 /// Needs <c>postgresql-15 postgresql-15-postgis-3</c> (exit 2 with the apt-get line when missing); as root the server
-/// runs as the package's <c>postgres</c> user (see <see cref="ThrowawayCluster"/>). Exit 1 when the resident sets differ.
+/// runs as the package's <c>postgres</c> user (see <see cref="PostgresCluster"/>). Exit 1 when the resident sets differ.
 /// </remarks>
 internal static partial class PostGisComparison
 {
@@ -75,7 +76,7 @@ internal static partial class PostGisComparison
             return 0;
         }
 
-        if (ThrowawayCluster.FindBinaries() is not { } bin)
+        if (PostgresCluster.FindBinaries() is not { } bin)
         {
             Console.WriteLine("PostgreSQL with PostGIS not found under /usr/lib/postgresql/N/bin. Install it (as root):");
             Console.WriteLine($"  {AptLine}");
@@ -100,10 +101,10 @@ internal static partial class PostGisComparison
         var hubMs = Median(runs * 2, () => index.Query(query).Recipients, warmup: 3);
         Console.WriteLine($"Hub: {hubResult.Recipients:N0} recipients ({hubResult.Unreachable:N0} unreachable), median {hubMs:N2} ms over {runs * 2} runs");
 
-        ThrowawayCluster cluster;
+        PostgresCluster cluster;
         try
         {
-            cluster = await ThrowawayCluster.StartAsync(bin, ServerSettings);
+            cluster = await PostgresCluster.StartAsync(bin, ServerSettings);
         }
         catch (InvalidOperationException e)
         {
@@ -126,7 +127,7 @@ internal static partial class PostGisComparison
         }
     }
 
-    private static async Task<int> CompareAsync(ThrowawayCluster cluster, List<ResidentProfile> residents, byte[] areaEwkb, TargetResult hubResult, double hubMs, Options options)
+    private static async Task<int> CompareAsync(PostgresCluster cluster, List<ResidentProfile> residents, byte[] areaEwkb, TargetResult hubResult, double hubMs, Options options)
     {
         var runs = options.Runs;
         await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString);

@@ -60,6 +60,41 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(copies <= Concurrency, $"{copies} messages went out twice; in flight at the kill were at most {Concurrency}");
     }
 
+    [Fact]
+    public async Task Kill9_WhileALargeFanOutIsStillBeingQueued_TheRestartFinishesQueueingAndNobodyIsLost()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        const string adminKey = "crash-test-admin-key-0123456789abcdef";
+        var settings = new Dictionary<string, string?>
+        {
+            ["Channels:Webhook:MaxConcurrency"] = $"{Concurrency}",
+            ["Areas:LoadDemoAreas"] = "false",
+            ["Storage:MinFreeDiskMegabytes"] = "0",
+            // One resident per later part: queueing takes thousands of transactions, so the kill lands in the middle.
+            ["Alerts:QueueInPartsAbove"] = "100",
+            ["Alerts:FirstPart"] = "100",
+            ["Alerts:PartSize"] = "1",
+        };
+        await using var hub = await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration);
+        using var admin = new HttpClient { BaseAddress = hub.BaseAddress };
+        admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
+        await Alerts.QueueingInPartsTests.ImportAsync(admin, receiver, Residents);
+        var issued = await admin.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } }));
+        Assert.Equal(202, (int)issued.StatusCode);
+        Assert.Equal(Residents, (await issued.JsonAsync())["recipients"]!.GetValue<int>());
+
+        await hub.KillAndRestartAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+        await receiver.WaitForAsync(r => r.Select(x => x.Path).Distinct().Count() >= Residents, TimeSpan.FromSeconds(120));
+        await Task.Delay(500);
+
+        var received = receiver.Received.ToList();
+        var copies = received.Count - received.Select(r => r.Path).Distinct().Count();
+        output.WriteLine($"killed while queueing; {received.Count} receipts, re-sent {copies}; all {Residents} reached");
+        Assert.Equal(Residents, received.Select(r => r.Path).Distinct().Count());
+        Assert.True(copies <= Concurrency, $"{copies} messages went out twice; in flight at the kill were at most {Concurrency}");
+        Assert.Contains("finishing queueing that stopped part way", hub.Output.ToString(), StringComparison.Ordinal);
+    }
+
 #if DEBUG
     private const string BuildConfiguration = "Debug";
 #else

@@ -106,9 +106,10 @@ public sealed class HubFactory : WebApplicationFactory<Program>
         throw new TimeoutException("hub did not become ready");
     }
 
+    /// <summary>With a staff key, a connection to the staff hub (<c>/hubs/staff</c>); without, to the residents' hub (<c>/hubs/alerts</c>).</summary>
     public HubConnection SignalR(string? apiKey = null) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(Server.BaseAddress, "/hubs/alerts"), o =>
+            .WithUrl(new Uri(Server.BaseAddress, apiKey is null ? "/hubs/alerts" : "/hubs/staff"), o =>
             {
                 o.Transports = HttpTransportType.LongPolling;
                 o.HttpMessageHandlerFactory = _ => Server.CreateHandler();

@@ -55,12 +55,12 @@ public static class StaffSessions
         return (hub.CreateDefaultClient(jar), jar);
     }
 
-    /// <summary>A SignalR connection to /hubs/alerts authenticated only by the session cookie (as a browser does).</summary>
+    /// <summary>A SignalR connection to the staff hub authenticated only by the session cookie (as a browser does).</summary>
     public static HubConnection SignalRWithCookie(this HubFactory hub, StaffSession session)
     {
         var cookie = session.CookieHeader();
         return new HubConnectionBuilder()
-            .WithUrl(new Uri(hub.Server.BaseAddress, "/hubs/alerts"), o =>
+            .WithUrl(new Uri(hub.Server.BaseAddress, "/hubs/staff"), o =>
             {
                 o.Transports = HttpTransportType.LongPolling;
                 o.HttpMessageHandlerFactory = _ => hub.Server.CreateHandler();

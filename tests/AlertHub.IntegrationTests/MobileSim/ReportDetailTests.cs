@@ -1,12 +1,13 @@
 using AlertHub.MobileSim.Population;
 using AlertHub.MobileSim.Report;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.IntegrationTests.MobileSim;
 
 /// <summary>The detail behind the charts: CDF points, 1 s delivery buckets from the issue, per-resident outcomes.</summary>
 public sealed class ReportDetailTests
 {
-    private static readonly ReportFixtures.SettableTime Time = ReportFixtures.Time;
+    private static readonly FakeTimeProvider Time = ReportFixtures.Time;
 
     private static readonly SimResident[] Population =
     [

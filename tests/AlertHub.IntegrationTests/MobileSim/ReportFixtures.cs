@@ -1,12 +1,14 @@
 using AlertHub.MobileSim.Population;
 using AlertHub.MobileSim.Report;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.IntegrationTests.MobileSim;
 
 /// <summary>Synthetic runs for the report tests: no hub, a clock that never moves, receipts placed by hand.</summary>
 internal static class ReportFixtures
 {
-    public static readonly SettableTime Time = new();
+    /// <summary>A clock that only moves when told: report maths must not depend on the wall clock.</summary>
+    public static readonly FakeTimeProvider Time = new();
     public static readonly long Issue = Time.GetTimestamp();
 
     public static long At(double ms) => Issue + (long)(ms * Time.TimestampFrequency / 1000.0);
@@ -78,15 +80,4 @@ internal static class ReportFixtures
         };
     }
 
-    /// <summary>A clock that only moves when told.</summary>
-    internal sealed class SettableTime : TimeProvider
-    {
-        public long Now { get; set; } = 5_000_000;
-
-        public override long TimestampFrequency => 1_000_000;
-
-        public override long GetTimestamp() => Now;
-
-        public void Advance(TimeSpan by) => Now += (long)(by.TotalSeconds * TimestampFrequency);
-    }
 }

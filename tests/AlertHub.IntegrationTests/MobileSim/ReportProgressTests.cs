@@ -1,4 +1,5 @@
 using AlertHub.MobileSim.Report.Progress;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.IntegrationTests.MobileSim;
 
@@ -22,7 +23,7 @@ public sealed class ReportProgressTests
     [Fact]
     public void PlainOutput_PrintsAtMostOneLinePerIntervalAndAFinalLine()
     {
-        var time = new ReportFixtures.SettableTime();
+        var time = new FakeTimeProvider();
         var output = new StringWriter();
         var bar = new ProgressBar(output, interactive: false, "waiting", 10_000, time, TimeSpan.FromSeconds(5));
 
@@ -43,7 +44,7 @@ public sealed class ReportProgressTests
     [Fact]
     public void Interactive_RedrawsInPlaceAndEndsWithANewline()
     {
-        var time = new ReportFixtures.SettableTime();
+        var time = new FakeTimeProvider();
         var output = new StringWriter();
         var bar = new ProgressBar(output, interactive: true, "connecting", 100, time, TimeSpan.FromSeconds(5));
 

@@ -1,4 +1,5 @@
 using AlertHub.Server.Features.Cameras;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.UnitTests.Cameras;
 
@@ -7,7 +8,7 @@ public sealed class CameraHealthTrackerTests
     private static readonly FreshnessThresholds Limits = new(StaleAfter: TimeSpan.FromSeconds(22), OfflineAfter: TimeSpan.FromSeconds(35),
         FrozenAfterIdentical: 3, Debounce: TimeSpan.FromSeconds(3));
 
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 9, 1, 3, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 9, 1, 3, 0, 0, TimeSpan.Zero));
 
     private static byte[] Image(int n) => [0xFF, 0xD8, (byte)n, 0xFF, 0xD9];
 

@@ -1,11 +1,13 @@
+using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Storage;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.UnitTests.Delivery;
 
 /// <summary>
-/// The outbox, not a worker's memory, says what is in flight: a claim marks rows Sending under the claimant's name
+/// The outbox, not a worker's memory, says what is in flight: a claim marks items Sending under the claimant's name
 /// and a lease. These tests drive the store directly on a real SQLite file, including claimers racing each other.
 /// </summary>
 public sealed class OutboxClaimTests : IDisposable
@@ -14,9 +16,11 @@ public sealed class OutboxClaimTests : IDisposable
     private const long Lease = 60_000;
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "alerthub-outbox-tests", Guid.NewGuid().ToString("N"));
     private Database? _database;
+    private OutboxStore? _outbox;
 
     public void Dispose()
     {
+        SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(_dir, recursive: true);
@@ -27,32 +31,32 @@ public sealed class OutboxClaimTests : IDisposable
     }
 
     [Fact]
-    public async Task Claim_ClaimedRows_AreNotClaimedAgainUntilRecorded()
+    public async Task Claim_ClaimedItems_AreNotClaimedAgainUntilRecorded()
     {
         var outbox = await NewOutboxAsync();
-        var ids = await AddWorkAsync("a1", 1, 5);
+        var residents = await QueueAsync("a1", 1, Residents(5), chunk: 2);
 
         var first = await outbox.ClaimDueAsync(Channel, 2, 2_000, "node-a", Lease, CancellationToken.None);
         var second = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-b", Lease, CancellationToken.None);
 
-        Assert.Equal([ids[0], ids[1]], first.Select(c => c.Id));
-        Assert.Equal([ids[2], ids[3], ids[4]], second.Select(c => c.Id));
+        Assert.Equal(residents[..2], first.Select(c => c.ResidentId));
+        Assert.Equal(residents[2..], second.Select(c => c.ResidentId));
         Assert.Empty(await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None));
-        Assert.Equal(5, await CountAsync("state = 7"));
+        Assert.Equal(3, await CountAsync("outbox_items", "state = 7"));
     }
 
     [Fact]
-    public async Task Claim_ConcurrentClaimers_NeverTakeOneRowTwice()
+    public async Task Claim_ConcurrentClaimers_NeverTakeOneMemberTwice()
     {
         var outbox = await NewOutboxAsync();
-        await AddWorkAsync("a1", 1, 3_000);
+        await QueueAsync("a1", 1, Residents(3_000), chunk: 97);
         var taken = new System.Collections.Concurrent.ConcurrentBag<long>();
 
         await Task.WhenAll(Enumerable.Range(0, 6).Select(n => Task.Run(async () =>
         {
             while (true)
             {
-                var claimed = await outbox.ClaimDueAsync(Channel, 97, 2_000, $"node-{n}", Lease, CancellationToken.None);
+                var claimed = await outbox.ClaimDueAsync(Channel, 200, 2_000, $"node-{n}", Lease, CancellationToken.None);
                 if (claimed.Count == 0)
                 {
                     return;
@@ -73,156 +77,193 @@ public sealed class OutboxClaimTests : IDisposable
     public async Task Record_ByAnotherClaimant_ChangesNothing()
     {
         var outbox = await NewOutboxAsync();
-        var ids = await AddWorkAsync("a1", 1, 1);
-        await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
+        await QueueAsync("a1", 1, Residents(1), chunk: 10);
+        var claimed = Assert.Single(await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None));
 
-        var recorded = await outbox.RecordAsync([new WorkOutcome(ids[0], WorkState.Delivered, 3_000, null, 1, null)], "node-b", CancellationToken.None);
+        var recorded = await outbox.RecordAsync([Delivered(claimed)], "node-b", 3_000, CancellationToken.None);
 
         Assert.Equal(0, recorded);
-        Assert.Equal(1, await CountAsync("state = 7 AND claimed_by = 'node-a'"));
-        Assert.Equal(1, await outbox.RecordAsync([new WorkOutcome(ids[0], WorkState.Delivered, 3_000, null, 1, null)], "node-a", CancellationToken.None));
-        Assert.Equal(1, await CountAsync("state = 1"));
+        Assert.Equal(1, await CountAsync("outbox_items", "state = 7 AND claimed_by = 'node-a'"));
+        Assert.Equal(1, await outbox.RecordAsync([Delivered(claimed)], "node-a", 3_000, CancellationToken.None));
+        Assert.Equal(1, await CountAsync("outbox_items", "state = 1"));
+        Assert.Equal(1, await CountAsync("outbox_receipts", "outcome = 1"));
     }
 
     [Fact]
     public async Task ReleaseExpiredClaims_AfterTheLease_AnotherClaimantTakesOverAndTheOldOutcomeIsIgnored()
     {
         var outbox = await NewOutboxAsync();
-        var ids = await AddWorkAsync("a1", 1, 2);
-        await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", leaseUntilMs: 10_000, CancellationToken.None);
+        await QueueAsync("a1", 1, Residents(2), chunk: 10);
+        var old = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", leaseUntilMs: 10_000, CancellationToken.None);
 
         Assert.Equal(0, await outbox.ReleaseExpiredClaimsAsync(9_999, exceptClaimant: null, CancellationToken.None));
-        Assert.Equal(2, await outbox.ReleaseExpiredClaimsAsync(10_001, exceptClaimant: null, CancellationToken.None));
+        Assert.Equal(1, await outbox.ReleaseExpiredClaimsAsync(10_001, exceptClaimant: null, CancellationToken.None));
         var retaken = await outbox.ClaimDueAsync(Channel, 10, 10_001, "node-b", Lease, CancellationToken.None);
-        var late = await outbox.RecordAsync([new WorkOutcome(ids[0], WorkState.Delivered, 11_000, null, 1, null)], "node-a", CancellationToken.None);
+        var late = await outbox.RecordAsync([Delivered(old[0])], "node-a", 11_000, CancellationToken.None);
 
-        Assert.Equal(ids, retaken.Select(c => c.Id));
+        Assert.Equal(old.Select(o => o.Id), retaken.Select(r => r.Id));
         Assert.Equal(0, late);
-        // A released claim may have been sent before its holder died: a retraction must follow it.
-        Assert.Equal(2, await CountAsync("maybe_reached = 1"));
+        // An item released after its claimant died may have been sent: a retraction must follow its members.
+        Assert.Equal(1, await CountAsync("outbox_items", "maybe_sent = 1"));
     }
 
     [Fact]
-    public async Task ReleaseExpiredClaims_AtStartOfASingleNode_ReleasesEveryOtherClaimantsRows()
+    public async Task ReleaseExpiredClaims_AtStartOfASingleNode_ReleasesEveryOtherClaimantsItems()
     {
         var outbox = await NewOutboxAsync();
-        await AddWorkAsync("a1", 1, 3);
+        await QueueAsync("a1", 1, Residents(3), chunk: 1);
         await outbox.ClaimDueAsync(Channel, 2, 2_000, "dead-process", Lease, CancellationToken.None);
         await outbox.ClaimDueAsync(Channel, 1, 2_000, "this-process", Lease, CancellationToken.None);
 
         Assert.Equal(2, await outbox.ReleaseExpiredClaimsAsync(2_000, exceptClaimant: "this-process", CancellationToken.None));
-        Assert.Equal(1, await CountAsync("state = 7 AND claimed_by = 'this-process'"));
+        Assert.Equal(1, await CountAsync("outbox_items", "state = 7 AND claimed_by = 'this-process'"));
     }
 
     [Fact]
-    public async Task Claim_NewerVersionForTheSameAddress_WaitsWhileTheOlderOneIsBeingSent()
+    public async Task Claim_ReleasedPartlyRecordedItem_SendsOnlyTheMembersWithoutAnOutcome()
+    {
+        var outbox = await NewOutboxAsync();
+        await QueueAsync("a1", 1, Residents(3), chunk: 10);
+        var claimed = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
+        await outbox.RecordAsync([Delivered(claimed[0])], "node-a", 2_500, CancellationToken.None);
+
+        await outbox.ReleaseExpiredClaimsAsync(2_600, exceptClaimant: "node-b", CancellationToken.None);
+        var again = await outbox.ClaimDueAsync(Channel, 10, 2_600, "node-b", Lease, CancellationToken.None);
+
+        Assert.Equal(claimed.Skip(1).Select(c => c.Id), again.Select(c => c.Id));
+        await outbox.RecordAsync([.. again.Select(Delivered)], "node-b", 2_700, CancellationToken.None);
+        Assert.Equal(1, await CountAsync("outbox_items", "state = 1 AND recorded = 3"));
+        Assert.Equal(3, await CountAsync("outbox_receipts", "outcome = 1"));
+    }
+
+    [Fact]
+    public async Task Claim_NewerVersionForTheSameAlertAndChannel_WaitsWhileTheOlderOneIsBeingSent()
     {
         var outbox = await NewOutboxAsync();
         var resident = Guid.NewGuid();
-        var v1 = await AddWorkAsync("a1", 1, 1, resident);
-        await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
-        var v2 = await AddWorkAsync("a1", 2, 1, resident);
-        var other = await AddWorkAsync("a1", 2, 1);
+        await QueueAsync("a1", 1, [resident], chunk: 10);
+        var v1 = Assert.Single(await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None));
+        await QueueAsync("a1", 2, [resident], chunk: 10);
+        var other = await QueueAsync("a2", 1, Residents(1), chunk: 10);
 
         var whileSending = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-b", Lease, CancellationToken.None);
-        await outbox.RecordAsync([new WorkOutcome(v1[0], WorkState.Delivered, 2_500, null, 1, null)], "node-a", CancellationToken.None);
+        await outbox.RecordAsync([Delivered(v1)], "node-a", 2_500, CancellationToken.None);
         var afterRecord = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-b", Lease, CancellationToken.None);
 
-        Assert.Equal(other, whileSending.Select(c => c.Id));
-        Assert.Equal(v2, afterRecord.Select(c => c.Id));
+        Assert.Equal(other, whileSending.Select(c => c.ResidentId));
+        var v2 = Assert.Single(afterRecord);
+        Assert.Equal((resident, 2), (v2.ResidentId, v2.Version));
     }
 
     [Fact]
-    public async Task Record_RetryOfAnOlderVersion_IsSupersededWhenANewerVersionExists()
+    public async Task Record_RetryOfAnOlderVersion_IsSupersededWhenANewerVersionExists_AndCountsAddUp()
     {
         var outbox = await NewOutboxAsync();
-        await SetCurrentVersionAsync("a1", 1);
-        var ids = await AddWorkAsync("a1", 1, 2);
-        await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
-        await SetCurrentVersionAsync("a1", 2);
+        await QueueAsync("a1", 1, Residents(2), chunk: 10);
+        var claimed = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
+        await QueueAsync("a1", 2, [], chunk: 10);
 
         await outbox.RecordAsync(
         [
-            new WorkOutcome(ids[0], WorkState.Pending, null, 60_000, 1, "timed out", MayHaveReached: true),
-            new WorkOutcome(ids[1], WorkState.Delivered, 2_500, null, 1, null),
-        ], "node-a", CancellationToken.None);
+            new WorkOutcome(claimed[0].Id, WorkState.Pending, null, 60_000, 1, "timed out", MayHaveReached: true),
+            Delivered(claimed[1]),
+        ], "node-a", 2_500, CancellationToken.None);
 
-        Assert.Equal(1, await CountAsync($"id = {ids[0]} AND state = 5 AND maybe_reached = 1"));
-        Assert.Equal(1, await CountAsync($"id = {ids[1]} AND state = 1"));
+        Assert.Equal(1, await CountAsync("outbox_receipts", "outcome = 5 AND maybe_reached = 1"));
+        Assert.Equal(0, await CountAsync("outbox_items", "state = 0"));
+        var v1 = (await outbox.VersionCountsAsync("a1", CancellationToken.None)).Single(c => c.Version == 1).Delivery;
+        Assert.Equal((2, 1, 0, 1), (v1.Targeted, v1.Delivered, v1.Pending, v1.Superseded));
     }
 
     [Fact]
-    public async Task CheckBeforeSend_StaleRowsAndRetractionsOfNothing_AreReported()
+    public async Task Record_TransientAndThrottled_BecomeARetryItemWithEachMembersCounts()
+    {
+        var outbox = await NewOutboxAsync();
+        await QueueAsync("a1", 1, Residents(2), chunk: 10);
+        var claimed = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
+
+        await outbox.RecordAsync(
+        [
+            new WorkOutcome(claimed[0].Id, WorkState.Pending, null, 5_000, 1, "HTTP 503"),
+            new WorkOutcome(claimed[1].Id, WorkState.Pending, null, 5_000, 1, "HTTP 429", Throttled: true, Throttles: 1),
+        ], "node-a", 2_500, CancellationToken.None);
+        Assert.Empty(await outbox.ClaimDueAsync(Channel, 10, 4_999, "node-a", Lease, CancellationToken.None));
+        var retried = await outbox.ClaimDueAsync(Channel, 10, 5_000, "node-a", Lease, CancellationToken.None);
+
+        Assert.Equal(claimed.Select(c => c.ResidentId), retried.Select(r => r.ResidentId));
+        Assert.Equal([(1, 0), (1, 1)], retried.Select(r => (r.Attempts, r.Throttles)));
+        Assert.Equal(2, await CountAsync("outbox_receipts", "outcome = 0"));
+        var v1 = Assert.Single(await outbox.VersionCountsAsync("a1", CancellationToken.None)).Delivery;
+        Assert.Equal((2, 0, 2, 2), (v1.Targeted, v1.Delivered, v1.Pending, v1.Sending));
+    }
+
+    [Fact]
+    public async Task CheckBeforeSend_StaleMembersAndRetractionsOfNothing_AreReported()
     {
         var outbox = await NewOutboxAsync();
         var reached = Guid.NewGuid();
         var maybe = Guid.NewGuid();
         var never = Guid.NewGuid();
-        await SetCurrentVersionAsync("old", 2);
-        await SetCurrentVersionAsync("a1", 2);
-        var stale = await AddWorkAsync("old", 1, 1);
-        await AddWorkAsync("a1", 1, 1, reached, state: WorkState.Delivered);
-        await AddWorkAsync("a1", 1, 1, maybe, state: WorkState.Superseded, maybeReached: true);
-        await AddWorkAsync("a1", 1, 1, never, state: WorkState.Failed);
-        var cancelReached = await AddWorkAsync("a1", 2, 1, reached);
-        var cancelMaybe = await AddWorkAsync("a1", 2, 1, maybe);
-        var cancelNever = await AddWorkAsync("a1", 2, 1, never);
-        long[] all = [stale[0], cancelReached[0], cancelMaybe[0], cancelNever[0]];
+        await QueueAsync("old", 1, Residents(1), chunk: 10);
+        await QueueAsync("a1", 1, [reached, maybe, never], chunk: 10);
+        var first = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
+        var stale = first.Single(c => c.AlertId == "old");
+        await outbox.RecordAsync(
+        [
+            Delivered(first.Single(c => c.ResidentId == reached)),
+            new WorkOutcome(first.Single(c => c.ResidentId == maybe).Id, WorkState.Failed, null, null, 1, "timed out, gave up", MayHaveReached: true),
+            new WorkOutcome(first.Single(c => c.ResidentId == never).Id, WorkState.Failed, null, null, 1, "HTTP 400"),
+        ], "node-a", 2_500, CancellationToken.None);
+        await QueueAsync("old", 2, [], chunk: 10);
+        await QueueAsync("a1", 2, [reached, maybe, never], chunk: 10);
+        var cancel = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
 
-        var (staleIds, neverReached) = await outbox.CheckBeforeSendAsync(all, [cancelReached[0], cancelMaybe[0], cancelNever[0]], CancellationToken.None);
+        var (staleIds, neverReached) = await outbox.CheckBeforeSendAsync([stale.Id, .. cancel.Select(c => c.Id)], [.. cancel.Select(c => c.Id)], CancellationToken.None);
 
-        Assert.Equal([stale[0]], staleIds);
-        Assert.Equal([cancelNever[0]], neverReached);
+        Assert.Equal([stale.Id], staleIds);
+        Assert.Equal([cancel.Single(c => c.ResidentId == never).Id], neverReached);
     }
+
+    private static WorkOutcome Delivered(ClaimedWork work) => new(work.Id, WorkState.Delivered, 2_500, null, work.Attempts + 1, null);
+
+    private static Guid[] Residents(int count) => [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).Order()];
 
     private async Task<OutboxStore> NewOutboxAsync()
     {
         _database = new Database(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment());
         await _database.MigrateAsync(CancellationToken.None);
-        return new OutboxStore(_database);
+        return _outbox = new OutboxStore(_database);
     }
 
-    private async Task SetCurrentVersionAsync(string alertId, int version)
+    /// <summary>Queues a version of an alert for these residents on <see cref="Channel"/>, as the alert store does when it issues.</summary>
+    private async Task<Guid[]> QueueAsync(string alertId, int version, Guid[] residents, int chunk)
     {
         await using var connection = await _database!.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES ($a, $v, 'issued', '2026-01-01T00:00:00Z', 'test')
-            ON CONFLICT(id) DO UPDATE SET current_version = $v
-            """;
-        cmd.Parameters.AddWithValue("$a", alertId);
-        cmd.Parameters.AddWithValue("$v", version);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    private async Task<long[]> AddWorkAsync(string alertId, int version, int count, Guid? resident = null, int state = WorkState.Pending, bool maybeReached = false)
-    {
-        await using var connection = await _database!.OpenAsync();
-        var ids = new long[count];
-        for (var i = 0; i < count; i++)
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using (var cmd = connection.CreateCommand())
         {
-            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
             cmd.CommandText = """
-                INSERT INTO delivery_work(alert_id, version, resident_id, channel, priority, next_attempt_at, queued_at, state, maybe_reached)
-                VALUES ($a, $v, $resident, $channel, 3, 0, 0, $state, $reached) RETURNING id
+                INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES ($a, $v, 'issued', '2026-01-01T00:00:00Z', 'test')
+                ON CONFLICT(id) DO UPDATE SET current_version = $v
                 """;
             cmd.Parameters.AddWithValue("$a", alertId);
             cmd.Parameters.AddWithValue("$v", version);
-            cmd.Parameters.AddWithValue("$resident", (resident ?? Guid.NewGuid()).ToString());
-            cmd.Parameters.AddWithValue("$channel", Channel);
-            cmd.Parameters.AddWithValue("$state", state);
-            cmd.Parameters.AddWithValue("$reached", maybeReached ? 1 : 0);
-            ids[i] = (long)(await cmd.ExecuteScalarAsync())!;
+            await cmd.ExecuteNonQueryAsync();
         }
 
-        return ids;
+        var rule = version == 1 ? RecipientRule.Targeted : RecipientRule.TargetedAndPrevious;
+        await _outbox!.EnqueueAsync(connection, tx, new OutboxEnqueue(alertId, version, 33, rule, 1_000,
+            new Dictionary<string, IReadOnlyList<Guid>> { [Channel] = residents }, [Channel], null, 0, [], _ => [], _ => chunk), CancellationToken.None);
+        await tx.CommitAsync();
+        return residents;
     }
 
-    private async Task<long> CountAsync(string where)
+    private async Task<long> CountAsync(string table, string where)
     {
         await using var connection = await _database!.OpenAsync();
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM delivery_work WHERE " + where;
+        cmd.CommandText = $"SELECT COUNT(*) FROM {table} WHERE {where}";
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 }

@@ -13,6 +13,7 @@ using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using AlertHub.UnitTests.Targeting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
 namespace AlertHub.UnitTests.DronePhotos;
@@ -123,7 +124,7 @@ public sealed class AlertImageRenderingTests
     {
         var builder = new EmailMessageBuilder(Options.Create(new EmailChannelOptions { FromAddress = "anzen@city.yokote.test" }),
             Options.Create(new HubOptions { PublicBaseUrl = "https://bousai.example.jp/" }), new EmailLinkSigner(RandomNumberGenerator.GetBytes(32)),
-            new ManualTimeProvider(Sent));
+            new FakeTimeProvider(Sent));
         var message = builder.BuildAlert(new DeliveryItem(1, "a1b2:1:r:email", Guid.NewGuid(), "taro@example.jp", null, Message(HttpsImage, HttpsSmall)), 5);
 
         var alternative = Assert.IsType<MultipartAlternative>(message.Body);
@@ -139,7 +140,7 @@ public sealed class AlertImageRenderingTests
     public void Email_NoImage_StaysASingleTextPart()
     {
         var builder = new EmailMessageBuilder(Options.Create(new EmailChannelOptions { FromAddress = "anzen@city.yokote.test" }),
-            Options.Create(new HubOptions()), new EmailLinkSigner(RandomNumberGenerator.GetBytes(32)), new ManualTimeProvider(Sent));
+            Options.Create(new HubOptions()), new EmailLinkSigner(RandomNumberGenerator.GetBytes(32)), new FakeTimeProvider(Sent));
 
         var message = builder.BuildAlert(new DeliveryItem(1, "a1b2:1:r:email", Guid.NewGuid(), "taro@example.jp", null, Message(null, null)), 5);
 

@@ -55,7 +55,7 @@ public sealed class OutboundUrlPolicyTests
     {
         // Registration checks the URL text; this is the second gate, after DNS, that stops rebinding tricks.
         var policy = Policy("Production", new OutboundUrlOptions { AllowHttp = true });
-        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = policy.ConnectAsync });
+        using var client = new HttpClient(OutboundHttp.CreateHandler(policy));
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("http://localhost:9/")));
         Assert.Contains("refused by policy", error.Message, StringComparison.Ordinal);
     }
@@ -93,7 +93,7 @@ public sealed class OutboundUrlPolicyTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var policy = Policy("Development", new OutboundUrlOptions { DeniedHosts = [$"127.0.0.1:{port}", $"[::1]:{port}"] });
         Assert.True(policy.IsAllowed($"http://localhost:{port}/", out _), "the name itself is not denied; only what it resolves to");
-        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = policy.ConnectAsync });
+        using var client = new HttpClient(OutboundHttp.CreateHandler(policy));
         var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://localhost:{port}/")));
         Assert.Contains("DeniedHosts", error.Message, StringComparison.Ordinal);
         Assert.False(listener.Pending(), "the denied endpoint must never see a connection");

@@ -1,13 +1,14 @@
 using AlertHub.Server.Features.Staff;
 using AlertHub.UnitTests.Targeting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.UnitTests.Staff;
 
 public sealed class SignInThrottleTests
 {
     private static readonly DateTimeOffset Start = new(2026, 7, 1, 3, 0, 0, TimeSpan.Zero);
-    private readonly ManualTimeProvider _time = new(Start);
+    private readonly FakeTimeProvider _time = new(Start);
     private readonly SignInThrottle _throttle;
 
     public SignInThrottleTests() => _throttle = new SignInThrottle(Options.Create(new StaffOptions

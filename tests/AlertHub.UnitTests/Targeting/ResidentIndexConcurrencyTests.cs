@@ -1,4 +1,5 @@
 using AlertHub.Core.Targeting;
+using Microsoft.Extensions.Time.Testing;
 using static AlertHub.UnitTests.Targeting.TargetingTestData;
 
 namespace AlertHub.UnitTests.Targeting;
@@ -8,7 +9,7 @@ public sealed class ResidentIndexConcurrencyTests
     [Fact]
     public async Task Query_WhileUpserting_NeverThrowsAndEndsConsistent()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var index = new ResidentIndex(time);
         var reference = new BruteForceTargeting(time);
         var box = new PolygonShape("box", "Box", Box(140.4, 39.1, 140.7, 39.4));

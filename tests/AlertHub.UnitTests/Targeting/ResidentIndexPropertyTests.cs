@@ -1,4 +1,5 @@
 using AlertHub.Core.Targeting;
+using Microsoft.Extensions.Time.Testing;
 using NetTopologySuite.Geometries;
 using static AlertHub.UnitTests.Targeting.TargetingTestData;
 
@@ -34,7 +35,7 @@ public sealed class ResidentIndexPropertyTests
     public void Query_AfterBulkLoadAndManySingleUpserts_AgreesWithBruteForce(int seed)
     {
         var random = new Random(seed);
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var index = new ResidentIndex(time) { MinimumRebuildThreshold = 400 };
         var reference = new BruteForceTargeting(time);
 

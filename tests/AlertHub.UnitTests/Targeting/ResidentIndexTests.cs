@@ -1,12 +1,13 @@
 using AlertHub.Core.Geo;
 using AlertHub.Core.Targeting;
+using Microsoft.Extensions.Time.Testing;
 using static AlertHub.UnitTests.Targeting.TargetingTestData;
 
 namespace AlertHub.UnitTests.Targeting;
 
 public sealed class ResidentIndexTests
 {
-    private readonly ManualTimeProvider _time = new(Start);
+    private readonly FakeTimeProvider _time = new(Start);
 
     // Square lon 140.5–140.6, lat 39.2–39.3 with a hole lon 140.54–140.56, lat 39.24–39.26.
     private static readonly PolygonShape SquareWithHole = new(

@@ -2,6 +2,7 @@ using System.Text.Json;
 using AlertHub.Core.Geo;
 using AlertHub.Core.Targeting;
 using AlertHub.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 using NetTopologySuite.Geometries;
 using static AlertHub.UnitTests.Targeting.TargetingTestData;
 
@@ -15,7 +16,7 @@ public sealed class YokoteRealDataTests
     // Yokote's neighbours in the Akita file (5-digit 全国地方公共団体コード without check digit).
     private static readonly string[] NeighbourCodes = ["05212", "05207", "05210", "05463", "05464", "05434"];
 
-    private readonly ManualTimeProvider _time = new(Start);
+    private readonly FakeTimeProvider _time = new(Start);
 
     private static Geometry YokoteBoundary()
     {

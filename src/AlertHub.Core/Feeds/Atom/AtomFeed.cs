@@ -65,15 +65,15 @@ public static class AtomFeed
         }
         catch (XmlException e) when (IsDtd(e, limited))
         {
-            throw new FeedRejectedException("feeds.xml_dtd_forbidden", "Documents with a DTD are not accepted.", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedDtdForbidden, "Documents with a DTD are not accepted.", e);
         }
         catch (XmlException e)
         {
-            throw new FeedRejectedException("feeds.xml_malformed", $"The feed is not well-formed XML: {e.Message}", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedXmlMalformed, $"The feed is not well-formed XML: {e.Message}", e);
         }
         catch (Exception e) when (e is DecoderFallbackException or ArgumentException or FormatException or OverflowException or InvalidOperationException)
         {
-            throw new FeedRejectedException("feeds.xml_malformed", $"The feed could not be read: {e.Message}", e);
+            throw new FeedRejectedException(CoreErrorCodes.FeedXmlMalformed, $"The feed could not be read: {e.Message}", e);
         }
     }
 
@@ -103,7 +103,7 @@ public static class AtomFeed
     };
 
     private static FeedRejectedException TooLarge(long maxBytes) =>
-        new("feeds.too_large", $"The feed is larger than {maxBytes.ToString(CultureInfo.InvariantCulture)} bytes.");
+        new(CoreErrorCodes.FeedTooLarge, $"The feed is larger than {maxBytes.ToString(CultureInfo.InvariantCulture)} bytes.");
 
     // The prohibition message is not localised in .NET; the prolog check catches a DOCTYPE even if it were.
     private static bool IsDtd(XmlException e, LimitedStream stream) =>
@@ -113,7 +113,7 @@ public static class AtomFeed
     {
         if (reader.MoveToContent() != XmlNodeType.Element || reader.LocalName != "feed" || reader.NamespaceURI != Namespace)
         {
-            throw new FeedRejectedException("feeds.unrecognized", $"Expected an Atom <feed>, found <{reader.LocalName}> in '{reader.NamespaceURI}'.");
+            throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, $"Expected an Atom <feed>, found <{reader.LocalName}> in '{reader.NamespaceURI}'.");
         }
 
         string? id = null, title = null, self = null;
@@ -302,7 +302,7 @@ public static class AtomFeed
         {
             if (reader.Depth > MaxDepth)
             {
-                throw new FeedRejectedException("feeds.too_deep", $"The feed nests deeper than {MaxDepth} elements.");
+                throw new FeedRejectedException(CoreErrorCodes.FeedTooDeep, $"The feed nests deeper than {MaxDepth} elements.");
             }
 
             if (reader.NodeType is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace or XmlNodeType.Whitespace)
@@ -332,7 +332,7 @@ public static class AtomFeed
     {
         if (reader.Depth > MaxDepth)
         {
-            throw new FeedRejectedException("feeds.too_deep", $"The feed nests deeper than {MaxDepth} elements.");
+            throw new FeedRejectedException(CoreErrorCodes.FeedTooDeep, $"The feed nests deeper than {MaxDepth} elements.");
         }
     }
 

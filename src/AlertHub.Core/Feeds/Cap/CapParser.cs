@@ -355,5 +355,5 @@ internal static class CapParser
 
     private static string Clip(string? value) => value is null ? "(missing)" : value.Length <= 40 ? value : value[..40];
 
-    private static FeedRejectedException Invalid(string reason) => new("feeds.invalid", "CAP: " + reason);
+    private static FeedRejectedException Invalid(string reason) => new(CoreErrorCodes.FeedInvalid, "CAP: " + reason);
 }

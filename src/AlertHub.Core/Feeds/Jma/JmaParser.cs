@@ -26,7 +26,7 @@ internal static class JmaParser
         catch (Exception ex)
         {
             // Untrusted input: whatever slipped past the checks below must still surface as a rejection, never a crash.
-            throw new FeedRejectedException("feeds.invalid", "The JMA telegram could not be read: " + ex.Message, ex);
+            throw new FeedRejectedException(CoreErrorCodes.FeedInvalid, "The JMA telegram could not be read: " + ex.Message, ex);
         }
     }
 
@@ -35,7 +35,7 @@ internal static class JmaParser
         var root = report?.Root;
         if (root is null || root.Name != JmaNames.Report)
         {
-            throw new FeedRejectedException("feeds.unrecognized", "Not a JMA Report (root must be {http://xml.kishou.go.jp/jmaxml1/}Report).");
+            throw new FeedRejectedException(CoreErrorCodes.FeedUnrecognized, "Not a JMA Report (root must be {http://xml.kishou.go.jp/jmaxml1/}Report).");
         }
 
         var control = root.Element(Jmx + "Control") ?? throw Invalid("Report has no Control.");
@@ -269,5 +269,5 @@ internal static class JmaParser
             ? t
             : null;
 
-    private static FeedRejectedException Invalid(string reason) => new("feeds.invalid", reason);
+    private static FeedRejectedException Invalid(string reason) => new(CoreErrorCodes.FeedInvalid, reason);
 }

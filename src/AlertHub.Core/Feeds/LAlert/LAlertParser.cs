@@ -303,7 +303,7 @@ internal static class LAlertParser
 
     private static string Clip(string value, int max) => value.Length <= max ? value : value[..max];
 
-    private static FeedRejectedException Invalid(string reason) => new("feeds.invalid", "L-Alert: " + reason);
+    private static FeedRejectedException Invalid(string reason) => new(CoreErrorCodes.FeedInvalid, "L-Alert: " + reason);
 
     /// <summary>Collects areas (deduplicated by scheme + code) and circles (deduplicated by value).</summary>
     private sealed class Builder

@@ -1,3 +1,4 @@
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
 
@@ -115,6 +116,9 @@ internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffse
     /// <summary>This version's outbox rows, all channels together, then per channel.</summary>
     public VersionDelivery? Delivery { get; init; }
 
+    /// <summary>When its last recipient was queued (a large fan-out is queued in parts after the answer); null while still queueing.</summary>
+    public DateTimeOffset? QueuedInFullAt { get; init; }
+
     public IReadOnlyDictionary<string, VersionDelivery>? DeliveryByChannel { get; init; }
 }
 
@@ -138,7 +142,7 @@ internal sealed record AlertView(
     AlertDocument Current,
     IReadOnlyList<VersionSummary> Versions,
     AlertDeliveryView Delivery,
-    Delivery.AlertTimings? DeliveryTimings = null,
+    AlertTimings? DeliveryTimings = null,
     string? ImageUrl = null);
 
 internal sealed record AlertDeliveryView(IReadOnlyDictionary<string, ChannelDeliverySummary> ByChannel, ChannelDeliverySummary Total, long Acks);

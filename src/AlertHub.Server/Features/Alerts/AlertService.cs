@@ -1,4 +1,5 @@
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
@@ -6,10 +7,13 @@ using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Alerts;
 
-/// <summary>Receives alert lifecycle events (the staff SignalR feed implements it).</summary>
-internal interface IAlertEventSink
+/// <summary>
+/// Stops a resident's remaining escalation steps for an alert once they acknowledged it (the outbox implements it: the
+/// steps are its rows). Returns how many were stopped.
+/// </summary>
+internal interface IEscalationStop
 {
-    Task AlertIssuedAsync(AlertDocument alert, IssuedAlert issued, CancellationToken cancellationToken);
+    Task<int> StopForAcknowledgementAsync(string alertId, Guid residentId, long nowMs, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -18,13 +22,14 @@ internal interface IAlertEventSink
 /// </summary>
 internal sealed class AlertService(
     AlertStore store,
-    OutboxStore outbox,
+    IEscalationStop escalations,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,
-    IEnumerable<IAlertEventSink> sinks,
+    IStaffEvents staff,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     AlertImageStore images,
+    AlertQueueing queueing,
     IOptions<AlertsOptions> options,
     AlertHubTelemetry telemetry,
     TimeProvider time) : IDisposable
@@ -65,7 +70,7 @@ internal sealed class AlertService(
             request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
             request.SourceEventId, Image: image);
-        var issued = await StoreAsync(document, RecipientRule.Targeted, result.RecipientIds, allowed, actor, cancellationToken, approvingDraftId);
+        var issued = await StoreAsync(document, RecipientRule.Targeted, result, allowed, actor, cancellationToken, approvingDraftId);
         return issued with { Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) } };
     }
 
@@ -167,7 +172,7 @@ internal sealed class AlertService(
                 SourceEventId = request.SourceEventId ?? current.SourceEventId,
                 Image = image,
             };
-            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result.RecipientIds, allowed, actor, cancellationToken, approvingDraftId);
+            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result, allowed, actor, cancellationToken, approvingDraftId);
         }
         finally
         {
@@ -203,7 +208,7 @@ internal sealed class AlertService(
             };
             var allowed = ResolveChannels(current.Escalation?.Channels ?? current.Channels);
             // A retraction goes out on every channel at once: no escalation steps.
-            return await StoreAsync(document with { Escalation = null }, RecipientRule.PreviouslyDelivered, [], allowed, actor, cancellationToken);
+            return await StoreAsync(document with { Escalation = null }, RecipientRule.PreviouslyDelivered, null, allowed, actor, cancellationToken);
         }
         finally
         {
@@ -233,15 +238,40 @@ internal sealed class AlertService(
         return await store.GetVersionAsync(id, head.Value.CurrentVersion, cancellationToken);
     }
 
-    private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, IReadOnlyList<Guid> targeted, IReadOnlyCollection<string> allowed,
-        string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
+    private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, Core.Targeting.TargetResult? targeted,
+        IReadOnlyCollection<string> allowed, string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
     {
         var broadcast = broadcastChannels
             .Where(b => allowed.Contains(b.Name) && b.Publishes(document))
             .SelectMany(b => b.Targets.Select(t => (b.Name, t.Id)))
             .ToList();
+        var enqueue = new OutboxEnqueue(document.Id, document.Version, document.Priority, rule, time.GetUtcNow().ToUnixTimeMilliseconds(),
+            targeted?.RecipientsByChannel ?? new Dictionary<string, IReadOnlyList<Guid>>(), allowed, document.Escalation?.Channels,
+            (long)TimeSpan.FromMinutes(document.Escalation?.StepMinutes ?? 5).TotalMilliseconds, broadcast,
+            resident => targeting.Index.ChannelsOf(resident, allowed),
+            channel => channels.IsKnown(channel) ? channels.Get(channel).Limits.MaxBatchSize : 500)
+        {
+            BroadcastChannels = broadcastChannels.Select(b => b.Name).ToHashSet(StringComparer.OrdinalIgnoreCase),
+        };
         var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (recipients, byChannel) = await store.InsertVersionAsync(document, rule, targeted, allowed, broadcast, actor, cancellationToken, approvingDraftId);
+        var (first, later) = queueing.Split(enqueue, targeted?.RecipientIds ?? []);
+        var (recipients, byChannel) = await store.InsertVersionAsync(document, first, actor, cancellationToken, approvingDraftId,
+            queuedInFull: later is null, laterRecipients: later?.Count ?? 0);
+        if (later is not null)
+        {
+            // The rest is queued while the first part is already being sent; the answer reports the whole fan-out: the
+            // first part's counts (broadcast accounts and an update's earlier recipients included) plus the later parts'.
+            queueing.ContinueInBackground(enqueue, later);
+            foreach (var (channel, all) in targeted!.RecipientsByChannel)
+            {
+                var inFirst = first.Targeted.TryGetValue(channel, out var part) ? part.Count : 0;
+                if (all.Count > inFirst)
+                {
+                    byChannel[channel] = byChannel.GetValueOrDefault(channel) + all.Count - inFirst;
+                }
+            }
+        }
+
         var outboxWriteMs = System.Diagnostics.Stopwatch.GetElapsedTime(writeStarted).TotalMilliseconds;
         telemetry.AlertsIssued.Add(1, new("status", document.Status.ToString()), new("msgType", document.MsgType.ToString()));
         telemetry.OutboxWritten.Add(byChannel.Values.Sum());
@@ -254,10 +284,8 @@ internal sealed class AlertService(
         var issued = new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(),
             document.MsgType == MsgType.Cancel ? "cancelled" : document.AllClear ? "ended" : "issued",
             recipients, byChannel, warnings) { Timings = new IssueTimings(0, Math.Round(outboxWriteMs, 2)) };
-        foreach (var sink in sinks)
-        {
-            await sink.AlertIssuedAsync(document, issued, cancellationToken);
-        }
+        await staff.AlertIssuedAsync(new AlertIssuedEvent(issued.Id, issued.Version, issued.MsgType, document.Status.ToString(), document.Event,
+            document.Severity.ToString(), document.AreaName, issued.Recipients, issued.ByChannel, document.Sent, document.Image?.Url), cancellationToken);
 
         return issued;
     }
@@ -295,7 +323,7 @@ internal sealed class AlertService(
                 SourceEventId = sourceEventId ?? current.SourceEventId,
             };
             var allowed = ResolveChannels(current.Escalation?.Channels ?? current.Channels);
-            return await StoreAsync(document, RecipientRule.PreviouslyDelivered, [], allowed, actor, cancellationToken);
+            return await StoreAsync(document, RecipientRule.PreviouslyDelivered, null, allowed, actor, cancellationToken);
         }
         finally
         {
@@ -316,7 +344,7 @@ internal sealed class AlertService(
             return null;
         }
 
-        var stopped = await outbox.StopForAcknowledgementAsync(alertId, residentId, cancellationToken);
+        var stopped = await escalations.StopForAcknowledgementAsync(alertId, residentId, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         return new AckResult(alertId, residentId, stopped);
     }
 

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Alerts;
@@ -17,6 +17,8 @@ internal static class AlertsApi
         builder.Services.Configure<AlertsOptions>(builder.Configuration.GetSection("Alerts"));
         builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddSingleton<AlertQueueing>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertQueueing>());
         builder.Services.AddSingleton<DraftStore>();
         return builder;
     }
@@ -58,7 +60,7 @@ internal static class AlertsApi
                 .Select(a => new { a.Id, a.Version, a.State, a.CreatedAt })))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, Delivery.DeliveryTimings timings, CancellationToken ct) =>
+        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, DeliveryTimings timings, CancellationToken ct) =>
         {
             var head = await store.GetHeadAsync(id, ct);
             if (head is null)
@@ -120,7 +122,7 @@ internal static class AlertsApi
 
         // An update waiting for a second person (same body as /update).
         group.MapPost("/{id}/update-drafts", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (string id, AlertUpdateRequest request,
-            AlertService alerts, DraftStore store, AuditLog audit, IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
+            AlertService alerts, DraftStore store, AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct) =>
         {
             if (await alerts.ChangesNeedingApprovalAsync(id, request, ct) is null)
             {
@@ -131,7 +133,7 @@ internal static class AlertsApi
                 request.Audience, request.Channels, request.Texts, null, request.Expires, null, Image: request.Image);
             var draft = await store.CreateAsync(asRequest, null, null, http.User.Actor(), ct, updatesAlertId: id);
             await audit.WriteAsync(http.User.Actor(), "alerts.draft.submit", draft.Id, $"update of {id}", ct);
-            await NotifyDraftAsync(hub, draft, ct);
+            await NotifyDraftAsync(staff, draft, ct);
             return TypedResults.Created($"/api/alert-drafts/{draft.Id}", draft);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
@@ -168,7 +170,7 @@ internal static class AlertsApi
 
         // An issuer's alert waits here until a different approver issues or rejects it.
         drafts.MapPost("/", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (AlertRequest request, DraftStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, Targeting.TargetingService targeting, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, Targeting.TargetingService targeting, HttpContext http, CancellationToken ct) =>
         {
             if (CheckDraft(request) is { } problem)
             {
@@ -180,7 +182,7 @@ internal static class AlertsApi
 
             var draft = await store.CreateAsync(request, request.SourceEventId, null, http.User.Actor(), ct);
             await audit.WriteAsync(http.User.Actor(), "alerts.draft.submit", draft.Id, request.Texts!.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null), ct);
-            await NotifyDraftAsync(hub, draft, ct);
+            await NotifyDraftAsync(staff, draft, ct);
             return TypedResults.Created($"/api/alert-drafts/{draft.Id}", draft);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
@@ -189,7 +191,7 @@ internal static class AlertsApi
 
         // A second person issues a draft: the approver may not be the one who created it.
         drafts.MapPost("/{id}/approve", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, DraftStore store, AlertService alerts,
-            AuditLog audit, IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
+            AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct) =>
         {
             var draft = await store.GetAsync(id, ct);
             if (draft is null || draft.State != "pending")
@@ -223,12 +225,12 @@ internal static class AlertsApi
             }
 
             await audit.WriteAsync(actor, "alerts.draft.approve", id, $"issued {issued.Id}#{issued.Version}", ct);
-            await NotifyDraftAsync(hub, draft with { State = "approved", DecidedBy = actor, AlertId = issued.Id }, ct);
+            await NotifyDraftAsync(staff, draft with { State = "approved", DecidedBy = actor, AlertId = issued.Id }, ct);
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Approver);
 
         drafts.MapPost("/{id}/reject", async Task<Results<NoContent, ProblemHttpResult>> (string id, DraftDecision decision, DraftStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, HttpContext http, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(decision.Reason))
             {
@@ -243,7 +245,7 @@ internal static class AlertsApi
             await audit.WriteAsync(http.User.Actor(), "alerts.draft.reject", id, decision.Reason, ct);
             if (await store.GetAsync(id, ct) is { } rejected)
             {
-                await NotifyDraftAsync(hub, rejected, ct);
+                await NotifyDraftAsync(staff, rejected, ct);
             }
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Approver);
@@ -271,7 +273,7 @@ internal static class AlertsApi
     private static ProblemHttpResult? ReadBypassReason(JsonObject body, HttpContext http, out string? reason)
     {
         reason = body["bypassReason"] is JsonValue v && v.TryGetValue<string>(out var r) && !string.IsNullOrWhiteSpace(r) ? r.Trim() : null;
-        return reason is { Length: > 1000 } || (reason is null && http.User.Identity?.AuthenticationType == StaffSessionAuthentication.SchemeName)
+        return reason is { Length: > 1000 } || (reason is null && http.User.Identity?.AuthenticationType == StaffSchemes.Session)
             ? Problems.BadRequest(Problems.AlertBypassReasonRequired,
                 "Sending without a second person's approval needs bypassReason (at most 1000 characters); or submit a draft.")
             : null;
@@ -301,11 +303,8 @@ internal static class AlertsApi
     }
 
     /// <summary>Staff dashboards see drafts arrive and get decided (<c>alertDraft</c>).</summary>
-    private static Task NotifyDraftAsync(IHubContext<AlertsHub> hub, AlertDraft draft, CancellationToken ct) =>
-        hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("alertDraft", new
-        {
-            draft.Id, draft.State, draft.CreatedAt, draft.CreatedBy, draft.DecidedAt, draft.DecidedBy, draft.Reason, draft.AlertId, draft.Rule,
-            draft.UpdatesAlertId, draft.Request.Event, Status = draft.Request.Status?.ToString(),
-            Headline = draft.Request.Texts?.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null),
-        }, ct);
+    private static Task NotifyDraftAsync(IStaffEvents staff, AlertDraft draft, CancellationToken ct) =>
+        staff.AlertDraftAsync(new AlertDraftEvent(draft.Id, draft.State, draft.CreatedAt, draft.CreatedBy, draft.DecidedAt, draft.DecidedBy, draft.Reason,
+            draft.AlertId, draft.Rule, draft.UpdatesAlertId, draft.Request.Event, draft.Request.Status?.ToString(),
+            draft.Request.Texts?.Values.Select(t => t.Headline).FirstOrDefault(h => h is not null)), ct);
 }

@@ -23,4 +23,20 @@ public sealed class AlertsOptions
     /// <c>mode</c> (auto or draft). Updates and cancels are not gated.
     /// </summary>
     public bool RequireApproval { get; set; } = true;
+
+    /// <summary>A fan-out to more residents than this is queued in parts: the hub answers once the first part is queued and
+    /// the rest follows while the first residents are already being sent to. Default 50,000.</summary>
+    public int QueueInPartsAbove { get; set; } = 50_000;
+
+    /// <summary>Residents queued with the version itself when queueing in parts. Default 20,000.</summary>
+    public int FirstPart { get; set; } = 20_000;
+
+    /// <summary>Residents per later part. Default 25,000.</summary>
+    public int PartSize { get; set; } = 25_000;
+
+    /// <summary>Pause between later parts, so claims and outcomes get the store's write lock in between. Default 10 ms.</summary>
+    public TimeSpan PausePerPart { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How often versions whose queueing stopped part way (a process died) are looked for and finished; also at start. Default 30 s.</summary>
+    public TimeSpan UnfinishedQueueingCheck { get; set; } = TimeSpan.FromSeconds(30);
 }

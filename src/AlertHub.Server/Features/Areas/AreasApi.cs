@@ -26,6 +26,7 @@ internal static class AreasApi
     {
         builder.Services.Configure<AreasOptions>(builder.Configuration.GetSection("Areas"));
         builder.Services.AddSingleton<AreaStore>();
+        builder.Services.AddSingleton<Health.IStartupStep, AreaStartup>();
         return builder;
     }
 

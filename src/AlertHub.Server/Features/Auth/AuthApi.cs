@@ -1,4 +1,3 @@
-using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 
@@ -15,6 +14,7 @@ internal static class AuthApi
     {
         builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
         builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<Health.IStartupStep, AdminKeyBootstrap>();
         builder.Services.AddSingleton<CredentialChanges>();
         builder.Services.AddSingleton<AuditLog>();
         // Staff authenticate with an API key or a browser session cookie: one policy scheme picks per request, so
@@ -40,8 +40,8 @@ internal static class AuthApi
             return ApiKeyAuthenticationHandler.SchemeName;
         }
 
-        return context.Request.Cookies.ContainsKey(StaffSessionAuthentication.CookieName)
-            ? StaffSessionAuthentication.SchemeName
+        return context.Request.Cookies.ContainsKey(StaffSchemes.SessionCookie)
+            ? StaffSchemes.Session
             : ApiKeyAuthenticationHandler.SchemeName;
     }
 

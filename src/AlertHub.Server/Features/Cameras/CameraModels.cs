@@ -101,8 +101,4 @@ internal sealed record TimelineEntry(DateTimeOffset At, string Status, string Pr
 
 internal sealed record NormalDayRequest(string? SnapshotId);
 
-/// <summary>SignalR <c>cameraStatus</c>.</summary>
-internal sealed record CameraStatusEvent(string CameraId, string Status, string Previous, DateTimeOffset At, string? Reason);
 
-/// <summary>SignalR <c>cameraSnapshot</c>.</summary>
-internal sealed record CameraSnapshotEvent(string CameraId, DateTimeOffset At, string Url);

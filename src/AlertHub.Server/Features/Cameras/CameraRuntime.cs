@@ -33,6 +33,13 @@ internal sealed class CameraRuntime(CameraRecord camera, CameraHealthTracker hea
     /// <summary>Cancelled when the worker must restart with other settings (live demand, interval).</summary>
     public CancellationTokenSource Reconfigure { get; set; } = new();
 
+    /// <summary>Waits out the rest of the snapshot interval that began at <paramref name="started"/>.</summary>
+    public Task WaitForNextAsync(DateTimeOffset started, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var wait = EffectiveInterval - (time.GetUtcNow() - started);
+        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
+    }
+
     public void RequestRestart()
     {
         CancellationTokenSource old;

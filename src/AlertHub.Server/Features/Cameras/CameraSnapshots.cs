@@ -1,8 +1,7 @@
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Cameras;
@@ -16,7 +15,7 @@ internal sealed partial class CameraSnapshots(
     CameraRuntimes runtimes,
     CameraStore store,
     MediaEngine engine,
-    IHubContext<AlertsHub> hub,
+    IStaffEvents staff,
     IOptions<CamerasOptions> options,
     AlertHubTelemetry telemetry,
     DiskSpaceMonitor disk,
@@ -70,7 +69,7 @@ internal sealed partial class CameraSnapshots(
 
         telemetry.CameraSnapshots.Add(1, new KeyValuePair<string, object?>("kind", runtime.Camera.Kind));
         var url = $"/api/cameras/{cameraId}/snapshot.jpg?v={at.ToUnixTimeMilliseconds()}";
-        await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("cameraSnapshot", new CameraSnapshotEvent(cameraId, at, url), cancellationToken);
+        await staff.CameraSnapshotAsync(new CameraSnapshotEvent(cameraId, at, url), cancellationToken);
 
         string? snapshotId = null;
         if (writeHistory)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using AlertHub.Server.Features.Delivery.Channels.Webhook;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -21,6 +20,8 @@ internal sealed partial class CameraStaffNotifier(
     TimeProvider time,
     ILogger<CameraStaffNotifier> logger) : BackgroundService
 {
+    /// <summary>Its own guarded client: the notice must not depend on whether the webhook channel is on.</summary>
+    public const string HttpClientName = "cameras-staff-notice";
     private const int MaxAttempts = 3;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
@@ -58,7 +59,7 @@ internal sealed partial class CameraStaffNotifier(
             return;
         }
 
-        var client = clients.CreateClient(WebhookChannel.HttpClientName);
+        var client = clients.CreateClient(HttpClientName);
         try
         {
             await foreach (var notice in _queue.Reader.ReadAllAsync(stoppingToken))
@@ -76,7 +77,7 @@ internal sealed partial class CameraStaffNotifier(
         var body = JsonSerializer.SerializeToUtf8Bytes(notice, Json.Options);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            using var request = WebhookChannel.SignedPost(url, body, options.Value.StaffWebhookSecret!, time.GetUtcNow());
+            using var request = SignedWebhook.Post(url, body, options.Value.StaffWebhookSecret!, time.GetUtcNow());
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(RequestTimeout);
             try

@@ -1,21 +1,15 @@
-using System.Globalization;
-using System.Net.Http.Headers;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Cameras.Sources;
 using AlertHub.Server.Features.Health;
-using AlertHub.Server.Features.Media;
-using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Cameras;
 
 /// <summary>
-/// Runs one worker per camera and keeps them running forever: ffmpeg per RTSP camera (snapshots, plus the
-/// live relay while someone watches), one-shot ffmpeg snapshots of HLS cameras, HTTP polling for jpeg-poll,
-/// a multipart reader for MJPEG. A failed worker restarts after a jittered, doubling delay that resets once
-/// images flow again. Every tick it turns image freshness into statuses, records debounced transitions and
-/// pushes them to staff.
+/// Keeps one worker per camera in line with the store and running forever: each worker runs the camera's
+/// <see cref="ICameraSource"/> (its capture protocol), and a failed one restarts after a jittered, doubling delay
+/// that resets once images flow again. Every tick it also stops live relays nobody watches and has
+/// <see cref="CameraStatusReporter"/> turn image freshness into statuses.
 /// </summary>
 internal sealed partial class CameraSupervisor(
     CameraStore store,
@@ -23,11 +17,8 @@ internal sealed partial class CameraSupervisor(
     CameraSnapshots snapshots,
     MediaEngine engine,
     ActiveAlertCoverage coverage,
-    OutboundUrlPolicy urlPolicy,
-    MediaGateway gateway,
-    IHttpClientFactory httpClients,
-    IHubContext<AlertsHub> hub,
-    CameraStaffNotifier staffNotifier,
+    IEnumerable<ICameraSource> sources,
+    CameraStatusReporter statuses,
     HealthState health,
     IOptions<CamerasOptions> options,
     AlertHubTelemetry telemetry,
@@ -36,6 +27,7 @@ internal sealed partial class CameraSupervisor(
 {
     public const string HttpClientName = "cameras";
 
+    private readonly Dictionary<string, ICameraSource> _sources = sources.ToDictionary(s => s.Kind, StringComparer.Ordinal);
     private readonly Dictionary<string, Worker> _workers = [];
     private int _dirty = 1;
 
@@ -83,7 +75,7 @@ internal sealed partial class CameraSupervisor(
                     }
 
                     StopIdleRelays(now);
-                    await EvaluateHealthAsync(stoppingToken);
+                    await statuses.EvaluateAsync(stoppingToken);
                     if (now >= nextPrune)
                     {
                         nextPrune = now + TimeSpan.FromHours(1);
@@ -153,16 +145,16 @@ internal sealed partial class CameraSupervisor(
         foreach (var runtime in runtimes.All.Where(r => !ids.Contains(r.Camera.Id)).ToList())
         {
             runtimes.Remove(runtime.Camera.Id, out _);
-            TryDeleteDirectory(engine.CameraDirectory(runtime.Camera.Id));
-            TryDeleteDirectory(engine.LiveDirectory(runtime.Camera.Id));
+            MediaEngine.TryDeleteDirectory(engine.CameraDirectory(runtime.Camera.Id));
+            MediaEngine.TryDeleteDirectory(engine.LiveDirectory(runtime.Camera.Id));
         }
     }
 
-    private bool WorkerWanted(CameraRecord camera) => Options.Enabled && camera.Kind switch
-    {
-        CameraKinds.Rtsp or CameraKinds.Hls => engine.Available,
-        _ => camera.Url.Length > 0, // a jpeg-poll camera without a URL only receives pushed stills
-    };
+    private bool WorkerWanted(CameraRecord camera) => Options.Enabled && SourceOf(camera).CanRun(camera);
+
+    /// <summary>The capture protocol of a camera's kind (still polling for a kind nothing else claims).</summary>
+    private ICameraSource SourceOf(CameraRecord camera) =>
+        _sources.TryGetValue(camera.Kind, out var source) ? source : _sources[CameraKinds.JpegPoll];
 
     private async Task StopWorkerAsync(string id, Worker worker)
     {
@@ -219,38 +211,6 @@ internal sealed partial class CameraSupervisor(
         }
     }
 
-    private async Task EvaluateHealthAsync(CancellationToken cancellationToken)
-    {
-        foreach (var runtime in runtimes.All)
-        {
-            HealthTransition? transition;
-            string persisted;
-            lock (runtime.Gate)
-            {
-                transition = runtime.Health.Evaluate(FreshnessThresholds.For(Options, runtime.EffectiveInterval));
-                persisted = runtime.Camera.Status;
-                if (transition is not null)
-                {
-                    runtime.Camera = runtime.Camera with { Status = transition.Status, StatusSince = transition.At };
-                }
-            }
-
-            // After a restart the first observation repeats what was stored: not a change worth a timeline row.
-            if (transition is null || (transition.Previous == CameraStatuses.Unknown && transition.Status == persisted))
-            {
-                continue;
-            }
-
-            var previous = transition.Previous == CameraStatuses.Unknown ? persisted : transition.Previous;
-            await store.RecordStatusAsync(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason, cancellationToken);
-            await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("cameraStatus",
-                new CameraStatusEvent(runtime.Camera.Id, transition.Status, previous, transition.At, transition.Reason), cancellationToken);
-            staffNotifier.OnTransition(runtime.Camera, transition.Status, previous, transition.At, transition.Reason);
-            LogStatus(logger, runtime.Camera.Id, previous, transition.Status, transition.Reason);
-            telemetry.CameraStatusChanges.Add(1, new KeyValuePair<string, object?>("status", transition.Status));
-        }
-    }
-
     private async Task RunWorkerAsync(CameraRuntime runtime, CancellationToken stop)
     {
         var attempt = 0;
@@ -268,13 +228,7 @@ internal sealed partial class CameraSupervisor(
             var credentials = await store.GetCredentialsAsync(id, stop);
             try
             {
-                await (runtime.Camera.Kind switch
-                {
-                    CameraKinds.Rtsp => RunRtspAsync(runtime, credentials, run.Token),
-                    CameraKinds.Hls => RunHlsSnapshotsAsync(runtime, credentials, run.Token),
-                    CameraKinds.Mjpeg => RunMjpegAsync(runtime, credentials, run.Token),
-                    _ => RunJpegPollAsync(runtime, credentials, run.Token),
-                });
+                await SourceOf(runtime.Camera).RunAsync(runtime, credentials, run.Token);
             }
             catch (OperationCanceledException) when (run.IsCancellationRequested)
             {
@@ -327,290 +281,6 @@ internal sealed partial class CameraSupervisor(
         return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
     }
 
-    /// <summary>
-    /// One ffmpeg, one upstream connection. Snapshots always come from it; while someone watches it also
-    /// writes the HLS relay. Switching modes restarts ffmpeg (a snapshot gap of about one connect, ~1–2 s)
-    /// instead of running a second connection beside it: many cameras allow only a few RTSP sessions, and
-    /// a copy-only branch costs almost nothing, but writing segments nobody reads for 50 cameras is disk
-    /// churn for nothing.
-    /// </summary>
-    private async Task RunRtspAsync(CameraRuntime runtime, CameraCredentials? credentials, CancellationToken cancellationToken)
-    {
-        var camera = runtime.Camera;
-        if (await CameraUrls.CheckResolvedAsync(urlPolicy, camera.Url, cancellationToken) is { } refused)
-        {
-            throw new InvalidOperationException($"refused by Security:OutboundUrls: {refused}");
-        }
-
-        bool live;
-        TimeSpan interval;
-        lock (runtime.Gate)
-        {
-            live = runtime.LiveWanted && camera.LiveEnabled;
-            interval = runtime.EffectiveInterval;
-        }
-
-        var liveDir = engine.LiveDirectory(camera.Id);
-        TryDeleteDirectory(liveDir);
-        // ffmpeg talks to the relay on loopback only (and may speak nothing but RTSP over TCP): the camera
-        // cannot walk it to another host with a redirect.
-        await using var relay = RtspRelay.Start(camera.Url, urlPolicy);
-        var args = new List<string>
-        {
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-protocol_whitelist", "rtsp,tcp", "-rtsp_transport", "tcp", "-timeout", "5000000",
-            "-fflags", "+genpts", "-threads", "1", "-i", CameraUrls.WithCredentials(relay.LocalUrl, credentials),
-        };
-        if (live)
-        {
-            Directory.CreateDirectory(liveDir);
-            args.AddRange([
-                "-map", "0:v:0", "-c", "copy", "-f", "hls", "-hls_time", Options.LiveSegmentSeconds.ToString(CultureInfo.InvariantCulture),
-                "-hls_list_size", "6", "-hls_flags", "delete_segments+omit_endlist+temp_file",
-                "-hls_segment_filename", Path.Combine(liveDir, "seg_%05d.ts"), Path.Combine(liveDir, "index.m3u8"),
-            ]);
-        }
-
-        // ffmpeg (5.1) holds each selected frame back until the next one is selected (it needs the next
-        // timestamp for the frame's duration), so selecting one frame per interval would deliver every image
-        // one interval late (fps=1/N is no better). Select one per second and keep one per interval here.
-        var every = Math.Min(1, interval.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        args.AddRange([
-            "-map", "0:v:0", "-an", "-vf", $"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{every})'", "-fps_mode", "vfr",
-            "-q:v", "5", "-flush_packets", "1", "-f", "mpjpeg", "pipe:1",
-        ]);
-        try
-        {
-            await ReadFramesFromFfmpegAsync(runtime, args, credentials, cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException && (relay.Refusal ?? relay.Failure) is not null)
-        {
-            throw new InvalidOperationException(relay.Refusal is { } refusal ? $"refused by Security:OutboundUrls: {refusal}" : $"camera unreachable: {relay.Failure}", e);
-        }
-    }
-
-    private async Task ReadFramesFromFfmpegAsync(CameraRuntime runtime, List<string> args, CameraCredentials? credentials, CancellationToken cancellationToken)
-    {
-        var id = runtime.Camera.Id;
-        using var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, id, engine.PidFile(id));
-        using var kill = cancellationToken.Register(child.Kill);
-        var withRelay = args.Contains("hls");
-        LogFfmpegStarted(logger, id, child.Id, withRelay);
-        var reader = new MultipartJpegReader(child.Output, Options.MaxSnapshotBytes);
-        var watchdog = TimeSpan.FromSeconds(Math.Max(20, runtime.EffectiveInterval.TotalSeconds * 3));
-        DateTimeOffset? lastKept = null;
-        while (true)
-        {
-            byte[]? frame;
-            using (var frameTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                frameTimeout.CancelAfter(watchdog);
-                try
-                {
-                    frame = await reader.ReadFrameAsync(frameTimeout.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"no frame from ffmpeg for {watchdog.TotalSeconds:0} s; restarting it");
-                }
-                catch (IOException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw new OperationCanceledException(cancellationToken);
-                }
-            }
-
-            if (frame is null)
-            {
-                break;
-            }
-
-            // One image per interval (ffmpeg sends one per second, and at stream start frames without
-            // timestamps slip through its select as a burst of near-copies that would look frozen).
-            var now = time.GetUtcNow();
-            if (lastKept is { } kept && now - kept < runtime.EffectiveInterval - TimeSpan.FromMilliseconds(500))
-            {
-                continue;
-            }
-
-            lastKept = now;
-            await snapshots.AcceptAsync(id, frame, keepInHistory: false, cancellationToken);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
-        cancellationToken.ThrowIfCancellationRequested();
-        throw new InvalidOperationException($"ffmpeg exited with code {child.ExitCode}: {CameraUrls.Scrub(child.StderrTail, credentials)}");
-    }
-
-    /// <summary>
-    /// A one-shot ffmpeg per snapshot, starting at the newest segment (without <c>-live_start_index -1</c> it
-    /// starts three back). ffmpeg reads through the <see cref="MediaGateway"/> only: it is given a loopback
-    /// URL, the gateway as its HTTP proxy, and no protocol beyond http over tcp (plus crypto for AES-128
-    /// segments), so every playlist entry and redirect passes the outbound policy in the hub.
-    /// </summary>
-    private async Task RunHlsSnapshotsAsync(CameraRuntime runtime, CameraCredentials? credentials, CancellationToken cancellationToken)
-    {
-        var id = runtime.Camera.Id;
-        while (true)
-        {
-            var started = time.GetUtcNow();
-            if (await CameraUrls.CheckResolvedAsync(urlPolicy, runtime.Camera.Url, cancellationToken) is { } refused)
-            {
-                throw new InvalidOperationException($"refused by Security:OutboundUrls: {refused}");
-            }
-
-            using var session = await gateway.OpenAsync(runtime.Camera, credentials, cancellationToken);
-            List<string> args =
-            [
-                "-hide_banner", "-nostdin", "-loglevel", "error", "-rw_timeout", "10000000",
-                "-protocol_whitelist", "http,tcp,crypto", "-http_proxy", gateway.ProxyUrl,
-                "-live_start_index", "-1", "-i", session.EntryUrl, "-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-f", "mjpeg", "pipe:1",
-            ];
-            byte[] jpeg;
-            using (var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, id, engine.PidFile(id)))
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                timeout.CancelAfter(Options.FetchTimeout);
-                using var kill = timeout.Token.Register(child.Kill);
-                using var buffer = new MemoryStream();
-                await child.Output.CopyToAsync(buffer, cancellationToken);
-                await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
-                cancellationToken.ThrowIfCancellationRequested();
-                jpeg = buffer.ToArray();
-                if (jpeg.Length == 0 || child.ExitCode != 0)
-                {
-                    // What the gateway saw says more than ffmpeg's "Server returned 403 Forbidden".
-                    throw new InvalidOperationException(session.Refusal is { } refusal
-                        ? $"refused by Security:OutboundUrls: {refusal}"
-                        : timeout.IsCancellationRequested
-                            ? $"no snapshot within {Options.FetchTimeout.TotalSeconds:0} s{(session.Failure is { } f ? $" ({f})" : "")}"
-                            : $"ffmpeg exited with code {child.ExitCode}: {session.Failure ?? CameraUrls.Scrub(child.StderrTail, credentials)}");
-                }
-            }
-
-            await snapshots.AcceptAsync(id, jpeg, keepInHistory: false, cancellationToken);
-            await WaitForNextAsync(runtime, started, cancellationToken);
-        }
-    }
-
-    private async Task RunJpegPollAsync(CameraRuntime runtime, CameraCredentials? credentials, CancellationToken cancellationToken)
-    {
-        var client = httpClients.CreateClient(HttpClientName);
-        while (true)
-        {
-            var started = time.GetUtcNow();
-            using var request = new HttpRequestMessage(HttpMethod.Get, runtime.Camera.Url);
-            if (credentials is not null)
-            {
-                request.Headers.Authorization = AuthenticationHeaderValue.Parse(CameraUrls.BasicAuthorization(credentials));
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.FetchTimeout);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new HttpRequestException(CameraAnswered(response));
-            }
-
-            var jpeg = await ReadLimitedAsync(response.Content, Options.MaxSnapshotBytes, timeout.Token);
-            if (JpegImages.Check(jpeg) is var problem && problem != JpegProblem.None)
-            {
-                throw new InvalidDataException($"camera sent an unusable image ({problem})");
-            }
-
-            await snapshots.AcceptAsync(runtime.Camera.Id, jpeg, keepInHistory: false, cancellationToken);
-            await WaitForNextAsync(runtime, started, cancellationToken);
-        }
-    }
-
-    /// <summary>Reads the camera's multipart stream and keeps one frame per snapshot interval.</summary>
-    private async Task RunMjpegAsync(CameraRuntime runtime, CameraCredentials? credentials, CancellationToken cancellationToken)
-    {
-        var client = httpClients.CreateClient(HttpClientName);
-        using var request = new HttpRequestMessage(HttpMethod.Get, runtime.Camera.Url);
-        if (credentials is not null)
-        {
-            request.Headers.Authorization = AuthenticationHeaderValue.Parse(CameraUrls.BasicAuthorization(credentials));
-        }
-
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException(CameraAnswered(response));
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var reader = new MultipartJpegReader(stream, Options.MaxSnapshotBytes);
-        DateTimeOffset? lastKept = null;
-        while (true)
-        {
-            using var frameTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            frameTimeout.CancelAfter(Options.FetchTimeout);
-            var frame = await reader.ReadFrameAsync(frameTimeout.Token) ?? throw new IOException("the MJPEG stream ended");
-            var now = time.GetUtcNow();
-            if (lastKept is { } kept && now - kept < runtime.EffectiveInterval)
-            {
-                continue;
-            }
-
-            if (JpegImages.Check(frame) != JpegProblem.None)
-            {
-                continue;
-            }
-
-            lastKept = now;
-            await snapshots.AcceptAsync(runtime.Camera.Id, frame, keepInHistory: false, cancellationToken);
-        }
-    }
-
-    /// <summary>Redirects are not followed for stills and MJPEG (the client has them off): say so, with where it pointed.</summary>
-    private static string CameraAnswered(HttpResponseMessage response) => response.Headers.Location is { } location && (int)response.StatusCode is >= 300 and < 400
-        ? $"camera answered {(int)response.StatusCode} redirecting to {GatewaySession.Describe(location.IsAbsoluteUri ? location : new Uri(response.RequestMessage!.RequestUri!, location))}; redirects are not followed, register the final URL"
-        : $"camera answered {(int)response.StatusCode}";
-
-    private Task WaitForNextAsync(CameraRuntime runtime, DateTimeOffset started, CancellationToken cancellationToken)
-    {
-        var wait = runtime.EffectiveInterval - (time.GetUtcNow() - started);
-        return wait > TimeSpan.Zero ? Task.Delay(wait, time, cancellationToken) : Task.CompletedTask;
-    }
-
-    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, int max, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > max)
-        {
-            throw new InvalidDataException($"image larger than {max} bytes");
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > max)
-            {
-                throw new InvalidDataException($"image larger than {max} bytes");
-            }
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     private sealed record Worker(Task Task, CancellationTokenSource Stop, DateTimeOffset UpdatedAt, TimeSpan Interval);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Camera media engine unavailable: {Reason}")]
@@ -628,12 +298,7 @@ internal sealed partial class CameraSupervisor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Camera {CameraId} live relay idle; back to snapshots only")]
     private static partial void LogRelayIdle(ILogger logger, string cameraId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Camera {CameraId} status {Previous} → {Status}: {Reason}")]
-    private static partial void LogStatus(ILogger logger, string cameraId, string previous, string status, string reason);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Camera {CameraId} ({Kind}) worker stopped: {Error}")]
     private static partial void LogWorkerFailed(ILogger logger, string cameraId, string kind, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Camera {CameraId} ffmpeg started, pid {Pid}, live relay {Live}")]
-    private static partial void LogFfmpegStarted(ILogger logger, string cameraId, int pid, bool live);
 }

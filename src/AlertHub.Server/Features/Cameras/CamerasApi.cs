@@ -1,9 +1,8 @@
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Cameras.Sources;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Cameras;
@@ -20,8 +19,7 @@ internal static class CamerasApi
                 "Cameras:HealthCheckInterval and RestartDelay must be positive and MaxRestartDelay at least RestartDelay.")
             .Validate(o => o.MaxSnapshotBytes > 0 && o.ThumbnailWidth > 0 && o.ThumbnailHeight > 0, "Cameras size limits must be positive.")
             .ValidateOnStart();
-        services.TryAddSingleton<OutboundUrlPolicy>();
-        services.Configure<OutboundUrlOptions>(builder.Configuration.GetSection("Security:OutboundUrls"));
+        services.AddOutboundUrlPolicy(builder.Configuration);
         services.AddSingleton<CameraStore>();
         services.AddSingleton<CameraRuntimes>();
         services.AddSingleton<MediaEngine>();
@@ -32,15 +30,14 @@ internal static class CamerasApi
         services.AddSingleton<IAlertImageSource, CameraSnapshotImageSource>();
         services.AddSingleton<CameraStaffNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<CameraStaffNotifier>());
+        services.AddSingleton<ICameraSource, RtspCameraSource>();
+        services.AddSingleton<ICameraSource, HlsCameraSource>();
+        services.AddSingleton<ICameraSource, MjpegCameraSource>();
+        services.AddSingleton<ICameraSource, StillPollCameraSource>();
+        services.AddSingleton<CameraStatusReporter>();
         services.AddHostedService<CameraSupervisor>();
-        services.AddHttpClient(CameraSupervisor.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AllowAutoRedirect = false, // a redirect could lead past the allowlist
-                UseCookies = false,
-            });
+        services.AddOutboundHttpClient(CameraSupervisor.HttpClientName, guarded: true);
+        services.AddOutboundHttpClient(CameraStaffNotifier.HttpClientName, guarded: true);
         return builder;
     }
 
@@ -154,7 +151,7 @@ internal static class CamerasApi
                     $"Content-Type '{type}' is not image/jpeg.");
             }
 
-            var jpeg = await ReadLimitedAsync(request.Body, max, ct);
+            var jpeg = await BoundedRead.ReadAtMostAsync(request.Body, max, ct);
             if (jpeg is null)
             {
                 return TooLarge(max);
@@ -361,23 +358,6 @@ internal static class CamerasApi
     private static ProblemHttpResult NoCamera(string id) => Problems.NotFoundProblem(Problems.CameraNotFound, $"No camera {id}.");
 
     private static IResult Jpeg(byte[] data, bool immutable = false) => new JpegResult(data, immutable);
-
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, int max, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > max)
-            {
-                return null;
-            }
-        }
-
-        return buffer.ToArray();
-    }
 
     /// <summary>Latest images change every few seconds: never cached; history files never change.</summary>
     private sealed class JpegResult(byte[] data, bool immutable) : IResult

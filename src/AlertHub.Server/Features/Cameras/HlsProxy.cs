@@ -117,25 +117,9 @@ internal sealed class HlsProxy(IHttpClientFactory httpClients, CameraStore store
             var isPlaylist = IsPlaylistPath(target)
                 || (response.Content.Headers.ContentType?.MediaType ?? "").Contains("mpegurl", StringComparison.OrdinalIgnoreCase);
             var limit = isPlaylist ? MaxPlaylistBytes : MaxSegmentBytes;
-            if (response.Content.Headers.ContentLength > limit)
-            {
-                return Fetched.Failed($"sent more than {limit} bytes");
-            }
-
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            int n;
-            while ((n = await body.ReadAsync(chunk, timeout.Token)) > 0)
-            {
-                buffer.Write(chunk, 0, n);
-                if (buffer.Length > limit)
-                {
-                    return Fetched.Failed($"sent more than {limit} bytes");
-                }
-            }
-
-            return new Fetched(buffer.ToArray(), isPlaylist, null);
+            return await BoundedRead.ReadAtMostAsync(response.Content, limit, timeout.Token) is { } body
+                ? new Fetched(body, isPlaylist, null)
+                : Fetched.Failed($"sent more than {limit} bytes");
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {

@@ -15,12 +15,12 @@ internal sealed class MediaEngine
 
     public const string CameraVariable = "ALERTHUB_CAMERA";
 
-    public MediaEngine(IOptions<CamerasOptions> options, Database database)
+    public MediaEngine(IOptions<CamerasOptions> options, StoragePaths paths)
     {
         var o = options.Value;
-        MediaRoot = Path.GetFullPath(Path.IsPathRooted(o.MediaDirectory) ? o.MediaDirectory : Path.Combine(database.DataDirectory, o.MediaDirectory));
+        MediaRoot = Path.GetFullPath(Path.IsPathRooted(o.MediaDirectory) ? o.MediaDirectory : Path.Combine(paths.DataDirectory, o.MediaDirectory));
         LiveRoot = o.LiveDirectory is { Length: > 0 } live
-            ? Path.GetFullPath(Path.IsPathRooted(live) ? live : Path.Combine(database.DataDirectory, live))
+            ? Path.GetFullPath(Path.IsPathRooted(live) ? live : Path.Combine(paths.DataDirectory, live))
             : null;
         Directory.CreateDirectory(MediaRoot);
         (FfmpegPath, Reason) = Locate(o.FfmpegPath);
@@ -130,6 +130,21 @@ internal sealed class MediaEngine
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Removes a camera's media folder, if it is there; a file still open (ffmpeg exiting) leaves it for the next try.</summary>
+    public static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
         }
     }
 }

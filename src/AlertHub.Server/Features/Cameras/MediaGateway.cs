@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -212,20 +213,9 @@ internal sealed partial class MediaGateway(OutboundUrlPolicy policy, IHttpClient
 
     private static async Task<string> ReadPlaylistAsync(ReadOnlyMemory<byte> head, Stream body, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        buffer.Write(head.Span);
-        var chunk = new byte[16384];
-        int n;
-        while ((n = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > HlsPlaylist.MaxBytes)
-            {
-                throw new InvalidDataException($"playlist larger than {HlsPlaylist.MaxBytes} bytes");
-            }
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var rest = await BoundedRead.ReadAtMostAsync(body, Math.Max(0, HlsPlaylist.MaxBytes - head.Length), cancellationToken)
+            ?? throw new InvalidDataException($"playlist larger than {HlsPlaylist.MaxBytes} bytes");
+        return Encoding.UTF8.GetString([.. head.Span, .. rest]);
     }
 
     public async ValueTask DisposeAsync()

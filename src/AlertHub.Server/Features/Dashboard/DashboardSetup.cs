@@ -1,4 +1,5 @@
 using AlertHub.Server.Features.Areas;
+using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.StaticFiles;
@@ -27,6 +28,10 @@ internal static class DashboardSetup
     {
         builder.Services.Configure<DashboardOptions>(builder.Configuration.GetSection("Dashboard"));
         builder.Services.AddTransient<IStartupFilter, SecurityHeadersStartupFilter>();
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<StaffConnectionGuard>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
+        builder.Services.AddSingleton<IStaffEvents, HubStaffEvents>();
         return builder;
     }
 
@@ -54,6 +59,7 @@ internal static class DashboardSetup
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
+        app.MapHub<StaffHub>(StaffHub.Path).RequireAuthorization(StaffRoles.Policies.Viewer);
         app.MapGet("/api/dashboard/config", (IOptions<DashboardOptions> options, IOptions<ResidentsOptions> residents, IConfiguration configuration) =>
         {
             var o = options.Value;

@@ -1,23 +1,18 @@
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
-using AlertHub.Server.Features.Delivery.Channels.Social;
+using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Delivery.Channels.CapFeed;
-using AlertHub.Server.Features.Delivery.Channels.Email;
-using AlertHub.Server.Features.Delivery.Channels.Fcm;
-using AlertHub.Server.Features.Delivery.Channels.Line;
-using AlertHub.Server.Features.Delivery.Channels.LAlert;
-using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
-using AlertHub.Server.Features.Delivery.Channels.Telephony;
-using AlertHub.Server.Features.Delivery.Channels.Webhook;
-using AlertHub.Server.Features.Delivery.Channels.WebPush;
 using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery;
 
+/// <param name="Limits">What the channel takes per message and batch (null for pull channels): the dashboard trims and warns by these.</param>
 internal sealed record ChannelStatus(
-    string Name, string Kind, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelWindowStats Last24h);
+    string Name, string Kind, bool Enabled, bool Healthy, string Circuit, string? Problem, bool CountsTowardKpi, bool DeliveredInWindow, ChannelWindowStats Last24h,
+    ChannelLimits? Limits);
 
 internal sealed record PushChannelKpi(int Count, int Target, double WindowHours, IReadOnlyList<ChannelStatus> Channels);
 
@@ -26,47 +21,36 @@ internal static class DeliveryApi
     /// <summary>The city's target for プッシュ型情報発信手段の数 (Yokote: 3 → 6).</summary>
     public const int KpiTarget = 6;
 
-    /// <summary>Registers the outbox workers and every channel that configuration enables (off unless configured).</summary>
-    public static IHostApplicationBuilder AddDelivery(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Registers the outbox and its workers. Channels are added to the returned builder, one line each
+    /// (<see cref="DeliveryBuilder.AddChannel{TChannel, TOptions}"/>); each does nothing unless <c>Channels:&lt;Name&gt;:Enabled</c>.
+    /// </summary>
+    public static DeliveryBuilder AddDelivery(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var config = builder.Configuration;
-        services.Configure<DeliveryOptions>(config.GetSection("Delivery"));
-        services.Configure<OutboundUrlOptions>(config.GetSection("Security:OutboundUrls"));
-        services.AddSingleton<OutboundUrlPolicy>();
+        services.Configure<DeliveryOptions>(builder.Configuration.GetSection("Delivery"));
+        services.AddOutboundUrlPolicy(builder.Configuration);
         services.AddSingleton<OutboxStore>();
+        services.AddSingleton<IEscalationStop>(sp => sp.GetRequiredService<OutboxStore>());
+        services.AddSingleton<IAlertOutbox>(sp => sp.GetRequiredService<OutboxStore>());
+        services.AddSingleton<IResidentRecords>(sp => sp.GetRequiredService<OutboxStore>());
         services.AddSingleton<DeliverySignals>();
         services.AddSingleton<DeliveryTimings>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<ChannelResilience>();
         services.AddHostedService<DeliveryWorkers>();
-
-        // Each channel registers itself only when Channels:<Name>:Enabled is true.
-        builder.AddSignalRChannel();
-        builder.AddWebhookChannel();
-        builder.AddFcmChannel();
-        builder.AddWebPushChannel();
-        builder.AddLineChannel();
-        builder.AddEmailChannel();
-        builder.AddSocialChannel();
-        builder.AddLoudspeakerChannel();
-        builder.AddCapFeed();
-        builder.AddVoiceChannel();
-        builder.AddSmsChannel();
-        builder.AddLAlertChannel();
-
-        return builder;
+        var catalog = new ChannelCatalog();
+        services.AddSingleton(catalog);
+        return new DeliveryBuilder(builder, catalog);
     }
 
+    /// <summary>Maps <c>/api/channels</c>, <c>/api/kpi/push-channels</c> and what each enabled channel serves.</summary>
     public static RouteGroupBuilder MapDeliveryApi(this IEndpointRouteBuilder app)
     {
-        app.MapSignalRChannel();
-        app.MapFcmChannel();
-        app.MapWebPushChannel();
-        app.MapLineChannel();
-        app.MapEmailChannel();
-        app.MapCapFeed();
-        app.MapLAlertApi();
+        var services = app.ServiceProvider;
+        CapFeedSetup.WarnIfPublicBaseUrlIsLocal(services.GetRequiredService<IHostEnvironment>(), services.GetRequiredService<IOptions<HubOptions>>().Value,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<CapFeedChannel>());
+        services.GetRequiredService<ChannelCatalog>().MapEndpoints(app);
 
         var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
         group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, IEnumerable<IPullChannel> pull,
@@ -93,10 +77,10 @@ internal static class DeliveryApi
             var s = stats.GetValueOrDefault(c.Name) ?? NoStats;
             var problem = (c as IChannelHealth)?.Problem;
             return new ChannelStatus(c.Name, "push", true, resilience.IsHealthy(c.Name) && problem is null, resilience.DescribeCircuit(c.Name), problem,
-                c.CountsTowardKpi, s.Delivered > 0, s);
+                c.CountsTowardKpi, s.Delivered > 0, s, c.Limits);
         });
         // Pull channels (the public CAP feed) are listed for completeness but never count toward the push KPI.
-        var pull = pullChannels.Select(p => new ChannelStatus(p.Name, "pull", true, true, "n/a", null, false, false, NoStats));
+        var pull = pullChannels.Select(p => new ChannelStatus(p.Name, "pull", true, true, "n/a", null, false, false, NoStats, null));
         return [.. push.Concat(pull).OrderBy(c => c.Name, StringComparer.Ordinal)];
     }
 }

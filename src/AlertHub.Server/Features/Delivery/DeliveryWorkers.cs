@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Residents;
-using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -24,9 +24,9 @@ internal sealed partial class DeliveryWorkers(
     OutboxStore outbox,
     AlertStore alerts,
     ResidentStore residents,
-    TargetingService targeting,
+    ResidentIndexSync index,
     DeliverySignals signals,
-    IEnumerable<IDeliveryProgressSink> progressSinks,
+    IStaffEvents staff,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     DeliveryTimings timings,
     HealthState health,
@@ -54,6 +54,7 @@ internal sealed partial class DeliveryWorkers(
 
         var loops = channels.All.Select(c => Task.Run(() => RunChannelAsync(c, stoppingToken), CancellationToken.None)).ToList();
         loops.Add(Task.Run(() => SweepLeasesAsync(stoppingToken), CancellationToken.None));
+        loops.Add(Task.Run(() => IndexMembersAsync(stoppingToken), CancellationToken.None));
         health.WorkersRunning = true;
         try
         {
@@ -178,6 +179,29 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
+    /// <summary>Large fan-outs are queued first and indexed by resident right after (for the inbox), a few items per write.</summary>
+    private async Task IndexMembersAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await outbox.IndexPendingMembersAsync(20, Now() - 3_000, stoppingToken) == 0)
+                {
+                    await DelayAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                LogLoopError(logger, "(member index)", e);
+                await DelayAsync(options.Value.PollInterval, stoppingToken);
+            }
+        }
+    }
+
     /// <summary>An item's outcome on its way to the recorder; <paramref name="HoldsSlot"/> when it was admitted to send (see <see cref="BatchRun.AdmitAsync"/>).</summary>
     private readonly record struct Completed(ClaimedWork Work, WorkOutcome Outcome, bool HoldsSlot);
 
@@ -217,7 +241,8 @@ internal sealed partial class DeliveryWorkers(
         {
             foreach (var work in TakeRest())
             {
-                Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached));
+                Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached,
+                    Unsent: true, Throttles: work.Throttles));
             }
         }
     }
@@ -372,7 +397,7 @@ internal sealed partial class DeliveryWorkers(
             try
             {
                 var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, CancellationToken.None);
+                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, Now(), CancellationToken.None);
                 timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
                 await AfterRecordingAsync(channel, pending);
             }
@@ -414,7 +439,7 @@ internal sealed partial class DeliveryWorkers(
 
         if (pruned.Count > 0)
         {
-            await targeting.RefreshAsync(pruned, CancellationToken.None);
+            await index.RefreshAsync(pruned, CancellationToken.None);
         }
 
         var counts = new Dictionary<(string, int), int[]>();
@@ -428,11 +453,8 @@ internal sealed partial class DeliveryWorkers(
 
         foreach (var ((alertId, version), c) in counts)
         {
-            var progress = new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow());
-            foreach (var sink in progressSinks)
-            {
-                await sink.ReportAsync(progress, CancellationToken.None);
-            }
+            await staff.DeliveryProgressAsync(new DeliveryProgress(alertId, version, channel.Name, c[0], c[1], c[2], c[3], time.GetUtcNow()),
+                CancellationToken.None);
         }
     }
 
@@ -500,7 +522,7 @@ internal sealed partial class DeliveryWorkers(
             delay = Math.Max(delay, after.TotalMilliseconds);
         }
 
-        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail);
+        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttles: work.Throttles);
     }
 
     /// <summary>
@@ -521,7 +543,7 @@ internal sealed partial class DeliveryWorkers(
 
         var wait = retryAfter ?? o.RetryBaseDelay;
         var delay = Math.Min(wait.TotalMilliseconds * (1 + (Random.Shared.NextDouble() * 0.25)), o.RetryMaxDelay.TotalMilliseconds);
-        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttled: true);
+        return new WorkOutcome(work.Id, WorkState.Pending, null, nowMs + (long)delay, attempts, detail, Throttled: true, Throttles: throttles);
     }
 
     private static void Count(Dictionary<(string, int), int[]> counts, ClaimedWork work, WorkOutcome outcome)

@@ -1,11 +1,16 @@
+using System.Text;
+using System.Text.Json;
+using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.Delivery;
 
-/// <summary>Delivery work states as stored in <c>delivery_work.state</c>.</summary>
+/// <summary>Where one (resident, channel) of a version stands; the values of <c>outbox_receipts.outcome</c>.</summary>
 internal static class WorkState
 {
+    /// <summary>A failed attempt; the member moved into a retry item.</summary>
     public const int Pending = 0;
     public const int Delivered = 1;
     public const int Failed = 2;
@@ -15,8 +20,23 @@ internal static class WorkState
     public const int Superseded = 5;
     /// <summary>Not sent: the resident acknowledged the alert on another channel first.</summary>
     public const int Acknowledged = 6;
-    /// <summary>Claimed by a worker (<c>claimed_by</c>) until <c>lease_until</c>: being sent right now.</summary>
+    /// <summary>An item claimed by a worker (<c>claimed_by</c>) until <c>lease_until</c>: being sent right now.</summary>
     public const int Sending = 7;
+}
+
+/// <summary>
+/// A work id names one member of one outbox item: <c>item × 1024 + member</c>. Items never hold more than
+/// <see cref="MaxMembers"/> members.
+/// </summary>
+internal static class WorkIds
+{
+    public const int MaxMembers = 1000;
+
+    public static long Of(long item, int member) => (item << 10) | (uint)member;
+
+    public static long Item(long workId) => workId >> 10;
+
+    public static int Member(long workId) => (int)(workId & 1023);
 }
 
 internal sealed record ClaimedWork(
@@ -24,46 +44,385 @@ internal sealed record ClaimedWork(
     long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles);
 
 /// <param name="MayHaveReached">A failed attempt that may still have reached the address (a timeout): a retraction follows it.</param>
+/// <param name="Unsent">Given back without an attempt (shutdown, an open circuit): no receipt, the item goes back to pending.</param>
+/// <param name="Throttles">The member's throttled attempts so far, this one included (they do not use up the failure budget).</param>
 internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false,
-    bool MayHaveReached = false);
+    bool MayHaveReached = false, bool Unsent = false, int Throttles = 0);
 
 /// <summary>One channel's figures over a window (GET /api/channels).</summary>
 internal sealed record ChannelWindowStats(
     long Queued, long Sent, long Delivered, long Failed, long Pruned, long Pending, long Retried, long Throttled, double? P50Ms, double? P95Ms);
 
 /// <summary>
-/// The durable outbox. The database, not a worker's memory, says what is in flight: a claim moves rows to
-/// <see cref="WorkState.Sending"/> under the claimant's name and a lease, and only that claimant records their outcome.
-/// Rows of an older version still being sent hold back the newer version's row for the same (resident, channel), so a
-/// retraction always arrives after what it retracts.
+/// The durable outbox. Work is queued as <b>items</b>: one row per chunk of recipients of one version on one channel
+/// (a million recipients are a few thousand rows), and every attempt's outcome is appended to <b>receipts</b>, so
+/// the record of who was told what, and when, stays complete per resident and channel. The database, not a worker's
+/// memory, says what is in flight: a claim moves items to <see cref="WorkState.Sending"/> under the claimant's name and
+/// a lease, and only that claimant records their members' outcomes. A newer version's item waits while an older
+/// version's item of the same alert and channel is being sent, so a retraction always arrives after what it retracts.
+/// Running counts per (alert, version, channel) answer the board without counting receipts.
 /// </summary>
-internal sealed class OutboxStore(Database database)
+internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRecords
 {
+    /// <summary>Members indexed by resident in the issuing transaction; larger fan-outs are indexed right after by
+    /// <see cref="IndexPendingMembersAsync"/> (only the inbox of a not-yet-attempted resident waits for that).</summary>
+    internal const int InlineIndexLimit = 100_000;
+
+    private const int ClaimCandidates = 64;
+
+    // ---- Queueing ----------------------------------------------------------------------------------------
+
     /// <summary>
-    /// Claims due work for a channel in priority order: marks it Sending for <paramref name="claimant"/> until
-    /// <paramref name="leaseUntilMs"/> and returns it with the endpoint and language to send to. A row waits while an
-    /// older version's row for the same alert, resident and channel is still being sent.
+    /// Queues one version inside the caller's transaction: items per channel (and escalation step), the running
+    /// counts, and, for an update, cancel or all-clear, the recipients its rule takes from earlier versions. Pending
+    /// items of earlier versions are superseded; items being sent finish, and this version follows them.
+    /// </summary>
+    public async Task<(int Recipients, Dictionary<string, int> ByChannel)> EnqueueAsync(SqliteConnection connection, SqliteTransaction tx,
+        OutboxEnqueue q, CancellationToken cancellationToken)
+    {
+        var members = new Dictionary<string, List<Guid>>(StringComparer.OrdinalIgnoreCase);
+        var allowed = q.AllowedChannels.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (q.Rule == RecipientRule.PreviouslyDelivered)
+        {
+            // Residents and broadcast accounts alike: a retraction goes exactly where an earlier version was (or is being) sent.
+            foreach (var (channel, residents) in await ReachedPairsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
+            {
+                if (allowed.Contains(channel))
+                {
+                    members[channel] = [.. residents];
+                }
+            }
+        }
+        else
+        {
+            foreach (var (channel, residents) in q.Targeted)
+            {
+                if (allowed.Contains(channel) && residents.Count > 0)
+                {
+                    members[channel] = [.. residents];
+                }
+            }
+
+            if (q.Rule == RecipientRule.TargetedAndPrevious)
+            {
+                var have = members.Values.SelectMany(m => m).ToHashSet();
+                foreach (var resident in await EarlierResidentsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
+                {
+                    if (have.Add(resident) && q.TargetedLater?.Invoke(resident) != true)
+                    {
+                        foreach (var channel in q.ChannelsOf(resident))
+                        {
+                            (members.TryGetValue(channel, out var list) ? list : members[channel] = []).Add(resident);
+                        }
+                    }
+                }
+            }
+        }
+
+        var recipients = members.Where(m => !q.BroadcastChannels.Contains(m.Key)).SelectMany(m => m.Value).Distinct().Count();
+        if (q.Rule != RecipientRule.PreviouslyDelivered)
+        {
+            foreach (var (channel, target) in q.Broadcast)
+            {
+                (members.TryGetValue(channel, out var list) ? list : members[channel] = []).Add(target);
+            }
+        }
+
+        if (q.Version > 1 && !q.Append)
+        {
+            await SupersedePendingAsync(connection, tx, q.AlertId, q.Version, cancellationToken);
+        }
+
+        var byChannel = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO outbox_items(alert_id, version, channel, priority, state, next_attempt_at, queued_at, size, members, indexed)
+            VALUES ($a, $v, $c, $p, 0, $next, $now, $size, $members, $indexed) RETURNING id
+            """;
+        var pChannel = insert.Parameters.Add("$c", SqliteType.Text);
+        var pNext = insert.Parameters.Add("$next", SqliteType.Integer);
+        var pSize = insert.Parameters.Add("$size", SqliteType.Integer);
+        var pMembers = insert.Parameters.Add("$members", SqliteType.Text);
+        var pIndexed = insert.Parameters.Add("$indexed", SqliteType.Integer);
+        insert.Parameters.AddWithValue("$a", q.AlertId);
+        insert.Parameters.AddWithValue("$v", q.Version);
+        insert.Parameters.AddWithValue("$p", q.Priority);
+        insert.Parameters.AddWithValue("$now", q.NowMs);
+        var total = members.Values.Sum(m => m.Count);
+        var indexInline = total <= InlineIndexLimit;
+        var toIndex = new List<(long Item, List<Guid> Members)>();
+        foreach (var (channel, step, chunk) in Chunks(q, members))
+        {
+            pChannel.Value = channel;
+            var due = q.NowMs + (step * q.EscalationStepMs);
+            pNext.Value = due;
+            pSize.Value = chunk.Count;
+            pMembers.Value = MembersJson(chunk);
+            // Escalation steps still to come are always indexed: an acknowledgement must find them.
+            var index = indexInline || due > q.NowMs;
+            pIndexed.Value = index ? 1 : 0;
+            var item = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            if (index)
+            {
+                toIndex.Add((item, chunk));
+            }
+
+            byChannel[channel] = byChannel.GetValueOrDefault(channel) + chunk.Count;
+        }
+
+        await IndexMembersAsync(connection, tx, toIndex, cancellationToken);
+        foreach (var (channel, count) in byChannel)
+        {
+            await ExecAsync(connection, tx, """
+                INSERT INTO outbox_counts(alert_id, version, channel, queued_at, targeted) VALUES ($a, $v, $c, $now, $n)
+                ON CONFLICT(alert_id, version, channel) DO UPDATE SET targeted = targeted + excluded.targeted
+                """, cancellationToken, ("$a", q.AlertId), ("$v", q.Version), ("$c", channel), ("$now", q.NowMs), ("$n", count));
+        }
+
+        return (recipients, byChannel);
+    }
+
+    /// <summary>Items per (channel, escalation step), each at most the channel's chunk size, members in id order.</summary>
+    private static IEnumerable<(string Channel, int Step, List<Guid> Members)> Chunks(OutboxEnqueue q, Dictionary<string, List<Guid>> members)
+    {
+        var steps = new Dictionary<(Guid, string), int>();
+        if (q.EscalationChannels is { Count: > 0 } order)
+        {
+            // Each resident's first policy channel they have is due now, the next one step later, and so on.
+            var byResident = new Dictionary<Guid, int>();
+            foreach (var channel in order)
+            {
+                if (!members.TryGetValue(channel, out var list))
+                {
+                    continue;
+                }
+
+                foreach (var resident in list)
+                {
+                    var step = byResident.GetValueOrDefault(resident);
+                    steps[(resident, channel)] = step;
+                    byResident[resident] = step + 1;
+                }
+            }
+        }
+
+        foreach (var (channel, list) in members.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            list.Sort();
+            var size = Math.Clamp(q.ChunkSize(channel), 1, WorkIds.MaxMembers);
+            foreach (var group in list.GroupBy(r => steps.GetValueOrDefault((r, channel))).OrderBy(g => g.Key))
+            {
+                foreach (var chunk in group.Chunk(size))
+                {
+                    yield return (channel, group.Key, [.. chunk]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// (channel → residents) that an earlier version of the alert reached, is being sent to, or may have reached (a failed
+    /// attempt that may still have arrived, or an item whose worker died mid-send).
+    /// </summary>
+    private static async Task<Dictionary<string, HashSet<Guid>>> ReachedPairsAsync(SqliteConnection connection, SqliteTransaction tx, string alertId,
+        int version, CancellationToken cancellationToken)
+    {
+        var pairs = new Dictionary<string, HashSet<Guid>>(StringComparer.OrdinalIgnoreCase);
+        void Add(string channel, Guid resident) => (pairs.TryGetValue(channel, out var set) ? set : pairs[channel] = []).Add(resident);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                SELECT DISTINCT channel, resident_id FROM outbox_receipts INDEXED BY ix_receipts_alert
+                WHERE alert_id = $a AND version < $v AND (outcome = 1 OR maybe_reached = 1)
+                """;
+            cmd.Parameters.AddWithValue("$a", alertId);
+            cmd.Parameters.AddWithValue("$v", version);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                Add(reader.GetString(0), Guid.Parse(reader.GetString(1)));
+            }
+        }
+
+        foreach (var (channel, member) in await UnrecordedMembersAsync(connection, tx, alertId, version, "(i.state = 7 OR i.maybe_sent = 1)", cancellationToken))
+        {
+            Add(channel, member);
+        }
+
+        return pairs;
+    }
+
+    /// <summary>Members (channel, resident) of earlier-version items matching <paramref name="where"/> whose outcome is not recorded yet.</summary>
+    private static async Task<List<(string Channel, Guid Resident)>> UnrecordedMembersAsync(SqliteConnection connection, SqliteTransaction? tx,
+        string alertId, int version, string where, CancellationToken cancellationToken)
+    {
+        var list = new List<(string, Guid)>();
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"""
+            SELECT i.channel, j.value FROM outbox_items i INDEXED BY ix_items_alert, json_each(i.members) j
+            WHERE i.alert_id = $a AND i.version < $v AND {where}
+              AND NOT EXISTS (SELECT 1 FROM outbox_receipts r INDEXED BY ix_receipts_item WHERE r.item_id = i.id AND r.member = j.key)
+            """;
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), Guid.Parse(reader.GetString(1))));
+        }
+
+        return list;
+    }
+
+    /// <summary>The (channel, member) pairs already queued for a version (to finish queueing one that stopped part way).</summary>
+    public async Task<HashSet<(string Channel, Guid Member)>> QueuedMembersAsync(string alertId, int version, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT channel, members FROM outbox_items INDEXED BY ix_items_alert WHERE alert_id = $a AND version = $v";
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        var set = new HashSet<(string, Guid)>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var channel = reader.GetString(0);
+            foreach (var member in ParseMembers(reader.GetString(1)))
+            {
+                set.Add((channel, member));
+            }
+        }
+
+        return set;
+    }
+
+    /// <summary>Everyone any earlier version of the alert was queued for (an update reaches them all again).</summary>
+    private static async Task<List<Guid>> EarlierResidentsAsync(SqliteConnection connection, SqliteTransaction tx, string alertId, int version,
+        CancellationToken cancellationToken)
+    {
+        var list = new List<Guid>();
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            SELECT DISTINCT j.value FROM outbox_items i INDEXED BY ix_items_alert, json_each(i.members) j WHERE i.alert_id = $a AND i.version < $v
+            UNION SELECT resident_id FROM outbox_receipts INDEXED BY ix_receipts_alert WHERE alert_id = $a AND version < $v AND item_id < 0
+            """;
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(Guid.Parse(reader.GetString(0)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Pending items of earlier versions are not sent: the newer version reaches those people.</summary>
+    private static async Task SupersedePendingAsync(SqliteConnection connection, SqliteTransaction tx, string alertId, int version, CancellationToken cancellationToken)
+    {
+        await ExecAsync(connection, tx, """
+            UPDATE outbox_counts SET superseded = superseded + s.n
+            FROM (SELECT version, channel, SUM(size - recorded) AS n FROM outbox_items INDEXED BY ix_items_alert
+                  WHERE alert_id = $a AND version < $v AND state = 0 GROUP BY version, channel) AS s
+            WHERE outbox_counts.alert_id = $a AND outbox_counts.version = s.version AND outbox_counts.channel = s.channel;
+            UPDATE outbox_items SET state = 5 WHERE alert_id = $a AND version < $v AND state = 0;
+            """, cancellationToken, ("$a", alertId), ("$v", version));
+    }
+
+    /// <summary>
+    /// Large fan-outs are indexed by resident after they are queued (the inbox of a not-yet-attempted resident waits for
+    /// it): items queued before <paramref name="queuedBeforeMs"/>, so the first seconds of a fan-out belong to sending.
+    /// </summary>
+    public async Task<int> IndexPendingMembersAsync(int maxItems, long queuedBeforeMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var items = new List<(long Item, List<Guid> Members)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT id, members FROM outbox_items INDEXED BY ix_items_unindexed WHERE indexed = 0 AND queued_at < $before ORDER BY id LIMIT $n";
+            cmd.Parameters.AddWithValue("$n", maxItems);
+            cmd.Parameters.AddWithValue("$before", queuedBeforeMs);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add((reader.GetInt64(0), ParseMembers(reader.GetString(1))));
+            }
+        }
+
+        if (items.Count == 0)
+        {
+            return 0;
+        }
+
+        using var writing = await database.WriteLockAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await IndexMembersAsync(connection, tx, items, cancellationToken);
+        await ExecAsync(connection, tx, "UPDATE outbox_items SET indexed = 1 WHERE id IN (SELECT value FROM json_each($ids))", cancellationToken,
+            ("$ids", JsonSerializer.Serialize(items.Select(i => i.Item))));
+        await tx.CommitAsync(cancellationToken);
+        return items.Count;
+    }
+
+    private static async Task IndexMembersAsync(SqliteConnection connection, SqliteTransaction tx, List<(long Item, List<Guid> Members)> items,
+        CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        // Sorted by resident: the index B-tree is appended to rather than split at random.
+        var pairs = items.SelectMany(i => i.Members.Select(m => (Resident: m, i.Item))).OrderBy(p => p.Resident).ToList();
+        foreach (var part in pairs.Chunk(20_000))
+        {
+            var json = new StringBuilder(part.Length * 56).Append('[');
+            foreach (var (resident, item) in part)
+            {
+                json.Append(json.Length > 1 ? ",[\"" : "[\"").Append(resident.ToString("D")).Append("\",").Append(item).Append(']');
+            }
+
+            await ExecAsync(connection, tx, """
+                INSERT OR IGNORE INTO outbox_members(resident_id, item_id)
+                SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($pairs)
+                """, cancellationToken, ("$pairs", json.Append(']').ToString()));
+        }
+    }
+
+    // ---- Claiming and sending ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Claims due items of a channel in priority order, up to about <paramref name="limit"/> members: marks them Sending
+    /// for <paramref name="claimant"/> until <paramref name="leaseUntilMs"/> and returns their unrecorded members with the
+    /// endpoint and language to send to. An item waits while an older version's item of the same alert and channel is
+    /// being sent.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedWork>> ClaimDueAsync(string channel, int limit, long nowMs, string claimant, long leaseUntilMs,
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var ids = new List<long>(limit);
+        var items = new List<(long Id, string Alert, int Version, long QueuedAt, List<Guid> Members, int[]? Attempts, int[]? Throttles, int Recorded, int Priority)>();
+        using (await database.WriteLockAsync(cancellationToken))
         await using (var claim = connection.CreateCommand())
         {
-            // One statement: SQLite runs it under one write lock, so two claimers can never take the same row, and a
-            // new version's transaction sees either Pending rows (which it supersedes) or Sending ones (which it follows).
-            claim.CommandText = """
-                UPDATE delivery_work SET state = 7, claimed_by = $claimant, lease_until = $lease
+            // One statement: SQLite runs it under one write lock, so two claimers never take the same item, and a new
+            // version's transaction sees each item either pending (and supersedes it) or being sent (and follows it).
+            claim.CommandText = $"""
+                UPDATE outbox_items SET state = 7, claimed_by = $claimant, lease_until = $lease
                 WHERE id IN (
-                    SELECT w.id FROM delivery_work w INDEXED BY ix_work_due
-                    WHERE w.channel = $channel AND w.state = 0 AND w.next_attempt_at <= $now
-                      AND (w.version = 1 OR NOT EXISTS (
-                          SELECT 1 FROM delivery_work p INDEXED BY ix_work_resident
-                          WHERE p.resident_id = w.resident_id AND p.alert_id = w.alert_id AND p.channel = w.channel
-                            AND p.version < w.version AND p.state = 7))
-                    ORDER BY w.priority DESC, w.id LIMIT $limit)
-                RETURNING id
+                    SELECT id FROM (
+                        SELECT id, SUM(n) OVER (ORDER BY priority DESC, id ROWS UNBOUNDED PRECEDING) - n AS before
+                        FROM (SELECT i.id, i.priority, i.size - i.recorded AS n FROM outbox_items i INDEXED BY ix_items_due
+                              WHERE i.channel = $channel AND i.state = 0 AND i.next_attempt_at <= $now
+                                AND (i.version = 1 OR NOT EXISTS (
+                                    SELECT 1 FROM outbox_items p INDEXED BY ix_items_alert
+                                    WHERE p.alert_id = i.alert_id AND p.version < i.version AND p.channel = i.channel AND p.state = 7))
+                              ORDER BY i.priority DESC, i.id LIMIT {ClaimCandidates}))
+                    WHERE before < $limit)
+                RETURNING id, alert_id, version, queued_at, members, attempts, throttles, recorded, priority
                 """;
             claim.Parameters.AddWithValue("$channel", channel);
             claim.Parameters.AddWithValue("$now", nowMs);
@@ -73,44 +432,84 @@ internal sealed class OutboxStore(Database database)
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                ids.Add(reader.GetInt64(0));
+                items.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), ParseMembers(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<int[]>(reader.GetString(5)),
+                    reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<int[]>(reader.GetString(6)), reader.GetInt32(7), reader.GetInt32(8)));
             }
         }
 
-        if (ids.Count == 0)
+        if (items.Count == 0)
         {
             return [];
         }
 
-        ids.Sort();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT w.id, w.alert_id, w.version, w.resident_id, w.attempts, w.queued_at, w.endpoint_id, e.address, e.secret, e.state, r.language, w.throttled
-            FROM json_each($ids) j
-            JOIN delivery_work w ON w.id = j.value
-            LEFT JOIN resident_endpoints e ON e.id = w.endpoint_id
-            LEFT JOIN residents r ON r.id = w.resident_id
-            WHERE w.state = 7 AND w.claimed_by = $claimant
-            ORDER BY w.priority DESC, w.id
-            """;
-        cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
-        cmd.Parameters.AddWithValue("$claimant", claimant);
-        await using var rows = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<ClaimedWork>(ids.Count);
-        while (await rows.ReadAsync(cancellationToken))
+        // An item released after its claimant died may have some members recorded already: those are not sent again.
+        var recorded = new HashSet<long>();
+        var partly = items.Where(i => i.Recorded > 0).Select(i => i.Id).ToList();
+        if (partly.Count > 0)
         {
-            list.Add(new ClaimedWork(rows.GetInt64(0), rows.GetString(1), rows.GetInt32(2), Guid.Parse(rows.GetString(3)), rows.GetInt32(4),
-                rows.GetInt64(5), rows.IsDBNull(6) ? null : rows.GetInt64(6), rows.IsDBNull(7) ? null : rows.GetString(7),
-                rows.IsDBNull(8) ? null : rows.GetString(8), rows.IsDBNull(9) ? null : rows.GetString(9),
-                rows.IsDBNull(10) ? null : rows.GetString(10), rows.GetInt32(11)));
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
+            cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(partly));
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                recorded.Add(WorkIds.Of(reader.GetInt64(0), reader.GetInt32(1)));
+            }
+        }
+
+        var wanted = new List<(long WorkId, Guid Resident)>();
+        foreach (var item in items.OrderByDescending(i => i.Priority).ThenBy(i => i.Id))
+        {
+            for (var m = 0; m < item.Members.Count; m++)
+            {
+                var id = WorkIds.Of(item.Id, m);
+                if (!recorded.Contains(id))
+                {
+                    wanted.Add((id, item.Members[m]));
+                }
+            }
+        }
+
+        // The endpoint is the resident's newest active one on this channel now (an address changed since the issue is used).
+        var endpoints = new Dictionary<int, (long? Id, string? Address, string? Secret, string? State, string? Language)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT j.key, e.id, e.address, e.secret, e.state, r.language
+                FROM json_each($residents) j
+                LEFT JOIN residents r ON r.id = j.value
+                LEFT JOIN resident_endpoints e ON e.id = (
+                    SELECT MAX(x.id) FROM resident_endpoints x WHERE x.resident_id = j.value AND x.channel = $c AND x.state = 'active')
+                """;
+            cmd.Parameters.AddWithValue("$residents", MembersJson(wanted.Select(w => w.Resident)));
+            cmd.Parameters.AddWithValue("$c", channel);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                endpoints[reader.GetInt32(0)] = (reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+            }
+        }
+
+        var byItem = items.ToDictionary(i => i.Id);
+        var list = new List<ClaimedWork>(wanted.Count);
+        for (var k = 0; k < wanted.Count; k++)
+        {
+            var (workId, resident) = wanted[k];
+            var item = byItem[WorkIds.Item(workId)];
+            var m = WorkIds.Member(workId);
+            var e = endpoints.GetValueOrDefault(k);
+            list.Add(new ClaimedWork(workId, item.Alert, item.Version, resident, item.Attempts?[m] ?? 0, item.QueuedAt,
+                e.Id, e.Address, e.Secret, e.State, e.Language, item.Throttles?[m] ?? 0));
         }
 
         return list;
     }
 
     /// <summary>
-    /// Of the given claimed rows, those that must not be sent any more: a newer version of their alert exists (it
-    /// reaches the same people), or — for <paramref name="followUps"/>, the rows of a retraction (cancel, all-clear)
+    /// Of the given claimed members, those that must not be sent any more: a newer version of their alert exists (it
+    /// reaches the same people), or — for <paramref name="followUps"/>, the members of a retraction (cancel, all-clear)
     /// — no earlier version ever reached or may have reached that (resident, channel).
     /// </summary>
     public async Task<(IReadOnlySet<long> Stale, IReadOnlySet<long> NeverReached)> CheckBeforeSendAsync(IReadOnlyCollection<long> ids,
@@ -124,132 +523,407 @@ internal sealed class OutboxStore(Database database)
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
+        var items = new Dictionary<long, (string Alert, int Version, string Channel, List<Guid> Members, bool Stale)>();
         await using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = """
-                SELECT w.id FROM json_each($ids) j JOIN delivery_work w ON w.id = j.value JOIN alerts a ON a.id = w.alert_id
-                WHERE a.current_version > w.version
+                SELECT i.id, i.alert_id, i.version, i.channel, i.members, a.current_version > i.version
+                FROM outbox_items i JOIN alerts a ON a.id = i.alert_id WHERE i.id IN (SELECT value FROM json_each($ids))
                 """;
-            cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(ids));
+            cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids.Select(WorkIds.Item).Distinct()));
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                stale.Add(reader.GetInt64(0));
+                items[reader.GetInt64(0)] = (reader.GetString(1), reader.GetInt32(2), reader.GetString(3), ParseMembers(reader.GetString(4)), reader.GetBoolean(5));
             }
         }
 
-        var toCheck = followUps.Where(id => !stale.Contains(id)).ToList();
-        if (toCheck.Count == 0)
+        foreach (var id in ids)
         {
-            return (stale, neverReached);
+            if (items.TryGetValue(WorkIds.Item(id), out var item) && item.Stale)
+            {
+                stale.Add(id);
+            }
         }
 
-        await using (var cmd = connection.CreateCommand())
+        foreach (var group in followUps.Where(id => !stale.Contains(id) && items.ContainsKey(WorkIds.Item(id))).GroupBy(WorkIds.Item))
         {
-            cmd.CommandText = """
-                SELECT w.id FROM json_each($ids) j JOIN delivery_work w ON w.id = j.value
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM delivery_work p INDEXED BY ix_work_resident
-                    WHERE p.resident_id = w.resident_id AND p.alert_id = w.alert_id AND p.channel = w.channel AND p.version < w.version
-                      AND (p.state IN (1, 7) OR p.maybe_reached = 1))
-                """;
-            cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(toCheck));
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var item = items[group.Key];
+            var reached = new HashSet<Guid>();
+            await using (var cmd = connection.CreateCommand())
             {
-                neverReached.Add(reader.GetInt64(0));
+                cmd.CommandText = """
+                    SELECT DISTINCT resident_id FROM outbox_receipts INDEXED BY ix_receipts_alert
+                    WHERE alert_id = $a AND channel = $c AND resident_id IN (SELECT value FROM json_each($r)) AND version < $v
+                      AND (outcome = 1 OR maybe_reached = 1)
+                    """;
+                cmd.Parameters.AddWithValue("$a", item.Alert);
+                cmd.Parameters.AddWithValue("$c", item.Channel);
+                cmd.Parameters.AddWithValue("$v", item.Version);
+                cmd.Parameters.AddWithValue("$r", MembersJson(group.Select(id => item.Members[WorkIds.Member(id)])));
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    reached.Add(Guid.Parse(reader.GetString(0)));
+                }
+            }
+
+            foreach (var (channel, member) in await UnrecordedMembersAsync(connection, null, item.Alert, item.Version, "(i.state = 7 OR i.maybe_sent = 1)",
+                cancellationToken))
+            {
+                if (string.Equals(channel, item.Channel, StringComparison.OrdinalIgnoreCase))
+                {
+                    reached.Add(member);
+                }
+            }
+
+            foreach (var id in group)
+            {
+                if (!reached.Contains(item.Members[WorkIds.Member(id)]))
+                {
+                    neverReached.Add(id);
+                }
             }
         }
 
         return (stale, neverReached);
     }
 
+    // ---- Recording -----------------------------------------------------------------------------------------
+
     /// <summary>
-    /// Records outcomes of rows <paramref name="claimant"/> holds, in one transaction. A row that would go back to
-    /// Pending (retry later) while a newer version of its alert exists is superseded instead: the newer version reaches
-    /// that resident, and the old text must never arrive after it. Returns how many rows were recorded (a row whose
-    /// lease was lost to another claimant is not).
+    /// Records outcomes of members of items <paramref name="claimant"/> holds, in one transaction: a receipt per attempt,
+    /// the running counts, retry items for members to try again (a member that would be retried while a newer version
+    /// exists is superseded instead: the newer version reaches that resident, and the old text must never arrive after
+    /// it), and items whose members are all recorded are done. Unsent members put their item back to pending. Returns
+    /// how many outcomes were recorded (those of items whose lease was lost to another claimant are not).
     /// </summary>
-    public async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, CancellationToken cancellationToken)
+    public async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken)
     {
         if (outcomes.Count == 0)
         {
             return 0;
         }
 
-        // One statement for the whole set (a row per outcome from a JSON array): thousands of outcomes cost one
-        // short write, so the recorder keeps up with the senders and a crash finds little completed but unrecorded.
-        var json = new System.Text.StringBuilder(outcomes.Count * 48).Append('[');
-        foreach (var o in outcomes)
+        await using var connection = await database.OpenAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var items = new Dictionary<long, HeldItem>();
+        await using (var cmd = connection.CreateCommand())
         {
-            json.Append(json.Length > 1 ? ",[" : "[").Append(o.Id).Append(',').Append(o.State).Append(',')
-                .Append(o.DeliveredAtMs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null").Append(',')
-                .Append(o.NextAttemptAtMs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null").Append(',')
-                .Append(o.Attempts).Append(',').Append(System.Text.Json.JsonSerializer.Serialize(o.Error)).Append(',')
-                .Append(o.Throttled ? 1 : 0).Append(',').Append(o.MayHaveReached ? 1 : 0).Append(']');
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                SELECT i.id, i.alert_id, i.version, i.channel, i.priority, i.queued_at, i.members, COALESCE(a.current_version, i.version)
+                FROM outbox_items i LEFT JOIN alerts a ON a.id = i.alert_id
+                WHERE i.id IN (SELECT value FROM json_each($ids)) AND i.state = 7 AND i.claimed_by = $claimant
+                """;
+            cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(outcomes.Select(o => WorkIds.Item(o.Id)).Distinct()));
+            cmd.Parameters.AddWithValue("$claimant", claimant);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items[reader.GetInt64(0)] = new HeldItem(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt64(5),
+                    ParseMembers(reader.GetString(6)), reader.GetInt32(7));
+            }
         }
 
-        json.Append(']');
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            UPDATE delivery_work SET
-                state = CASE WHEN o.state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
-                             THEN 5 ELSE o.state END,
-                last_error = CASE WHEN o.state = 0 AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = delivery_work.alert_id AND a.current_version > delivery_work.version)
-                                  THEN 'superseded by a newer version' ELSE o.error END,
-                delivered_at = COALESCE(o.delivered, delivery_work.delivered_at),
-                next_attempt_at = COALESCE(o.next, delivery_work.next_attempt_at), attempts = o.attempts,
-                throttled = delivery_work.throttled + o.throttled_now, maybe_reached = delivery_work.maybe_reached | o.reached, lease_until = NULL
-            FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS state, json_extract(value, '$[2]') AS delivered,
-                         json_extract(value, '$[3]') AS next, json_extract(value, '$[4]') AS attempts, json_extract(value, '$[5]') AS error,
-                         json_extract(value, '$[6]') AS throttled_now, json_extract(value, '$[7]') AS reached
-                  FROM json_each($outcomes)) AS o
-            WHERE delivery_work.id = o.id AND delivery_work.state = 7 AND delivery_work.claimed_by = $claimant
+        var receipts = new StringBuilder().Append('[');
+        var recorded = 0;
+        var counts = new Dictionary<(string, int, string), int[]>();
+        var perItem = new Dictionary<long, int>();
+        var released = new Dictionary<long, bool>();
+        var retries = new Dictionary<(string Alert, int Version, string Channel, int Priority, long QueuedAt, long Due), List<(Guid Member, int Attempts, int Throttles)>>();
+        foreach (var o in outcomes)
+        {
+            var itemId = WorkIds.Item(o.Id);
+            if (!items.TryGetValue(itemId, out var item))
+            {
+                continue;
+            }
+
+            if (o.Unsent)
+            {
+                released[itemId] = released.GetValueOrDefault(itemId) || o.MayHaveReached;
+                continue;
+            }
+
+            var member = WorkIds.Member(o.Id);
+            var resident = item.Members[member];
+            var state = o.State;
+            var error = o.Error;
+            if (state == WorkState.Pending && item.CurrentVersion > item.Version)
+            {
+                state = WorkState.Superseded;
+                error = "superseded by a newer version";
+            }
+
+            if (state == WorkState.Pending)
+            {
+                // Retried together with others due about the same time (seconds), never earlier than asked.
+                var due = o.NextAttemptAtMs ?? 0;
+                var key = (item.Alert, item.Version, item.Channel, item.Priority, item.QueuedAt, (due + 999) / 1000 * 1000);
+                (retries.TryGetValue(key, out var list) ? list : retries[key] = []).Add((resident, o.Attempts, o.Throttles));
+            }
+            else
+            {
+                var c = counts.TryGetValue((item.Alert, item.Version, item.Channel), out var found) ? found : counts[(item.Alert, item.Version, item.Channel)] = new int[7];
+                c[state]++;
+            }
+
+            receipts.Append(receipts.Length > 1 ? ",[" : "[").Append(itemId).Append(',').Append(member).Append(",\"").Append(resident.ToString("D")).Append("\",")
+                .Append(state).Append(',').Append(o.DeliveredAtMs ?? 0).Append(',').Append(o.Attempts).Append(',').Append(JsonSerializer.Serialize(error)).Append(',')
+                .Append(o.MayHaveReached ? 1 : 0).Append(',').Append(o.Throttled ? 1 : 0).Append(']');
+            perItem[itemId] = perItem.GetValueOrDefault(itemId) + 1;
+            recorded++;
+        }
+
+        if (recorded > 0)
+        {
+            // The throttle count of a retried member is kept with it: throttles do not use up the failure budget.
+            await ExecAsync(connection, tx, """
+                INSERT INTO outbox_receipts(item_id, member, alert_id, version, channel, resident_id, outcome, at, queued_at, attempts, error, maybe_reached, throttled)
+                SELECT r.item, r.member, i.alert_id, i.version, i.channel, r.resident, r.outcome, CASE WHEN r.at > 0 THEN r.at ELSE $now END, i.queued_at,
+                       r.attempts, r.error, r.reached, r.throttled
+                FROM (SELECT json_extract(value, '$[0]') AS item, json_extract(value, '$[1]') AS member, json_extract(value, '$[2]') AS resident,
+                             json_extract(value, '$[3]') AS outcome, json_extract(value, '$[4]') AS at, json_extract(value, '$[5]') AS attempts,
+                             json_extract(value, '$[6]') AS error, json_extract(value, '$[7]') AS reached, json_extract(value, '$[8]') AS throttled
+                      FROM json_each($receipts)) AS r
+                JOIN outbox_items i ON i.id = r.item
+                """, cancellationToken, ("$receipts", receipts.Append(']').ToString()), ("$now", nowMs));
+        }
+
+        foreach (var (itemId, n) in perItem)
+        {
+            await ExecAsync(connection, tx, """
+                UPDATE outbox_items SET recorded = recorded + $n,
+                    state = CASE WHEN recorded + $n >= size THEN 1 ELSE state END,
+                    lease_until = CASE WHEN recorded + $n >= size THEN NULL ELSE lease_until END
+                WHERE id = $id
+                """, cancellationToken, ("$id", itemId), ("$n", n));
+        }
+
+        foreach (var (itemId, mayHaveReached) in released)
+        {
+            // Back to pending for any claimer; members recorded meanwhile are skipped when it is claimed again.
+            await ExecAsync(connection, tx, """
+                UPDATE outbox_items SET state = CASE WHEN recorded >= size THEN 1 ELSE 0 END, lease_until = NULL, maybe_sent = maybe_sent | $reached
+                WHERE id = $id AND state = 7
+                """, cancellationToken, ("$id", itemId), ("$reached", mayHaveReached ? 1 : 0));
+        }
+
+        foreach (var ((alert, version, channel), c) in counts)
+        {
+            await ExecAsync(connection, tx, """
+                UPDATE outbox_counts SET delivered = delivered + $d, failed = failed + $f, gone = gone + $g, expired = expired + $e,
+                    superseded = superseded + $s, acknowledged = acknowledged + $k
+                WHERE alert_id = $a AND version = $v AND channel = $c
+                """, cancellationToken, ("$a", alert), ("$v", version), ("$c", channel), ("$d", c[WorkState.Delivered]), ("$f", c[WorkState.Failed]),
+                ("$g", c[WorkState.Gone]), ("$e", c[WorkState.Expired]), ("$s", c[WorkState.Superseded]), ("$k", c[WorkState.Acknowledged]));
+        }
+
+        if (retries.Count > 0)
+        {
+            await InsertRetriesAsync(connection, tx, retries, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return recorded;
+    }
+
+    private sealed record HeldItem(string Alert, int Version, string Channel, int Priority, long QueuedAt, List<Guid> Members, int CurrentVersion);
+
+    /// <summary>Members to try again become new items (with each member's attempt and throttle counts), indexed by resident
+    /// so an acknowledgement or a reconnecting SignalR client finds them.</summary>
+    private static async Task InsertRetriesAsync(SqliteConnection connection, SqliteTransaction tx,
+        Dictionary<(string Alert, int Version, string Channel, int Priority, long QueuedAt, long Due), List<(Guid Member, int Attempts, int Throttles)>> retries,
+        CancellationToken cancellationToken)
+    {
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO outbox_items(alert_id, version, channel, priority, state, next_attempt_at, queued_at, size, members, attempts, throttles, indexed)
+            VALUES ($a, $v, $c, $p, 0, $due, $queued, $size, $members, $attempts, $throttles, 1) RETURNING id
             """;
-        cmd.Parameters.AddWithValue("$outcomes", json.ToString());
-        cmd.Parameters.AddWithValue("$claimant", claimant);
-        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        var index = new List<(long, List<Guid>)>();
+        foreach (var ((alert, version, channel, priority, queuedAt, due), members) in retries)
+        {
+            foreach (var chunk in members.Chunk(WorkIds.MaxMembers))
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$a", alert);
+                insert.Parameters.AddWithValue("$v", version);
+                insert.Parameters.AddWithValue("$c", channel);
+                insert.Parameters.AddWithValue("$p", priority);
+                insert.Parameters.AddWithValue("$due", due);
+                insert.Parameters.AddWithValue("$queued", queuedAt);
+                insert.Parameters.AddWithValue("$size", chunk.Length);
+                insert.Parameters.AddWithValue("$members", MembersJson(chunk.Select(c => c.Member)));
+                insert.Parameters.AddWithValue("$attempts", JsonSerializer.Serialize(chunk.Select(c => c.Attempts)));
+                insert.Parameters.AddWithValue("$throttles", JsonSerializer.Serialize(chunk.Select(c => c.Throttles)));
+                var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+                index.Add((id, [.. chunk.Select(c => c.Member)]));
+            }
+        }
+
+        await IndexMembersAsync(connection, tx, index, cancellationToken);
     }
 
     /// <summary>
-    /// Gives claimed rows back unsent (shutdown, an open circuit): Pending again, attempts unchanged, due at
-    /// <paramref name="dueAtMs"/> — or superseded if a newer version exists meanwhile.
-    /// </summary>
-    public Task<int> ReleaseClaimsAsync(IEnumerable<ClaimedWork> claimed, string claimant, long dueAtMs, CancellationToken cancellationToken) =>
-        RecordAsync([.. claimed.Select(w => new WorkOutcome(w.Id, WorkState.Pending, null, dueAtMs, w.Attempts, null))], claimant, cancellationToken);
-
-    /// <summary>
-    /// Claims whose lease ran out (their claimant died or hung) become Pending again, due now, for any worker to
-    /// claim; with <paramref name="exceptClaimant"/>, every claim not held by that claimant (a single-node store
-    /// at start-up: claims of an earlier process are dead). Their messages may have gone out: receivers dedupe on
-    /// the delivery id. Returns how many rows were released.
+    /// Claims whose lease ran out (their claimant died or hung) become pending again, due now, for any worker to claim;
+    /// with <paramref name="exceptClaimant"/>, every claim not held by that claimant (a single-node store at start-up:
+    /// claims of an earlier process are dead). Their members may have been sent: a retraction follows them, and
+    /// receivers dedupe on the delivery id. Returns how many items were released.
     /// </summary>
     public async Task<int> ReleaseExpiredClaimsAsync(long nowMs, string? exceptClaimant, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = exceptClaimant is null
-            ? "UPDATE delivery_work SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_reached = 1 WHERE state = 7 AND lease_until < $now"
-            : "UPDATE delivery_work SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_reached = 1 WHERE state = 7 AND claimed_by IS NOT $me";
+            ? "UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_sent = 1 WHERE state = 7 AND lease_until < $now"
+            : "UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_sent = 1 WHERE state = 7 AND claimed_by IS NOT $me";
         cmd.Parameters.AddWithValue("$now", nowMs);
         cmd.Parameters.AddWithValue("$me", (object?)exceptClaimant ?? DBNull.Value);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Makes a resident's pending work on a channel due now (a SignalR client just subscribed).</summary>
+    /// <summary>Makes a resident's waiting work on a channel due now (a SignalR client just subscribed).</summary>
     public async Task<int> ReleaseAsync(Guid residentId, string channel, long nowMs, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE delivery_work SET next_attempt_at = $now WHERE resident_id = $r AND channel = $c AND state = 0 AND next_attempt_at > $now";
+        cmd.CommandText = """
+            UPDATE outbox_items SET next_attempt_at = $now
+            WHERE id IN (SELECT item_id FROM outbox_members WHERE resident_id = $r) AND channel = $c AND state = 0 AND next_attempt_at > $now
+            """;
         cmd.Parameters.AddWithValue("$r", residentId.ToString());
         cmd.Parameters.AddWithValue("$c", channel);
         cmd.Parameters.AddWithValue("$now", nowMs);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Per channel, for work queued since <paramref name="sinceMs"/>: counts by outcome, retries, throttles, latency.</summary>
+    /// <summary>Stops a resident's waiting work for an alert (they acknowledged it): the rest of their escalation steps.
+    /// Returns how many (resident, channel) deliveries stopped.</summary>
+    public async Task<int> StopForAcknowledgementAsync(string alertId, Guid residentId, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var stopped = new List<(long Item, int Member, int Version, string Channel)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                SELECT i.id, j.key, i.version, i.channel FROM outbox_members m JOIN outbox_items i ON i.id = m.item_id, json_each(i.members) j
+                WHERE m.resident_id = $r AND i.alert_id = $a AND i.state = 0 AND j.value = $r
+                  AND NOT EXISTS (SELECT 1 FROM outbox_receipts x INDEXED BY ix_receipts_item WHERE x.item_id = i.id AND x.member = j.key)
+                """;
+            cmd.Parameters.AddWithValue("$a", alertId);
+            cmd.Parameters.AddWithValue("$r", residentId.ToString());
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stopped.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetString(3)));
+            }
+        }
+
+        foreach (var (item, member, version, channel) in stopped)
+        {
+            await ExecAsync(connection, tx, """
+                INSERT INTO outbox_receipts(item_id, member, alert_id, version, channel, resident_id, outcome, at, queued_at, attempts, error)
+                SELECT id, $m, alert_id, version, channel, $r, 6, $now, queued_at, 0, 'acknowledged' FROM outbox_items WHERE id = $id;
+                UPDATE outbox_items SET recorded = recorded + 1, state = CASE WHEN recorded + 1 >= size THEN 1 ELSE state END WHERE id = $id;
+                UPDATE outbox_counts SET acknowledged = acknowledged + 1 WHERE alert_id = $a AND version = $v AND channel = $c;
+                """, cancellationToken, ("$id", item), ("$m", member), ("$r", residentId.ToString()), ("$now", nowMs),
+                ("$a", alertId), ("$v", version), ("$c", channel));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return stopped.Count;
+    }
+
+    // ---- Reading the record --------------------------------------------------------------------------------
+
+    /// <summary>Per version and channel: the running counts, with what is being sent right now.</summary>
+    public async Task<IReadOnlyList<(int Version, string Channel, VersionDelivery Delivery)>> VersionCountsAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT c.version, c.channel, c.targeted, c.delivered, c.failed, c.gone, c.expired, c.superseded, c.acknowledged,
+                   COALESCE((SELECT SUM(size - recorded) FROM outbox_items i INDEXED BY ix_items_alert
+                             WHERE i.alert_id = c.alert_id AND i.version = c.version AND i.channel = c.channel AND i.state = 7), 0)
+            FROM outbox_counts c WHERE c.alert_id = $a ORDER BY c.version, c.channel
+            """;
+        cmd.Parameters.AddWithValue("$a", alertId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(int, string, VersionDelivery)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            long L(int i) => reader.GetInt64(i);
+            var failed = L(4) + L(5) + L(6);
+            var superseded = L(7) + L(8);
+            var pending = L(2) - L(3) - failed - superseded;
+            list.Add((reader.GetInt32(0), reader.GetString(1), new VersionDelivery(L(2), L(3), pending, Math.Min(pending, L(9)), failed, L(5), L(6),
+                superseded, L(8))));
+        }
+
+        return list;
+    }
+
+    /// <summary>Issue → delivery latencies (ms) of an alert's delivered members on a channel, ascending.</summary>
+    public async Task<(List<long> Latencies, long? First, long? Last)> LatenciesAsync(string alertId, string channel, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT at - queued_at, at FROM outbox_receipts INDEXED BY ix_receipts_alert WHERE alert_id = $a AND channel = $c AND outcome = 1 ORDER BY 1
+            """;
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$c", channel);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<long>();
+        long? first = null, last = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(reader.GetInt64(0));
+            var at = reader.GetInt64(1);
+            first = first is null ? at : Math.Min(first.Value, at);
+            last = last is null ? at : Math.Max(last.Value, at);
+        }
+
+        return (list, first, last);
+    }
+
+    /// <summary>The alerts a resident was queued for or attempted since <paramref name="sinceMs"/>, newest first.</summary>
+    public async Task<IReadOnlyList<string>> AlertsForResidentAsync(Guid residentId, long sinceMs, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT alert_id FROM (
+                SELECT alert_id, queued_at AS at FROM outbox_receipts INDEXED BY ix_receipts_resident WHERE resident_id = $r AND queued_at >= $since
+                UNION ALL
+                SELECT i.alert_id, i.queued_at FROM outbox_members m JOIN outbox_items i ON i.id = m.item_id WHERE m.resident_id = $r AND i.queued_at >= $since)
+            GROUP BY alert_id ORDER BY MAX(at) DESC LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        cmd.Parameters.AddWithValue("$since", sinceMs);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(reader.GetString(0));
+        }
+
+        return list;
+    }
+
+    /// <summary>Forgets a resident's delivery record (receipts and the index of their waiting work), inside the caller's transaction.</summary>
+    public Task ForgetResidentAsync(SqliteConnection connection, SqliteTransaction tx, Guid residentId, CancellationToken cancellationToken) =>
+        ExecAsync(connection, tx, "DELETE FROM outbox_receipts WHERE resident_id = $r; DELETE FROM outbox_members WHERE resident_id = $r;", cancellationToken,
+            ("$r", residentId.ToString()));
+
+    /// <summary>Per channel, for versions queued since <paramref name="sinceMs"/>: counts by outcome, retries, throttles, latency.</summary>
     public async Task<IReadOnlyDictionary<string, ChannelWindowStats>> StatsSinceAsync(long sinceMs, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -257,16 +931,21 @@ internal sealed class OutboxStore(Database database)
         await using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = """
-                SELECT channel, COUNT(*), SUM(attempts > 0), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state IN (0, 7)),
-                       SUM(MAX(attempts - 1, 0)), SUM(throttled)
-                FROM delivery_work WHERE queued_at >= $since GROUP BY channel
+                SELECT c.channel, SUM(c.targeted), SUM(c.delivered), SUM(c.failed + c.expired), SUM(c.gone),
+                       SUM(c.targeted - c.delivered - c.failed - c.gone - c.expired - c.superseded - c.acknowledged),
+                       COALESCE(r.retried, 0), COALESCE(r.throttled, 0), COALESCE(r.attempted, 0)
+                FROM outbox_counts c
+                LEFT JOIN (SELECT channel, SUM(outcome = 0) AS retried, SUM(throttled) AS throttled,
+                                  COUNT(DISTINCT CASE WHEN outcome IN (0, 1, 2, 3) THEN alert_id || version || resident_id END) AS attempted
+                           FROM outbox_receipts INDEXED BY ix_receipts_channel WHERE queued_at >= $since GROUP BY channel) r ON r.channel = c.channel
+                WHERE c.queued_at >= $since GROUP BY c.channel
                 """;
             cmd.Parameters.AddWithValue("$since", sinceMs);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                result[reader.GetString(0)] = new ChannelWindowStats(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
-                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), null, null);
+                result[reader.GetString(0)] = new ChannelWindowStats(reader.GetInt64(1), reader.GetInt64(8), reader.GetInt64(2), reader.GetInt64(3),
+                    reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), null, null);
             }
         }
 
@@ -290,8 +969,8 @@ internal sealed class OutboxStore(Database database)
     {
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT delivered_at - queued_at AS d FROM delivery_work
-            WHERE channel = $c AND queued_at >= $since AND state = 1 ORDER BY d LIMIT 1 OFFSET $k
+            SELECT at - queued_at AS d FROM outbox_receipts INDEXED BY ix_receipts_channel
+            WHERE channel = $c AND queued_at >= $since AND outcome = 1 ORDER BY d LIMIT 1 OFFSET $k
             """;
         cmd.Parameters.AddWithValue("$c", channel);
         cmd.Parameters.AddWithValue("$since", sinceMs);
@@ -299,14 +978,48 @@ internal sealed class OutboxStore(Database database)
         return await cmd.ExecuteScalarAsync(cancellationToken) is long ms ? ms : null;
     }
 
-    /// <summary>Stops a resident's pending work for an alert (they acknowledged it). Returns how many rows stopped.</summary>
-    public async Task<int> StopForAcknowledgementAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
+    // ---- Helpers -------------------------------------------------------------------------------------------
+
+    /// <summary>Members as a JSON array of "D"-format ids (how residents' ids are stored), built without a string per id.</summary>
+    internal static string MembersJson(IEnumerable<Guid> members)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        var json = new StringBuilder().Append('[');
+        Span<char> buffer = stackalloc char[36];
+        foreach (var member in members)
+        {
+            member.TryFormat(buffer, out _, "D");
+            json.Append(json.Length > 1 ? ",\"" : "\"").Append(buffer).Append('"');
+        }
+
+        return json.Append(']').ToString();
+    }
+
+    internal static List<Guid> ParseMembers(string json)
+    {
+        var list = new List<Guid>();
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                list.Add(reader.GetGuid());
+            }
+        }
+
+        return list;
+    }
+
+    private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE delivery_work SET state = 6, last_error = 'acknowledged' WHERE alert_id = $a AND resident_id = $r AND state = 0";
-        cmd.Parameters.AddWithValue("$a", alertId);
-        cmd.Parameters.AddWithValue("$r", residentId.ToString());
-        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.DronePhotos;
@@ -20,23 +21,11 @@ internal sealed record DronePhoto(
     string? PositionSource,
     string? Note);
 
-/// <summary>GeoJSON Point; coordinates are [lon, lat].</summary>
-internal sealed record PointGeometry(double[] Coordinates)
+/// <summary>A stored photo as the map and the <c>dronePhoto</c> staff event see it.</summary>
+internal static class DronePhotoFeatures
 {
-    public string Type => "Point";
-}
-
-/// <summary>A drone photo as the map and the <c>dronePhoto</c> staff event see it (a GeoJSON Feature).</summary>
-internal sealed record DronePhotoFeature(
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] PointGeometry? Geometry,
-    DronePhotoProperties Properties)
-{
-    public string Type => "Feature";
-
-    public string Id => Properties.Id;
-
     public static DronePhotoFeature From(DronePhoto p) => new(
-        p.Latitude is { } lat && p.Longitude is { } lon ? new PointGeometry([lon, lat]) : null,
+        p.Latitude is { } lat && p.Longitude is { } lon ? PointGeometry.At(lat, lon) : null,
         new DronePhotoProperties(p.Id, p.Metadata.TakenAt?.ToUniversalTime(), p.Metadata.TakenAtZone switch
         {
             TakenAtZone.Exif => "exif",
@@ -47,34 +36,13 @@ internal sealed record DronePhotoFeature(
             $"/api/drone-photos/{p.Id}.jpg", $"/api/drone-photos/{p.Id}/thumbnail.jpg"));
 }
 
-/// <summary>Properties of <see cref="DronePhotoFeature"/>; nulls are written so every feature has the same keys.</summary>
-internal sealed record DronePhotoProperties(
-    string Id,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? TakenAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? TakenAtTimeZone,
-    DateTimeOffset ReceivedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Make,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Model,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Altitude,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? RelativeAltitude,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? GimbalYawDegrees,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? GimbalPitchDegrees,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? FlightYawDegrees,
-    bool NeedsManualPlacement,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? PositionSource,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Note,
-    int Width,
-    int Height,
-    string PhotoUrl,
-    string ThumbnailUrl);
-
 /// <summary>
 /// Drone photos: a row per photo in SQLite, the original file and its thumbnail under
 /// <c>{DataDirectory}/drone-photos/</c>. Originals keep their EXIF (staff need it); they are never served publicly.
 /// </summary>
-internal sealed class DronePhotoStore(Database database)
+internal sealed class DronePhotoStore(Database database, StoragePaths paths)
 {
-    private readonly string _directory = Path.Combine(database.DataDirectory, "drone-photos");
+    private readonly string _directory = Path.Combine(paths.DataDirectory, "drone-photos");
 
     public string OriginalPath(string id) => Path.Combine(_directory, id + ".jpg");
 

@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -22,7 +21,6 @@ internal sealed record DronePhotoCollection(IReadOnlyList<DronePhotoFeature> Fea
 
 internal static partial class DronePhotosApi
 {
-    public const string StaffEvent = "dronePhoto";
 
     // Room for the multipart boundaries, part headers and the note around the photo itself.
     private const long MultipartAllowance = 64 * 1024;
@@ -50,11 +48,11 @@ internal static partial class DronePhotosApi
         group.MapGet("/", async (DronePhotoStore store, DateTimeOffset? since, int? limit, CancellationToken ct) =>
         {
             var photos = await store.ListAsync(since, Math.Clamp(limit ?? 1000, 1, 10_000), ct);
-            return TypedResults.Ok(new DronePhotoCollection([.. photos.Select(DronePhotoFeature.From)]));
+            return TypedResults.Ok(new DronePhotoCollection([.. photos.Select(DronePhotoFeatures.From)]));
         }).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         group.MapGet("/{id}", async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> (string id, DronePhotoStore store, CancellationToken ct) =>
-            await store.GetAsync(id, ct) is { } photo ? TypedResults.Ok(DronePhotoFeature.From(photo)) : NotFound(id))
+            await store.GetAsync(id, ct) is { } photo ? TypedResults.Ok(DronePhotoFeatures.From(photo)) : NotFound(id))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         // The original keeps its EXIF (position, time, aircraft): staff only, never cached by shared caches.
@@ -71,7 +69,7 @@ internal static partial class DronePhotosApi
     }
 
     private static async Task<IResult> UploadAsync(HttpContext http,
-        DronePhotoStore store, IOptions<DronePhotosOptions> options, AuditLog audit, IHubContext<AlertsHub> hub, TimeProvider time,
+        DronePhotoStore store, IOptions<DronePhotosOptions> options, AuditLog audit, IStaffEvents staff, TimeProvider time,
         DiskSpaceMonitor disk, ILoggerFactory loggers, CancellationToken ct)
     {
         var o = options.Value;
@@ -118,7 +116,7 @@ internal static partial class DronePhotosApi
                 if (name == "photo" && photo is null)
                 {
                     declaredType = section.ContentType;
-                    photo = await ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
+                    photo = await BoundedRead.ReadAtMostAsync(section.Body, o.MaxPhotoBytes, ct);
                     if (photo is null)
                     {
                         return new AnswerWithConnectionClose(TooLarge(o.MaxPhotoBytes, "The photo is larger than the limit."));
@@ -126,7 +124,7 @@ internal static partial class DronePhotosApi
                 }
                 else if (name == "note")
                 {
-                    var bytes = await ReadAtMostAsync(section.Body, o.MaxNoteLength * 4L, ct);
+                    var bytes = await BoundedRead.ReadAtMostAsync(section.Body, o.MaxNoteLength * 4L, ct);
                     note = bytes is null ? null : System.Text.Encoding.UTF8.GetString(bytes).Trim();
                     if (bytes is null || note!.Length > o.MaxNoteLength)
                     {
@@ -171,7 +169,7 @@ internal static partial class DronePhotosApi
         if (await store.FindBySha256Async(sha, ct) is { } existing)
         {
             // A retried upload (lost response, flaky LTE at the site) is the same photo, not a second one.
-            return TypedResults.Ok(DronePhotoFeature.From(existing));
+            return TypedResults.Ok(DronePhotoFeatures.From(existing));
         }
 
         var metadata = DronePhotoMetadata.Read(photo);
@@ -183,13 +181,13 @@ internal static partial class DronePhotosApi
         await audit.WriteAsync(stored.UploadedBy, "drone_photos.upload", stored.Id,
             metadata.HasPosition ? $"{stored.Latitude:F6},{stored.Longitude:F6}" : "no GPS: needs manual placement", ct);
         LogStored(log, stored.Id, photo.Length, metadata.HasPosition, metadata.TakenAtZone);
-        var feature = DronePhotoFeature.From(stored);
-        await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync(StaffEvent, feature, ct);
+        var feature = DronePhotoFeatures.From(stored);
+        await staff.DronePhotoAsync(feature, ct);
         return TypedResults.Created($"/api/drone-photos/{stored.Id}", feature);
     }
 
     private static async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> PlaceAsync(string id, DronePhotoPosition position, DronePhotoStore store,
-        AuditLog audit, IHubContext<AlertsHub> hub, HttpContext http, CancellationToken ct)
+        AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct)
     {
         if (position.Lat is not double lat || position.Lon is not double lon || !DronePhotoMetadata.IsValidPosition(lat, lon))
         {
@@ -214,28 +212,9 @@ internal static partial class DronePhotosApi
             await tx.CommitAsync(ct);
         }
 
-        var feature = DronePhotoFeature.From((await store.GetAsync(id, ct))!);
-        await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync(StaffEvent, feature, ct);
+        var feature = DronePhotoFeatures.From((await store.GetAsync(id, ct))!);
+        await staff.DronePhotoAsync(feature, ct);
         return TypedResults.Ok(feature);
-    }
-
-    /// <summary>The whole stream, or null as soon as it passes <paramref name="max"/> bytes (the rest is not read).</summary>
-    private static async Task<byte[]?> ReadAtMostAsync(Stream stream, long max, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static string Describe(byte[] data) =>

@@ -1,8 +1,6 @@
 using AlertHub.Core.Feeds;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Feeds.Polling;
-using AlertHub.Server.Features.Rules;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Feeds;
@@ -20,10 +18,10 @@ internal sealed record IngestResult(
 /// </summary>
 internal sealed partial class FeedIntake(
     FeedStore store,
-    RuleEngine rules,
+    IFeedEventRules rules,
     AreaCodeTable codeTable,
     IOptions<FeedsOptions> options,
-    IHubContext<AlertsHub> hub,
+    IStaffEvents staff,
     ILogger<FeedIntake> logger) : IFeedIntake, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -73,11 +71,8 @@ internal sealed partial class FeedIntake(
             }
 
             LogAccepted(logger, e.Family, e.Lifecycle, e.Operational, outcome ?? "");
-            await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("feedEvent", new
-            {
-                id = eventId, e.Family, Lifecycle = e.Lifecycle.ToString(), Operational = e.Operational.ToString(), e.Category,
-                headline = e.MainText.Headline, applied, outcome, alertId,
-            }, cancellationToken);
+            await staff.FeedEventAsync(new FeedEventNotice(eventId, e.Family, e.Lifecycle.ToString(), e.Operational.ToString(), e.Category,
+                e.MainText.Headline, applied, outcome, alertId), cancellationToken);
             return new IngestResult(true, false, eventId, null, null, e, applied, outcome, alertId);
         }
         finally
@@ -91,7 +86,7 @@ internal sealed partial class FeedIntake(
     /// tsunami forecast by 05203 — with the rules' own reading of seismic regions (none in a telegram with cities).
     /// </summary>
     private IEnumerable<string> MunicipalitiesFromTable(HazardEvent e) =>
-        e.Areas.Where(a => a.Municipality is null && !(a.Scheme == "jma-seismic" && RuleEngine.HasCityIntensities(e)))
+        e.Areas.Where(a => a.Municipality is null && !(a.Scheme == "jma-seismic" && EventAreas.HasCityIntensities(e)))
             .SelectMany(a => codeTable.MunicipalitiesOf(a.Scheme, a.Code, null));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed document from {Origin} rejected ({Code}): {Reason}")]

@@ -1,7 +1,6 @@
 using AlertHub.Core.Feeds;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Feeds.Polling;
-using AlertHub.Server.Features.Rules;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +22,6 @@ internal static class FeedsApi
         builder.Services.AddSingleton<FeedIntake>();
         builder.Services.AddSingleton<Polling.IFeedIntake>(sp => sp.GetRequiredService<FeedIntake>());
         builder.AddJmaFeedPolling();
-        builder.Services.AddSingleton<RuleStore>();
-        builder.Services.AddSingleton<RuleEngine>();
         return builder;
     }
 
@@ -43,20 +40,12 @@ internal static class FeedsApi
                 return Problems.NotFoundProblem(Problems.FeedDocumentUnknownSource, "Feeds are jma, lalert or cap.");
             }
 
-            var max = options.Value.MaxDocumentBytes;
-            using var buffer = new MemoryStream();
-            var chunk = new byte[64 * 1024];
-            int read;
-            while (buffer.Length <= max && (read = await request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-            }
-
-            var result = await intake.IngestAsync(kind, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), "push:" + request.HttpContext.User.Actor(), ct);
+            // An oversize body is read one byte past the limit, so the intake sees it is too large and quarantines its start.
+            var body = await BoundedRead.ReadAsync(request.Body, options.Value.MaxDocumentBytes, ct);
+            var result = await intake.IngestAsync(kind, body.Bytes, "push:" + request.HttpContext.User.Actor(), ct);
             if (!result.Accepted && !result.Duplicate)
             {
-                var status = result.RejectionCode == "feeds.too_large" ? 413 : 422;
-                return Problems.Create(status, result.RejectionCode!, "The document was rejected and quarantined.", result.RejectionReason);
+                return Problems.Create(Problems.StatusOf(result.RejectionCode!), result.RejectionCode!, "The document was rejected and quarantined.", result.RejectionReason);
             }
 
             var e = result.Event;
@@ -112,16 +101,6 @@ internal static class FeedsApi
             http.Response.Headers.ContentSecurityPolicy = Dashboard.SecurityHeaders.DocumentPolicy;
             return TypedResults.File(raw, "text/plain", fileDownloadName: $"event-{id}.xml");
         });
-
-        var rules = app.MapGroup("/api/rules").WithTags("Rules");
-        rules.MapGet("/", async (RuleStore store, CancellationToken ct) => TypedResults.Ok(await store.GetAsync(ct)))
-            .RequireAuthorization(StaffRoles.Policies.Viewer);
-        rules.MapPut("/", async (List<RuleDefinition> definitions, RuleStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
-        {
-            await store.SaveAsync(definitions, http.User.Actor(), ct);
-            await audit.WriteAsync(http.User.Actor(), "rules.update", null, string.Join(", ", definitions.Select(d => d.Name)), ct);
-            return TypedResults.Ok(definitions);
-        }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(1024 * 1024));
 
         return feeds;
     }

@@ -40,6 +40,7 @@ internal sealed record AlertImage(
 /// </summary>
 internal sealed partial class AlertImageStore(
     Database database,
+    StoragePaths paths,
     IEnumerable<IAlertImageSource> sources,
     IOptions<AlertImagesOptions> options,
     IOptions<HubOptions> hub,
@@ -48,7 +49,7 @@ internal sealed partial class AlertImageStore(
 {
     public const string PathPrefix = "/media/alert-images/";
 
-    private readonly string _directory = Path.Combine(database.DataDirectory, "alert-images");
+    private readonly string _directory = Path.Combine(paths.DataDirectory, "alert-images");
     private readonly Dictionary<string, IAlertImageSource> _sources = sources.ToDictionary(s => s.Source, StringComparer.Ordinal);
 
     public IReadOnlyCollection<string> SourceNames => _sources.Keys;

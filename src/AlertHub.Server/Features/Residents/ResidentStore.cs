@@ -8,7 +8,7 @@ using Microsoft.Data.Sqlite;
 namespace AlertHub.Server.Features.Residents;
 
 /// <summary>Residents, their places, endpoints and live locations in SQLite.</summary>
-internal sealed class ResidentStore(Database database, TimeProvider time)
+internal sealed class ResidentStore(Database database, IEnumerable<IResidentRecords> records, TimeProvider time)
 {
     public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
@@ -91,7 +91,12 @@ internal sealed class ResidentStore(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var delete = Command(connection, tx, "DELETE FROM delivery_work WHERE resident_id = $id; DELETE FROM residents WHERE id = $id", "$id");
+        foreach (var holder in records)
+        {
+            await holder.ForgetResidentAsync(connection, tx, id, cancellationToken);
+        }
+
+        var delete = Command(connection, tx, "DELETE FROM residents WHERE id = $id", "$id");
         Set(delete, id.ToString());
         var deleted = await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
         await tx.CommitAsync(cancellationToken);

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 

@@ -3,8 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery;
-using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -26,6 +24,7 @@ internal static class ResidentsApi
         builder.Services.Configure<ResidentsOptions>(builder.Configuration.GetSection("Residents"));
         builder.Services.AddSingleton<ResidentStore>();
         builder.Services.AddSingleton<ResidentValidator>();
+        builder.Services.AddSingleton<ResidentIndexSync>();
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(RegistrationRateLimit, context =>
@@ -59,12 +58,12 @@ internal static class ResidentsApi
     {
         var group = app.MapGroup("/api/residents").WithTags("Residents");
 
-        group.MapPost("/", async (ResidentRequest request, ResidentValidator validator, ResidentStore store, TargetingService targeting,
+        group.MapPost("/", async (ResidentRequest request, ResidentValidator validator, ResidentStore store, ResidentIndexSync index,
             IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct) =>
         {
             var valid = validator.Validate(request);
             var registered = (await store.InsertAsync([valid], ct))[0];
-            targeting.Index.Upsert(TargetingService.ToProfile(registered.Id, valid));
+            index.Index.Upsert(ResidentIndexSync.ToProfile(registered.Id, valid));
             await RunHooksAsync(hooks, [registered.Id], ct);
             return TypedResults.Created($"/api/residents/{registered.Id}", registered);
         }).RequireRateLimiting(RegistrationRateLimit);
@@ -80,7 +79,7 @@ internal static class ResidentsApi
         });
 
         group.MapPut("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ResidentRequest request, HttpRequest http,
-            ResidentValidator validator, ResidentStore store, TargetingService targeting, IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct) =>
+            ResidentValidator validator, ResidentStore store, ResidentIndexSync index, IEnumerable<IEndpointRegistrationHook> hooks, CancellationToken ct) =>
         {
             if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
             {
@@ -94,13 +93,13 @@ internal static class ResidentsApi
             }
 
             // Re-read: the store keeps an already confirmed address active, which the request alone does not show.
-            await targeting.RefreshAsync([id], ct);
+            await index.RefreshAsync([id], ct);
             await RunHooksAsync(hooks, [id], ct);
             return TypedResults.NoContent();
         });
 
         group.MapDelete("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, HttpRequest http, ResidentStore store,
-            TargetingService targeting, AuditLog audit, CancellationToken ct) =>
+            ResidentIndexSync index, AuditLog audit, CancellationToken ct) =>
         {
             // The resident may forget themselves; an admin may too (e.g. on a written request), and that is audited.
             var isAdmin = http.HttpContext.User.IsInRole(StaffRoles.Admin);
@@ -114,7 +113,7 @@ internal static class ResidentsApi
                 return Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
             }
 
-            targeting.Index.Remove(id);
+            index.Index.Remove(id);
             if (isAdmin)
             {
                 await audit.WriteAsync(http.HttpContext.User.Actor(), "residents.delete", id.ToString(), null, ct);
@@ -124,7 +123,7 @@ internal static class ResidentsApi
         });
 
         group.MapPost("/{id:guid}/location", async Task<Results<Ok<LocationAccepted>, ProblemHttpResult>> (Guid id, LocationRequest request, HttpRequest http,
-            ResidentStore store, TargetingService targeting, IOptions<ResidentsOptions> options, TimeProvider time, CancellationToken ct) =>
+            ResidentStore store, ResidentIndexSync index, IOptions<ResidentsOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
             {
@@ -142,12 +141,12 @@ internal static class ResidentsApi
                 return Problems.NotFoundProblem(Problems.ResidentNotFound, $"No resident {id}.");
             }
 
-            targeting.Index.SetCurrentLocation(id, lat, lon, expires);
+            index.Index.SetCurrentLocation(id, lat, lon, expires);
             return TypedResults.Ok(new LocationAccepted(lat, lon, expires));
         });
 
         group.MapDelete("/{id:guid}/location", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, HttpRequest http, ResidentStore store,
-            TargetingService targeting, CancellationToken ct) =>
+            ResidentIndexSync index, CancellationToken ct) =>
         {
             if (!await store.VerifyTokenAsync(id, ResidentToken(http), ct))
             {
@@ -155,7 +154,7 @@ internal static class ResidentsApi
             }
 
             await store.ClearLocationAsync(id, ct);
-            targeting.Index.ClearCurrentLocation(id);
+            index.Index.ClearCurrentLocation(id);
             return TypedResults.NoContent();
         });
 
@@ -175,7 +174,7 @@ internal static class ResidentsApi
     /// for lists the city collected with consent elsewhere; the audit entry records that it was used.
     /// </remarks>
     private static async Task<Ok<ImportResult>> ImportAsync(HttpRequest http, ResidentValidator validator, ResidentStore store,
-        TargetingService targeting, AuditLog audit, IEnumerable<IEndpointRegistrationHook> hooks, IOptions<ResidentsOptions> options, CancellationToken ct)
+        ResidentIndexSync index, AuditLog audit, IEnumerable<IEndpointRegistrationHook> hooks, IOptions<ResidentsOptions> options, CancellationToken ct)
     {
         var emailConfirmed = string.Equals(http.Query["emailConfirmed"], "true", StringComparison.OrdinalIgnoreCase);
         var maxLineBytes = options.Value.ImportMaxLineBytes;
@@ -249,7 +248,7 @@ internal static class ResidentsApi
             }
 
             var stored = await store.InsertAsync([.. pending.Select(p => p.Resident)], CancellationToken.None);
-            targeting.Index.BulkUpsert(stored.Select((s, i) => TargetingService.ToProfile(s.Id, pending[i].Resident)));
+            index.Index.BulkUpsert(stored.Select((s, i) => ResidentIndexSync.ToProfile(s.Id, pending[i].Resident)));
             imported.AddRange(stored.Select((s, i) => new ImportedResident(pending[i].Line, s.Id, s.Token, pending[i].Resident.ExternalId)));
             await RunHooksAsync(hooks, [.. stored.Select(s => s.Id)], CancellationToken.None);
             pending.Clear();

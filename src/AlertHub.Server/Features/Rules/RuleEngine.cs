@@ -17,7 +17,7 @@ namespace AlertHub.Server.Features.Rules;
 /// Exercise and Test events never reach residents as real alerts.
 /// </summary>
 internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes, PlaceNames places,
-    IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time)
+    IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time) : IFeedEventRules
 {
     private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];
 
@@ -86,6 +86,13 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
     {
         var actor = "rule:" + rule.Name;
         var previous = state.GetValueOrDefault(rule.Name) ?? new RuleSeriesState(null, 0, [], false, false);
+        if (previous.AlertId is null && previous.DraftId is { } draftId
+            && await drafts.GetAsync(draftId, cancellationToken) is { State: "approved", AlertId: { } approved })
+        {
+            // The series' draft was approved since: its alert is what later telegrams update, cancel or end.
+            previous = previous with { AlertId = approved };
+        }
+
         var live = previous.AlertId is not null && !previous.Ended && !previous.Cancelled;
         if (e.Operational != Operational.Real && rule.ExerciseAudience is null)
         {
@@ -159,6 +166,15 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
 
         if (level > previous.Level || municipalities.Except(previous.Municipalities).Any())
         {
+            if (rule.Mode == "draft")
+            {
+                // A rule that issues through a second person raises through one too: an update draft of the same alert.
+                var draft = await drafts.CreateAsync(request with { MsgType = MsgType.Update }, eventId, rule.Name, actor, cancellationToken,
+                    updatesAlertId: previous.AlertId);
+                state[rule.Name] = previous with { Level = level, Municipalities = [.. previous.Municipalities.Union(municipalities).Order(StringComparer.Ordinal)] };
+                return ($"raised: update draft {draft.Id} waits for approval", previous.AlertId);
+            }
+
             var updated = await alerts.UpdateFromEventAsync(previous.AlertId!, request, actor, cancellationToken);
             state[rule.Name] = previous with { Level = level, Municipalities = [.. previous.Municipalities.Union(municipalities).Order(StringComparer.Ordinal)] };
             return ($"raised: update sent to {updated?.Recipients ?? 0} residents", previous.AlertId);
@@ -175,10 +191,7 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
     /// (JMA lists a city it expects at 5弱 or more but has not heard from as 震度５弱以上未入電, which counts as 5弱.)
     /// </summary>
     private IReadOnlyList<string> MunicipalitiesOf(HazardEvent e, EventArea a) =>
-        a.Scheme == "jma-seismic" && HasCityIntensities(e) ? [] : codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
-
-    internal static bool HasCityIntensities(HazardEvent e) =>
-        e.Areas.Any(a => a.Scheme == "jma-city" && a.MaxIntensity is not null);
+        a.Scheme == "jma-seismic" && EventAreas.HasCityIntensities(e) ? [] : codes.MunicipalitiesOf(a.Scheme, a.Code, a.Municipality);
 
     private bool Counts(RuleDefinition rule, HazardEvent e, EventArea a)
     {
@@ -187,7 +200,7 @@ internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStor
             return false;
         }
 
-        if (a.Scheme == "jma-seismic" && HasCityIntensities(e))
+        if (a.Scheme == "jma-seismic" && EventAreas.HasCityIntensities(e))
         {
             return false;
         }

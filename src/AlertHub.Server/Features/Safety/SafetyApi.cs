@@ -1,28 +1,16 @@
-using System.Text.Json.Serialization;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Shelters;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 
 namespace AlertHub.Server.Features.Safety;
 
 internal sealed record SafetyRequest(string? Status, string? AlertId, string? Note, GeoPoint? Location);
 
-internal sealed record PointGeometry(string Type, double[] Coordinates)
-{
-    public static PointGeometry At(double lat, double lon) => new("Point", [lon, lat]);
-}
-
-/// <summary>positionSource: <c>reply</c> (sent with the reply), <c>place</c> (the resident's first registered place) or null.</summary>
-internal sealed record SafetyProperties(long Id, Guid ResidentId, string Status, string? AlertId, string? Note, DateTimeOffset At, string? PositionSource);
-
-internal sealed record SafetyFeature(
-    string Type,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] PointGeometry? Geometry,
-    SafetyProperties Properties)
+/// <summary>A reply as the map and the <c>safetyReply</c> staff event see it.</summary>
+internal static class SafetyFeatures
 {
     public static SafetyFeature Of(SafetyReply r, double? placeLat, double? placeLon)
     {
@@ -36,7 +24,6 @@ internal sealed record SafetyFeatureCollection(string Type, IReadOnlyList<Safety
 
 internal static class SafetyApi
 {
-    public const string ReplyEvent = "safetyReply";
     public static readonly IReadOnlyList<string> Statuses = ["safe", "need-help"];
 
     public static IHostApplicationBuilder AddSafety(this IHostApplicationBuilder builder)
@@ -49,7 +36,7 @@ internal static class SafetyApi
     {
         // 安否: the resident says "safe" or "I need help"; staff see it on the map at once.
         app.MapPost("/api/residents/{id:guid}/safety", async Task<Results<Created<SafetyFeature>, ProblemHttpResult>> (Guid id, SafetyRequest request,
-            HttpRequest http, ResidentStore residents, AlertStore alerts, SafetyStore store, IHubContext<AlertsHub> hub, TimeProvider time, CancellationToken ct) =>
+            HttpRequest http, ResidentStore residents, AlertStore alerts, SafetyStore store, IStaffEvents staff, TimeProvider time, CancellationToken ct) =>
         {
             if (!await residents.VerifyTokenAsync(id, ResidentsApi.ResidentToken(http), ct))
             {
@@ -84,15 +71,15 @@ internal static class SafetyApi
                 request.Location?.Lat, request.Location?.Lon, time.GetUtcNow());
             reply = reply with { Id = await store.AddAsync(reply, ct) };
             var home = reply.Lat is null ? await store.HomeAsync(id, ct) : null;
-            var feature = SafetyFeature.Of(reply, home?.Lat, home?.Lon);
-            await hub.Clients.Group(AlertsHub.StaffGroup).SendAsync(ReplyEvent, feature, ct);
+            var feature = SafetyFeatures.Of(reply, home?.Lat, home?.Lon);
+            await staff.SafetyReplyAsync(feature, ct);
             return TypedResults.Created($"/api/safety?alertId={reply.AlertId}", feature);
         }).WithTags("Safety");
 
         app.MapGet("/api/safety", async (string? alertId, int? limit, SafetyStore store, CancellationToken ct) =>
         {
             var latest = await store.LatestAsync(alertId, Math.Clamp(limit ?? 5000, 1, 50_000), ct);
-            return TypedResults.Ok(new SafetyFeatureCollection("FeatureCollection", latest.Select(l => SafetyFeature.Of(l.Reply, l.PlaceLat, l.PlaceLon)).ToList()));
+            return TypedResults.Ok(new SafetyFeatureCollection("FeatureCollection", latest.Select(l => SafetyFeatures.Of(l.Reply, l.PlaceLat, l.PlaceLon)).ToList()));
         }).WithTags("Safety").RequireAuthorization(StaffRoles.Policies.Viewer);
 
         return app;

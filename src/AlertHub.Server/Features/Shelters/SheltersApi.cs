@@ -1,20 +1,18 @@
 using System.Text.Json;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery.Channels.SignalR;
+using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Infrastructure;
-using Microsoft.AspNetCore.SignalR;
 
 namespace AlertHub.Server.Features.Shelters;
 
 /// <summary>POST and PUT body; on PUT only the fields given change.</summary>
 internal sealed record ShelterRequest(string? Id, string? Name, string? NameEn, GeoPoint? Location, string? Status, int? Capacity, int? Occupancy);
 
-/// <summary>The <c>shelterStatus</c> hub message: the shelter as GET shows it, what its status was, and whether it was removed.</summary>
-internal sealed record ShelterStatusEvent(string Id, string Name, string? NameEn, GeoPoint Location, string Status, int? Capacity, int? Occupancy,
-    DateTimeOffset UpdatedAt, string? Previous, bool Deleted)
+internal static class ShelterEvents
 {
+    /// <summary>The <c>shelterStatus</c> event: the shelter as GET shows it, what its status was, and whether it was removed.</summary>
     public static ShelterStatusEvent Of(Shelter s, string? previous, bool deleted = false) =>
-        new(s.Id, s.Name, s.NameEn, s.Location, s.Status, s.Capacity, s.Occupancy, s.UpdatedAt, previous, deleted);
+        new(s.Id, s.Name, s.NameEn, new ShelterLocation(s.Location.Lat, s.Location.Lon), s.Status, s.Capacity, s.Occupancy, s.UpdatedAt, previous, deleted);
 }
 
 internal sealed record ShelterImportRejection(int Index, string Reason);
@@ -23,7 +21,6 @@ internal sealed record ShelterImportResult(int Added, int Updated, IReadOnlyList
 
 internal static class SheltersApi
 {
-    public const string StatusEvent = "shelterStatus";
 
     public static IHostApplicationBuilder AddShelters(this IHostApplicationBuilder builder)
     {
@@ -43,7 +40,7 @@ internal static class SheltersApi
             await store.GetAsync(id, ct) is { } shelter ? TypedResults.Ok(shelter) : NotFound(id)).AllowAnonymous();
 
         group.MapPost("/", async Task<Results<Created<Shelter>, ProblemHttpResult>> (ShelterRequest request, ShelterStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (request.Name is null || request.Location is null)
             {
@@ -65,13 +62,13 @@ internal static class SheltersApi
 
             await store.UpsertAsync(shelter, http.User.Actor(), ct);
             await audit.WriteAsync(http.User.Actor(), "shelters.create", id, $"{shelter.Name}: {shelter.Status}", ct);
-            await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(shelter, null), ct);
+            await staff.ShelterStatusAsync(ShelterEvents.Of(shelter, null), ct);
             changes.Changed();
             return TypedResults.Created($"/api/shelters/{id}", shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         group.MapPut("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterRequest request, ShelterStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current)
             {
@@ -96,13 +93,13 @@ internal static class SheltersApi
             await store.UpsertAsync(shelter, http.User.Actor(), ct);
             await audit.WriteAsync(http.User.Actor(), "shelters.update", id,
                 $"{current.Status} → {shelter.Status}, occupancy {current.Occupancy?.ToString() ?? "-"} → {shelter.Occupancy?.ToString() ?? "-"}", ct);
-            await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(shelter, current.Status), ct);
+            await staff.ShelterStatusAsync(ShelterEvents.Of(shelter, current.Status), ct);
             changes.Changed();
             return TypedResults.Ok(shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ShelterStore store, AuditLog audit, IHubContext<AlertsHub> hub,
-            ShelterChanges changes, HttpContext http, CancellationToken ct) =>
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ShelterStore store, AuditLog audit, IStaffEvents staff, ShelterChanges changes,
+            HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current || !await store.DeleteAsync(id, ct))
             {
@@ -110,14 +107,14 @@ internal static class SheltersApi
             }
 
             await audit.WriteAsync(http.User.Actor(), "shelters.delete", id, current.Name, ct);
-            await hub.Clients.All.SendAsync(StatusEvent, ShelterStatusEvent.Of(current, current.Status, deleted: true), ct);
+            await staff.ShelterStatusAsync(ShelterEvents.Of(current, current.Status, deleted: true), ct);
             changes.Changed();
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
         // Official lists (国土地理院 指定避難所 GeoJSON, or our own shape) loaded at run time; live status is kept on re-import.
         group.MapPost("/import", async Task<Results<Ok<ShelterImportResult>, ProblemHttpResult>> (JsonElement body, ShelterStore store, AuditLog audit,
-            IHubContext<AlertsHub> hub, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
             {
@@ -158,7 +155,7 @@ internal static class SheltersApi
 
             var result = new ShelterImportResult(added, updated, rejected);
             await audit.WriteAsync(http.User.Actor(), "shelters.import", null, $"{added} added, {updated} updated, {rejected.Count} rejected", ct);
-            await hub.Clients.All.SendAsync("sheltersImported", new { added, updated }, ct);
+            await staff.SheltersImportedAsync(new SheltersImportedEvent(added, updated), ct);
             changes.Changed();
             return TypedResults.Ok(result);
         }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(32 * 1024 * 1024));

@@ -38,8 +38,8 @@ internal static partial class StaffApi
         services.AddAuthorizationBuilder().AddPolicy(SessionPolicy, p => p.AddAuthenticationSchemes(StaffSessionAuthentication.SchemeName).RequireAuthenticatedUser());
 
         // Cookies must survive a restart: keep the data-protection keys next to the database, not in a home directory.
-        services.AddOptions<KeyManagementOptions>().Configure<Database, ILoggerFactory>((o, database, loggers) =>
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(database.DataDirectory, "data-protection-keys")), loggers));
+        services.AddOptions<KeyManagementOptions>().Configure<StoragePaths, ILoggerFactory>((o, paths, loggers) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.DataDirectory, "data-protection-keys")), loggers));
         return builder;
     }
 

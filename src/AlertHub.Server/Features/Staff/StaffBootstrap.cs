@@ -10,7 +10,7 @@ namespace AlertHub.Server.Features.Staff;
 /// (hosted services start in registration order).
 /// </summary>
 internal sealed partial class StaffBootstrap(
-    StaffUserStore users, PasswordHashGate hashing, Database database, AuditLog audit, IOptions<AuthOptions> authOptions, TimeProvider time,
+    StaffUserStore users, PasswordHashGate hashing, StoragePaths paths, AuditLog audit, IOptions<AuthOptions> authOptions, TimeProvider time,
     ILogger<StaffBootstrap> logger) : IHostedService
 {
     public const string Username = "admin";
@@ -28,7 +28,7 @@ internal sealed partial class StaffBootstrap(
         if (string.IsNullOrWhiteSpace(password))
         {
             password = StaffUserStore.NewSecret();
-            writtenTo = Path.Combine(database.DataDirectory, PasswordFile);
+            writtenTo = Path.Combine(paths.DataDirectory, PasswordFile);
             var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {

@@ -15,8 +15,8 @@ namespace AlertHub.Server.Features.Staff;
 /// </summary>
 internal static class StaffSessionAuthentication
 {
-    public const string SchemeName = "StaffSession";
-    public const string CookieName = "alerthub.staff";
+    public const string SchemeName = StaffSchemes.Session;
+    public const string CookieName = StaffSchemes.SessionCookie;
     public const string CsrfHeader = "X-CSRF-Token";
     public const string SessionClaim = "alerthub:sid";
     public const string DisplayNameClaim = "alerthub:display_name";

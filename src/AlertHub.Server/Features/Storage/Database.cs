@@ -7,16 +7,17 @@ namespace AlertHub.Server.Features.Storage;
 /// The embedded SQLite store (WAL, foreign keys on). Each caller opens a pooled connection; SQLite
 /// serialises writers, and the busy timeout makes concurrent writers wait instead of failing.
 /// </summary>
-internal sealed partial class Database
+internal sealed partial class Database : IDisposable
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
-    public Database(IOptions<StorageOptions> options, IHostEnvironment environment)
+    public Database(IOptions<StorageOptions> options, IHostEnvironment environment, TimeProvider? time = null)
     {
-        var dir = options.Value.DataDirectory;
-        DataDirectory = Path.IsPathRooted(dir) ? dir : Path.Combine(environment.ContentRootPath, dir);
-        Directory.CreateDirectory(DataDirectory);
-        FilePath = Path.Combine(DataDirectory, options.Value.DatabaseFile);
+        _time = time ?? TimeProvider.System;
+        var directory = StoragePaths.DataDirectoryOf(options.Value, environment);
+        Directory.CreateDirectory(directory);
+        FilePath = Path.Combine(directory, options.Value.DatabaseFile);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
@@ -27,7 +28,33 @@ internal sealed partial class Database
         }.ToString();
     }
 
-    public string DataDirectory { get; }
+    /// <summary>
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps in growing steps (up to 100 ms) before
+    /// it tries again. The busiest writers (claims, outcomes, queueing) take this in-process lock first, so they queue in
+    /// order without sleeping, and the file lock is free whenever one of them asks.
+    /// </summary>
+    public async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        return new Releaser(_writeLock);
+    }
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public void Dispose() => _writeLock.Dispose();
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
 
     public string FilePath { get; }
 
@@ -65,7 +92,7 @@ internal sealed partial class Database
             cmd.Transaction = tx;
             cmd.CommandText = sql + "; INSERT INTO schema_migrations(version, applied_at) VALUES ($v, $at);";
             cmd.Parameters.AddWithValue("$v", version);
-            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O"));
+            cmd.Parameters.AddWithValue("$at", _time.GetUtcNow().ToString("O"));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
@@ -372,9 +399,97 @@ internal static class Migrations
         (10, """
             ALTER TABLE alert_drafts ADD COLUMN updates_alert_id TEXT;
             """),
-        // Publishing: each call or SMS attempt with its Twilio outcome (per resident and channel, retries as later attempts),
-        // and L-Alert documents with their revisions, the exact bytes of each publication and each node's acknowledgement.
+        // The outbox in chunks: an item is a chunk of one version's recipients on one channel (a million recipients are
+        // a few thousand rows), every attempt's outcome is appended to receipts, running counts answer the board, and
+        // outbox_members finds a resident's waiting work. delivery_work's history becomes receipts, its waiting rows items.
         (11, """
+            CREATE TABLE outbox_items(
+                id INTEGER PRIMARY KEY,
+                alert_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                priority INTEGER NOT NULL,
+                state INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                queued_at INTEGER NOT NULL,
+                claimed_by TEXT,
+                lease_until INTEGER,
+                maybe_sent INTEGER NOT NULL DEFAULT 0,
+                size INTEGER NOT NULL,
+                recorded INTEGER NOT NULL DEFAULT 0,
+                members TEXT NOT NULL,
+                attempts TEXT,
+                throttles TEXT,
+                indexed INTEGER NOT NULL DEFAULT 1);
+            CREATE INDEX ix_items_due ON outbox_items(channel, priority DESC, id, next_attempt_at) WHERE state = 0;
+            CREATE INDEX ix_items_alert ON outbox_items(alert_id, version, channel, state);
+            CREATE INDEX ix_items_sending ON outbox_items(lease_until) WHERE state = 7;
+            CREATE INDEX ix_items_unindexed ON outbox_items(id) WHERE indexed = 0;
+            CREATE TABLE outbox_receipts(
+                id INTEGER PRIMARY KEY,
+                item_id INTEGER NOT NULL,
+                member INTEGER NOT NULL,
+                alert_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                resident_id TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                queued_at INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                error TEXT,
+                maybe_reached INTEGER NOT NULL DEFAULT 0,
+                throttled INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX ix_receipts_item ON outbox_receipts(item_id, member);
+            CREATE INDEX ix_receipts_alert ON outbox_receipts(alert_id, channel, resident_id, version);
+            CREATE INDEX ix_receipts_resident ON outbox_receipts(resident_id, queued_at);
+            CREATE INDEX ix_receipts_channel ON outbox_receipts(channel, queued_at);
+            CREATE TABLE outbox_counts(
+                alert_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                queued_at INTEGER NOT NULL,
+                targeted INTEGER NOT NULL DEFAULT 0,
+                delivered INTEGER NOT NULL DEFAULT 0,
+                failed INTEGER NOT NULL DEFAULT 0,
+                gone INTEGER NOT NULL DEFAULT 0,
+                expired INTEGER NOT NULL DEFAULT 0,
+                superseded INTEGER NOT NULL DEFAULT 0,
+                acknowledged INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY(alert_id, version, channel)) WITHOUT ROWID;
+            CREATE INDEX ix_counts_queued ON outbox_counts(queued_at);
+            CREATE TABLE outbox_members(
+                resident_id TEXT NOT NULL,
+                item_id INTEGER NOT NULL,
+                PRIMARY KEY(resident_id, item_id)) WITHOUT ROWID;
+            INSERT INTO outbox_receipts(item_id, member, alert_id, version, channel, resident_id, outcome, at, queued_at, attempts, error, maybe_reached, throttled)
+                SELECT -id, 0, alert_id, version, channel, resident_id, state, COALESCE(delivered_at, queued_at), queued_at, attempts, last_error,
+                       maybe_reached, throttled
+                FROM delivery_work WHERE state IN (1, 2, 3, 4, 5, 6);
+            INSERT INTO outbox_items(alert_id, version, channel, priority, state, next_attempt_at, queued_at, size, members, attempts, throttles, maybe_sent)
+                SELECT alert_id, version, channel, priority, 0, next_attempt_at, queued_at, 1, json_array(resident_id), json_array(attempts),
+                       json_array(throttled), (state = 7) OR maybe_reached = 1
+                FROM delivery_work WHERE state IN (0, 7);
+            INSERT INTO outbox_members(resident_id, item_id) SELECT json_extract(members, '$[0]'), id FROM outbox_items;
+            INSERT INTO outbox_counts(alert_id, version, channel, queued_at, targeted, delivered, failed, gone, expired, superseded, acknowledged)
+                SELECT alert_id, version, channel, MIN(queued_at), COUNT(*), SUM(state = 1), SUM(state = 2), SUM(state = 3), SUM(state = 4),
+                       SUM(state = 5), SUM(state = 6)
+                FROM delivery_work GROUP BY alert_id, version, channel;
+            DROP TABLE delivery_work;
+            """),
+        // A large fan-out is queued in parts; a version whose queueing stopped part way (the process died) is finished at start.
+        (12, """
+            ALTER TABLE alert_versions ADD COLUMN queued_complete INTEGER NOT NULL DEFAULT 1;
+            CREATE INDEX ix_versions_queueing ON alert_versions(alert_id, version) WHERE queued_complete = 0;
+            """),
+        // When the last part of a version was queued (ms since the epoch), for the board and load tests.
+        (13, """
+            ALTER TABLE alert_versions ADD COLUMN queued_in_full_at INTEGER;
+            UPDATE alert_versions SET queued_in_full_at = CAST(strftime('%s', issued_at) AS INTEGER) * 1000;
+            """),
+        // Publishing (16: numbers 14 and 15 are assigned to the resident and console branches): each call or SMS attempt with its Twilio outcome (per resident and channel, retries as later attempts),
+        // and L-Alert documents with their revisions, the exact bytes of each publication and each node's acknowledgement.
+        (16, """
             CREATE TABLE telephony_attempts(
                 id INTEGER PRIMARY KEY,
                 delivery_key TEXT NOT NULL,

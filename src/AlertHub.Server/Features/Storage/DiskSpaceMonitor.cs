@@ -9,7 +9,7 @@ namespace AlertHub.Server.Features.Storage;
 /// history, drone photos) stop before the alert path is hurt. Recovers by itself once space is back.
 /// </summary>
 internal sealed partial class DiskSpaceMonitor(
-    Database database,
+    StoragePaths paths,
     HealthState health,
     IOptions<StorageOptions> options,
     TimeProvider time,
@@ -32,13 +32,13 @@ internal sealed partial class DiskSpaceMonitor(
         long free;
         try
         {
-            free = new DriveInfo(Path.GetFullPath(database.DataDirectory)).AvailableFreeSpace;
+            free = new DriveInfo(Path.GetFullPath(paths.DataDirectory)).AvailableFreeSpace;
         }
         catch (Exception e)
         {
             // Not knowing is no reason to refuse work, nor to stop the hub.
             FreeBytes = null;
-            LogUnreadable(logger, database.DataDirectory, e.Message);
+            LogUnreadable(logger, paths.DataDirectory, e.Message);
             return;
         }
 
@@ -59,7 +59,7 @@ internal sealed partial class DiskSpaceMonitor(
             _low = low;
             if (low)
             {
-                LogLow(logger, freeMb, minimumMb, database.DataDirectory);
+                LogLow(logger, freeMb, minimumMb, paths.DataDirectory);
             }
             else
             {

@@ -1,3 +1,4 @@
+using AlertHub.Core.Targeting;
 using AlertHub.Server.Features.Auth;
 
 namespace AlertHub.Server.Features.Targeting;
@@ -6,7 +7,9 @@ internal static class TargetingApi
 {
     public static IHostApplicationBuilder AddTargeting(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(sp => new ResidentIndex(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<TargetingService>();
+        builder.Services.AddSingleton<Health.IStartupStep, TargetingStartup>();
         return builder;
     }
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AlertHub.Core.Geo;
 using AlertHub.Core.Targeting;
 using AlertHub.Server.Features.Areas;
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Infrastructure;
 
@@ -14,7 +14,7 @@ namespace AlertHub.Server.Features.Targeting;
 /// resident change) and turns API area/audience specs into targeting queries.
 /// </summary>
 internal sealed partial class TargetingService(
-    TimeProvider time,
+    ResidentIndex index,
     AreaStore areas,
     ResidentStore residents,
     ChannelRegistry channels,
@@ -23,7 +23,7 @@ internal sealed partial class TargetingService(
 {
     private const double MaxRadiusMeters = 2_000_000;
 
-    public ResidentIndex Index { get; } = new(time);
+    public ResidentIndex Index => index;
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -48,19 +48,6 @@ internal sealed partial class TargetingService(
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogLoaded(logger, Index.Count, elapsedMs);
     }
-
-    /// <summary>Re-reads the given residents from the store into the index (after endpoints were pruned, say).</summary>
-    public async Task RefreshAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
-    {
-        await foreach (var profile in residents.ReadProfilesAsync(ids, cancellationToken))
-        {
-            Index.Upsert(profile);
-        }
-    }
-
-    public static ResidentProfile ToProfile(Guid id, ValidResident r) =>
-        new(id, r.HouseholdTags, r.Language, r.Tags, [.. r.Places.Select(p => new ResidentPlace(p.Lat, p.Lon, p.Label))],
-            [.. r.Endpoints.Where(e => e.State == EndpointStates.Active).Select(e => e.Channel).Distinct()]);
 
     public TargetResult Query(AreaSpec? area, AudienceSpec? audience, IReadOnlyCollection<string>? channelNames, bool includeCurrentLocations, bool collect)
     {

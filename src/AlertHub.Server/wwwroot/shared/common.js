@@ -192,11 +192,11 @@ function attribution(L, config) {
   return control;
 }
 
-/** The shared /hubs/alerts connection (staff are put in the staff group by their cookie). */
-export function createHubConnection() {
+/** A SignalR connection: residents' pages use /hubs/alerts, the staff dashboard /hubs/staff (its cookie signs it in). */
+export function createHubConnection(path = '/hubs/alerts') {
   const signalR = window.signalR;
   return new signalR.HubConnectionBuilder()
-    .withUrl('/hubs/alerts')
+    .withUrl(path)
     .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 30000])
     .configureLogging(signalR.LogLevel.Warning)
     .build();

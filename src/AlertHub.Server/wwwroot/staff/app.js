@@ -152,7 +152,7 @@ async function route() {
 
 async function connectRealtime() {
   const status = document.getElementById('connection');
-  connection = createHubConnection();
+  connection = createHubConnection('/hubs/staff');
   for (const event of ['alertIssued', 'alertDraft', 'deliveryProgress', 'cameraStatus', 'cameraSnapshot', 'dronePhoto', 'shelterStatus', 'safetyReply', 'feedEvent']) {
     connection.on(event, payload => {
       for (const fn of listeners.get(event) ?? []) fn(payload);

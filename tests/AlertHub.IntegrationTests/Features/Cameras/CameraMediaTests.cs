@@ -8,8 +8,11 @@ using System.Text.Json.Nodes;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.Server.Features.Media;
 using AlertHub.Tests.Shared;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -88,7 +91,7 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task ConnectStaffAsync(bool kestrel = false)
     {
         var connection = kestrel
-            ? new HubConnectionBuilder().WithUrl($"{KestrelAddress}/hubs/alerts", o => o.Headers["X-Api-Key"] = HubFactory.AdminKey).Build()
+            ? new HubConnectionBuilder().WithUrl($"{KestrelAddress}/hubs/staff", o => o.Headers["X-Api-Key"] = HubFactory.AdminKey).Build()
             : _hub!.SignalR(HubFactory.AdminKey);
         connection.On<JsonElement>("cameraStatus", e => _statuses.Enqueue((e, DateTimeOffset.UtcNow)));
         connection.On<JsonElement>("cameraSnapshot", e => _snapshots.Enqueue((e, DateTimeOffset.UtcNow)));
@@ -224,6 +227,50 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(notices, n => Assert.Equal(id, n.Json["cameraId"]!.GetValue<string>()));
         Assert.Equal("offline", notices[1].Json["previous"]!.GetValue<string>());
         Assert.EndsWith($"/api/cameras/{id}/snapshot.jpg", notices[0].Json["snapshotUrl"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StaffWebhook_WithTheWebhookChannelOff_IsStillGuarded_ARedirectToADeniedHostIsNotFollowed()
+    {
+        var camera = await LoopbackCameraServer.StartAsync();
+        _cleanup.Add(camera);
+        camera.Failing = true;
+        var forbidden = await WebhookReceiver.StartAsync();
+        _cleanup.Add(forbidden);
+        const string secret = "duty-officers-bot-secret";
+        var target = forbidden.Url("duty", secret);
+        var redirects = 0;
+        var redirector = WebApplication.CreateSlimBuilder();
+        redirector.WebHost.UseUrls("http://127.0.0.1:0");
+        redirector.Logging.ClearProviders();
+        var app = redirector.Build();
+        app.MapPost("/duty", () =>
+        {
+            Interlocked.Increment(ref redirects);
+            return Results.Redirect(target, permanent: false, preserveMethod: true);
+        });
+        await app.StartAsync();
+        _cleanup.Add(app);
+        var redirectorUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/duty";
+        var hub = StartHub(new()
+        {
+            ["Channels:Webhook:Enabled"] = "false",
+            ["Cameras:StaffWebhookUrl"] = redirectorUrl,
+            ["Cameras:StaffWebhookSecret"] = secret,
+            ["Security:OutboundUrls:DeniedHosts:0"] = $"127.0.0.1:{new Uri(forbidden.BaseUrl).Port}",
+        });
+        await hub.WaitReadyAsync();
+        using var admin = hub.Admin();
+
+        await CreateAsync(admin, Camera("jpeg-poll", $"{camera.BaseUrl}/snap.jpg"));
+        for (var i = 0; i < 300 && Volatile.Read(ref redirects) == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(Volatile.Read(ref redirects) > 0, "the offline notice never reached the staff webhook");
+        await Task.Delay(1000);
+        Assert.Empty(forbidden.Received);
     }
 
     [Fact]

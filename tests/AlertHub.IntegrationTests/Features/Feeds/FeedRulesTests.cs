@@ -206,6 +206,51 @@ public sealed class FeedRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DraftRule_RaisedWarning_BecomesAnUpdateDraftNotAnUpdate()
+    {
+        await PutRuleForBothCitiesAsync();
+        var rules = await (await _admin.GetAsync("/api/rules")).JsonAsync();
+        rules[0]!["mode"] = "draft";
+        Assert.True((await _admin.PutAsync("/api/rules", HttpJson.Raw(rules.ToJsonString()))).IsSuccessStatusCode);
+        await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued, JmaTelegrams.YuzawaNone));
+        var first = Assert.Single((await (await _admin.GetAsync("/api/alert-drafts?state=pending")).JsonAsync()).AsArray())!["id"]!.GetValue<string>();
+        using var approver = _hub.WithKey(await _hub.CreateKeyAsync("approver"));
+        var alertId = (await (await approver.PostAsync($"/api/alert-drafts/{first}/approve", null)).JsonAsync())["id"]!.GetValue<string>();
+        await _receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(10));
+
+        var raised = await PushAsync(JmaTelegrams.Landslide(T0.AddHours(1), "発表", 2, "通常", JmaTelegrams.YokoteContinued, JmaTelegrams.YuzawaIssued));
+
+        Assert.Contains("update draft", raised["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
+        await Task.Delay(300);
+        Assert.Equal(2, _receiver.Received.Count);
+        var pending = Assert.Single((await (await _admin.GetAsync("/api/alert-drafts?state=pending")).JsonAsync()).AsArray())!;
+        Assert.Equal(alertId, pending["updatesAlertId"]!.GetValue<string>());
+        var update = await approver.PostAsync($"/api/alert-drafts/{pending["id"]!.GetValue<string>()}/approve", null);
+        Assert.Equal(202, (int)update.StatusCode);
+        Assert.Equal(2, (await update.JsonAsync())["version"]!.GetValue<int>());
+        await _receiver.WaitForAsync(r => r.Count == 5, TimeSpan.FromSeconds(10));
+        Assert.Single(_receiver.Received, r => r.Path == "yuzawa");
+    }
+
+    [Fact]
+    public async Task DraftRule_CancelAfterTheDraftWasApproved_RetractsWhatResidentsGot()
+    {
+        var rules = await (await _admin.GetAsync("/api/rules")).JsonAsync();
+        rules[0]!["mode"] = "draft";
+        Assert.True((await _admin.PutAsync("/api/rules", HttpJson.Raw(rules.ToJsonString()))).IsSuccessStatusCode);
+        await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued));
+        var draft = Assert.Single((await (await _admin.GetAsync("/api/alert-drafts?state=pending")).JsonAsync()).AsArray())!["id"]!.GetValue<string>();
+        using var approver = _hub.WithKey(await _hub.CreateKeyAsync("approver"));
+        Assert.Equal(202, (int)(await approver.PostAsync($"/api/alert-drafts/{draft}/approve", null)).StatusCode);
+        await _receiver.WaitForAsync(r => r.Count == 2, TimeSpan.FromSeconds(10));
+
+        var cancel = await PushAsync(JmaTelegrams.Landslide(T0.AddMinutes(10), "取消", 1, "通常"));
+
+        Assert.Contains("cancellation sent to the 2 residents", cancel["outcome"]!.GetValue<string>(), StringComparison.Ordinal);
+        await _receiver.WaitForAsync(r => r.Count == 4, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Rules_Invalid_Returns400AndKeepsTheOldOnes()
     {
         var response = await _admin.PutAsJsonAsync("/api/rules", new object[] { new { name = "x", families = Array.Empty<string>(), templates = new { } } });

@@ -44,7 +44,7 @@ public sealed class SecurityHeadersTests(SecurityHeadersTests.Hub hub) : IClassF
     public static TheoryData<string> Responses =>
     [
         "json", "problem-404", "problem-401", "problem-400", "page", "page-script", "missing-file", "drone-photo", "drone-thumbnail",
-        "alert-image-404", "cap-atom", "cap-xml", "live-404", "health", "raw-document", "hub-negotiate",
+        "alert-image-404", "cap-atom", "cap-xml", "live-404", "health", "raw-document", "hub-negotiate", "staff-hub-negotiate",
     ];
 
     [Theory]
@@ -186,6 +186,7 @@ public sealed class SecurityHeadersTests(SecurityHeadersTests.Hub hub) : IClassF
                 "health" => await anonymous.GetAsync("/health"),
                 "raw-document" => await viewer.GetAsync($"/api/events/{EventId}/raw"),
                 "hub-negotiate" => await viewer.PostAsync("/hubs/alerts/negotiate?negotiateVersion=1", null),
+                "staff-hub-negotiate" => await viewer.PostAsync("/hubs/staff/negotiate?negotiateVersion=1", null),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
             };
         }

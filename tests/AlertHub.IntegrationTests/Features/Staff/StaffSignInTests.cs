@@ -4,18 +4,9 @@ using System.Text.Json.Nodes;
 using AlertHub.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.IntegrationTests.Features.Staff;
-
-/// <summary>Real time plus an offset the test moves forward (the workers keep running on real time).</summary>
-internal sealed class OffsetTimeProvider : TimeProvider
-{
-    private long _offsetTicks;
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
-
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
-}
 
 public sealed class StaffSignInTests : IAsyncLifetime
 {
@@ -265,7 +256,7 @@ public sealed class StaffSessionLifetimeTests
     [Fact]
     public async Task Session_EndsAfterIdleTimeout_AndAfterMaxLifetimeEvenWhenActive()
     {
-        var clock = new OffsetTimeProvider();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var hub = new HubFactory(
             settings: new() { ["Staff:SessionIdleTimeout"] = "00:30:00", ["Staff:SessionMaxLifetime"] = "01:00:00" },
             services: s => s.AddSingleton<TimeProvider>(clock));

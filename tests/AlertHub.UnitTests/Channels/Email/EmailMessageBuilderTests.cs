@@ -6,6 +6,7 @@ using AlertHub.Server.Infrastructure;
 using AlertHub.UnitTests.Targeting;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
 namespace AlertHub.UnitTests.Channels.Email;
@@ -17,7 +18,7 @@ public sealed class EmailMessageBuilderTests
 
     private EmailMessageBuilder Builder(string language = "ja") => new(
         Options.Create(new EmailChannelOptions { FromAddress = "anzen@city.yokote.test" }),
-        Options.Create(new HubOptions { PublicBaseUrl = "https://bousai.example.jp/" }), _signer, new ManualTimeProvider(Sent));
+        Options.Create(new HubOptions { PublicBaseUrl = "https://bousai.example.jp/" }), _signer, new FakeTimeProvider(Sent));
 
     private static DeliveryItem Item(string language = "ja") => new(7, "a1b2:3:0123456789abcdef0123456789abcdef:email", Guid.NewGuid(), "taro@example.jp", null,
         new RenderedMessage("a1b2", 3, "Update", "Actual", "Severe", "Immediate", "洪水", language, "【更新】横手川 氾濫危険",

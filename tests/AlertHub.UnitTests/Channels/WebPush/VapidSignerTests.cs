@@ -10,6 +10,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AlertHub.UnitTests.Channels.WebPush;
 
@@ -17,7 +18,7 @@ public sealed class VapidSignerTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2025, 7, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "alerthub-vapid-tests", Guid.NewGuid().ToString("N"));
-    private readonly ManualTimeProvider _time = new(Start);
+    private readonly FakeTimeProvider _time = new(Start);
 
     public void Dispose()
     {
@@ -32,7 +33,7 @@ public sealed class VapidSignerTests : IDisposable
 
     private VapidSigner Signer(WebPushChannelOptions? options = null) =>
         new(Options.Create(options ?? new WebPushChannelOptions()), Options.Create(new HubOptions { PublicBaseUrl = "https://bousai.example.jp" }),
-            new Database(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment()), _time, NullLogger<VapidSigner>.Instance);
+            new StoragePaths(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment()), _time, NullLogger<VapidSigner>.Instance);
 
     private static (JsonElement Claims, string K) Verify(string authorization, string publicKey)
     {

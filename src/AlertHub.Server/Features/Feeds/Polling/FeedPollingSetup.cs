@@ -41,27 +41,16 @@ internal static class FeedPollingSetup
             return services;
         }
 
-        if (!services.Any(d => d.ServiceType == typeof(OutboundUrlPolicy)))
-        {
-            services.Configure<OutboundUrlOptions>(configuration.GetSection("Security:OutboundUrls"));
-            services.AddSingleton<OutboundUrlPolicy>();
-        }
-
+        services.AddOutboundUrlPolicy(configuration);
         services.TryAddSingleton<FeedSeenStore>();
-        services.AddHttpClient(JmaFeedPoller.HttpClientName, (sp, c) =>
+        services.AddOutboundHttpClient(JmaFeedPoller.HttpClientName, guarded: true,
+            (sp, c) =>
             {
                 c.Timeout = sp.GetRequiredService<IOptions<FeedPollingOptions>>().Value.RequestTimeout;
                 c.DefaultRequestHeaders.UserAgent.ParseAdd("AlertHub-FeedPoller/1.0");
-            })
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AllowAutoRedirect = false, // a redirect could lead past the allowlist
-                UseCookies = false,
-                // Size limits apply to the decompressed bytes, so a compression bomb is still cut off.
-                AutomaticDecompression = DecompressionMethods.All,
-            });
+            },
+            // Size limits apply to the decompressed bytes, so a compression bomb is still cut off.
+            (_, handler) => handler.AutomaticDecompression = DecompressionMethods.All);
         services.AddHostedService<JmaFeedPoller>();
         return services;
     }

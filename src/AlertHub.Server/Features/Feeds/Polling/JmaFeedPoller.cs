@@ -1,10 +1,11 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using AlertHub.Core;
 using AlertHub.Core.Feeds;
 using AlertHub.Core.Feeds.Atom;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Security;
+using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Feeds.Polling;
@@ -120,8 +121,8 @@ internal sealed partial class JmaFeedPoller(
                 return;
             }
 
-            var body = await ReadBoundedAsync(response.Content, _options.MaxFeedBytes, stoppingToken)
-                ?? throw new FeedRejectedException("feeds.too_large", $"The feed is larger than {_options.MaxFeedBytes} bytes.");
+            var body = await BoundedRead.ReadAtMostAsync(response.Content, _options.MaxFeedBytes, stoppingToken)
+                ?? throw new FeedRejectedException(CoreErrorCodes.FeedTooLarge, $"The feed is larger than {_options.MaxFeedBytes} bytes.");
             var document = AtomFeed.Parse(body, _options.MaxFeedBytes);
             feed.ListedIds = document.Entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
             Recovered(feed);
@@ -199,7 +200,7 @@ internal sealed partial class JmaFeedPoller(
                     return await FailedAsync(feedUrl, entry, url, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", stoppingToken);
                 }
 
-                bytes = await ReadBoundedAsync(response.Content, _options.MaxTelegramBytes, stoppingToken);
+                bytes = await BoundedRead.ReadAtMostAsync(response.Content, _options.MaxTelegramBytes, stoppingToken);
             }
 
             if (bytes is null)
@@ -298,32 +299,6 @@ internal sealed partial class JmaFeedPoller(
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             LogPruneFailed(logger, e);
-        }
-    }
-
-    /// <summary>The body, or null when it is larger than <paramref name="maxBytes"/> (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > maxBytes)
-        {
-            return null;
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(content.Headers.ContentLength ?? 64 * 1024, maxBytes) + 1);
-        while (true)
-        {
-            var read = await stream.ReadAsync(buffer.GetMemory(64 * 1024), cancellationToken);
-            if (read == 0)
-            {
-                return buffer.WrittenSpan.ToArray();
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > maxBytes)
-            {
-                return null;
-            }
         }
     }
 

@@ -1,7 +1,7 @@
 namespace AlertHub.Server.Features.Delivery.Channels.CapFeed;
 
 /// <summary>Configuration section <c>Channels:CapFeed</c>: the public CAP 1.2 Atom feed partners pull.</summary>
-public sealed class CapFeedOptions
+public sealed class CapFeedOptions : IChannelOptions
 {
     /// <summary>Serve /feeds/cap.atom and /feeds/cap/{id}.xml. Default false; appsettings.json turns it on.</summary>
     public bool Enabled { get; set; }

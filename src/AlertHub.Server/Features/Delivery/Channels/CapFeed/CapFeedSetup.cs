@@ -11,9 +11,11 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Server.Features.Delivery.Channels.CapFeed;
 
 /// <summary>The public CAP feed is a pull channel: listed in /api/channels, never counted as a push channel.</summary>
-internal sealed class CapFeedChannel : IPullChannel
+internal sealed class CapFeedChannel : IPullChannel, IChannelSetup<CapFeedOptions>
 {
-    public string Name => "cap-feed";
+    public string Name => ChannelNames.CapFeed;
+
+    public static void Configure(ChannelBuilder<CapFeedOptions> channel) => channel.MapEndpoints(app => app.MapCapFeed());
 }
 
 /// <summary>
@@ -25,26 +27,8 @@ internal static partial class CapFeedSetup
 {
     private const string AtomNs = "http://www.w3.org/2005/Atom";
 
-    public static IHostApplicationBuilder AddCapFeed(this IHostApplicationBuilder builder)
-    {
-        builder.Services.Configure<CapFeedOptions>(builder.Configuration.GetSection("Channels:CapFeed"));
-        if (builder.Configuration.GetValue<bool>("Channels:CapFeed:Enabled"))
-        {
-            builder.Services.AddSingleton<IPullChannel, CapFeedChannel>();
-        }
-
-        return builder;
-    }
-
     public static IEndpointRouteBuilder MapCapFeed(this IEndpointRouteBuilder app)
     {
-        WarnIfPublicBaseUrlIsLocal(app.ServiceProvider.GetRequiredService<IHostEnvironment>(), app.ServiceProvider.GetRequiredService<IOptions<HubOptions>>().Value,
-            app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<CapFeedChannel>());
-        if (!app.ServiceProvider.GetRequiredService<IOptions<CapFeedOptions>>().Value.Enabled)
-        {
-            return app;
-        }
-
         var feeds = app.MapGroup("/feeds").WithTags("CAP feed").AllowAnonymous();
         feeds.MapGet("/cap.atom", async (AlertStore store, IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) =>
         {

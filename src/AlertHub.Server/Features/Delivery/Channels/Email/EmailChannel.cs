@@ -4,6 +4,7 @@ using AlertHub.Server.Features.Residents;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using AlertHub.Server.Features.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery.Channels.Email;
@@ -20,9 +21,24 @@ internal sealed partial class EmailChannel(
     EmailMessageBuilder builder,
     EmailEndpointStore endpoints,
     IOptions<EmailChannelOptions> options,
-    ILogger<EmailChannel> logger) : IDeliveryChannel, IChannelHealth
+    ILogger<EmailChannel> logger) : IDeliveryChannel, IChannelHealth, IChannelSetup<EmailChannelOptions>
 {
-    public const string ChannelName = "email";
+    public const string ChannelName = ChannelNames.Email;
+
+    public static void Configure(ChannelBuilder<EmailChannelOptions> channel)
+    {
+        var services = channel.Services;
+        services.AddSingleton(sp => EmailLinkSigner.Create(sp.GetRequiredService<IOptions<EmailChannelOptions>>(), sp.GetRequiredService<StoragePaths>()));
+        services.AddSingleton<EmailTransport>();
+        services.AddSingleton<EmailMessageBuilder>();
+        services.AddSingleton<EmailEndpointStore>();
+        services.AddSingleton<EmailConfirmations>();
+        services.AddSingleton<IEndpointRegistrationHook>(sp => sp.GetRequiredService<EmailConfirmations>());
+        services.AddHostedService(sp => sp.GetRequiredService<EmailConfirmations>());
+        channel.AddOptionsValidator<EmailOptionsValidator>()
+            .AddEndpointValidator<EmailEndpointValidator>()
+            .MapEndpoints(EmailLinks.Map);
+    }
 
     private volatile string? _problem;
 

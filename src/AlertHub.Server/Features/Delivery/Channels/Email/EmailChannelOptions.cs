@@ -3,7 +3,7 @@ using MailKit.Security;
 namespace AlertHub.Server.Features.Delivery.Channels.Email;
 
 /// <summary>Configuration section <c>Channels:Email</c>: the 安全・安心メール channel over SMTP (MailKit).</summary>
-public sealed class EmailChannelOptions
+public sealed class EmailChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false.</summary>
     public bool Enabled { get; set; }

@@ -43,14 +43,14 @@ internal sealed class EmailLinkSigner
     }
 
     /// <summary>The configured key, or the one kept in the data directory (created on first use).</summary>
-    public static EmailLinkSigner Create(IOptions<EmailChannelOptions> options, Database database)
+    public static EmailLinkSigner Create(IOptions<EmailChannelOptions> options, StoragePaths paths)
     {
         if (!string.IsNullOrWhiteSpace(options.Value.LinkSigningKey))
         {
             return new EmailLinkSigner(Convert.FromBase64String(options.Value.LinkSigningKey));
         }
 
-        var path = Path.Combine(database.DataDirectory, KeyFile);
+        var path = Path.Combine(paths.DataDirectory, KeyFile);
         if (File.Exists(path))
         {
             return new EmailLinkSigner(Convert.FromBase64String(File.ReadAllText(path).Trim()));

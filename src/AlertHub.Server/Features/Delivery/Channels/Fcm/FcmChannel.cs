@@ -18,10 +18,10 @@ namespace AlertHub.Server.Features.Delivery.Channels.Fcm;
 /// <item>Other INVALID_ARGUMENT and 4xx → Rejected (a hub bug; retrying cannot help).</item>
 /// </list>
 /// </summary>
-internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, IDisposable
+internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, IChannelSetup<FcmChannelOptions>, IDisposable
 {
-    public const string ChannelName = "fcm";
-    public const string HttpClientName = "fcm";
+    public const string ChannelName = ChannelNames.Fcm;
+    public const string HttpClientName = ChannelName;
     private const int MaxRememberedThirdPartyTokens = 10_000;
 
     private static readonly TimeSpan DefaultQuotaPause = TimeSpan.FromMinutes(1);
@@ -52,6 +52,30 @@ internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, IDi
         // A batch must fit in a few seconds of quota, or the batch timeout would cut it off while it waits for tokens.
         var batch = Math.Clamp(_options.QuotaPerMinute / 6, 1, _options.MaxBatchSize);
         Limits = new ChannelLimits(batch, _options.MaxTitleLength, _options.MaxBodyLength, _options.MaxConcurrency);
+    }
+
+    /// <summary>
+    /// The provider's client is not guarded by <c>Security:OutboundUrls</c>: its URL is the operator's own configuration,
+    /// and an allowlist written for residents' webhooks must not cut the city off from FCM.
+    /// </summary>
+    public static void Configure(ChannelBuilder<FcmChannelOptions> channel)
+    {
+        channel.AddOptionsValidator<FcmChannelOptionsValidator>()
+            .AddEndpointValidator<FcmEndpointValidator>()
+            .AddHttpClient(guarded: false,
+                (o, client) =>
+                {
+                    client.DefaultRequestVersion = o.ParsedHttpVersion;
+                    client.DefaultVersionPolicy = o.HttpVersionPolicy;
+                },
+                (o, handler) =>
+                {
+                    // HTTP/2 multiplexes ~100 streams per connection; more connections open as concurrency needs them.
+                    handler.EnableMultipleHttp2Connections = true;
+                    handler.MaxConnectionsPerServer = o.MaxConcurrency;
+                });
+        channel.Services.AddSingleton<IFcmAccessTokens>(sp =>
+            new GoogleFcmAccessTokens(sp.GetRequiredService<IOptions<FcmChannelOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
     }
 
     public string Name => ChannelName;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Server.Features.Delivery.Channels.Fcm;
 
 /// <summary>Configuration section <c>Channels:Fcm</c>: Firebase Cloud Messaging HTTP v1, one request per device token.</summary>
-public sealed class FcmChannelOptions
+public sealed class FcmChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false. When true, the project and service-account settings are required.</summary>
     public bool Enabled { get; set; }

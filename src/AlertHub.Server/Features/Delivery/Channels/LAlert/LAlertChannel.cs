@@ -145,9 +145,22 @@ internal sealed partial class LAlertSender(Database database, IHttpClientFactory
 /// send applies the version to the municipality's documents (<see cref="LAlertPublisher"/>) and brings that node up to date.
 /// </summary>
 internal sealed class LAlertChannel(LAlertPublisher publisher, LAlertSender sender, AlertStore alerts, IOptions<LAlertOptions> options)
-    : IDeliveryChannel, IBroadcastChannel, IChannelHealth
+    : IDeliveryChannel, IBroadcastChannel, IChannelHealth, IChannelSetup<LAlertOptions>
 {
-    public const string ChannelName = "lalert";
+    public const string ChannelName = ChannelNames.LAlert;
+
+    /// <summary>The publisher and sender, the shelter watcher, a guarded HTTP client (one request's time is <see cref="LAlertOptions.RequestTimeout"/>,
+    /// set per request), and the staff API of publications and acknowledgements.</summary>
+    public static void Configure(ChannelBuilder<LAlertOptions> channel)
+    {
+        channel.Services.AddSingleton<LAlertPublisher>();
+        channel.Services.AddSingleton<LAlertSender>();
+        channel.Services.AddHostedService<LAlertShelterWatcher>();
+        channel.AddHttpClient(configureClient: (_, c) => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddOptionsValidator<LAlertSetup.OptionsValidator>()
+            .RefuseResidentEndpoints("'lalert' publishes to Lアラート for TV, radio and portals; it is not a personal channel.")
+            .MapEndpoints(app => app.MapLAlertApi());
+    }
     private readonly LAlertOptions _options = options.Value;
 
     public string Name => ChannelName;
@@ -258,37 +271,24 @@ internal sealed partial class LAlertShelterWatcher(LAlertPublisher publisher, LA
 
 internal static class LAlertSetup
 {
-    public static IHostApplicationBuilder AddLAlertChannel(this IHostApplicationBuilder builder)
+    /// <summary>Checks the options when the hub starts, and that every node's URL passes <c>Security:OutboundUrls</c>.</summary>
+    internal sealed class OptionsValidator(OutboundUrlPolicy policy) : IValidateOptions<LAlertOptions>
     {
-        var section = builder.Configuration.GetSection("Channels:LAlert");
-        builder.Services.Configure<LAlertOptions>(section);
-        if (!section.GetValue<bool>("Enabled"))
+        public ValidateOptionsResult Validate(string? name, LAlertOptions options)
         {
-            return builder;
-        }
-
-        Validate(section.Get<LAlertOptions>() ?? new LAlertOptions());
-        builder.Services.AddSingleton<IValidateOptions<LAlertOptions>, NodePolicyValidator>();
-        builder.Services.AddOptions<LAlertOptions>().ValidateOnStart();
-        builder.Services.AddSingleton<LAlertPublisher>();
-        builder.Services.AddSingleton<LAlertSender>();
-        builder.Services.AddSingleton<LAlertChannel>();
-        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<LAlertChannel>());
-        builder.Services.AddSingleton<IBroadcastChannel>(sp => sp.GetRequiredService<LAlertChannel>());
-        builder.Services.AddSingleton<IEndpointValidator, LAlertEndpointValidator>();
-        builder.Services.AddHostedService<LAlertShelterWatcher>();
-        builder.Services.AddHttpClient(LAlertSender.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            if (!options.Enabled)
             {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AllowAutoRedirect = false,
-                UseCookies = false,
-            });
-        return builder;
+                return ValidateOptionsResult.Skip;
+            }
+
+            var failures = Failures(options).Select(f => "Channels:LAlert: " + f)
+                .Concat(options.Nodes.Where(n => Uri.TryCreate(n.Url, UriKind.Absolute, out _) && !policy.IsAllowed(n.Url, out _))
+                    .Select(n => $"Channels:LAlert node {n.Name}: Url is refused by Security:OutboundUrls")).ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
     }
 
-    public static void Validate(LAlertOptions o)
+    public static List<string> Failures(LAlertOptions o)
     {
         var failures = new List<string>();
         if (o.Nodes.Count == 0 || o.Nodes.Any(n => string.IsNullOrWhiteSpace(n.Name) || !Uri.TryCreate(n.Url, UriKind.Absolute, out _)
@@ -318,29 +318,8 @@ internal static class LAlertSetup
             failures.Add("SortNames needs the 発令区分 for 警戒レベル 3, 4 and 5");
         }
 
-        if (failures.Count > 0)
-        {
-            throw new OptionsValidationException("Channels:LAlert", typeof(LAlertOptions), failures.Select(f => "Channels:LAlert: " + f));
-        }
+        return failures;
     }
 
-    private sealed class NodePolicyValidator(OutboundUrlPolicy policy) : IValidateOptions<LAlertOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, LAlertOptions options)
-        {
-            var failures = options.Nodes.Where(n => !policy.IsAllowed(n.Url, out _))
-                .Select(n => $"Channels:LAlert node {n.Name}: Url is refused by Security:OutboundUrls").ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
-    }
 }
 
-/// <summary>Residents do not subscribe to Lアラート: the city publishes into it.</summary>
-internal sealed class LAlertEndpointValidator : IEndpointValidator
-{
-    public string Channel => LAlertChannel.ChannelName;
-
-    public ValidEndpoint Validate(EndpointDto endpoint, int index) =>
-        throw new RequestValidationException(Problems.ResidentChannelUnknown,
-            $"endpoints[{index}]: 'lalert' publishes to Lアラート for TV, radio and portals; it is not a personal channel.");
-}

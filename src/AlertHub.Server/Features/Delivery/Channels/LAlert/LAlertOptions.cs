@@ -1,7 +1,7 @@
 namespace AlertHub.Server.Features.Delivery.Channels.LAlert;
 
 /// <summary>Configuration section <c>Channels:LAlert</c>: the city publishing its 避難情報, 避難所情報 and お知らせ to Lアラート.</summary>
-public sealed class LAlertOptions
+public sealed class LAlertOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false.</summary>
     public bool Enabled { get; set; }

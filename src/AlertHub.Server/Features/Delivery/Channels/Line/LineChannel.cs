@@ -20,9 +20,24 @@ internal sealed record AmbiguousRequest(IReadOnlyList<string> Recipients, long A
 /// delivering twice.
 /// </summary>
 internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, TimeProvider time, ILogger<LineChannel> logger)
-    : IDeliveryChannel, IChannelHealth
+    : IDeliveryChannel, IChannelHealth, IChannelSetup<LineChannelOptions>
 {
-    public const string ChannelName = "line";
+    public const string ChannelName = ChannelNames.Line;
+
+    /// <summary>
+    /// The LINE client is not guarded by <c>Security:OutboundUrls</c> (its URL is the operator's own configuration); the
+    /// webhook receiver is public, its signature being its authentication.
+    /// </summary>
+    public static void Configure(ChannelBuilder<LineChannelOptions> channel)
+    {
+        channel.Services.AddSingleton<LineClient>();
+        channel.Services.AddSingleton<LineResidentStore>();
+        channel.Services.AddSingleton<LineWebhook>();
+        channel.AddOptionsValidator<LineOptionsValidator>()
+            .AddEndpointValidator<LineEndpointValidator>()
+            .AddHttpClient(guarded: false, configureHandler: (o, handler) => handler.MaxConnectionsPerServer = Math.Max(1, o.MaxConcurrency))
+            .MapEndpoints(LineWebhook.Map);
+    }
 
     private readonly LineChannelOptions _options = options.Value;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AmbiguousRequest> _ambiguous = new(StringComparer.Ordinal);

@@ -29,7 +29,7 @@ public enum LineMessageFormat
 }
 
 /// <summary>Configuration section <c>Channels:Line</c> (LINE Messaging API).</summary>
-public sealed class LineChannelOptions
+public sealed class LineChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false.</summary>
     public bool Enabled { get; set; }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery.Channels.Line;
@@ -19,7 +20,7 @@ internal sealed record LineApiResult(int Status, string? RequestId, string? Acce
 /// </summary>
 internal sealed class LineClient : IDisposable
 {
-    public const string HttpClientName = "line";
+    public const string HttpClientName = ChannelNames.Line;
 
     private const int MaxErrorBodyBytes = 64 * 1024;
 
@@ -107,15 +108,8 @@ internal sealed class LineClient : IDisposable
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            var buffer = new byte[MaxErrorBodyBytes];
-            var total = 0;
-            int read;
-            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
-            {
-                total += read;
-            }
-
-            using var doc = JsonDocument.Parse(buffer.AsMemory(0, total));
+            var read = await BoundedRead.ReadAsync(stream, MaxErrorBodyBytes, cancellationToken);
+            using var doc = JsonDocument.Parse(read.Bytes.AsMemory(0, (int)Math.Min(read.Bytes.Length, MaxErrorBodyBytes)));
             var root = doc.RootElement;
             var message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
             string? details = null;

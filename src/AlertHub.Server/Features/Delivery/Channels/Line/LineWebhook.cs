@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Residents;
-using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -28,7 +27,7 @@ internal sealed partial class LineWebhook(
     IOptions<LineChannelOptions> options,
     LineResidentStore links,
     ResidentStore residents,
-    TargetingService targeting,
+    ResidentIndexSync index,
     AreaStore areas,
     IOptions<ResidentsOptions> residentOptions,
     AlertService alerts,
@@ -97,10 +96,16 @@ internal sealed partial class LineWebhook(
         return district is null && tags is null && !setLanguage ? null : new LineSettings(district, tags, setLanguage, language);
     }
 
+    /// <summary>Maps <c>POST /api/line/webhook</c>: public, the signature is its authentication.</summary>
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost(Path, (HttpContext context, LineWebhook webhook) => webhook.HandleAsync(context))
+            .WithTags("LINE")
+            .AllowAnonymous();
+
     public async Task<IResult> HandleAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var body = await ReadBodyAsync(context.Request, ct);
+        var body = await BoundedRead.ReadAtMostAsync(context.Request.Body, MaxBodyBytes, ct);
         if (body is null)
         {
             return Problems.Create(413, Problems.TooLarge, "The request body is too large.", $"LINE webhooks are at most {MaxBodyBytes} bytes here.");
@@ -159,7 +164,7 @@ internal sealed partial class LineWebhook(
                     break;
                 case "unfollow":
                     var gone = await links.SetEndpointStateAsync(userId, "gone", ct);
-                    await targeting.RefreshAsync(gone, ct);
+                    await index.RefreshAsync(gone, ct);
                     LogUnfollowed(logger, gone.Count);
                     break;
                 case "postback" when e.TryGetProperty("postback", out var postback) && Str(postback, "data") is { } data && data.StartsWith("ack=", StringComparison.Ordinal):
@@ -189,14 +194,14 @@ internal sealed partial class LineWebhook(
         var existing = await links.SetEndpointStateAsync(userId, "active", ct);
         if (existing.Count > 0)
         {
-            await targeting.RefreshAsync(existing, ct);
+            await index.RefreshAsync(existing, ct);
             LogRefollowed(logger, existing[0]);
             return existing[0];
         }
 
         var resident = new ValidResident([], null, [], [], [new ValidEndpoint(LineChannel.ChannelName, userId, null)], null);
         var registered = (await residents.InsertAsync([resident], ct))[0];
-        targeting.Index.Upsert(TargetingService.ToProfile(registered.Id, resident));
+        index.Index.Upsert(ResidentIndexSync.ToProfile(registered.Id, resident));
         LogFollowed(logger, registered.Id);
         return registered.Id;
     }
@@ -245,7 +250,7 @@ internal sealed partial class LineWebhook(
 
         if (await links.UpdateProfileAsync(id, tags, setLanguage, settings.Language, place, ct))
         {
-            await targeting.RefreshAsync([id], ct);
+            await index.RefreshAsync([id], ct);
             if (logger.IsEnabled(LogLevel.Information))
             {
                 LogSettingsChanged(logger, id, place?.Label, tags is null ? null : string.Join(",", tags), setLanguage ? settings.Language ?? "(none)" : null);
@@ -260,24 +265,6 @@ internal sealed partial class LineWebhook(
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 
     [GeneratedRegex("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
     private static partial Regex LanguageTag();

@@ -2,68 +2,28 @@ using System.Text;
 using System.Text.Json;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
-using AlertHub.Server.Features.Delivery.Channels.Webhook;
-using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
 
-/// <summary>Configuration section <c>Channels:Loudspeaker</c>: 防災行政無線 gateways that read the alert aloud.</summary>
-public sealed class LoudspeakerOptions
-{
-    /// <summary>Whether the channel runs. Default false.</summary>
-    public bool Enabled { get; set; }
-
-    /// <summary>Radio gateways receiving the script as a signed webhook. Default none.</summary>
-    public List<LoudspeakerGatewayOptions> Gateways { get; set; } = [];
-
-    /// <summary>How many times the message is read (「繰り返します」 between readings). Default 2.</summary>
-    public int Repeat { get; set; } = 2;
-
-    /// <summary>Opening words. Default 「こちらは、防災横手です。」.</summary>
-    public string Opening { get; set; } = "こちらは、防災横手です。";
-
-    /// <summary>Closing words. Default 「以上、防災横手でした。」.</summary>
-    public string Closing { get; set; } = "以上、防災横手でした。";
-
-    /// <summary>Also broadcast Exercise/Test alerts (announced as 訓練/試験). Default true: radio drills are read out too.</summary>
-    public bool BroadcastExercises { get; set; } = true;
-
-    /// <summary>Timeout of one request to a gateway. Default 10 s.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
-}
-
-/// <summary>One gateway under <c>Channels:Loudspeaker:Gateways</c>.</summary>
-public sealed class LoudspeakerGatewayOptions
-{
-    /// <summary>A unique name, e.g. <c>musen-yokote</c>. Required.</summary>
-    public string Name { get; set; } = "";
-
-    /// <summary>The gateway's URL (must pass the outbound URL policy). Required.</summary>
-    public string Url { get; set; } = "";
-
-    /// <summary>Signing key for X-AlertHub-Signature (16+ characters). Required; never logged.</summary>
-    public string Secret { get; set; } = "";
-}
-
 /// <summary>
 /// Turns an alert into a script an operator or a TTS engine reads out over 防災行政無線 — spoken markers instead of
 /// brackets (「訓練、訓練。」), pauses, the message repeated — and posts it, signed like the webhook channel, to each
 /// configured radio gateway. One post per gateway and alert version.
 /// </summary>
-internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
+internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel, IChannelSetup<LoudspeakerChannelOptions>
 {
-    public const string ChannelName = "loudspeaker";
-    public const string HttpClientName = "loudspeaker";
+    public const string ChannelName = ChannelNames.Loudspeaker;
+    public const string HttpClientName = ChannelName;
     private readonly IHttpClientFactory _clients;
     private readonly OutboundUrlPolicy _policy;
-    private readonly LoudspeakerOptions _options;
+    private readonly LoudspeakerChannelOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, LoudspeakerGatewayOptions> _gateways;
 
-    public LoudspeakerChannel(IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<LoudspeakerOptions> options, TimeProvider time)
+    public LoudspeakerChannel(IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<LoudspeakerChannelOptions> options, TimeProvider time)
     {
         _clients = clients;
         _policy = policy;
@@ -72,6 +32,11 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
         _gateways = _options.Gateways.ToDictionary(g => g.Name, StringComparer.Ordinal);
         Targets = [.. _options.Gateways.Select(g => new BroadcastTarget(BroadcastTarget.IdFor(ChannelName, g.Name), g.Name))];
     }
+
+    public static void Configure(ChannelBuilder<LoudspeakerChannelOptions> channel) => channel
+        .AddOptionsValidator<LoudspeakerChannelOptionsValidator>()
+        .RefuseResidentEndpoints("'loudspeaker' is the city's radio, not a personal channel.")
+        .AddHttpClient();
 
     public string Name => ChannelName;
 
@@ -83,26 +48,8 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
 
     public bool Publishes(AlertDocument alert) => alert.Status == AlertStatus.Actual || _options.BroadcastExercises;
 
-    public static void Validate(LoudspeakerOptions options)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var g in options.Gateways)
-        {
-            if (string.IsNullOrWhiteSpace(g.Name) || !names.Add(g.Name) || !Uri.TryCreate(g.Url, UriKind.Absolute, out _) || g.Secret.Length < 16)
-            {
-                throw new OptionsValidationException("Channels:Loudspeaker", typeof(LoudspeakerOptions),
-                    ["every gateway needs a unique Name, an absolute Url and a Secret of 16+ characters"]);
-            }
-        }
-
-        if (options.Repeat is < 1 or > 5)
-        {
-            throw new OptionsValidationException("Channels:Loudspeaker", typeof(LoudspeakerOptions), ["Repeat must be 1–5"]);
-        }
-    }
-
     /// <summary>The spoken script: opening, drill/update/cancel announcement, the message read <c>Repeat</c> times, closing.</summary>
-    public static string Script(RenderedMessage m, LoudspeakerOptions options)
+    public static string Script(RenderedMessage m, LoudspeakerChannelOptions options)
     {
         var announce = new StringBuilder();
         if (m.Status == nameof(AlertStatus.Exercise))
@@ -178,7 +125,7 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
             deliveryId = item.IdempotencyKey, m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, script = Script(m, _options),
             repeat = _options.Repeat, headline = m.Headline, m.Sent,
         }, Json.Options);
-        using var request = WebhookChannel.SignedPost(gateway.Url, body, gateway.Secret, _time.GetUtcNow());
+        using var request = SignedWebhook.Post(gateway.Url, body, gateway.Secret, _time.GetUtcNow());
         request.Headers.Add("X-AlertHub-Delivery-Id", item.IdempotencyKey);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
@@ -228,39 +175,4 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel
         .Replace("\n", "", StringComparison.Ordinal).Trim();
 
     private static string EnsureFullStop(string text) => text.EndsWith('。') ? text : text + "。";
-}
-
-internal static class LoudspeakerChannelSetup
-{
-    public static IHostApplicationBuilder AddLoudspeakerChannel(this IHostApplicationBuilder builder)
-    {
-        var section = builder.Configuration.GetSection("Channels:Loudspeaker");
-        builder.Services.Configure<LoudspeakerOptions>(section);
-        if (!section.GetValue<bool>("Enabled"))
-        {
-            return builder;
-        }
-
-        LoudspeakerChannel.Validate(section.Get<LoudspeakerOptions>() ?? new LoudspeakerOptions());
-        builder.Services.AddSingleton<LoudspeakerChannel>();
-        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<LoudspeakerChannel>());
-        builder.Services.AddSingleton<IBroadcastChannel>(sp => sp.GetRequiredService<LoudspeakerChannel>());
-        builder.Services.AddSingleton<IEndpointValidator, LoudspeakerEndpointValidator>();
-        builder.Services.AddHttpClient(LoudspeakerChannel.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                AllowAutoRedirect = false,
-            });
-        return builder;
-    }
-}
-
-/// <summary>Residents do not subscribe to loudspeakers: the gateways are configured by the city.</summary>
-internal sealed class LoudspeakerEndpointValidator : IEndpointValidator
-{
-    public string Channel => LoudspeakerChannel.ChannelName;
-
-    public ValidEndpoint Validate(EndpointDto endpoint, int index) =>
-        throw new RequestValidationException(Problems.ResidentChannelUnknown, $"endpoints[{index}]: 'loudspeaker' is the city's radio, not a personal channel.");
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Delivery;
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
 using Microsoft.AspNetCore.SignalR;
 
@@ -28,28 +27,16 @@ internal sealed class ResidentConnections
 }
 
 /// <summary>
-/// <c>/hubs/alerts</c>. Residents call <c>Subscribe(residentId, residentToken)</c> and receive <c>alert</c>
-/// messages; staff connect with a viewer key and receive <c>alertIssued</c> and <c>deliveryProgress</c>.
+/// <c>/hubs/alerts</c>, the residents' hub: they call <c>Subscribe(residentId, residentToken)</c> and receive
+/// <c>alert</c> messages (and <c>shelterStatus</c>). Staff dashboards have their own hub, <c>/hubs/staff</c>.
 /// </summary>
-internal sealed class AlertsHub(ResidentStore residents, ResidentConnections connections, StaffConnectionGuard staff, OutboxStore outbox, DeliverySignals signals,
+internal sealed class AlertsHub(ResidentStore residents, ResidentConnections connections, OutboxStore outbox, DeliverySignals signals,
     TimeProvider time) : Hub
 {
     public const string Path = "/hubs/alerts";
-    public const string StaffGroup = "staff";
     private const string ResidentKey = "resident";
 
     public static string ResidentGroup(Guid residentId) => "resident:" + residentId.ToString("N");
-
-    public override async Task OnConnectedAsync()
-    {
-        // Staff events only while the key or session the connection came with holds (StaffConnectionGuard).
-        if (Context.User is { } user && StaffRoles.RolesSatisfying(StaffRoles.Viewer).Any(user.IsInRole) && staff.Add(Context))
-        {
-            await Groups.AddToGroupAsync(Context.ConnectionId, StaffGroup);
-        }
-
-        await base.OnConnectedAsync();
-    }
 
     public async Task<bool> Subscribe(string residentId, string residentToken)
     {
@@ -84,7 +71,6 @@ internal sealed class AlertsHub(ResidentStore residents, ResidentConnections con
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
-        staff.Remove(Context.ConnectionId);
         if (Context.Items.TryGetValue(ResidentKey, out var value) && value is Guid id)
         {
             connections.Remove(id);

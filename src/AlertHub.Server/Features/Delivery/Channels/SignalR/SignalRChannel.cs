@@ -1,12 +1,13 @@
 using AlertHub.Core.Delivery;
-using AlertHub.Server.Features.Alerts;
+using AlertHub.Server.Features.Dashboard;
+using AlertHub.Server.Features.Residents;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery.Channels.SignalR;
 
 /// <summary>Configuration section <c>Channels:SignalR</c>.</summary>
-public sealed class SignalRChannelOptions
+public sealed class SignalRChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false; appsettings.json turns it on.</summary>
     public bool Enabled { get; set; }
@@ -28,9 +29,19 @@ internal sealed record SignalRAlertMessage(
 /// clients, so "delivered" means handed to at least one live connection; offline residents stay pending
 /// in the outbox until they subscribe again.
 /// </summary>
-internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnections connections, IOptions<SignalRChannelOptions> options) : IDeliveryChannel, IPresenceChannel
+internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnections connections, IOptions<SignalRChannelOptions> options)
+    : IDeliveryChannel, IPresenceChannel, IChannelSetup<SignalRChannelOptions>
 {
-    public const string ChannelName = "signalr";
+    public const string ChannelName = ChannelNames.SignalR;
+
+    public static void Configure(ChannelBuilder<SignalRChannelOptions> channel)
+    {
+        channel.Services.AddSignalR();
+        channel.Services.AddSingleton<ResidentConnections>();
+        channel.Services.AddSingleton<IPublicEventAudience, ResidentAudience>();
+        channel.AddEndpointValidator<SignalREndpointValidator>()
+            .MapEndpoints(app => app.MapHub<AlertsHub>(AlertsHub.Path));
+    }
 
     public string Name => ChannelName;
 
@@ -65,16 +76,17 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
     }
 }
 
-/// <summary>Staff dashboards hear about issued alerts and delivery progress over the same hub.</summary>
-internal sealed class StaffFeed(IHubContext<AlertsHub> hub) : IAlertEventSink, IDeliveryProgressSink
+/// <summary>Public events (shelter status) reach residents' pages too.</summary>
+internal sealed class ResidentAudience(IHubContext<AlertsHub> hub) : IPublicEventAudience
 {
-    public Task AlertIssuedAsync(AlertDocument alert, IssuedAlert issued, CancellationToken cancellationToken) =>
-        hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("alertIssued", new
-        {
-            issued.Id, issued.Version, issued.MsgType, Status = alert.Status.ToString(), alert.Event, Severity = alert.Severity.ToString(),
-            alert.AreaName, issued.Recipients, issued.ByChannel, alert.Sent, ImageUrl = alert.Image?.Url,
-        }, cancellationToken);
+    public Task SendToAllAsync(string eventName, object payload, CancellationToken cancellationToken) =>
+        hub.Clients.All.SendAsync(eventName, payload, cancellationToken);
+}
 
-    public Task ReportAsync(DeliveryProgress progress, CancellationToken cancellationToken) =>
-        hub.Clients.Group(AlertsHub.StaffGroup).SendAsync("deliveryProgress", progress, cancellationToken);
+/// <summary>The SignalR "address" is the resident themselves; clients subscribe with id + token.</summary>
+internal sealed class SignalREndpointValidator : IEndpointValidator
+{
+    public string Channel => SignalRChannel.ChannelName;
+
+    public ValidEndpoint Validate(EndpointDto endpoint, int index) => new(Channel, "resident", null);
 }

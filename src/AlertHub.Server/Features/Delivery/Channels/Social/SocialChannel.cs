@@ -12,26 +12,33 @@ namespace AlertHub.Server.Features.Delivery.Channels.Social;
 /// alert version, no resident data. Mastodon posts carry <c>Idempotency-Key</c>; X answers a repeated text
 /// with 403 "duplicate content", which counts as already posted — so retries never double-post.
 /// </summary>
-internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChannel, IChannelHealth
+internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChannel, IChannelHealth, IChannelSetup<SocialChannelOptions>
 {
-    public const string ChannelName = "social";
-    public const string HttpClientName = "social";
+    public const string ChannelName = ChannelNames.Social;
+    public const string HttpClientName = ChannelName;
     private readonly IHttpClientFactory _clients;
-    private readonly SocialOptions _options;
+    private readonly SocialChannelOptions _options;
     private readonly HubOptions _hub;
     private readonly ILogger<SocialChannel> _logger;
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, SocialAccountOptions> _accounts;
     private volatile string? _problem;
 
-    public SocialChannel(IHttpClientFactory clients, IOptions<SocialOptions> options, IOptions<HubOptions> hub, ILogger<SocialChannel> logger)
+    public SocialChannel(IHttpClientFactory clients, IOptions<SocialChannelOptions> options, IOptions<HubOptions> hub, TimeProvider time, ILogger<SocialChannel> logger)
     {
         _clients = clients;
         _options = options.Value;
         _hub = hub.Value;
         _logger = logger;
+        _time = time;
         _accounts = _options.Accounts.ToDictionary(a => a.Name, StringComparer.Ordinal);
         Targets = [.. _options.Accounts.Select(a => new BroadcastTarget(BroadcastTarget.IdFor(ChannelName, a.Name), a.Name))];
     }
+
+    public static void Configure(ChannelBuilder<SocialChannelOptions> channel) => channel
+        .AddOptionsValidator<SocialChannelOptionsValidator>()
+        .RefuseResidentEndpoints("'social' posts to the city's public accounts; follow them there instead.")
+        .AddHttpClient();
 
     public string Name => ChannelName;
 
@@ -44,23 +51,6 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
     public string? Problem => _problem;
 
     public bool Publishes(AlertDocument alert) => alert.Status == AlertStatus.Actual || _options.PostExercises;
-
-    public static void Validate(SocialOptions options)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var a in options.Accounts)
-        {
-            if (string.IsNullOrWhiteSpace(a.Name) || !names.Add(a.Name))
-            {
-                throw new OptionsValidationException("Channels:Social", typeof(SocialOptions), ["every account needs a unique Name"]);
-            }
-
-            if (a.Kind is not ("mastodon" or "x") || !Uri.TryCreate(a.BaseUrl, UriKind.Absolute, out _) || string.IsNullOrWhiteSpace(a.AccessToken))
-            {
-                throw new OptionsValidationException("Channels:Social", typeof(SocialOptions), [$"account {a.Name}: Kind mastodon|x, an absolute BaseUrl and an AccessToken are required"]);
-            }
-        }
-    }
 
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
@@ -146,7 +136,7 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
 
         if (status == 429)
         {
-            return new DeliveryItemResult(workId, DeliveryOutcome.Throttled, "HTTP 429", RetryAfter(account, response) ?? TimeSpan.FromMinutes(1));
+            return new DeliveryItemResult(workId, DeliveryOutcome.Throttled, "HTTP 429", RetryAfter(account, response, _time.GetUtcNow()) ?? TimeSpan.FromMinutes(1));
         }
 
         return status >= 500 || status == (int)HttpStatusCode.RequestTimeout
@@ -155,7 +145,7 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
     }
 
     /// <summary>Mastodon sends X-RateLimit-Reset as an ISO time, X sends x-rate-limit-reset as epoch seconds.</summary>
-    private static TimeSpan? RetryAfter(SocialAccountOptions account, HttpResponseMessage response)
+    private static TimeSpan? RetryAfter(SocialAccountOptions account, HttpResponseMessage response, DateTimeOffset now)
     {
         if (response.Headers.RetryAfter?.Delta is { } delta)
         {
@@ -170,11 +160,11 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
 
         if (long.TryParse(header, out var epoch))
         {
-            return DateTimeOffset.FromUnixTimeSeconds(epoch) - DateTimeOffset.UtcNow;
+            return DateTimeOffset.FromUnixTimeSeconds(epoch) - now;
         }
 
         return DateTimeOffset.TryParse(header, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
-            ? at - DateTimeOffset.UtcNow
+            ? at - now
             : null;
     }
 

@@ -1,6 +1,5 @@
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Security;
-using AlertHub.Server.Features.Telephony;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 using Twilio.Clients;
@@ -153,9 +152,11 @@ internal abstract partial class TelephonyChannel : IDeliveryChannel, IChannelHea
 /// </summary>
 internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, OutboundUrlPolicy policy, TelephonyStore store, IOptions<HubOptions> hub,
     TimeProvider time, ILogger<VoiceChannel> logger)
-    : TelephonyChannel(options.Value, options.Value.CallsPerSecond, policy, store, hub.Value, time, logger)
+    : TelephonyChannel(options.Value, options.Value.CallsPerSecond, policy, store, hub.Value, time, logger), IChannelSetup<VoiceChannelOptions>
 {
-    public const string ChannelName = "voice";
+    public const string ChannelName = ChannelNames.Voice;
+
+    public static void Configure(ChannelBuilder<VoiceChannelOptions> channel) => TelephonySetup.ConfigureVoice(channel);
 
     public VoiceChannelOptions Options { get; } = options.Value;
 
@@ -183,9 +184,11 @@ internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, Outbou
 /// <summary><c>sms</c>: one Twilio message per resident, fitted to the UCS-2 segment limits, with a link to the full text.</summary>
 internal sealed class SmsChannel(IOptions<SmsChannelOptions> options, OutboundUrlPolicy policy, TelephonyStore store, IOptions<HubOptions> hub,
     TimeProvider time, ILogger<SmsChannel> logger)
-    : TelephonyChannel(options.Value, options.Value.MessagesPerSecond, policy, store, hub.Value, time, logger)
+    : TelephonyChannel(options.Value, options.Value.MessagesPerSecond, policy, store, hub.Value, time, logger), IChannelSetup<SmsChannelOptions>
 {
-    public const string ChannelName = "sms";
+    public const string ChannelName = ChannelNames.Sms;
+
+    public static void Configure(ChannelBuilder<SmsChannelOptions> channel) => TelephonySetup.ConfigureSms(channel);
 
     public SmsChannelOptions Options { get; } = options.Value;
 

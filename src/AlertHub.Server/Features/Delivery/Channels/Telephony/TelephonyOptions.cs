@@ -1,7 +1,7 @@
 namespace AlertHub.Server.Features.Delivery.Channels.Telephony;
 
 /// <summary>The Twilio account a telephony channel uses (<c>Channels:Voice</c> and <c>Channels:Sms</c> each have one; usually the same).</summary>
-public abstract class TwilioAccountOptions
+public abstract class TwilioAccountOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false.</summary>
     public bool Enabled { get; set; }

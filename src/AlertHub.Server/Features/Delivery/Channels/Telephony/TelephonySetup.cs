@@ -1,7 +1,6 @@
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Security;
-using AlertHub.Server.Features.Telephony;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -10,60 +9,25 @@ namespace AlertHub.Server.Features.Delivery.Channels.Telephony;
 
 internal static class TelephonySetup
 {
-    public static IHostApplicationBuilder AddVoiceChannel(this IHostApplicationBuilder builder)
+    /// <summary>What <c>voice</c> adds besides the channel: the shared attempt store and retry worker, its options' checks, and phone endpoints.</summary>
+    public static void ConfigureVoice(ChannelBuilder<VoiceChannelOptions> channel)
     {
-        var section = builder.Configuration.GetSection("Channels:Voice");
-        builder.Services.Configure<VoiceChannelOptions>(section);
-        if (!section.GetValue<bool>("Enabled"))
-        {
-            return builder;
-        }
-
-        var options = section.Get<VoiceChannelOptions>() ?? new VoiceChannelOptions();
-        ValidateVoice(options);
-        AddShared(builder);
-        builder.Services.AddSingleton<IValidateOptions<VoiceChannelOptions>, AccountPolicyValidator<VoiceChannelOptions>>();
-        builder.Services.AddOptions<VoiceChannelOptions>().ValidateOnStart();
-        builder.Services.AddSingleton<VoiceChannel>();
-        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<VoiceChannel>());
-        builder.Services.AddSingleton<TelephonyChannel>(sp => sp.GetRequiredService<VoiceChannel>());
-        builder.Services.AddSingleton<IEndpointValidator>(new PhoneEndpointValidator(VoiceChannel.ChannelName, mobileOnly: false));
-        return builder;
+        AddShared(channel.Services);
+        channel.Services.AddSingleton<TelephonyChannel>(sp => sp.GetRequiredService<VoiceChannel>());
+        channel.Services.AddSingleton<IEndpointValidator>(new PhoneEndpointValidator(channel.Name, mobileOnly: false));
+        channel.AddOptionsValidator<VoiceOptionsValidator>();
     }
 
-    public static IHostApplicationBuilder AddSmsChannel(this IHostApplicationBuilder builder)
+    /// <summary>What <c>sms</c> adds: as voice, but only mobile numbers register (Twilio cannot text a Japanese landline, 21614).</summary>
+    public static void ConfigureSms(ChannelBuilder<SmsChannelOptions> channel)
     {
-        var section = builder.Configuration.GetSection("Channels:Sms");
-        builder.Services.Configure<SmsChannelOptions>(section);
-        if (!section.GetValue<bool>("Enabled"))
-        {
-            return builder;
-        }
-
-        var options = section.Get<SmsChannelOptions>() ?? new SmsChannelOptions();
-        if (string.IsNullOrWhiteSpace(options.From) && string.IsNullOrWhiteSpace(options.MessagingServiceSid))
-        {
-            throw new OptionsValidationException("Channels:Sms", typeof(SmsChannelOptions), ["Channels:Sms: From or MessagingServiceSid is required"]);
-        }
-
-        if (options.MaxSegments is < 1 or > 10 || options.ValidityPeriodSeconds is < 1 or > 36000 || options.MessagesPerSecond <= 0)
-        {
-            throw new OptionsValidationException("Channels:Sms", typeof(SmsChannelOptions),
-                ["Channels:Sms: MaxSegments must be 1–10, ValidityPeriodSeconds 1–36000 and MessagesPerSecond above 0"]);
-        }
-
-        AddShared(builder);
-        builder.Services.AddSingleton<IValidateOptions<SmsChannelOptions>, AccountPolicyValidator<SmsChannelOptions>>();
-        builder.Services.AddOptions<SmsChannelOptions>().ValidateOnStart();
-        builder.Services.AddSingleton<SmsChannel>();
-        builder.Services.AddSingleton<IDeliveryChannel>(sp => sp.GetRequiredService<SmsChannel>());
-        builder.Services.AddSingleton<TelephonyChannel>(sp => sp.GetRequiredService<SmsChannel>());
-        // Twilio cannot text a Japanese landline (21614): only mobile numbers register for SMS.
-        builder.Services.AddSingleton<IEndpointValidator>(new PhoneEndpointValidator(SmsChannel.ChannelName, mobileOnly: true));
-        return builder;
+        AddShared(channel.Services);
+        channel.Services.AddSingleton<TelephonyChannel>(sp => sp.GetRequiredService<SmsChannel>());
+        channel.Services.AddSingleton<IEndpointValidator>(new PhoneEndpointValidator(channel.Name, mobileOnly: true));
+        channel.AddOptionsValidator<SmsOptionsValidator>();
     }
 
-    private static void ValidateVoice(VoiceChannelOptions o)
+    public static List<string> VoiceFailures(VoiceChannelOptions o)
     {
         var failures = new List<string>();
         if (PhoneNumbers.TryNormalise(o.From, out _) is null)
@@ -86,33 +50,60 @@ internal static class TelephonySetup
             failures.Add("RetrySchedule has at most 10 delays of 0–6 h");
         }
 
-        if (failures.Count > 0)
-        {
-            throw new OptionsValidationException("Channels:Voice", typeof(VoiceChannelOptions), failures.Select(f => "Channels:Voice: " + f));
-        }
+        return failures;
     }
 
-    private static void AddShared(IHostApplicationBuilder builder)
+    public static List<string> SmsFailures(SmsChannelOptions o)
     {
-        builder.Services.TryAddSingleton<TelephonyStore>();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelephonyRetryWorker>());
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.From) && string.IsNullOrWhiteSpace(o.MessagingServiceSid))
+        {
+            failures.Add("From or MessagingServiceSid is required");
+        }
+
+        if (o.MaxSegments is < 1 or > 10 || o.ValidityPeriodSeconds is < 1 or > 36000 || o.MessagesPerSecond <= 0)
+        {
+            failures.Add("MaxSegments must be 1–10, ValidityPeriodSeconds 1–36000 and MessagesPerSecond above 0");
+        }
+
+        return failures;
     }
 
-    /// <summary>The account's API base must pass <c>Security:OutboundUrls</c> before the hub starts, and its identifiers be well-formed.</summary>
-    private sealed class AccountPolicyValidator<T>(OutboundUrlPolicy policy) : IValidateOptions<T> where T : TwilioAccountOptions
+    private static void AddShared(IServiceCollection services)
     {
-        public ValidateOptionsResult Validate(string? name, T options)
+        services.TryAddSingleton<TelephonyStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelephonyRetryWorker>());
+    }
+
+    /// <summary>The account's API base must pass <c>Security:OutboundUrls</c> and its identifiers be well-formed; checked when the hub starts.</summary>
+    private static ValidateOptionsResult Check<T>(T options, string section, OutboundUrlPolicy policy, List<string> failures) where T : TwilioAccountOptions
+    {
+        if (!options.Enabled)
         {
-            try
-            {
-                TwilioClients.Validate(options, typeof(T) == typeof(VoiceChannelOptions) ? "Channels:Voice" : "Channels:Sms", policy);
-                return ValidateOptionsResult.Success;
-            }
-            catch (OptionsValidationException e)
-            {
-                return ValidateOptionsResult.Fail(e.Failures);
-            }
+            return ValidateOptionsResult.Skip;
         }
+
+        var all = failures.Select(f => $"{section}: {f}").ToList();
+        try
+        {
+            TwilioClients.Validate(options, section, policy);
+        }
+        catch (OptionsValidationException e)
+        {
+            all.AddRange(e.Failures);
+        }
+
+        return all.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(all);
+    }
+
+    private sealed class VoiceOptionsValidator(OutboundUrlPolicy policy) : IValidateOptions<VoiceChannelOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, VoiceChannelOptions options) => Check(options, "Channels:Voice", policy, VoiceFailures(options));
+    }
+
+    private sealed class SmsOptionsValidator(OutboundUrlPolicy policy) : IValidateOptions<SmsChannelOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SmsChannelOptions options) => Check(options, "Channels:Sms", policy, SmsFailures(options));
     }
 }
 

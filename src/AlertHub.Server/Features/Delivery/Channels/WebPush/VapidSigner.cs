@@ -27,7 +27,7 @@ internal sealed partial class VapidSigner : IDisposable
     private readonly string _subject;
     private readonly TimeSpan _lifetime;
 
-    public VapidSigner(IOptions<WebPushChannelOptions> options, IOptions<HubOptions> hub, Database database, TimeProvider time, ILogger<VapidSigner> logger)
+    public VapidSigner(IOptions<WebPushChannelOptions> options, IOptions<HubOptions> hub, StoragePaths paths, TimeProvider time, ILogger<VapidSigner> logger)
     {
         var o = options.Value;
         _time = time;
@@ -55,7 +55,7 @@ internal sealed partial class VapidSigner : IDisposable
         }
         else
         {
-            var path = Path.IsPathRooted(o.VapidKeyFile) ? o.VapidKeyFile : Path.Combine(database.DataDirectory, o.VapidKeyFile);
+            var path = paths.Resolve(o.VapidKeyFile);
             _key = LoadOrCreate(path, out var created);
             if (created)
             {

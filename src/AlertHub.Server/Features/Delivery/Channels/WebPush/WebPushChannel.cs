@@ -19,9 +19,22 @@ internal sealed partial class WebPushChannel(
     IOptions<WebPushChannelOptions> options,
     IOptions<HubOptions> hub,
     TimeProvider time,
-    ILogger<WebPushChannel> logger) : IDeliveryChannel
+    ILogger<WebPushChannel> logger) : IDeliveryChannel, IChannelSetup<WebPushChannelOptions>
 {
-    public const string ChannelName = "webpush";
+    public const string ChannelName = ChannelNames.WebPush;
+
+    public static void Configure(ChannelBuilder<WebPushChannelOptions> channel)
+    {
+        channel.Services.AddSingleton<VapidSigner>();
+        channel.Services.AddSingleton<WebPushClient>();
+        channel.AddEndpointValidator<WebPushEndpointValidator>()
+            .AddHttpClient(configureHandler: (_, handler) =>
+            {
+                handler.MaxConnectionsPerServer = 256;
+                handler.EnableMultipleHttp2Connections = true;
+            })
+            .MapEndpoints(WebPushChannelSetup.MapVapidPublicKey);
+    }
 
     private readonly string _urlTemplate = options.Value.NotificationUrl ?? hub.Value.PublicBaseUrl.TrimEnd('/') + "/?alert={alertId}";
 

@@ -1,7 +1,7 @@
 namespace AlertHub.Server.Features.Delivery.Channels.WebPush;
 
 /// <summary>Configuration section <c>Channels:WebPush</c>.</summary>
-public sealed class WebPushChannelOptions
+public sealed class WebPushChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false.</summary>
     public bool Enabled { get; set; }

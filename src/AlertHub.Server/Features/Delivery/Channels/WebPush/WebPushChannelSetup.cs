@@ -1,5 +1,4 @@
 using AlertHub.Core.Crypto;
-using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
@@ -9,43 +8,13 @@ namespace AlertHub.Server.Features.Delivery.Channels.WebPush;
 /// <summary>The application server key browsers pass to <c>pushManager.subscribe({ applicationServerKey })</c>.</summary>
 internal sealed record VapidPublicKeyResponse(string PublicKey);
 
-/// <summary>Registers the webpush channel when <c>Channels:WebPush:Enabled</c> is true.</summary>
+/// <summary>What the webpush channel serves: the VAPID public key, made or loaded at start.</summary>
 internal static partial class WebPushChannelSetup
 {
     public const string VapidPublicKeyPath = "/api/webpush/vapid-public-key";
 
-    public static IHostApplicationBuilder AddWebPushChannel(this IHostApplicationBuilder builder)
+    public static void MapVapidPublicKey(IEndpointRouteBuilder app)
     {
-        builder.Services.Configure<WebPushChannelOptions>(builder.Configuration.GetSection("Channels:WebPush"));
-        if (!IsEnabled(builder.Configuration))
-        {
-            return builder;
-        }
-
-        builder.Services.AddSingleton<VapidSigner>();
-        builder.Services.AddSingleton<WebPushClient>();
-        builder.Services.AddSingleton<IDeliveryChannel, WebPushChannel>();
-        builder.Services.AddSingleton<IEndpointValidator, WebPushEndpointValidator>();
-        builder.Services.AddHttpClient(WebPushClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                ConnectCallback = sp.GetRequiredService<OutboundUrlPolicy>().ConnectAsync,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                MaxConnectionsPerServer = 256,
-                EnableMultipleHttp2Connections = true,
-                AllowAutoRedirect = false, // a redirect could lead past the allowlist
-                UseCookies = false,
-            });
-        return builder;
-    }
-
-    public static IEndpointRouteBuilder MapWebPushChannel(this IEndpointRouteBuilder app)
-    {
-        if (!IsEnabled(app.ServiceProvider.GetRequiredService<IConfiguration>()))
-        {
-            return app;
-        }
-
         // Load or create the VAPID key now, so a bad key configuration fails at start rather than at the first alert.
         _ = app.ServiceProvider.GetRequiredService<VapidSigner>();
         // Say which P-256 code encrypts: the .NET fallback costs about five times the CPU per message.
@@ -62,10 +31,7 @@ internal static partial class WebPushChannelSetup
         // Public: a resident's browser needs it before it can subscribe.
         app.MapGet(VapidPublicKeyPath, (VapidSigner vapid) => TypedResults.Ok(new VapidPublicKeyResponse(vapid.PublicKey)))
             .WithTags("Channels").AllowAnonymous();
-        return app;
     }
-
-    private static bool IsEnabled(IConfiguration configuration) => configuration.GetValue<bool>("Channels:WebPush:Enabled");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Web Push: P-256 key agreement through {Implementation}")]
     private static partial void LogP256(ILogger logger, string implementation);

@@ -16,7 +16,7 @@ internal sealed record WebPushResponse(int Status, TimeSpan? RetryAfter);
 /// </summary>
 internal sealed class WebPushClient(IHttpClientFactory clients, TimeProvider time)
 {
-    public const string HttpClientName = "webpush";
+    public const string HttpClientName = ChannelNames.WebPush;
 
     private static readonly MediaTypeHeaderValue OctetStream = new("application/octet-stream");
 

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Security;
@@ -10,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Server.Features.Delivery.Channels.Webhook;
 
 /// <summary>Configuration section <c>Channels:Webhook</c>.</summary>
-public sealed class WebhookChannelOptions
+public sealed class WebhookChannelOptions : IChannelOptions
 {
     /// <summary>Whether the channel runs. Default false; appsettings.json turns it on.</summary>
     public bool Enabled { get; set; }
@@ -32,10 +30,14 @@ public sealed class WebhookChannelOptions
 /// again on every connection.
 /// </summary>
 internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<WebhookChannelOptions> options, TimeProvider time)
-    : IDeliveryChannel
+    : IDeliveryChannel, IChannelSetup<WebhookChannelOptions>
 {
-    public const string ChannelName = "webhook";
-    public const string HttpClientName = "webhook";
+    public const string ChannelName = ChannelNames.Webhook;
+    public const string HttpClientName = ChannelName;
+
+    public static void Configure(ChannelBuilder<WebhookChannelOptions> channel) => channel
+        .AddHttpClient(configureHandler: (_, handler) => handler.MaxConnectionsPerServer = 256)
+        .AddEndpointValidator<WebhookEndpointValidator>();
 
     public string Name => ChannelName;
 
@@ -49,18 +51,7 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
         return await batch.SendEachAsync(Limits.MaxConcurrency, (item, ct) => SendOneAsync(client, item, ct), cancellationToken);
     }
 
-    public static string Sign(string secret, ReadOnlySpan<byte> body) =>
-        Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-
-    /// <summary>A JSON POST signed the hub's webhook way (<c>X-AlertHub-Signature</c> over the raw body, <c>X-AlertHub-Timestamp</c>).</summary>
-    public static HttpRequestMessage SignedPost(string url, byte[] body, string secret, DateTimeOffset now)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-        request.Headers.Add("X-AlertHub-Signature", Sign(secret, body));
-        request.Headers.Add("X-AlertHub-Timestamp", now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return request;
-    }
+    public static string Sign(string secret, ReadOnlySpan<byte> body) => SignedWebhook.Sign(secret, body);
 
     private async Task<DeliveryItemResult> SendOneAsync(HttpClient client, DeliveryItem item, CancellationToken cancellationToken)
     {
@@ -85,14 +76,14 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
                 m.AreaName, m.Sent, m.Expires, idempotencyKey = item.IdempotencyKey, m.ImageUrl,
             },
         }, Json.Options);
-        using var request = SignedPost(item.Address, body, item.Secret, time.GetUtcNow());
+        using var request = SignedWebhook.Post(item.Address, body, item.Secret, time.GetUtcNow());
         request.Headers.Add("X-AlertHub-Delivery-Id", item.IdempotencyKey);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.RequestTimeout);
         try
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return Classify(item.WorkId, response);
+            return Classify(item.WorkId, response, time.GetUtcNow());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -104,13 +95,13 @@ internal sealed class WebhookChannel(IHttpClientFactory clients, OutboundUrlPoli
         }
     }
 
-    private static DeliveryItemResult Classify(long workId, HttpResponseMessage response)
+    private static DeliveryItemResult Classify(long workId, HttpResponseMessage response, DateTimeOffset now)
     {
         var status = (int)response.StatusCode;
         var retryAfter = response.Headers.RetryAfter switch
         {
             { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            { Date: { } date } => date - now,
             _ => (TimeSpan?)null,
         };
         return status switch

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using AlertHub.Core.Delivery;
+using AlertHub.Server.Features.Health;
+using AlertHub.Server.Features.Targeting;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Alerts;
+
+/// <summary>
+/// Large fan-outs are queued in parts, so the first residents hear within a second whatever the size: the issuing
+/// transaction stores the version with its first part, the hub answers, and the rest is queued in slices while the
+/// workers already send. Each slice is queued only while the version is still the alert's newest (in the same
+/// transaction), so an update, cancel or all-clear issued meanwhile decides who hears what next. A version whose
+/// queueing stopped part way — the process died — is finished at the next start: its targets are computed again and
+/// whoever is not queued yet is queued.
+/// </summary>
+internal sealed partial class AlertQueueing(
+    AlertStore store,
+    IAlertOutbox outbox,
+    TargetingService targeting,
+    ChannelRegistry channels,
+    DeliverySignals signals,
+    HealthState health,
+    IOptions<AlertsOptions> options,
+    TimeProvider time,
+    ILogger<AlertQueueing> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<(string, int), Task> _running = new();
+
+    /// <summary>The part to queue in the issuing transaction, and the residents left for later parts (null: all in one).</summary>
+    public (OutboxEnqueue First, IReadOnlyList<Guid>? Later) Split(OutboxEnqueue full, IReadOnlyList<Guid> targetedResidents)
+    {
+        var o = options.Value;
+        if (full.Rule == RecipientRule.PreviouslyDelivered || targetedResidents.Count <= o.QueueInPartsAbove)
+        {
+            return (full, null);
+        }
+
+        var first = targetedResidents.Take(o.FirstPart).ToHashSet();
+        var later = targetedResidents.Skip(o.FirstPart).ToList();
+        var laterSet = full.Rule == RecipientRule.TargetedAndPrevious ? later.ToHashSet() : null;
+        return (full with
+        {
+            Targeted = full.Targeted.ToDictionary(c => c.Key, c => (IReadOnlyList<Guid>)[.. c.Value.Where(first.Contains)], StringComparer.OrdinalIgnoreCase),
+            TargetedLater = laterSet is null ? null : laterSet.Contains,
+        }, later);
+    }
+
+    /// <summary>Queues the later parts in the background (the issuing request has answered already).</summary>
+    public void ContinueInBackground(OutboxEnqueue full, IReadOnlyList<Guid> later)
+    {
+        var key = (full.AlertId, full.Version);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _running[key] = done.Task;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await QueueRestAsync(full, later, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The version stays unfinished: the next pass of ExecuteAsync (or the next start) finishes it.
+                LogQueueingFailed(logger, full.AlertId, full.Version, e);
+            }
+            finally
+            {
+                _running.TryRemove(key, out _);
+                done.SetResult();
+            }
+        });
+    }
+
+    /// <summary>Waits for parts being queued in the background (tests, and a graceful stop).</summary>
+    public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
+
+    private async Task QueueRestAsync(OutboxEnqueue full, IReadOnlyList<Guid> later, CancellationToken cancellationToken)
+    {
+        var slice = Math.Max(1, options.Value.PartSize);
+        var byChannel = full.Targeted;
+        for (var start = 0; start < later.Count; start += slice)
+        {
+            // A resident and all their channels are in one part, so an escalation's steps are worked out together.
+            var part = later.Skip(start).Take(slice).ToHashSet();
+            var targeted = byChannel.ToDictionary(c => c.Key, c => (IReadOnlyList<Guid>)[.. c.Value.Where(part.Contains)], StringComparer.OrdinalIgnoreCase);
+            var ok = await store.AppendQueuedPartAsync(full.AlertId, full.Version,
+                full with { Rule = RecipientRule.Targeted, Targeted = targeted, Broadcast = [], TargetedLater = null }, cancellationToken);
+            if (!ok)
+            {
+                LogStoppedByNewerVersion(logger, full.AlertId, full.Version, later.Count - start);
+                break;
+            }
+
+            foreach (var channel in targeted.Where(t => t.Value.Count > 0).Select(t => t.Key))
+            {
+                signals.Wake(channel);
+            }
+
+            // Let the workers' claims and outcome writes in between parts: they share the store's one write lock.
+            await Task.Delay(options.Value.PausePerPart, time, cancellationToken);
+        }
+
+        await store.CompleteQueueingAsync(full.AlertId, full.Version, cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await health.WaitForStoreAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var (alertId, version) in await store.UnfinishedQueueingAsync(stoppingToken))
+                {
+                    if (!_running.ContainsKey((alertId, version)))
+                    {
+                        await FinishAsync(alertId, version, stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogQueueingFailed(logger, "(unfinished versions)", 0, e);
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.UnfinishedQueueingCheck, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Finishes a version another process started queueing: targets computed again, minus whoever is queued already.</summary>
+    private async Task FinishAsync(string alertId, int version, CancellationToken cancellationToken)
+    {
+        var document = await store.GetVersionAsync(alertId, version, cancellationToken);
+        var head = await store.GetHeadAsync(alertId, cancellationToken);
+        if (document is null || head is null || head.Value.CurrentVersion != version)
+        {
+            await store.CompleteQueueingAsync(alertId, version, cancellationToken);
+            return;
+        }
+
+        var requested = document.Escalation?.Channels ?? document.Channels;
+        IReadOnlyCollection<string> allowed = requested is { Length: > 0 } ? [.. requested.Where(channels.IsKnown)] : channels.Names;
+        var result = targeting.Query(document.Area, document.Audience, allowed, document.IncludeCurrentLocations, collect: true);
+        var queued = await outbox.QueuedMembersAsync(alertId, version, cancellationToken);
+        var left = result.RecipientsByChannel.ToDictionary(c => c.Key,
+            c => (IReadOnlyList<Guid>)[.. c.Value.Where(r => !queued.Contains((c.Key, r)))], StringComparer.OrdinalIgnoreCase);
+        var residents = left.Values.SelectMany(v => v).Distinct().ToList();
+        LogFinishing(logger, alertId, version, residents.Count);
+        var full = new OutboxEnqueue(alertId, version, document.Priority, RecipientRule.Targeted, 0, left, allowed, document.Escalation?.Channels,
+            (long)TimeSpan.FromMinutes(document.Escalation?.StepMinutes ?? 5).TotalMilliseconds, [], _ => [],
+            channel => channels.IsKnown(channel) ? channels.Get(channel).Limits.MaxBatchSize : 500);
+        await QueueRestAsync(full with { NowMs = time.GetUtcNow().ToUnixTimeMilliseconds() }, residents, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Queueing alert {AlertId} v{Version} stopped part way; it is finished later")]
+    private static partial void LogQueueingFailed(ILogger logger, string alertId, int version, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} v{Version}: a newer version stopped queueing; {Left} residents of this version were not queued")]
+    private static partial void LogStoppedByNewerVersion(ILogger logger, string alertId, int version, int left);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} v{Version}: finishing queueing that stopped part way; {Left} residents still to queue")]
+    private static partial void LogFinishing(ILogger logger, string alertId, int version, int left);
+}
