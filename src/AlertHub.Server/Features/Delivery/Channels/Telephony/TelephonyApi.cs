@@ -84,7 +84,9 @@ internal static partial class TelephonyApi
             { Status: "completed", AnsweredBy: { } by } when by.StartsWith("machine", StringComparison.Ordinal) || by == "fax" => "voicemail",
             { Status: "completed" } => "answered",
             { Status: "delivered" } => "delivered",
-            { Status: "sent" or "queued" or "initiated" or "ringing" or "in-progress" } or { State: "placing" or "scheduled" or "placed" } => "pending",
+            // A placed attempt is pending only until Twilio reports how it ended: the last of the retries ending busy is unreachable.
+            { Status: "sent" or "queued" or "initiated" or "ringing" or "in-progress" or "accepted" or "sending" } or { State: "placing" or "scheduled" }
+                or { State: "placed", Status: null } => "pending",
             { State: "skipped" } => "not-needed",
             _ => "unreachable",
         };
