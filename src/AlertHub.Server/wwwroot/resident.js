@@ -26,6 +26,9 @@ addStrings('ja', {
   'household.legend': '世帯のようす（あてはまるもの）', 'language.label': 'お知らせの言語',
   'channels.legend': '受け取り方', 'channels.page': 'このページ（開いている間）', 'channels.webpush': 'ブラウザの通知（Web Push）',
   'channels.email': 'メールアドレス（確認メールが届きます）', 'channels.line': 'LINE で友だち追加する', 'channels.pushDenied': '通知が許可されませんでした。',
+  'channels.phone': '電話番号（固定電話・携帯電話）', 'channels.phoneHint': '例: 0182-32-2111。番号は市からのお知らせにだけ使います。',
+  'channels.voice': '電話で読み上げる（1 を押すと受け取りになります）', 'channels.sms': 'ショートメール（SMS・携帯電話のみ）',
+  'channels.phoneNeeded': '電話番号を入力してください。',
   'tag.children': '子どもがいる', 'tag.elderly': '高齢者がいる', 'tag.care-needed': '介護が必要な人がいる', 'tag.disability-visual': '目が不自由な人がいる',
   'tag.disability-hearing': '耳が不自由な人がいる', 'tag.disability-mobility': '歩くのが難しい人がいる', 'tag.pregnant': '妊娠中の人がいる',
   'tag.foreign-language': '日本語以外の言語が必要',
@@ -47,6 +50,9 @@ addStrings('en', {
   'household.legend': 'Your household (tick what applies)', 'language.label': 'Alert language',
   'channels.legend': 'How to receive', 'channels.page': 'This page (while open)', 'channels.webpush': 'Browser notifications (Web Push)',
   'channels.email': 'E-mail (you will get a confirmation mail)', 'channels.line': 'Add the city on LINE', 'channels.pushDenied': 'Notifications were not allowed.',
+  'channels.phone': 'Phone number (landline or mobile)', 'channels.phoneHint': 'E.g. 0182-32-2111. Used only for the city\'s alerts.',
+  'channels.voice': 'A phone call reads the alert (press 1 to confirm)', 'channels.sms': 'Text message (SMS, mobile phones only)',
+  'channels.phoneNeeded': 'Enter a phone number.',
   'tag.children': 'Children', 'tag.elderly': 'Older people', 'tag.care-needed': 'Someone needs care', 'tag.disability-visual': 'Visual impairment',
   'tag.disability-hearing': 'Hearing impairment', 'tag.disability-mobility': 'Mobility impairment', 'tag.pregnant': 'Pregnancy',
   'tag.foreign-language': 'Needs a language other than Japanese',
@@ -85,6 +91,10 @@ async function start() {
   setupMap(config);
   setupPlaceSearch();
   if (config.webPush) setupWebPushOption();
+  // Households without a smartphone: the city calls or texts the number (the hub normalises 0… numbers to +81…).
+  document.getElementById('voice-option').hidden = !config.voice;
+  document.getElementById('sms-option').hidden = !config.sms;
+  document.getElementById('phone-option').hidden = !config.voice && !config.sms;
   form.addEventListener('submit', save);
   document.getElementById('delete').addEventListener('click', remove);
   document.getElementById('safe').addEventListener('click', () => reportSafety('safe'));
@@ -189,6 +199,10 @@ async function collectEndpoints() {
   if (document.getElementById('channel-webpush').checked && vapidKey) endpoints.push(await webPushEndpoint());
   const email = document.getElementById('email').value.trim();
   if (email) endpoints.push({ channel: 'email', address: email });
+  const phone = document.getElementById('phone').value.trim();
+  const phoneChannels = ['voice', 'sms'].filter(c => document.getElementById(`channel-${c}`).checked);
+  if (phoneChannels.length && !phone) { document.getElementById('phone').focus(); throw new Error(t('channels.phoneNeeded')); }
+  for (const channel of phoneChannels) endpoints.push({ channel, address: phone });
   return endpoints;
 }
 
@@ -238,6 +252,9 @@ async function loadRegistration() {
     document.getElementById('channel-page').checked = resident.endpoints.some(e => e.channel === 'signalr');
     document.getElementById('channel-webpush').checked = resident.endpoints.some(e => e.channel === 'webpush');
     document.getElementById('email').value = resident.endpoints.find(e => e.channel === 'email')?.address ?? '';
+    document.getElementById('channel-voice').checked = resident.endpoints.some(e => e.channel === 'voice');
+    document.getElementById('channel-sms').checked = resident.endpoints.some(e => e.channel === 'sms');
+    document.getElementById('phone').value = resident.endpoints.find(e => e.channel === 'voice' || e.channel === 'sms')?.address ?? '';
     await connectRealtime();
     await loadInbox();
   } catch (e) {

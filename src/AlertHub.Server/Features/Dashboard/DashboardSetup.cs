@@ -9,7 +9,7 @@ namespace AlertHub.Server.Features.Dashboard;
 
 internal sealed record DashboardConfig(
     string TileUrl, string TileAttribution, string TileAttributionUrl, int TileMaxZoom, double[] MapCenter, string? LineFriendUrl,
-    IReadOnlyList<string> HouseholdTags, bool WebPush);
+    IReadOnlyList<string> HouseholdTags, bool WebPush, bool Voice, bool Sms);
 
 /// <summary>A named place residents can pick instead of clicking the map (町字 / district areas), by a point inside it.</summary>
 internal sealed record PublicPlace(string Id, string Name, string Kind, string? Code, double Lat, double Lon);
@@ -65,7 +65,8 @@ internal static class DashboardSetup
             var o = options.Value;
             return TypedResults.Ok(new DashboardConfig(o.TileUrl ?? "", o.TileAttribution, o.TileAttributionUrl, o.TileMaxZoom, o.MapCenter,
                 string.IsNullOrWhiteSpace(o.LineFriendUrl) ? null : o.LineFriendUrl, residents.Value.HouseholdTags,
-                configuration.GetValue<bool>("Channels:WebPush:Enabled")));
+                configuration.GetValue<bool>("Channels:WebPush:Enabled"), configuration.GetValue<bool>("Channels:Voice:Enabled"),
+                configuration.GetValue<bool>("Channels:Sms:Enabled")));
         }).WithTags("Dashboard").AllowAnonymous();
 
         // The resident page's 町字 search: district names and a point inside each are public knowledge (printed on hazard
