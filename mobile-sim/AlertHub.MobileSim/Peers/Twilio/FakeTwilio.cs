@@ -85,6 +85,7 @@ internal sealed partial class FakeTwilio : IProviderPeer
     private readonly TimeProvider _time;
     private readonly bool _sms;
     private readonly ConcurrentDictionary<string, string> _residents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _numbers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentQueue<CallOutcome>> _scripts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FakeCall> _calls = new();
     private readonly ConcurrentQueue<FakeMessage> _messages = new();
@@ -172,12 +173,32 @@ internal sealed partial class FakeTwilio : IProviderPeer
     /// <summary>A resident's deterministic number: a Yokote landline (+81182…) for voice, a mobile (+8190…) for SMS.</summary>
     public SimEndpoint EndpointFor(string externalId)
     {
-        var digits = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(Channel + ":" + externalId)), 0);
-        var number = _sms
-            ? "+8190" + (digits % 100_000_000).ToString("D8", CultureInfo.InvariantCulture)
-            : "+81182" + (digits % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
-        _residents[number] = externalId;
-        return new SimEndpoint(Channel, number);
+        var space = _sms ? 100_000_000UL : 1_000_000UL;
+        var digits = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(Channel + ":" + externalId)), 0) % space;
+        lock (_numbers)
+        {
+            if (_numbers.TryGetValue(externalId, out var known))
+            {
+                return new SimEndpoint(Channel, known);
+            }
+
+            // A receipt is attributed by the number called: a resident whose hash lands on a number already given (Yokote's
+            // six landline digits collide about twice in 2,000) takes the next free one, so no two residents share a phone.
+            string number;
+            while (true)
+            {
+                number = _sms ? "+8190" + digits.ToString("D8", CultureInfo.InvariantCulture) : "+81182" + digits.ToString("D6", CultureInfo.InvariantCulture);
+                if (_residents.TryAdd(number, externalId))
+                {
+                    break;
+                }
+
+                digits = (digits + 1) % space;
+            }
+
+            _numbers[externalId] = number;
+            return new SimEndpoint(Channel, number);
+        }
     }
 
     /// <summary>The outcomes of the next calls to a number, one per attempt; after them <see cref="FakeTwilioOptions.DefaultOutcome"/>.</summary>
