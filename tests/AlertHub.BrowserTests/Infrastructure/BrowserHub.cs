@@ -17,7 +17,7 @@ namespace AlertHub.BrowserTests.Infrastructure;
 /// and one headless Debian Chromium driven by Playwright. Shared by the browser tests in one collection;
 /// each test opens its own browser context (own cookies and localStorage).
 /// </summary>
-public sealed class BrowserHub : IAsyncLifetime
+public class BrowserHub : IAsyncLifetime
 {
     public const string AdminKey = "browser-test-admin-key-0123456789";
     public const string Password = "correct horse battery staple 7";
@@ -42,12 +42,18 @@ public sealed class BrowserHub : IAsyncLifetime
     {
         Directory.CreateDirectory(ArtifactsDirectory);
         await Webhooks.StartAsync();
-        _app = new HubApp(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Dashboard:TileUrl"] = "",
             ["Channels:Webhook:MaxBatchSize"] = "25",
             ["Channels:Webhook:MaxConcurrency"] = "4",
-        });
+        };
+        foreach (var (key, value) in ExtraSettings)
+        {
+            settings[key] = value;
+        }
+
+        _app = new HubApp(settings);
         _app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _app.StartServer();
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -69,6 +75,9 @@ public sealed class BrowserHub : IAsyncLifetime
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=ja-JP"],
         });
     }
+
+    /// <summary>Settings a fixture of its own adds (a channel the shared hub does not run).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
     public HttpClient Admin()
     {

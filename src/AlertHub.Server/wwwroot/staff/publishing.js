@@ -8,7 +8,8 @@ const STATUS_KEYS = { Actual: 'publishing.actual', Exercise: 'publishing.exercis
 export async function mount(container, ctx) {
   const lalert = h('section', { id: 'lalert-publications', 'aria-labelledby': 'lalert-title', 'aria-live': 'polite' });
   const phones = h('section', { id: 'telephony-attempts', 'aria-labelledby': 'telephony-title' });
-  container.append(h('h2', {}, t('publishing.title')), lalert, phones, ctx.hasRole('issuer') ? phoneForm() : null);
+  container.append(h('h2', {}, t('publishing.title')), lalert, phones);
+  if (ctx.hasRole('issuer')) container.append(phoneForm());
 
   async function loadPublications() {
     let list;
@@ -29,11 +30,18 @@ export async function mount(container, ctx) {
     const status = p.status === 'Actual' ? null : h('strong', {}, `【${t(STATUS_KEYS[p.status] ?? 'publishing.test')}】`);
     return h('tr', { dataset: { seq: String(p.seq) } },
       h('td', {}, formatTime(p.createdAt)),
-      h('td', {}, status, `${p.category} · ${p.distributionType}`),
+      h('td', {}, status, `${label('category', p.category)} · ${label('type', p.distributionType)}`),
       h('td', {}, h('code', {}, p.documentId), ` ${t('publishing.revision', { n: p.revision })}`),
       h('td', {}, p.summary),
       h('td', {}, h('ul', { class: 'plain' }, p.sends.map(sendItem))),
       h('td', {}, h('a', { href: `/api/lalert/publications/${p.seq}.xml`, download: `lalert-${p.seq}.xml` }, t('publishing.xml'))));
+  }
+
+  /** A known Lアラート value in the console's language; anything else as sent. */
+  function label(kind, value) {
+    const key = `publishing.${kind}.${value}`;
+    const text = t(key);
+    return text === key ? value : text;
   }
 
   function sendItem(s) {
@@ -71,8 +79,15 @@ export async function mount(container, ctx) {
     const result = h('div', { id: 'attempts-result', 'aria-live': 'polite' });
     clear(phones).append(h('h3', { id: 'telephony-title' }, t('publishing.phones')),
       h('div', { class: 'field' }, h('label', { for: select.id }, t('publishing.alert')), select), result);
+    let channels = [];
+    try { channels = await api('GET', '/api/channels'); } catch { /* the attempts request below says what is wrong */ }
+    if (!channels.some(c => (c.name === 'voice' || c.name === 'sms') && c.enabled)) {
+      clear(phones).append(h('h3', { id: 'telephony-title' }, t('publishing.phones')), h('p', { class: 'muted' }, t('publishing.phonesOff')));
+      return;
+    }
     let alerts = [];
     try { alerts = await api('GET', '/api/alerts?limit=30'); } catch (e) { result.textContent = e.message; }
+    if (!alerts.length) result.append(h('p', { class: 'muted' }, t('publishing.none')));
     for (const a of alerts) select.append(h('option', { value: a.id }, `${formatTime(a.createdAt)} · v${a.version} · ${a.state} · ${a.id.slice(0, 8)}`));
     select.addEventListener('change', () => loadAttempts(select.value));
     if (alerts.length) await loadAttempts(alerts[0].id);
