@@ -32,13 +32,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddHubDefaults();
 builder.AddStorage();
+builder.AddShelters();
 builder.AddHealth();
 builder.AddStaffAuth();
 builder.AddStaff();
 builder.AddAreas();
 builder.AddResidents();
 builder.AddResidentInbox();
-builder.AddShelters();
 builder.AddSafety();
 builder.AddTargeting();
 builder.AddAlerts();

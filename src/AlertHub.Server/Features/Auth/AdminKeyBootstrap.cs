@@ -8,7 +8,7 @@ namespace AlertHub.Server.Features.Auth;
 /// A startup step: make sure an admin key exists (<c>Auth:BootstrapAdminKey</c>, or a generated one written to
 /// <c>&lt;data&gt;/bootstrap-admin.key</c>), then load the keys.
 /// </summary>
-internal sealed partial class AdminKeyBootstrap(ApiKeyStore keys, StoragePaths paths, IOptions<AuthOptions> authOptions, ILogger<AdminKeyBootstrap> logger)
+internal sealed partial class AdminKeyBootstrap(ApiKeys keys, StoragePaths paths, IOptions<AuthOptions> authOptions, ILogger<AdminKeyBootstrap> logger)
     : IStartupStep
 {
     public const string BootstrapKeyFile = "bootstrap-admin.key";
@@ -36,7 +36,7 @@ internal sealed partial class AdminKeyBootstrap(ApiKeyStore keys, StoragePaths p
             return;
         }
 
-        var generated = ApiKeyStore.NewKey();
+        var generated = ApiKeys.NewKey();
         var path = Path.Combine(paths.DataDirectory, BootstrapKeyFile);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

@@ -13,7 +13,7 @@ internal static class AuthApi
     public static IHostApplicationBuilder AddStaffAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection("Auth"));
-        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<Health.IStartupStep, AdminKeyBootstrap>();
         builder.Services.AddSingleton<CredentialChanges>();
         builder.Services.AddSingleton<AuditLog>();
@@ -49,9 +49,9 @@ internal static class AuthApi
     {
         var keys = app.MapGroup("/api/keys").WithTags("Staff keys").RequireAuthorization(StaffRoles.Policies.Admin);
 
-        keys.MapGet("/", async (ApiKeyStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)));
+        keys.MapGet("/", async (ApiKeys store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)));
 
-        keys.MapPost("/", async Task<Results<Created<CreatedKey>, ProblemHttpResult>> (CreateKeyRequest request, ApiKeyStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        keys.MapPost("/", async Task<Results<Created<CreatedKey>, ProblemHttpResult>> (CreateKeyRequest request, ApiKeys store, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
             {
@@ -63,13 +63,13 @@ internal static class AuthApi
                 return Problems.BadRequest(Problems.KeyRoleInvalid, $"role must be one of: {string.Join(", ", StaffRoles.All)}.");
             }
 
-            var plaintext = ApiKeyStore.NewKey();
+            var plaintext = ApiKeys.NewKey();
             var key = await store.CreateAsync(request.Name, request.Role, plaintext, ct);
             await audit.WriteAsync(http.User.Actor(), "keys.create", key.Id, $"{key.Name} as {key.Role}", ct);
             return TypedResults.Created($"/api/keys/{key.Id}", new CreatedKey(key.Id, key.Name, key.Role, plaintext));
         });
 
-        keys.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ApiKeyStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        keys.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ApiKeys store, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             if (!await store.RevokeAsync(id, ct))
             {

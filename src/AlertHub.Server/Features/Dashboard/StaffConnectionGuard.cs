@@ -18,14 +18,14 @@ internal sealed partial class StaffConnectionGuard : BackgroundService
 {
     private readonly ConcurrentDictionary<string, StaffConnection> _connections = new();
     private readonly SemaphoreSlim _checking = new(1, 1);
-    private readonly ApiKeyStore _keys;
-    private readonly StaffUserStore _users;
+    private readonly ApiKeys _keys;
+    private readonly StaffUsers _users;
     private readonly IHubContext<StaffHub, IStaffClient> _hub;
     private readonly IOptions<StaffOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<StaffConnectionGuard> _logger;
 
-    public StaffConnectionGuard(ApiKeyStore keys, StaffUserStore users, CredentialChanges changes, IHubContext<StaffHub, IStaffClient> hub,
+    public StaffConnectionGuard(ApiKeys keys, StaffUsers users, CredentialChanges changes, IHubContext<StaffHub, IStaffClient> hub,
         IOptions<StaffOptions> options, TimeProvider time, ILogger<StaffConnectionGuard> logger)
     {
         _keys = keys;

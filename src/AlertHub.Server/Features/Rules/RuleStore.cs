@@ -1,11 +1,11 @@
 using System.Text.Json;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Rules;
 
 /// <summary>The rules in force: those saved through the API, else those in configuration (<c>Feeds:Rules</c>).</summary>
-internal sealed class RuleStore(Database database, IConfiguration configuration, TimeProvider time)
+internal sealed class RuleStore(IRuleSetStore store, IConfiguration configuration, TimeProvider time)
 {
     private IReadOnlyList<RuleDefinition>? _cached;
 
@@ -16,10 +16,7 @@ internal sealed class RuleStore(Database database, IConfiguration configuration,
             return cached;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT json FROM rules WHERE id = 1";
-        var json = await cmd.ExecuteScalarAsync(cancellationToken) as string;
+        var json = await store.GetJsonAsync(cancellationToken);
         var rules = json is not null
             ? JsonSerializer.Deserialize<List<RuleDefinition>>(json, Json.Options) ?? []
             : FromConfiguration();
@@ -30,16 +27,7 @@ internal sealed class RuleStore(Database database, IConfiguration configuration,
     public async Task SaveAsync(IReadOnlyList<RuleDefinition> rules, string actor, CancellationToken cancellationToken)
     {
         Validate(rules);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO rules(id, json, updated_at, updated_by) VALUES (1, $json, $at, $by)
-            ON CONFLICT(id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-            """;
-        cmd.Parameters.AddWithValue("$json", JsonSerializer.Serialize(rules, Json.Options));
-        cmd.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
-        cmd.Parameters.AddWithValue("$by", actor);
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await store.SaveJsonAsync(JsonSerializer.Serialize(rules, Json.Options), time.GetUtcNow(), actor, cancellationToken);
         _cached = rules;
     }
 

@@ -2,7 +2,7 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Residents;
-using AlertHub.Server.Features.Shelters;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Safety;

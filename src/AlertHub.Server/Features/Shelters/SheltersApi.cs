@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Infrastructure;
@@ -21,10 +22,9 @@ internal sealed record ShelterImportResult(int Added, int Updated, IReadOnlyList
 
 internal static class SheltersApi
 {
-
+    /// <summary>What the shelter endpoints need besides the store (which Storage registers): the change signal publishers wait on.</summary>
     public static IHostApplicationBuilder AddShelters(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ShelterStore>();
         builder.Services.AddSingleton<ShelterChanges>();
         return builder;
     }
@@ -34,12 +34,12 @@ internal static class SheltersApi
         var group = app.MapGroup("/api/shelters").WithTags("Shelters");
 
         // Residents see shelter status without signing in (避難所の状況をリアルタイムで).
-        group.MapGet("/", async (ShelterStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct))).AllowAnonymous();
+        group.MapGet("/", async (IShelterStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct))).AllowAnonymous();
 
-        group.MapGet("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterStore store, CancellationToken ct) =>
+        group.MapGet("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, IShelterStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct) is { } shelter ? TypedResults.Ok(shelter) : NotFound(id)).AllowAnonymous();
 
-        group.MapPost("/", async Task<Results<Created<Shelter>, ProblemHttpResult>> (ShelterRequest request, ShelterStore store, AuditLog audit,
+        group.MapPost("/", async Task<Results<Created<Shelter>, ProblemHttpResult>> (ShelterRequest request, IShelterStore store, AuditLog audit,
             IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (request.Name is null || request.Location is null)
@@ -67,7 +67,7 @@ internal static class SheltersApi
             return TypedResults.Created($"/api/shelters/{id}", shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        group.MapPut("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterRequest request, ShelterStore store, AuditLog audit,
+        group.MapPut("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterRequest request, IShelterStore store, AuditLog audit,
             IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current)
@@ -98,7 +98,7 @@ internal static class SheltersApi
             return TypedResults.Ok(shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ShelterStore store, AuditLog audit, IStaffEvents staff, ShelterChanges changes,
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, IShelterStore store, AuditLog audit, IStaffEvents staff, ShelterChanges changes,
             HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current || !await store.DeleteAsync(id, ct))
@@ -113,7 +113,7 @@ internal static class SheltersApi
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
         // Official lists (国土地理院 指定避難所 GeoJSON, or our own shape) loaded at run time; live status is kept on re-import.
-        group.MapPost("/import", async Task<Results<Ok<ShelterImportResult>, ProblemHttpResult>> (JsonElement body, ShelterStore store, AuditLog audit,
+        group.MapPost("/import", async Task<Results<Ok<ShelterImportResult>, ProblemHttpResult>> (JsonElement body, IShelterStore store, AuditLog audit,
             IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)

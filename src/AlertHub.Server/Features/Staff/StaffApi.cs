@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
@@ -28,7 +29,7 @@ internal static partial class StaffApi
     {
         var services = builder.Services;
         services.Configure<StaffOptions>(builder.Configuration.GetSection("Staff"));
-        services.AddSingleton<StaffUserStore>();
+        services.AddSingleton<StaffUsers>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<PasswordHashGate>();
         services.AddHostedService<StaffBootstrap>();
@@ -51,7 +52,7 @@ internal static partial class StaffApi
 
         staff.MapGet("/session", (HttpContext http) => TypedResults.Ok(ViewOf(http))).RequireAuthorization(SessionPolicy);
 
-        staff.MapDelete("/session", async (HttpContext http, StaffUserStore users, AuditLog audit, CancellationToken ct) =>
+        staff.MapDelete("/session", async (HttpContext http, StaffUsers users, AuditLog audit, CancellationToken ct) =>
         {
             if (http.User.FindFirstValue(StaffSessionAuthentication.SessionClaim) is { } sessionId)
             {
@@ -64,14 +65,14 @@ internal static partial class StaffApi
         }).RequireAuthorization(SessionPolicy);
 
         var users = staff.MapGroup("/users").RequireAuthorization(StaffRoles.Policies.Admin);
-        users.MapGet("/", async (StaffUserStore store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(StaffUserView.Of)));
+        users.MapGet("/", async (StaffUsers store, CancellationToken ct) => TypedResults.Ok((await store.ListAsync(ct)).Select(StaffUserView.Of)));
         users.MapPost("/", CreateUserAsync);
         users.MapPut("/{username}", UpdateUserAsync);
         users.MapDelete("/{username}", DeleteUserAsync);
         return staff;
     }
 
-    private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(SignInRequest request, HttpContext http, StaffUserStore users,
+    private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(SignInRequest request, HttpContext http, StaffUsers users,
         SignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, CancellationToken ct)
     {
         var username = Normalize(request.Username);
@@ -152,7 +153,7 @@ internal static partial class StaffApi
         http.User.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
         http.CurrentStaffSession()!.CsrfToken);
 
-    private static async Task<Results<Created<StaffUserView>, ProblemHttpResult>> CreateUserAsync(StaffUserRequest request, StaffUserStore store,
+    private static async Task<Results<Created<StaffUserView>, ProblemHttpResult>> CreateUserAsync(StaffUserRequest request, StaffUsers store,
         PasswordHashGate hashing, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
     {
         var username = Normalize(request.Username);
@@ -177,7 +178,7 @@ internal static partial class StaffApi
         return TypedResults.Created($"/api/staff/users/{username}", StaffUserView.Of(user));
     }
 
-    private static async Task<Results<Ok<StaffUserView>, ProblemHttpResult>> UpdateUserAsync(string username, StaffUserRequest request, StaffUserStore store,
+    private static async Task<Results<Ok<StaffUserView>, ProblemHttpResult>> UpdateUserAsync(string username, StaffUserRequest request, StaffUsers store,
         SignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
     {
         username = Normalize(username) ?? "";
@@ -220,7 +221,7 @@ internal static partial class StaffApi
         return TypedResults.Ok(StaffUserView.Of(updated));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string username, StaffUserStore store, AuditLog audit, HttpContext http,
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string username, StaffUsers store, AuditLog audit, HttpContext http,
         CancellationToken ct)
     {
         username = Normalize(username) ?? "";

@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Storage;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace AlertHub.Server.Features.Staff;
 /// (hosted services start in registration order).
 /// </summary>
 internal sealed partial class StaffBootstrap(
-    StaffUserStore users, PasswordHashGate hashing, StoragePaths paths, AuditLog audit, IOptions<AuthOptions> authOptions, TimeProvider time,
+    StaffUsers users, PasswordHashGate hashing, StoragePaths paths, AuditLog audit, IOptions<AuthOptions> authOptions, TimeProvider time,
     ILogger<StaffBootstrap> logger) : IHostedService
 {
     public const string Username = "admin";
@@ -27,7 +28,7 @@ internal sealed partial class StaffBootstrap(
         string? writtenTo = null;
         if (string.IsNullOrWhiteSpace(password))
         {
-            password = StaffUserStore.NewSecret();
+            password = StaffUsers.NewSecret();
             writtenTo = Path.Combine(paths.DataDirectory, PasswordFile);
             var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
@@ -65,7 +66,7 @@ internal static class StaffSessionAuthentication
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var services = context.HttpContext.RequestServices;
-        var store = services.GetRequiredService<StaffUserStore>();
+        var store = services.GetRequiredService<StaffUsers>();
         var options = services.GetRequiredService<IOptions<StaffOptions>>().Value;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var sessionId = context.Principal?.FindFirstValue(SessionClaim);

@@ -1,3 +1,6 @@
+using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Storage.Sqlite;
+
 namespace AlertHub.Server.Features.Storage;
 
 internal static class StorageSetup
@@ -9,6 +12,12 @@ internal static class StorageSetup
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<Health.IStartupStep, StoreStartup>();
         builder.Services.AddSingleton<DiskSpaceMonitor>();
+
+        // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
+        builder.Services.AddSingleton<IShelterStore, SqliteShelterStore>();
+        builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
+        builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

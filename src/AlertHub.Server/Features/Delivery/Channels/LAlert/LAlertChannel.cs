@@ -228,7 +228,7 @@ internal sealed class LAlertChannel(LAlertPublisher publisher, LAlertSender send
 /// <see cref="LAlertOptions.ShelterCheckInterval"/> (a change a crash interrupted is published then), and keeps sending what a node
 /// has not yet acknowledged.
 /// </summary>
-internal sealed partial class LAlertShelterWatcher(LAlertPublisher publisher, LAlertSender sender, Shelters.ShelterStore shelters,
+internal sealed partial class LAlertShelterWatcher(LAlertPublisher publisher, LAlertSender sender, AlertHub.Core.Storage.IShelterStore shelters,
     Shelters.ShelterChanges changes, Health.HealthState health, IOptions<LAlertOptions> options, TimeProvider time, ILogger<LAlertShelterWatcher> logger)
     : BackgroundService
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Shelters;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Targeting;

@@ -1,27 +1,12 @@
-using AlertHub.Server.Features.Auth;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace AlertHub.Server.Features.Staff;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-internal sealed record StaffUser(string Username, string DisplayName, IReadOnlyList<string> Roles, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
-
-internal sealed record StaffSession(string Username, string CsrfToken, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt);
-
-/// <summary>
-/// Staff users (password hashes only) and their server-side sessions. The session id lives only in the
-/// encrypted cookie; the store keeps its SHA-256, so a copy of the database cannot be replayed as a cookie.
-/// Deleting a session row ends it at once, whatever the cookie says.
-/// </summary>
-internal sealed class StaffUserStore(Database database, CredentialChanges changes, TimeProvider time)
+/// <summary>The <c>staff_users</c> and <c>staff_sessions</c> tables in the embedded SQLite store.</summary>
+internal sealed class SqliteStaffUserStore(Database database) : IStaffUserStore
 {
-    public static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public static byte[] HashSessionId(string sessionId) => SHA256.HashData(Encoding.UTF8.GetBytes(sessionId));
-
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -73,11 +58,7 @@ internal sealed class StaffUserStore(Database database, CredentialChanges change
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>
-    /// Replaces the user's fields; a new password or disabling ends every session of the user (roles are read on
-    /// each request, so a role change needs no sign-out). False when the user does not exist.
-    /// </summary>
-    public async Task<bool> UpdateAsync(StaffUser user, string? newPasswordHash, CancellationToken cancellationToken)
+    public async Task<bool> UpdateAsync(StaffUser user, string? newPasswordHash, DateTimeOffset updatedAt, bool endSessions, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -94,14 +75,14 @@ internal sealed class StaffUserStore(Database database, CredentialChanges change
             cmd.Parameters.AddWithValue("$r", JsonSerializer.Serialize(user.Roles));
             cmd.Parameters.AddWithValue("$x", user.Disabled ? 1 : 0);
             cmd.Parameters.AddWithValue("$h", (object?)newPasswordHash ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
+            cmd.Parameters.AddWithValue("$at", updatedAt.ToString("O"));
             if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 return false;
             }
         }
 
-        if (newPasswordHash is not null || user.Disabled)
+        if (endSessions)
         {
             await using var end = connection.CreateCommand();
             end.Transaction = tx;
@@ -111,11 +92,9 @@ internal sealed class StaffUserStore(Database database, CredentialChanges change
         }
 
         await tx.CommitAsync(cancellationToken);
-        await changes.PublishAsync(cancellationToken);
         return true;
     }
 
-    /// <summary>Stores an upgraded hash of a password that just verified (the iteration count was raised).</summary>
     public async Task RehashAsync(string username, string passwordHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -132,29 +111,22 @@ internal sealed class StaffUserStore(Database database, CredentialChanges change
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "DELETE FROM staff_users WHERE username = $u";
         cmd.Parameters.AddWithValue("$u", username);
-        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
-        await changes.PublishAsync(cancellationToken);
-        return deleted;
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Starts a session; returns its id (for the cookie only) and its CSRF token.</summary>
-    public async Task<(string SessionId, string CsrfToken)> StartSessionAsync(string username, CancellationToken cancellationToken)
+    public async Task StartSessionAsync(byte[] idHash, string username, string csrfToken, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var sessionId = NewSecret();
-        var csrf = NewSecret();
-        var now = time.GetUtcNow().ToString("O");
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "INSERT INTO staff_sessions(id_hash, username, csrf_token, created_at, last_seen_at) VALUES ($id, $u, $c, $at, $at)";
-        cmd.Parameters.AddWithValue("$id", HashSessionId(sessionId));
+        cmd.Parameters.AddWithValue("$id", idHash);
         cmd.Parameters.AddWithValue("$u", username);
-        cmd.Parameters.AddWithValue("$c", csrf);
-        cmd.Parameters.AddWithValue("$at", now);
+        cmd.Parameters.AddWithValue("$c", csrfToken);
+        cmd.Parameters.AddWithValue("$at", at.ToString("O"));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
-        return (sessionId, csrf);
     }
 
-    public async Task<(StaffSession Session, StaffUser User)?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    public async Task<(StaffSession Session, StaffUser User)?> GetSessionAsync(byte[] idHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
@@ -162,7 +134,7 @@ internal sealed class StaffUserStore(Database database, CredentialChanges change
             SELECT u.username, u.display_name, u.roles, u.disabled, u.created_at, u.updated_at, s.csrf_token, s.created_at, s.last_seen_at
             FROM staff_sessions s JOIN staff_users u ON u.username = s.username WHERE s.id_hash = $id
             """;
-        cmd.Parameters.AddWithValue("$id", HashSessionId(sessionId));
+        cmd.Parameters.AddWithValue("$id", idHash);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -173,24 +145,23 @@ internal sealed class StaffUserStore(Database database, CredentialChanges change
         return (new StaffSession(user.Username, reader.GetString(6), DateTimeOffset.Parse(reader.GetString(7)), DateTimeOffset.Parse(reader.GetString(8))), user);
     }
 
-    public async Task TouchSessionAsync(string sessionId, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task TouchSessionAsync(byte[] idHash, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "UPDATE staff_sessions SET last_seen_at = $at WHERE id_hash = $id";
-        cmd.Parameters.AddWithValue("$id", HashSessionId(sessionId));
+        cmd.Parameters.AddWithValue("$id", idHash);
         cmd.Parameters.AddWithValue("$at", at.ToString("O"));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task EndSessionAsync(string sessionId, CancellationToken cancellationToken)
+    public async Task EndSessionAsync(byte[] idHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "DELETE FROM staff_sessions WHERE id_hash = $id";
-        cmd.Parameters.AddWithValue("$id", HashSessionId(sessionId));
+        cmd.Parameters.AddWithValue("$id", idHash);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
-        await changes.PublishAsync(cancellationToken);
     }
 
     private static StaffUser ReadUser(SqliteDataReader reader) => new(

@@ -1,20 +1,10 @@
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace AlertHub.Server.Features.Shelters;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-internal sealed record GeoPoint(double Lat, double Lon);
-
-/// <summary>One shelter as residents and staff see it.</summary>
-internal sealed record Shelter(string Id, string Name, string? NameEn, GeoPoint Location, string Status, int? Capacity, int? Occupancy, DateTimeOffset UpdatedAt);
-
-internal static class ShelterStatuses
-{
-    public static readonly IReadOnlyList<string> All = ["open", "closed", "crowded", "full"];
-}
-
-/// <summary>Shelters and their current status (a city has hundreds, so every read goes to SQLite).</summary>
-internal sealed class ShelterStore(Database database)
+/// <summary>The <c>shelters</c> table in the embedded SQLite store.</summary>
+internal sealed class SqliteShelterStore(Database database) : IShelterStore
 {
     public async Task<IReadOnlyList<Shelter>> ListAsync(CancellationToken cancellationToken)
     {
