@@ -146,6 +146,13 @@ public sealed record DeliveryItemResult(long WorkId, DeliveryOutcome Outcome, st
     /// (resident offline, a local rate limit, a refused address).
     /// </summary>
     public bool MayHaveReached { get; init; } = true;
+
+    /// <summary>
+    /// The recipient was not there to receive it (a resident's page is closed): the item waits for them, and it says
+    /// nothing about whether the channel works. The circuit breaker leaves such items out, so residents who closed
+    /// their page never stop the channel for residents who have it open.
+    /// </summary>
+    public bool RecipientAbsent { get; init; }
 }
 
 public sealed record DeliveryReport(IReadOnlyList<DeliveryItemResult> Results);

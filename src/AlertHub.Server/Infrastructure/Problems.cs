@@ -91,6 +91,15 @@ internal static class Problems
     [ProblemCode(400, "/api/dashboard/places asked for a kind of area other than district.")]
     public const string PlaceKindNotPublic = "dashboard.place_kind_not_public";
 
+    [ProblemCode(400, "A place search without a name of 1–40 characters or with a limit outside 1–20.")]
+    public const string PlaceQueryInvalid = "places.query_invalid";
+
+    [ProblemCode(400, "A nearest-place lookup without a valid latitude and longitude.")]
+    public const string PlaceCoordinatesInvalid = "places.coordinates_invalid";
+
+    [ProblemCode(400, "A 町字 import that is not GeoJSON Points or the Geolonia array, or over Places:MaxPoints (the current points stay).")]
+    public const string PlaceImportInvalid = "places.import_invalid";
+
     [ProblemCode(400, "The audience filter is not valid.")]
     public const string AudienceInvalid = "targeting.audience_invalid";
 

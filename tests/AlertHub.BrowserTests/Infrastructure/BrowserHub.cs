@@ -17,13 +17,34 @@ namespace AlertHub.BrowserTests.Infrastructure;
 /// and one headless Debian Chromium driven by Playwright. Shared by the browser tests in one collection;
 /// each test opens its own browser context (own cookies and localStorage).
 /// </summary>
-public class BrowserHub : IAsyncLifetime
+public sealed class BrowserHub : IAsyncLifetime, IAsyncDisposable
 {
     public const string AdminKey = "browser-test-admin-key-0123456789";
     public const string Password = "correct horse battery staple 7";
 
+    private readonly Dictionary<string, string?> _extraSettings;
     private HubApp? _app;
     private IPlaywright? _playwright;
+
+    public BrowserHub()
+        : this(null)
+    {
+    }
+
+    private BrowserHub(Dictionary<string, string?>? extraSettings)
+    {
+        _extraSettings = extraSettings ?? [];
+    }
+
+    /// <summary>A hub of its own with more settings (e.g. a channel the shared hub does not run), for one test; dispose it.</summary>
+    public static async Task<BrowserHub> StartAsync(Dictionary<string, string?> settings)
+    {
+        var hub = new BrowserHub(settings);
+        await hub.InitializeAsync();
+        return hub;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -48,7 +69,7 @@ public class BrowserHub : IAsyncLifetime
             ["Channels:Webhook:MaxBatchSize"] = "25",
             ["Channels:Webhook:MaxConcurrency"] = "4",
         };
-        foreach (var (key, value) in ExtraSettings)
+        foreach (var (key, value) in _extraSettings)
         {
             settings[key] = value;
         }
@@ -75,9 +96,6 @@ public class BrowserHub : IAsyncLifetime
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=ja-JP"],
         });
     }
-
-    /// <summary>Settings a fixture of its own adds (a channel the shared hub does not run).</summary>
-    protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
     public HttpClient Admin()
     {

@@ -200,6 +200,13 @@ public sealed class MarkupInjectionTests(BrowserHub hub, ITestOutputHelper outpu
         await BrowserHub.ScreenshotAsync(page, "staff-admin-markup-as-text", output);
         await AssertNothingInjectedAsync(page, "admin");
 
+        // 町字 names come from an imported file: a hostile one must not put markup on the resident page either.
+        await Ok(admin.PostAsJsonAsync("/api/places/towns", new
+        {
+            type = "FeatureCollection",
+            features = new[] { new { type = "Feature", properties = new { town = Markup("town-name"), koaza = "" }, geometry = new { type = "Point", coordinates = new[] { Lon + 0.001, Lat } } } },
+        }));
+
         // The resident page of the registered resident: inbox (alert texts from staff and from both feeds), places, live alert.
         await using var residentContext = await hub.NewContextAsync(390, 844, 2);
         await residentContext.AddInitScriptAsync(Watch);
@@ -213,9 +220,17 @@ public sealed class MarkupInjectionTests(BrowserHub hub, ITestOutputHelper outpu
             await Assertions.Expect(residentPage.Locator("#inbox")).ToContainTextAsync(Shown(field));
         }
 
+        await Assertions.Expect(residentPage.Locator("#inbox .inbox-area").First).ToContainTextAsync(Shown("area-district"));
+        await Assertions.Expect(residentPage.Locator("#shelter-list")).ToContainTextAsync(Shown("shelter-name"));
         await Assertions.Expect(residentPage.Locator("#places")).ToContainTextAsync(Shown("place-label"));
         await HoverAllAsync(residentPage.Locator("#resident-map path.leaflet-interactive"));
         await Assertions.Expect(residentPage.Locator("#resident-map .leaflet-tooltip")).ToContainTextAsync(Shown("place-label"));
+        await residentPage.FillAsync("#place-search", "town-name");
+        await residentPage.ClickAsync("#add-place");
+        await Assertions.Expect(residentPage.Locator("#places")).ToContainTextAsync(Shown("town-name"));
+        await residentPage.Locator("#resident-map").ClickAsync();
+        await Assertions.Expect(residentPage.Locator("#map-confirm-near")).ToContainTextAsync(Shown("town-name"));
+        await residentPage.ClickAsync("#map-confirm-cancel");
         await IssueAsync(admin, district, "live");
         await Assertions.Expect(residentPage.Locator("#live-alert")).ToContainTextAsync(Shown("live-headline"), new() { Timeout = 20_000 });
         await Assertions.Expect(residentPage.Locator("#live-alert")).ToContainTextAsync(Shown("live-body"));

@@ -315,6 +315,32 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         });
     }
 
+    [Fact]
+    public async Task LiveAlert_AfterAlertsToResidentsWhosePagesAreClosed_StillReachesAnOpenPageAtOnce()
+    {
+        using var client = _hub.CreateClient();
+        using var admin = _hub.Admin();
+
+        // At night most residents' pages are closed: several alerts in a row reach nobody live. That is not the channel failing.
+        for (var i = 0; i < 6; i++)
+        {
+            var lat = 39.20 + (i * 0.01);
+            await Api.RegisterAsync(client, lat, 140.40);
+            await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat, lon = 140.40, radiusMeters = 100 } } }));
+            await Task.Delay(500);
+        }
+
+        var signalr = (await (await admin.GetAsync("/api/channels")).JsonAsync()).AsArray().Single(c => c!["name"]!.GetValue<string>() == "signalr")!;
+        Assert.True(signalr["healthy"]!.GetValue<bool>(), signalr.ToJsonString());
+
+        var open = await Api.RegisterAsync(client, 39.10, 140.40);
+        var received = new List<JsonElementMessage>();
+        await using var connection = await _hub.ConnectResidentAsync(open, received);
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.10, lon = 140.40, radiusMeters = 100 } } }));
+        await WaitAsync(() => received.Count >= 1);
+        Assert.Equal(issued["id"]!.GetValue<string>(), Assert.Single(received).AlertId);
+    }
+
     private static async Task WaitAsync(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)

@@ -66,8 +66,9 @@ internal sealed class AlertService(
         var id = Guid.NewGuid().ToString("N");
         var severity = request.Severity ?? Severity.Unknown;
         var urgency = request.Urgency ?? Urgency.Unknown;
+        var areaName = targeting.DescribeAreaName(request.Area);
         var document = new AlertDocument(id, 1, Identifier(id, 1), options.Value.Sender, now, status, MsgType.Alert, eventName, severity, urgency,
-            request.Certainty ?? Certainty.Unknown, request.Area!, targeting.DescribeAreaName(request.Area), request.Audience, request.Channels, texts,
+            request.Certainty ?? Certainty.Unknown, request.Area!, areaName, request.Audience, request.Channels, WithArea(texts, areaName),
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
             request.SourceEventId, Image: image);
         var issued = await StoreAsync(document, RecipientRule.Targeted, result, allowed, actor, cancellationToken, approvingDraftId);
@@ -151,6 +152,7 @@ internal sealed class AlertService(
             var severity = request.Severity ?? current.Severity;
             var urgency = request.Urgency ?? current.Urgency;
             var version = current.Version + 1;
+            var areaName = targeting.DescribeAreaName(area);
             var document = current with
             {
                 Version = version,
@@ -162,10 +164,10 @@ internal sealed class AlertService(
                 Urgency = urgency,
                 Certainty = request.Certainty ?? current.Certainty,
                 Area = area,
-                AreaName = targeting.DescribeAreaName(area),
+                AreaName = areaName,
                 Audience = audience,
                 Channels = channelNames,
-                Texts = texts,
+                Texts = request.Texts is null ? texts : WithArea(texts, areaName),
                 Expires = expires,
                 References = [.. current.References, Reference(current)],
                 Priority = AlertDocument.PriorityOf(severity, urgency),
@@ -192,7 +194,7 @@ internal sealed class AlertService(
             }
 
             var texts = request?.Texts is { Count: > 0 } given
-                ? ValidateTexts(given, required: true)
+                ? WithArea(ValidateTexts(given, required: true), current.AreaName)
                 : current.Texts.ToDictionary(kv => kv.Key, kv => CancelText(kv.Key, kv.Value));
             var version = current.Version + 1;
             var document = current with
@@ -315,7 +317,7 @@ internal sealed class AlertService(
                 AllClear = true,
                 // Staff may write their own words; otherwise each language the alert was sent in gets a plain "lifted".
                 Texts = texts is { Count: > 0 }
-                    ? ValidateTexts(texts, required: true)
+                    ? WithArea(ValidateTexts(texts, required: true), current.AreaName)
                     : current.Texts.ToDictionary(kv => kv.Key, kv => AllClearText(kv.Key, kv.Value)),
                 References = [.. current.References, Reference(current)],
                 Expires = null,
@@ -414,6 +416,25 @@ internal sealed class AlertService(
         }
 
         return new Dictionary<string, AlertText>(texts, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Staff texts may write <c>{area}</c> where the area's name belongs (「{area}に避難指示を発令しました。」): it is filled in once,
+    /// when the version is stored, so every channel, the inbox and the CAP feed read the same words.
+    /// </summary>
+    internal static Dictionary<string, AlertText> WithArea(Dictionary<string, AlertText> texts, string areaName)
+    {
+        const string Placeholder = "{area}";
+        var name = string.IsNullOrEmpty(areaName) ? "指定区域" : areaName;
+        if (!texts.Values.Any(t => (t.Headline?.Contains(Placeholder, StringComparison.Ordinal) ?? false)
+                || (t.Body?.Contains(Placeholder, StringComparison.Ordinal) ?? false) || (t.Instruction?.Contains(Placeholder, StringComparison.Ordinal) ?? false)))
+        {
+            return texts;
+        }
+
+        return new Dictionary<string, AlertText>(texts.Select(kv => KeyValuePair.Create(kv.Key, new AlertText(
+            kv.Value.Headline?.Replace(Placeholder, name, StringComparison.Ordinal), kv.Value.Body?.Replace(Placeholder, name, StringComparison.Ordinal),
+            kv.Value.Instruction?.Replace(Placeholder, name, StringComparison.Ordinal)))), StringComparer.OrdinalIgnoreCase);
     }
 
     private static string ValidateEvent(string? eventName) =>

@@ -309,6 +309,23 @@ internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimePro
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
+    /// <summary>When the resident acknowledged each alert they acknowledged (the inbox keeps 受け取りました across reloads).</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> AcknowledgementsAsync(Guid residentId, CancellationToken cancellationToken)
+    {
+        var acks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT alert_id, at FROM alert_acks WHERE resident_id = $r";
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            acks[reader.GetString(0)] = DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return acks;
+    }
+
     private static string StateOf(AlertDocument document) => document.MsgType == MsgType.Cancel ? "cancelled" : document.AllClear ? "ended" : "issued";
 
     /// <summary>Nearest-rank percentile over sorted values.</summary>

@@ -8,7 +8,8 @@ namespace AlertHub.Server.Features.Alerts;
 /// <summary>One alert in a resident's inbox, rendered in their language as the channels render it (drill and update markers included).</summary>
 internal sealed record InboxItem(
     string AlertId, int Version, string State, string MsgType, DateTimeOffset SentAt, string Severity, string Event, string Title, string Body,
-    string? Instruction, string Language, bool IsExercise, string? AreaName, DateTimeOffset? Expires, string? ImageUrl = null);
+    string? Instruction, string Language, bool IsExercise, string? AreaName, DateTimeOffset? Expires, string? ImageUrl = null,
+    DateTimeOffset? AcknowledgedAt = null);
 
 /// <summary>
 /// The alerts that targeted a resident recently, from the outbox (one row per resident and channel was written
@@ -32,6 +33,7 @@ internal sealed class ResidentInbox(IAlertOutbox outbox, AlertStore alerts, Resi
         var now = time.GetUtcNow();
         var alertIds = await outbox.AlertsForResidentAsync(residentId, (now - Window).ToUnixTimeMilliseconds(), MaxItems, cancellationToken);
 
+        IReadOnlyDictionary<string, DateTimeOffset> acknowledged = alertIds.Count == 0 ? new Dictionary<string, DateTimeOffset>() : await alerts.AcknowledgementsAsync(residentId, cancellationToken);
         var items = new List<InboxItem>(alertIds.Count);
         foreach (var alertId in alertIds)
         {
@@ -45,7 +47,7 @@ internal sealed class ResidentInbox(IAlertOutbox outbox, AlertStore alerts, Resi
             var state = head.State == "issued" && document.Expires < now ? "expired" : head.State;
             items.Add(new InboxItem(alertId, document.Version, state, document.MsgType.ToString(), document.Sent, document.Severity.ToString(), document.Event,
                 message.Headline, message.Body, message.Instruction, message.Language, document.Status != AlertStatus.Actual, document.AreaName, document.Expires,
-                message.ImageUrl));
+                message.ImageUrl, acknowledged.TryGetValue(alertId, out var at) ? at : null));
         }
 
         return items.OrderByDescending(i => i.SentAt).ToList();

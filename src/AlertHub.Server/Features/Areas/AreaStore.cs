@@ -10,6 +10,13 @@ namespace AlertHub.Server.Features.Areas;
 internal static class AreaKinds
 {
     public static readonly IReadOnlySet<string> All = new HashSet<string> { "district", "flood", "landslide", "shelter-zone", "custom" };
+
+    /// <summary>
+    /// Kinds anyone may find by name (the resident page's place search, <c>/api/dashboard/places</c>): district names and a
+    /// point inside each are printed on every hazard map. Flood and landslide zones, shelter zones and the custom areas staff
+    /// draw for one alert are staff working data and stay behind <c>/api/areas</c>.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Public = new HashSet<string>(StringComparer.Ordinal) { "district" };
 }
 
 internal sealed record Area(string Id, string Name, string Kind, string? Code, Geometry Geometry, bool Demo, DateTimeOffset CreatedAt);

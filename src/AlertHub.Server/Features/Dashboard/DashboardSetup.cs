@@ -1,5 +1,7 @@
+using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Places;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.StaticFiles;
@@ -7,9 +9,12 @@ using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Dashboard;
 
+/// <param name="Channels">What the resident page offers: the enabled channels a resident signs up for themselves (see <see cref="ResidentChannelOffers"/>).</param>
+/// <param name="TownPoints">How many 町字 points the place search knows (0: district names only, the demo set).</param>
+/// <param name="TownAttribution">The credit line of the imported 町字 points, shown under the search.</param>
 internal sealed record DashboardConfig(
     string TileUrl, string TileAttribution, string TileAttributionUrl, int TileMaxZoom, double[] MapCenter, string? LineFriendUrl,
-    IReadOnlyList<string> HouseholdTags, bool WebPush, bool Voice, bool Sms);
+    IReadOnlyList<string> HouseholdTags, bool WebPush, IReadOnlyList<ResidentChannelOffer> Channels, int TownPoints, string? TownAttribution);
 
 /// <summary>A named place residents can pick instead of clicking the map (町字 / district areas), by a point inside it.</summary>
 internal sealed record PublicPlace(string Id, string Name, string Kind, string? Code, double Lat, double Lon);
@@ -22,7 +27,7 @@ internal sealed record PublicPlace(string Id, string Name, string Kind, string? 
 internal static class DashboardSetup
 {
     /// <summary>Area kinds anyone may list through <c>/api/dashboard/places</c>: what the resident page searches.</summary>
-    public static readonly IReadOnlySet<string> PublicPlaceKinds = new HashSet<string>(StringComparer.Ordinal) { "district" };
+    public static IReadOnlySet<string> PublicPlaceKinds => AreaKinds.Public;
 
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
@@ -60,13 +65,14 @@ internal static class DashboardSetup
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
         app.MapHub<StaffHub>(StaffHub.Path).RequireAuthorization(StaffRoles.Policies.Viewer);
-        app.MapGet("/api/dashboard/config", (IOptions<DashboardOptions> options, IOptions<ResidentsOptions> residents, IConfiguration configuration) =>
+        app.MapGet("/api/dashboard/config", (IOptions<DashboardOptions> options, IOptions<ResidentsOptions> residents, IConfiguration configuration,
+            ChannelRegistry channels, TownPointStore towns) =>
         {
             var o = options.Value;
+            var lineFriendUrl = string.IsNullOrWhiteSpace(o.LineFriendUrl) ? null : o.LineFriendUrl;
             return TypedResults.Ok(new DashboardConfig(o.TileUrl ?? "", o.TileAttribution, o.TileAttributionUrl, o.TileMaxZoom, o.MapCenter,
-                string.IsNullOrWhiteSpace(o.LineFriendUrl) ? null : o.LineFriendUrl, residents.Value.HouseholdTags,
-                configuration.GetValue<bool>("Channels:WebPush:Enabled"), configuration.GetValue<bool>("Channels:Voice:Enabled"),
-                configuration.GetValue<bool>("Channels:Sms:Enabled")));
+                lineFriendUrl, residents.Value.HouseholdTags, channels.IsKnown("webpush"),
+                ResidentChannelOffers.For(channels, configuration, lineFriendUrl), towns.Count, towns.Set?.Attribution));
         }).WithTags("Dashboard").AllowAnonymous();
 
         // The resident page's 町字 search: district names and a point inside each are public knowledge (printed on hazard

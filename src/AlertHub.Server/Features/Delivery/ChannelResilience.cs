@@ -8,7 +8,7 @@ namespace AlertHub.Server.Features.Delivery;
 
 /// <summary>
 /// One Polly pipeline per channel around <see cref="IDeliveryChannel.SendAsync"/>: a circuit breaker that opens
-/// when batches keep failing (exceptions, or every item transient — the provider is down) and a batch timeout
+/// when batches keep failing (exceptions, or every item transient — the provider is down; absent recipients left out) and a batch timeout
 /// as the last guard against a hung provider. There is deliberately no whole-batch retry: some items of a
 /// failed batch may already have been delivered, and re-sending the batch would duplicate them. Retries are
 /// per item, in the durable outbox, with each item's own outcome — so they also survive restarts.
@@ -48,6 +48,12 @@ internal sealed class ChannelResilience
 
     public string DescribeCircuit(string channel) => _pipelines[channel].State.CircuitState.ToString();
 
-    private static bool AllTransient(DeliveryReport report) =>
-        report.Results.Count > 0 && report.Results.All(r => r.Outcome is DeliveryOutcome.Transient);
+    // Items whose recipient was absent (a closed page) are not the channel failing: a batch of only those counts as a
+    // success, else a few alerts to residents whose pages are closed would open the circuit and hold back the live
+    // alert of a resident who has the page open.
+    private static bool AllTransient(DeliveryReport report)
+    {
+        var judged = report.Results.Where(r => !r.RecipientAbsent).ToList();
+        return judged.Count > 0 && judged.All(r => r.Outcome is DeliveryOutcome.Transient);
+    }
 }

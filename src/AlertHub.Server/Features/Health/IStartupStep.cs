@@ -7,7 +7,7 @@ namespace AlertHub.Server.Features.Health;
 /// </summary>
 internal interface IStartupStep
 {
-    /// <summary>Lower runs first: 0 the store, 100 staff keys, 200 areas, 300 the targeting index.</summary>
+    /// <summary>Lower runs first: 0 the store, 100 staff keys, 200 areas, 250 the 町字 points, 300 the targeting index.</summary>
     int Order { get; }
 
     Task RunAsync(CancellationToken cancellationToken);

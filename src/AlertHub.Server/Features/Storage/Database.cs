@@ -487,6 +487,22 @@ internal static class Migrations
             ALTER TABLE alert_versions ADD COLUMN queued_in_full_at INTEGER;
             UPDATE alert_versions SET queued_in_full_at = CAST(strftime('%s', issued_at) AS INTEGER) * 1000;
             """),
+        // 町字 points imported at run time (the resident page's name search, the names of drawn areas); one set at a time.
+        (14, """
+            CREATE TABLE town_points(
+                id INTEGER PRIMARY KEY,
+                town TEXT NOT NULL,
+                koaza TEXT NOT NULL,
+                district TEXT,
+                lat REAL NOT NULL,
+                lon REAL NOT NULL);
+            CREATE TABLE town_point_sets(
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                count INTEGER NOT NULL,
+                attribution TEXT,
+                imported_at TEXT NOT NULL,
+                imported_by TEXT NOT NULL)
+            """),
         // Publishing (16: numbers 14 and 15 are assigned to the resident and console branches): each call or SMS attempt with its Twilio outcome (per resident and channel, retries as later attempts),
         // and L-Alert documents with their revisions, the exact bytes of each publication and each node's acknowledgement.
         (16, """

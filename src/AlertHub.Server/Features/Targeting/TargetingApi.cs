@@ -7,6 +7,7 @@ internal static class TargetingApi
 {
     public static IHostApplicationBuilder AddTargeting(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<AreaNames>();
         builder.Services.AddSingleton(sp => new ResidentIndex(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<TargetingService>();
         builder.Services.AddSingleton<Health.IStartupStep, TargetingStartup>();

@@ -18,6 +18,7 @@ internal sealed partial class TargetingService(
     AreaStore areas,
     ResidentStore residents,
     ChannelRegistry channels,
+    AreaNames areaNames,
     AlertHubTelemetry telemetry,
     ILogger<TargetingService> logger)
 {
@@ -75,17 +76,8 @@ internal sealed partial class TargetingService(
         return result.ByArea.ToDictionary(kv => kv.Key, kv => new AreaCount(names.GetValueOrDefault(kv.Key, kv.Key), kv.Value));
     }
 
-    /// <summary>A readable name for the whole area (used in messages): area names joined, or "指定区域".</summary>
-    public string DescribeAreaName(AreaSpec? area)
-    {
-        var names = ResolveShapes(area).Select(s => s.Name).Distinct().ToList();
-        return names.Count switch
-        {
-            0 => "",
-            <= 3 => string.Join("・", names),
-            _ => $"{string.Join("・", names.Take(3))} ほか{names.Count - 3}区域",
-        };
-    }
+    /// <summary>A readable name for the whole area (used in messages), drawn shapes named after what they cover (see <see cref="AreaNames"/>).</summary>
+    public string DescribeAreaName(AreaSpec? area) => areaNames.Describe(ResolveShapes(area));
 
     public IReadOnlyList<TargetShape> ResolveShapes(AreaSpec? area)
     {

@@ -66,12 +66,13 @@ export function debounce(fn, ms) {
   };
 }
 
-/** An error answer from the hub: the ProblemDetails `code` (e.g. auth.csrf_invalid) and its detail. */
+/** An error answer from the hub: the ProblemDetails `code` (e.g. auth.csrf_invalid), its detail and the whole problem (its extensions, e.g. `index`). */
 export class ApiError extends Error {
-  constructor(status, code, detail) {
+  constructor(status, code, detail, problem = null) {
     super(detail || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    this.problem = problem;
   }
 }
 
@@ -97,7 +98,7 @@ export async function api(method, path, body, options = {}) {
     try { json = JSON.parse(text); } catch { json = null; }
   }
   if (!response.ok) {
-    throw new ApiError(response.status, json?.code, json?.detail ?? json?.title ?? text.slice(0, 200));
+    throw new ApiError(response.status, json?.code, json?.detail ?? json?.title ?? text.slice(0, 200), json);
   }
   return json;
 }

@@ -60,7 +60,7 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
             var item = batch.Items[i];
             if (!connections.IsConnected(item.ResidentId))
             {
-                results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, "resident not connected", options.Value.OfflineRetry) { MayHaveReached = false };
+                results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, "resident not connected", options.Value.OfflineRetry) { MayHaveReached = false, RecipientAbsent = true };
                 continue;
             }
 
