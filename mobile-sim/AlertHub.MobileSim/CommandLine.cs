@@ -231,7 +231,8 @@ internal sealed class CommandLine
           --seed N                population seed (default 42)
           --signalr-share X       share on SignalR, rest on webhook (default 0.5)
           --mix a=x,b=y           channel mix instead, e.g. signalr=0.1,webhook=0.05,line=0.35,fcm=0.3,webpush=0.1,email=0.1;
-                                  the provider peers for fcm/line/webpush/email start on loopback
+                                  the provider peers for fcm/line/webpush/email/voice/sms start on loopback
+          --voice-cps N / --sms-mps N   calls / messages per second of the fake Twilio accounts, which the hub keeps to (50 / 500)
           --via-feed              issue through the feed path: a 訓練 土砂災害警戒情報 telegram for 横手市 and a rule
                                   (latency from the telegram's arrival at the hub)
           --start-hub             build and start the hub (src/AlertHub.Server, Release) with a fresh data directory, wired to the peers

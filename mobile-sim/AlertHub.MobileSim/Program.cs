@@ -103,6 +103,8 @@ internal static class MobileSimProgram
 
         var providerChannels = (options.ChannelMix ?? []).Select(m => m.Channel)
             .Where(c => c is not (Population.SimChannels.SignalR or Population.SimChannels.Webhook)).ToList();
+        Peers.ProviderPeers.Rates["voice"] = cl.GetDouble("voice-cps", 50);
+        Peers.ProviderPeers.Rates["sms"] = cl.GetDouble("sms-mps", 500);
         var peers = await Peers.ProviderPeers.StartAsync(providerChannels, receipts, options.TimeProvider, anyPort: cl.StartHub);
         HubProcess? hub = null;
         try
@@ -146,6 +148,13 @@ internal static class MobileSimProgram
             }
 
             Console.WriteLine(ReportPrinter.ToTable(report));
+            foreach (var twilio in peers.OfType<Peers.Twilio.FakeTwilio>())
+            {
+                Console.WriteLine(twilio.Channel == "voice"
+                    ? FormattableString.Invariant($"voice: {twilio.Calls.Count:N0} calls started at {twilio.CallRate():0.0}/s, at most {twilio.MaxCallsInAnySecond()} in any second (CPS {twilio.Options.CallsPerSecond:0.##}), {twilio.QueuedBeyondCps} beyond the CPS, REST errors {twilio.Errors.Count}")
+                    : FormattableString.Invariant($"sms: {twilio.Messages.Count:N0} messages, {twilio.Messages.Sum(m => m.Segments):N0} segments, REST errors {twilio.Errors.Count}"));
+            }
+
             if (usage is { } used)
             {
                 Console.WriteLine($"hub process: CPU {used.Cpu.TotalSeconds:0.0} s, peak working set {used.PeakWorkingSet / (1024.0 * 1024):0} MiB");

@@ -8,12 +8,14 @@ using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Delivery.Channels.CapFeed;
 using AlertHub.Server.Features.Delivery.Channels.Email;
 using AlertHub.Server.Features.Delivery.Channels.Fcm;
+using AlertHub.Server.Features.Delivery.Channels.LAlert;
 using AlertHub.Server.Features.Delivery.Channels.Line;
 using AlertHub.Server.Features.Delivery.Channels.Loudspeaker;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Server.Features.Delivery.Channels.Social;
-using AlertHub.Server.Features.Delivery.Channels.Webhook;
+using AlertHub.Server.Features.Delivery.Channels.Telephony;
 using AlertHub.Server.Features.Delivery.Channels.WebPush;
+using AlertHub.Server.Features.Delivery.Channels.Webhook;
 using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Feeds;
 using AlertHub.Server.Features.Health;
@@ -32,6 +34,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddHubDefaults();
 builder.AddStorage();
+builder.AddShelters();
 builder.AddHealth();
 builder.AddStaffAuth();
 builder.AddStaff();
@@ -52,7 +55,10 @@ builder.AddDelivery()
     .AddChannel<EmailChannel, EmailChannelOptions>(ChannelNames.Email)
     .AddChannel<SocialChannel, SocialChannelOptions>(ChannelNames.Social)
     .AddChannel<LoudspeakerChannel, LoudspeakerChannelOptions>(ChannelNames.Loudspeaker)
-    .AddChannel<CapFeedChannel, CapFeedOptions>(ChannelNames.CapFeed);
+    .AddChannel<CapFeedChannel, CapFeedOptions>(ChannelNames.CapFeed)
+    .AddChannel<VoiceChannel, VoiceChannelOptions>(ChannelNames.Voice)
+    .AddChannel<SmsChannel, SmsChannelOptions>(ChannelNames.Sms)
+    .AddChannel<LAlertChannel, LAlertOptions>(ChannelNames.LAlert);
 builder.AddFeeds();
 builder.AddRules();
 builder.AddDashboard();
@@ -84,6 +90,7 @@ app.MapCamerasApi();
 app.MapLiveApi();
 app.MapAlertImagesApi();
 app.MapDronePhotosApi();
+app.MapTelephonyApi();
 
 app.Run();
 

@@ -5,6 +5,10 @@ namespace AlertHub.MobileSim.Peers;
 /// <summary>Starts the provider peers a channel mix needs (fake FCM, LINE, Web Push service, SMTP …).</summary>
 internal static class ProviderPeers
 {
+    /// <summary>Calls (voice) and messages (sms) per second the fake Twilio accounts allow, and the hub is told to keep to
+    /// (<c>--voice-cps</c>, <c>--sms-mps</c>). Defaults 50 and 500: a city's account raised for an emergency, not Twilio's 1.</summary>
+    public static Dictionary<string, double> Rates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Channel → how to start its peer (port 0 = any free port). Channels without an entry have no fake yet.</summary>
     private static readonly Dictionary<string, Func<ReceiptLog, TimeProvider, int, Task<IProviderPeer>>> Factories = new(StringComparer.Ordinal)
     {
@@ -29,6 +33,28 @@ internal static class ProviderPeers
             var fcm = new Fcm.FakeFcm(log, new Fcm.FakeFcmOptions { Port = port < 0 ? Fcm.FakeFcm.DefaultLoadPort : port, KeepMessageBodies = false }, time);
             await fcm.StartAsync();
             return fcm;
+        },
+        ["voice"] = async (log, time, port) =>
+        {
+            var voice = new Twilio.FakeTwilio(log, sms: false, new Twilio.FakeTwilioOptions
+            {
+                Port = port < 0 ? Twilio.FakeTwilio.DefaultVoicePort : port,
+                CallsPerSecond = Rates.GetValueOrDefault("voice", 50),
+                KeepBodies = false,
+            }, time);
+            await voice.StartAsync();
+            return voice;
+        },
+        ["sms"] = async (log, time, port) =>
+        {
+            var sms = new Twilio.FakeTwilio(log, sms: true, new Twilio.FakeTwilioOptions
+            {
+                Port = port < 0 ? Twilio.FakeTwilio.DefaultSmsPort : port,
+                CallsPerSecond = Rates.GetValueOrDefault("sms", 500),
+                KeepBodies = false,
+            }, time);
+            await sms.StartAsync();
+            return sms;
         },
         ["webpush"] = async (log, time, port) =>
         {

@@ -68,6 +68,8 @@ internal sealed class HubProcess : IAsyncDisposable
         var all = new Dictionary<string, string?>(settings)
         {
             ["Urls"] = $"http://127.0.0.1:{port}",
+            // Links and provider callbacks (Twilio's status and TwiML requests) must reach this hub, not localhost:5080.
+            ["Hub:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
             ["Storage:DataDirectory"] = dataDirectory,
             ["Auth:BootstrapAdminKey"] = adminKey,
             ["Residents:RegistrationsPerMinutePerClient"] = "0",

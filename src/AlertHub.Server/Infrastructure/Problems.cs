@@ -331,6 +331,25 @@ internal static class Problems
     [ProblemCode(404, "No such compose template.")]
     public const string TemplateNotFound = "templates.not_found";
 
+    // Publishing: phone numbers, Twilio callbacks, L-Alert.
+    [ProblemCode(400, "A phone number (voice or sms endpoint, or a staff-entered household number) is not E.164 or a Japanese 0… number.")]
+    public const string ResidentPhoneInvalid = "residents.phone_invalid";
+
+    [ProblemCode(400, "An sms endpoint names a landline or IP phone: SMS goes to mobile numbers (070/080/090) only.")]
+    public const string ResidentPhoneNotMobile = "residents.phone_not_mobile";
+
+    [ProblemCode(403, "A Twilio callback whose X-Twilio-Signature (or AccountSid) does not match.")]
+    public const string TelephonySignatureInvalid = "telephony.signature_invalid";
+
+    [ProblemCode(404, "A Twilio callback for a channel that is not enabled, or without a call reference.")]
+    public const string TelephonyChannelDisabled = "telephony.channel_disabled";
+
+    [ProblemCode(404, "No alert text behind an SMS link (/t/{code}).")]
+    public const string TelephonyTextNotFound = "telephony.text_not_found";
+
+    [ProblemCode(404, "No such Lアラート publication.")]
+    public const string LAlertPublicationNotFound = "lalert.publication_not_found";
+
     private const string ProblemItem = "alerthub.problem";
 
     /// <summary>Every code the hub answers with: this class's and Core's, ordered by code.</summary>

@@ -160,7 +160,7 @@ internal static class LAlertParser
             IReadOnlyList<string> kinds = sort is null ? [] : [sort];
             foreach (var area in detail.Child("Areas").Children("Area"))
             {
-                builder.AddLocation(area.Child("Location"), issueOrLift, kinds, detailSeverity, detailLevel);
+                builder.AddLocation(area.Child("Location"), issueOrLift, kinds, detailSeverity, detailLevel, district: true);
             }
         }
 
@@ -214,7 +214,9 @@ internal static class LAlertParser
             }
 
             var capacity = information.ChildText("Capacity");
-            var kinds = new[] { information.ChildText("Type"), information.ChildText("Status"), capacity is null ? null : "定員" + capacity }
+            var headCount = information.Child("NumberOf").ChildText("HeadCount");
+            var kinds = new[] { information.ChildText("Type"), information.ChildText("Status"), capacity is null ? null : "定員" + capacity,
+                    headCount is null ? null : "避難者数" + headCount }
                 .OfType<string>().ToList();
             var municipality = JisCodes.Municipality(location.ChildText("jisX0402")) ?? builder.DocumentMunicipality;
             builder.Add(new EventArea("name", code, municipality, name ?? address, sort, kinds, EventSeverity.Info));
@@ -336,10 +338,20 @@ internal static class LAlertParser
             if (seenAreas.Add((area.Scheme, area.Code)))
             {
                 Areas.Add(area);
+                return;
+            }
+
+            // The envelope names the municipality without a status; a Detail ordering the whole municipality grades it.
+            var i = Areas.FindIndex(a => a.Scheme == area.Scheme && a.Code == area.Code);
+            if (Areas[i].Status is null && area.Status is not null)
+            {
+                Areas[i] = area with { Name = Areas[i].Name ?? area.Name };
             }
         }
 
-        public void AddLocation(XElement? location, string? status, IReadOnlyList<string> kinds, EventSeverity severity, int? level)
+        /// <param name="district">A Detail's 地区: a name with its municipality's jisX0402 (no town code) is that named 地区, not the
+        /// whole municipality — unless the name is the municipality's own (as the envelope names it).</param>
+        public void AddLocation(XElement? location, string? status, IReadOnlyList<string> kinds, EventSeverity severity, int? level, bool district = false)
         {
             if (location is null)
             {
@@ -355,6 +367,10 @@ internal static class LAlertParser
             {
                 Add(new EventArea("town", town, municipality ?? DocumentMunicipality, name, status, kinds, severity, level));
             }
+            else if (district && jis is not null && name is not null && !NamesMunicipality(jis, name))
+            {
+                Add(new EventArea("name", name, municipality ?? DocumentMunicipality, name, status, kinds, severity, level));
+            }
             else if (jis is not null)
             {
                 Add(new EventArea(jis.Length == 5 ? "jis5" : "jis6", jis, municipality, name, status, kinds, severity, level));
@@ -364,6 +380,9 @@ internal static class LAlertParser
                 Add(new EventArea("name", name, DocumentMunicipality, name, status, kinds, severity, level));
             }
         }
+
+        private bool NamesMunicipality(string jis, string name) =>
+            Areas.Any(a => a.Code == jis && a.Name is not null && (a.Name.EndsWith(name, StringComparison.Ordinal) || name.EndsWith(a.Name, StringComparison.Ordinal)));
 
         public void AddCircle(string? circle)
         {

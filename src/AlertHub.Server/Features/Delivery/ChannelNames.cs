@@ -16,6 +16,9 @@ internal static class ChannelNames
     public const string Social = "social";
     public const string Loudspeaker = "loudspeaker";
     public const string CapFeed = "cap-feed";
+    public const string Voice = "voice";
+    public const string Sms = "sms";
+    public const string LAlert = "lalert";
 
     /// <summary>The configuration section of channel <paramref name="name"/>, e.g. <c>Channels:CapFeed</c> for <c>cap-feed</c>.</summary>
     public static string Section(string name) => "Channels:" + name.Replace("-", "", StringComparison.Ordinal);

@@ -193,6 +193,42 @@ internal sealed class ResidentStore(Database database, IEnumerable<IResidentReco
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Adds one active endpoint to an existing resident (staff entering a household's phone number), unless the resident
+    /// already has that address on that channel. Returns the endpoint id, or null when there is no such resident.
+    /// </summary>
+    public async Task<long?> AddEndpointAsync(Guid residentId, ValidEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var exists = connection.CreateCommand();
+        exists.Transaction = tx;
+        exists.CommandText = "SELECT EXISTS(SELECT 1 FROM residents WHERE id = $id)";
+        exists.Parameters.AddWithValue("$id", residentId.ToString());
+        if ((long)(await exists.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            return null;
+        }
+
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = """
+            INSERT INTO resident_endpoints(resident_id, channel, address, secret, state, created_at)
+            SELECT $id, $channel, $address, $secret, $state, $now
+            WHERE NOT EXISTS (SELECT 1 FROM resident_endpoints WHERE resident_id = $id AND channel = $channel AND address = $address AND state = 'active');
+            SELECT id FROM resident_endpoints WHERE resident_id = $id AND channel = $channel AND address = $address ORDER BY id DESC LIMIT 1;
+            """;
+        insert.Parameters.AddWithValue("$id", residentId.ToString());
+        insert.Parameters.AddWithValue("$channel", endpoint.Channel);
+        insert.Parameters.AddWithValue("$address", endpoint.Address);
+        insert.Parameters.AddWithValue("$secret", (object?)endpoint.Secret ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$state", endpoint.State);
+        insert.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O"));
+        var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        await tx.CommitAsync(cancellationToken);
+        return id;
+    }
+
     /// <summary>Marks an endpoint gone (the provider said the address no longer exists) and returns its resident.</summary>
     public async Task<Guid?> PruneEndpointAsync(long endpointId, CancellationToken cancellationToken)
     {

@@ -22,6 +22,13 @@ internal sealed record ShelterImportResult(int Added, int Updated, IReadOnlyList
 
 internal static class SheltersApi
 {
+    /// <summary>What the shelter endpoints need besides the store (which Storage registers): the change signal publishers wait on.</summary>
+    public static IHostApplicationBuilder AddShelters(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ShelterChanges>();
+        return builder;
+    }
+
     public static RouteGroupBuilder MapSheltersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/shelters").WithTags("Shelters");
@@ -33,7 +40,7 @@ internal static class SheltersApi
             await store.GetAsync(id, ct) is { } shelter ? TypedResults.Ok(shelter) : NotFound(id)).AllowAnonymous();
 
         group.MapPost("/", async Task<Results<Created<Shelter>, ProblemHttpResult>> (ShelterRequest request, IShelterStore store, AuditLog audit,
-            IStaffEvents staff, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (request.Name is null || request.Location is null)
             {
@@ -56,11 +63,12 @@ internal static class SheltersApi
             await store.UpsertAsync(shelter, http.User.Actor(), ct);
             await audit.WriteAsync(http.User.Actor(), "shelters.create", id, $"{shelter.Name}: {shelter.Status}", ct);
             await staff.ShelterStatusAsync(ShelterEvents.Of(shelter, null), ct);
+            changes.Changed();
             return TypedResults.Created($"/api/shelters/{id}", shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         group.MapPut("/{id}", async Task<Results<Ok<Shelter>, ProblemHttpResult>> (string id, ShelterRequest request, IShelterStore store, AuditLog audit,
-            IStaffEvents staff, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current)
             {
@@ -86,10 +94,11 @@ internal static class SheltersApi
             await audit.WriteAsync(http.User.Actor(), "shelters.update", id,
                 $"{current.Status} → {shelter.Status}, occupancy {current.Occupancy?.ToString() ?? "-"} → {shelter.Occupancy?.ToString() ?? "-"}", ct);
             await staff.ShelterStatusAsync(ShelterEvents.Of(shelter, current.Status), ct);
+            changes.Changed();
             return TypedResults.Ok(shelter);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, IShelterStore store, AuditLog audit, IStaffEvents staff,
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, IShelterStore store, AuditLog audit, IStaffEvents staff, ShelterChanges changes,
             HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is not { } current || !await store.DeleteAsync(id, ct))
@@ -99,12 +108,13 @@ internal static class SheltersApi
 
             await audit.WriteAsync(http.User.Actor(), "shelters.delete", id, current.Name, ct);
             await staff.ShelterStatusAsync(ShelterEvents.Of(current, current.Status, deleted: true), ct);
+            changes.Changed();
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
         // Official lists (国土地理院 指定避難所 GeoJSON, or our own shape) loaded at run time; live status is kept on re-import.
         group.MapPost("/import", async Task<Results<Ok<ShelterImportResult>, ProblemHttpResult>> (JsonElement body, IShelterStore store, AuditLog audit,
-            IStaffEvents staff, TimeProvider time, HttpContext http, CancellationToken ct) =>
+            IStaffEvents staff, ShelterChanges changes, TimeProvider time, HttpContext http, CancellationToken ct) =>
         {
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
             {
@@ -146,6 +156,7 @@ internal static class SheltersApi
             var result = new ShelterImportResult(added, updated, rejected);
             await audit.WriteAsync(http.User.Actor(), "shelters.import", null, $"{added} added, {updated} updated, {rejected.Count} rejected", ct);
             await staff.SheltersImportedAsync(new SheltersImportedEvent(added, updated), ct);
+            changes.Changed();
             return TypedResults.Ok(result);
         }).RequireAuthorization(StaffRoles.Policies.Admin).WithMetadata(new BodyLimit(32 * 1024 * 1024));
 

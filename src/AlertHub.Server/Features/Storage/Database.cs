@@ -526,5 +526,76 @@ internal static class Migrations
                 ('evacuation', '避難指示（警戒レベル4）', '避難指示', 'Extreme', 'Immediate', 'Observed', '{"ja": {"headline": "【警戒レベル4】避難指示", "body": "{area}に避難指示を発令しました。", "instruction": "危険な場所から全員避難してください。"}, "ja-x-easy": {"headline": "にげて ください（レベル4）", "body": "{area}の 人は、にげて ください。", "instruction": "あぶない ところから すぐに にげて ください。"}, "en": {"headline": "[Level 4] Evacuation order", "body": "An evacuation order has been issued for this area.", "instruction": "Everyone must leave dangerous places now."}}', 50, '2026-01-01T00:00:00.0000000+00:00', 'hub (default)');
             CREATE INDEX ix_audit_target ON audit_log(target, action);
             """),
+        // Publishing (16: numbers 14 and 15 are assigned to the resident and console branches): each call or SMS attempt with its Twilio outcome (per resident and channel, retries as later attempts),
+        // and L-Alert documents with their revisions, the exact bytes of each publication and each node's acknowledgement.
+        (16, """
+            CREATE TABLE telephony_attempts(
+                id INTEGER PRIMARY KEY,
+                delivery_key TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                alert_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                resident_id TEXT NOT NULL REFERENCES residents(id) ON DELETE CASCADE,
+                channel TEXT NOT NULL,
+                address TEXT NOT NULL,
+                language TEXT NOT NULL,
+                spoken TEXT NOT NULL,
+                state TEXT NOT NULL,
+                due_at INTEGER,
+                sid TEXT,
+                status TEXT,
+                answered_by TEXT,
+                digits TEXT,
+                acknowledged INTEGER NOT NULL DEFAULT 0,
+                error_code TEXT,
+                detail TEXT,
+                sequence INTEGER NOT NULL DEFAULT -1,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE(delivery_key, attempt));
+            CREATE INDEX ix_telephony_due ON telephony_attempts(due_at) WHERE state = 'scheduled';
+            CREATE INDEX ix_telephony_alert ON telephony_attempts(alert_id, version, channel);
+            CREATE INDEX ix_telephony_resident ON telephony_attempts(resident_id);
+            CREATE TABLE lalert_documents(
+                id TEXT PRIMARY KEY,
+                scope TEXT NOT NULL,
+                category TEXT NOT NULL,
+                status TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                open INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                first_created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL);
+            CREATE INDEX ix_lalert_documents_scope ON lalert_documents(scope, open);
+            CREATE TABLE lalert_publications(
+                seq INTEGER PRIMARY KEY,
+                document_id TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                category TEXT NOT NULL,
+                status TEXT NOT NULL,
+                distribution_type TEXT NOT NULL,
+                distribution_id TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                alert_id TEXT,
+                alert_version INTEGER,
+                xml BLOB NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE(document_id, revision));
+            CREATE TABLE lalert_applied(
+                alert_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                publication_seq INTEGER,
+                PRIMARY KEY(alert_id, version));
+            CREATE TABLE lalert_sends(
+                publication_seq INTEGER NOT NULL,
+                node TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                code INTEGER,
+                result TEXT,
+                last_attempt_at TEXT,
+                acknowledged_at TEXT,
+                PRIMARY KEY(publication_seq, node));
+            """),
     ];
 }

@@ -16,6 +16,7 @@ const routes = [
   { path: 'cameras', key: 'nav.cameras', load: () => import('./cameras.js') },
   { path: 'events', key: 'nav.events', load: () => import('./events.js') },
   { path: 'shelters', key: 'nav.shelters', load: () => import('./shelters.js') },
+  { path: 'publishing', key: 'nav.publishing', load: () => import('./publishing.js') },
   { path: 'admin', key: 'nav.admin', load: () => import('./admin.js'), role: 'admin' },
 ];
 

@@ -4,7 +4,9 @@ using System.Text.Json.Nodes;
 using AlertHub.Core.Delivery;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.MobileSim.Peers.Fcm;
+using AlertHub.MobileSim.Peers.LAlert;
 using AlertHub.MobileSim.Peers.Line;
+using AlertHub.MobileSim.Peers.Twilio;
 using AlertHub.MobileSim.Report;
 using AlertHub.Server.Features.Delivery;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,11 +46,25 @@ public sealed class ChannelCatalogTests
         await fcm.StartAsync();
         await using var line = new FakeLine(new ReceiptLog());
         await line.StartAsync();
+        await using var voice = new FakeTwilio(new ReceiptLog(), sms: false);
+        await voice.StartAsync();
+        await using var sms = new FakeTwilio(new ReceiptLog(), sms: true);
+        await sms.StartAsync();
+        await using var lalert = new FakeLAlert();
+        await lalert.StartAsync();
         var settings = new Dictionary<string, string?>(fcm.HubSettings);
-        foreach (var (key, value) in line.HubSettings)
+        foreach (var (key, value) in line.HubSettings.Concat(voice.HubSettings).Concat(sms.HubSettings))
         {
             settings[key] = value;
         }
+
+        var (user, password) = lalert.Options.Users.First();
+        settings["Channels:LAlert:Enabled"] = "true";
+        settings["Channels:LAlert:SenderId"] = "bousai.city.yokote.test";
+        settings["Channels:LAlert:Nodes:0:Name"] = "primary";
+        settings["Channels:LAlert:Nodes:0:Url"] = lalert.NodeUrl("primary");
+        settings["Channels:LAlert:Nodes:0:Username"] = user;
+        settings["Channels:LAlert:Nodes:0:Password"] = password;
 
         settings["Channels:WebPush:Enabled"] = "true";
         settings["Channels:WebPush:Subject"] = "mailto:bousai@city.yokote.example";
