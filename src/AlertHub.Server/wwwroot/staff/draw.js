@@ -165,7 +165,7 @@ export function createDrawTool(L, map, mapElement, { onChange }) {
     error.textContent = '';
     const center = L.latLng(la, lo);
     add({ kind: 'circle', center, radius: km * 1000 });
-    map.fitBounds(center.toBounds(km * 2000), { maxZoom: 15 });
+    map.fitBounds(center.toBounds(km * 2000), { maxZoom: 15, animate: false });
     radius.value = '';
   }
 
