@@ -66,6 +66,15 @@ public sealed class PostgresMigratorTests
         Assert.Equal(0, await migrator.MigrateAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public void Steps_OfEveryGroup_HaveNumbersNoOtherStepHas()
+    {
+        var duplicates = PostgresMigrations.All.GroupBy(s => s.Version).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+
+        Assert.Empty(duplicates);
+        Assert.All(PostgresMigrations.All, s => Assert.False(string.IsNullOrWhiteSpace(s.Sql), $"step {s.Version} is empty"));
+    }
+
     private static async Task<List<int>> ReadIntsAsync(NpgsqlDataSource source, string sql)
     {
         await using var cmd = source.CreateCommand(sql);

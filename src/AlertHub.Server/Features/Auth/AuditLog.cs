@@ -1,5 +1,6 @@
 using AlertHub.Server.Features.Storage;
-using Microsoft.Data.Sqlite;
+using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Storage.Sqlite;
 
 namespace AlertHub.Server.Features.Auth;
 
@@ -8,14 +9,16 @@ internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, stri
 /// <summary>Who did what, when: every state-changing staff call writes one row.</summary>
 internal sealed class AuditLog(Database database, TimeProvider time)
 {
-    public async Task WriteAsync(string actor, string action, string? target, string? detail, CancellationToken cancellationToken, SqliteConnection? connection = null, SqliteTransaction? transaction = null)
+    /// <param name="transaction">The transaction of the change being audited, so that both commit or neither does.</param>
+    public async Task WriteAsync(string actor, string action, string? target, string? detail, CancellationToken cancellationToken,
+        IStoreTransaction? transaction = null)
     {
-        var owned = connection is null;
-        connection ??= await database.OpenAsync(cancellationToken);
+        var inTransaction = transaction is null ? null : SqliteStoreTransaction.Of(transaction);
+        var connection = inTransaction?.Connection ?? await database.OpenAsync(cancellationToken);
         try
         {
             await using var cmd = connection.CreateCommand();
-            cmd.Transaction = transaction;
+            cmd.Transaction = inTransaction?.Transaction;
             cmd.CommandText = "INSERT INTO audit_log(at, actor, action, target, detail) VALUES ($at, $actor, $action, $target, $detail)";
             cmd.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O"));
             cmd.Parameters.AddWithValue("$actor", actor);
@@ -26,7 +29,7 @@ internal sealed class AuditLog(Database database, TimeProvider time)
         }
         finally
         {
-            if (owned)
+            if (inTransaction is null)
             {
                 await connection.DisposeAsync();
             }

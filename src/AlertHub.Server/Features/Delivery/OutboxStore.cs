@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Residents;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Features.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.Delivery;
@@ -965,8 +967,8 @@ internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRe
     }
 
     /// <summary>Forgets a resident's delivery record (receipts and the index of their waiting work), inside the caller's transaction.</summary>
-    public Task ForgetResidentAsync(SqliteConnection connection, SqliteTransaction tx, Guid residentId, CancellationToken cancellationToken) =>
-        ExecAsync(connection, tx, "DELETE FROM outbox_receipts WHERE resident_id = $r; DELETE FROM outbox_members WHERE resident_id = $r;", cancellationToken,
+    public Task ForgetResidentAsync(IStoreTransaction tx, Guid residentId, CancellationToken cancellationToken) =>
+        ExecAsync(SqliteStoreTransaction.Of(tx).Connection, SqliteStoreTransaction.Of(tx).Transaction, "DELETE FROM outbox_receipts WHERE resident_id = $r; DELETE FROM outbox_members WHERE resident_id = $r;", cancellationToken,
             ("$r", residentId.ToString()));
 
     /// <summary>Per channel, for versions queued since <paramref name="sinceMs"/>: counts by outcome, retries, throttles, latency.</summary>

@@ -1,3 +1,5 @@
+using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Storage.Sqlite;
 using System.Globalization;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Storage;
@@ -111,19 +113,15 @@ internal sealed class DronePhotoStore(Database database, StoragePaths paths)
             ("$since", since?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)), ("$limit", limit));
 
     /// <summary>Staff placed the photo by hand; returns false when there is no such photo.</summary>
-    public async Task<bool> SetPositionAsync(string id, double lat, double lon, SqliteConnection connection, SqliteTransaction transaction,
-        CancellationToken cancellationToken)
+    public async Task<bool> SetPositionAsync(string id, double lat, double lon, IStoreTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = transaction;
-        cmd.CommandText = "UPDATE drone_photos SET lat = $lat, lon = $lon, position_source = 'manual' WHERE id = $id";
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command(
+            "UPDATE drone_photos SET lat = $lat, lon = $lon, position_source = 'manual' WHERE id = $id");
         Add(cmd, "$id", id);
         Add(cmd, "$lat", lat);
         Add(cmd, "$lon", lon);
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
-
-    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
 
     public async Task<int> CountAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using System.Security.Cryptography;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Dashboard;
@@ -187,7 +188,7 @@ internal static partial class DronePhotosApi
     }
 
     private static async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> PlaceAsync(string id, DronePhotoPosition position, DronePhotoStore store,
-        AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct)
+        IStoreTransactions transactions, AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct)
     {
         if (position.Lat is not double lat || position.Lon is not double lon || !DronePhotoMetadata.IsValidPosition(lat, lon))
         {
@@ -200,15 +201,14 @@ internal static partial class DronePhotosApi
         }
 
         // The change and its audit row commit together.
-        await using (var connection = await store.OpenAsync(ct))
-        await using (var tx = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync(ct))
+        await using (var tx = await transactions.BeginAsync(ct))
         {
-            if (!await store.SetPositionAsync(id, lat, lon, connection, tx, ct))
+            if (!await store.SetPositionAsync(id, lat, lon, tx, ct))
             {
                 return NotFound(id);
             }
 
-            await audit.WriteAsync(http.User.Actor(), "drone_photos.position", id, $"{lat:F6},{lon:F6} (manual)", ct, connection, tx);
+            await audit.WriteAsync(http.User.Actor(), "drone_photos.position", id, $"{lat:F6},{lon:F6} (manual)", ct, tx);
             await tx.CommitAsync(ct);
         }
 

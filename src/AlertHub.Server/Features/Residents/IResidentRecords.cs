@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using AlertHub.Core.Storage;
 
 namespace AlertHub.Server.Features.Residents;
 
@@ -9,5 +9,5 @@ namespace AlertHub.Server.Features.Residents;
 /// </summary>
 internal interface IResidentRecords
 {
-    Task ForgetResidentAsync(SqliteConnection connection, SqliteTransaction tx, Guid residentId, CancellationToken cancellationToken);
+    Task ForgetResidentAsync(IStoreTransaction tx, Guid residentId, CancellationToken cancellationToken);
 }

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AlertHub.Core.Targeting;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Features.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.Residents;
@@ -89,14 +91,13 @@ internal sealed class ResidentStore(Database database, IEnumerable<IResidentReco
     /// <summary>The right to be forgotten: the resident, places, endpoints, location and their delivery rows.</summary>
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var tx = await SqliteStoreTransaction.BeginAsync(database, cancellationToken);
         foreach (var holder in records)
         {
-            await holder.ForgetResidentAsync(connection, tx, id, cancellationToken);
+            await holder.ForgetResidentAsync(tx, id, cancellationToken);
         }
 
-        var delete = Command(connection, tx, "DELETE FROM residents WHERE id = $id", "$id");
+        var delete = Command(tx.Connection, tx.Transaction, "DELETE FROM residents WHERE id = $id", "$id");
         Set(delete, id.ToString());
         var deleted = await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
         await tx.CommitAsync(cancellationToken);

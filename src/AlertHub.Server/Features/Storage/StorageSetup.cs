@@ -14,6 +14,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<DiskSpaceMonitor>();
 
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
+        builder.Services.AddSingleton<IStoreTransactions, SqliteStoreTransactions>();
         builder.Services.AddSingleton<IShelterStore, SqliteShelterStore>();
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
