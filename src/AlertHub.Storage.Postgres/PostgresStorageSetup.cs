@@ -1,0 +1,20 @@
+using AlertHub.Core.Storage;
+using AlertHub.Storage.Postgres.Stores;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlertHub.Storage.Postgres;
+
+/// <summary>The PostgreSQL owners of the hub's tables, one per aggregate, behind AlertHub.Core.Storage's interfaces.</summary>
+internal static class PostgresStorageSetup
+{
+    /// <summary>Registers every PostgreSQL store; the caller registers the <see cref="Npgsql.NpgsqlDataSource"/> they share.</summary>
+    public static IServiceCollection AddPostgresStores(this IServiceCollection services)
+    {
+        services.AddSingleton<IStoreTransactions, PostgresStoreTransactions>();
+        services.AddSingleton<IShelterStore, PostgresShelterStore>();
+        services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
+        services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
+        return services;
+    }
+}
