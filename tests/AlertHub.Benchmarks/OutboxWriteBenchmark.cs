@@ -1,3 +1,5 @@
+using AlertHub.Server.Features.Storage.Sqlite;
+using AlertHub.Core.Storage;
 using System.Diagnostics;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Storage;
@@ -27,14 +29,14 @@ internal static class OutboxWriteBenchmark
             var database = new Database(Options.Create(new StorageOptions { DataDirectory = dir }), new BenchmarkEnvironment());
             await database.MigrateAsync(CancellationToken.None);
             var byChannel = await SeedAsync(database, residents);
-            var store = new AlertStore(database, new Server.Features.Delivery.OutboxStore(database), TimeProvider.System);
+            var store = new AlertStore(database, new SqliteOutboxStore(database), TimeProvider.System);
             Console.WriteLine($"outbox write: {residents:N0} residents, one endpoint each (line 70 %, fcm 30 %), everyone targeted; SQLite file {database.FilePath}");
             for (var i = 0; i < alerts; i++)
             {
                 var document = Document($"bench{i:D4}{Guid.NewGuid():N}"[..32]);
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var wall = Stopwatch.StartNew();
-                var enqueue = new Server.Features.Alerts.OutboxEnqueue(document.Id, 1, document.Priority, RecipientRule.Targeted,
+                var enqueue = new OutboxEnqueue(document.Id, 1, document.Priority, RecipientRule.Targeted,
                     DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), byChannel, ["line", "fcm"], null, 0, [], _ => [], _ => 500);
                 var (recipients, queued) = await store.InsertVersionAsync(document, enqueue, "bench", CancellationToken.None);
                 wall.Stop();

@@ -1,3 +1,5 @@
+using AlertHub.Server.Features.Storage.Sqlite;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Storage;
@@ -16,7 +18,7 @@ public sealed class OutboxClaimTests : IDisposable
     private const long Lease = 60_000;
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "alerthub-outbox-tests", Guid.NewGuid().ToString("N"));
     private Database? _database;
-    private OutboxStore? _outbox;
+    private SqliteOutboxStore? _outbox;
 
     public void Dispose()
     {
@@ -228,34 +230,31 @@ public sealed class OutboxClaimTests : IDisposable
 
     private static Guid[] Residents(int count) => [.. Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).Order()];
 
-    private async Task<OutboxStore> NewOutboxAsync()
+    private async Task<SqliteOutboxStore> NewOutboxAsync()
     {
         _database = new Database(Options.Create(new StorageOptions { DataDirectory = _dir }), new TestHostEnvironment());
         await _database.MigrateAsync(CancellationToken.None);
-        return _outbox = new OutboxStore(_database);
+        return _outbox = new SqliteOutboxStore(_database);
     }
 
     /// <summary>Queues a version of an alert for these residents on <see cref="Channel"/>, as the alert store does when it issues.</summary>
     private async Task<Guid[]> QueueAsync(string alertId, int version, Guid[] residents, int chunk)
     {
-        await using var connection = await _database!.OpenAsync();
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = """
+        await using var tx = await SqliteStoreTransaction.BeginAsync(_database!, CancellationToken.None);
+        await using (var cmd = tx.Command("""
                 INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES ($a, $v, 'issued', '2026-01-01T00:00:00Z', 'test')
                 ON CONFLICT(id) DO UPDATE SET current_version = $v
-                """;
+                """))
+        {
             cmd.Parameters.AddWithValue("$a", alertId);
             cmd.Parameters.AddWithValue("$v", version);
             await cmd.ExecuteNonQueryAsync();
         }
 
         var rule = version == 1 ? RecipientRule.Targeted : RecipientRule.TargetedAndPrevious;
-        await _outbox!.EnqueueAsync(connection, tx, new OutboxEnqueue(alertId, version, 33, rule, 1_000,
+        await _outbox!.EnqueueAsync(tx, new OutboxEnqueue(alertId, version, 33, rule, 1_000,
             new Dictionary<string, IReadOnlyList<Guid>> { [Channel] = residents }, [Channel], null, 0, [], _ => [], _ => chunk), CancellationToken.None);
-        await tx.CommitAsync();
+        await tx.CommitAsync(CancellationToken.None);
         return residents;
     }
 

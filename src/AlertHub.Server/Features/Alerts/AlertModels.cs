@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Targeting;
@@ -120,24 +121,6 @@ internal sealed record VersionSummary(int Version, string MsgType, DateTimeOffse
     public DateTimeOffset? QueuedInFullAt { get; init; }
 
     public IReadOnlyDictionary<string, VersionDelivery>? DeliveryByChannel { get; init; }
-}
-
-/// <summary>
-/// One version's (resident, channel) rows by where they stand. They always add up:
-/// <c>Targeted = Delivered + Pending + Failed + Superseded</c>.
-/// </summary>
-/// <param name="Targeted">Rows written for this version.</param>
-/// <param name="Delivered">Accepted by the provider or device.</param>
-/// <param name="Pending">Still to send or retry, <paramref name="Sending"/> of them being sent right now.</param>
-/// <param name="Failed">Given up: refused, address gone (<paramref name="Gone"/>) or expired before delivery (<paramref name="Expired"/>).</param>
-/// <param name="Superseded">Not sent and not needed: a newer version reached them instead, the earlier version never reached
-/// them (a retraction), or they acknowledged on another channel first (<paramref name="Acknowledged"/>).</param>
-internal sealed record VersionDelivery(long Targeted, long Delivered, long Pending, long Sending, long Failed, long Gone, long Expired, long Superseded,
-    long Acknowledged)
-{
-    /// <summary>Of <see cref="Pending"/>: residents of a presence channel (SignalR) whose page was closed when they were tried. They
-    /// have not failed: they get the alert when they open the page again.</summary>
-    public long Offline { get; init; }
 }
 
 internal sealed record AlertView(

@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using System.Collections.Concurrent;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Health;
@@ -16,7 +17,7 @@ namespace AlertHub.Server.Features.Alerts;
 /// </summary>
 internal sealed partial class AlertQueueing(
     AlertStore store,
-    IAlertOutbox outbox,
+    IOutboxStore outbox,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,

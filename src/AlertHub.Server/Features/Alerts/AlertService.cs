@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
@@ -8,22 +9,12 @@ using Microsoft.Extensions.Options;
 namespace AlertHub.Server.Features.Alerts;
 
 /// <summary>
-/// Stops a resident's remaining escalation steps for an alert once they acknowledged it (the outbox implements it: the
-/// steps are its rows). Returns how many were stopped.
-/// </summary>
-internal interface IEscalationStop
-{
-    Task<int> StopForAcknowledgementAsync(string alertId, Guid residentId, long nowMs, CancellationToken cancellationToken);
-}
-
-/// <summary>
 /// Issue, update and cancel. Each writes a new immutable version together with its outbox rows, then wakes
 /// the channel workers; nothing is sent before the work is durable.
 /// </summary>
 internal sealed class AlertService(
     AlertStore store,
-    IEscalationStop escalations,
-    IAlertOutbox outbox,
+    IOutboxStore outbox,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,
@@ -347,7 +338,7 @@ internal sealed class AlertService(
             return null;
         }
 
-        var stopped = await escalations.StopForAcknowledgementAsync(alertId, residentId, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        var stopped = await outbox.StopForAcknowledgementAsync(alertId, residentId, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         return new AckResult(alertId, residentId, stopped);
     }
 

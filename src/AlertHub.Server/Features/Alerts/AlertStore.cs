@@ -1,28 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Features.Storage.Sqlite;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.Alerts;
 
-/// <summary>How an alert version chooses its recipients in the outbox.</summary>
-internal enum RecipientRule
-{
-    /// <summary>The targeted residents.</summary>
-    Targeted,
-    /// <summary>The targeted residents plus everyone any earlier version went to (an update).</summary>
-    TargetedAndPrevious,
-    /// <summary>
-    /// Only (resident, channel) pairs an earlier version reached, is being sent to right now, or may have reached (a
-    /// cancel, an all-clear). Rows still in flight are followed: the worker holds this version's row back until the
-    /// earlier one is recorded, and drops it if that one never reached the address.
-    /// </summary>
-    PreviouslyDelivered,
-}
-
 /// <summary>Alerts (all versions) and their delivery work, written together so issuing is atomic.</summary>
-internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimeProvider time)
+internal sealed class AlertStore(Database database, IOutboxStore outbox, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
 
@@ -41,11 +28,10 @@ internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimePro
         AlertDocument document, OutboxEnqueue enqueue, string actor, CancellationToken cancellationToken, string? approvingDraftId = null,
         bool queuedInFull = true, int laterRecipients = 0)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        using var writing = await database.WriteLockAsync(cancellationToken);
-        // Microsoft.Data.Sqlite begins IMMEDIATE: the write lock is taken first, so the draft and version checks below
-        // see what is committed and no other writer slips in between a check and the insert.
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        // An immediate transaction: the write lock is taken first, so the draft and version checks below see what is
+        // committed and no other writer slips in between a check and the insert.
+        await using var transaction = await SqliteStoreTransaction.BeginAsync(database, cancellationToken);
+        var (connection, tx) = (transaction.Connection, transaction.Transaction);
         if (approvingDraftId is not null)
         {
             // Approving issues at most once: the draft leaves 'pending' in the same transaction that stores the alert.
@@ -85,7 +71,7 @@ internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimePro
                 cancellationToken, ("$id", document.Id), ("$v", document.Version), ("$state", StateOf(document)));
         }
 
-        var (queued, byChannel) = await outbox.EnqueueAsync(connection, tx, enqueue, cancellationToken);
+        var (queued, byChannel) = await outbox.EnqueueAsync(transaction, enqueue, cancellationToken);
         var total = queued + laterRecipients;
         await ExecAsync(connection, tx, """
             INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete, queued_in_full_at)
@@ -110,9 +96,8 @@ internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimePro
     /// </summary>
     public async Task<bool> AppendQueuedPartAsync(string alertId, int version, OutboxEnqueue part, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        using var writing = await database.WriteLockAsync(cancellationToken);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await SqliteStoreTransaction.BeginAsync(database, cancellationToken);
+        var (connection, tx) = (transaction.Connection, transaction.Transaction);
         await using (var head = connection.CreateCommand())
         {
             head.Transaction = tx;
@@ -124,7 +109,7 @@ internal sealed class AlertStore(Database database, IAlertOutbox outbox, TimePro
             }
         }
 
-        await outbox.EnqueueAsync(connection, tx, part with { Append = true }, cancellationToken);
+        await outbox.EnqueueAsync(transaction, part with { Append = true }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }

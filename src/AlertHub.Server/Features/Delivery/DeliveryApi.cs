@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
@@ -30,10 +31,7 @@ internal static class DeliveryApi
         var services = builder.Services;
         services.Configure<DeliveryOptions>(builder.Configuration.GetSection("Delivery"));
         services.AddOutboundUrlPolicy(builder.Configuration);
-        services.AddSingleton<OutboxStore>();
-        services.AddSingleton<IEscalationStop>(sp => sp.GetRequiredService<OutboxStore>());
-        services.AddSingleton<IAlertOutbox>(sp => sp.GetRequiredService<OutboxStore>());
-        services.AddSingleton<IResidentRecords>(sp => sp.GetRequiredService<OutboxStore>());
+        services.AddSingleton<IResidentRecords, OutboxResidentRecords>();
         services.AddSingleton<DeliverySignals>();
         services.AddSingleton<DeliveryTimings>();
         services.AddSingleton<ChannelRegistry>();
@@ -53,10 +51,10 @@ internal static class DeliveryApi
         services.GetRequiredService<ChannelCatalog>().MapEndpoints(app);
 
         var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
-        group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, IEnumerable<IPullChannel> pull,
+        group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, IOutboxStore outbox, IEnumerable<IPullChannel> pull,
             TimeProvider time, CancellationToken ct) => TypedResults.Ok(await StatusAsync(channels, resilience, outbox, pull, time, ct)));
 
-        group.MapGet("/kpi/push-channels", async (ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox, IEnumerable<IPullChannel> pull,
+        group.MapGet("/kpi/push-channels", async (ChannelRegistry channels, ChannelResilience resilience, IOutboxStore outbox, IEnumerable<IPullChannel> pull,
             TimeProvider time, CancellationToken ct) =>
         {
             var all = await StatusAsync(channels, resilience, outbox, pull, time, ct);
@@ -68,7 +66,7 @@ internal static class DeliveryApi
 
     private static readonly ChannelWindowStats NoStats = new(0, 0, 0, 0, 0, 0, 0, 0, null, null);
 
-    private static async Task<List<ChannelStatus>> StatusAsync(ChannelRegistry channels, ChannelResilience resilience, OutboxStore outbox,
+    private static async Task<List<ChannelStatus>> StatusAsync(ChannelRegistry channels, ChannelResilience resilience, IOutboxStore outbox,
         IEnumerable<IPullChannel> pullChannels, TimeProvider time, CancellationToken ct)
     {
         var stats = await outbox.StatsSinceAsync(time.GetUtcNow().AddHours(-24).ToUnixTimeMilliseconds(), ct);

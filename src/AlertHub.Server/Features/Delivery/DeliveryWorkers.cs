@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using System.Collections.Concurrent;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
@@ -21,7 +22,7 @@ namespace AlertHub.Server.Features.Delivery;
 internal sealed partial class DeliveryWorkers(
     ChannelRegistry channels,
     ChannelResilience resilience,
-    OutboxStore outbox,
+    IOutboxStore outbox,
     AlertStore alerts,
     ResidentStore residents,
     ResidentIndexSync index,

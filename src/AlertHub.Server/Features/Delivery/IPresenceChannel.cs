@@ -14,5 +14,5 @@ internal interface IPresenceChannel
 internal static class Presence
 {
     /// <summary>The error a presence channel records for a resident whose page is closed: the item waits, it has not failed.</summary>
-    public const string NotConnected = "resident not connected";
+    public const string NotConnected = AlertHub.Core.Storage.WorkState.NotConnected;
 }

@@ -19,6 +19,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
         builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
+        builder.Services.AddSingleton<IOutboxStore, SqliteOutboxStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using System.Collections.Concurrent;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
@@ -30,7 +31,7 @@ internal sealed class ResidentConnections
 /// <c>/hubs/alerts</c>, the residents' hub: they call <c>Subscribe(residentId, residentToken)</c> and receive
 /// <c>alert</c> messages (and <c>shelterStatus</c>). Staff dashboards have their own hub, <c>/hubs/staff</c>.
 /// </summary>
-internal sealed class AlertsHub(ResidentStore residents, ResidentConnections connections, OutboxStore outbox, DeliverySignals signals,
+internal sealed class AlertsHub(ResidentStore residents, ResidentConnections connections, IOutboxStore outbox, DeliverySignals signals,
     TimeProvider time) : Hub
 {
     public const string Path = "/hubs/alerts";

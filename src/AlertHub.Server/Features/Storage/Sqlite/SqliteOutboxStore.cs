@@ -1,70 +1,13 @@
 using System.Text;
 using System.Text.Json;
-using AlertHub.Server.Features.Alerts;
-using AlertHub.Server.Features.Residents;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage;
-using AlertHub.Server.Features.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace AlertHub.Server.Features.Delivery;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-/// <summary>Where one (resident, channel) of a version stands; the values of <c>outbox_receipts.outcome</c>.</summary>
-internal static class WorkState
-{
-    /// <summary>A failed attempt; the member moved into a retry item.</summary>
-    public const int Pending = 0;
-    public const int Delivered = 1;
-    public const int Failed = 2;
-    public const int Gone = 3;
-    public const int Expired = 4;
-    /// <summary>Not sent: a newer version replaced it, or (a retraction) the earlier version never reached this address.</summary>
-    public const int Superseded = 5;
-    /// <summary>Not sent: the resident acknowledged the alert on another channel first.</summary>
-    public const int Acknowledged = 6;
-    /// <summary>An item claimed by a worker (<c>claimed_by</c>) until <c>lease_until</c>: being sent right now.</summary>
-    public const int Sending = 7;
-}
-
-/// <summary>
-/// A work id names one member of one outbox item: <c>item × 1024 + member</c>. Items never hold more than
-/// <see cref="MaxMembers"/> members.
-/// </summary>
-internal static class WorkIds
-{
-    public const int MaxMembers = 1000;
-
-    public static long Of(long item, int member) => (item << 10) | (uint)member;
-
-    public static long Item(long workId) => workId >> 10;
-
-    public static int Member(long workId) => (int)(workId & 1023);
-}
-
-internal sealed record ClaimedWork(
-    long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
-    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles);
-
-/// <param name="MayHaveReached">A failed attempt that may still have reached the address (a timeout): a retraction follows it.</param>
-/// <param name="Unsent">Given back without an attempt (shutdown, an open circuit): no receipt, the item goes back to pending.</param>
-/// <param name="Throttles">The member's throttled attempts so far, this one included (they do not use up the failure budget).</param>
-internal sealed record WorkOutcome(long Id, int State, long? DeliveredAtMs, long? NextAttemptAtMs, int Attempts, string? Error, bool Throttled = false,
-    bool MayHaveReached = false, bool Unsent = false, int Throttles = 0);
-
-/// <summary>One channel's figures over a window (GET /api/channels).</summary>
-internal sealed record ChannelWindowStats(
-    long Queued, long Sent, long Delivered, long Failed, long Pruned, long Pending, long Retried, long Throttled, double? P50Ms, double? P95Ms);
-
-/// <summary>
-/// The durable outbox. Work is queued as <b>items</b>: one row per chunk of recipients of one version on one channel
-/// (a million recipients are a few thousand rows), and every attempt's outcome is appended to <b>receipts</b>, so
-/// the record of who was told what, and when, stays complete per resident and channel. The database, not a worker's
-/// memory, says what is in flight: a claim moves items to <see cref="WorkState.Sending"/> under the claimant's name and
-/// a lease, and only that claimant records their members' outcomes. A newer version's item waits while an older
-/// version's item of the same alert and channel is being sent, so a retraction always arrives after what it retracts.
-/// Running counts per (alert, version, channel) answer the board without counting receipts.
-/// </summary>
-internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRecords
+/// <summary>The outbox in the embedded SQLite store (the contract is <see cref="IOutboxStore"/>).</summary>
+internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
 {
     /// <summary>Members indexed by resident in the issuing transaction; larger fan-outs are indexed right after by
     /// <see cref="IndexPendingMembersAsync"/> (only the inbox of a not-yet-attempted resident waits for that).</summary>
@@ -79,9 +22,10 @@ internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRe
     /// counts, and, for an update, cancel or all-clear, the recipients its rule takes from earlier versions. Pending
     /// items of earlier versions are superseded; items being sent finish, and this version follows them.
     /// </summary>
-    public async Task<(int Recipients, Dictionary<string, int> ByChannel)> EnqueueAsync(SqliteConnection connection, SqliteTransaction tx,
-        OutboxEnqueue q, CancellationToken cancellationToken)
+    public async Task<(int Recipients, Dictionary<string, int> ByChannel)> EnqueueAsync(IStoreTransaction transaction, OutboxEnqueue q,
+        CancellationToken cancellationToken)
     {
+        var (connection, tx) = (SqliteStoreTransaction.Of(transaction).Connection, SqliteStoreTransaction.Of(transaction).Transaction);
         var members = new Dictionary<string, List<Guid>>(StringComparer.OrdinalIgnoreCase);
         var allowed = q.AllowedChannels.ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (q.Rule == RecipientRule.PreviouslyDelivered)
@@ -873,7 +817,7 @@ internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRe
 
     /// <summary>
     /// Per version and channel: how many of the pending members wait only because their page was closed when they were
-    /// tried (the last attempt said <see cref="Presence.NotConnected"/>): they get the alert when they open it again.
+    /// tried (the last attempt said <see cref="WorkState.NotConnected"/>): they get the alert when they open it again.
     /// </summary>
     public async Task<IReadOnlyDictionary<(int Version, string Channel), long>> OfflineCountsAsync(string alertId, CancellationToken cancellationToken)
     {
@@ -889,7 +833,7 @@ internal sealed class OutboxStore(Database database) : IAlertOutbox, IResidentRe
             GROUP BY i.version, i.channel
             """;
         cmd.Parameters.AddWithValue("$a", alertId);
-        cmd.Parameters.AddWithValue("$offline", Presence.NotConnected);
+        cmd.Parameters.AddWithValue("$offline", WorkState.NotConnected);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var counts = new Dictionary<(int, string), long>();
         while (await reader.ReadAsync(cancellationToken))
