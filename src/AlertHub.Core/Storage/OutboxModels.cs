@@ -50,9 +50,19 @@ internal static class WorkIds
     public static int Member(long workId) => (int)(workId & 1023);
 }
 
-internal sealed record ClaimedWork(
-    long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs,
-    long? EndpointId, string? Address, string? Secret, string? EndpointState, string? Language, int Throttles);
+/// <summary>One claimed member of an item; the endpoint and language are filled in from <see cref="IDeliveryAddresses"/> before sending.</summary>
+internal sealed record ClaimedWork(long Id, string AlertId, int Version, Guid ResidentId, int Attempts, long QueuedAtMs, int Throttles)
+{
+    public long? EndpointId { get; init; }
+
+    public string? Address { get; init; }
+
+    public string? Secret { get; init; }
+
+    public string? EndpointState { get; init; }
+
+    public string? Language { get; init; }
+}
 
 /// <param name="MayHaveReached">A failed attempt that may still have reached the address (a timeout): a retraction follows it.</param>
 /// <param name="Unsent">Given back without an attempt (shutdown, an open circuit): no receipt, the item goes back to pending.</param>

@@ -23,6 +23,7 @@ internal sealed partial class DeliveryWorkers(
     ChannelRegistry channels,
     ChannelResilience resilience,
     IOutboxStore outbox,
+    IDeliveryAddresses addresses,
     AlertStore alerts,
     ResidentStore residents,
     ResidentIndexSync index,
@@ -136,6 +137,8 @@ internal sealed partial class DeliveryWorkers(
                         await signals.WaitAsync(channel.Name, o.PollInterval, stoppingToken);
                         continue;
                     }
+
+                    claimed = await WithAddressesAsync(channel.Name, claimed, stoppingToken);
 
                     await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds), CancellationToken.None);
                 }
@@ -478,6 +481,23 @@ internal sealed partial class DeliveryWorkers(
     }
 
     /// <summary>The address to send to: a broadcast account, the resident themselves (SignalR), or their active endpoint.</summary>
+    /// <summary>Each claimed member with the resident's endpoint on the channel and language as they are now.</summary>
+    private async Task<IReadOnlyList<ClaimedWork>> WithAddressesAsync(string channel, IReadOnlyList<ClaimedWork> claimed, CancellationToken cancellationToken)
+    {
+        var found = await addresses.LookUpAsync(channel, [.. claimed.Select(w => w.ResidentId)], cancellationToken);
+        var list = new ClaimedWork[claimed.Count];
+        for (var k = 0; k < list.Length; k++)
+        {
+            var (endpoint, language) = found[k];
+            list[k] = claimed[k] with
+            {
+                EndpointId = endpoint?.EndpointId, Address = endpoint?.Address, Secret = endpoint?.Secret, EndpointState = endpoint?.State, Language = language,
+            };
+        }
+
+        return list;
+    }
+
     private string? AddressFor(string channel, ClaimedWork work)
     {
         if (work.EndpointId is null)

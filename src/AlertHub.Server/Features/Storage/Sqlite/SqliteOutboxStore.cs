@@ -417,27 +417,6 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             }
         }
 
-        // The endpoint is the resident's newest active one on this channel now (an address changed since the issue is used).
-        var endpoints = new Dictionary<int, (long? Id, string? Address, string? Secret, string? State, string? Language)>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                SELECT j.key, e.id, e.address, e.secret, e.state, r.language
-                FROM json_each($residents) j
-                LEFT JOIN residents r ON r.id = j.value
-                LEFT JOIN resident_endpoints e ON e.id = (
-                    SELECT MAX(x.id) FROM resident_endpoints x WHERE x.resident_id = j.value AND x.channel = $c AND x.state = 'active')
-                """;
-            cmd.Parameters.AddWithValue("$residents", MembersJson(wanted.Select(w => w.Resident)));
-            cmd.Parameters.AddWithValue("$c", channel);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                endpoints[reader.GetInt32(0)] = (reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5));
-            }
-        }
-
         var byItem = items.ToDictionary(i => i.Id);
         var list = new List<ClaimedWork>(wanted.Count);
         for (var k = 0; k < wanted.Count; k++)
@@ -445,9 +424,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             var (workId, resident) = wanted[k];
             var item = byItem[WorkIds.Item(workId)];
             var m = WorkIds.Member(workId);
-            var e = endpoints.GetValueOrDefault(k);
-            list.Add(new ClaimedWork(workId, item.Alert, item.Version, resident, item.Attempts?[m] ?? 0, item.QueuedAt,
-                e.Id, e.Address, e.Secret, e.State, e.Language, item.Throttles?[m] ?? 0));
+            list.Add(new ClaimedWork(workId, item.Alert, item.Version, resident, item.Attempts?[m] ?? 0, item.QueuedAt, item.Throttles?[m] ?? 0));
         }
 
         return list;
