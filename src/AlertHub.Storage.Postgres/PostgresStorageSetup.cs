@@ -15,6 +15,7 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
         services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
+        services.AddSingleton<IOutboxStore, PostgresOutboxStore>();
         return services;
     }
 }

@@ -26,54 +26,9 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         CancellationToken cancellationToken)
     {
         var (connection, tx) = (SqliteStoreTransaction.Of(transaction).Connection, SqliteStoreTransaction.Of(transaction).Transaction);
-        var members = new Dictionary<string, List<Guid>>(StringComparer.OrdinalIgnoreCase);
-        var allowed = q.AllowedChannels.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        if (q.Rule == RecipientRule.PreviouslyDelivered)
-        {
-            // Residents and broadcast accounts alike: a retraction goes exactly where an earlier version was (or is being) sent.
-            foreach (var (channel, residents) in await ReachedPairsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
-            {
-                if (allowed.Contains(channel))
-                {
-                    members[channel] = [.. residents];
-                }
-            }
-        }
-        else
-        {
-            foreach (var (channel, residents) in q.Targeted)
-            {
-                if (allowed.Contains(channel) && residents.Count > 0)
-                {
-                    members[channel] = [.. residents];
-                }
-            }
-
-            if (q.Rule == RecipientRule.TargetedAndPrevious)
-            {
-                var have = members.Values.SelectMany(m => m).ToHashSet();
-                foreach (var resident in await EarlierResidentsAsync(connection, tx, q.AlertId, q.Version, cancellationToken))
-                {
-                    if (have.Add(resident) && q.TargetedLater?.Invoke(resident) != true)
-                    {
-                        foreach (var channel in q.ChannelsOf(resident))
-                        {
-                            (members.TryGetValue(channel, out var list) ? list : members[channel] = []).Add(resident);
-                        }
-                    }
-                }
-            }
-        }
-
-        var recipients = members.Where(m => !q.BroadcastChannels.Contains(m.Key)).SelectMany(m => m.Value).Distinct().Count();
-        if (q.Rule != RecipientRule.PreviouslyDelivered)
-        {
-            foreach (var (channel, target) in q.Broadcast)
-            {
-                (members.TryGetValue(channel, out var list) ? list : members[channel] = []).Add(target);
-            }
-        }
-
+        var (members, recipients) = await OutboxPlanning.SelectMembersAsync(q,
+            () => ReachedPairsAsync(connection, tx, q.AlertId, q.Version, cancellationToken),
+            () => EarlierResidentsAsync(connection, tx, q.AlertId, q.Version, cancellationToken));
         if (q.Version > 1 && !q.Append)
         {
             await SupersedePendingAsync(connection, tx, q.AlertId, q.Version, cancellationToken);
@@ -98,7 +53,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         var total = members.Values.Sum(m => m.Count);
         var indexInline = total <= InlineIndexLimit;
         var toIndex = new List<(long Item, List<Guid> Members)>();
-        foreach (var (channel, step, chunk) in Chunks(q, members))
+        foreach (var (channel, step, chunk) in OutboxPlanning.Chunks(q, members))
         {
             pChannel.Value = channel;
             var due = q.NowMs + (step * q.EscalationStepMs);
@@ -127,44 +82,6 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         }
 
         return (recipients, byChannel);
-    }
-
-    /// <summary>Items per (channel, escalation step), each at most the channel's chunk size, members in id order.</summary>
-    private static IEnumerable<(string Channel, int Step, List<Guid> Members)> Chunks(OutboxEnqueue q, Dictionary<string, List<Guid>> members)
-    {
-        var steps = new Dictionary<(Guid, string), int>();
-        if (q.EscalationChannels is { Count: > 0 } order)
-        {
-            // Each resident's first policy channel they have is due now, the next one step later, and so on.
-            var byResident = new Dictionary<Guid, int>();
-            foreach (var channel in order)
-            {
-                if (!members.TryGetValue(channel, out var list))
-                {
-                    continue;
-                }
-
-                foreach (var resident in list)
-                {
-                    var step = byResident.GetValueOrDefault(resident);
-                    steps[(resident, channel)] = step;
-                    byResident[resident] = step + 1;
-                }
-            }
-        }
-
-        foreach (var (channel, list) in members.OrderBy(m => m.Key, StringComparer.Ordinal))
-        {
-            list.Sort();
-            var size = Math.Clamp(q.ChunkSize(channel), 1, WorkIds.MaxMembers);
-            foreach (var group in list.GroupBy(r => steps.GetValueOrDefault((r, channel))).OrderBy(g => g.Key))
-            {
-                foreach (var chunk in group.Chunk(size))
-                {
-                    yield return (channel, group.Key, [.. chunk]);
-                }
-            }
-        }
     }
 
     /// <summary>
@@ -404,18 +321,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             }
         }
 
-        var wanted = new List<(long WorkId, Guid Resident)>();
-        foreach (var item in items.OrderByDescending(i => i.Priority).ThenBy(i => i.Id))
-        {
-            for (var m = 0; m < item.Members.Count; m++)
-            {
-                var id = WorkIds.Of(item.Id, m);
-                if (!recorded.Contains(id))
-                {
-                    wanted.Add((id, item.Members[m]));
-                }
-            }
-        }
+        var wanted = OutboxPlanning.Unrecorded(items.Select(i => (i.Id, i.Priority, (IReadOnlyList<Guid>)i.Members)), recorded);
 
         var byItem = items.ToDictionary(i => i.Id);
         var list = new List<ClaimedWork>(wanted.Count);
@@ -550,56 +456,16 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             }
         }
 
+        var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
         var receipts = new StringBuilder().Append('[');
-        var recorded = 0;
-        var counts = new Dictionary<(string, int, string), int[]>();
-        var perItem = new Dictionary<long, int>();
-        var released = new Dictionary<long, bool>();
-        var retries = new Dictionary<(string Alert, int Version, string Channel, int Priority, long QueuedAt, long Due), List<(Guid Member, int Attempts, int Throttles)>>();
-        foreach (var o in outcomes)
+        foreach (var r in plan.Receipts)
         {
-            var itemId = WorkIds.Item(o.Id);
-            if (!items.TryGetValue(itemId, out var item))
-            {
-                continue;
-            }
-
-            if (o.Unsent)
-            {
-                released[itemId] = released.GetValueOrDefault(itemId) || o.MayHaveReached;
-                continue;
-            }
-
-            var member = WorkIds.Member(o.Id);
-            var resident = item.Members[member];
-            var state = o.State;
-            var error = o.Error;
-            if (state == WorkState.Pending && item.CurrentVersion > item.Version)
-            {
-                state = WorkState.Superseded;
-                error = "superseded by a newer version";
-            }
-
-            if (state == WorkState.Pending)
-            {
-                // Retried together with others due about the same time (seconds), never earlier than asked.
-                var due = o.NextAttemptAtMs ?? 0;
-                var key = (item.Alert, item.Version, item.Channel, item.Priority, item.QueuedAt, (due + 999) / 1000 * 1000);
-                (retries.TryGetValue(key, out var list) ? list : retries[key] = []).Add((resident, o.Attempts, o.Throttles));
-            }
-            else
-            {
-                var c = counts.TryGetValue((item.Alert, item.Version, item.Channel), out var found) ? found : counts[(item.Alert, item.Version, item.Channel)] = new int[7];
-                c[state]++;
-            }
-
-            receipts.Append(receipts.Length > 1 ? ",[" : "[").Append(itemId).Append(',').Append(member).Append(",\"").Append(resident.ToString("D")).Append("\",")
-                .Append(state).Append(',').Append(o.DeliveredAtMs ?? 0).Append(',').Append(o.Attempts).Append(',').Append(JsonSerializer.Serialize(error)).Append(',')
-                .Append(o.MayHaveReached ? 1 : 0).Append(',').Append(o.Throttled ? 1 : 0).Append(']');
-            perItem[itemId] = perItem.GetValueOrDefault(itemId) + 1;
-            recorded++;
+            receipts.Append(receipts.Length > 1 ? ",[" : "[").Append(r.Item).Append(',').Append(r.Member).Append(",\"").Append(r.Resident.ToString("D")).Append("\",")
+                .Append(r.Outcome).Append(',').Append(r.DeliveredAtMs).Append(',').Append(r.Attempts).Append(',').Append(JsonSerializer.Serialize(r.Error)).Append(',')
+                .Append(r.MayHaveReached ? 1 : 0).Append(',').Append(r.Throttled ? 1 : 0).Append(']');
         }
 
+        var recorded = plan.Receipts.Count;
         if (recorded > 0)
         {
             // The throttle count of a retried member is kept with it: throttles do not use up the failure budget.
@@ -615,7 +481,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 """, cancellationToken, ("$receipts", receipts.Append(']').ToString()), ("$now", nowMs));
         }
 
-        foreach (var (itemId, n) in perItem)
+        foreach (var (itemId, n) in plan.PerItem)
         {
             await ExecAsync(connection, tx, """
                 UPDATE outbox_items SET recorded = recorded + $n,
@@ -625,7 +491,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 """, cancellationToken, ("$id", itemId), ("$n", n));
         }
 
-        foreach (var (itemId, mayHaveReached) in released)
+        foreach (var (itemId, mayHaveReached) in plan.Released)
         {
             // Back to pending for any claimer; members recorded meanwhile are skipped when it is claimed again.
             await ExecAsync(connection, tx, """
@@ -634,7 +500,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 """, cancellationToken, ("$id", itemId), ("$reached", mayHaveReached ? 1 : 0));
         }
 
-        foreach (var ((alert, version, channel), c) in counts)
+        foreach (var ((alert, version, channel), c) in plan.Counts)
         {
             await ExecAsync(connection, tx, """
                 UPDATE outbox_counts SET delivered = delivered + $d, failed = failed + $f, gone = gone + $g, expired = expired + $e,
@@ -644,21 +510,19 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 ("$g", c[WorkState.Gone]), ("$e", c[WorkState.Expired]), ("$s", c[WorkState.Superseded]), ("$k", c[WorkState.Acknowledged]));
         }
 
-        if (retries.Count > 0)
+        if (plan.Retries.Count > 0)
         {
-            await InsertRetriesAsync(connection, tx, retries, cancellationToken);
+            await InsertRetriesAsync(connection, tx, plan.Retries, cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
         return recorded;
     }
 
-    private sealed record HeldItem(string Alert, int Version, string Channel, int Priority, long QueuedAt, List<Guid> Members, int CurrentVersion);
-
     /// <summary>Members to try again become new items (with each member's attempt and throttle counts), indexed by resident
     /// so an acknowledgement or a reconnecting SignalR client finds them.</summary>
     private static async Task InsertRetriesAsync(SqliteConnection connection, SqliteTransaction tx,
-        Dictionary<(string Alert, int Version, string Channel, int Priority, long QueuedAt, long Due), List<(Guid Member, int Attempts, int Throttles)>> retries,
+        Dictionary<RetryKey, List<RetryMember>> retries,
         CancellationToken cancellationToken)
     {
         await using var insert = connection.CreateCommand();
@@ -782,11 +646,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         while (await reader.ReadAsync(cancellationToken))
         {
             long L(int i) => reader.GetInt64(i);
-            var failed = L(4) + L(5) + L(6);
-            var superseded = L(7) + L(8);
-            var pending = L(2) - L(3) - failed - superseded;
-            list.Add((reader.GetInt32(0), reader.GetString(1), new VersionDelivery(L(2), L(3), pending, Math.Min(pending, L(9)), failed, L(5), L(6),
-                superseded, L(8))));
+            list.Add((reader.GetInt32(0), reader.GetString(1), OutboxPlanning.Delivery(L(2), L(3), L(4), L(5), L(6), L(7), L(8), L(9))));
         }
 
         return list;
@@ -943,7 +803,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             """;
         cmd.Parameters.AddWithValue("$c", channel);
         cmd.Parameters.AddWithValue("$since", sinceMs);
-        cmd.Parameters.AddWithValue("$k", Math.Clamp((long)Math.Ceiling(p * delivered) - 1, 0, delivered - 1));
+        cmd.Parameters.AddWithValue("$k", OutboxPlanning.PercentileRank(delivered, p));
         return await cmd.ExecuteScalarAsync(cancellationToken) is long ms ? ms : null;
     }
 
