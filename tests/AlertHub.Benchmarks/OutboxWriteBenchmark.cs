@@ -12,7 +12,7 @@ namespace AlertHub.Benchmarks;
 
 /// <summary>
 /// <c>outbox [residents] [alerts]</c>: the issuing transaction on its own — one alert version plus its outbox (items of
-/// up to 500 recipients per channel), written by the hub's <see cref="AlertStore"/> into a real SQLite file. Residents
+/// up to 500 recipients per channel), written by the hub's <see cref="AlertRecords"/> into a real SQLite file. Residents
 /// have one endpoint each (LINE 70 %, FCM 30 %, like the cost-curve run) and everyone is targeted. Several alerts run one
 /// after another so later ones write into an outbox that already holds millions of recipients. Prints wall and CPU time
 /// per alert.
@@ -29,7 +29,8 @@ internal static class OutboxWriteBenchmark
             var database = new Database(Options.Create(new StorageOptions { DataDirectory = dir }), new BenchmarkEnvironment());
             await database.MigrateAsync(CancellationToken.None);
             var byChannel = await SeedAsync(database, residents);
-            var store = new AlertStore(database, new SqliteOutboxStore(database), TimeProvider.System);
+            var store = new AlertRecords(new SqliteStoreTransactions(database), new SqliteAlertStore(database), new SqliteDraftStore(database),
+                new SqliteOutboxStore(database), new Server.Features.Auth.AuditLog(database, TimeProvider.System), TimeProvider.System);
             Console.WriteLine($"outbox write: {residents:N0} residents, one endpoint each (line 70 %, fcm 30 %), everyone targeted; SQLite file {database.FilePath}");
             for (var i = 0; i < alerts; i++)
             {

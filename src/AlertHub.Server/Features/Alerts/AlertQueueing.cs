@@ -16,7 +16,7 @@ namespace AlertHub.Server.Features.Alerts;
 /// whoever is not queued yet is queued.
 /// </summary>
 internal sealed partial class AlertQueueing(
-    AlertStore store,
+    AlertRecords store,
     IOutboxStore outbox,
     TargetingService targeting,
     ChannelRegistry channels,

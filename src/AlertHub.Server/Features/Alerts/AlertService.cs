@@ -13,7 +13,7 @@ namespace AlertHub.Server.Features.Alerts;
 /// the channel workers; nothing is sent before the work is durable.
 /// </summary>
 internal sealed class AlertService(
-    AlertStore store,
+    AlertRecords store,
     IOutboxStore outbox,
     TargetingService targeting,
     ChannelRegistry channels,

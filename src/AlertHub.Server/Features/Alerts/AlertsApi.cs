@@ -15,11 +15,11 @@ internal static class AlertsApi
     public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<AlertsOptions>(builder.Configuration.GetSection("Alerts"));
-        builder.Services.AddSingleton<AlertStore>();
+        builder.Services.AddSingleton<AlertRecords>();
         builder.Services.AddSingleton<AlertService>();
         builder.Services.AddSingleton<AlertQueueing>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertQueueing>());
-        builder.Services.AddSingleton<DraftStore>();
+        builder.Services.AddSingleton<AlertDrafts>();
         return builder;
     }
 
@@ -56,7 +56,7 @@ internal static class AlertsApi
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
         // The board's list and the history search: newest first, filtered by words, 訓練/本番, state and time.
-        group.MapGet("/", async Task<Results<Ok<IReadOnlyList<AlertListItem>>, ProblemHttpResult>> (AlertStore store, int? limit, string? q, string? status,
+        group.MapGet("/", async Task<Results<Ok<IReadOnlyList<AlertListItem>>, ProblemHttpResult>> (AlertRecords store, int? limit, string? q, string? status,
             string? state, DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset? before, CancellationToken ct) =>
         {
             AlertStatus? wanted = null;
@@ -91,7 +91,7 @@ internal static class AlertsApi
                 : Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {request.AlertId}."))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertStore store, DeliveryTimings timings, CancellationToken ct) =>
+        group.MapGet("/{id}", async Task<Results<Ok<AlertView>, ProblemHttpResult>> (string id, AlertRecords store, DeliveryTimings timings, CancellationToken ct) =>
         {
             var head = await store.GetHeadAsync(id, ct);
             if (head is null)
@@ -158,7 +158,7 @@ internal static class AlertsApi
 
         // An update waiting for a second person (same body as /update).
         group.MapPost("/{id}/update-drafts", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (string id, AlertUpdateRequest request,
-            AlertService alerts, DraftStore store, AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct) =>
+            AlertService alerts, AlertDrafts store, AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct) =>
         {
             if (await alerts.ChangesNeedingApprovalAsync(id, request, ct) is null)
             {
@@ -205,7 +205,7 @@ internal static class AlertsApi
         var drafts = app.MapGroup("/api/alert-drafts").WithTags("Alert drafts");
 
         // An issuer's alert waits here until a different approver issues or rejects it.
-        drafts.MapPost("/", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (AlertRequest request, DraftStore store, AuditLog audit,
+        drafts.MapPost("/", async Task<Results<Created<AlertDraft>, ProblemHttpResult>> (AlertRequest request, AlertDrafts store, AuditLog audit,
             IStaffEvents staff, Targeting.TargetingService targeting, HttpContext http, CancellationToken ct) =>
         {
             if (CheckDraft(request) is { } problem)
@@ -222,11 +222,11 @@ internal static class AlertsApi
             return TypedResults.Created($"/api/alert-drafts/{draft.Id}", draft);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        drafts.MapGet("/", async (DraftStore store, string? state, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(state, ct)))
+        drafts.MapGet("/", async (AlertDrafts store, string? state, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(state, ct)))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         // A second person issues a draft: the approver may not be the one who created it.
-        drafts.MapPost("/{id}/approve", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, DraftStore store, AlertService alerts,
+        drafts.MapPost("/{id}/approve", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, AlertDrafts store, AlertService alerts,
             AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct) =>
         {
             var draft = await store.GetAsync(id, ct);
@@ -265,7 +265,7 @@ internal static class AlertsApi
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Approver);
 
-        drafts.MapPost("/{id}/reject", async Task<Results<NoContent, ProblemHttpResult>> (string id, DraftDecision decision, DraftStore store, AuditLog audit,
+        drafts.MapPost("/{id}/reject", async Task<Results<NoContent, ProblemHttpResult>> (string id, DraftDecision decision, AlertDrafts store, AuditLog audit,
             IStaffEvents staff, HttpContext http, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(decision.Reason))

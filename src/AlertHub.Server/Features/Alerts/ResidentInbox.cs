@@ -17,7 +17,7 @@ internal sealed record InboxItem(
 /// when each version was issued), shown at their current version: a push that never arrived still shows here,
 /// and so does a later update or cancellation.
 /// </summary>
-internal sealed class ResidentInbox(IOutboxStore outbox, AlertStore alerts, ResidentStore residents, TimeProvider time)
+internal sealed class ResidentInbox(IOutboxStore outbox, AlertRecords alerts, ResidentStore residents, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromDays(30);
     private const int MaxItems = 100;

@@ -10,7 +10,7 @@ namespace AlertHub.Server.Features.Cameras;
 /// Which places active alerts cover, so cameras there take snapshots faster. Deliberately simple: the
 /// current version of the most recent alerts, skipping cancelled, ended and expired ones.
 /// </summary>
-internal sealed class ActiveAlertCoverage(AlertStore alerts, TargetingService targeting, TimeProvider time)
+internal sealed class ActiveAlertCoverage(AlertRecords alerts, TargetingService targeting, TimeProvider time)
 {
     private static readonly GeometryFactory Factory = new();
     private IReadOnlyList<TargetShape> _shapes = [];

@@ -24,7 +24,7 @@ internal sealed partial class DeliveryWorkers(
     ChannelResilience resilience,
     IOutboxStore outbox,
     IDeliveryAddresses addresses,
-    AlertStore alerts,
+    AlertRecords alerts,
     ResidentStore residents,
     ResidentIndexSync index,
     DeliverySignals signals,

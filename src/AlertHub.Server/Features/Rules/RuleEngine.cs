@@ -16,7 +16,7 @@ namespace AlertHub.Server.Features.Rules;
 /// everything lifted sends an all-clear to those who were notified; 取消 cancels only what was delivered.
 /// Exercise and Test events never reach residents as real alerts.
 /// </summary>
-internal sealed class RuleEngine(RuleStore rules, AlertService alerts, DraftStore drafts, AreaStore areas, AreaCodeTable codes, PlaceNames places,
+internal sealed class RuleEngine(RuleStore rules, AlertService alerts, AlertDrafts drafts, AreaStore areas, AreaCodeTable codes, PlaceNames places,
     IOptions<FeedsOptions> feedsOptions, IOptions<AlertsOptions> alertsOptions, TimeProvider time) : IFeedEventRules
 {
     private static readonly string[] Intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"];

@@ -36,7 +36,7 @@ internal static class SafetyApi
     {
         // 安否: the resident says "safe" or "I need help"; staff see it on the map at once.
         app.MapPost("/api/residents/{id:guid}/safety", async Task<Results<Created<SafetyFeature>, ProblemHttpResult>> (Guid id, SafetyRequest request,
-            HttpRequest http, ResidentStore residents, AlertStore alerts, SafetyStore store, IStaffEvents staff, TimeProvider time, CancellationToken ct) =>
+            HttpRequest http, ResidentStore residents, AlertRecords alerts, SafetyStore store, IStaffEvents staff, TimeProvider time, CancellationToken ct) =>
         {
             if (!await residents.VerifyTokenAsync(id, ResidentsApi.ResidentToken(http), ct))
             {

@@ -20,6 +20,8 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
         builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
         builder.Services.AddSingleton<IOutboxStore, SqliteOutboxStore>();
+        builder.Services.AddSingleton<IAlertStore, SqliteAlertStore>();
+        builder.Services.AddSingleton<IDraftStore, SqliteDraftStore>();
         builder.Services.AddSingleton<IDeliveryAddresses, SqliteDeliveryAddresses>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;

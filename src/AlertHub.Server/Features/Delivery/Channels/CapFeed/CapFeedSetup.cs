@@ -30,7 +30,7 @@ internal static partial class CapFeedSetup
     public static IEndpointRouteBuilder MapCapFeed(this IEndpointRouteBuilder app)
     {
         var feeds = app.MapGroup("/feeds").WithTags("CAP feed").AllowAnonymous();
-        feeds.MapGet("/cap.atom", async (AlertStore store, IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) =>
+        feeds.MapGet("/cap.atom", async (AlertRecords store, IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, TimeProvider time, CancellationToken ct) =>
         {
             var o = options.Value;
             var now = time.GetUtcNow();
@@ -40,10 +40,10 @@ internal static partial class CapFeedSetup
             return Results.Bytes(Atom(entries, o, baseUrl, now), "application/atom+xml; charset=utf-8");
         });
 
-        feeds.MapGet("/cap/{id}.xml", (string id, AlertStore store, TargetingService targeting, AreaStore areas, PlaceNames places,
+        feeds.MapGet("/cap/{id}.xml", (string id, AlertRecords store, TargetingService targeting, AreaStore areas, PlaceNames places,
             IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, CancellationToken ct) =>
             CapAsync(id, null, store, targeting, areas, places, options.Value, hub.Value, ct));
-        feeds.MapGet("/cap/{id}/{version:int}.xml", (string id, int version, AlertStore store, TargetingService targeting, AreaStore areas, PlaceNames places,
+        feeds.MapGet("/cap/{id}/{version:int}.xml", (string id, int version, AlertRecords store, TargetingService targeting, AreaStore areas, PlaceNames places,
             IOptions<CapFeedOptions> options, IOptions<HubOptions> hub, CancellationToken ct) =>
             CapAsync(id, version, store, targeting, areas, places, options.Value, hub.Value, ct));
         return app;
@@ -75,7 +75,7 @@ internal static partial class CapFeedSetup
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hub:PublicBaseUrl is {PublicBaseUrl} in Production: CAP links, the Atom feed, e-mail and Web Push links point at this machine. Set it to the hub's public HTTPS address.")]
     private static partial void LogLocalPublicBaseUrl(ILogger logger, string publicBaseUrl);
 
-    private static async Task<IResult> CapAsync(string id, int? version, AlertStore store, TargetingService targeting, AreaStore areas, PlaceNames places,
+    private static async Task<IResult> CapAsync(string id, int? version, AlertRecords store, TargetingService targeting, AreaStore areas, PlaceNames places,
         CapFeedOptions options, HubOptions hub, CancellationToken ct)
     {
         var head = await store.GetHeadAsync(id, ct);

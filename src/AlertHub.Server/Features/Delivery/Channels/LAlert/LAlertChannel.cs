@@ -144,7 +144,7 @@ internal sealed partial class LAlertSender(Database database, IHttpClientFactory
 /// <c>lalert</c>: the city's 情報発信 into Lアラート. A broadcast channel — one outbox row per node and alert version — whose
 /// send applies the version to the municipality's documents (<see cref="LAlertPublisher"/>) and brings that node up to date.
 /// </summary>
-internal sealed class LAlertChannel(LAlertPublisher publisher, LAlertSender sender, AlertStore alerts, IOptions<LAlertOptions> options)
+internal sealed class LAlertChannel(LAlertPublisher publisher, LAlertSender sender, AlertRecords alerts, IOptions<LAlertOptions> options)
     : IDeliveryChannel, IBroadcastChannel, IChannelHealth, IChannelSetup<LAlertOptions>
 {
     public const string ChannelName = ChannelNames.LAlert;

@@ -35,9 +35,9 @@ internal static partial class TelephonyApi
     {
         // The full-text page is public whatever is enabled (Lアラート's お知らせ link to it too).
 
-        app.MapGet("/t/{code}", (string code, AlertStore alerts, Database database, CancellationToken ct) => FullTextAsync(code, null, alerts, database, ct))
+        app.MapGet("/t/{code}", (string code, AlertRecords alerts, Database database, CancellationToken ct) => FullTextAsync(code, null, alerts, database, ct))
             .AllowAnonymous().WithTags("Telephony");
-        app.MapGet("/t/{code}/{language}", (string code, string language, AlertStore alerts, Database database, CancellationToken ct) =>
+        app.MapGet("/t/{code}/{language}", (string code, string language, AlertRecords alerts, Database database, CancellationToken ct) =>
             FullTextAsync(code, language, alerts, database, ct)).AllowAnonymous().WithTags("Telephony");
 
         var staff = app.MapGroup("/api").WithTags("Telephony");
@@ -129,7 +129,7 @@ internal static partial class TelephonyApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> TwimlAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyStore store, AlertStore alerts,
+    private static async Task<IResult> TwimlAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyStore store, AlertRecords alerts,
         CancellationToken ct)
     {
         var (channel, form, attempt, refusal) = await VerifyAsync(request, channels, store, ct);
@@ -213,7 +213,7 @@ internal static partial class TelephonyApi
     }
 
     /// <summary>A call answered after its alert was cancelled says nothing: the cancellation reaches the resident itself.</summary>
-    private static async Task<bool> WithdrawnAsync(AlertStore alerts, TelephonyAttempt attempt, CancellationToken ct) =>
+    private static async Task<bool> WithdrawnAsync(AlertRecords alerts, TelephonyAttempt attempt, CancellationToken ct) =>
         await alerts.GetHeadAsync(attempt.AlertId, ct) is { State: "cancelled" } head && head.CurrentVersion > attempt.Version;
 
     private static async Task<Results<Created<PhoneEndpointAdded>, ProblemHttpResult>> AddPhoneAsync(Guid id, PhoneEndpointRequest request,
@@ -250,7 +250,7 @@ internal static partial class TelephonyApi
     }
 
     /// <summary>The plain-text page an SMS links to: the alert's current version in one language, readable on any phone.</summary>
-    private static async Task<IResult> FullTextAsync(string code, string? language, AlertStore alerts, Database database, CancellationToken ct)
+    private static async Task<IResult> FullTextAsync(string code, string? language, AlertRecords alerts, Database database, CancellationToken ct)
     {
         if (code.Length != 12 || !code.All(char.IsAsciiHexDigitLower) || language is { Length: > 20 })
         {

@@ -12,7 +12,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.Telephony;
 internal sealed partial class TelephonyRetryWorker(
     IEnumerable<TelephonyChannel> channels,
     TelephonyStore store,
-    AlertStore alerts,
+    AlertRecords alerts,
     HealthState health,
     TimeProvider time,
     ILogger<TelephonyRetryWorker> logger) : BackgroundService

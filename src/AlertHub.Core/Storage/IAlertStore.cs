@@ -1,0 +1,102 @@
+namespace AlertHub.Core.Storage;
+
+/// <summary>One stored version of an alert: its CAP-like document as JSON, immutable once written.</summary>
+/// <param name="QueuedInFull">False while a large fan-out is still being queued in parts (finished by <see cref="IAlertStore.CompleteQueueingAsync"/>).</param>
+internal sealed record StoredAlertVersion(string AlertId, int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, int Priority,
+    int Recipients, string Document, bool QueuedInFull, long? QueuedInFullAtMs);
+
+/// <summary>A version as the version list shows it (without the document).</summary>
+internal sealed record AlertVersionRow(int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, int Recipients, long? QueuedInFullAtMs);
+
+/// <summary>
+/// Who wrote and approved an alert and what residents answered: the approved draft's author and approver (null when it was
+/// issued without one), an emergency bypass's audited reason, the acknowledgements and each resident's latest 安否 reply.
+/// </summary>
+internal sealed record AlertPeople(string CreatedBy, string? DraftAuthor, string? DraftApprover, string? BypassReason, long Acknowledged, long Safe,
+    long NeedHelp);
+
+/// <summary>An alert with its current version, as the board's list shows it.</summary>
+internal sealed record AlertRow(string Id, int CurrentVersion, string State, DateTimeOffset CreatedAt, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt,
+    int Recipients, string Document, AlertPeople People);
+
+/// <summary>The board's filter. <paramref name="Words"/> are searched in every version's event, area name and texts.</summary>
+/// <param name="State">issued, cancelled, ended, expired (issued and past its expiry at <paramref name="Now"/>) or active; null for all.</param>
+/// <param name="Before">Only alerts created before this (paging: the oldest one of the previous page).</param>
+internal sealed record AlertQuery(string? Words, string? Status, string? State, DateTimeOffset Now, DateTimeOffset? From, DateTimeOffset? To,
+    DateTimeOffset? Before, int Limit);
+
+/// <summary>
+/// Alerts, their versions and residents' acknowledgements; the owner of <c>alerts</c>, <c>alert_versions</c> and
+/// <c>alert_acks</c>. A version is written in the caller's <see cref="IStoreTransaction"/> together with its outbox, so an
+/// issued alert never exists without its delivery work.
+/// </summary>
+internal interface IAlertStore
+{
+    /// <summary>
+    /// Makes <paramref name="version"/> the alert's current version inside the caller's transaction: creates the alert for
+    /// version 1; otherwise only when the current version is the one before it and the alert is not cancelled (an ended alert
+    /// takes only a cancel). Concurrent callers for one alert are serialised; the loser gets false.
+    /// </summary>
+    Task<bool> AdvanceAsync(IStoreTransaction transaction, string alertId, int version, string state, bool isCancel, DateTimeOffset createdAt,
+        string createdBy, CancellationToken cancellationToken);
+
+    /// <summary>Writes a version inside the caller's transaction (after <see cref="AdvanceAsync"/>).</summary>
+    Task InsertVersionAsync(IStoreTransaction transaction, StoredAlertVersion version, CancellationToken cancellationToken);
+
+    /// <summary>Whether <paramref name="version"/> is still the current one, inside the caller's transaction; a concurrent
+    /// <see cref="AdvanceAsync"/> of the same alert waits for it (so a later part of a version is queued only while it is current).</summary>
+    Task<bool> IsCurrentAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken);
+
+    Task CompleteQueueingAsync(string alertId, int version, long atMs, CancellationToken cancellationToken);
+
+    /// <summary>Versions whose queueing did not finish (their process died part way).</summary>
+    Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken);
+
+    /// <summary>The document of one version; null when there is none.</summary>
+    Task<string?> GetDocumentAsync(string alertId, int version, CancellationToken cancellationToken);
+
+    Task<(int CurrentVersion, string State)?> GetHeadAsync(string alertId, CancellationToken cancellationToken);
+
+    /// <summary>Every version of the alert, oldest first.</summary>
+    Task<IReadOnlyList<AlertVersionRow>> ListVersionsAsync(string alertId, CancellationToken cancellationToken);
+
+    /// <summary>Alerts newest first (by creation), filtered.</summary>
+    Task<IReadOnlyList<AlertRow>> ListAsync(AlertQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Who wrote and approved one alert and what residents answered; null when there is no such alert.</summary>
+    Task<AlertPeople?> PeopleAsync(string alertId, CancellationToken cancellationToken);
+
+    /// <summary>The current version's document of the most recently issued alerts, newest first.</summary>
+    Task<IReadOnlyList<string>> CurrentDocumentsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records a resident's acknowledgement; a second one changes nothing. False when the alert does not exist.</summary>
+    Task<bool> AcknowledgeAsync(string alertId, Guid residentId, DateTimeOffset at, string via, CancellationToken cancellationToken);
+
+    Task<long> AcknowledgementCountAsync(string alertId, CancellationToken cancellationToken);
+
+    /// <summary>When the resident acknowledged each alert they acknowledged.</summary>
+    Task<IReadOnlyDictionary<string, DateTimeOffset>> AcknowledgementsAsync(Guid residentId, CancellationToken cancellationToken);
+}
+
+/// <summary>An alert waiting for approval; <paramref name="Request"/> is the staffer's request as JSON.</summary>
+/// <param name="UpdatesAlertId">For an update waiting for approval: the alert it updates.</param>
+internal sealed record StoredDraft(string Id, string Request, string? SourceEventId, string? Rule, string State, DateTimeOffset CreatedAt, string CreatedBy,
+    DateTimeOffset? DecidedAt, string? DecidedBy, string? Reason, string? AlertId, string? UpdatesAlertId);
+
+/// <summary>Alerts waiting for approval; the owner of <c>alert_drafts</c>.</summary>
+internal interface IDraftStore
+{
+    Task InsertAsync(StoredDraft draft, CancellationToken cancellationToken);
+
+    /// <summary>At most 200, newest first; <paramref name="state"/> null for every state.</summary>
+    Task<IReadOnlyList<StoredDraft>> ListAsync(string? state, CancellationToken cancellationToken);
+
+    Task<StoredDraft?> GetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a pending draft to <paramref name="state"/>; false when it was not pending any more (someone decided first).
+    /// With a transaction, the decision commits with it (approving issues at most once).
+    /// </summary>
+    Task<bool> DecideAsync(string id, string state, DateTimeOffset at, string decidedBy, string? reason, string? alertId, CancellationToken cancellationToken,
+        IStoreTransaction? transaction = null);
+}
