@@ -16,6 +16,8 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
         services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
         services.AddSingleton<IOutboxStore, PostgresOutboxStore>();
+        services.AddSingleton<IAlertStore, PostgresAlertStore>();
+        services.AddSingleton<IDraftStore, PostgresDraftStore>();
         return services;
     }
 }

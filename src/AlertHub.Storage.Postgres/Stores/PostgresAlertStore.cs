@@ -1,0 +1,259 @@
+using AlertHub.Core.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AlertHub.Storage.Postgres.Stores;
+
+/// <summary>The <c>alerts</c>, <c>alert_versions</c> and <c>alert_acks</c> tables in PostgreSQL.</summary>
+/// <remarks>
+/// The board's list reads, without writing, the approved draft (<c>alert_drafts</c>), an audited bypass reason
+/// (<c>audit_log</c>) and the latest 安否 replies (<c>safety_replies</c>) in the same statement: asking each owner per listed
+/// alert would be a query per row.
+/// </remarks>
+internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertStore
+{
+    private const string PeopleColumns = """
+        a.created_by,
+        (SELECT d.created_by FROM alert_drafts d WHERE d.alert_id = a.id AND d.updates_alert_id IS NULL AND d.state = 'approved' LIMIT 1),
+        (SELECT d.decided_by FROM alert_drafts d WHERE d.alert_id = a.id AND d.updates_alert_id IS NULL AND d.state = 'approved' LIMIT 1),
+        (SELECT l.detail FROM audit_log l WHERE l.target = a.id AND l.action = 'alerts.issue.bypass' ORDER BY l.id LIMIT 1),
+        (SELECT COUNT(*) FROM alert_acks k WHERE k.alert_id = a.id),
+        (SELECT COUNT(*) FILTER (WHERE s.status = 'safe') FROM (SELECT DISTINCT ON (resident_id) status FROM safety_replies
+                                                               WHERE alert_id = a.id ORDER BY resident_id, id DESC) s),
+        (SELECT COUNT(*) FILTER (WHERE s.status = 'need-help') FROM (SELECT DISTINCT ON (resident_id) status FROM safety_replies
+                                                                    WHERE alert_id = a.id ORDER BY resident_id, id DESC) s)
+        """;
+
+    public async Task<bool> AdvanceAsync(IStoreTransaction transaction, string alertId, int version, string state, bool isCancel, DateTimeOffset createdAt,
+        string createdBy, CancellationToken cancellationToken)
+    {
+        var tx = PostgresStoreTransaction.Of(transaction);
+        if (version == 1)
+        {
+            await using var insert = tx.Command("INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES (@id, 1, @state, @at, @by)");
+            Add(insert, ("id", alertId), ("state", state), ("at", createdAt), ("by", createdBy));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }
+
+        // The UPDATE locks the alert's row until the transaction ends: a concurrent version of the same alert (another request,
+        // another node) waits, then finds current_version moved on and changes nothing.
+        await using var update = tx.Command("""
+            UPDATE alerts SET current_version = @v, state = @state
+            WHERE id = @id AND current_version = @v - 1 AND state <> 'cancelled' AND (state <> 'ended' OR @cancel)
+            """);
+        Add(update, ("id", alertId), ("v", version), ("state", state), ("cancel", isCancel));
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task InsertVersionAsync(IStoreTransaction transaction, StoredAlertVersion v, CancellationToken cancellationToken)
+    {
+        await using var cmd = PostgresStoreTransaction.Of(transaction).Command("""
+            INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete, queued_in_full_at)
+            VALUES (@a, @v, @type, @at, @exp, @p, @n, @doc, @complete, @queuedAt)
+            """);
+        Add(cmd, ("a", v.AlertId), ("v", v.Version), ("type", v.MsgType), ("at", v.IssuedAt), ("exp", v.ExpiresAt), ("p", v.Priority), ("n", v.Recipients),
+            ("complete", v.QueuedInFull), ("queuedAt", v.QueuedInFullAtMs));
+        cmd.Parameters.AddWithValue("doc", NpgsqlDbType.Jsonb, v.Document);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> IsCurrentAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken)
+    {
+        // FOR SHARE: a new version of this alert (AdvanceAsync's UPDATE) waits until this transaction has queued its part.
+        await using var cmd = PostgresStoreTransaction.Of(transaction).Command("SELECT current_version FROM alerts WHERE id = @a FOR SHARE");
+        Add(cmd, ("a", alertId));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is int current && current == version;
+    }
+
+    public async Task CompleteQueueingAsync(string alertId, int version, long atMs, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE alert_versions SET queued_complete = true, queued_in_full_at = @at WHERE alert_id = @a AND version = @v");
+        Add(cmd, ("a", alertId), ("v", version), ("at", atMs));
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT alert_id, version FROM alert_versions WHERE NOT queued_complete ORDER BY alert_id COLLATE \"C\", version");
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, int)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+
+        return list;
+    }
+
+    public async Task<string?> GetDocumentAsync(string alertId, int version, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT document::text FROM alert_versions WHERE alert_id = @a AND version = @v");
+        Add(cmd, ("a", alertId), ("v", version));
+        return await cmd.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task<(int CurrentVersion, string State)?> GetHeadAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT current_version, state FROM alerts WHERE id = @a");
+        Add(cmd, ("a", alertId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
+    }
+
+    public async Task<IReadOnlyList<AlertVersionRow>> ListVersionsAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = @a ORDER BY version");
+        Add(cmd, ("a", alertId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<AlertVersionRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<AlertRow>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand();
+        var where = new List<string>();
+        if (!string.IsNullOrWhiteSpace(query.Words))
+        {
+            // Every version and language: a cancel's text quotes the headline, an update may have changed it. ILIKE, as SQLite's
+            // LIKE ignores the case of ASCII letters.
+            where.Add("""
+                EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
+                    w.document->>'event' ILIKE @q ESCAPE '\' OR w.document->>'areaName' ILIKE @q ESCAPE '\'
+                    OR EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(w.document->'texts') = 'object' THEN w.document->'texts' ELSE '{}' END) t
+                               WHERE t.value->>'headline' ILIKE @q ESCAPE '\' OR t.value->>'body' ILIKE @q ESCAPE '\'
+                                  OR t.value->>'instruction' ILIKE @q ESCAPE '\')))
+                """);
+            Add(cmd, ("q", AlertSearch.LikePattern(query.Words)));
+        }
+
+        if (query.Status is { } status)
+        {
+            where.Add("v.document->>'status' = @status");
+            Add(cmd, ("status", status));
+        }
+
+        switch (query.State)
+        {
+            case "issued" or "cancelled" or "ended":
+                where.Add("a.state = @state");
+                Add(cmd, ("state", query.State));
+                break;
+            case "expired":
+                where.Add("a.state = 'issued' AND v.expires_at IS NOT NULL AND v.expires_at <= @now");
+                break;
+            case "active":
+                where.Add("a.state = 'issued' AND (v.expires_at IS NULL OR v.expires_at > @now)");
+                break;
+        }
+
+        Add(cmd, ("now", query.Now));
+        AddTime("a.created_at >= @from", "from", query.From);
+        AddTime("a.created_at <= @to", "to", query.To);
+        AddTime("a.created_at < @before", "before", query.Before);
+        cmd.CommandText = $"""
+            SELECT a.id, a.current_version, a.state, a.created_at, v.issued_at, v.expires_at, v.recipients, v.document::text, {PeopleColumns}
+            FROM alerts a JOIN alert_versions v ON v.alert_id = a.id AND v.version = a.current_version
+            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
+            ORDER BY a.created_at DESC, a.id COLLATE "C" LIMIT @n
+            """;
+        Add(cmd, ("n", query.Limit));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<AlertRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
+                People(reader, 8)));
+        }
+
+        return list;
+
+        void AddTime(string condition, string name, DateTimeOffset? value)
+        {
+            if (value is { } at)
+            {
+                where.Add(condition);
+                Add(cmd, (name, at));
+            }
+        }
+    }
+
+    public async Task<AlertPeople?> PeopleAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {PeopleColumns} FROM alerts a WHERE a.id = @id");
+        Add(cmd, ("id", alertId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? People(reader, 0) : null;
+    }
+
+    private static AlertPeople People(NpgsqlDataReader r, int first) => new(r.GetString(first), r.IsDBNull(first + 1) ? null : r.GetString(first + 1),
+        r.IsDBNull(first + 2) ? null : r.GetString(first + 2), r.IsDBNull(first + 3) ? null : r.GetString(first + 3), r.GetInt64(first + 4),
+        r.GetInt64(first + 5), r.GetInt64(first + 6));
+
+    public async Task<IReadOnlyList<string>> CurrentDocumentsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT v.document::text FROM alert_versions v JOIN alerts a ON a.id = v.alert_id AND a.current_version = v.version
+            ORDER BY v.issued_at DESC, v.alert_id COLLATE "C" LIMIT @n
+            """);
+        Add(cmd, ("n", limit));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(reader.GetString(0));
+        }
+
+        return list;
+    }
+
+    public async Task<bool> AcknowledgeAsync(string alertId, Guid residentId, DateTimeOffset at, string via, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            WITH ack AS (
+                INSERT INTO alert_acks(alert_id, resident_id, at, via) SELECT id, @r, @at, @via FROM alerts WHERE id = @a
+                ON CONFLICT (alert_id, resident_id) DO NOTHING)
+            SELECT EXISTS(SELECT 1 FROM alerts WHERE id = @a)
+            """);
+        Add(cmd, ("a", alertId), ("r", residentId), ("at", at), ("via", via));
+        return (bool)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<long> AcknowledgementCountAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT COUNT(*) FROM alert_acks WHERE alert_id = @a");
+        Add(cmd, ("a", alertId));
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> AcknowledgementsAsync(Guid residentId, CancellationToken cancellationToken)
+    {
+        var acks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        await using var cmd = dataSource.CreateCommand("SELECT alert_id, at FROM alert_acks WHERE resident_id = @r");
+        Add(cmd, ("r", residentId));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            acks[reader.GetString(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+
+        return acks;
+    }
+
+    private static void Add(NpgsqlCommand cmd, params (string Name, object? Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+    }
+}
