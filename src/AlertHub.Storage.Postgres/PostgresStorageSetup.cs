@@ -15,6 +15,9 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
         services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
+        services.AddSingleton<IResidentStore, PostgresResidentStore>();
+        services.AddSingleton<ISafetyReplyStore, PostgresSafetyReplyStore>();
+        services.AddSingleton<ILineEventStore, PostgresLineEventStore>();
         return services;
     }
 }

@@ -19,6 +19,9 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
         builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
+        builder.Services.AddSingleton<IResidentStore, SqliteResidentStore>();
+        builder.Services.AddSingleton<ISafetyReplyStore, SqliteSafetyReplyStore>();
+        builder.Services.AddSingleton<ILineEventStore, SqliteLineEventStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }
