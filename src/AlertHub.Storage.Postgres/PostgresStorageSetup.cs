@@ -18,6 +18,9 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IOutboxStore, PostgresOutboxStore>();
         services.AddSingleton<IAlertStore, PostgresAlertStore>();
         services.AddSingleton<IDraftStore, PostgresDraftStore>();
+        services.AddSingleton<IResidentStore, PostgresResidentStore>();
+        services.AddSingleton<ISafetyReplyStore, PostgresSafetyReplyStore>();
+        services.AddSingleton<ILineEventStore, PostgresLineEventStore>();
         return services;
     }
 }

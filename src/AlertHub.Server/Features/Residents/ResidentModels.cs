@@ -27,12 +27,10 @@ internal sealed record ValidEndpoint(string Channel, string Address, string? Sec
 /// <summary>Values of <c>resident_endpoints.state</c>; only active endpoints are targeted and delivered to.</summary>
 internal static class EndpointStates
 {
-    public const string Active = "active";
-    public const string Pending = "pending";
-    public const string Gone = "gone";
+    public const string Active = AlertHub.Core.Storage.ResidentEndpointStates.Active;
+    public const string Pending = AlertHub.Core.Storage.ResidentEndpointStates.Pending;
+    public const string Gone = AlertHub.Core.Storage.ResidentEndpointStates.Gone;
 }
-
-internal sealed record StoredEndpoint(long Id, string Channel, string Address, string State);
 
 internal sealed record ResidentView(
     Guid Id,

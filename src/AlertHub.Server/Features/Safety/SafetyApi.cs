@@ -28,7 +28,7 @@ internal static class SafetyApi
 
     public static IHostApplicationBuilder AddSafety(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<SafetyStore>();
+        // The replies' owner, ISafetyReplyStore, is registered with the other stores (Storage).
         return builder;
     }
 
@@ -36,7 +36,7 @@ internal static class SafetyApi
     {
         // 安否: the resident says "safe" or "I need help"; staff see it on the map at once.
         app.MapPost("/api/residents/{id:guid}/safety", async Task<Results<Created<SafetyFeature>, ProblemHttpResult>> (Guid id, SafetyRequest request,
-            HttpRequest http, ResidentStore residents, AlertRecords alerts, SafetyStore store, IStaffEvents staff, TimeProvider time, CancellationToken ct) =>
+            HttpRequest http, ResidentStore residents, IResidentStore places, AlertRecords alerts, ISafetyReplyStore store, IStaffEvents staff, TimeProvider time, CancellationToken ct) =>
         {
             if (!await residents.VerifyTokenAsync(id, ResidentsApi.ResidentToken(http), ct))
             {
@@ -70,13 +70,13 @@ internal static class SafetyApi
             var reply = new SafetyReply(0, id, request.AlertId, request.Status!, string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim(),
                 request.Location?.Lat, request.Location?.Lon, time.GetUtcNow());
             reply = reply with { Id = await store.AddAsync(reply, ct) };
-            var home = reply.Lat is null ? await store.HomeAsync(id, ct) : null;
+            var home = reply.Lat is null ? await places.HomeAsync(id, ct) : null;
             var feature = SafetyFeatures.Of(reply, home?.Lat, home?.Lon);
             await staff.SafetyReplyAsync(feature, ct);
             return TypedResults.Created($"/api/safety?alertId={reply.AlertId}", feature);
         }).WithTags("Safety");
 
-        app.MapGet("/api/safety", async (string? alertId, int? limit, SafetyStore store, CancellationToken ct) =>
+        app.MapGet("/api/safety", async (string? alertId, int? limit, ISafetyReplyStore store, CancellationToken ct) =>
         {
             var latest = await store.LatestAsync(alertId, Math.Clamp(limit ?? 5000, 1, 50_000), ct);
             return TypedResults.Ok(new SafetyFeatureCollection("FeatureCollection", latest.Select(l => SafetyFeatures.Of(l.Reply, l.PlaceLat, l.PlaceLon)).ToList()));

@@ -23,6 +23,9 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IAlertStore, SqliteAlertStore>();
         builder.Services.AddSingleton<IDraftStore, SqliteDraftStore>();
         builder.Services.AddSingleton<IDeliveryAddresses, SqliteDeliveryAddresses>();
+        builder.Services.AddSingleton<IResidentStore, SqliteResidentStore>();
+        builder.Services.AddSingleton<ISafetyReplyStore, SqliteSafetyReplyStore>();
+        builder.Services.AddSingleton<ILineEventStore, SqliteLineEventStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

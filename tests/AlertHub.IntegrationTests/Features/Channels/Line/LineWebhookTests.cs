@@ -18,7 +18,7 @@ public sealed class LineWebhookTests
 
     private static async Task<ResidentView?> ResidentAsync(LineHarness h, string userId)
     {
-        var id = await h.Hub.Services.GetRequiredService<LineResidentStore>().FindResidentAsync(userId, CancellationToken.None);
+        var id = await h.Hub.Services.GetRequiredService<LineLinks>().FindResidentAsync(userId, CancellationToken.None);
         return id is { } found ? await h.Hub.Services.GetRequiredService<ResidentStore>().GetAsync(found, CancellationToken.None) : null;
     }
 

@@ -19,7 +19,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.Email;
 internal sealed partial class EmailChannel(
     EmailTransport transport,
     EmailMessageBuilder builder,
-    EmailEndpointStore endpoints,
+    EmailEndpoints endpoints,
     IOptions<EmailChannelOptions> options,
     ILogger<EmailChannel> logger) : IDeliveryChannel, IChannelHealth, IChannelSetup<EmailChannelOptions>
 {
@@ -31,7 +31,7 @@ internal sealed partial class EmailChannel(
         services.AddSingleton(sp => EmailLinkSigner.Create(sp.GetRequiredService<IOptions<EmailChannelOptions>>(), sp.GetRequiredService<StoragePaths>()));
         services.AddSingleton<EmailTransport>();
         services.AddSingleton<EmailMessageBuilder>();
-        services.AddSingleton<EmailEndpointStore>();
+        services.AddSingleton<EmailEndpoints>();
         services.AddSingleton<EmailConfirmations>();
         services.AddSingleton<IEndpointRegistrationHook>(sp => sp.GetRequiredService<EmailConfirmations>());
         services.AddHostedService(sp => sp.GetRequiredService<EmailConfirmations>());

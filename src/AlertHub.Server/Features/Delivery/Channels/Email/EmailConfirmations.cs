@@ -11,7 +11,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.Email;
 /// address stays pending and the resident can register again.
 /// </summary>
 internal sealed partial class EmailConfirmations(
-    EmailEndpointStore endpoints,
+    EmailEndpoints endpoints,
     EmailTransport transport,
     EmailMessageBuilder builder,
     TimeProvider time,

@@ -59,7 +59,7 @@ internal static partial class EmailLinks
         }
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ConfirmAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ConfirmAsync(string? token, EmailLinkSigner signer, EmailEndpoints store,
         ResidentIndexSync index, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
     {
         var (endpoint, problem) = await CheckAsync(EmailLinkPurpose.Confirm, token, signer, store, time, ct);
@@ -82,7 +82,7 @@ internal static partial class EmailLinks
         return Page("登録が完了しました", "このメールアドレスに横手市の防災情報をお届けします。<br>Your address is confirmed.");
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribePageAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribePageAsync(string? token, EmailLinkSigner signer, EmailEndpoints store,
         TimeProvider time, CancellationToken ct)
     {
         // GET never unsubscribes: mail scanners open links. The page posts back to the same URL.
@@ -100,7 +100,7 @@ internal static partial class EmailLinks
             """);
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribeAsync(string? token, EmailLinkSigner signer, EmailEndpointStore store,
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> UnsubscribeAsync(string? token, EmailLinkSigner signer, EmailEndpoints store,
         ResidentStore residents, ResidentIndexSync index, TimeProvider time, ILogger<EmailChannel> logger, CancellationToken ct)
     {
         var (endpoint, problem) = await CheckAsync(EmailLinkPurpose.Unsubscribe, token, signer, store, time, ct);
@@ -119,7 +119,7 @@ internal static partial class EmailLinks
     }
 
     private static async Task<(EmailEndpoint? Endpoint, ProblemHttpResult? Problem)> CheckAsync(EmailLinkPurpose purpose, string? token, EmailLinkSigner signer,
-        EmailEndpointStore store, TimeProvider time, CancellationToken ct)
+        EmailEndpoints store, TimeProvider time, CancellationToken ct)
     {
         if (!EmailLinkSigner.TryReadEndpointId(token, out var id))
         {

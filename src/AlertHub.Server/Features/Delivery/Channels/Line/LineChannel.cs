@@ -31,7 +31,7 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
     public static void Configure(ChannelBuilder<LineChannelOptions> channel)
     {
         channel.Services.AddSingleton<LineClient>();
-        channel.Services.AddSingleton<LineResidentStore>();
+        channel.Services.AddSingleton<LineLinks>();
         channel.Services.AddSingleton<LineWebhook>();
         channel.AddOptionsValidator<LineOptionsValidator>()
             .AddEndpointValidator<LineEndpointValidator>()

@@ -25,7 +25,7 @@ internal sealed record LineSettings(string? District, string[]? HouseholdTags, b
 /// </summary>
 internal sealed partial class LineWebhook(
     IOptions<LineChannelOptions> options,
-    LineResidentStore links,
+    LineLinks links,
     ResidentStore residents,
     ResidentIndexSync index,
     AreaStore areas,

@@ -1,15 +1,9 @@
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 
-namespace AlertHub.Server.Features.Safety;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-internal sealed record SafetyReply(long Id, Guid ResidentId, string? AlertId, string Status, string? Note, double? Lat, double? Lon, DateTimeOffset At);
-
-/// <summary>A reply plus the resident's first registered place, used on the map when the reply carries no location.</summary>
-internal sealed record SafetyReplyWithPlace(SafetyReply Reply, double? PlaceLat, double? PlaceLon);
-
-/// <summary>安否 replies. Every reply is kept (a resident may go from need-help to safe); the map shows each resident's latest.
-/// Replies go with the resident when they delete their registration.</summary>
-internal sealed class SafetyStore(Database database)
+/// <summary><c>safety_replies</c> (安否) in the embedded SQLite store.</summary>
+internal sealed class SqliteSafetyReplyStore(Database database) : ISafetyReplyStore
 {
     public async Task<long> AddAsync(SafetyReply reply, CancellationToken cancellationToken)
     {
@@ -29,7 +23,8 @@ internal sealed class SafetyStore(Database database)
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Each resident's latest reply (to one alert, when given), newest first.</summary>
+    /// <remarks>Reads the residents store's <c>resident_places</c> in a join (read only): the map asks for up to 50,000 replies
+    /// at once, and a second round trip per reply for the home place would be far slower.</remarks>
     public async Task<IReadOnlyList<SafetyReplyWithPlace>> LatestAsync(string? alertId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -55,16 +50,5 @@ internal sealed class SafetyStore(Database database)
         }
 
         return list;
-    }
-
-    /// <summary>The resident's first registered place, for a fresh reply without a location.</summary>
-    public async Task<(double Lat, double Lon)?> HomeAsync(Guid residentId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT lat, lon FROM resident_places WHERE resident_id = $r ORDER BY idx LIMIT 1";
-        cmd.Parameters.AddWithValue("$r", residentId.ToString());
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? (r.GetDouble(0), r.GetDouble(1)) : null;
     }
 }
