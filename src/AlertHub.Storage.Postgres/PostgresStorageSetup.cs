@@ -15,6 +15,10 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
         services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
+        services.AddSingleton<IAreaStore, PostgresAreaStore>();
+        services.AddSingleton<ITownPointStore, PostgresTownPointStore>();
+        services.AddSingleton<IFeedStore, PostgresFeedStore>();
+        services.AddSingleton<IFeedSeenStore, PostgresFeedSeenStore>();
         return services;
     }
 }

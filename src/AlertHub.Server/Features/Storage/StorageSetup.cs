@@ -19,6 +19,10 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
         builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
+        builder.Services.AddSingleton<IAreaStore, SqliteAreaStore>();
+        builder.Services.AddSingleton<ITownPointStore, SqliteTownPointStore>();
+        builder.Services.AddSingleton<IFeedStore, SqliteFeedStore>();
+        builder.Services.AddSingleton<IFeedSeenStore, SqliteFeedSeenStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }
