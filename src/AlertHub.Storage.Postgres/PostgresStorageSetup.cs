@@ -21,6 +21,10 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IResidentStore, PostgresResidentStore>();
         services.AddSingleton<ISafetyReplyStore, PostgresSafetyReplyStore>();
         services.AddSingleton<ILineEventStore, PostgresLineEventStore>();
+        services.AddSingleton<IAreaStore, PostgresAreaStore>();
+        services.AddSingleton<ITownPointStore, PostgresTownPointStore>();
+        services.AddSingleton<IFeedStore, PostgresFeedStore>();
+        services.AddSingleton<IFeedSeenStore, PostgresFeedSeenStore>();
         return services;
     }
 }

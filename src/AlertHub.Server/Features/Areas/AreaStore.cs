@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using AlertHub.Core.Geo;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using NetTopologySuite.Geometries;
 
 namespace AlertHub.Server.Features.Areas;
@@ -22,10 +22,10 @@ internal static class AreaKinds
 internal sealed record Area(string Id, string Name, string Kind, string? Code, Geometry Geometry, bool Demo, DateTimeOffset CreatedAt);
 
 /// <summary>
-/// Named target areas. All areas are kept in memory (geometry parsed once) because targeting reads them on
-/// every preview; SQLite holds the durable copy.
+/// Named target areas. All areas are kept in memory (geometry parsed once) because targeting reads them on every preview;
+/// <see cref="IAreaStore"/> holds the durable copy.
 /// </summary>
-internal sealed class AreaStore(Database database, TimeProvider time)
+internal sealed class AreaStore(IAreaStore store, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Area> _areas = new();
 
@@ -42,50 +42,20 @@ internal sealed class AreaStore(Database database, TimeProvider time)
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT id, name, kind, code, geometry, demo, created_at FROM areas";
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var stored in await store.ListAsync(cancellationToken))
         {
-            using var doc = JsonDocument.Parse(reader.GetString(4));
-            var area = new Area(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                GeoJsonReader.ReadGeometry(doc.RootElement), reader.GetInt64(5) == 1, DateTimeOffset.Parse(reader.GetString(6)));
-            _areas[area.Id] = area;
+            using var doc = JsonDocument.Parse(stored.GeoJson);
+            _areas[stored.Id] = new Area(stored.Id, stored.Name, stored.Kind, stored.Code, GeoJsonReader.ReadGeometry(doc.RootElement), stored.Demo,
+                stored.CreatedAt);
         }
     }
 
-    public async Task<bool> AnyAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM areas)";
-        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
-    }
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => store.AnyAsync(cancellationToken);
 
     public async Task<IReadOnlyList<Area>> AddAsync(IReadOnlyList<(string Name, string Kind, string? Code, Geometry Geometry, bool Demo)> areas, CancellationToken cancellationToken)
     {
-        var created = new List<Area>(areas.Count);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (name, kind, code, geometry, demo) in areas)
-        {
-            var area = new Area(Guid.NewGuid().ToString("n"), name, kind, code, geometry, demo, time.GetUtcNow());
-            await using var cmd = connection.CreateCommand();
-            cmd.Transaction = (Microsoft.Data.Sqlite.SqliteTransaction)tx;
-            cmd.CommandText = "INSERT INTO areas(id, name, kind, code, geometry, demo, created_at) VALUES ($id, $name, $kind, $code, $geometry, $demo, $at)";
-            cmd.Parameters.AddWithValue("$id", area.Id);
-            cmd.Parameters.AddWithValue("$name", name);
-            cmd.Parameters.AddWithValue("$kind", kind);
-            cmd.Parameters.AddWithValue("$code", (object?)code ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$geometry", ToGeoJson(geometry));
-            cmd.Parameters.AddWithValue("$demo", demo ? 1 : 0);
-            cmd.Parameters.AddWithValue("$at", area.CreatedAt.ToString("O"));
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-            created.Add(area);
-        }
-
-        await tx.CommitAsync(cancellationToken);
+        var created = areas.Select(a => new Area(Guid.NewGuid().ToString("n"), a.Name, a.Kind, a.Code, a.Geometry, a.Demo, time.GetUtcNow())).ToList();
+        await store.AddAsync([.. created.Select(a => new StoredArea(a.Id, a.Name, a.Kind, a.Code, ToGeoJson(a.Geometry), a.Demo, a.CreatedAt))], cancellationToken);
         foreach (var area in created)
         {
             _areas[area.Id] = area;
@@ -96,11 +66,7 @@ internal sealed class AreaStore(Database database, TimeProvider time)
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM areas WHERE id = $id";
-        cmd.Parameters.AddWithValue("$id", id);
-        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var deleted = await store.DeleteAsync(id, cancellationToken);
         _areas.TryRemove(id, out _);
         return deleted;
     }

@@ -17,7 +17,7 @@ internal sealed record IngestResult(
 /// Documents are taken one at a time so series state never races.
 /// </summary>
 internal sealed partial class FeedIntake(
-    FeedStore store,
+    FeedRecords store,
     IFeedEventRules rules,
     AreaCodeTable codeTable,
     IOptions<FeedsOptions> options,
@@ -38,7 +38,7 @@ internal sealed partial class FeedIntake(
     public async Task<IngestResult> IngestAsync(FeedSource? source, ReadOnlyMemory<byte> document, string? origin, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var sha = FeedStore.Sha256(document.Span);
+        var sha = FeedRecords.Sha256(document.Span);
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -60,8 +60,14 @@ internal sealed partial class FeedIntake(
             }
 
             var eventId = Guid.NewGuid().ToString("N");
-            var (applied, reason, state) = await store.StoreAcceptedAsync(sha, e.Source, origin, document, e, eventId, cancellationToken,
+            var (duplicate, applied, reason, state) = await store.StoreAcceptedAsync(sha, e.Source, origin, document, e, eventId, cancellationToken,
                 EventCodes.Of(e, MunicipalitiesFromTable(e)));
+            if (duplicate is not null)
+            {
+                // Another writer (another hub on the same store) stored the same bytes after the look-up above.
+                return new IngestResult(duplicate.Status == "accepted", true, duplicate.EventId, null, null);
+            }
+
             string? outcome = reason;
             string? alertId = null;
             if (applied)

@@ -1,4 +1,5 @@
 using AlertHub.Core.Feeds;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Feeds.Polling;
 using AlertHub.Server.Infrastructure;
@@ -14,7 +15,7 @@ internal static class FeedsApi
     public static IHostApplicationBuilder AddFeeds(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<FeedsOptions>(builder.Configuration.GetSection("Feeds"));
-        builder.Services.AddSingleton<FeedStore>();
+        builder.Services.AddSingleton<FeedRecords>();
         builder.Services.Configure<AreaCodeTableOptions>(builder.Configuration.GetSection("Feeds:CodeTable"));
         builder.Services.AddSingleton<AreaCodeTable>();
         builder.Services.Configure<PlaceNamesOptions>(builder.Configuration.GetSection("Feeds:PlaceNames"));
@@ -56,13 +57,13 @@ internal static class FeedsApi
 
         feeds.MapGet("/status", (FeedPollerStatus status) => TypedResults.Ok(status.Snapshot())).RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        feeds.MapGet("/quarantine", async (FeedStore store, int? limit, CancellationToken ct) =>
+        feeds.MapGet("/quarantine", async (FeedRecords store, int? limit, CancellationToken ct) =>
             TypedResults.Ok(await store.ListQuarantineAsync(Math.Clamp(limit ?? 100, 1, 1000), ct))).RequireAuthorization(StaffRoles.Policies.Viewer);
 
         var events = app.MapGroup("/api/events").WithTags("Events").RequireAuthorization(StaffRoles.Policies.Viewer);
         // code: any of a city's forms (05203, 052035, 0520300), scheme:code, or a code with scheme= (320 is a
         // 地震細分区域 and a 津波予報区: scheme=jma-seismic or jma-tsunami says which).
-        events.MapGet("/", async Task<Results<Ok<IEnumerable<object>>, ProblemHttpResult>> (FeedStore store, DateTimeOffset? since, DateTimeOffset? until,
+        events.MapGet("/", async Task<Results<Ok<IEnumerable<object>>, ProblemHttpResult>> (FeedRecords store, DateTimeOffset? since, DateTimeOffset? until,
             string? family, string? code, string? scheme, string? lifecycle, string? source, int? limit, CancellationToken ct) =>
         {
             string? stored = null;
@@ -82,7 +83,7 @@ internal static class FeedsApi
                     e.IssuedAt, e.Headline, e.Codes, e.Applied, e.Outcome, e.AlertId, e.ReceivedAt, Raw = $"/api/events/{e.Id}/raw" }));
         });
 
-        events.MapGet("/{id}", async Task<Results<Ok<object>, ProblemHttpResult>> (string id, FeedStore store, CancellationToken ct) =>
+        events.MapGet("/{id}", async Task<Results<Ok<object>, ProblemHttpResult>> (string id, FeedRecords store, CancellationToken ct) =>
             await store.GetAsync(id, ct) is { } found
                 ? TypedResults.Ok<object>(new { found.Stored, Event = found.Event, Raw = $"/api/events/{id}/raw" })
                 : Problems.NotFoundProblem(Problems.EventNotFound, $"No event {id}."));
@@ -90,7 +91,7 @@ internal static class FeedsApi
         // The document exactly as the feed sent it, which is whatever the sender wanted it to be: a CAP alert can also be
         // valid JavaScript, a telegram can carry XHTML. Served as a plain-text download in a sandbox, never as XML on the
         // staff origin, so it can neither run as a <script> nor render as a page.
-        events.MapGet("/{id}/raw", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string id, FeedStore store, HttpContext http, CancellationToken ct) =>
+        events.MapGet("/{id}/raw", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string id, FeedRecords store, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetRawAsync(id, ct) is not { } raw)
             {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Infrastructure;

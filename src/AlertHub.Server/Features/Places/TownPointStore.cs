@@ -2,24 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using AlertHub.Core.Geo;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
 
 namespace AlertHub.Server.Features.Places;
-
-/// <summary>
-/// One 町字 representative point: 大字・町丁目 (<see cref="Town"/>) and, for 小字 level points, its 小字 (<see cref="Koaza"/>);
-/// <see cref="District"/> is an optional wider name shown beside it (the former municipality, 地域).
-/// </summary>
-internal sealed record TownPoint(string Town, string Koaza, string? District, double Lat, double Lon)
-{
-    /// <summary>How residents read it: 「赤川」 or 「赤川 樋掛」.</summary>
-    public string Name => Koaza.Length == 0 ? Town : $"{Town} {Koaza}";
-}
-
-/// <summary>Where the current set of points came from, for the credit line the data's licence asks for.</summary>
-internal sealed record TownPointSet(int Count, string? Attribution, DateTimeOffset ImportedAt, string ImportedBy);
 
 /// <summary>A town point or district a resident's search found.</summary>
 internal sealed record PlaceMatch(string Name, string Kind, string? District, double Lat, double Lon);
@@ -30,9 +17,9 @@ internal sealed record NearbyTown(string Name, string Town, string? District, do
 /// <summary>
 /// The 町字 points imported at run time (e.g. Geolonia 住所データ from 国土交通省 位置参照情報): the resident page's name
 /// search puts a place on the real point, and drawn areas are named after the towns they cover. A city has a few
-/// thousand, so all are kept in memory; SQLite holds the durable copy. An import replaces the whole set.
+/// thousand, so all are kept in memory; <see cref="ITownPointStore"/> holds the durable copy. An import replaces the whole set.
 /// </summary>
-internal sealed class TownPointStore(Database database)
+internal sealed class TownPointStore(ITownPointStore store)
 {
     private volatile Snapshot _snapshot = Snapshot.Empty;
 
@@ -42,80 +29,15 @@ internal sealed class TownPointStore(Database database)
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var points = new List<TownPoint>();
-        TownPointSet? set = null;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT town, koaza, district, lat, lon FROM town_points ORDER BY id";
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                points.Add(new TownPoint(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.GetDouble(3), reader.GetDouble(4)));
-            }
-        }
-
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT count, attribution, imported_at, imported_by FROM town_point_sets WHERE id = 1";
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                set = new TownPointSet(reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1),
-                    DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture), reader.GetString(3));
-            }
-        }
-
+        var (points, set) = await store.LoadAsync(cancellationToken);
         _snapshot = new Snapshot(points, set);
     }
 
     /// <summary>Replaces every point in one transaction; readers see the old set or the new one, never a mix.</summary>
     public async Task ReplaceAsync(IReadOnlyList<TownPoint> points, TownPointSet set, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var tx = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var clear = connection.CreateCommand())
-        {
-            clear.Transaction = tx;
-            clear.CommandText = "DELETE FROM town_points; DELETE FROM town_point_sets;";
-            await clear.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO town_points(town, koaza, district, lat, lon) VALUES ($t, $k, $d, $lat, $lon)";
-            var town = insert.Parameters.Add("$t", Microsoft.Data.Sqlite.SqliteType.Text);
-            var koaza = insert.Parameters.Add("$k", Microsoft.Data.Sqlite.SqliteType.Text);
-            var district = insert.Parameters.Add("$d", Microsoft.Data.Sqlite.SqliteType.Text);
-            var lat = insert.Parameters.Add("$lat", Microsoft.Data.Sqlite.SqliteType.Real);
-            var lon = insert.Parameters.Add("$lon", Microsoft.Data.Sqlite.SqliteType.Real);
-            foreach (var p in points)
-            {
-                town.Value = p.Town;
-                koaza.Value = p.Koaza;
-                district.Value = (object?)p.District ?? DBNull.Value;
-                lat.Value = p.Lat;
-                lon.Value = p.Lon;
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        if (points.Count > 0)
-        {
-            await using var meta = connection.CreateCommand();
-            meta.Transaction = tx;
-            meta.CommandText = "INSERT INTO town_point_sets(id, count, attribution, imported_at, imported_by) VALUES (1, $c, $a, $at, $by)";
-            meta.Parameters.AddWithValue("$c", points.Count);
-            meta.Parameters.AddWithValue("$a", (object?)set.Attribution ?? DBNull.Value);
-            meta.Parameters.AddWithValue("$at", set.ImportedAt.ToString("O", CultureInfo.InvariantCulture));
-            meta.Parameters.AddWithValue("$by", set.ImportedBy);
-            await meta.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await tx.CommitAsync(cancellationToken);
-        _snapshot = new Snapshot(points, points.Count > 0 ? set : null);
+        await store.ReplaceAsync(points, set, cancellationToken);
+        _snapshot = new Snapshot(points, points.Count > 0 ? set with { Count = points.Count } : null);
     }
 
     /// <summary>

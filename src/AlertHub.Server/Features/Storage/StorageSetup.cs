@@ -26,6 +26,10 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IResidentStore, SqliteResidentStore>();
         builder.Services.AddSingleton<ISafetyReplyStore, SqliteSafetyReplyStore>();
         builder.Services.AddSingleton<ILineEventStore, SqliteLineEventStore>();
+        builder.Services.AddSingleton<IAreaStore, SqliteAreaStore>();
+        builder.Services.AddSingleton<ITownPointStore, SqliteTownPointStore>();
+        builder.Services.AddSingleton<IFeedStore, SqliteFeedStore>();
+        builder.Services.AddSingleton<IFeedSeenStore, SqliteFeedSeenStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

@@ -42,7 +42,7 @@ internal static class FeedPollingSetup
         }
 
         services.AddOutboundUrlPolicy(configuration);
-        services.TryAddSingleton<FeedSeenStore>();
+        services.TryAddSingleton<FeedSeenEntries>();
         services.AddOutboundHttpClient(JmaFeedPoller.HttpClientName, guarded: true,
             (sp, c) =>
             {

@@ -12,14 +12,14 @@ namespace AlertHub.Server.Features.Feeds.Polling;
 
 /// <summary>
 /// Polls JMA's Atom PULL feeds: a conditional GET per feed each <see cref="FeedPollingOptions.Interval"/>, new
-/// entries (by id, remembered in SQLite) fetched once each with bounded concurrency and handed to
+/// entries (by id, remembered in the store) fetched once each with bounded concurrency and handed to
 /// <see cref="IFeedIntake"/>. A failing feed backs off exponentially with jitter; a failing telegram is tried again
 /// next cycle; a hostile, oversize or refused document is skipped and reported, never fatal to the loop.
 /// </summary>
 internal sealed partial class JmaFeedPoller(
     IHttpClientFactory httpClientFactory,
     IFeedIntake intake,
-    FeedSeenStore seen,
+    FeedSeenEntries seen,
     FeedPollerStatus status,
     OutboundUrlPolicy urlPolicy,
     HealthState health,
