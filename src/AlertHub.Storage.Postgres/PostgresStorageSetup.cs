@@ -15,6 +15,11 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
         services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
+        services.AddSingleton<IAuditLogStore, PostgresAuditLogStore>();
+        services.AddSingleton<IComposeTemplateStore, PostgresComposeTemplateStore>();
+        services.AddSingleton<ITelephonyAttemptStore, PostgresTelephonyAttemptStore>();
+        services.AddSingleton<ILAlertRecordStore, PostgresLAlertRecordStore>();
+        // ITelephonyLookups has no PostgreSQL implementation: its reads belong to the alerts and residents stores, which answer them there.
         return services;
     }
 }

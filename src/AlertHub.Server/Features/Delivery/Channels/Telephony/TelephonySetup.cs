@@ -71,7 +71,7 @@ internal static class TelephonySetup
 
     private static void AddShared(IServiceCollection services)
     {
-        services.TryAddSingleton<TelephonyStore>();
+        services.TryAddSingleton<TelephonyAttempts>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelephonyRetryWorker>());
     }
 
