@@ -20,7 +20,7 @@ public abstract class AuditLogStoreConformance : IAsyncLifetime
 
     public async Task InitializeAsync() => (Store, Transactions) = await CreateAsync();
 
-    public async Task DisposeAsync() => await Stores.DisposeAsync();
+    public virtual async Task DisposeAsync() => await Stores.DisposeAsync();
 
     private Task AppendAsync(string actor, string action, string? target = null, string? detail = null, IStoreTransaction? tx = null) =>
         Store.AppendAsync(At, actor, action, target, detail, tx, CancellationToken.None);
@@ -185,6 +185,40 @@ public sealed class PostgresAuditLogStoreTests : AuditLogStoreConformance
     private protected override async Task<(IAuditLogStore Store, IStoreTransactions Transactions)> CreateAsync()
     {
         var dataSource = await Stores.PostgresAsync();
+        return (new PostgresAuditLogStore(dataSource), new PostgresStoreTransactions(dataSource));
+    }
+}
+
+/// <summary>
+/// The same on a database whose character classification knows Unicode (C.UTF-8), as a data centre's often does: case folding
+/// must still touch ASCII letters only, as on SQLite.
+/// </summary>
+[PostgresEngine]
+public sealed class PostgresAuditLogStoreOnUtf8LocaleTests : AuditLogStoreConformance
+{
+    private Npgsql.NpgsqlDataSource? _dataSource;
+
+    public override async Task DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
+
+    private protected override async Task<(IAuditLogStore Store, IStoreTransactions Transactions)> CreateAsync()
+    {
+        var scratch = await Stores.PostgresAsync();
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(scratch.ConnectionString) { Database = "u_" + Guid.NewGuid().ToString("N") };
+        await using (var create = scratch.CreateCommand($"CREATE DATABASE {builder.Database} TEMPLATE template0 LC_CTYPE 'C.utf8' LC_COLLATE 'C.utf8'"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var dataSource = _dataSource = Npgsql.NpgsqlDataSource.Create(builder.ConnectionString);
+        await new PostgresMigrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
         return (new PostgresAuditLogStore(dataSource), new PostgresStoreTransactions(dataSource));
     }
 }
