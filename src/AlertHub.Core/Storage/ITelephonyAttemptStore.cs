@@ -83,5 +83,5 @@ internal interface ITelephonyAttemptStore
     Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Removes every attempt to the resident, inside the transaction that forgets them; returns how many.</summary>
-    Task<int> ForgetResidentAsync(Guid residentId, IStoreTransaction transaction, CancellationToken cancellationToken);
+    Task<int> ForgetResidentAsync(IStoreTransaction transaction, Guid residentId, CancellationToken cancellationToken);
 }

@@ -13,6 +13,6 @@ internal interface ITelephonyLookups
     /// <summary>Whether the resident still has this address active on the channel, not removed or pruned (owner: residents, <c>resident_endpoints</c>).</summary>
     Task<bool> EndpointActiveAsync(Guid residentId, string channel, string address, CancellationToken cancellationToken);
 
-    /// <summary>Up to two alert ids that start with <paramref name="prefix"/> (an SMS link's short code; owner: alerts, <c>alerts</c>).</summary>
+    /// <summary>Up to two alert ids that start with <paramref name="prefix"/>, a lower-case hex short code from an SMS link (owner: alerts, <c>alerts</c>).</summary>
     Task<IReadOnlyList<string>> AlertIdsStartingWithAsync(string prefix, CancellationToken cancellationToken);
 }

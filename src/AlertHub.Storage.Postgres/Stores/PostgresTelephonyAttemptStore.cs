@@ -139,7 +139,7 @@ internal sealed class PostgresTelephonyAttemptStore(NpgsqlDataSource dataSource)
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<int> ForgetResidentAsync(Guid residentId, IStoreTransaction transaction, CancellationToken cancellationToken)
+    public async Task<int> ForgetResidentAsync(IStoreTransaction transaction, Guid residentId, CancellationToken cancellationToken)
     {
         await using var cmd = PostgresStoreTransaction.Of(transaction).Command("DELETE FROM telephony_attempts WHERE resident_id = @r");
         cmd.Parameters.AddWithValue("r", residentId);

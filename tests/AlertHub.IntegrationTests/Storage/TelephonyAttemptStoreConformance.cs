@@ -238,13 +238,13 @@ public abstract class TelephonyAttemptStoreConformance : IAsyncLifetime
 
         await using (var rolledBack = await Transactions.BeginAsync(CancellationToken.None))
         {
-            Assert.Equal(2, await Store.ForgetResidentAsync(Resident, rolledBack, CancellationToken.None));
+            Assert.Equal(2, await Store.ForgetResidentAsync(rolledBack, Resident, CancellationToken.None));
         }
 
         Assert.NotNull(await Store.GetAsync(mine.Id, CancellationToken.None));
         await using (var committed = await Transactions.BeginAsync(CancellationToken.None))
         {
-            Assert.Equal(2, await Store.ForgetResidentAsync(Resident, committed, CancellationToken.None));
+            Assert.Equal(2, await Store.ForgetResidentAsync(committed, Resident, CancellationToken.None));
             await committed.CommitAsync(CancellationToken.None);
         }
 

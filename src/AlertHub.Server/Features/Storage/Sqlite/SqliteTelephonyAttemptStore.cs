@@ -138,7 +138,7 @@ internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephon
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<int> ForgetResidentAsync(Guid residentId, IStoreTransaction transaction, CancellationToken cancellationToken)
+    public async Task<int> ForgetResidentAsync(IStoreTransaction transaction, Guid residentId, CancellationToken cancellationToken)
     {
         // The foreign key to residents cascades too; deleting here keeps the table's one writer this store, whatever the order of the forget.
         await using var cmd = SqliteStoreTransaction.Of(transaction).Command("DELETE FROM telephony_attempts WHERE resident_id = $r");

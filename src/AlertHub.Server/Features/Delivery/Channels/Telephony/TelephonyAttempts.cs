@@ -83,3 +83,10 @@ internal sealed class TelephonyAttempts(ITelephonyAttemptStore store, ITelephony
 
     private DateTimeOffset Now() => time.GetUtcNow();
 }
+
+/// <summary>A resident who asks to be forgotten loses their call and SMS attempts (numbers, what was said) in the same transaction.</summary>
+internal sealed class TelephonyResidentRecords(ITelephonyAttemptStore store) : Residents.IResidentRecords
+{
+    public Task ForgetResidentAsync(IStoreTransaction tx, Guid residentId, CancellationToken cancellationToken) =>
+        store.ForgetResidentAsync(tx, residentId, cancellationToken);
+}

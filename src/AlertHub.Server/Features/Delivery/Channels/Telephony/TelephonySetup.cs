@@ -72,6 +72,7 @@ internal static class TelephonySetup
     private static void AddShared(IServiceCollection services)
     {
         services.TryAddSingleton<TelephonyAttempts>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Residents.IResidentRecords, TelephonyResidentRecords>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelephonyRetryWorker>());
     }
 
