@@ -13,7 +13,7 @@ internal static partial class ComposeTemplatesApi
 
     public static IHostApplicationBuilder AddComposeTemplates(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ComposeTemplateStore>();
+        builder.Services.AddSingleton<ComposeTemplateCatalog>();
         return builder;
     }
 
@@ -21,11 +21,11 @@ internal static partial class ComposeTemplatesApi
     {
         var group = app.MapGroup("/api/compose-templates").WithTags("Compose templates");
 
-        group.MapGet("/", async (ComposeTemplateStore store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)))
+        group.MapGet("/", async (ComposeTemplateCatalog store, CancellationToken ct) => TypedResults.Ok(await store.ListAsync(ct)))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         group.MapPut("/{id}", async Task<Results<Ok<ComposeTemplate>, Created<ComposeTemplate>, ProblemHttpResult>> (string id, ComposeTemplateRequest request,
-            ComposeTemplateStore store, AuditLog audit, IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
+            ComposeTemplateCatalog store, AuditLog audit, IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
         {
             if (Validate(id, request, options.Value) is { } problem)
             {
@@ -40,7 +40,7 @@ internal static partial class ComposeTemplatesApi
             return created ? TypedResults.Created($"/api/compose-templates/{id}", saved) : TypedResults.Ok(saved);
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
-        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ComposeTemplateStore store, AuditLog audit, HttpContext http,
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ComposeTemplateCatalog store, AuditLog audit, HttpContext http,
             CancellationToken ct) =>
         {
             if (!await store.DeleteAsync(id, ct))

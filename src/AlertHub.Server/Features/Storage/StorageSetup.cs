@@ -30,6 +30,11 @@ internal static class StorageSetup
         builder.Services.AddSingleton<ITownPointStore, SqliteTownPointStore>();
         builder.Services.AddSingleton<IFeedStore, SqliteFeedStore>();
         builder.Services.AddSingleton<IFeedSeenStore, SqliteFeedSeenStore>();
+        builder.Services.AddSingleton<IAuditLogStore, SqliteAuditLogStore>();
+        builder.Services.AddSingleton<IComposeTemplateStore, SqliteComposeTemplateStore>();
+        builder.Services.AddSingleton<ITelephonyAttemptStore, SqliteTelephonyAttemptStore>();
+        builder.Services.AddSingleton<ITelephonyLookups, SqliteTelephonyLookups>();
+        builder.Services.AddSingleton<ILAlertRecordStore, SqliteLAlertRecordStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

@@ -1,5 +1,5 @@
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -25,67 +25,24 @@ internal static class LAlertApi
         }
 
         var group = app.MapGroup("/api/lalert").WithTags("Lアラート").RequireAuthorization(StaffRoles.Policies.Viewer);
-        group.MapGet("/publications", async (int? limit, Database database, CancellationToken ct) =>
-            TypedResults.Ok(await ListAsync(database, Math.Clamp(limit ?? 50, 1, 500), ct)));
-        group.MapGet("/publications/{seq:long}.xml", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (long seq, Database database, CancellationToken ct) =>
+        group.MapGet("/publications", async (int? limit, ILAlertRecordStore records, CancellationToken ct) =>
+            TypedResults.Ok(await ListAsync(records, Math.Clamp(limit ?? 50, 1, 500), ct)));
+        group.MapGet("/publications/{seq:long}.xml", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (long seq, ILAlertRecordStore records,
+            CancellationToken ct) =>
         {
-            await using var connection = await database.OpenAsync(ct);
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT xml FROM lalert_publications WHERE seq = $s";
-            cmd.Parameters.AddWithValue("$s", seq);
-            return await cmd.ExecuteScalarAsync(ct) is byte[] xml
+            return await records.XmlAsync(seq, ct) is { } xml
                 ? TypedResults.File(xml, "text/plain; charset=utf-8", $"lalert-{seq}.xml")
                 : Problems.NotFoundProblem(Problems.LAlertPublicationNotFound, $"No publication {seq}.");
         });
         return app;
     }
 
-    private static async Task<List<LAlertPublicationView>> ListAsync(Database database, int limit, CancellationToken ct)
+    private static async Task<List<LAlertPublicationView>> ListAsync(ILAlertRecordStore records, int limit, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        var list = new List<LAlertPublicationView>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                SELECT seq, document_id, revision, category, status, distribution_type, distribution_id, summary, alert_id, alert_version, created_at
-                FROM lalert_publications ORDER BY seq DESC LIMIT $limit
-                """;
-            cmd.Parameters.AddWithValue("$limit", limit);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                list.Add(new LAlertPublicationView(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-                    r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetInt32(9), DateTimeOffset.Parse(r.GetString(10), System.Globalization.CultureInfo.InvariantCulture), []));
-            }
-        }
-
-        if (list.Count == 0)
-        {
-            return list;
-        }
-
-        var sends = new Dictionary<long, List<LAlertSendView>>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                SELECT publication_seq, node, state, attempts, code, result, last_attempt_at, acknowledged_at FROM lalert_sends
-                WHERE publication_seq >= $min ORDER BY publication_seq, node
-                """;
-            cmd.Parameters.AddWithValue("$min", list[^1].Seq);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                if (!sends.TryGetValue(r.GetInt64(0), out var forSeq))
-                {
-                    sends[r.GetInt64(0)] = forSeq = [];
-                }
-
-                forSeq.Add(new LAlertSendView(r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5),
-                    r.IsDBNull(6) ? null : DateTimeOffset.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture),
-                    r.IsDBNull(7) ? null : DateTimeOffset.Parse(r.GetString(7), System.Globalization.CultureInfo.InvariantCulture)));
-            }
-        }
-
-        return [.. list.Select(p => p with { Sends = sends.GetValueOrDefault(p.Seq) ?? [] })];
+        var publications = await records.ListAsync(limit, ct);
+        var sends = (await records.SendsAsync([.. publications.Select(p => p.Seq)], ct)).ToLookup(s => s.PublicationSeq);
+        return [.. publications.Select(p => new LAlertPublicationView(p.Seq, p.DocumentId, p.Revision, p.Category, p.Status, p.DistributionType,
+            p.DistributionId, p.Summary, p.AlertId, p.AlertVersion, p.CreatedAt,
+            [.. sends[p.Seq].Select(s => new LAlertSendView(s.Node, s.State, s.Attempts, s.Code, s.Result, s.LastAttemptAt, s.AcknowledgedAt))]))];
     }
 }

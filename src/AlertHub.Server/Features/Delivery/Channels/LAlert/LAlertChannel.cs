@@ -2,9 +2,8 @@ using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Residents;
 using AlertHub.Server.Features.Security;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery.Channels.LAlert;
@@ -14,7 +13,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.LAlert;
 /// node. A publication a node did not answer stays pending and is sent again as the same bytes; one the node refused (401/402)
 /// is marked refused and reported, and the publications after it still go.
 /// </summary>
-internal sealed partial class LAlertSender(Database database, IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<LAlertOptions> options,
+internal sealed partial class LAlertSender(ILAlertRecordStore records, IHttpClientFactory clients, OutboundUrlPolicy policy, IOptions<LAlertOptions> options,
     TimeProvider time, ILogger<LAlertSender> logger) : IDisposable
 {
     public const string HttpClientName = "lalert";
@@ -40,7 +39,7 @@ internal sealed partial class LAlertSender(Database database, IHttpClientFactory
         try
         {
             var client = clients.CreateClient(HttpClientName);
-            foreach (var (seq, revision, xml) in await PendingAsync(node.Name, cancellationToken))
+            foreach (var (seq, revision, xml) in await records.PendingAsync(node.Name, 200, cancellationToken))
             {
                 LAlertAnswer answer;
                 if (!policy.IsAllowed(node.Url, out var reason))
@@ -53,7 +52,8 @@ internal sealed partial class LAlertSender(Database database, IHttpClientFactory
                 }
 
                 var state = answer.Accepted ? "acknowledged" : answer.Permanent ? "refused" : "pending";
-                await RecordAsync(seq, node.Name, state, answer, cancellationToken);
+                await records.RecordSendAsync(seq, node.Name, state, answer.Code, answer.Result.Length <= 500 ? answer.Result : answer.Result[..500], time.GetUtcNow(),
+                    CancellationToken.None);
                 if (answer.CredentialsRefused)
                 {
                     _problem = $"Lアラート node {node.Name} refused the UsernameToken: check Username and Password.";
@@ -83,55 +83,10 @@ internal sealed partial class LAlertSender(Database database, IHttpClientFactory
         }
     }
 
-    private async Task<List<(long Seq, int Revision, byte[] Xml)>> PendingAsync(string node, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT p.seq, p.revision, p.xml FROM lalert_sends s JOIN lalert_publications p ON p.seq = s.publication_seq
-            WHERE s.node = $n AND s.state = 'pending' ORDER BY p.seq LIMIT 200
-            """;
-        cmd.Parameters.AddWithValue("$n", node);
-        var list = new List<(long, int, byte[])>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add((r.GetInt64(0), r.GetInt32(1), (byte[])r.GetValue(2)));
-        }
-
-        return list;
-    }
-
-    private async Task<(string, string)> StateAsync(long seq, string node, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT s.state, COALESCE(s.result, ''), s.code, p.revision FROM lalert_sends s JOIN lalert_publications p ON p.seq = s.publication_seq WHERE s.publication_seq = $s AND s.node = $n";
-        cmd.Parameters.AddWithValue("$s", seq);
-        cmd.Parameters.AddWithValue("$n", node);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken)
-            ? (r.GetString(0), $"revision {r.GetInt32(3)} at {node}: {r.GetString(0)}{(r.IsDBNull(2) ? "" : $" (code {r.GetInt32(2)})")} {r.GetString(1)}".Trim())
+    private async Task<(string, string)> StateAsync(long seq, string node, CancellationToken cancellationToken) =>
+        await records.FindSendAsync(seq, node, cancellationToken) is ({ } send, var revision)
+            ? (send.State, $"revision {revision} at {node}: {send.State}{(send.Code is { } code ? $" (code {code})" : "")} {send.Result ?? ""}".Trim())
             : ("refused", $"publication {seq} has no send to {node}");
-    }
-
-    private async Task RecordAsync(long seq, string node, string state, LAlertAnswer answer, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(CancellationToken.None);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            UPDATE lalert_sends SET state = $state, attempts = attempts + 1, code = $code, result = $result, last_attempt_at = $now,
-                acknowledged_at = CASE WHEN $state = 'acknowledged' THEN $now ELSE acknowledged_at END
-            WHERE publication_seq = $s AND node = $n
-            """;
-        cmd.Parameters.AddWithValue("$state", state);
-        cmd.Parameters.AddWithValue("$code", (object?)answer.Code ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$result", answer.Result.Length <= 500 ? answer.Result : answer.Result[..500]);
-        cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O"));
-        cmd.Parameters.AddWithValue("$s", seq);
-        cmd.Parameters.AddWithValue("$n", node);
-        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lアラート node {Node} refused publication {Seq}: code {Code} {Result}")]
     private static partial void LogRefused(ILogger logger, string node, long seq, int? code, string result);

@@ -3,17 +3,11 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Shelters;
-using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace AlertHub.Server.Features.Delivery.Channels.LAlert;
-
-/// <summary>One publication: a revision of a document, its exact bytes, and who it came from.</summary>
-internal sealed record LAlertPublication(long Seq, string DocumentId, int Revision, string Category, string Status, string DistributionType,
-    string DistributionId, string Summary, string? AlertId, int? AlertVersion, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// Turns alert versions and shelter changes into Lアラート publications, following the update rules public senders follow:
@@ -22,9 +16,10 @@ internal sealed record LAlertPublication(long Seq, string DocumentId, int Revisi
 /// until nothing is ordered, and that last all-解除 revision ends the document (the next order starts a new one). An お知らせ
 /// is its own document per alert. A cancelled alert is withdrawn with an Errata: an Update that leaves it out when other orders
 /// remain, a Cancel of the whole document when it was all there was. Every publication is stored (bytes, revision, each node's
-/// acknowledgement) in the same transaction that advances the state, so a retry re-sends the same bytes and never makes a new revision.
+/// acknowledgement) in the same transaction that advances the state, so a retry re-sends the same bytes and never makes a new revision;
+/// the store lets one revision of a scope be built at a time, on any hub node.
 /// </summary>
-internal sealed class LAlertPublisher(Database database, AreaStore areas, IServiceProvider services, IOptions<LAlertOptions> options,
+internal sealed class LAlertPublisher(ILAlertRecordStore records, AreaStore areas, IServiceProvider services, IOptions<LAlertOptions> options,
     IOptions<HubOptions> hub, TimeProvider time) : IDisposable
 {
     // Resolved when first needed: targeting depends on the channel registry, which holds this channel.
@@ -55,29 +50,21 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
     /// </summary>
     public async Task<long?> ApplyAlertAsync(AlertDocument alert, CancellationToken cancellationToken)
     {
+        var sort = EvacuationSort(alert);
+        var scope = sort is null ? "general:" + alert.Id : "evacuation:" + alert.Status;
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            await using (var applied = connection.CreateCommand())
+            await using var tx = await records.BeginRevisionAsync(scope, cancellationToken);
+            if (await records.FindAppliedAsync(tx, alert.Id, alert.Version, cancellationToken) is { Applied: true } applied)
             {
-                applied.Transaction = tx;
-                applied.CommandText = "SELECT publication_seq FROM lalert_applied WHERE alert_id = $a AND version = $v";
-                applied.Parameters.AddWithValue("$a", alert.Id);
-                applied.Parameters.AddWithValue("$v", alert.Version);
-                await using var reader = await applied.ExecuteReaderAsync(cancellationToken);
-                if (await reader.ReadAsync(cancellationToken))
-                {
-                    return reader.IsDBNull(0) ? null : reader.GetInt64(0);
-                }
+                return applied.Seq;
             }
 
-            var seq = EvacuationSort(alert) is { } sort
-                ? await ApplyEvacuationAsync(connection, tx, alert, sort.Sort, sort.Level, cancellationToken)
-                : await ApplyGeneralAsync(connection, tx, alert, cancellationToken);
-            await ExecAsync(connection, tx, "INSERT INTO lalert_applied(alert_id, version, publication_seq) VALUES ($a, $v, $s)", cancellationToken,
-                ("$a", alert.Id), ("$v", alert.Version), ("$s", seq));
+            var seq = sort is { } s
+                ? await ApplyEvacuationAsync(tx, scope, alert, s.Sort, s.Level, cancellationToken)
+                : await ApplyGeneralAsync(tx, scope, alert, cancellationToken);
+            await records.MarkAppliedAsync(tx, alert.Id, alert.Version, seq, cancellationToken);
             await tx.CommitAsync(cancellationToken);
             return seq;
         }
@@ -93,12 +80,11 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
             var status = _options.ShelterStatus;
             var scope = "shelter:" + status;
-            var doc = await OpenDocumentAsync(connection, tx, scope, cancellationToken);
-            var state = doc is null ? new ShelterState() : JsonSerializer.Deserialize<ShelterState>(doc.Value.State, StateJson) ?? new ShelterState();
+            await using var tx = await records.BeginRevisionAsync(scope, cancellationToken);
+            var doc = await records.FindOpenDocumentAsync(tx, scope, cancellationToken);
+            var state = doc is null ? new ShelterState() : JsonSerializer.Deserialize<ShelterState>(doc.State, StateJson) ?? new ShelterState();
             var now = time.GetUtcNow();
             var previous = state.Published.ToDictionary(s => s.Id, StringComparer.Ordinal);
             var entries = new List<ShelterEntry>();
@@ -139,7 +125,7 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
                     : $"{Who.MunicipalityName} 避難所 すべて閉鎖");
                 var header = new LAlertHeader(id, revision, revision == 1 ? "Report" : "Update", status, Guid.NewGuid().ToString(), now, firstCreated,
                     Prefix(status) + Who.MunicipalityName + " 避難所情報", headline, state.DisasterName);
-                seq = await PublishAsync(connection, tx, header, LAlertCategories.Shelter, LAlertDocumentWriter.Shelter(header, Who, entries), null, null,
+                seq = await PublishAsync(tx, header, LAlertCategories.Shelter, LAlertDocumentWriter.Shelter(header, Who, entries), null, null,
                     scope, JsonSerializer.Serialize(state, StateJson), stillOpen, cancellationToken);
             }
 
@@ -152,13 +138,12 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
         }
     }
 
-    private async Task<long?> ApplyEvacuationAsync(SqliteConnection connection, SqliteTransaction tx, AlertDocument alert, string sort, int level,
+    private async Task<long?> ApplyEvacuationAsync(IStoreTransaction tx, string scope, AlertDocument alert, string sort, int level,
         CancellationToken cancellationToken)
     {
         var status = alert.Status.ToString();
-        var scope = "evacuation:" + status;
-        var doc = await OpenDocumentAsync(connection, tx, scope, cancellationToken);
-        var state = doc is null ? new EvacuationState() : JsonSerializer.Deserialize<EvacuationState>(doc.Value.State, StateJson) ?? new EvacuationState();
+        var doc = await records.FindOpenDocumentAsync(tx, scope, cancellationToken);
+        var state = doc is null ? new EvacuationState() : JsonSerializer.Deserialize<EvacuationState>(doc.State, StateJson) ?? new EvacuationState();
         var now = time.GetUtcNow();
         var before = state.Contributions.FirstOrDefault(c => c.AlertId == alert.Id);
         state.Contributions.RemoveAll(c => c.AlertId == alert.Id);
@@ -206,7 +191,11 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
 
         if (errata is null && SameEntries(state.Published, entries))
         {
-            await SaveStateAsync(connection, tx, doc, scope, state, cancellationToken);
+            if (doc is not null)
+            {
+                await records.SaveStateAsync(tx, doc.Id, JsonSerializer.Serialize(state, StateJson), cancellationToken);
+            }
+
             return null;
         }
 
@@ -223,7 +212,7 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
         var header = new LAlertHeader(id, revision, type, status, Guid.NewGuid().ToString(), now, doc?.FirstCreated ?? now,
             Prefix(status) + Who.MunicipalityName + " 避難情報", headline, state.DisasterName, errata);
         var levels = _options.SortNames.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
-        return await PublishAsync(connection, tx, header, LAlertCategories.Evacuation, LAlertDocumentWriter.Evacuation(header, Who, entries, levels),
+        return await PublishAsync(tx, header, LAlertCategories.Evacuation, LAlertDocumentWriter.Evacuation(header, Who, entries, levels),
             alert.Id, alert.Version, scope, JsonSerializer.Serialize(state, StateJson), issued, cancellationToken);
     }
 
@@ -265,11 +254,10 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
         return entries;
     }
 
-    private async Task<long?> ApplyGeneralAsync(SqliteConnection connection, SqliteTransaction tx, AlertDocument alert, CancellationToken cancellationToken)
+    private async Task<long?> ApplyGeneralAsync(IStoreTransaction tx, string scope, AlertDocument alert, CancellationToken cancellationToken)
     {
         var status = alert.Status.ToString();
-        var scope = "general:" + alert.Id;
-        var doc = await OpenDocumentAsync(connection, tx, scope, cancellationToken);
+        var doc = await records.FindOpenDocumentAsync(tx, scope, cancellationToken);
         if (doc is null && alert.MsgType == MsgType.Cancel)
         {
             return null;
@@ -290,67 +278,15 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
         var header = new LAlertHeader(doc?.Id ?? Guid.NewGuid().ToString(), revision, type, status, Guid.NewGuid().ToString(), now, doc?.FirstCreated ?? now,
             Prefix(status) + Who.MunicipalityName + " お知らせ", m.Headline, _options.DisasterName ?? alert.Event,
             cancel ? ("先のお知らせは取り消されました。", now) : null);
-        return await PublishAsync(connection, tx, header, LAlertCategories.General, LAlertDocumentWriter.General(header, Who, entry), alert.Id, alert.Version,
+        return await PublishAsync(tx, header, LAlertCategories.General, LAlertDocumentWriter.General(header, Who, entry), alert.Id, alert.Version,
             scope, "{}", stillOpen: !cancel && !alert.AllClear, cancellationToken);
     }
 
-    private async Task<long> PublishAsync(SqliteConnection connection, SqliteTransaction tx, LAlertHeader header, string category, byte[] xml,
-        string? alertId, int? alertVersion, string scope, string state, bool stillOpen, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow().ToString("O");
-        await ExecAsync(connection, tx, """
-            INSERT INTO lalert_documents(id, scope, category, status, revision, open, state, first_created_at, updated_at)
-            VALUES ($id, $scope, $category, $status, $revision, $open, $state, $first, $now)
-            ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, open = excluded.open, state = excluded.state, updated_at = excluded.updated_at
-            """, cancellationToken, ("$id", header.DocumentId), ("$scope", scope), ("$category", category), ("$status", header.Status),
-            ("$revision", header.Revision), ("$open", stillOpen ? 1 : 0), ("$state", state), ("$first", header.FirstCreated.ToString("O")), ("$now", now));
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = """
-            INSERT INTO lalert_publications(document_id, revision, category, status, distribution_type, distribution_id, summary, alert_id, alert_version, xml, created_at)
-            VALUES ($doc, $rev, $category, $status, $type, $dist, $summary, $alert, $version, $xml, $now) RETURNING seq
-            """;
-        insert.Parameters.AddWithValue("$doc", header.DocumentId);
-        insert.Parameters.AddWithValue("$rev", header.Revision);
-        insert.Parameters.AddWithValue("$category", category);
-        insert.Parameters.AddWithValue("$status", header.Status);
-        insert.Parameters.AddWithValue("$type", header.DistributionType);
-        insert.Parameters.AddWithValue("$dist", header.DistributionId);
-        insert.Parameters.AddWithValue("$summary", header.Headline);
-        insert.Parameters.AddWithValue("$alert", (object?)alertId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$version", (object?)alertVersion ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$xml", xml);
-        insert.Parameters.AddWithValue("$now", now);
-        var seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
-        foreach (var node in _options.Nodes)
-        {
-            await ExecAsync(connection, tx, "INSERT INTO lalert_sends(publication_seq, node, state) VALUES ($s, $n, 'pending')", cancellationToken,
-                ("$s", seq), ("$n", node.Name));
-        }
-
-        return seq;
-    }
-
-    private static async Task SaveStateAsync(SqliteConnection connection, SqliteTransaction tx, (string Id, int Revision, string State, DateTimeOffset FirstCreated)? doc,
-        string scope, EvacuationState state, CancellationToken cancellationToken)
-    {
-        if (doc is { } d)
-        {
-            await ExecAsync(connection, tx, "UPDATE lalert_documents SET state = $state WHERE id = $id", cancellationToken,
-                ("$state", JsonSerializer.Serialize(state, StateJson)), ("$id", d.Id));
-        }
-    }
-
-    private static async Task<(string Id, int Revision, string State, DateTimeOffset FirstCreated)?> OpenDocumentAsync(SqliteConnection connection,
-        SqliteTransaction tx, string scope, CancellationToken cancellationToken)
-    {
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "SELECT id, revision, state, first_created_at FROM lalert_documents WHERE scope = $scope AND open = 1 ORDER BY updated_at DESC LIMIT 1";
-        cmd.Parameters.AddWithValue("$scope", scope);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? (r.GetString(0), r.GetInt32(1), r.GetString(2), DateTimeOffset.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture)) : null;
-    }
+    private async Task<long> PublishAsync(IStoreTransaction tx, LAlertHeader header, string category, byte[] xml, string? alertId, int? alertVersion,
+        string scope, string state, bool stillOpen, CancellationToken cancellationToken) =>
+        await records.PublishAsync(tx, new LAlertNewRevision(header.DocumentId, header.Revision, scope, category, header.Status, header.DistributionType,
+            header.DistributionId, header.Headline, alertId, alertVersion, xml, state, stillOpen, header.FirstCreated, time.GetUtcNow(),
+            [.. _options.Nodes.Select(n => n.Name)]), cancellationToken);
 
     private static bool SameEntries(List<EvacuationEntry> a, List<EvacuationEntry> b) =>
         a.Count == b.Count && a.Select(e => (e.District.Key, e.Sort, e.Issued)).ToHashSet().SetEquals(b.Select(e => (e.District.Key, e.Sort, e.Issued)));
@@ -376,18 +312,4 @@ internal sealed class LAlertPublisher(Database database, AreaStore areas, IServi
         "Test" => "【試験】",
         _ => "",
     };
-
-    private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction tx, string sql, CancellationToken cancellationToken,
-        params (string Name, object? Value)[] parameters)
-    {
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
 }

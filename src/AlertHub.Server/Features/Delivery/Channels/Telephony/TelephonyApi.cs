@@ -5,7 +5,7 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Delivery;
 using AlertHub.Server.Features.Residents;
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Primitives;
 
@@ -35,10 +35,10 @@ internal static partial class TelephonyApi
     {
         // The full-text page is public whatever is enabled (Lアラート's お知らせ link to it too).
 
-        app.MapGet("/t/{code}", (string code, AlertRecords alerts, Database database, CancellationToken ct) => FullTextAsync(code, null, alerts, database, ct))
+        app.MapGet("/t/{code}", (string code, AlertRecords alerts, ITelephonyLookups lookups, CancellationToken ct) => FullTextAsync(code, null, alerts, lookups, ct))
             .AllowAnonymous().WithTags("Telephony");
-        app.MapGet("/t/{code}/{language}", (string code, string language, AlertRecords alerts, Database database, CancellationToken ct) =>
-            FullTextAsync(code, language, alerts, database, ct)).AllowAnonymous().WithTags("Telephony");
+        app.MapGet("/t/{code}/{language}", (string code, string language, AlertRecords alerts, ITelephonyLookups lookups, CancellationToken ct) =>
+            FullTextAsync(code, language, alerts, lookups, ct)).AllowAnonymous().WithTags("Telephony");
 
         var staff = app.MapGroup("/api").WithTags("Telephony");
         staff.MapPost("/residents/{id:guid}/phone-endpoints", AddPhoneAsync).RequireAuthorization(StaffRoles.Policies.Issuer);
@@ -51,7 +51,7 @@ internal static partial class TelephonyApi
         callbacks.MapPost("/status", StatusAsync);
         callbacks.MapPost("/twiml", TwimlAsync);
         callbacks.MapPost("/gather", GatherAsync);
-        staff.MapGet("/telephony/attempts", async Task<Results<Ok<AttemptsView>, ProblemHttpResult>> (string? alertId, TelephonyStore store, CancellationToken ct) =>
+        staff.MapGet("/telephony/attempts", async Task<Results<Ok<AttemptsView>, ProblemHttpResult>> (string? alertId, TelephonyAttempts store, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(alertId) || alertId.Length > 64)
             {
@@ -92,7 +92,7 @@ internal static partial class TelephonyApi
         };
     }
 
-    private static async Task<IResult> StatusAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyStore store, TimeProvider time,
+    private static async Task<IResult> StatusAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyAttempts store, TimeProvider time,
         ILoggerFactory loggers, CancellationToken ct)
     {
         var (channel, form, attempt, refusal) = await VerifyAsync(request, channels, store, ct);
@@ -129,7 +129,7 @@ internal static partial class TelephonyApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> TwimlAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyStore store, AlertRecords alerts,
+    private static async Task<IResult> TwimlAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyAttempts store, AlertRecords alerts,
         CancellationToken ct)
     {
         var (channel, form, attempt, refusal) = await VerifyAsync(request, channels, store, ct);
@@ -156,7 +156,7 @@ internal static partial class TelephonyApi
             : VoiceScript.ForPerson(attempt.Spoken, attempt.Language, voice.Options, new Uri(voice.CallbackUrl("gather", attempt.CallbackRef))));
     }
 
-    private static async Task<IResult> GatherAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyStore store, AlertService alerts,
+    private static async Task<IResult> GatherAsync(HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyAttempts store, AlertService alerts,
         CancellationToken ct)
     {
         var (channel, form, attempt, refusal) = await VerifyAsync(request, channels, store, ct);
@@ -187,7 +187,7 @@ internal static partial class TelephonyApi
     /// gave Twilio (callback base + path + query as received). A bad or missing signature is refused before anything is read.
     /// </summary>
     private static async Task<(TelephonyChannel? Channel, IFormCollection Form, TelephonyAttempt? Attempt, IResult? Refusal)> VerifyAsync(
-        HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyStore store, CancellationToken ct)
+        HttpRequest request, IEnumerable<TelephonyChannel> channels, TelephonyAttempts store, CancellationToken ct)
     {
         var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : FormCollection.Empty;
         var reference = request.Query["d"].ToString();
@@ -250,29 +250,15 @@ internal static partial class TelephonyApi
     }
 
     /// <summary>The plain-text page an SMS links to: the alert's current version in one language, readable on any phone.</summary>
-    private static async Task<IResult> FullTextAsync(string code, string? language, AlertRecords alerts, Database database, CancellationToken ct)
+    private static async Task<IResult> FullTextAsync(string code, string? language, AlertRecords alerts, ITelephonyLookups lookups, CancellationToken ct)
     {
         if (code.Length != 12 || !code.All(char.IsAsciiHexDigitLower) || language is { Length: > 20 })
         {
             return Problems.NotFoundProblem(Problems.TelephonyTextNotFound, "No such alert text.");
         }
 
-        string? id;
-        await using (var connection = await database.OpenAsync(ct))
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT id FROM alerts WHERE id >= $p AND id < $p || 'g' LIMIT 2";
-            cmd.Parameters.AddWithValue("$p", code);
-            var ids = new List<string>();
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                ids.Add(reader.GetString(0));
-            }
-
-            id = ids.Count == 1 ? ids[0] : null;
-        }
-
+        var ids = await lookups.AlertIdsStartingWithAsync(code, ct);
+        var id = ids.Count == 1 ? ids[0] : null;
         if (id is null || await alerts.GetHeadAsync(id, ct) is not { } head || await alerts.GetVersionAsync(id, head.CurrentVersion, ct) is not { } alert)
         {
             return Problems.NotFoundProblem(Problems.TelephonyTextNotFound, "No such alert text.");

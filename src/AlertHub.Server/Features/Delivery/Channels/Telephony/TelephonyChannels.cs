@@ -1,4 +1,5 @@
 using AlertHub.Core.Delivery;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -17,11 +18,11 @@ internal sealed record PlaceResult(DeliveryOutcome Outcome, string? Sid, string 
 /// </summary>
 internal abstract partial class TelephonyChannel : IDeliveryChannel, IChannelHealth, IDisposable
 {
-    private readonly TelephonyStore _store;
+    private readonly TelephonyAttempts _store;
     private readonly ILogger _logger;
     private volatile string? _problem;
 
-    protected TelephonyChannel(TwilioAccountOptions account, double perSecond, OutboundUrlPolicy policy, TelephonyStore store, HubOptions hub,
+    protected TelephonyChannel(TwilioAccountOptions account, double perSecond, OutboundUrlPolicy policy, TelephonyAttempts store, HubOptions hub,
         TimeProvider time, ILogger logger)
     {
         Account = account;
@@ -150,7 +151,7 @@ internal abstract partial class TelephonyChannel : IDeliveryChannel, IChannelHea
 /// <c>AnsweredBy</c> from answering-machine detection), posts the keypad digit to the hub, and reports the call's progress to
 /// <c>/api/telephony/status</c>; busy, no-answer and failed calls are tried again on <see cref="VoiceChannelOptions.RetrySchedule"/>.
 /// </summary>
-internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, OutboundUrlPolicy policy, TelephonyStore store, IOptions<HubOptions> hub,
+internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, OutboundUrlPolicy policy, TelephonyAttempts store, IOptions<HubOptions> hub,
     TimeProvider time, ILogger<VoiceChannel> logger)
     : TelephonyChannel(options.Value, options.Value.CallsPerSecond, policy, store, hub.Value, time, logger), IChannelSetup<VoiceChannelOptions>
 {
@@ -182,7 +183,7 @@ internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, Outbou
 }
 
 /// <summary><c>sms</c>: one Twilio message per resident, fitted to the UCS-2 segment limits, with a link to the full text.</summary>
-internal sealed class SmsChannel(IOptions<SmsChannelOptions> options, OutboundUrlPolicy policy, TelephonyStore store, IOptions<HubOptions> hub,
+internal sealed class SmsChannel(IOptions<SmsChannelOptions> options, OutboundUrlPolicy policy, TelephonyAttempts store, IOptions<HubOptions> hub,
     TimeProvider time, ILogger<SmsChannel> logger)
     : TelephonyChannel(options.Value, options.Value.MessagesPerSecond, policy, store, hub.Value, time, logger), IChannelSetup<SmsChannelOptions>
 {

@@ -1,4 +1,5 @@
 using AlertHub.Core.Delivery;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Health;
 
@@ -11,7 +12,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.Telephony;
 /// </summary>
 internal sealed partial class TelephonyRetryWorker(
     IEnumerable<TelephonyChannel> channels,
-    TelephonyStore store,
+    TelephonyAttempts store,
     AlertRecords alerts,
     HealthState health,
     TimeProvider time,

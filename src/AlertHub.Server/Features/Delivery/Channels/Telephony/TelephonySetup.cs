@@ -71,7 +71,8 @@ internal static class TelephonySetup
 
     private static void AddShared(IServiceCollection services)
     {
-        services.TryAddSingleton<TelephonyStore>();
+        services.TryAddSingleton<TelephonyAttempts>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Residents.IResidentRecords, TelephonyResidentRecords>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelephonyRetryWorker>());
     }
 

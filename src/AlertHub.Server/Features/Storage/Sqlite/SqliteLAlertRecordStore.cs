@@ -1,0 +1,216 @@
+using System.Globalization;
+using AlertHub.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.Storage.Sqlite;
+
+/// <summary>The Lアラート documents, publications (their exact bytes as a BLOB), applied alert versions and sends in the embedded SQLite store.</summary>
+internal sealed class SqliteLAlertRecordStore(Database database) : ILAlertRecordStore
+{
+    /// <remarks>The hub's single writer slot and an immediate transaction: every revision of every scope waits its turn, which is more than the contract asks.</remarks>
+    public async Task<IStoreTransaction> BeginRevisionAsync(string scope, CancellationToken cancellationToken) =>
+        await SqliteStoreTransaction.BeginAsync(database, cancellationToken);
+
+    public async Task<(bool Applied, long? Seq)> FindAppliedAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken)
+    {
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command("SELECT publication_seq FROM lalert_applied WHERE alert_id = $a AND version = $v");
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (true, reader.IsDBNull(0) ? null : reader.GetInt64(0)) : (false, null);
+    }
+
+    public async Task<LAlertOpenDocument?> FindOpenDocumentAsync(IStoreTransaction transaction, string scope, CancellationToken cancellationToken)
+    {
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command(
+            "SELECT id, revision, state, first_created_at FROM lalert_documents WHERE scope = $scope AND open = 1 ORDER BY updated_at DESC LIMIT 1");
+        cmd.Parameters.AddWithValue("$scope", scope);
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await r.ReadAsync(cancellationToken)
+            ? new LAlertOpenDocument(r.GetString(0), r.GetInt32(1), r.GetString(2), DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture))
+            : null;
+    }
+
+    public async Task SaveStateAsync(IStoreTransaction transaction, string documentId, string state, CancellationToken cancellationToken)
+    {
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command("UPDATE lalert_documents SET state = $state WHERE id = $id");
+        cmd.Parameters.AddWithValue("$state", state);
+        cmd.Parameters.AddWithValue("$id", documentId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> PublishAsync(IStoreTransaction transaction, LAlertNewRevision revision, CancellationToken cancellationToken)
+    {
+        var tx = SqliteStoreTransaction.Of(transaction);
+        var at = revision.At.ToString("O");
+        await using (var document = tx.Command("""
+            INSERT INTO lalert_documents(id, scope, category, status, revision, open, state, first_created_at, updated_at)
+            VALUES ($id, $scope, $category, $status, $revision, $open, $state, $first, $now)
+            ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, open = excluded.open, state = excluded.state, updated_at = excluded.updated_at
+            """))
+        {
+            document.Parameters.AddWithValue("$id", revision.DocumentId);
+            document.Parameters.AddWithValue("$scope", revision.Scope);
+            document.Parameters.AddWithValue("$category", revision.Category);
+            document.Parameters.AddWithValue("$status", revision.Status);
+            document.Parameters.AddWithValue("$revision", revision.Revision);
+            document.Parameters.AddWithValue("$open", revision.StillOpen ? 1 : 0);
+            document.Parameters.AddWithValue("$state", revision.State);
+            document.Parameters.AddWithValue("$first", revision.FirstCreated.ToString("O"));
+            document.Parameters.AddWithValue("$now", at);
+            await document.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long seq;
+        await using (var insert = tx.Command("""
+            INSERT INTO lalert_publications(document_id, revision, category, status, distribution_type, distribution_id, summary, alert_id, alert_version, xml, created_at)
+            VALUES ($doc, $rev, $category, $status, $type, $dist, $summary, $alert, $version, $xml, $now) RETURNING seq
+            """))
+        {
+            insert.Parameters.AddWithValue("$doc", revision.DocumentId);
+            insert.Parameters.AddWithValue("$rev", revision.Revision);
+            insert.Parameters.AddWithValue("$category", revision.Category);
+            insert.Parameters.AddWithValue("$status", revision.Status);
+            insert.Parameters.AddWithValue("$type", revision.DistributionType);
+            insert.Parameters.AddWithValue("$dist", revision.DistributionId);
+            insert.Parameters.AddWithValue("$summary", revision.Summary);
+            insert.Parameters.AddWithValue("$alert", (object?)revision.AlertId ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$version", (object?)revision.AlertVersion ?? DBNull.Value);
+            insert.Parameters.Add("$xml", SqliteType.Blob).Value = revision.Xml;
+            insert.Parameters.AddWithValue("$now", at);
+            seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        foreach (var node in revision.Nodes)
+        {
+            await using var send = tx.Command("INSERT INTO lalert_sends(publication_seq, node, state) VALUES ($s, $n, 'pending')");
+            send.Parameters.AddWithValue("$s", seq);
+            send.Parameters.AddWithValue("$n", node);
+            await send.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return seq;
+    }
+
+    public async Task MarkAppliedAsync(IStoreTransaction transaction, string alertId, int version, long? seq, CancellationToken cancellationToken)
+    {
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command("INSERT INTO lalert_applied(alert_id, version, publication_seq) VALUES ($a, $v, $s)");
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$v", version);
+        cmd.Parameters.AddWithValue("$s", (object?)seq ?? DBNull.Value);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<(long Seq, int Revision, byte[] Xml)>> PendingAsync(string node, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT p.seq, p.revision, p.xml FROM lalert_sends s JOIN lalert_publications p ON p.seq = s.publication_seq
+            WHERE s.node = $n AND s.state = 'pending' ORDER BY p.seq LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$n", node);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var list = new List<(long, int, byte[])>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add((r.GetInt64(0), r.GetInt32(1), (byte[])r.GetValue(2)));
+        }
+
+        return list;
+    }
+
+    public async Task RecordSendAsync(long seq, string node, string state, int? code, string result, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            UPDATE lalert_sends SET state = $state, attempts = attempts + 1, code = $code, result = $result, last_attempt_at = $now,
+                acknowledged_at = CASE WHEN $state = 'acknowledged' THEN $now ELSE acknowledged_at END
+            WHERE publication_seq = $s AND node = $n
+            """;
+        cmd.Parameters.AddWithValue("$state", state);
+        cmd.Parameters.AddWithValue("$code", (object?)code ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$result", result);
+        cmd.Parameters.AddWithValue("$now", at.ToString("O"));
+        cmd.Parameters.AddWithValue("$s", seq);
+        cmd.Parameters.AddWithValue("$n", node);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<(LAlertSendRecord Send, int Revision)?> FindSendAsync(long seq, string node, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {SendColumns}, p.revision FROM lalert_sends s JOIN lalert_publications p ON p.seq = s.publication_seq
+            WHERE s.publication_seq = $s AND s.node = $n
+            """;
+        cmd.Parameters.AddWithValue("$s", seq);
+        cmd.Parameters.AddWithValue("$n", node);
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await r.ReadAsync(cancellationToken) ? (ReadSend(r), r.GetInt32(8)) : null;
+    }
+
+    public async Task<IReadOnlyList<LAlertPublicationRecord>> ListAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT seq, document_id, revision, category, status, distribution_type, distribution_id, summary, alert_id, alert_version, created_at
+            FROM lalert_publications ORDER BY seq DESC LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var list = new List<LAlertPublicationRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(new LAlertPublicationRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
+                r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetInt32(9),
+                DateTimeOffset.Parse(r.GetString(10), CultureInfo.InvariantCulture)));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<LAlertSendRecord>> SendsAsync(IReadOnlyCollection<long> seqs, CancellationToken cancellationToken)
+    {
+        var list = new List<LAlertSendRecord>();
+        if (seqs.Count == 0)
+        {
+            return list;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {SendColumns} FROM lalert_sends s
+            WHERE s.publication_seq IN (SELECT value FROM json_each($seqs)) ORDER BY s.publication_seq, s.node
+            """;
+        cmd.Parameters.AddWithValue("$seqs", System.Text.Json.JsonSerializer.Serialize(seqs));
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(ReadSend(r));
+        }
+
+        return list;
+    }
+
+    public async Task<byte[]?> XmlAsync(long seq, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT xml FROM lalert_publications WHERE seq = $s";
+        cmd.Parameters.AddWithValue("$s", seq);
+        return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
+    private const string SendColumns = "s.publication_seq, s.node, s.state, s.attempts, s.code, s.result, s.last_attempt_at, s.acknowledged_at";
+
+    private static LAlertSendRecord ReadSend(SqliteDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5),
+            r.IsDBNull(6) ? null : DateTimeOffset.Parse(r.GetString(6), CultureInfo.InvariantCulture),
+            r.IsDBNull(7) ? null : DateTimeOffset.Parse(r.GetString(7), CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,231 @@
+using AlertHub.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AlertHub.Server.Features.Storage.Sqlite;
+
+/// <summary>The <c>telephony_attempts</c> table in the embedded SQLite store (instants as Unix milliseconds).</summary>
+internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephonyAttemptStore
+{
+    private const string Columns = """
+        id, delivery_key, attempt, alert_id, version, resident_id, channel, address, language, spoken, state, due_at, sid, status,
+        answered_by, digits, acknowledged, error_code, detail, sequence, created_at, updated_at
+        """;
+
+    public async Task<(TelephonyAttempt Attempt, bool Created)> BeginAsync(TelephonyAttemptStart start, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT OR IGNORE INTO telephony_attempts(delivery_key, attempt, alert_id, version, resident_id, channel, address, language, spoken, state, created_at, updated_at)
+            VALUES ($key, 1, $alert, $version, $resident, $channel, $address, $language, $spoken, 'placing', $now, $now)
+            """;
+        insert.Parameters.AddWithValue("$key", start.DeliveryKey);
+        insert.Parameters.AddWithValue("$alert", start.AlertId);
+        insert.Parameters.AddWithValue("$version", start.Version);
+        insert.Parameters.AddWithValue("$resident", start.ResidentId.ToString());
+        insert.Parameters.AddWithValue("$channel", start.Channel);
+        insert.Parameters.AddWithValue("$address", start.Address);
+        insert.Parameters.AddWithValue("$language", start.Language);
+        insert.Parameters.AddWithValue("$spoken", start.Spoken);
+        insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        var created = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var attempt = await FindAsync(connection, start.DeliveryKey, 1, cancellationToken) ?? throw new InvalidOperationException("attempt vanished");
+        return (attempt, created);
+    }
+
+    public async Task<TelephonyAttempt?> FindAsync(string deliveryKey, int attempt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await FindAsync(connection, deliveryKey, attempt, cancellationToken);
+    }
+
+    public async Task<TelephonyAttempt?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM telephony_attempts WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return (await ReadAllAsync(cmd, cancellationToken)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<TelephonyAttempt>> ListAsync(string alertId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM telephony_attempts WHERE alert_id = $a ORDER BY id LIMIT $limit";
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return await ReadAllAsync(cmd, cancellationToken);
+    }
+
+    public Task MarkPlacedAsync(long id, string sid, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET state = 'placed', sid = $sid, status = COALESCE(status, $status), due_at = NULL, updated_at = $now WHERE id = $id",
+            now, cancellationToken, ("$id", id), ("$sid", sid), ("$status", status));
+
+    public Task MarkRefusedAsync(long id, string? errorCode, string detail, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET state = 'refused', error_code = $code, detail = $detail, due_at = NULL, updated_at = $now WHERE id = $id",
+            now, cancellationToken, ("$id", id), ("$code", errorCode), ("$detail", detail));
+
+    public Task MarkSkippedAsync(long id, string detail, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET state = 'skipped', detail = $detail, due_at = NULL, updated_at = $now WHERE id = $id",
+            now, cancellationToken, ("$id", id), ("$detail", detail));
+
+    public Task RescheduleAsync(long id, DateTimeOffset dueAt, string detail, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET state = 'scheduled', due_at = $due, detail = $detail, updated_at = $now WHERE id = $id",
+            now, cancellationToken, ("$id", id), ("$due", dueAt.ToUnixTimeMilliseconds()), ("$detail", detail));
+
+    public Task ResetPlacingAsync(long id, string detail, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET state = 'placing', detail = $detail, updated_at = $now WHERE id = $id",
+            now, cancellationToken, ("$id", id), ("$detail", detail));
+
+    public async Task<TelephonyAttempt?> RecordStatusAsync(long id, string status, string? answeredBy, string? errorCode, int sequence, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await ExecAsync("""
+            UPDATE telephony_attempts SET status = $status, answered_by = COALESCE($answered, answered_by), error_code = COALESCE($code, error_code),
+                sequence = MAX(sequence, $seq), updated_at = $now
+            WHERE id = $id AND ($seq < 0 OR $seq >= sequence)
+            """, now, cancellationToken, ("$id", id), ("$status", status), ("$answered", answeredBy), ("$code", errorCode), ("$seq", sequence));
+        return await GetAsync(id, cancellationToken);
+    }
+
+    public Task RecordAnsweredByAsync(long id, string answeredBy, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET answered_by = $a, updated_at = $now WHERE id = $id", now, cancellationToken, ("$id", id), ("$a", answeredBy));
+
+    public Task RecordDigitsAsync(long id, string digits, bool acknowledged, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecAsync("UPDATE telephony_attempts SET digits = $d, acknowledged = MAX(acknowledged, $ack), updated_at = $now WHERE id = $id",
+            now, cancellationToken, ("$id", id), ("$d", digits), ("$ack", acknowledged ? 1 : 0));
+
+    public async Task<bool> ScheduleRetryAsync(long afterId, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT OR IGNORE INTO telephony_attempts(delivery_key, attempt, alert_id, version, resident_id, channel, address, language, spoken, state, due_at, created_at, updated_at)
+            SELECT delivery_key, attempt + 1, alert_id, version, resident_id, channel, address, language, spoken, 'scheduled', $due, $now, $now
+            FROM telephony_attempts WHERE id = $id
+            """;
+        cmd.Parameters.AddWithValue("$id", afterId);
+        cmd.Parameters.AddWithValue("$due", dueAt.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<TelephonyAttempt>> ClaimDueAsync(string channel, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One statement: SQLite runs it under its write lock, so two claimers never take the same row.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            UPDATE telephony_attempts SET state = 'placing', updated_at = $now
+            WHERE id IN (SELECT id FROM telephony_attempts WHERE state = 'scheduled' AND channel = $channel AND due_at <= $now ORDER BY due_at LIMIT $limit)
+            RETURNING {Columns}
+            """;
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$channel", channel);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var claimed = await ReadAllAsync(cmd, cancellationToken);
+        claimed.Sort((a, b) => Nullable.Compare(a.DueAt, b.DueAt) is var c && c != 0 ? c : a.Id.CompareTo(b.Id));
+        return claimed;
+    }
+
+    public async Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE telephony_attempts SET state = 'scheduled', due_at = $now WHERE state = 'placing' AND attempt > 1";
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<int> ForgetResidentAsync(IStoreTransaction transaction, Guid residentId, CancellationToken cancellationToken)
+    {
+        // The foreign key to residents cascades too; deleting here keeps the table's one writer this store, whatever the order of the forget.
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command("DELETE FROM telephony_attempts WHERE resident_id = $r");
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<TelephonyAttempt?> FindAsync(SqliteConnection connection, string deliveryKey, int attempt, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM telephony_attempts WHERE delivery_key = $key AND attempt = $attempt";
+        cmd.Parameters.AddWithValue("$key", deliveryKey);
+        cmd.Parameters.AddWithValue("$attempt", attempt);
+        return (await ReadAllAsync(cmd, cancellationToken)).FirstOrDefault();
+    }
+
+    private static async Task<List<TelephonyAttempt>> ReadAllAsync(SqliteCommand cmd, CancellationToken cancellationToken)
+    {
+        var list = new List<TelephonyAttempt>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(new TelephonyAttempt(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetInt32(4), Guid.Parse(r.GetString(5)),
+                r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetInt64(11),
+                Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), r.GetInt64(16) == 1, Text(r, 17), Text(r, 18), r.GetInt32(19), r.GetInt64(20), r.GetInt64(21)));
+        }
+
+        return list;
+
+        static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    }
+
+    private async Task ExecAsync(string sql, DateTimeOffset now, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// Telephony's reads of tables it does not own (<see cref="ITelephonyLookups"/>): <c>alert_acks</c> and <c>alerts</c> belong to the
+/// alerts store, <c>resident_endpoints</c> to the residents store. Kept apart so they move to those owners whole.
+/// </summary>
+internal sealed class SqliteTelephonyLookups(Database database) : ITelephonyLookups
+{
+    public async Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM alert_acks WHERE alert_id = $a AND resident_id = $r)";
+        cmd.Parameters.AddWithValue("$a", alertId);
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    public async Task<bool> EndpointActiveAsync(Guid residentId, string channel, string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM resident_endpoints WHERE resident_id = $r AND channel = $c AND address = $a AND state = 'active')";
+        cmd.Parameters.AddWithValue("$r", residentId.ToString());
+        cmd.Parameters.AddWithValue("$c", channel);
+        cmd.Parameters.AddWithValue("$a", address);
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    public async Task<IReadOnlyList<string>> AlertIdsStartingWithAsync(string prefix, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id FROM alerts WHERE id >= $p AND id < $p || 'g' LIMIT 2";
+        cmd.Parameters.AddWithValue("$p", prefix);
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+}
