@@ -29,8 +29,6 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IComposeTemplateStore, PostgresComposeTemplateStore>();
         services.AddSingleton<ITelephonyAttemptStore, PostgresTelephonyAttemptStore>();
         services.AddSingleton<ILAlertRecordStore, PostgresLAlertRecordStore>();
-        // ITelephonyLookups has no PostgreSQL implementation on purpose: it reads alert_acks and alerts (the alerts store's) and
-        // resident_endpoints (the residents store's); those owners take the reads over when their PostgreSQL stores exist.
         return services;
     }
 }

@@ -74,6 +74,12 @@ internal interface IAlertStore
 
     Task<long> AcknowledgementCountAsync(string alertId, CancellationToken cancellationToken);
 
+    /// <summary>Whether the resident acknowledged the alert by any means.</summary>
+    Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken);
+
+    /// <summary>Up to two alert ids that start with <paramref name="prefix"/> (a lower-case hex short code from an SMS link), in id order.</summary>
+    Task<IReadOnlyList<string>> IdsStartingWithAsync(string prefix, CancellationToken cancellationToken);
+
     /// <summary>When the resident acknowledged each alert they acknowledged.</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> AcknowledgementsAsync(Guid residentId, CancellationToken cancellationToken);
 }

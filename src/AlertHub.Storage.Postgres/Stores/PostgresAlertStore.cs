@@ -249,6 +249,29 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         return acks;
     }
 
+    public async Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT EXISTS(SELECT 1 FROM alert_acks WHERE alert_id = @a AND resident_id = @r)");
+        Add(cmd, ("a", alertId), ("r", residentId));
+        return (bool)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<IReadOnlyList<string>> IdsStartingWithAsync(string prefix, CancellationToken cancellationToken)
+    {
+        // A range on the primary key in code-point order; ids are lower-case hex, so 'g' sorts after every id with the prefix.
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT id FROM alerts WHERE id COLLATE \"C\" >= @p AND id COLLATE \"C\" < (@p || 'g') ORDER BY id COLLATE \"C\" LIMIT 2");
+        Add(cmd, ("p", prefix));
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     private static void Add(NpgsqlCommand cmd, params (string Name, object? Value)[] parameters)
     {
         foreach (var (name, value) in parameters)

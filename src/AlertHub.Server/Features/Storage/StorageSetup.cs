@@ -33,7 +33,6 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IAuditLogStore, SqliteAuditLogStore>();
         builder.Services.AddSingleton<IComposeTemplateStore, SqliteComposeTemplateStore>();
         builder.Services.AddSingleton<ITelephonyAttemptStore, SqliteTelephonyAttemptStore>();
-        builder.Services.AddSingleton<ITelephonyLookups, SqliteTelephonyLookups>();
         builder.Services.AddSingleton<ILAlertRecordStore, SqliteLAlertRecordStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;

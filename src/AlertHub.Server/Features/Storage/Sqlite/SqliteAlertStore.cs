@@ -16,7 +16,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         a.created_by,
         (SELECT d.created_by FROM alert_drafts d WHERE d.alert_id = a.id AND d.updates_alert_id IS NULL AND d.state = 'approved' LIMIT 1),
         (SELECT d.decided_by FROM alert_drafts d WHERE d.alert_id = a.id AND d.updates_alert_id IS NULL AND d.state = 'approved' LIMIT 1),
-        (SELECT l.detail FROM audit_log l WHERE l.target = a.id AND l.action = 'alerts.issue.bypass' LIMIT 1),
+        (SELECT l.detail FROM audit_log l WHERE l.target = a.id AND l.action = 'alerts.issue.bypass' ORDER BY l.id LIMIT 1),
         (SELECT COUNT(*) FROM alert_acks k WHERE k.alert_id = a.id),
         (SELECT COUNT(*) FROM safety_replies s WHERE s.id IN (SELECT MAX(id) FROM safety_replies WHERE alert_id = a.id GROUP BY resident_id) AND s.status = 'safe'),
         (SELECT COUNT(*) FROM safety_replies s WHERE s.id IN (SELECT MAX(id) FROM safety_replies WHERE alert_id = a.id GROUP BY resident_id) AND s.status = 'need-help')
@@ -259,6 +259,32 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         }
 
         return acks;
+    }
+
+    public async Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM alert_acks WHERE alert_id = $a AND resident_id = $r)";
+        Add(cmd, ("$a", alertId), ("$r", residentId.ToString()));
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    public async Task<IReadOnlyList<string>> IdsStartingWithAsync(string prefix, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        // A range on the primary key; ids are lower-case hex, so 'g' sorts after every id with the prefix.
+        cmd.CommandText = "SELECT id FROM alerts WHERE id >= $p AND id < $p || 'g' ORDER BY id LIMIT 2";
+        Add(cmd, ("$p", prefix));
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     private static DateTimeOffset Instant(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);

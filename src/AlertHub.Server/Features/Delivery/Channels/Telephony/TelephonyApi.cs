@@ -35,9 +35,9 @@ internal static partial class TelephonyApi
     {
         // The full-text page is public whatever is enabled (Lアラート's お知らせ link to it too).
 
-        app.MapGet("/t/{code}", (string code, AlertRecords alerts, ITelephonyLookups lookups, CancellationToken ct) => FullTextAsync(code, null, alerts, lookups, ct))
+        app.MapGet("/t/{code}", (string code, AlertRecords alerts, IAlertStore lookups, CancellationToken ct) => FullTextAsync(code, null, alerts, lookups, ct))
             .AllowAnonymous().WithTags("Telephony");
-        app.MapGet("/t/{code}/{language}", (string code, string language, AlertRecords alerts, ITelephonyLookups lookups, CancellationToken ct) =>
+        app.MapGet("/t/{code}/{language}", (string code, string language, AlertRecords alerts, IAlertStore lookups, CancellationToken ct) =>
             FullTextAsync(code, language, alerts, lookups, ct)).AllowAnonymous().WithTags("Telephony");
 
         var staff = app.MapGroup("/api").WithTags("Telephony");
@@ -250,14 +250,14 @@ internal static partial class TelephonyApi
     }
 
     /// <summary>The plain-text page an SMS links to: the alert's current version in one language, readable on any phone.</summary>
-    private static async Task<IResult> FullTextAsync(string code, string? language, AlertRecords alerts, ITelephonyLookups lookups, CancellationToken ct)
+    private static async Task<IResult> FullTextAsync(string code, string? language, AlertRecords alerts, IAlertStore lookups, CancellationToken ct)
     {
         if (code.Length != 12 || !code.All(char.IsAsciiHexDigitLower) || language is { Length: > 20 })
         {
             return Problems.NotFoundProblem(Problems.TelephonyTextNotFound, "No such alert text.");
         }
 
-        var ids = await lookups.AlertIdsStartingWithAsync(code, ct);
+        var ids = await lookups.IdsStartingWithAsync(code, ct);
         var id = ids.Count == 1 ? ids[0] : null;
         if (id is null || await alerts.GetHeadAsync(id, ct) is not { } head || await alerts.GetVersionAsync(id, head.CurrentVersion, ct) is not { } alert)
         {

@@ -5,9 +5,9 @@ namespace AlertHub.Server.Features.Delivery.Channels.Telephony;
 
 /// <summary>
 /// Call and SMS attempts and their outcomes, per (resident, channel) and alert version: <see cref="ITelephonyAttemptStore"/> with the
-/// hub's clock, and the reads of other features' tables telephony needs (<see cref="ITelephonyLookups"/>).
+/// hub's clock, and what telephony asks of the alerts and residents stores.
 /// </summary>
-internal sealed class TelephonyAttempts(ITelephonyAttemptStore store, ITelephonyLookups lookups, TimeProvider time)
+internal sealed class TelephonyAttempts(ITelephonyAttemptStore store, IAlertStore alerts, IResidentStore residents, TimeProvider time)
 {
     /// <summary>The attempt a delivery key starts with, created if new; an existing one is returned as it is (a re-sent
     /// outbox row finds the call it already placed and does not place it again).</summary>
@@ -72,14 +72,14 @@ internal sealed class TelephonyAttempts(ITelephonyAttemptStore store, ITelephony
     public Task<IReadOnlyList<TelephonyAttempt>> ListAsync(string alertId, int limit, CancellationToken cancellationToken) =>
         store.ListAsync(alertId, limit, cancellationToken);
 
-    // Reads of tables other features own (alert_acks: alerts; resident_endpoints: residents); see ITelephonyLookups.
+    // Asked of the owners: acknowledgements are the alerts store's, endpoints the residents store's.
 
     public Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken) =>
-        lookups.IsAcknowledgedAsync(alertId, residentId, cancellationToken);
+        alerts.IsAcknowledgedAsync(alertId, residentId, cancellationToken);
 
     /// <summary>Whether the resident still has this address active on the channel (not removed, not pruned).</summary>
     public Task<bool> EndpointActiveAsync(Guid residentId, string channel, string address, CancellationToken cancellationToken) =>
-        lookups.EndpointActiveAsync(residentId, channel, address, cancellationToken);
+        residents.HasActiveEndpointAsync(residentId, channel, address, cancellationToken);
 
     private DateTimeOffset Now() => time.GetUtcNow();
 }
