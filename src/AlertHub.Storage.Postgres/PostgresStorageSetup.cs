@@ -15,6 +15,9 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();
         services.AddSingleton<IRuleSetStore, PostgresRuleSetStore>();
+        services.AddSingleton<ICameraStore, PostgresCameraStore>();
+        services.AddSingleton<IDronePhotoStore, PostgresDronePhotoStore>();
+        services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
         return services;
     }
 }

@@ -19,6 +19,9 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
         builder.Services.AddSingleton<IRuleSetStore, SqliteRuleSetStore>();
+        builder.Services.AddSingleton<ICameraStore, SqliteCameraStore>();
+        builder.Services.AddSingleton<IDronePhotoStore, SqliteDronePhotoStore>();
+        builder.Services.AddSingleton<IAlertImageStore, SqliteAlertImageStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

@@ -1,20 +1,15 @@
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace AlertHub.Server.Features.Cameras;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-/// <summary>
-/// Cameras, their credentials (a separate table so no query that lists cameras can return them), the
-/// snapshot history ring and the status timeline. Kept in memory too: the supervisor reads it every tick.
-/// </summary>
-internal sealed class CameraStore(Database database, TimeProvider time)
+/// <summary>The <c>cameras</c>, <c>camera_credentials</c>, <c>camera_snapshots</c> and <c>camera_timeline</c> tables in SQLite.</summary>
+internal sealed class SqliteCameraStore(Database database) : ICameraStore
 {
     private const string Columns = """
         id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
         snapshot_interval_seconds, live_enabled, status, status_since, last_image_at, normal_day_snapshot_id, updated_at
         """;
-
-    public event Action? Changed;
 
     public async Task<IReadOnlyList<CameraRecord>> ListAsync(CancellationToken cancellationToken)
     {
@@ -59,7 +54,6 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         return await reader.ReadAsync(cancellationToken) ? new CameraCredentials(reader.GetString(0), reader.GetString(1)) : null;
     }
 
-    /// <param name="credentials">Null leaves stored credentials as they are; an empty username removes them.</param>
     public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -91,7 +85,7 @@ internal sealed class CameraStore(Database database, TimeProvider time)
             cmd.Parameters.AddWithValue("$fov", (object?)camera.FieldOfViewDegrees ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$interval", camera.SnapshotIntervalSeconds);
             cmd.Parameters.AddWithValue("$live", camera.LiveEnabled ? 1 : 0);
-            cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O"));
+            cmd.Parameters.AddWithValue("$now", camera.UpdatedAt.ToString("O"));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -109,7 +103,6 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         }
 
         await tx.CommitAsync(cancellationToken);
-        Changed?.Invoke();
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
@@ -118,16 +111,9 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "DELETE FROM cameras WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
-        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-        if (deleted)
-        {
-            Changed?.Invoke();
-        }
-
-        return deleted;
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    /// <summary>Records a status transition on the camera and its timeline in one transaction.</summary>
     public async Task RecordStatusAsync(string id, string status, string previous, DateTimeOffset at, string? reason, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -193,8 +179,8 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>History snapshots of a camera in [from, to], oldest first.</summary>
-    public async Task<IReadOnlyList<(string Id, DateTimeOffset At)>> SnapshotsAsync(string cameraId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string Id, DateTimeOffset At)>> SnapshotsAsync(string cameraId, DateTimeOffset? from, DateTimeOffset? to, int limit,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
@@ -239,7 +225,6 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Deletes history rows older than <paramref name="before"/> (except pinned normal-day images) and returns them so their files can go too.</summary>
     public async Task<IReadOnlyList<(string Id, string CameraId)>> PruneSnapshotsAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
