@@ -33,7 +33,8 @@ internal sealed record TimelineEntry(DateTimeOffset At, string Status, string Pr
 /// </summary>
 /// <remarks>
 /// Credentials are kept apart from the camera rows so that nothing that lists or reads cameras can return them: only
-/// <see cref="GetCredentialsAsync"/> reads a password. Instants come back with the offset they were written with on SQLite and
+/// <see cref="GetCredentialsAsync"/> reads a password. Passwords are stored encrypted by <see cref="ISecretProtector"/> on every
+/// engine. Instants come back with the offset they were written with on SQLite and
 /// in UTC on PostgreSQL; either way the same instant.
 /// </remarks>
 internal interface ICameraStore
@@ -47,7 +48,10 @@ internal interface ICameraStore
     /// <summary>The ids of the cameras that have credentials stored (never the credentials).</summary>
     Task<IReadOnlySet<string>> IdsWithCredentialsAsync(CancellationToken cancellationToken);
 
-    /// <summary>The camera's credentials, or null when it has none (or there is no such camera).</summary>
+    /// <summary>
+    /// The camera's credentials, or null when it has none (or there is no such camera, or its password can no longer be
+    /// decrypted: see <see cref="ISecretProtector.Unprotect"/>).
+    /// </summary>
     Task<CameraCredentials?> GetCredentialsAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
@@ -58,6 +62,12 @@ internal interface ICameraStore
     /// </summary>
     /// <param name="credentials">Null leaves stored credentials as they are; an empty username removes them.</param>
     Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Encrypts every password stored before passwords were protected (hubs upgraded from an older version), in one transaction;
+    /// returns how many. Run once at start; a second run finds none.
+    /// </summary>
+    Task<int> ProtectLegacyCredentialsAsync(CancellationToken cancellationToken);
 
     /// <summary>Deletes the camera with its credentials, snapshot rows and timeline; false when there was no such camera.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);

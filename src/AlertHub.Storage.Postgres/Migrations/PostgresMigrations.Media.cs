@@ -29,7 +29,7 @@ internal static partial class PostgresMigrations
                 created_at timestamptz NOT NULL,
                 updated_at timestamptz NOT NULL
             );
-            -- A table of its own, so that no query listing cameras can return them.
+            -- A table of its own, so that no query listing cameras can return them; the password as ISecretProtector encrypts it.
             CREATE TABLE camera_credentials(
                 camera_id text PRIMARY KEY REFERENCES cameras(id) ON DELETE CASCADE,
                 username text NOT NULL,

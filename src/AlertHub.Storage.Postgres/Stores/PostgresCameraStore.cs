@@ -5,7 +5,8 @@ using NpgsqlTypes;
 namespace AlertHub.Storage.Postgres.Stores;
 
 /// <summary>The <c>cameras</c>, <c>camera_credentials</c>, <c>camera_snapshots</c> and <c>camera_timeline</c> tables in PostgreSQL.</summary>
-internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource) : ICameraStore
+/// <remarks>Passwords are stored as <see cref="ISecretProtector"/> protects them.</remarks>
+internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretProtector secrets) : ICameraStore
 {
     private const string Columns = """
         id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
@@ -44,7 +45,9 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource) : ICamera
         await using var cmd = dataSource.CreateCommand("SELECT username, password FROM camera_credentials WHERE camera_id = @id");
         cmd.Parameters.AddWithValue("id", id);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new CameraCredentials(reader.GetString(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(cancellationToken) && secrets.Unprotect(reader.GetString(1)) is { } password
+            ? new CameraCredentials(reader.GetString(0), password)
+            : null;
     }
 
     public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
@@ -90,11 +93,40 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource) : ICamera
                   """, connection, tx);
             cmd.Parameters.AddWithValue("id", camera.Id);
             cmd.Parameters.AddWithValue("user", credentials.Username);
-            cmd.Parameters.AddWithValue("password", credentials.Password);
+            cmd.Parameters.AddWithValue("password", credentials.Username.Length == 0 ? "" : secrets.Protect(credentials.Password));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<int> ProtectLegacyCredentialsAsync(CancellationToken cancellationToken)
+    {
+        // FOR UPDATE: a second hub starting at the same moment waits, then finds them protected.
+        await using var tx = await PostgresStoreTransaction.BeginAsync(dataSource, cancellationToken);
+        var legacy = new List<(string CameraId, string Password)>();
+        await using (var read = tx.Command("SELECT camera_id, password FROM camera_credentials FOR UPDATE"))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!secrets.IsProtected(reader.GetString(1)))
+                {
+                    legacy.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+        }
+
+        foreach (var (cameraId, password) in legacy)
+        {
+            await using var write = tx.Command("UPDATE camera_credentials SET password = @password WHERE camera_id = @id");
+            write.Parameters.AddWithValue("id", cameraId);
+            write.Parameters.AddWithValue("password", secrets.Protect(password));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return legacy.Count;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)

@@ -1,6 +1,10 @@
 using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Features.Storage.Sqlite;
 using AlertHub.Storage.Postgres.Stores;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace AlertHub.IntegrationTests.Storage;
 
@@ -11,14 +15,30 @@ public abstract class CameraStoreConformance : IAsyncLifetime
 
     private protected TestStores Stores { get; } = new();
 
+    /// <summary>The hub's key ring, as the host has it.</summary>
+    private readonly ISecretProtector _secrets = Protector();
+
     private ICameraStore Store { get; set; } = null!;
 
-    private protected abstract Task<ICameraStore> CreateAsync();
+    /// <summary>Creates the engine's database; <see cref="NewStore"/> then opens stores on it.</summary>
+    private protected abstract Task InitializeEngineAsync();
 
-    /// <summary>Every value of every row of <c>cameras</c>, as text, read past the store.</summary>
-    private protected abstract Task<IReadOnlyList<string>> CameraRowValuesAsync();
+    private protected abstract ICameraStore NewStore(ISecretProtector secrets);
 
-    public async Task InitializeAsync() => Store = await CreateAsync();
+    /// <summary>Every non-null value of every row <paramref name="sql"/> returns, as text, read past the store.</summary>
+    private protected abstract Task<IReadOnlyList<string>> RawValuesAsync(string sql);
+
+    /// <summary>Runs <paramref name="sql"/> past the store.</summary>
+    private protected abstract Task RawExecuteAsync(string sql);
+
+    public async Task InitializeAsync()
+    {
+        await InitializeEngineAsync();
+        Store = NewStore(_secrets);
+    }
+
+    private static ISecretProtector Protector() =>
+        new DataProtectionSecretProtector(new EphemeralDataProtectionProvider(), NullLogger<DataProtectionSecretProtector>.Instance);
 
     public async Task DisposeAsync() => await Stores.DisposeAsync();
 
@@ -101,9 +121,63 @@ public abstract class CameraStoreConformance : IAsyncLifetime
         Assert.Null(await Store.GetCredentialsAsync("cam-2", CancellationToken.None));
         Assert.Equal(["cam-1"], await Store.IdsWithCredentialsAsync(CancellationToken.None));
         // Kept apart from the camera rows, so that no listing of cameras can carry them.
-        var values = await CameraRowValuesAsync();
+        var values = await RawValuesAsync("SELECT * FROM cameras");
         Assert.NotEmpty(values);
         Assert.DoesNotContain(values, v => v.Contains(password, StringComparison.Ordinal) || v == "operator");
+    }
+
+    [StoreFact]
+    public async Task Credentials_StoredPassword_IsNotThePlainSecret()
+    {
+        const string password = "kawa-cam-2026!";
+        await Store.SaveAsync(Camera("cam-1"), new CameraCredentials("operator", password), isNew: true, CancellationToken.None);
+        await Store.SaveAsync(Camera("cam-2"), new CameraCredentials("operator", password), isNew: true, CancellationToken.None);
+
+        var stored = await RawValuesAsync("SELECT password FROM camera_credentials ORDER BY camera_id");
+
+        Assert.Equal(2, stored.Count);
+        Assert.All(stored, s => Assert.DoesNotContain(password, s, StringComparison.Ordinal));
+        Assert.All(stored, s => Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(password)), s, StringComparison.Ordinal));
+        Assert.NotEqual(stored[0], stored[1]);
+        Assert.Equal(password, (await Store.GetCredentialsAsync("cam-2", CancellationToken.None))!.Password);
+    }
+
+    [StoreFact]
+    public async Task Credentials_StoredBeforeTheyWereProtected_StillRead()
+    {
+        await Store.SaveAsync(Camera("cam-1"), null, isNew: true, CancellationToken.None);
+        await RawExecuteAsync("INSERT INTO camera_credentials(camera_id, username, password) VALUES ('cam-1', 'operator', 'plain-old')");
+
+        Assert.Equal(new CameraCredentials("operator", "plain-old"), await Store.GetCredentialsAsync("cam-1", CancellationToken.None));
+    }
+
+    [StoreFact]
+    public async Task ProtectLegacyCredentials_EncryptsOnlyPlainPasswords_Once()
+    {
+        await Store.SaveAsync(Camera("old"), null, isNew: true, CancellationToken.None);
+        await Store.SaveAsync(Camera("new"), new CameraCredentials("operator", "already-protected"), isNew: true, CancellationToken.None);
+        await RawExecuteAsync("INSERT INTO camera_credentials(camera_id, username, password) VALUES ('old', 'operator', 'plain-old')");
+        var before = await RawValuesAsync("SELECT password FROM camera_credentials WHERE camera_id = 'new'");
+
+        Assert.Equal(1, await Store.ProtectLegacyCredentialsAsync(CancellationToken.None));
+        Assert.Equal(0, await Store.ProtectLegacyCredentialsAsync(CancellationToken.None));
+
+        Assert.DoesNotContain("plain-old", Assert.Single(await RawValuesAsync("SELECT password FROM camera_credentials WHERE camera_id = 'old'")),
+            StringComparison.Ordinal);
+        Assert.Equal(before, await RawValuesAsync("SELECT password FROM camera_credentials WHERE camera_id = 'new'"));
+        Assert.Equal(new CameraCredentials("operator", "plain-old"), await Store.GetCredentialsAsync("old", CancellationToken.None));
+        Assert.Equal("already-protected", (await Store.GetCredentialsAsync("new", CancellationToken.None))!.Password);
+    }
+
+    [StoreFact]
+    public async Task Credentials_ProtectedWithAnotherKeyRing_ReadAsAbsentInsteadOfFailing()
+    {
+        await Store.SaveAsync(Camera("cam-1"), new CameraCredentials("operator", "secret"), isNew: true, CancellationToken.None);
+
+        var elsewhere = NewStore(Protector());
+
+        Assert.Null(await elsewhere.GetCredentialsAsync("cam-1", CancellationToken.None));
+        Assert.Equal("secret", (await Store.GetCredentialsAsync("cam-1", CancellationToken.None))!.Password);
     }
 
     [StoreFact]
@@ -279,30 +353,48 @@ public abstract class CameraStoreConformance : IAsyncLifetime
 
 public sealed class SqliteCameraStoreTests : CameraStoreConformance
 {
-    private Server.Features.Storage.Database _database = null!;
+    private Database _database = null!;
 
-    private protected override async Task<ICameraStore> CreateAsync() => new SqliteCameraStore(_database = await Stores.SqliteAsync());
+    private protected override async Task InitializeEngineAsync() => _database = await Stores.SqliteAsync();
 
-    private protected override async Task<IReadOnlyList<string>> CameraRowValuesAsync()
+    private protected override ICameraStore NewStore(ISecretProtector secrets) => new SqliteCameraStore(_database, secrets);
+
+    private protected override async Task<IReadOnlyList<string>> RawValuesAsync(string sql)
     {
         await using var connection = await _database.OpenAsync();
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT * FROM cameras";
+        cmd.CommandText = sql;
         return await StoreRows.AllValuesAsync(cmd);
+    }
+
+    private protected override async Task RawExecuteAsync(string sql)
+    {
+        await using var connection = await _database.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
     }
 }
 
 [PostgresEngine]
 public sealed class PostgresCameraStoreTests : CameraStoreConformance
 {
-    private Npgsql.NpgsqlDataSource _dataSource = null!;
+    private NpgsqlDataSource _dataSource = null!;
 
-    private protected override async Task<ICameraStore> CreateAsync() => new PostgresCameraStore(_dataSource = await Stores.PostgresAsync());
+    private protected override async Task InitializeEngineAsync() => _dataSource = await Stores.PostgresAsync();
 
-    private protected override async Task<IReadOnlyList<string>> CameraRowValuesAsync()
+    private protected override ICameraStore NewStore(ISecretProtector secrets) => new PostgresCameraStore(_dataSource, secrets);
+
+    private protected override async Task<IReadOnlyList<string>> RawValuesAsync(string sql)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT * FROM cameras");
+        await using var cmd = _dataSource.CreateCommand(sql);
         return await StoreRows.AllValuesAsync(cmd);
+    }
+
+    private protected override async Task RawExecuteAsync(string sql)
+    {
+        await using var cmd = _dataSource.CreateCommand(sql);
+        await cmd.ExecuteNonQueryAsync();
     }
 }
 

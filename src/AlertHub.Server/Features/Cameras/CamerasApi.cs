@@ -22,6 +22,7 @@ internal static class CamerasApi
             .ValidateOnStart();
         services.AddOutboundUrlPolicy(builder.Configuration);
         services.AddSingleton<CameraRegistry>();
+        services.AddSingleton<Health.IStartupStep, CameraCredentialUpgrade>();
         services.AddSingleton<CameraRuntimes>();
         services.AddSingleton<MediaEngine>();
         services.AddSingleton<CameraSnapshots>();

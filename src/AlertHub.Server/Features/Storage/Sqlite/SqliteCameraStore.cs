@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 namespace AlertHub.Server.Features.Storage.Sqlite;
 
 /// <summary>The <c>cameras</c>, <c>camera_credentials</c>, <c>camera_snapshots</c> and <c>camera_timeline</c> tables in SQLite.</summary>
-internal sealed class SqliteCameraStore(Database database) : ICameraStore
+/// <remarks>Passwords are stored as <see cref="ISecretProtector"/> protects them.</remarks>
+internal sealed class SqliteCameraStore(Database database, ISecretProtector secrets) : ICameraStore
 {
     private const string Columns = """
         id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
@@ -51,7 +52,9 @@ internal sealed class SqliteCameraStore(Database database) : ICameraStore
         cmd.CommandText = "SELECT username, password FROM camera_credentials WHERE camera_id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new CameraCredentials(reader.GetString(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(cancellationToken) && secrets.Unprotect(reader.GetString(1)) is { } password
+            ? new CameraCredentials(reader.GetString(0), password)
+            : null;
     }
 
     public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
@@ -98,11 +101,39 @@ internal sealed class SqliteCameraStore(Database database) : ICameraStore
                 : "INSERT OR REPLACE INTO camera_credentials(camera_id, username, password) VALUES ($id, $user, $password)";
             cmd.Parameters.AddWithValue("$id", camera.Id);
             cmd.Parameters.AddWithValue("$user", credentials.Username);
-            cmd.Parameters.AddWithValue("$password", credentials.Password);
+            cmd.Parameters.AddWithValue("$password", credentials.Username.Length == 0 ? "" : secrets.Protect(credentials.Password));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<int> ProtectLegacyCredentialsAsync(CancellationToken cancellationToken)
+    {
+        await using var tx = await SqliteStoreTransaction.BeginAsync(database, cancellationToken);
+        var legacy = new List<(string CameraId, string Password)>();
+        await using (var read = tx.Command("SELECT camera_id, password FROM camera_credentials"))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!secrets.IsProtected(reader.GetString(1)))
+                {
+                    legacy.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+        }
+
+        foreach (var (cameraId, password) in legacy)
+        {
+            await using var write = tx.Command("UPDATE camera_credentials SET password = $password WHERE camera_id = $id");
+            write.Parameters.AddWithValue("$id", cameraId);
+            write.Parameters.AddWithValue("$password", secrets.Protect(password));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return legacy.Count;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
