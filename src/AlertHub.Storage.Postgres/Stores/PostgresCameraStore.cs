@@ -104,29 +104,10 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretPr
     {
         // FOR UPDATE: a second hub starting at the same moment waits, then finds them protected.
         await using var tx = await PostgresStoreTransaction.BeginAsync(dataSource, cancellationToken);
-        var legacy = new List<(string CameraId, string Password)>();
-        await using (var read = tx.Command("SELECT camera_id, password FROM camera_credentials FOR UPDATE"))
-        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (!secrets.IsProtected(reader.GetString(1)))
-                {
-                    legacy.Add((reader.GetString(0), reader.GetString(1)));
-                }
-            }
-        }
-
-        foreach (var (cameraId, password) in legacy)
-        {
-            await using var write = tx.Command("UPDATE camera_credentials SET password = @password WHERE camera_id = @id");
-            write.Parameters.AddWithValue("id", cameraId);
-            write.Parameters.AddWithValue("password", secrets.Protect(password));
-            await write.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        var count = await LegacySecrets.ProtectAsync(tx.Connection, tx.Transaction, secrets, "SELECT camera_id, password FROM camera_credentials FOR UPDATE",
+            "UPDATE camera_credentials SET password = @secret WHERE camera_id = @key", cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return legacy.Count;
+        return count;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
