@@ -7,7 +7,10 @@ namespace AlertHub.Storage.Postgres;
 /// <summary>The PostgreSQL owners of the hub's tables, one per aggregate, behind AlertHub.Core.Storage's interfaces.</summary>
 internal static class PostgresStorageSetup
 {
-    /// <summary>Registers every PostgreSQL store; the caller registers the <see cref="Npgsql.NpgsqlDataSource"/> they share.</summary>
+    /// <summary>
+    /// Registers every PostgreSQL store; the caller registers the <see cref="Npgsql.NpgsqlDataSource"/> they share and the
+    /// <see cref="ISecretProtector"/> (the hub's, whatever the engine).
+    /// </summary>
     public static IServiceCollection AddPostgresStores(this IServiceCollection services)
     {
         services.AddSingleton<IStoreTransactions, PostgresStoreTransactions>();
@@ -29,6 +32,9 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IComposeTemplateStore, PostgresComposeTemplateStore>();
         services.AddSingleton<ITelephonyAttemptStore, PostgresTelephonyAttemptStore>();
         services.AddSingleton<ILAlertRecordStore, PostgresLAlertRecordStore>();
+        services.AddSingleton<ICameraStore, PostgresCameraStore>();
+        services.AddSingleton<IDronePhotoStore, PostgresDronePhotoStore>();
+        services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Cameras;
 
 namespace AlertHub.UnitTests.Cameras;

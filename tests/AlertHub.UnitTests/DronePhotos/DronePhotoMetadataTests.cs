@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.DronePhotos;
 using AlertHub.Server.Features.Media;
 using SkiaSharp;

@@ -1,3 +1,5 @@
+using AlertHub.Core.Storage;
+
 namespace AlertHub.Server.Features.Cameras;
 
 /// <summary>Camera kinds and statuses as the API spells them.</summary>
@@ -40,28 +42,6 @@ internal sealed record CameraRequest(
     string? Username,
     string? Password);
 
-/// <summary>A registered camera as stored (credentials live in their own table and never in this record).</summary>
-internal sealed record CameraRecord(
-    string Id,
-    string Name,
-    string Kind,
-    string Url,
-    double Lat,
-    double Lon,
-    string? River,
-    string? District,
-    double? DirectionDegrees,
-    double? FieldOfViewDegrees,
-    int SnapshotIntervalSeconds,
-    bool LiveEnabled,
-    string Status,
-    DateTimeOffset? StatusSince,
-    DateTimeOffset? LastImageAt,
-    string? NormalDaySnapshotId,
-    DateTimeOffset UpdatedAt);
-
-internal sealed record CameraCredentials(string Username, string Password);
-
 internal sealed record CameraView(
     string Id,
     string Name,
@@ -96,8 +76,6 @@ internal sealed record MediaEngineView(bool Available, string? Ffmpeg, string? R
 internal sealed record CameraListView(MediaEngineView MediaEngine, IReadOnlyList<CameraView> Cameras);
 
 internal sealed record SnapshotView(string Id, DateTimeOffset At, string Url, string ThumbnailUrl);
-
-internal sealed record TimelineEntry(DateTimeOffset At, string Status, string Previous, string? Reason);
 
 internal sealed record NormalDayRequest(string? SnapshotId);
 

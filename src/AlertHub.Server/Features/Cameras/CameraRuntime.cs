@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AlertHub.Core.Storage;
 
 namespace AlertHub.Server.Features.Cameras;
 

@@ -1,9 +1,10 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Media;
 
 namespace AlertHub.Server.Features.Cameras;
 
 /// <summary><c>camera-snapshot</c>: an alert's picture taken from a camera's history ring (id = snapshot id).</summary>
-internal sealed class CameraSnapshotImageSource(CameraStore store, CameraSnapshots snapshots) : IAlertImageSource
+internal sealed class CameraSnapshotImageSource(ICameraStore store, CameraSnapshots snapshots) : IAlertImageSource
 {
     public string Source => "camera-snapshot";
 

@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Features.Storage;
@@ -13,7 +14,7 @@ namespace AlertHub.Server.Features.Cameras;
 /// </summary>
 internal sealed partial class CameraSnapshots(
     CameraRuntimes runtimes,
-    CameraStore store,
+    ICameraStore store,
     MediaEngine engine,
     IStaffEvents staff,
     IOptions<CamerasOptions> options,

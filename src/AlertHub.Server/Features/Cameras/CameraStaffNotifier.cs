@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;

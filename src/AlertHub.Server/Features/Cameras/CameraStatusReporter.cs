@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace AlertHub.Server.Features.Cameras;
 /// transitions: a timeline row, the <c>cameraStatus</c> staff event, the duty staff's webhook, a log line and a metric.
 /// </summary>
 internal sealed partial class CameraStatusReporter(
-    CameraStore store,
+    ICameraStore store,
     CameraRuntimes runtimes,
     IStaffEvents staff,
     CameraStaffNotifier staffNotifier,

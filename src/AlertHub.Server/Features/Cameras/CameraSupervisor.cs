@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Cameras.Sources;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Infrastructure;
@@ -12,7 +13,8 @@ namespace AlertHub.Server.Features.Cameras;
 /// <see cref="CameraStatusReporter"/> turn image freshness into statuses.
 /// </summary>
 internal sealed partial class CameraSupervisor(
-    CameraStore store,
+    ICameraStore store,
+    CameraRegistry registry,
     CameraRuntimes runtimes,
     CameraSnapshots snapshots,
     MediaEngine engine,
@@ -48,7 +50,7 @@ internal sealed partial class CameraSupervisor(
             LogOrphansKilled(logger, orphans, engine.MediaRoot);
         }
 
-        store.Changed += MarkDirty;
+        registry.Changed += MarkDirty;
         var nextReconcile = DateTimeOffset.MinValue;
         var nextAlertCheck = DateTimeOffset.MinValue;
         var nextPrune = time.GetUtcNow() + TimeSpan.FromMinutes(1);
@@ -94,7 +96,7 @@ internal sealed partial class CameraSupervisor(
         }
         finally
         {
-            store.Changed -= MarkDirty;
+            registry.Changed -= MarkDirty;
             await StopAllAsync();
         }
     }

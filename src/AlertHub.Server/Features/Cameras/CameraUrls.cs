@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Security;
 
 namespace AlertHub.Server.Features.Cameras;

@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Cameras.Sources;
 using AlertHub.Server.Features.Media;
@@ -20,7 +21,8 @@ internal static class CamerasApi
             .Validate(o => o.MaxSnapshotBytes > 0 && o.ThumbnailWidth > 0 && o.ThumbnailHeight > 0, "Cameras size limits must be positive.")
             .ValidateOnStart();
         services.AddOutboundUrlPolicy(builder.Configuration);
-        services.AddSingleton<CameraStore>();
+        services.AddSingleton<CameraRegistry>();
+        services.AddSingleton<Health.IStartupStep, CameraCredentialUpgrade>();
         services.AddSingleton<CameraRuntimes>();
         services.AddSingleton<MediaEngine>();
         services.AddSingleton<CameraSnapshots>();
@@ -45,29 +47,29 @@ internal static class CamerasApi
     {
         var group = app.MapGroup("/api/cameras").WithTags("Cameras").RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/", async (CameraStore store, CameraRuntimes runtimes, MediaEngine engine, CancellationToken ct) =>
+        group.MapGet("/", async (ICameraStore store, CameraRuntimes runtimes, MediaEngine engine, CancellationToken ct) =>
         {
             var cameras = await store.ListAsync(ct);
             var withCredentials = await store.IdsWithCredentialsAsync(ct);
             return TypedResults.Ok(new CameraListView(engine.View, cameras.Select(c => View(c, withCredentials.Contains(c.Id), runtimes)).ToList()));
         });
 
-        group.MapGet("/{id}", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, CameraStore store, CameraRuntimes runtimes, CancellationToken ct) =>
+        group.MapGet("/{id}", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, ICameraStore store, CameraRuntimes runtimes, CancellationToken ct) =>
             await store.GetAsync(id, ct) is { } camera
                 ? TypedResults.Ok(View(camera, await store.GetCredentialsAsync(id, ct) is not null, runtimes))
                 : NoCamera(id));
 
-        group.MapPost("/", async Task<Results<Created<CameraView>, ProblemHttpResult>> (CameraRequest request, CameraStore store, CameraRuntimes runtimes, OutboundUrlPolicy policy,
+        group.MapPost("/", async Task<Results<Created<CameraView>, ProblemHttpResult>> (CameraRequest request, CameraRegistry registry, CameraRuntimes runtimes, OutboundUrlPolicy policy,
             IOptions<CamerasOptions> options, TimeProvider time, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var (camera, credentials) = Validate(request, Guid.NewGuid().ToString("N"), null, policy, options.Value, time);
-            await store.SaveAsync(camera, credentials, isNew: true, ct);
+            await registry.SaveAsync(camera, credentials, isNew: true, ct);
             runtimes.GetOrAdd(camera); // pushed stills may arrive before the supervisor's next pass
             await audit.WriteAsync(http.User.Actor(), "cameras.create", camera.Id, $"{camera.Name} ({camera.Kind})", ct);
             return TypedResults.Created($"/api/cameras/{camera.Id}", CameraView.From(camera, credentials is { Username.Length: > 0 }));
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
-        group.MapPut("/{id}", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, CameraRequest request, CameraStore store, CameraRuntimes runtimes,
+        group.MapPut("/{id}", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, CameraRequest request, ICameraStore store, CameraRegistry registry, CameraRuntimes runtimes,
             OutboundUrlPolicy policy, IOptions<CamerasOptions> options, TimeProvider time, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             var existing = await store.GetAsync(id, ct);
@@ -77,16 +79,16 @@ internal static class CamerasApi
             }
 
             var (camera, credentials) = Validate(request, id, existing, policy, options.Value, time);
-            await store.SaveAsync(camera, credentials, isNew: false, ct);
+            await registry.SaveAsync(camera, credentials, isNew: false, ct);
             await audit.WriteAsync(http.User.Actor(), "cameras.update", id,
                 credentials is null ? camera.Name : $"{camera.Name} (credentials {(credentials.Username.Length > 0 ? "changed" : "removed")})", ct);
             var saved = (await store.GetAsync(id, ct))!;
             return TypedResults.Ok(View(saved, await store.GetCredentialsAsync(id, ct) is not null, runtimes));
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
-        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, CameraStore store, AuditLog audit, HttpContext http, CancellationToken ct) =>
+        group.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, CameraRegistry registry, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
-            if (!await store.DeleteAsync(id, ct))
+            if (!await registry.DeleteAsync(id, ct))
             {
                 return NoCamera(id);
             }
@@ -95,7 +97,7 @@ internal static class CamerasApi
             return TypedResults.NoContent();
         }).RequireAuthorization(StaffRoles.Policies.Admin);
 
-        group.MapGet("/{id}/snapshot.jpg", async (string id, CameraStore store, CameraRuntimes runtimes, CameraSnapshots snapshots, CancellationToken ct) =>
+        group.MapGet("/{id}/snapshot.jpg", async (string id, ICameraStore store, CameraRuntimes runtimes, CameraSnapshots snapshots, CancellationToken ct) =>
         {
             var path = snapshots.LatestPath(id);
             return await RuntimeAsync(id, store, runtimes, ct) is null ? NoCamera(id)
@@ -103,13 +105,13 @@ internal static class CamerasApi
                 : Problems.NotFoundProblem(Problems.CameraNoSnapshot, $"Camera {id} has not sent an image yet.");
         });
 
-        group.MapGet("/{id}/thumbnail.jpg", async (string id, CameraStore store, CameraRuntimes runtimes, CameraSnapshots snapshots, CancellationToken ct) =>
+        group.MapGet("/{id}/thumbnail.jpg", async (string id, ICameraStore store, CameraRuntimes runtimes, CameraSnapshots snapshots, CancellationToken ct) =>
             await RuntimeAsync(id, store, runtimes, ct) is null ? NoCamera(id)
             : await snapshots.ThumbnailAsync(id, ct) is { } thumb ? Jpeg(thumb)
             : Problems.NotFoundProblem(Problems.CameraNoSnapshot, $"Camera {id} has not sent an image yet."));
 
         group.MapGet("/{id}/snapshots", async Task<Results<Ok<List<SnapshotView>>, ProblemHttpResult>> (string id, DateTimeOffset? from, DateTimeOffset? to, int? limit,
-            CameraStore store, CameraRuntimes runtimes, CancellationToken ct) =>
+            ICameraStore store, CameraRuntimes runtimes, CancellationToken ct) =>
         {
             if (runtimes.Find(id) is null && await store.GetAsync(id, ct) is null)
             {
@@ -120,17 +122,17 @@ internal static class CamerasApi
             return TypedResults.Ok(list.Select(s => SnapshotViewOf(id, s.Id, s.At)).ToList());
         });
 
-        group.MapGet("/{id}/snapshots/{file}", async (string id, string file, CameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
+        group.MapGet("/{id}/snapshots/{file}", async (string id, string file, ICameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
         {
             var snapshotId = file.EndsWith(".jpg", StringComparison.Ordinal) ? file[..^4] : file;
             return await HistoryFileAsync(id, snapshotId, store, snapshots, thumbnail: false, ct);
         });
 
-        group.MapGet("/{id}/snapshots/{snapshotId}/thumbnail.jpg", (string id, string snapshotId, CameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
+        group.MapGet("/{id}/snapshots/{snapshotId}/thumbnail.jpg", (string id, string snapshotId, ICameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
             HistoryFileAsync(id, snapshotId, store, snapshots, thumbnail: true, ct));
 
         // Not in the viewer group: a camera's ingest key is not a staff viewer.
-        app.MapPost("/api/cameras/{id}/snapshots", async Task<IResult> (string id, HttpRequest request, CameraRuntimes runtimes, CameraStore store, CameraSnapshots snapshots,
+        app.MapPost("/api/cameras/{id}/snapshots", async Task<IResult> (string id, HttpRequest request, CameraRuntimes runtimes, ICameraStore store, CameraSnapshots snapshots,
             IOptions<CamerasOptions> options, AuditLog audit, CancellationToken ct) =>
         {
             if (await RuntimeAsync(id, store, runtimes, ct) is null)
@@ -168,7 +170,7 @@ internal static class CamerasApi
             return TypedResults.Created($"/api/cameras/{id}/snapshots/{snapshotId}.jpg", SnapshotViewOf(id, snapshotId, at));
         }).WithTags("Cameras").RequireAuthorization(StaffRoles.Policies.Ingest).WithMetadata(new BodyLimit(long.MaxValue));
 
-        group.MapPut("/{id}/normal-day", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, NormalDayRequest request, CameraStore store,
+        group.MapPut("/{id}/normal-day", async Task<Results<Ok<CameraView>, ProblemHttpResult>> (string id, NormalDayRequest request, ICameraStore store,
             CameraRuntimes runtimes, AuditLog audit, HttpContext http, CancellationToken ct) =>
         {
             if (await store.GetAsync(id, ct) is null)
@@ -195,7 +197,7 @@ internal static class CamerasApi
             return TypedResults.Ok(View(camera, await store.GetCredentialsAsync(id, ct) is not null, runtimes));
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
-        group.MapGet("/{id}/normal-day.jpg", async (string id, CameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
+        group.MapGet("/{id}/normal-day.jpg", async (string id, ICameraStore store, CameraSnapshots snapshots, CancellationToken ct) =>
         {
             var camera = await store.GetAsync(id, ct);
             if (camera is null)
@@ -209,14 +211,14 @@ internal static class CamerasApi
                 : Problems.NotFoundProblem(Problems.CameraNoNormalDay, $"Camera {id} has no normal-day image pinned.");
         });
 
-        group.MapGet("/{id}/timeline", async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, ProblemHttpResult>> (string id, int? limit, CameraStore store, CancellationToken ct) =>
+        group.MapGet("/{id}/timeline", async Task<Results<Ok<IReadOnlyList<TimelineEntry>>, ProblemHttpResult>> (string id, int? limit, ICameraStore store, CancellationToken ct) =>
             await store.GetAsync(id, ct) is null ? NoCamera(id) : TypedResults.Ok(await store.TimelineAsync(id, Math.Clamp(limit ?? 500, 1, 5000), ct)));
 
         return group;
     }
 
     /// <summary>The camera's runtime, created from the store if the supervisor has not seen the camera yet.</summary>
-    private static async Task<CameraRuntime?> RuntimeAsync(string id, CameraStore store, CameraRuntimes runtimes, CancellationToken ct) =>
+    private static async Task<CameraRuntime?> RuntimeAsync(string id, ICameraStore store, CameraRuntimes runtimes, CancellationToken ct) =>
         runtimes.Find(id) ?? (await store.GetAsync(id, ct) is { } camera ? runtimes.GetOrAdd(camera) : null);
 
     private static CameraView View(CameraRecord camera, bool hasCredentials, CameraRuntimes runtimes)
@@ -235,7 +237,7 @@ internal static class CamerasApi
     private static SnapshotView SnapshotViewOf(string cameraId, string snapshotId, DateTimeOffset at) =>
         new(snapshotId, at, $"/api/cameras/{cameraId}/snapshots/{snapshotId}.jpg", $"/api/cameras/{cameraId}/snapshots/{snapshotId}/thumbnail.jpg");
 
-    private static async Task<IResult> HistoryFileAsync(string id, string snapshotId, CameraStore store, CameraSnapshots snapshots, bool thumbnail, CancellationToken ct)
+    private static async Task<IResult> HistoryFileAsync(string id, string snapshotId, ICameraStore store, CameraSnapshots snapshots, bool thumbnail, CancellationToken ct)
     {
         // The id is looked up in the store before any path is built from it.
         if (await store.FindSnapshotAsync(snapshotId, ct) is not { } found || found.CameraId != id)

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Cameras;
@@ -12,7 +13,7 @@ namespace AlertHub.Server.Features.Cameras;
 /// the hub never fetches another host whatever a playlist says, and the connection still goes through the
 /// outbound policy.
 /// </summary>
-internal sealed class HlsProxy(IHttpClientFactory httpClients, CameraStore store, TimeProvider time)
+internal sealed class HlsProxy(IHttpClientFactory httpClients, ICameraStore store, TimeProvider time)
 {
     private const int MaxPlaylistBytes = HlsPlaylist.MaxBytes;
     private const int MaxSegmentBytes = 64 * 1024 * 1024;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ internal static partial class LiveApi
     {
         var group = app.MapGroup("/live").WithTags("Cameras").RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/{id}/u/{token}", async (string id, string token, HttpContext http, CameraStore store, HlsProxy proxy, CancellationToken ct) =>
+        group.MapGet("/{id}/u/{token}", async (string id, string token, HttpContext http, ICameraStore store, HlsProxy proxy, CancellationToken ct) =>
         {
             var camera = await store.GetAsync(id, ct);
             if (camera is null || camera.Kind != CameraKinds.Hls || !camera.LiveEnabled)
@@ -30,7 +31,7 @@ internal static partial class LiveApi
             return Results.Empty;
         });
 
-        group.MapGet("/{id}/{file}", async (string id, string file, HttpContext http, CameraStore store, CameraRuntimes runtimes, MediaEngine engine,
+        group.MapGet("/{id}/{file}", async (string id, string file, HttpContext http, ICameraStore store, CameraRuntimes runtimes, MediaEngine engine,
             HlsProxy proxy, IOptions<CamerasOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var camera = await store.GetAsync(id, ct);

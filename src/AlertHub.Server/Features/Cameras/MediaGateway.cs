@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;

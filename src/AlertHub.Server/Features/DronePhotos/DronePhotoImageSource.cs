@@ -1,10 +1,11 @@
 using System.Globalization;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Media;
 
 namespace AlertHub.Server.Features.DronePhotos;
 
 /// <summary>Lets an alert attach a drone photo: <c>"image": { "source": "drone-photo", "id": "…" }</c>.</summary>
-internal sealed class DronePhotoImageSource(DronePhotoStore store) : IAlertImageSource
+internal sealed class DronePhotoImageSource(DronePhotoArchive photos) : IAlertImageSource
 {
     public const string Name = "drone-photo";
 
@@ -14,13 +15,13 @@ internal sealed class DronePhotoImageSource(DronePhotoStore store) : IAlertImage
 
     public async Task<AlertImageOriginal?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        if (await store.GetAsync(id, cancellationToken) is not { } photo || !File.Exists(store.OriginalPath(id)))
+        if (await photos.GetAsync(id, cancellationToken) is not { } photo || !File.Exists(photos.OriginalPath(id)))
         {
             return null;
         }
 
-        var jpeg = await File.ReadAllBytesAsync(store.OriginalPath(id), cancellationToken);
-        var takenAt = photo.Metadata.TakenAt ?? photo.ReceivedAt;
+        var jpeg = await File.ReadAllBytesAsync(photos.OriginalPath(id), cancellationToken);
+        var takenAt = photo.Capture.TakenAt ?? photo.ReceivedAt;
         var caption = "ドローン撮影 " + takenAt.ToOffset(Jst).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " JST";
         return new AlertImageOriginal(jpeg, caption, takenAt);
     }

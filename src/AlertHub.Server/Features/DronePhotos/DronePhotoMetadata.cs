@@ -1,22 +1,10 @@
 using System.Globalization;
+using AlertHub.Core.Storage;
 using MetadataExtractor;
 using MetadataExtractor.Formats.Exif;
 using MetadataExtractor.Formats.Xmp;
 
 namespace AlertHub.Server.Features.DronePhotos;
-
-/// <summary>How <see cref="DronePhotoMetadata.TakenAt"/> got its offset.</summary>
-internal enum TakenAtZone
-{
-    /// <summary>No capture time in the photo.</summary>
-    None,
-
-    /// <summary>EXIF OffsetTimeOriginal (or the older TimeZoneOffset tag) gave the offset.</summary>
-    Exif,
-
-    /// <summary>No offset recorded; the drone's clock is assumed to run on Japan time (UTC+9).</summary>
-    AssumedJst,
-}
 
 /// <summary>What a drone photo says about itself: where, when, with what, and where the camera pointed.</summary>
 internal sealed record DronePhotoMetadata(
@@ -40,6 +28,10 @@ internal sealed record DronePhotoMetadata(
     private static readonly TimeSpan Jst = TimeSpan.FromHours(9);
 
     public bool HasPosition => Latitude is not null && Longitude is not null;
+
+    /// <summary>What the store keeps of it besides the position (which is the photo's, and staff may move it).</summary>
+    public DronePhotoCapture Capture => new(TakenAt, TakenAtZone, Make, Model, Altitude, RelativeAltitude, GimbalYawDegrees, GimbalPitchDegrees,
+        FlightYawDegrees);
 
     /// <summary>Reads EXIF and DJI XMP. A photo whose metadata cannot be parsed yields an empty result, not an error:
     /// the picture itself is still worth keeping and staff can place it by hand.</summary>

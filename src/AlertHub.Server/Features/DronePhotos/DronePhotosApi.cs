@@ -1,5 +1,5 @@
-using AlertHub.Core.Storage;
 using System.Security.Cryptography;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Media;
@@ -34,7 +34,7 @@ internal static partial class DronePhotosApi
     public static IHostApplicationBuilder AddDronePhotos(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<DronePhotosOptions>(builder.Configuration.GetSection("DronePhotos"));
-        builder.Services.AddSingleton<DronePhotoStore>();
+        builder.Services.AddSingleton<DronePhotoArchive>();
         builder.Services.AddSingleton<IAlertImageSource, DronePhotoImageSource>();
         return builder;
     }
@@ -46,23 +46,23 @@ internal static partial class DronePhotosApi
         // The body limit is enforced here, with the feature's own code, instead of by the shared middleware.
         group.MapPost("/", UploadAsync).RequireAuthorization(StaffRoles.Policies.Ingest).WithMetadata(new BodyLimit(long.MaxValue));
 
-        group.MapGet("/", async (DronePhotoStore store, DateTimeOffset? since, int? limit, CancellationToken ct) =>
+        group.MapGet("/", async (IDronePhotoStore store, DateTimeOffset? since, int? limit, CancellationToken ct) =>
         {
             var photos = await store.ListAsync(since, Math.Clamp(limit ?? 1000, 1, 10_000), ct);
             return TypedResults.Ok(new DronePhotoCollection([.. photos.Select(DronePhotoFeatures.From)]));
         }).RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/{id}", async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> (string id, DronePhotoStore store, CancellationToken ct) =>
-            await store.GetAsync(id, ct) is { } photo ? TypedResults.Ok(DronePhotoFeatures.From(photo)) : NotFound(id))
+        group.MapGet("/{id}", async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> (string id, DronePhotoArchive photos, CancellationToken ct) =>
+            await photos.GetAsync(id, ct) is { } photo ? TypedResults.Ok(DronePhotoFeatures.From(photo)) : NotFound(id))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         // The original keeps its EXIF (position, time, aircraft): staff only, never cached by shared caches.
-        group.MapGet("/{id}.jpg", async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> (string id, DronePhotoStore store, HttpContext http,
-            CancellationToken ct) => await store.GetAsync(id, ct) is null ? NotFound(id) : PrivateFile(http, store.OriginalPath(id)))
+        group.MapGet("/{id}.jpg", async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> (string id, DronePhotoArchive photos, HttpContext http,
+            CancellationToken ct) => await photos.GetAsync(id, ct) is null ? NotFound(id) : PrivateFile(http, photos.OriginalPath(id)))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
-        group.MapGet("/{id}/thumbnail.jpg", async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> (string id, DronePhotoStore store,
-            HttpContext http, CancellationToken ct) => await store.GetAsync(id, ct) is null ? NotFound(id) : PrivateFile(http, store.ThumbnailPath(id)))
+        group.MapGet("/{id}/thumbnail.jpg", async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> (string id, DronePhotoArchive photos,
+            HttpContext http, CancellationToken ct) => await photos.GetAsync(id, ct) is null ? NotFound(id) : PrivateFile(http, photos.ThumbnailPath(id)))
             .RequireAuthorization(StaffRoles.Policies.Viewer);
 
         group.MapPut("/{id}/position", PlaceAsync).RequireAuthorization(StaffRoles.Policies.Issuer);
@@ -70,7 +70,7 @@ internal static partial class DronePhotosApi
     }
 
     private static async Task<IResult> UploadAsync(HttpContext http,
-        DronePhotoStore store, IOptions<DronePhotosOptions> options, AuditLog audit, IStaffEvents staff, TimeProvider time,
+        IDronePhotoStore store, DronePhotoArchive photos, IOptions<DronePhotosOptions> options, AuditLog audit, IStaffEvents staff, TimeProvider time,
         DiskSpaceMonitor disk, ILoggerFactory loggers, CancellationToken ct)
     {
         var o = options.Value;
@@ -176,9 +176,9 @@ internal static partial class DronePhotosApi
         var metadata = DronePhotoMetadata.Read(photo);
         var (width, height) = JpegImages.Dimensions(photo) ?? (0, 0);
         var thumbnail = JpegImages.Resize(photo, o.ThumbnailMaxPixels, o.ThumbnailMaxPixels);
-        var stored = new DronePhoto(Guid.NewGuid().ToString("N"), time.GetUtcNow(), http.User.Actor(), sha, photo.Length, width, height, metadata,
+        var stored = new DronePhoto(Guid.NewGuid().ToString("N"), time.GetUtcNow(), http.User.Actor(), sha, photo.Length, width, height, metadata.Capture,
             metadata.Latitude, metadata.Longitude, metadata.HasPosition ? "exif" : null, string.IsNullOrEmpty(note) ? null : note);
-        await store.AddAsync(stored, photo, thumbnail, ct);
+        await photos.AddAsync(stored, photo, thumbnail, ct);
         await audit.WriteAsync(stored.UploadedBy, "drone_photos.upload", stored.Id,
             metadata.HasPosition ? $"{stored.Latitude:F6},{stored.Longitude:F6}" : "no GPS: needs manual placement", ct);
         LogStored(log, stored.Id, photo.Length, metadata.HasPosition, metadata.TakenAtZone);
@@ -187,7 +187,7 @@ internal static partial class DronePhotosApi
         return TypedResults.Created($"/api/drone-photos/{stored.Id}", feature);
     }
 
-    private static async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> PlaceAsync(string id, DronePhotoPosition position, DronePhotoStore store,
+    private static async Task<Results<Ok<DronePhotoFeature>, ProblemHttpResult>> PlaceAsync(string id, DronePhotoPosition position, IDronePhotoStore store,
         IStoreTransactions transactions, AuditLog audit, IStaffEvents staff, HttpContext http, CancellationToken ct)
     {
         if (position.Lat is not double lat || position.Lon is not double lon || !DronePhotoMetadata.IsValidPosition(lat, lon))
@@ -195,7 +195,7 @@ internal static partial class DronePhotosApi
             return Problems.BadRequest(Problems.DronePhotoPositionInvalid, "Send { \"lat\": -90…90, \"lon\": -180…180 }.");
         }
 
-        if (!DronePhotoStore.IsValidId(id))
+        if (!DronePhotoArchive.IsValidId(id))
         {
             return NotFound(id);
         }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -36,10 +36,11 @@ internal sealed record AlertImage(
 /// Copies a picture into the alert-image store when an alert is issued: the source (camera snapshot, drone
 /// photo) may be deleted or rotated out later, while the alert must keep showing what residents were sent.
 /// Files live under <c>{DataDirectory}/alert-images/</c> and are served anonymously at
-/// <c>/media/alert-images/{id}.jpg</c> and <c>{id}-small.jpg</c>.
+/// <c>/media/alert-images/{id}.jpg</c> and <c>{id}-small.jpg</c>; their record (source, size, who) is kept by the
+/// <see cref="IAlertImageStore"/>, written after the files so that a record always has its files.
 /// </summary>
 internal sealed partial class AlertImageStore(
-    Database database,
+    IAlertImageStore records,
     StoragePaths paths,
     IEnumerable<IAlertImageSource> sources,
     IOptions<AlertImagesOptions> options,
@@ -89,26 +90,8 @@ internal sealed partial class AlertImageStore(
         await WriteFileAsync(Path.Combine(_directory, id + ".jpg"), full, cancellationToken);
         await WriteFileAsync(Path.Combine(_directory, id + "-small.jpg"), small, cancellationToken);
 
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                INSERT INTO alert_images(id, source, source_id, caption, taken_at, created_at, created_by, width, height, bytes, small_bytes)
-                VALUES ($id, $source, $sourceId, $caption, $taken, $created, $by, $w, $h, $bytes, $small)
-                """;
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.Parameters.AddWithValue("$source", source.Source);
-            cmd.Parameters.AddWithValue("$sourceId", request.Id);
-            cmd.Parameters.AddWithValue("$caption", (object?)original.Caption ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$taken", original.TakenAt.ToString("O", CultureInfo.InvariantCulture));
-            cmd.Parameters.AddWithValue("$created", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
-            cmd.Parameters.AddWithValue("$by", actor);
-            cmd.Parameters.AddWithValue("$w", width);
-            cmd.Parameters.AddWithValue("$h", height);
-            cmd.Parameters.AddWithValue("$bytes", full.Length);
-            cmd.Parameters.AddWithValue("$small", small.Length);
-            await cmd.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await records.AddAsync(new AlertImageRecord(id, source.Source, request.Id, original.Caption, original.TakenAt, time.GetUtcNow(), actor,
+            width, height, full.Length, small.Length), cancellationToken);
 
         var baseUrl = hub.Value.PublicBaseUrl.TrimEnd('/');
         var image = new AlertImage(id, source.Source, request.Id, $"{baseUrl}{PathPrefix}{id}.jpg", $"{baseUrl}{PathPrefix}{id}-small.jpg",

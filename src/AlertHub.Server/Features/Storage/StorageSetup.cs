@@ -1,5 +1,6 @@
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage.Sqlite;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace AlertHub.Server.Features.Storage;
 
@@ -12,6 +13,9 @@ internal static class StorageSetup
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<Health.IStartupStep, StoreStartup>();
         builder.Services.AddSingleton<DiskSpaceMonitor>();
+        // Secrets the hub reads back (camera passwords) are encrypted with the hub's data-protection keys on every engine.
+        builder.Services.AddDataProtection();
+        builder.Services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
 
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
         builder.Services.AddSingleton<IStoreTransactions, SqliteStoreTransactions>();
@@ -34,6 +38,9 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IComposeTemplateStore, SqliteComposeTemplateStore>();
         builder.Services.AddSingleton<ITelephonyAttemptStore, SqliteTelephonyAttemptStore>();
         builder.Services.AddSingleton<ILAlertRecordStore, SqliteLAlertRecordStore>();
+        builder.Services.AddSingleton<ICameraStore, SqliteCameraStore>();
+        builder.Services.AddSingleton<IDronePhotoStore, SqliteDronePhotoStore>();
+        builder.Services.AddSingleton<IAlertImageStore, SqliteAlertImageStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         return builder;
     }

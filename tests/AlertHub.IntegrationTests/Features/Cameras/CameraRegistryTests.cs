@@ -41,6 +41,61 @@ public sealed class CameraRegistryTests : IDisposable
     };
 
     [Fact]
+    public async Task Credentials_StoredEncryptedAndReadAfterARestart_PlainOnesOfAnOlderHubEncryptedAtStart()
+    {
+        var directory = HubFactory.NewDataDirectory();
+        var database = $"Data Source={Path.Combine(directory, "alerthub.db")};Pooling=False";
+        try
+        {
+            string withCredentials, legacy;
+            using (var first = new HubFactory(directory))
+            {
+                await first.WaitReadyAsync();
+                using var admin = first.Admin();
+                withCredentials = (await (await admin.PostAsJsonAsync("/api/cameras", Camera("rtsp", "rtsp://127.0.0.1:8554/a", "operator", "s3cret-Pa55")))
+                    .JsonAsync())["id"]!.GetValue<string>();
+                legacy = (await (await admin.PostAsJsonAsync("/api/cameras", Camera("rtsp", "rtsp://127.0.0.1:8554/b"))).JsonAsync())["id"]!.GetValue<string>();
+            }
+
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(database))
+            {
+                await connection.OpenAsync();
+                await using var cmd = connection.CreateCommand();
+                // As a hub from before passwords were encrypted stored them.
+                cmd.CommandText = $"INSERT INTO camera_credentials(camera_id, username, password) VALUES ('{legacy}', 'operator', 'legacy-Pa55')";
+                await cmd.ExecuteNonQueryAsync();
+                Assert.DoesNotContain("s3cret-Pa55", await StoredPasswordAsync(connection, withCredentials), StringComparison.Ordinal);
+            }
+
+            using (var second = new HubFactory(directory))
+            {
+                await second.WaitReadyAsync();
+                var store = second.Services.GetRequiredService<AlertHub.Core.Storage.ICameraStore>();
+                Assert.Equal("s3cret-Pa55", (await store.GetCredentialsAsync(withCredentials, CancellationToken.None))?.Password);
+                Assert.Equal("legacy-Pa55", (await store.GetCredentialsAsync(legacy, CancellationToken.None))?.Password);
+            }
+
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(database))
+            {
+                await connection.OpenAsync();
+                Assert.DoesNotContain("legacy-Pa55", await StoredPasswordAsync(connection, legacy), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        static async Task<string> StoredPasswordAsync(Microsoft.Data.Sqlite.SqliteConnection connection, string cameraId)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT password FROM camera_credentials WHERE camera_id = $id";
+            cmd.Parameters.AddWithValue("$id", cameraId);
+            return (string)(await cmd.ExecuteScalarAsync())!;
+        }
+    }
+
+    [Fact]
     public async Task Register_WithCredentials_ListShowsCameraButNeverTheCredentials()
     {
         await _hub.WaitReadyAsync();

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using AlertHub.Core.Storage;
 
 namespace AlertHub.Server.Features.Cameras.Sources;
 

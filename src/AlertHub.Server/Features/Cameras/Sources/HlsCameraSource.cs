@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Security;
 using Microsoft.Extensions.Options;
 

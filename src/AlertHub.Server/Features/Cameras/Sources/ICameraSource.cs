@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 namespace AlertHub.Server.Features.Cameras.Sources;
 
 /// <summary>

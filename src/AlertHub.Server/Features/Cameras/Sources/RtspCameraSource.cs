@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Security;
 using Microsoft.Extensions.Options;
 

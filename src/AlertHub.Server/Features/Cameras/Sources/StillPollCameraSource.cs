@@ -1,3 +1,4 @@
+using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Media;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;

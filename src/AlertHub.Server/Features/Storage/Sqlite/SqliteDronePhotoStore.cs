@@ -1,65 +1,15 @@
-using AlertHub.Core.Storage;
-using AlertHub.Server.Features.Storage.Sqlite;
 using System.Globalization;
-using AlertHub.Server.Features.Dashboard;
-using AlertHub.Server.Features.Storage;
-using AlertHub.Server.Infrastructure;
+using AlertHub.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace AlertHub.Server.Features.DronePhotos;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-/// <summary>One stored drone photo (a row of <c>drone_photos</c>).</summary>
-internal sealed record DronePhoto(
-    string Id,
-    DateTimeOffset ReceivedAt,
-    string UploadedBy,
-    string Sha256,
-    long Size,
-    int Width,
-    int Height,
-    DronePhotoMetadata Metadata,
-    double? Latitude,
-    double? Longitude,
-    string? PositionSource,
-    string? Note);
-
-/// <summary>A stored photo as the map and the <c>dronePhoto</c> staff event see it.</summary>
-internal static class DronePhotoFeatures
+/// <summary>The <c>drone_photos</c> table in SQLite (the files are the feature's).</summary>
+internal sealed class SqliteDronePhotoStore(Database database) : IDronePhotoStore
 {
-    public static DronePhotoFeature From(DronePhoto p) => new(
-        p.Latitude is { } lat && p.Longitude is { } lon ? PointGeometry.At(lat, lon) : null,
-        new DronePhotoProperties(p.Id, p.Metadata.TakenAt?.ToUniversalTime(), p.Metadata.TakenAtZone switch
-        {
-            TakenAtZone.Exif => "exif",
-            TakenAtZone.AssumedJst => "assumed-jst",
-            _ => null,
-        }, p.ReceivedAt, p.Metadata.Make, p.Metadata.Model, p.Metadata.Altitude, p.Metadata.RelativeAltitude, p.Metadata.GimbalYawDegrees,
-            p.Metadata.GimbalPitchDegrees, p.Metadata.FlightYawDegrees, p.Latitude is null, p.PositionSource, p.Note, p.Width, p.Height,
-            $"/api/drone-photos/{p.Id}.jpg", $"/api/drone-photos/{p.Id}/thumbnail.jpg"));
-}
-
-/// <summary>
-/// Drone photos: a row per photo in SQLite, the original file and its thumbnail under
-/// <c>{DataDirectory}/drone-photos/</c>. Originals keep their EXIF (staff need it); they are never served publicly.
-/// </summary>
-internal sealed class DronePhotoStore(Database database, StoragePaths paths)
-{
-    private readonly string _directory = Path.Combine(paths.DataDirectory, "drone-photos");
-
-    public string OriginalPath(string id) => Path.Combine(_directory, id + ".jpg");
-
-    public string ThumbnailPath(string id) => Path.Combine(_directory, id + "-thumb.jpg");
-
-    /// <summary>Ids are 32 lowercase hex characters; anything else never touches the file system.</summary>
-    public static bool IsValidId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
-
-    /// <summary>Writes the files first (to temporary names, then renamed) and the row last, so a row always has its files.</summary>
-    public async Task AddAsync(DronePhoto photo, byte[] original, byte[] thumbnail, CancellationToken cancellationToken)
+    public async Task AddAsync(DronePhoto photo, CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(_directory);
-        await WriteFileAsync(OriginalPath(photo.Id), original, cancellationToken);
-        await WriteFileAsync(ThumbnailPath(photo.Id), thumbnail, cancellationToken);
-        var m = photo.Metadata;
+        var m = photo.Capture;
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = """
@@ -92,27 +42,20 @@ internal sealed class DronePhotoStore(Database database, StoragePaths paths)
 
     public async Task<DronePhoto?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        if (!IsValidId(id))
-        {
-            return null;
-        }
-
         var list = await QueryAsync("WHERE id = $id", cancellationToken, ("$id", id));
         return list.Count == 0 ? null : list[0];
     }
 
     public async Task<DronePhoto?> FindBySha256Async(string sha256, CancellationToken cancellationToken)
     {
-        var list = await QueryAsync("WHERE sha256 = $sha LIMIT 1", cancellationToken, ("$sha", sha256));
+        var list = await QueryAsync("WHERE sha256 = $sha ORDER BY received_at, id LIMIT 1", cancellationToken, ("$sha", sha256));
         return list.Count == 0 ? null : list[0];
     }
 
-    /// <summary>Photos received at or after <paramref name="since"/>, oldest first.</summary>
     public Task<IReadOnlyList<DronePhoto>> ListAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken) =>
         QueryAsync("WHERE ($since IS NULL OR received_at >= $since) ORDER BY received_at, id LIMIT $limit", cancellationToken,
             ("$since", since?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)), ("$limit", limit));
 
-    /// <summary>Staff placed the photo by hand; returns false when there is no such photo.</summary>
     public async Task<bool> SetPositionAsync(string id, double lat, double lon, IStoreTransaction transaction, CancellationToken cancellationToken)
     {
         await using var cmd = SqliteStoreTransaction.Of(transaction).Command(
@@ -121,14 +64,6 @@ internal sealed class DronePhotoStore(Database database, StoragePaths paths)
         Add(cmd, "$lat", lat);
         Add(cmd, "$lon", lon);
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    public async Task<int> CountAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM drone_photos";
-        return Convert.ToInt32(await cmd.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     private async Task<IReadOnlyList<DronePhoto>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
@@ -149,22 +84,15 @@ internal sealed class DronePhotoStore(Database database, StoragePaths paths)
         var list = new List<DronePhoto>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var metadata = new DronePhotoMetadata(null, null, Real(reader, 13),
-                reader.IsDBNull(7) ? null : DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
-                Enum.Parse<TakenAtZone>(reader.GetString(8)), Text(reader, 9), Text(reader, 10), Real(reader, 14), Real(reader, 15), Real(reader, 16), Real(reader, 17));
+            var capture = new DronePhotoCapture(reader.IsDBNull(7) ? null : DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
+                Enum.Parse<TakenAtZone>(reader.GetString(8)), Text(reader, 9), Text(reader, 10), Real(reader, 13), Real(reader, 14), Real(reader, 15),
+                Real(reader, 16), Real(reader, 17));
             list.Add(new DronePhoto(reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture), reader.GetString(2),
-                reader.GetString(3), reader.GetInt64(4), reader.GetInt32(5), reader.GetInt32(6), metadata, Real(reader, 11), Real(reader, 12),
+                reader.GetString(3), reader.GetInt64(4), reader.GetInt32(5), reader.GetInt32(6), capture, Real(reader, 11), Real(reader, 12),
                 Text(reader, 18), Text(reader, 19)));
         }
 
         return list;
-    }
-
-    private static async Task WriteFileAsync(string path, byte[] data, CancellationToken cancellationToken)
-    {
-        var temporary = path + ".tmp";
-        await File.WriteAllBytesAsync(temporary, data, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
     }
 
     private static void Add(SqliteCommand cmd, string name, object? value) => cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);

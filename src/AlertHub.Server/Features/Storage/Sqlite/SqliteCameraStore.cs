@@ -1,20 +1,16 @@
-using AlertHub.Server.Features.Storage;
+using AlertHub.Core.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace AlertHub.Server.Features.Cameras;
+namespace AlertHub.Server.Features.Storage.Sqlite;
 
-/// <summary>
-/// Cameras, their credentials (a separate table so no query that lists cameras can return them), the
-/// snapshot history ring and the status timeline. Kept in memory too: the supervisor reads it every tick.
-/// </summary>
-internal sealed class CameraStore(Database database, TimeProvider time)
+/// <summary>The <c>cameras</c>, <c>camera_credentials</c>, <c>camera_snapshots</c> and <c>camera_timeline</c> tables in SQLite.</summary>
+/// <remarks>Passwords are stored as <see cref="ISecretProtector"/> protects them.</remarks>
+internal sealed class SqliteCameraStore(Database database, ISecretProtector secrets) : ICameraStore
 {
     private const string Columns = """
         id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
         snapshot_interval_seconds, live_enabled, status, status_since, last_image_at, normal_day_snapshot_id, updated_at
         """;
-
-    public event Action? Changed;
 
     public async Task<IReadOnlyList<CameraRecord>> ListAsync(CancellationToken cancellationToken)
     {
@@ -56,10 +52,11 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         cmd.CommandText = "SELECT username, password FROM camera_credentials WHERE camera_id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new CameraCredentials(reader.GetString(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(cancellationToken) && secrets.Unprotect(reader.GetString(1)) is { } password
+            ? new CameraCredentials(reader.GetString(0), password)
+            : null;
     }
 
-    /// <param name="credentials">Null leaves stored credentials as they are; an empty username removes them.</param>
     public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -91,7 +88,7 @@ internal sealed class CameraStore(Database database, TimeProvider time)
             cmd.Parameters.AddWithValue("$fov", (object?)camera.FieldOfViewDegrees ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$interval", camera.SnapshotIntervalSeconds);
             cmd.Parameters.AddWithValue("$live", camera.LiveEnabled ? 1 : 0);
-            cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToString("O"));
+            cmd.Parameters.AddWithValue("$now", camera.UpdatedAt.ToString("O"));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -104,12 +101,20 @@ internal sealed class CameraStore(Database database, TimeProvider time)
                 : "INSERT OR REPLACE INTO camera_credentials(camera_id, username, password) VALUES ($id, $user, $password)";
             cmd.Parameters.AddWithValue("$id", camera.Id);
             cmd.Parameters.AddWithValue("$user", credentials.Username);
-            cmd.Parameters.AddWithValue("$password", credentials.Password);
+            cmd.Parameters.AddWithValue("$password", credentials.Username.Length == 0 ? "" : secrets.Protect(credentials.Password));
             await cmd.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);
-        Changed?.Invoke();
+    }
+
+    public async Task<int> ProtectLegacyCredentialsAsync(CancellationToken cancellationToken)
+    {
+        await using var tx = await SqliteStoreTransaction.BeginAsync(database, cancellationToken);
+        var count = await LegacySecrets.ProtectAsync(tx.Connection, tx.Transaction, secrets, "SELECT camera_id, password FROM camera_credentials",
+            "UPDATE camera_credentials SET password = @secret WHERE camera_id = @key", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return count;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
@@ -118,16 +123,9 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "DELETE FROM cameras WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
-        var deleted = await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
-        if (deleted)
-        {
-            Changed?.Invoke();
-        }
-
-        return deleted;
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    /// <summary>Records a status transition on the camera and its timeline in one transaction.</summary>
     public async Task RecordStatusAsync(string id, string status, string previous, DateTimeOffset at, string? reason, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -193,8 +191,8 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>History snapshots of a camera in [from, to], oldest first.</summary>
-    public async Task<IReadOnlyList<(string Id, DateTimeOffset At)>> SnapshotsAsync(string cameraId, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string Id, DateTimeOffset At)>> SnapshotsAsync(string cameraId, DateTimeOffset? from, DateTimeOffset? to, int limit,
+        CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
@@ -239,7 +237,6 @@ internal sealed class CameraStore(Database database, TimeProvider time)
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Deletes history rows older than <paramref name="before"/> (except pinned normal-day images) and returns them so their files can go too.</summary>
     public async Task<IReadOnlyList<(string Id, string CameraId)>> PruneSnapshotsAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -1,0 +1,254 @@
+using AlertHub.Core.Storage;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AlertHub.Storage.Postgres.Stores;
+
+/// <summary>The <c>cameras</c>, <c>camera_credentials</c>, <c>camera_snapshots</c> and <c>camera_timeline</c> tables in PostgreSQL.</summary>
+/// <remarks>Passwords are stored as <see cref="ISecretProtector"/> protects them.</remarks>
+internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretProtector secrets) : ICameraStore
+{
+    private const string Columns = """
+        id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
+        snapshot_interval_seconds, live_enabled, status, status_since, last_image_at, normal_day_snapshot_id, updated_at
+        """;
+
+    /// <remarks>Code-point order whatever the database's locale, as SQLite's BINARY collation orders them.</remarks>
+    public async Task<IReadOnlyList<CameraRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM cameras ORDER BY name COLLATE \"C\", id COLLATE \"C\"");
+        return await ReadAsync(cmd, cancellationToken);
+    }
+
+    public async Task<CameraRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM cameras WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", id);
+        return (await ReadAsync(cmd, cancellationToken)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlySet<string>> IdsWithCredentialsAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT camera_id FROM camera_credentials");
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var ids = new HashSet<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<CameraCredentials?> GetCredentialsAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT username, password FROM camera_credentials WHERE camera_id = @id");
+        cmd.Parameters.AddWithValue("id", id);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && secrets.Unprotect(reader.GetString(1)) is { } password
+            ? new CameraCredentials(reader.GetString(0), password)
+            : null;
+    }
+
+    public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var cmd = new NpgsqlCommand(isNew
+            ? """
+              INSERT INTO cameras(id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
+                  snapshot_interval_seconds, live_enabled, status, created_at, updated_at)
+              VALUES (@id, @name, @kind, @url, @lat, @lon, @river, @district, @dir, @fov, @interval, @live, 'unknown', @now, @now)
+              """
+            : """
+              UPDATE cameras SET name = @name, kind = @kind, url = @url, lat = @lat, lon = @lon, river = @river, district = @district,
+                  direction_degrees = @dir, field_of_view_degrees = @fov, snapshot_interval_seconds = @interval, live_enabled = @live,
+                  updated_at = @now
+              WHERE id = @id
+              """, connection, tx))
+        {
+            cmd.Parameters.AddWithValue("id", camera.Id);
+            cmd.Parameters.AddWithValue("name", camera.Name);
+            cmd.Parameters.AddWithValue("kind", camera.Kind);
+            cmd.Parameters.AddWithValue("url", camera.Url);
+            cmd.Parameters.AddWithValue("lat", camera.Lat);
+            cmd.Parameters.AddWithValue("lon", camera.Lon);
+            cmd.Parameters.AddWithValue("river", NpgsqlDbType.Text, (object?)camera.River ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("district", NpgsqlDbType.Text, (object?)camera.District ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("dir", NpgsqlDbType.Double, (object?)camera.DirectionDegrees ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("fov", NpgsqlDbType.Double, (object?)camera.FieldOfViewDegrees ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("interval", camera.SnapshotIntervalSeconds);
+            cmd.Parameters.AddWithValue("live", camera.LiveEnabled);
+            cmd.Parameters.AddWithValue("now", camera.UpdatedAt.ToUniversalTime());
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (credentials is not null)
+        {
+            await using var cmd = new NpgsqlCommand(credentials.Username.Length == 0
+                ? "DELETE FROM camera_credentials WHERE camera_id = @id"
+                : """
+                  INSERT INTO camera_credentials(camera_id, username, password) VALUES (@id, @user, @password)
+                  ON CONFLICT (camera_id) DO UPDATE SET username = excluded.username, password = excluded.password
+                  """, connection, tx);
+            cmd.Parameters.AddWithValue("id", camera.Id);
+            cmd.Parameters.AddWithValue("user", credentials.Username);
+            cmd.Parameters.AddWithValue("password", credentials.Username.Length == 0 ? "" : secrets.Protect(credentials.Password));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<int> ProtectLegacyCredentialsAsync(CancellationToken cancellationToken)
+    {
+        // FOR UPDATE: a second hub starting at the same moment waits, then finds them protected.
+        await using var tx = await PostgresStoreTransaction.BeginAsync(dataSource, cancellationToken);
+        var count = await LegacySecrets.ProtectAsync(tx.Connection, tx.Transaction, secrets, "SELECT camera_id, password FROM camera_credentials FOR UPDATE",
+            "UPDATE camera_credentials SET password = @secret WHERE camera_id = @key", cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return count;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("DELETE FROM cameras WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", id);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task RecordStatusAsync(string id, string status, string previous, DateTimeOffset at, string? reason, CancellationToken cancellationToken)
+    {
+        // One statement, so one transaction: the timeline row exists exactly when the camera's status was set.
+        await using var cmd = dataSource.CreateCommand("""
+            WITH changed AS (UPDATE cameras SET status = @status, status_since = @at WHERE id = @id RETURNING id)
+            INSERT INTO camera_timeline(camera_id, at, status, previous, reason)
+            SELECT id, @at, @status, @previous, @reason FROM changed
+            """);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("status", status);
+        cmd.Parameters.AddWithValue("previous", previous);
+        cmd.Parameters.AddWithValue("at", at.ToUniversalTime());
+        cmd.Parameters.AddWithValue("reason", NpgsqlDbType.Text, (object?)reason ?? DBNull.Value);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task SetLastImageAsync(string id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE cameras SET last_image_at = @at WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("at", at.ToUniversalTime());
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TimelineEntry>> TimelineAsync(string id, int limit, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT at, status, previous, reason FROM
+                (SELECT id, at, status, previous, reason FROM camera_timeline WHERE camera_id = @id ORDER BY id DESC LIMIT @limit) newest
+            ORDER BY id
+            """);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<TimelineEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new TimelineEntry(reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return list;
+    }
+
+    public async Task AddSnapshotAsync(string id, string cameraId, DateTimeOffset at, long size, string source, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "INSERT INTO camera_snapshots(id, camera_id, at, size, source) VALUES (@id, @camera, @at, @size, @source)");
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("camera", cameraId);
+        cmd.Parameters.AddWithValue("at", at.ToUniversalTime());
+        cmd.Parameters.AddWithValue("size", size);
+        cmd.Parameters.AddWithValue("source", source);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<(string Id, DateTimeOffset At)>> SnapshotsAsync(string cameraId, DateTimeOffset? from, DateTimeOffset? to, int limit,
+        CancellationToken cancellationToken)
+    {
+        // Without a lower bound the newest `limit` are the useful ones (a scrubber over the recent past). Ties in time are ordered by
+        // id so that paging is stable.
+        await using var cmd = dataSource.CreateCommand(from is null
+            ? """
+              SELECT id, at FROM (SELECT id, at FROM camera_snapshots WHERE camera_id = @c AND (@to IS NULL OR at <= @to) ORDER BY at DESC, id COLLATE "C" DESC LIMIT @limit) newest
+              ORDER BY at, id COLLATE "C"
+              """
+            : """SELECT id, at FROM camera_snapshots WHERE camera_id = @c AND at >= @from AND (@to IS NULL OR at <= @to) ORDER BY at, id COLLATE "C" LIMIT @limit""");
+        cmd.Parameters.AddWithValue("c", cameraId);
+        cmd.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, (object?)from?.ToUniversalTime() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, (object?)to?.ToUniversalTime() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("limit", limit);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, DateTimeOffset)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return list;
+    }
+
+    public async Task<(string CameraId, DateTimeOffset At)?> FindSnapshotAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT camera_id, at FROM camera_snapshots WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", snapshotId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)) : null;
+    }
+
+    public async Task SetNormalDayAsync(string cameraId, string snapshotId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE cameras SET normal_day_snapshot_id = @s WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", cameraId);
+        cmd.Parameters.AddWithValue("s", snapshotId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<(string Id, string CameraId)>> PruneSnapshotsAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            DELETE FROM camera_snapshots WHERE at < @before
+                AND id NOT IN (SELECT normal_day_snapshot_id FROM cameras WHERE normal_day_snapshot_id IS NOT NULL)
+            RETURNING id, camera_id
+            """);
+        cmd.Parameters.AddWithValue("before", before.ToUniversalTime());
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<(string, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
+    private static async Task<List<CameraRecord>> ReadAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
+    {
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<CameraRecord>();
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(new CameraRecord(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetDouble(5),
+                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+                r.IsDBNull(8) ? null : r.GetDouble(8), r.IsDBNull(9) ? null : r.GetDouble(9),
+                r.GetInt32(10), r.GetBoolean(11), r.GetString(12),
+                r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13),
+                r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
+                r.IsDBNull(15) ? null : r.GetString(15),
+                r.GetFieldValue<DateTimeOffset>(16)));
+        }
+
+        return list;
+    }
+}
