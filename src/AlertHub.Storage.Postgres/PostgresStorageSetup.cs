@@ -21,6 +21,7 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IOutboxStore, PostgresOutboxStore>();
         services.AddSingleton<IAlertStore, PostgresAlertStore>();
         services.AddSingleton<IDraftStore, PostgresDraftStore>();
+        services.AddSingleton<IDeliveryAddresses, PostgresDeliveryAddresses>();
         services.AddSingleton<IResidentStore, PostgresResidentStore>();
         services.AddSingleton<ISafetyReplyStore, PostgresSafetyReplyStore>();
         services.AddSingleton<ILineEventStore, PostgresLineEventStore>();

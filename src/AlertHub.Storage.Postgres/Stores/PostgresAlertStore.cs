@@ -276,7 +276,8 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     {
         foreach (var (name, value) in parameters)
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            // timestamptz holds instants: Npgsql writes them only as UTC.
+            cmd.Parameters.AddWithValue(name, value is DateTimeOffset at ? at.ToUniversalTime() : value ?? DBNull.Value);
         }
     }
 }
