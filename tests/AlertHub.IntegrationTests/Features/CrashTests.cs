@@ -30,6 +30,11 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             ["Areas:LoadDemoAreas"] = "false",
             ["Storage:MinFreeDiskMegabytes"] = "0",
         };
+        foreach (var (key, value) in TestEngine.SettingsFor(Guid.NewGuid().ToString("N")))
+        {
+            settings[key] = value;
+        }
+
         await using var hub = await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration);
         using var admin = new HttpClient { BaseAddress = hub.BaseAddress };
         admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
@@ -75,6 +80,11 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output)
             ["Alerts:FirstPart"] = "100",
             ["Alerts:PartSize"] = "1",
         };
+        foreach (var (key, value) in TestEngine.SettingsFor(Guid.NewGuid().ToString("N")))
+        {
+            settings[key] = value;
+        }
+
         await using var hub = await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration);
         using var admin = new HttpClient { BaseAddress = hub.BaseAddress };
         admin.DefaultRequestHeaders.Add("X-Api-Key", adminKey);

@@ -126,7 +126,7 @@ public sealed class ResidentsTests : IDisposable
         var json = await response.JsonAsync();
         Assert.Equal(100_000, json["accepted"]!.GetValue<int>());
         Assert.Equal(0, json["rejected"]!.GetValue<int>());
-        Assert.Equal(100_000L, await CountAsync("SELECT COUNT(*) FROM residents", null));
+        Assert.Equal(100_000L, await _hub.CountAsync("SELECT COUNT(*) FROM residents"));
 
         var preview = await (await admin.PostAsJsonAsync("/api/targeting/preview", new
         {

@@ -12,7 +12,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace AlertHub.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The real hub on a real SQLite file in its own temporary data directory. Several factories may share one
+/// The real hub on a real SQLite file in its own temporary data directory (or, inside
+/// <see cref="TestEngine.RunOnPostgresAsync"/>, on a PostgreSQL database of its own). Several factories may share one
 /// directory to test restarts.
 /// </summary>
 public sealed class HubFactory : WebApplicationFactory<Program>
@@ -39,6 +40,11 @@ public sealed class HubFactory : WebApplicationFactory<Program>
             // Tests do not depend on how full the machine's disk is (DiskSpaceTests sets its own threshold).
             ["Storage:MinFreeDiskMegabytes"] = "0",
         };
+        foreach (var (key, value) in TestEngine.SettingsFor(DataDirectory))
+        {
+            _settings[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? [])
         {
             _settings[key] = value;
@@ -46,6 +52,24 @@ public sealed class HubFactory : WebApplicationFactory<Program>
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>Runs a scalar query (portable SQL, no parameters) on the hub's store, whichever engine it is on.</summary>
+    public async Task<long> CountAsync(string sql)
+    {
+        if (_settings.GetValueOrDefault("Storage:Engine") == "postgres")
+        {
+            await using var pg = new Npgsql.NpgsqlConnection(_settings["ConnectionStrings:AlertHub"]);
+            await pg.OpenAsync();
+            await using var query = new Npgsql.NpgsqlCommand(sql, pg);
+            return Convert.ToInt64(await query.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await using var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(DataDirectory, "alerthub.db")}");
+        await sqlite.OpenAsync();
+        await using var cmd = sqlite.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public static string NewDataDirectory()
     {

@@ -3,6 +3,15 @@ namespace AlertHub.Server.Features.Storage;
 /// <summary>Configuration section <c>Storage</c>.</summary>
 public sealed class StorageOptions
 {
+    /// <summary>The database engine: <c>sqlite</c> (default: an embedded file under <see cref="DataDirectory"/>) or
+    /// <c>postgres</c> (a PostgreSQL server named by the connection string <c>ConnectionStrings:AlertHub</c>; the hub applies
+    /// its migrations at start under an advisory lock). Media files stay under <see cref="DataDirectory"/> on both.</summary>
+    public string Engine { get; set; } = SqliteEngine;
+
+    public const string SqliteEngine = "sqlite";
+
+    public const string PostgresEngine = "postgres";
+
     /// <summary>Folder for the SQLite database and the bootstrap key. Default <c>data</c> (relative to the content root).
     /// Give each hub its own folder to run several side by side.</summary>
     public string DataDirectory { get; set; } = "data";

@@ -1,6 +1,8 @@
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Storage.Sqlite;
+using AlertHub.Storage.Postgres;
 using Microsoft.AspNetCore.DataProtection;
+using Npgsql;
 
 namespace AlertHub.Server.Features.Storage;
 
@@ -10,12 +12,34 @@ internal static class StorageSetup
     {
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection("Storage"));
         builder.Services.AddSingleton<StoragePaths>();
-        builder.Services.AddSingleton<Database>();
-        builder.Services.AddSingleton<Health.IStartupStep, StoreStartup>();
         builder.Services.AddSingleton<DiskSpaceMonitor>();
         // Secrets the hub reads back (camera passwords) are encrypted with the hub's data-protection keys on every engine.
         builder.Services.AddDataProtection();
         builder.Services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
+
+        var engine = builder.Configuration["Storage:Engine"] ?? StorageOptions.SqliteEngine;
+        if (string.Equals(engine, StorageOptions.PostgresEngine, StringComparison.OrdinalIgnoreCase))
+        {
+            AddPostgres(builder);
+        }
+        else if (string.Equals(engine, StorageOptions.SqliteEngine, StringComparison.OrdinalIgnoreCase))
+        {
+            AddSqlite(builder);
+        }
+        else
+        {
+            throw new InvalidOperationException($"Storage:Engine is '{engine}'; use 'sqlite' (the default) or 'postgres'.");
+        }
+
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
+        return builder;
+    }
+
+    /// <summary>The embedded engine: one SQLite file under Storage:DataDirectory.</summary>
+    private static void AddSqlite(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<Database>();
+        builder.Services.AddSingleton<Health.IStartupStep, StoreStartup>();
 
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
         builder.Services.AddSingleton<IStoreTransactions, SqliteStoreTransactions>();
@@ -41,7 +65,21 @@ internal static class StorageSetup
         builder.Services.AddSingleton<ICameraStore, SqliteCameraStore>();
         builder.Services.AddSingleton<IDronePhotoStore, SqliteDronePhotoStore>();
         builder.Services.AddSingleton<IAlertImageStore, SqliteAlertImageStore>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
-        return builder;
+    }
+
+    /// <summary>A PostgreSQL server (ConnectionStrings:AlertHub): the same interfaces, the engine in AlertHub.Storage.Postgres.</summary>
+    private static void AddPostgres(IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("AlertHub");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                "Storage:Engine is 'postgres' but ConnectionStrings:AlertHub is not set, e.g. \"Host=127.0.0.1;Port=5432;Database=alerthub;Username=alerthub;Password=…\".");
+        }
+
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddSingleton<PostgresMigrator>();
+        builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
+        builder.Services.AddPostgresStores();
     }
 }

@@ -16,3 +16,20 @@ internal sealed partial class StoreStartup(Database database, ILogger<StoreStart
     [LoggerMessage(Level = LogLevel.Information, Message = "AlertHub store opened at {Path}")]
     private static partial void LogOpened(ILogger logger, string path);
 }
+
+/// <summary>The first startup step on PostgreSQL: apply pending schema migrations (one node at a time, under an advisory lock).</summary>
+internal sealed partial class PostgresStoreStartup(AlertHub.Storage.Postgres.PostgresMigrator migrator, Npgsql.NpgsqlDataSource dataSource,
+    ILogger<PostgresStoreStartup> logger) : IStartupStep
+{
+    public int Order => 0;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var applied = await migrator.MigrateAsync(cancellationToken);
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        LogOpened(logger, target.Host ?? "?", target.Port, target.Database ?? "?", applied);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AlertHub store opened on PostgreSQL {Host}:{Port}/{Database} ({Applied} schema steps applied)")]
+    private static partial void LogOpened(ILogger logger, string host, int port, string database, int applied);
+}
