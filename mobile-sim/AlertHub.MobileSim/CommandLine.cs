@@ -81,6 +81,29 @@ internal sealed class CommandLine
     /// <summary>Whether the run starts the hub itself (Release build, fresh data directory, peers wired in).</summary>
     public bool StartHub => Has("start-hub");
 
+    /// <summary>
+    /// --engine: the store engine of the hub the run starts (sqlite, the default, or postgres in a throwaway cluster). Against a
+    /// running hub (no --start-hub) that hub's own configuration decides, so the flag would only mislabel the report.
+    /// </summary>
+    public string Engine()
+    {
+        var engine = HubEngine.Parse(Get("engine"));
+        if (Has("engine") && !StartHub)
+        {
+            throw new ArgumentException("--engine needs --start-hub: a hub mobile-sim does not start runs on the engine it was configured with.");
+        }
+
+        return engine;
+    }
+
+    /// <summary>--hub-configuration: run the hub as already built in this configuration (no build first); null builds Release.</summary>
+    public string? HubConfiguration() => Get("hub-configuration") switch
+    {
+        null => null,
+        "Debug" or "Release" => Get("hub-configuration"),
+        var other => throw new ArgumentException($"--hub-configuration takes Debug or Release, got '{other}'."),
+    };
+
     /// <summary>The options of the default run command; the API key is resolved separately.</summary>
     public SimulationOptions ToSimulationOptions(string apiKey)
     {
@@ -236,6 +259,10 @@ internal sealed class CommandLine
           --via-feed              issue through the feed path: a 訓練 土砂災害警戒情報 telegram for 横手市 and a rule
                                   (latency from the telegram's arrival at the hub)
           --start-hub             build and start the hub (src/AlertHub.Server, Release) with a fresh data directory, wired to the peers
+          --engine E              with --start-hub: the hub's store, sqlite (default) or postgres: a throwaway PostgreSQL cluster
+                                  (postgresql-15 installed) with one database, kept across --kill-hub-at restarts and removed
+                                  at the end; the report's header names the engine and its version
+          --hub-configuration C   with --start-hub: run the hub as already built in Debug or Release instead of building Release
           --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
           --circle LAT,LON,R      circle target in metres instead of --area
           --audience a,b          household tags, any of (default everyone; flood: elderly)

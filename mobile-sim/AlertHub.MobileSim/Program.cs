@@ -50,7 +50,7 @@ internal static class MobileSimProgram
             };
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or HubApiException or HttpRequestException
-            or FileNotFoundException or InvalidDataException or OperationCanceledException)
+            or FileNotFoundException or InvalidDataException or OperationCanceledException or HubEngineException)
         {
             await Console.Error.WriteLineAsync("mobile-sim: " + ex.Message);
             return 2;
@@ -62,6 +62,8 @@ internal static class MobileSimProgram
         var startedAt = DateTimeOffset.Now;
         var adminKey = cl.StartHub ? "sim-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : cl.ResolveApiKey();
         var options = cl.ToSimulationOptions(adminKey);
+        var engineName = cl.Engine();
+        var hubConfiguration = cl.HubConfiguration();
         var resultsDirectory = cl.Get("results") ?? ResultsWriter.DefaultDirectory(startedAt, options.Seed);
 
         // Read the earlier report first: a wrong path should fail before minutes of load, not after.
@@ -107,12 +109,21 @@ internal static class MobileSimProgram
         Peers.ProviderPeers.Rates["sms"] = cl.GetDouble("sms-mps", 500);
         var peers = await Peers.ProviderPeers.StartAsync(providerChannels, receipts, options.TimeProvider, anyPort: cl.StartHub);
         HubProcess? hub = null;
+        HubEngine? engine = null;
         try
         {
             var hubSettings = Peers.ProviderPeers.HubSettings(peers);
             if (cl.StartHub)
             {
-                hub = await HubProcess.StartAsync(hubSettings, adminKey, TimeSpan.FromMinutes(3), cancellationToken);
+                engine = await HubEngine.StartAsync(engineName, cancellationToken);
+                Console.WriteLine($"store: {engine.Description}");
+                var settings = new Dictionary<string, string?>(hubSettings);
+                foreach (var (key, value) in engine.HubSettings)
+                {
+                    settings[key] = value;
+                }
+
+                hub = await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(3), cancellationToken, hubConfiguration);
                 var started = hub;
                 options = options with
                 {
@@ -140,7 +151,8 @@ internal static class MobileSimProgram
                     startedAt,
                     usage?.Cpu.TotalSeconds,
                     usage is { } u ? Math.Round(u.PeakWorkingSet / (1024.0 * 1024), 1) : null,
-                    options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null),
+                    options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null,
+                    engine?.Description),
             };
             if (previous is not null)
             {
@@ -200,6 +212,12 @@ internal static class MobileSimProgram
             foreach (var peer in peers)
             {
                 await peer.DisposeAsync();
+            }
+
+            // After the hub: its sessions end with it, so the cluster stops without cutting off a live hub.
+            if (engine is not null)
+            {
+                await engine.DisposeAsync();
             }
         }
     }

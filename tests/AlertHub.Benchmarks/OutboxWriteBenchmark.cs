@@ -91,7 +91,7 @@ internal static class OutboxWriteBenchmark
         return byChannel.ToDictionary(c => c.Key, c => (IReadOnlyList<Guid>)c.Value);
     }
 
-    private static AlertDocument Document(string id) => new(
+    internal static AlertDocument Document(string id) => new(
         id, 1, "urn:alerthub:bench:" + id, "bench@alerthub", DateTimeOffset.UtcNow, AlertStatus.Exercise, MsgType.Alert, "洪水",
         Severity.Severe, Urgency.Immediate, Certainty.Likely, new AreaSpec(null, null, null, ["05203"]), "横手市", null, null,
         new() { ["ja"] = new AlertText("避難指示", "benchmark", null) }, ["ja"], null, [], false,

@@ -24,6 +24,11 @@ if (args is ["outbox", .. var outboxArgs])
     return await OutboxWriteBenchmark.Run(outboxArgs);
 }
 
+if (args is ["stores", .. var storeArgs])
+{
+    return await AlertHub.Benchmarks.Stores.StoreBenchmarks.Run(storeArgs);
+}
+
 if (args is ["drone", .. var droneArgs])
 {
     return DronePhotoBenchmarks.Run(droneArgs);

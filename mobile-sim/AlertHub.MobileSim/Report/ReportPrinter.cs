@@ -12,6 +12,11 @@ internal static class ReportPrinter
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
         sb.AppendLine(ci, $"mobile-sim  seed {report.Seed}  residents {report.Residents} ({report.ResidentsOutsideCity} placed outside the city)");
+        if (report.Run?.Engine is { } engine)
+        {
+            sb.AppendLine(ci, $"store: {engine}");
+        }
+
         sb.AppendLine(ci, $"imported {report.Imported}, rejected {report.Rejected}; SignalR {report.SignalRConnected}/{report.SignalRClients} connected ({report.SignalRFailed} failed)");
         foreach (var sample in report.RejectionSamples)
         {

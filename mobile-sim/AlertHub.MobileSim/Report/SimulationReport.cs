@@ -99,12 +99,14 @@ internal sealed record SimulationReport
 /// <param name="Mix">The channel mix as given (e.g. "signalr=0.3,webhook=0.7"), or the SignalR share split.</param>
 /// <param name="HubCpuSeconds">CPU time of the hub process (only with --start-hub).</param>
 /// <param name="HubPeakMemoryMiB">Peak working set of the hub process (only with --start-hub).</param>
+/// <param name="Engine">The store of the hub the run started (--engine), e.g. "PostgreSQL 15.18 (…)"; null against a running hub.</param>
 internal sealed record RunInfo(
     string Mix,
     DateTimeOffset StartedAt,
     double? HubCpuSeconds,
     double? HubPeakMemoryMiB,
-    string? ViaFeed = null);
+    string? ViaFeed = null,
+    string? Engine = null);
 
 /// <summary>The report's time and space detail: what the charts and the map are drawn from.</summary>
 internal sealed record ReportDetail(

@@ -32,6 +32,23 @@ internal sealed class PostgresCluster : IAsyncDisposable
         _asServiceUser = asServiceUser;
     }
 
+    /// <summary>
+    /// Server settings for load runs and benchmarks that set PostgreSQL beside the embedded engine: as durable as the hub's
+    /// SQLite (WAL with <c>synchronous = NORMAL</c>: a commit is not flushed on its own, a crash loses at most the last
+    /// commits and never corrupts), hence fsync on and <c>synchronous_commit = off</c>; buffers and WAL sized so that a
+    /// million-recipient outbox does not wait for checkpoints. Tests use cheaper settings of their own.
+    /// </summary>
+    public static IReadOnlyList<string> LoadRunSettings { get; } =
+    [
+        "synchronous_commit = off",
+        "shared_buffers = 512MB",
+        "work_mem = 32MB",
+        "maintenance_work_mem = 256MB",
+        "max_wal_size = 4GB",
+        "checkpoint_timeout = 15min",
+        "max_connections = 200",
+    ];
+
     public string Root { get; }
 
     public int Port { get; }

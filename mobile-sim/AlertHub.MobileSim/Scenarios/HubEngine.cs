@@ -1,0 +1,129 @@
+using AlertHub.Tests.Shared.Servers;
+using Npgsql;
+
+namespace AlertHub.MobileSim.Scenarios;
+
+/// <summary>
+/// The store engine of the hub mobile-sim starts (<c>--engine</c>): SQLite, the embedded default, in the hub's data
+/// directory; or PostgreSQL in a throwaway cluster (initdb + pg_ctl in a temp folder, 127.0.0.1 on a free port) with one
+/// database, which the hub reaches over TCP as a data centre's hub would. The cluster outlives hub restarts (--kill-hub-at
+/// restarts the hub on the same database) and is stopped and deleted on dispose, on Ctrl+C and failure too (the run
+/// disposes it in a finally), and at process exit as a last resort.
+/// </summary>
+internal sealed class HubEngine : IAsyncDisposable
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+    private const string DatabaseName = "alerthub_sim";
+
+    private readonly PostgresCluster? _cluster;
+    private readonly EventHandler? _atExit;
+    private int _disposed;
+
+    private HubEngine(string name, string description, IReadOnlyDictionary<string, string?> hubSettings, PostgresCluster? cluster)
+    {
+        Name = name;
+        Description = description;
+        HubSettings = hubSettings;
+        _cluster = cluster;
+        if (cluster is not null)
+        {
+            // SIGTERM or an unhandled crash skips the run's finally: a postmaster left behind would hold its port and folder.
+            _atExit = (_, _) => DisposeAsync().AsTask().GetAwaiter().GetResult();
+            AppDomain.CurrentDomain.ProcessExit += _atExit;
+        }
+    }
+
+    /// <summary><see cref="Sqlite"/> or <see cref="Postgres"/>.</summary>
+    public string Name { get; }
+
+    /// <summary>What the report's header names, e.g. "PostgreSQL 15.18 (throwaway cluster, synchronous_commit off)".</summary>
+    public string Description { get; }
+
+    /// <summary>Settings the hub process gets on top of its others (none for SQLite).</summary>
+    public IReadOnlyDictionary<string, string?> HubSettings { get; }
+
+    /// <summary>The cluster's temp folder (PostgreSQL only), gone after dispose.</summary>
+    public string? ClusterRoot => _cluster?.Root;
+
+    /// <summary>"sqlite" (default) or "postgres".</summary>
+    public static string Parse(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or Sqlite => Sqlite,
+        Postgres or "postgresql" => Postgres,
+        _ => throw new ArgumentException($"--engine takes sqlite (default) or postgres, got '{text}'."),
+    };
+
+    /// <exception cref="HubEngineException">PostgreSQL is not installed or its cluster did not start.</exception>
+    public static async Task<HubEngine> StartAsync(string engine, CancellationToken cancellationToken)
+    {
+        if (Parse(engine) == Sqlite)
+        {
+            return new HubEngine(Sqlite, "SQLite (embedded, in the hub's data directory)", new Dictionary<string, string?>(), null);
+        }
+
+        var bin = PostgresCluster.FindBinaries(withPostGis: false)
+            ?? throw new HubEngineException("--engine postgres needs PostgreSQL's server binaries under /usr/lib/postgresql (apt-get install postgresql-15).");
+        PostgresCluster cluster;
+        try
+        {
+            cluster = await PostgresCluster.StartAsync(bin, PostgresCluster.LoadRunSettings);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new HubEngineException("Could not start a throwaway PostgreSQL cluster: " + e.Message, e);
+        }
+
+        try
+        {
+            string version;
+            // Unpooled: an idle pooled session of ours would outlive the run in this process (tests run several).
+            var adminConnection = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Pooling = false }.ConnectionString;
+            await using (var admin = new NpgsqlConnection(adminConnection))
+            {
+                await admin.OpenAsync(cancellationToken);
+                await using (var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", admin))
+                {
+                    await create.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using var show = new NpgsqlCommand("SHOW server_version", admin);
+                version = (string)(await show.ExecuteScalarAsync(cancellationToken))!;
+            }
+
+            // SHOW server_version says e.g. "15.18 (Debian 15.18-0+deb12u1)": the report wants the version, not the packager.
+            var shortVersion = version.Split(' ', 2)[0];
+            return new HubEngine(Postgres, $"PostgreSQL {shortVersion} (throwaway cluster on 127.0.0.1:{cluster.Port}, synchronous_commit off)",
+                new Dictionary<string, string?>
+                {
+                    ["Storage:Engine"] = "postgres",
+                    ["ConnectionStrings:AlertHub"] = cluster.TcpConnectionString(DatabaseName),
+                }, cluster);
+        }
+        catch (Exception e)
+        {
+            await cluster.DisposeAsync();
+            if (e is NpgsqlException or InvalidOperationException)
+            {
+                throw new HubEngineException($"The throwaway PostgreSQL cluster did not take a database: {e.Message}\n{cluster.LogTail()}", e);
+            }
+
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1 || _cluster is null)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= _atExit;
+        // Stop the hub first: pg_ctl's fast stop ends a live hub's sessions, and the hub would log its lost database.
+        await _cluster.DisposeAsync();
+    }
+}
+
+/// <summary>The chosen store engine cannot run here (mobile-sim exits 2: could not run).</summary>
+internal sealed class HubEngineException(string message, Exception? inner = null) : Exception(message, inner);
