@@ -152,7 +152,8 @@ internal static class MobileSimProgram
                     usage?.Cpu.TotalSeconds,
                     usage is { } u ? Math.Round(u.PeakWorkingSet / (1024.0 * 1024), 1) : null,
                     options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null,
-                    engine?.Description),
+                    engine?.Description,
+                    engine is null ? null : await engine.ActivityAsync(cancellationToken)),
             };
             if (previous is not null)
             {

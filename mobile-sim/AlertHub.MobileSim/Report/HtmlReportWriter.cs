@@ -68,7 +68,7 @@ internal static class HtmlReportWriter
         {
             ("started", r.Run?.StartedAt.ToString("yyyy-MM-dd HH:mm:ss 'UTC'zzz", ci) ?? "-"),
             ("seed", r.Seed.ToString(ci)),
-            ("store", r.Run?.Engine ?? "-"),
+            ("store", r.Run?.Engine is { } engine ? engine + (r.Run.StoreActivity is { } activity ? "; the hub's database: " + activity : "") : "-"),
             ("residents", string.Create(ci, $"{r.Residents:N0} ({r.ResidentsOutsideCity:N0} placed outside the city); imported {r.Imported:N0}, rejected {r.Rejected:N0}")),
             ("mix", r.Run?.Mix ?? "-"),
             ("area", r.Area),

@@ -14,7 +14,7 @@ internal static class ReportPrinter
         sb.AppendLine(ci, $"mobile-sim  seed {report.Seed}  residents {report.Residents} ({report.ResidentsOutsideCity} placed outside the city)");
         if (report.Run?.Engine is { } engine)
         {
-            sb.AppendLine(ci, $"store: {engine}");
+            sb.AppendLine(ci, $"store: {engine}{(report.Run.StoreActivity is { } activity ? "; the hub's database: " + activity : "")}");
         }
 
         sb.AppendLine(ci, $"imported {report.Imported}, rejected {report.Rejected}; SignalR {report.SignalRConnected}/{report.SignalRClients} connected ({report.SignalRFailed} failed)");

@@ -100,13 +100,22 @@ internal sealed record SimulationReport
 /// <param name="HubCpuSeconds">CPU time of the hub process (only with --start-hub).</param>
 /// <param name="HubPeakMemoryMiB">Peak working set of the hub process (only with --start-hub).</param>
 /// <param name="Engine">The store of the hub the run started (--engine), e.g. "PostgreSQL 15.18 (…)"; null against a running hub.</param>
+/// <param name="StoreActivity">PostgreSQL: the server's count of the hub's commits and rows written during the run.</param>
 internal sealed record RunInfo(
     string Mix,
     DateTimeOffset StartedAt,
     double? HubCpuSeconds,
     double? HubPeakMemoryMiB,
     string? ViaFeed = null,
-    string? Engine = null);
+    string? Engine = null,
+    StoreActivity? StoreActivity = null);
+
+/// <summary>The hub's work in its PostgreSQL database during a run, from the server's statistics (pg_stat_database).</summary>
+internal sealed record StoreActivity(long Commits, long RowsInserted, long RowsUpdated, long RowsDeleted)
+{
+    public override string ToString() =>
+        FormattableString.Invariant($"{Commits:N0} commits, {RowsInserted:N0} rows inserted, {RowsUpdated:N0} updated, {RowsDeleted:N0} deleted");
+}
 
 /// <summary>The report's time and space detail: what the charts and the map are drawn from.</summary>
 internal sealed record ReportDetail(

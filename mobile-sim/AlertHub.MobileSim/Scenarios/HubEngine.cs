@@ -112,6 +112,30 @@ internal sealed class HubEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// What the hub did in its PostgreSQL database so far (the server's own statistics, no knowledge of the hub's tables):
+    /// proof that the run's writes went there, and the database work behind the figures. Null on SQLite. The server gathers
+    /// these per session and publishes them within a second or so of a busy session's commits.
+    /// </summary>
+    public async Task<Report.StoreActivity?> ActivityAsync(CancellationToken cancellationToken)
+    {
+        if (_cluster is null || _disposed == 1)
+        {
+            return null;
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(_cluster.ConnectionString) { Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = @name", connection);
+        command.Parameters.AddWithValue("name", DatabaseName);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new Report.StoreActivity(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3))
+            : null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1 || _cluster is null)
