@@ -13,7 +13,13 @@ internal sealed record AlertVersionRow(int Version, string MsgType, DateTimeOffs
 /// issued without one), an emergency bypass's audited reason, the acknowledgements and each resident's latest 安否 reply.
 /// </summary>
 internal sealed record AlertPeople(string CreatedBy, string? DraftAuthor, string? DraftApprover, string? BypassReason, long Acknowledged, long Safe,
-    long NeedHelp);
+    long NeedHelp)
+{
+    /// <summary>Reads the seven columns every engine's alert store selects for it, from <paramref name="first"/> on.</summary>
+    public static AlertPeople Read(System.Data.Common.DbDataReader r, int first) => new(r.GetString(first), r.IsDBNull(first + 1) ? null : r.GetString(first + 1),
+        r.IsDBNull(first + 2) ? null : r.GetString(first + 2), r.IsDBNull(first + 3) ? null : r.GetString(first + 3), r.GetInt64(first + 4),
+        r.GetInt64(first + 5), r.GetInt64(first + 6));
+}
 
 /// <summary>An alert with its current version, as the board's list shows it.</summary>
 internal sealed record AlertRow(string Id, int CurrentVersion, string State, DateTimeOffset CreatedAt, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt,

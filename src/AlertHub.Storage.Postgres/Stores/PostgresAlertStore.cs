@@ -76,14 +76,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     public async Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT alert_id, version FROM alert_versions WHERE NOT queued_complete ORDER BY alert_id COLLATE \"C\", version");
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, int)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add((reader.GetString(0), reader.GetInt32(1)));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => (reader.GetString(0), reader.GetInt32(1)), cancellationToken);
     }
 
     public async Task<string?> GetDocumentAsync(string alertId, int version, CancellationToken cancellationToken)
@@ -106,15 +99,8 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         await using var cmd = dataSource.CreateCommand(
             "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = @a ORDER BY version");
         Add(cmd, ("a", alertId));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<AlertVersionRow>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)), cancellationToken);
     }
 
     public async Task<IReadOnlyList<AlertRow>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
@@ -166,16 +152,9 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             ORDER BY a.created_at DESC, a.id COLLATE "C" LIMIT @n
             """;
         Add(cmd, ("n", query.Limit));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<AlertRow>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+        return await cmd.ListAsync(reader => new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
                 reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
-                People(reader, 8)));
-        }
-
-        return list;
+                AlertPeople.Read(reader, 8)), cancellationToken);
 
         void AddTime(string condition, string name, DateTimeOffset? value)
         {
@@ -192,12 +171,9 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         await using var cmd = dataSource.CreateCommand($"SELECT {PeopleColumns} FROM alerts a WHERE a.id = @id");
         Add(cmd, ("id", alertId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? People(reader, 0) : null;
+        return await reader.ReadAsync(cancellationToken) ? AlertPeople.Read(reader, 0) : null;
     }
 
-    private static AlertPeople People(NpgsqlDataReader r, int first) => new(r.GetString(first), r.IsDBNull(first + 1) ? null : r.GetString(first + 1),
-        r.IsDBNull(first + 2) ? null : r.GetString(first + 2), r.IsDBNull(first + 3) ? null : r.GetString(first + 3), r.GetInt64(first + 4),
-        r.GetInt64(first + 5), r.GetInt64(first + 6));
 
     public async Task<IReadOnlyList<string>> CurrentDocumentsAsync(int limit, CancellationToken cancellationToken)
     {
@@ -206,14 +182,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             ORDER BY v.issued_at DESC, v.alert_id COLLATE "C" LIMIT @n
             """);
         Add(cmd, ("n", limit));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(reader.GetString(0));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 
     public async Task<bool> AcknowledgeAsync(string alertId, Guid residentId, DateTimeOffset at, string via, CancellationToken cancellationToken)

@@ -653,14 +653,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
         cmd.Parameters.AddWithValue("r", residentId);
         cmd.Parameters.AddWithValue("since", sinceMs);
         cmd.Parameters.AddWithValue("limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(reader.GetString(0));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 
     public async Task ForgetResidentAsync(IStoreTransaction transaction, Guid residentId, CancellationToken cancellationToken)

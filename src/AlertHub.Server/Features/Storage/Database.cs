@@ -597,5 +597,20 @@ internal static class Migrations
                 acknowledged_at TEXT,
                 PRIMARY KEY(publication_seq, node));
             """),
+        // Taking in a feed document looks it up by hash and joins its event: without this index that join read every stored
+        // event. The poller's seen ids and LINE's webhook event ids were created on first use; a fresh hub now has them from
+        // the start (IF NOT EXISTS: hubs that created them already keep theirs).
+        (17, """
+            CREATE INDEX ix_feed_events_document ON feed_events(document_id);
+            CREATE TABLE IF NOT EXISTS feed_seen_entries(
+                entry_id TEXT PRIMARY KEY,
+                feed_url TEXT NOT NULL,
+                data_url TEXT,
+                outcome TEXT NOT NULL,
+                seen_at INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS ix_feed_seen_at ON feed_seen_entries(seen_at);
+            CREATE TABLE IF NOT EXISTS line_webhook_events(event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS ix_line_webhook_events_received ON line_webhook_events(received_at);
+            """),
     ];
 }

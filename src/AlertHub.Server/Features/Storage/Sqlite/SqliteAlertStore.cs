@@ -75,14 +75,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT alert_id, version FROM alert_versions WHERE queued_complete = 0 ORDER BY alert_id, version";
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, int)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add((reader.GetString(0), reader.GetInt32(1)));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => (reader.GetString(0), reader.GetInt32(1)), cancellationToken);
     }
 
     public async Task<string?> GetDocumentAsync(string alertId, int version, CancellationToken cancellationToken)
@@ -110,15 +103,8 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = $a ORDER BY version";
         Add(cmd, ("$a", alertId));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<AlertVersionRow>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), Instant(reader.GetString(2)), reader.IsDBNull(3) ? null : Instant(reader.GetString(3)),
-                reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), Instant(reader.GetString(2)), reader.IsDBNull(3) ? null : Instant(reader.GetString(3)),
+                reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)), cancellationToken);
     }
 
     public async Task<IReadOnlyList<AlertRow>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
@@ -170,15 +156,8 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             ORDER BY julianday(a.created_at) DESC, a.id LIMIT $n
             """;
         Add(cmd, ("$n", query.Limit));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<AlertRow>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Instant(reader.GetString(3)), Instant(reader.GetString(4)),
-                reader.IsDBNull(5) ? null : Instant(reader.GetString(5)), reader.GetInt32(6), reader.GetString(7), People(reader, 8)));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Instant(reader.GetString(3)), Instant(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : Instant(reader.GetString(5)), reader.GetInt32(6), reader.GetString(7), AlertPeople.Read(reader, 8)), cancellationToken);
 
         void AddTime(string condition, string name, DateTimeOffset? value)
         {
@@ -197,12 +176,9 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         cmd.CommandText = $"SELECT {PeopleColumns} FROM alerts a WHERE a.id = $id";
         Add(cmd, ("$id", alertId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? People(reader, 0) : null;
+        return await reader.ReadAsync(cancellationToken) ? AlertPeople.Read(reader, 0) : null;
     }
 
-    private static AlertPeople People(SqliteDataReader r, int first) => new(r.GetString(first), r.IsDBNull(first + 1) ? null : r.GetString(first + 1),
-        r.IsDBNull(first + 2) ? null : r.GetString(first + 2), r.IsDBNull(first + 3) ? null : r.GetString(first + 3), r.GetInt64(first + 4),
-        r.GetInt64(first + 5), r.GetInt64(first + 6));
 
     public async Task<IReadOnlyList<string>> CurrentDocumentsAsync(int limit, CancellationToken cancellationToken)
     {
@@ -213,14 +189,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             ORDER BY julianday(v.issued_at) DESC, v.alert_id LIMIT $n
             """;
         Add(cmd, ("$n", limit));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(reader.GetString(0));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 
     public async Task<bool> AcknowledgeAsync(string alertId, Guid residentId, DateTimeOffset at, string via, CancellationToken cancellationToken)

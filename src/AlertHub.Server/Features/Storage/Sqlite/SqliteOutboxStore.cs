@@ -737,14 +737,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         cmd.Parameters.AddWithValue("$r", residentId.ToString());
         cmd.Parameters.AddWithValue("$since", sinceMs);
         cmd.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(reader.GetString(0));
-        }
-
-        return list;
+        return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 
     /// <summary>Forgets a resident's delivery record (receipts and the index of their waiting work), inside the caller's transaction.</summary>
