@@ -27,10 +27,17 @@ using AlertHub.Server.Features.Safety;
 using AlertHub.Server.Features.Shelters;
 using AlertHub.Server.Features.Staff;
 using AlertHub.Server.Features.Storage;
+using AlertHub.Server.Features.Storage.Migration;
 using AlertHub.Server.Features.Targeting;
 using AlertHub.Server.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
+if (MigrateStoreCommand.IsRequested(args))
+{
+    // A one-off command, not the hub: copy the SQLite store into PostgreSQL and exit (docs/operations.md).
+    Environment.ExitCode = await MigrateStoreCommand.RunAsync(builder, args);
+    return;
+}
 
 builder.AddHubDefaults();
 builder.AddStorage();
