@@ -21,7 +21,8 @@ internal static partial class PostgresMigrations
                 expires_at timestamptz,
                 priority integer NOT NULL,
                 recipients integer NOT NULL,
-                document jsonb NOT NULL,
+                -- json, not jsonb: jsonb reorders keys, and without Japanese the first text is the one sent where one fits.
+                document json NOT NULL,
                 queued_complete boolean NOT NULL DEFAULT true,
                 queued_in_full_at bigint,
                 PRIMARY KEY(alert_id, version)
@@ -36,7 +37,7 @@ internal static partial class PostgresMigrations
             CREATE INDEX ix_alert_acks_resident ON alert_acks(resident_id);
             CREATE TABLE alert_drafts(
                 id text PRIMARY KEY,
-                request jsonb NOT NULL,
+                request json NOT NULL,
                 source_event_id text,
                 rule text,
                 state text NOT NULL,

@@ -54,7 +54,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             """);
         Add(cmd, ("a", v.AlertId), ("v", v.Version), ("type", v.MsgType), ("at", v.IssuedAt), ("exp", v.ExpiresAt), ("p", v.Priority), ("n", v.Recipients),
             ("complete", v.QueuedInFull), ("queuedAt", v.QueuedInFullAtMs));
-        cmd.Parameters.AddWithValue("doc", NpgsqlDbType.Jsonb, v.Document);
+        cmd.Parameters.AddWithValue("doc", NpgsqlDbType.Json, v.Document);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -114,7 +114,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             where.Add("""
                 EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
                     w.document->>'event' ILIKE @q ESCAPE '\' OR w.document->>'areaName' ILIKE @q ESCAPE '\'
-                    OR EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(w.document->'texts') = 'object' THEN w.document->'texts' ELSE '{}' END) t
+                    OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_typeof(w.document->'texts') = 'object' THEN w.document->'texts' ELSE '{}'::json END) t
                                WHERE t.value->>'headline' ILIKE @q ESCAPE '\' OR t.value->>'body' ILIKE @q ESCAPE '\'
                                   OR t.value->>'instruction' ILIKE @q ESCAPE '\')))
                 """);

@@ -18,7 +18,7 @@ internal sealed class PostgresDraftStore(NpgsqlDataSource dataSource) : IDraftSt
             """);
         Add(cmd, ("id", draft.Id), ("event", draft.SourceEventId), ("rule", draft.Rule), ("state", draft.State), ("at", draft.CreatedAt), ("by", draft.CreatedBy),
             ("updates", draft.UpdatesAlertId));
-        cmd.Parameters.AddWithValue("request", NpgsqlDbType.Jsonb, draft.Request);
+        cmd.Parameters.AddWithValue("request", NpgsqlDbType.Json, draft.Request);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -43,6 +43,24 @@ public abstract class AlertStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Document_ReadsBackWithItsLanguagesInTheOrderTheyWereWritten()
+    {
+        // Without Japanese, the first text is the one a channel with room for one language sends.
+        const string Document = """{"id":"a1","texts":{"vi":{"headline":"Lũ"},"en":{"headline":"Flood"},"pt":{"headline":"Enchente"}}}""";
+        await using (var tx = await Transactions.BeginAsync(CancellationToken.None))
+        {
+            await Alerts.AdvanceAsync(tx, "a1", 1, "issued", false, At, "tanaka", CancellationToken.None);
+            await Alerts.InsertVersionAsync(tx, Version("a1", 1, "Alert", At, null, "x") with { Document = Document }, CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+        }
+
+        var texts = JsonNode.Parse((await Alerts.GetDocumentAsync("a1", 1, CancellationToken.None))!)!["texts"]!.AsObject();
+        Assert.Equal(["vi", "en", "pt"], texts.Select(t => t.Key));
+        var listed = JsonNode.Parse(Assert.Single(await Alerts.CurrentDocumentsAsync(10, CancellationToken.None)))!["texts"]!.AsObject();
+        Assert.Equal(["vi", "en", "pt"], listed.Select(t => t.Key));
+    }
+
+    [StoreFact]
     public async Task Advance_FromAVersionThatIsNotCurrent_OrACancelledAlert_IsRefused_AndAnEndedAlertTakesOnlyACancel()
     {
         await IssueAsync("a1", 1, "Alert", At);
