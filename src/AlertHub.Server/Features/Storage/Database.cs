@@ -41,7 +41,33 @@ internal sealed partial class Database : IDisposable
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    public void Dispose() => _writeLock.Dispose();
+    public void Dispose()
+    {
+        _writeLock.Dispose();
+        _runningMarker?.Dispose();
+    }
+
+    private FileStream? _runningMarker;
+
+    /// <summary>
+    /// The file a running hub keeps locked (<c>alerthub.db.running</c>): an idle hub holds no SQLite lock in WAL mode, so
+    /// this is how <c>migrate-store</c> tells that the hub still runs. The OS drops the lock when the process dies.
+    /// </summary>
+    public string RunningMarkerPath => FilePath + ".running";
+
+    /// <summary>Takes the running marker for this process's lifetime; false when another process (or hub) holds it.</summary>
+    public bool HoldRunningMarker()
+    {
+        try
+        {
+            _runningMarker ??= new FileStream(RunningMarkerPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
     {

@@ -10,8 +10,17 @@ internal sealed partial class StoreStartup(Database database, ILogger<StoreStart
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await database.MigrateAsync(cancellationToken);
+        if (!database.HoldRunningMarker())
+        {
+            // Not fatal: the marker only lets migrate-store see a running hub; a second hub on one file is the operator's call.
+            LogMarkerHeld(logger, database.RunningMarkerPath);
+        }
+
         LogOpened(logger, database.FilePath);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Another process holds {Path}: is a second hub running on this data directory?")]
+    private static partial void LogMarkerHeld(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "AlertHub store opened at {Path}")]
     private static partial void LogOpened(ILogger logger, string path);

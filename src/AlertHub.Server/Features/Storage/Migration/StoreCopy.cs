@@ -126,6 +126,17 @@ internal sealed class StoreCopy(string sqliteFile, NpgsqlDataSource target, Text
             throw new StoreCopyException($"There is no SQLite hub database at {sqliteFile} (Storage:DataDirectory / Storage:DatabaseFile).");
         }
 
+        // A running hub keeps alerthub.db.running locked (Database.HoldRunningMarker); an idle one holds no SQLite lock.
+        try
+        {
+            using var marker = new FileStream(sqliteFile + ".running", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new StoreCopyException(
+                $"The SQLite hub database {sqliteFile} is in use: the hub still runs on it. Stop the hub first, then run migrate-store again.");
+        }
+
         // ReadWrite, not ReadOnly: a database left in WAL mode by a crash needs its log recovered before it can be read.
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -139,8 +150,8 @@ internal sealed class StoreCopy(string sqliteFile, NpgsqlDataSource target, Text
         object? version;
         try
         {
-            // In exclusive locking mode the locks taken are kept until the connection closes. A hub holds the file open (a
-            // shared lock) for as long as it runs, so a running hub makes this fail at once; a hub started later cannot write.
+            // In exclusive locking mode the locks taken are kept until the connection closes: a hub busy writing makes this fail
+            // at once, and a hub started later cannot write.
             await ExecAsync(connection, "PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;", cancellationToken);
             version = await ScalarAsync(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", cancellationToken);
         }
