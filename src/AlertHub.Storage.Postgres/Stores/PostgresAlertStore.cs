@@ -31,7 +31,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         if (version == 1)
         {
             await using var insert = tx.Command("INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES (@id, 1, @state, @at, @by)");
-            Add(insert, ("id", alertId), ("state", state), ("at", createdAt), ("by", createdBy));
+            PostgresParameters.Add(insert, ("id", alertId), ("state", state), ("at", createdAt), ("by", createdBy));
             await insert.ExecuteNonQueryAsync(cancellationToken);
             return true;
         }
@@ -42,7 +42,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             UPDATE alerts SET current_version = @v, state = @state
             WHERE id = @id AND current_version = @v - 1 AND state <> 'cancelled' AND (state <> 'ended' OR @cancel)
             """);
-        Add(update, ("id", alertId), ("v", version), ("state", state), ("cancel", isCancel));
+        PostgresParameters.Add(update, ("id", alertId), ("v", version), ("state", state), ("cancel", isCancel));
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -52,7 +52,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete, queued_in_full_at)
             VALUES (@a, @v, @type, @at, @exp, @p, @n, @doc, @complete, @queuedAt)
             """);
-        Add(cmd, ("a", v.AlertId), ("v", v.Version), ("type", v.MsgType), ("at", v.IssuedAt), ("exp", v.ExpiresAt), ("p", v.Priority), ("n", v.Recipients),
+        PostgresParameters.Add(cmd, ("a", v.AlertId), ("v", v.Version), ("type", v.MsgType), ("at", v.IssuedAt), ("exp", v.ExpiresAt), ("p", v.Priority), ("n", v.Recipients),
             ("complete", v.QueuedInFull), ("queuedAt", v.QueuedInFullAtMs));
         cmd.Parameters.AddWithValue("doc", NpgsqlDbType.Json, v.Document);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
@@ -62,14 +62,14 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     {
         // FOR SHARE: a new version of this alert (AdvanceAsync's UPDATE) waits until this transaction has queued its part.
         await using var cmd = PostgresStoreTransaction.Of(transaction).Command("SELECT current_version FROM alerts WHERE id = @a FOR SHARE");
-        Add(cmd, ("a", alertId));
+        PostgresParameters.Add(cmd, ("a", alertId));
         return await cmd.ExecuteScalarAsync(cancellationToken) is int current && current == version;
     }
 
     public async Task CompleteQueueingAsync(string alertId, int version, long atMs, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("UPDATE alert_versions SET queued_complete = true, queued_in_full_at = @at WHERE alert_id = @a AND version = @v");
-        Add(cmd, ("a", alertId), ("v", version), ("at", atMs));
+        PostgresParameters.Add(cmd, ("a", alertId), ("v", version), ("at", atMs));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -82,14 +82,14 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     public async Task<string?> GetDocumentAsync(string alertId, int version, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT document::text FROM alert_versions WHERE alert_id = @a AND version = @v");
-        Add(cmd, ("a", alertId), ("v", version));
+        PostgresParameters.Add(cmd, ("a", alertId), ("v", version));
         return await cmd.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     public async Task<(int CurrentVersion, string State)?> GetHeadAsync(string alertId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT current_version, state FROM alerts WHERE id = @a");
-        Add(cmd, ("a", alertId));
+        PostgresParameters.Add(cmd, ("a", alertId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
     }
@@ -98,7 +98,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     {
         await using var cmd = dataSource.CreateCommand(
             "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = @a ORDER BY version");
-        Add(cmd, ("a", alertId));
+        PostgresParameters.Add(cmd, ("a", alertId));
         return await cmd.ListAsync(reader => new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
                 reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)), cancellationToken);
     }
@@ -118,20 +118,20 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
                                WHERE t.value->>'headline' ILIKE @q ESCAPE '\' OR t.value->>'body' ILIKE @q ESCAPE '\'
                                   OR t.value->>'instruction' ILIKE @q ESCAPE '\')))
                 """);
-            Add(cmd, ("q", AlertSearch.LikePattern(query.Words)));
+            PostgresParameters.Add(cmd, ("q", AlertSearch.LikePattern(query.Words)));
         }
 
         if (query.Status is { } status)
         {
             where.Add("v.document->>'status' = @status");
-            Add(cmd, ("status", status));
+            PostgresParameters.Add(cmd, ("status", status));
         }
 
         switch (query.State)
         {
             case "issued" or "cancelled" or "ended":
                 where.Add("a.state = @state");
-                Add(cmd, ("state", query.State));
+                PostgresParameters.Add(cmd, ("state", query.State));
                 break;
             case "expired":
                 where.Add("a.state = 'issued' AND v.expires_at IS NOT NULL AND v.expires_at <= @now");
@@ -141,7 +141,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
                 break;
         }
 
-        Add(cmd, ("now", query.Now));
+        PostgresParameters.Add(cmd, ("now", query.Now));
         AddTime("a.created_at >= @from", "from", query.From);
         AddTime("a.created_at <= @to", "to", query.To);
         AddTime("a.created_at < @before", "before", query.Before);
@@ -151,7 +151,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
             ORDER BY a.created_at DESC, a.id COLLATE "C" LIMIT @n
             """;
-        Add(cmd, ("n", query.Limit));
+        PostgresParameters.Add(cmd, ("n", query.Limit));
         return await cmd.ListAsync(reader => new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
                 reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
                 AlertPeople.Read(reader, 8)), cancellationToken);
@@ -161,7 +161,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             if (value is { } at)
             {
                 where.Add(condition);
-                Add(cmd, (name, at));
+                PostgresParameters.Add(cmd, (name, at));
             }
         }
     }
@@ -169,7 +169,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     public async Task<AlertPeople?> PeopleAsync(string alertId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand($"SELECT {PeopleColumns} FROM alerts a WHERE a.id = @id");
-        Add(cmd, ("id", alertId));
+        PostgresParameters.Add(cmd, ("id", alertId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? AlertPeople.Read(reader, 0) : null;
     }
@@ -181,7 +181,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
             SELECT v.document::text FROM alert_versions v JOIN alerts a ON a.id = v.alert_id AND a.current_version = v.version
             ORDER BY v.issued_at DESC, v.alert_id COLLATE "C" LIMIT @n
             """);
-        Add(cmd, ("n", limit));
+        PostgresParameters.Add(cmd, ("n", limit));
         return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 
@@ -193,14 +193,14 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
                 ON CONFLICT (alert_id, resident_id) DO NOTHING)
             SELECT EXISTS(SELECT 1 FROM alerts WHERE id = @a)
             """);
-        Add(cmd, ("a", alertId), ("r", residentId), ("at", at), ("via", via));
+        PostgresParameters.Add(cmd, ("a", alertId), ("r", residentId), ("at", at), ("via", via));
         return (bool)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<long> AcknowledgementCountAsync(string alertId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT COUNT(*) FROM alert_acks WHERE alert_id = @a");
-        Add(cmd, ("a", alertId));
+        PostgresParameters.Add(cmd, ("a", alertId));
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -208,7 +208,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     {
         var acks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await using var cmd = dataSource.CreateCommand("SELECT alert_id, at FROM alert_acks WHERE resident_id = @r");
-        Add(cmd, ("r", residentId));
+        PostgresParameters.Add(cmd, ("r", residentId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -221,7 +221,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
     public async Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT EXISTS(SELECT 1 FROM alert_acks WHERE alert_id = @a AND resident_id = @r)");
-        Add(cmd, ("a", alertId), ("r", residentId));
+        PostgresParameters.Add(cmd, ("a", alertId), ("r", residentId));
         return (bool)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -230,7 +230,7 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         // A range on the primary key in code-point order; ids are lower-case hex, so 'g' sorts after every id with the prefix.
         await using var cmd = dataSource.CreateCommand(
             "SELECT id FROM alerts WHERE id COLLATE \"C\" >= @p AND id COLLATE \"C\" < (@p || 'g') ORDER BY id COLLATE \"C\" LIMIT 2");
-        Add(cmd, ("p", prefix));
+        PostgresParameters.Add(cmd, ("p", prefix));
         var ids = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -239,14 +239,5 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         }
 
         return ids;
-    }
-
-    private static void Add(NpgsqlCommand cmd, params (string Name, object? Value)[] parameters)
-    {
-        foreach (var (name, value) in parameters)
-        {
-            // timestamptz holds instants: Npgsql writes them only as UTC.
-            cmd.Parameters.AddWithValue(name, value is DateTimeOffset at ? at.ToUniversalTime() : value ?? DBNull.Value);
-        }
     }
 }

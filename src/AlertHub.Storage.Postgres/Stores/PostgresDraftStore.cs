@@ -16,7 +16,7 @@ internal sealed class PostgresDraftStore(NpgsqlDataSource dataSource) : IDraftSt
             INSERT INTO alert_drafts(id, request, source_event_id, rule, state, created_at, created_by, updates_alert_id)
             VALUES (@id, @request, @event, @rule, @state, @at, @by, @updates)
             """);
-        Add(cmd, ("id", draft.Id), ("event", draft.SourceEventId), ("rule", draft.Rule), ("state", draft.State), ("at", draft.CreatedAt), ("by", draft.CreatedBy),
+        PostgresParameters.Add(cmd, ("id", draft.Id), ("event", draft.SourceEventId), ("rule", draft.Rule), ("state", draft.State), ("at", draft.CreatedAt), ("by", draft.CreatedBy),
             ("updates", draft.UpdatesAlertId));
         cmd.Parameters.AddWithValue("request", NpgsqlDbType.Json, draft.Request);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
@@ -33,7 +33,7 @@ internal sealed class PostgresDraftStore(NpgsqlDataSource dataSource) : IDraftSt
     public async Task<StoredDraft?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM alert_drafts WHERE id = @id");
-        Add(cmd, ("id", id));
+        PostgresParameters.Add(cmd, ("id", id));
         return (await ReadAsync(cmd, cancellationToken)).FirstOrDefault();
     }
 
@@ -46,7 +46,7 @@ internal sealed class PostgresDraftStore(NpgsqlDataSource dataSource) : IDraftSt
             WHERE id = @id AND state = 'pending'
             """;
         await using var cmd = transaction is null ? dataSource.CreateCommand(Sql) : PostgresStoreTransaction.Of(transaction).Command(Sql);
-        Add(cmd, ("id", id), ("state", state), ("at", at), ("by", decidedBy), ("reason", reason), ("alert", alertId));
+        PostgresParameters.Add(cmd, ("id", id), ("state", state), ("at", at), ("by", decidedBy), ("reason", reason), ("alert", alertId));
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -62,14 +62,5 @@ internal sealed class PostgresDraftStore(NpgsqlDataSource dataSource) : IDraftSt
         }
 
         return list;
-    }
-
-    private static void Add(NpgsqlCommand cmd, params (string Name, object? Value)[] parameters)
-    {
-        foreach (var (name, value) in parameters)
-        {
-            // timestamptz holds instants: Npgsql writes them only as UTC.
-            cmd.Parameters.AddWithValue(name, value is DateTimeOffset at ? at.ToUniversalTime() : value ?? DBNull.Value);
-        }
     }
 }

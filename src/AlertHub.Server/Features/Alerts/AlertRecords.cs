@@ -209,5 +209,5 @@ internal sealed class AlertRecords(IStoreTransactions transactions, IAlertStore 
 
     /// <summary>Nearest-rank percentile over sorted values.</summary>
     internal static double? Percentile(List<long> sorted, double p) =>
-        sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+        sorted.Count == 0 ? null : sorted[(int)OutboxPlanning.PercentileRank(sorted.Count, p)];
 }

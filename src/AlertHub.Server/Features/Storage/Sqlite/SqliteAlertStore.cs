@@ -29,7 +29,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         if (version == 1)
         {
             await using var insert = tx.Command("INSERT INTO alerts(id, current_version, state, created_at, created_by) VALUES ($id, 1, $state, $at, $by)");
-            Add(insert, ("$id", alertId), ("$state", state), ("$at", createdAt.ToString("O")), ("$by", createdBy));
+            SqliteParameters.Add(insert, ("$id", alertId), ("$state", state), ("$at", createdAt.ToString("O")), ("$by", createdBy));
             await insert.ExecuteNonQueryAsync(cancellationToken);
             return true;
         }
@@ -39,7 +39,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             UPDATE alerts SET current_version = $v, state = $state
             WHERE id = $id AND current_version = $v - 1 AND state <> 'cancelled' AND (state <> 'ended' OR $cancel = 1)
             """);
-        Add(update, ("$id", alertId), ("$v", version), ("$state", state), ("$cancel", isCancel ? 1 : 0));
+        SqliteParameters.Add(update, ("$id", alertId), ("$v", version), ("$state", state), ("$cancel", isCancel ? 1 : 0));
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -49,7 +49,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             INSERT INTO alert_versions(alert_id, version, msg_type, issued_at, expires_at, priority, recipients, document, queued_complete, queued_in_full_at)
             VALUES ($a, $v, $type, $at, $exp, $p, $n, $doc, $complete, $queuedAt)
             """);
-        Add(cmd, ("$a", v.AlertId), ("$v", v.Version), ("$type", v.MsgType), ("$at", v.IssuedAt.ToString("O")), ("$exp", v.ExpiresAt?.ToString("O")),
+        SqliteParameters.Add(cmd, ("$a", v.AlertId), ("$v", v.Version), ("$type", v.MsgType), ("$at", v.IssuedAt.ToString("O")), ("$exp", v.ExpiresAt?.ToString("O")),
             ("$p", v.Priority), ("$n", v.Recipients), ("$doc", v.Document), ("$complete", v.QueuedInFull ? 1 : 0), ("$queuedAt", v.QueuedInFullAtMs));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -57,7 +57,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
     public async Task<bool> IsCurrentAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken)
     {
         await using var cmd = SqliteStoreTransaction.Of(transaction).Command("SELECT current_version FROM alerts WHERE id = $a");
-        Add(cmd, ("$a", alertId));
+        SqliteParameters.Add(cmd, ("$a", alertId));
         return await cmd.ExecuteScalarAsync(cancellationToken) is long current && current == version;
     }
 
@@ -66,7 +66,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "UPDATE alert_versions SET queued_complete = 1, queued_in_full_at = $at WHERE alert_id = $a AND version = $v";
-        Add(cmd, ("$a", alertId), ("$v", version), ("$at", atMs));
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$v", version), ("$at", atMs));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -83,7 +83,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT document FROM alert_versions WHERE alert_id = $a AND version = $v";
-        Add(cmd, ("$a", alertId), ("$v", version));
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$v", version));
         return await cmd.ExecuteScalarAsync(cancellationToken) as string;
     }
 
@@ -92,7 +92,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT current_version, state FROM alerts WHERE id = $a";
-        Add(cmd, ("$a", alertId));
+        SqliteParameters.Add(cmd, ("$a", alertId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt32(0), reader.GetString(1)) : null;
     }
@@ -102,7 +102,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = $a ORDER BY version";
-        Add(cmd, ("$a", alertId));
+        SqliteParameters.Add(cmd, ("$a", alertId));
         return await cmd.ListAsync(reader => new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), Instant(reader.GetString(2)), reader.IsDBNull(3) ? null : Instant(reader.GetString(3)),
                 reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)), cancellationToken);
     }
@@ -122,20 +122,20 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
                                WHERE json_extract(t.value, '$.headline') LIKE $q ESCAPE '\' OR json_extract(t.value, '$.body') LIKE $q ESCAPE '\'
                                   OR json_extract(t.value, '$.instruction') LIKE $q ESCAPE '\')))
                 """);
-            Add(cmd, ("$q", AlertSearch.LikePattern(query.Words)));
+            SqliteParameters.Add(cmd, ("$q", AlertSearch.LikePattern(query.Words)));
         }
 
         if (query.Status is { } status)
         {
             where.Add("json_extract(v.document, '$.status') = $status");
-            Add(cmd, ("$status", status));
+            SqliteParameters.Add(cmd, ("$status", status));
         }
 
         switch (query.State)
         {
             case "issued" or "cancelled" or "ended":
                 where.Add("a.state = $state");
-                Add(cmd, ("$state", query.State));
+                SqliteParameters.Add(cmd, ("$state", query.State));
                 break;
             case "expired":
                 where.Add("a.state = 'issued' AND v.expires_at IS NOT NULL AND julianday(v.expires_at) <= julianday($now)");
@@ -145,7 +145,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
                 break;
         }
 
-        Add(cmd, ("$now", query.Now.ToString("O")));
+        SqliteParameters.Add(cmd, ("$now", query.Now.ToString("O")));
         AddTime("julianday(a.created_at) >= julianday($from)", "$from", query.From);
         AddTime("julianday(a.created_at) <= julianday($to)", "$to", query.To);
         AddTime("julianday(a.created_at) < julianday($before)", "$before", query.Before);
@@ -155,7 +155,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
             ORDER BY julianday(a.created_at) DESC, a.id LIMIT $n
             """;
-        Add(cmd, ("$n", query.Limit));
+        SqliteParameters.Add(cmd, ("$n", query.Limit));
         return await cmd.ListAsync(reader => new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Instant(reader.GetString(3)), Instant(reader.GetString(4)),
                 reader.IsDBNull(5) ? null : Instant(reader.GetString(5)), reader.GetInt32(6), reader.GetString(7), AlertPeople.Read(reader, 8)), cancellationToken);
 
@@ -164,7 +164,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             if (value is { } at)
             {
                 where.Add(condition);
-                Add(cmd, (name, at.ToUniversalTime().ToString("O")));
+                SqliteParameters.Add(cmd, (name, at.ToUniversalTime().ToString("O")));
             }
         }
     }
@@ -174,7 +174,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT {PeopleColumns} FROM alerts a WHERE a.id = $id";
-        Add(cmd, ("$id", alertId));
+        SqliteParameters.Add(cmd, ("$id", alertId));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? AlertPeople.Read(reader, 0) : null;
     }
@@ -188,7 +188,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             SELECT v.document FROM alert_versions v JOIN alerts a ON a.id = v.alert_id AND a.current_version = v.version
             ORDER BY julianday(v.issued_at) DESC, v.alert_id LIMIT $n
             """;
-        Add(cmd, ("$n", limit));
+        SqliteParameters.Add(cmd, ("$n", limit));
         return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 
@@ -201,7 +201,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
             SELECT id, $r, $at, $via FROM alerts WHERE id = $a;
             SELECT EXISTS(SELECT 1 FROM alerts WHERE id = $a);
             """;
-        Add(cmd, ("$a", alertId), ("$r", residentId.ToString()), ("$at", at.ToString("O")), ("$via", via));
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$r", residentId.ToString()), ("$at", at.ToString("O")), ("$via", via));
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
@@ -210,7 +210,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*) FROM alert_acks WHERE alert_id = $a";
-        Add(cmd, ("$a", alertId));
+        SqliteParameters.Add(cmd, ("$a", alertId));
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -220,7 +220,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT alert_id, at FROM alert_acks WHERE resident_id = $r";
-        Add(cmd, ("$r", residentId.ToString()));
+        SqliteParameters.Add(cmd, ("$r", residentId.ToString()));
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -235,7 +235,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT EXISTS(SELECT 1 FROM alert_acks WHERE alert_id = $a AND resident_id = $r)";
-        Add(cmd, ("$a", alertId), ("$r", residentId.ToString()));
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$r", residentId.ToString()));
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
@@ -245,7 +245,7 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var cmd = connection.CreateCommand();
         // A range on the primary key; ids are lower-case hex, so 'g' sorts after every id with the prefix.
         cmd.CommandText = "SELECT id FROM alerts WHERE id >= $p AND id < $p || 'g' ORDER BY id LIMIT 2";
-        Add(cmd, ("$p", prefix));
+        SqliteParameters.Add(cmd, ("$p", prefix));
         var ids = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -257,12 +257,4 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
     }
 
     private static DateTimeOffset Instant(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
-
-    private static void Add(SqliteCommand cmd, params (string Name, object? Value)[] parameters)
-    {
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-    }
 }

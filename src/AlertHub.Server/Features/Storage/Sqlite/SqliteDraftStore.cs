@@ -17,7 +17,7 @@ internal sealed class SqliteDraftStore(Database database) : IDraftStore
             INSERT INTO alert_drafts(id, request, source_event_id, rule, state, created_at, created_by, updates_alert_id)
             VALUES ($id, $request, $event, $rule, $state, $at, $by, $updates)
             """;
-        Add(cmd, ("$id", draft.Id), ("$request", draft.Request), ("$event", draft.SourceEventId), ("$rule", draft.Rule), ("$state", draft.State),
+        SqliteParameters.Add(cmd, ("$id", draft.Id), ("$request", draft.Request), ("$event", draft.SourceEventId), ("$rule", draft.Rule), ("$state", draft.State),
             ("$at", draft.CreatedAt.ToString("O")), ("$by", draft.CreatedBy), ("$updates", draft.UpdatesAlertId));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -27,7 +27,7 @@ internal sealed class SqliteDraftStore(Database database) : IDraftStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT {Columns} FROM alert_drafts WHERE ($state IS NULL OR state = $state) ORDER BY julianday(created_at) DESC, id LIMIT 200";
-        Add(cmd, ("$state", state));
+        SqliteParameters.Add(cmd, ("$state", state));
         return await ReadAsync(cmd, cancellationToken);
     }
 
@@ -36,7 +36,7 @@ internal sealed class SqliteDraftStore(Database database) : IDraftStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT {Columns} FROM alert_drafts WHERE id = $id";
-        Add(cmd, ("$id", id));
+        SqliteParameters.Add(cmd, ("$id", id));
         return (await ReadAsync(cmd, cancellationToken)).FirstOrDefault();
     }
 
@@ -51,7 +51,7 @@ internal sealed class SqliteDraftStore(Database database) : IDraftStore
         await using var owned = inTransaction is null ? await database.OpenAsync(cancellationToken) : null;
         await using var cmd = inTransaction?.Command(Sql) ?? owned!.CreateCommand();
         cmd.CommandText = Sql;
-        Add(cmd, ("$id", id), ("$state", state), ("$at", at.ToString("O")), ("$by", decidedBy), ("$reason", reason), ("$alert", alertId));
+        SqliteParameters.Add(cmd, ("$id", id), ("$state", state), ("$at", at.ToString("O")), ("$by", decidedBy), ("$reason", reason), ("$alert", alertId));
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -70,12 +70,4 @@ internal sealed class SqliteDraftStore(Database database) : IDraftStore
     }
 
     private static DateTimeOffset Instant(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
-
-    private static void Add(SqliteCommand cmd, params (string Name, object? Value)[] parameters)
-    {
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-    }
 }
