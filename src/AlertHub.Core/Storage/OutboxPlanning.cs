@@ -37,6 +37,23 @@ internal sealed class OutcomePlan
 /// </summary>
 internal static class OutboxPlanning
 {
+    /// <summary>Members indexed by resident in the queueing transaction up to this many; larger fan-outs are indexed
+    /// right after by <see cref="IOutboxStore.IndexPendingMembersAsync"/> (only the inbox of a not-yet-attempted resident
+    /// waits for that).</summary>
+    public const int InlineIndexLimit = 100_000;
+
+    /// <summary>
+    /// Whether a queueing write indexes its members by resident at once. A later part of a version queued in parts is
+    /// never indexed inline, whatever its own size: the version is large, and its index rows would double the write
+    /// that stands between the part and its recipients. Escalation steps still to come are always indexed (see
+    /// <see cref="MustIndex"/>).
+    /// </summary>
+    public static bool IndexesInline(OutboxEnqueue q, int members) => !q.Append && members <= InlineIndexLimit;
+
+    /// <summary>An item is indexed at once when its write indexes inline, or when it is an escalation step still to
+    /// come: an acknowledgement must find it before it is due.</summary>
+    public static bool MustIndex(bool indexInline, long dueMs, long nowMs) => indexInline || dueMs > nowMs;
+
     /// <summary>
     /// The members of a version per channel, and how many residents that is (broadcast accounts not counted).
     /// <paramref name="reached"/> is asked only for a retraction, <paramref name="earlier"/> only for an update.

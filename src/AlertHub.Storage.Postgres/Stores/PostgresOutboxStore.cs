@@ -16,9 +16,6 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// </remarks>
 internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutboxStore
 {
-    /// <summary>Members indexed by resident in the issuing transaction; larger fan-outs are indexed right after (as on SQLite).</summary>
-    internal const int InlineIndexLimit = 100_000;
-
     private const int ClaimCandidates = 64;
 
     // ---- Queueing ----------------------------------------------------------------------------------------
@@ -55,7 +52,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
 
         var ids = await ReserveItemIdsAsync(connection, tx, chunks.Count, cancellationToken);
         var total = chunks.Sum(c => c.Members.Count);
-        var indexInline = total <= InlineIndexLimit;
+        var indexInline = OutboxPlanning.IndexesInline(q, total);
         var toIndex = new List<(long Item, List<Guid> Members)>();
         await using (var copy = await connection.BeginBinaryImportAsync(
             "COPY outbox_items(id, alert_id, version, channel, priority, state, next_attempt_at, queued_at, size, members, indexed) FROM STDIN (FORMAT BINARY)",
@@ -65,8 +62,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             {
                 var (channel, step, chunk) = chunks[k];
                 var due = q.NowMs + (step * q.EscalationStepMs);
-                // Escalation steps still to come are always indexed: an acknowledgement must find them.
-                var index = indexInline || due > q.NowMs;
+                    var index = OutboxPlanning.MustIndex(indexInline, due, q.NowMs);
                 await copy.StartRowAsync(cancellationToken);
                 await copy.WriteAsync(ids[k], NpgsqlDbType.Bigint, cancellationToken);
                 await copy.WriteAsync(q.AlertId, NpgsqlDbType.Text, cancellationToken);

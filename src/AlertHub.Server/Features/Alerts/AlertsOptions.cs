@@ -31,11 +31,14 @@ public sealed class AlertsOptions
     /// <summary>Residents queued with the version itself when queueing in parts. Default 20,000.</summary>
     public int FirstPart { get; set; } = 20_000;
 
-    /// <summary>Residents per later part. Default 25,000.</summary>
-    public int PartSize { get; set; } = 25_000;
+    /// <summary>Residents per later part. Each part is one write; the workers' claims and outcomes get the store in
+    /// between. Fewer, larger parts queue a million recipients in full in about 2.6 s while the hub sends (40 parts of
+    /// 25,000 took 10 s, each waiting for the workers' writes). Default 100,000.</summary>
+    public int PartSize { get; set; } = 100_000;
 
-    /// <summary>Pause between later parts, so claims and outcomes get the store's write lock in between. Default 10 ms.</summary>
-    public TimeSpan PausePerPart { get; set; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>Pause between later parts. Default 0: the workers write while the next part is being prepared. Raise it
+    /// only if queueing a large fan-out visibly holds up sending on a slow disk.</summary>
+    public TimeSpan PausePerPart { get; set; } = TimeSpan.Zero;
 
     /// <summary>How often versions whose queueing stopped part way (a process died) are looked for and finished; also at start. Default 30 s.</summary>
     public TimeSpan UnfinishedQueueingCheck { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -33,17 +34,14 @@ internal sealed partial class Database : IDisposable
     /// it tries again. The busiest writers (claims, outcomes, queueing) take this in-process lock first, so they queue in
     /// order without sleeping, and the file lock is free whenever one of them asks.
     /// </summary>
-    public async Task<IDisposable> WriteLockAsync(CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        return new Releaser(_writeLock);
-    }
+    /// <remarks>Store transactions are <see cref="WriterKind.Foreground"/> and go before the outbox workers' own writes
+    /// (see <see cref="SqliteWriteGate"/>).</remarks>
+    public Task<IDisposable> WriteLockAsync(WriterKind kind, CancellationToken cancellationToken) => _writeGate.EnterAsync(kind, cancellationToken);
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SqliteWriteGate _writeGate = new();
 
     public void Dispose()
     {
-        _writeLock.Dispose();
         _runningMarker?.Dispose();
     }
 
@@ -66,19 +64,6 @@ internal sealed partial class Database : IDisposable
         catch (IOException)
         {
             return false;
-        }
-    }
-
-    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                semaphore.Release();
-            }
         }
     }
 

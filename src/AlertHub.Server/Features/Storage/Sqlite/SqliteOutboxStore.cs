@@ -9,10 +9,6 @@ namespace AlertHub.Server.Features.Storage.Sqlite;
 /// <summary>The outbox in the embedded SQLite store (the contract is <see cref="IOutboxStore"/>).</summary>
 internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
 {
-    /// <summary>Members indexed by resident in the issuing transaction; larger fan-outs are indexed right after by
-    /// <see cref="IndexPendingMembersAsync"/> (only the inbox of a not-yet-attempted resident waits for that).</summary>
-    internal const int InlineIndexLimit = 100_000;
-
     private const int ClaimCandidates = 64;
 
     // ---- Queueing ----------------------------------------------------------------------------------------
@@ -51,7 +47,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         insert.Parameters.AddWithValue("$p", q.Priority);
         insert.Parameters.AddWithValue("$now", q.NowMs);
         var total = members.Values.Sum(m => m.Count);
-        var indexInline = total <= InlineIndexLimit;
+        var indexInline = OutboxPlanning.IndexesInline(q, total);
         var toIndex = new List<(long Item, List<Guid> Members)>();
         foreach (var (channel, step, chunk) in OutboxPlanning.Chunks(q, members))
         {
@@ -60,8 +56,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             pNext.Value = due;
             pSize.Value = chunk.Count;
             pMembers.Value = MembersJson(chunk);
-            // Escalation steps still to come are always indexed: an acknowledgement must find them.
-            var index = indexInline || due > q.NowMs;
+            var index = OutboxPlanning.MustIndex(indexInline, due, q.NowMs);
             pIndexed.Value = index ? 1 : 0;
             var item = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
             if (index)
@@ -221,7 +216,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             return 0;
         }
 
-        using var writing = await database.WriteLockAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(WriterKind.Background, cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await IndexMembersAsync(connection, tx, items, cancellationToken);
         await ExecAsync(connection, tx, "UPDATE outbox_items SET indexed = 1 WHERE id IN (SELECT value FROM json_each($ids))", cancellationToken,
@@ -268,7 +263,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var items = new List<(long Id, string Alert, int Version, long QueuedAt, List<Guid> Members, int[]? Attempts, int[]? Throttles, int Recorded, int Priority)>();
-        using (await database.WriteLockAsync(cancellationToken))
+        using (await database.WriteLockAsync(WriterKind.Background, cancellationToken))
         await using (var claim = connection.CreateCommand())
         {
             // One statement: SQLite runs it under one write lock, so two claimers never take the same item, and a new
@@ -435,7 +430,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
-        using var writing = await database.WriteLockAsync(cancellationToken);
+        using var writing = await database.WriteLockAsync(WriterKind.Background, cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var items = new Dictionary<long, HeldItem>();
         await using (var cmd = connection.CreateCommand())

@@ -24,7 +24,7 @@ internal sealed class SqliteStoreTransaction : IStoreTransaction
 
     public static async Task<SqliteStoreTransaction> BeginAsync(Database database, CancellationToken cancellationToken)
     {
-        var slot = await database.WriteLockAsync(cancellationToken);
+        var slot = await database.WriteLockAsync(WriterKind.Foreground, cancellationToken);
         SqliteConnection? connection = null;
         try
         {
