@@ -8,36 +8,24 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// <remarks>Passwords are stored as <see cref="ISecretProtector"/> protects them.</remarks>
 internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretProtector secrets) : ICameraStore
 {
-    private const string Columns = """
-        id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
-        snapshot_interval_seconds, live_enabled, status, status_since, last_image_at, normal_day_snapshot_id, updated_at
-        """;
-
     /// <remarks>Code-point order whatever the database's locale, as SQLite's BINARY collation orders them.</remarks>
     public async Task<IReadOnlyList<CameraRecord>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM cameras ORDER BY name COLLATE \"C\", id COLLATE \"C\"");
-        return await ReadAsync(cmd, cancellationToken);
+        await using var cmd = dataSource.CreateCommand($"SELECT {CameraRows.Columns} FROM cameras ORDER BY name COLLATE \"C\", id COLLATE \"C\"");
+        return await cmd.ListAsync(CameraRows.Read, cancellationToken);
     }
 
     public async Task<CameraRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM cameras WHERE id = @id");
+        await using var cmd = dataSource.CreateCommand($"SELECT {CameraRows.Columns} FROM cameras WHERE id = @id");
         cmd.Parameters.AddWithValue("id", id);
-        return (await ReadAsync(cmd, cancellationToken)).FirstOrDefault();
+        return await cmd.FirstOrDefaultAsync(CameraRows.Read, cancellationToken);
     }
 
     public async Task<IReadOnlySet<string>> IdsWithCredentialsAsync(CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT camera_id FROM camera_credentials");
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var ids = new HashSet<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return (await cmd.ListAsync(reader => reader.GetString(0), cancellationToken)).ToHashSet();
     }
 
     public async Task<CameraCredentials?> GetCredentialsAsync(string id, CancellationToken cancellationToken)
@@ -150,15 +138,7 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretPr
             """);
         cmd.Parameters.AddWithValue("id", id);
         cmd.Parameters.AddWithValue("limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<TimelineEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new TimelineEntry(reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3)));
-        }
-
-        return list;
+        return await cmd.ListAsync(CameraRows.Timeline, cancellationToken);
     }
 
     public async Task AddSnapshotAsync(string id, string cameraId, DateTimeOffset at, long size, string source, CancellationToken cancellationToken)
@@ -188,22 +168,14 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretPr
         cmd.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, (object?)from?.ToUniversalTime() ?? DBNull.Value);
         cmd.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, (object?)to?.ToUniversalTime() ?? DBNull.Value);
         cmd.Parameters.AddWithValue("limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, DateTimeOffset)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
-        }
-
-        return list;
+        return await cmd.ListAsync(CameraRows.Snapshot, cancellationToken);
     }
 
     public async Task<(string CameraId, DateTimeOffset At)?> FindSnapshotAsync(string snapshotId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT camera_id, at FROM camera_snapshots WHERE id = @id");
         cmd.Parameters.AddWithValue("id", snapshotId);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)) : null;
+        return await cmd.FirstOrDefaultAsync<(string, DateTimeOffset)?>(r => CameraRows.Snapshot(r), cancellationToken);
     }
 
     public async Task SetNormalDayAsync(string cameraId, string snapshotId, CancellationToken cancellationToken)
@@ -222,33 +194,6 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretPr
             RETURNING id, camera_id
             """);
         cmd.Parameters.AddWithValue("before", before.ToUniversalTime());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, string)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
-        return list;
-    }
-
-    private static async Task<List<CameraRecord>> ReadAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
-    {
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<CameraRecord>();
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(new CameraRecord(
-                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetDouble(5),
-                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
-                r.IsDBNull(8) ? null : r.GetDouble(8), r.IsDBNull(9) ? null : r.GetDouble(9),
-                r.GetInt32(10), r.GetBoolean(11), r.GetString(12),
-                r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13),
-                r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
-                r.IsDBNull(15) ? null : r.GetString(15),
-                r.GetFieldValue<DateTimeOffset>(16)));
-        }
-
-        return list;
+        return await cmd.ListAsync(CameraRows.Pair, cancellationToken);
     }
 }

@@ -7,11 +7,6 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// <summary>The <c>telephony_attempts</c> table in PostgreSQL (instants as timestamptz, to the millisecond as the attempts carry them).</summary>
 internal sealed class PostgresTelephonyAttemptStore(NpgsqlDataSource dataSource) : ITelephonyAttemptStore
 {
-    private const string Columns = """
-        id, delivery_key, attempt, alert_id, version, resident_id, channel, address, language, spoken, state, due_at, sid, status,
-        answered_by, digits, acknowledged, error_code, detail, sequence, created_at, updated_at
-        """;
-
     public async Task<(TelephonyAttempt Attempt, bool Created)> BeginAsync(TelephonyAttemptStart start, DateTimeOffset now, CancellationToken cancellationToken)
     {
         bool created;
@@ -39,25 +34,25 @@ internal sealed class PostgresTelephonyAttemptStore(NpgsqlDataSource dataSource)
 
     public async Task<TelephonyAttempt?> FindAsync(string deliveryKey, int attempt, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM telephony_attempts WHERE delivery_key = @key AND attempt = @attempt");
+        await using var cmd = dataSource.CreateCommand($"SELECT {TelephonyAttemptRows.Columns} FROM telephony_attempts WHERE delivery_key = @key AND attempt = @attempt");
         cmd.Parameters.AddWithValue("key", deliveryKey);
         cmd.Parameters.AddWithValue("attempt", attempt);
-        return (await ReadAllAsync(cmd, cancellationToken)).FirstOrDefault();
+        return await cmd.FirstOrDefaultAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     public async Task<TelephonyAttempt?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM telephony_attempts WHERE id = @id");
+        await using var cmd = dataSource.CreateCommand($"SELECT {TelephonyAttemptRows.Columns} FROM telephony_attempts WHERE id = @id");
         cmd.Parameters.AddWithValue("id", id);
-        return (await ReadAllAsync(cmd, cancellationToken)).FirstOrDefault();
+        return await cmd.FirstOrDefaultAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     public async Task<IReadOnlyList<TelephonyAttempt>> ListAsync(string alertId, int limit, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM telephony_attempts WHERE alert_id = @a ORDER BY id LIMIT @limit");
+        await using var cmd = dataSource.CreateCommand($"SELECT {TelephonyAttemptRows.Columns} FROM telephony_attempts WHERE alert_id = @a ORDER BY id LIMIT @limit");
         cmd.Parameters.AddWithValue("a", alertId);
         cmd.Parameters.AddWithValue("limit", limit);
-        return await ReadAllAsync(cmd, cancellationToken);
+        return await cmd.ListAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     public Task MarkPlacedAsync(long id, string sid, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -124,12 +119,12 @@ internal sealed class PostgresTelephonyAttemptStore(NpgsqlDataSource dataSource)
             claimed AS (
                 UPDATE telephony_attempts t SET state = 'placing', updated_at = @now FROM due WHERE t.id = due.id
                 RETURNING t.*)
-            SELECT {Columns} FROM claimed ORDER BY due_at, id
+            SELECT {TelephonyAttemptRows.Columns} FROM claimed ORDER BY due_at, id
             """);
         cmd.Parameters.AddWithValue("now", Ms(now));
         cmd.Parameters.AddWithValue("channel", channel);
         cmd.Parameters.AddWithValue("limit", limit);
-        return await ReadAllAsync(cmd, cancellationToken);
+        return await cmd.ListAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     public async Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -148,24 +143,6 @@ internal sealed class PostgresTelephonyAttemptStore(NpgsqlDataSource dataSource)
 
     /// <summary>An instant cut to the millisecond, as attempts carry it, so that due times compare as they do on SQLite.</summary>
     private static DateTimeOffset Ms(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
-
-    private static async Task<List<TelephonyAttempt>> ReadAllAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
-    {
-        var list = new List<TelephonyAttempt>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(new TelephonyAttempt(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetInt32(4), r.GetGuid(5),
-                r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : Millis(r, 11),
-                Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), r.GetBoolean(16), Text(r, 17), Text(r, 18), r.GetInt32(19), Millis(r, 20), Millis(r, 21)));
-        }
-
-        return list;
-
-        static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-        static long Millis(NpgsqlDataReader r, int i) => r.GetFieldValue<DateTimeOffset>(i).ToUnixTimeMilliseconds();
-    }
 
     private async Task ExecAsync(string sql, DateTimeOffset now, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

@@ -7,27 +7,21 @@ namespace AlertHub.Server.Features.Storage.Sqlite;
 /// <remarks>Passwords are stored as <see cref="ISecretProtector"/> protects them.</remarks>
 internal sealed class SqliteCameraStore(Database database, ISecretProtector secrets) : ICameraStore
 {
-    private const string Columns = """
-        id, name, kind, url, lat, lon, river, district, direction_degrees, field_of_view_degrees,
-        snapshot_interval_seconds, live_enabled, status, status_since, last_image_at, normal_day_snapshot_id, updated_at
-        """;
-
     public async Task<IReadOnlyList<CameraRecord>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM cameras ORDER BY name, id";
-        return await ReadAsync(cmd, cancellationToken);
+        cmd.CommandText = $"SELECT {CameraRows.Columns} FROM cameras ORDER BY name, id";
+        return await cmd.ListAsync(CameraRows.Read, cancellationToken);
     }
 
     public async Task<CameraRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM cameras WHERE id = $id";
+        cmd.CommandText = $"SELECT {CameraRows.Columns} FROM cameras WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
-        var found = await ReadAsync(cmd, cancellationToken);
-        return found.Count > 0 ? found[0] : null;
+        return await cmd.FirstOrDefaultAsync(CameraRows.Read, cancellationToken);
     }
 
     public async Task<IReadOnlySet<string>> IdsWithCredentialsAsync(CancellationToken cancellationToken)
@@ -35,14 +29,7 @@ internal sealed class SqliteCameraStore(Database database, ISecretProtector secr
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT camera_id FROM camera_credentials";
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var ids = new HashSet<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return (await cmd.ListAsync(reader => reader.GetString(0), cancellationToken)).ToHashSet();
     }
 
     public async Task<CameraCredentials?> GetCredentialsAsync(string id, CancellationToken cancellationToken)
@@ -167,14 +154,7 @@ internal sealed class SqliteCameraStore(Database database, ISecretProtector secr
             """;
         cmd.Parameters.AddWithValue("$id", id);
         cmd.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<TimelineEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new TimelineEntry(DateTimeOffset.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-        }
-
-        return list;
+        return await cmd.ListAsync(CameraRows.Timeline, cancellationToken);
     }
 
     public async Task AddSnapshotAsync(string id, string cameraId, DateTimeOffset at, long size, string source, CancellationToken cancellationToken)
@@ -207,14 +187,7 @@ internal sealed class SqliteCameraStore(Database database, ISecretProtector secr
         cmd.Parameters.AddWithValue("$from", from?.ToUnixTimeMilliseconds() ?? 0);
         cmd.Parameters.AddWithValue("$to", to?.ToUnixTimeMilliseconds() ?? long.MaxValue);
         cmd.Parameters.AddWithValue("$limit", limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, DateTimeOffset)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add((reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1))));
-        }
-
-        return list;
+        return await cmd.ListAsync(CameraRows.Snapshot, cancellationToken);
     }
 
     public async Task<(string CameraId, DateTimeOffset At)?> FindSnapshotAsync(string snapshotId, CancellationToken cancellationToken)
@@ -223,8 +196,7 @@ internal sealed class SqliteCameraStore(Database database, ISecretProtector secr
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT camera_id, at FROM camera_snapshots WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", snapshotId);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1))) : null;
+        return await cmd.FirstOrDefaultAsync<(string, DateTimeOffset)?>(r => CameraRows.Snapshot(r), cancellationToken);
     }
 
     public async Task SetNormalDayAsync(string cameraId, string snapshotId, CancellationToken cancellationToken)
@@ -247,33 +219,6 @@ internal sealed class SqliteCameraStore(Database database, ISecretProtector secr
             RETURNING id, camera_id
             """;
         cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(string, string)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
-        return list;
-    }
-
-    private static async Task<IReadOnlyList<CameraRecord>> ReadAsync(SqliteCommand cmd, CancellationToken cancellationToken)
-    {
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<CameraRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new CameraRecord(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDouble(4), reader.GetDouble(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.IsDBNull(9) ? null : reader.GetDouble(9),
-                reader.GetInt32(10), reader.GetInt64(11) != 0, reader.GetString(12),
-                reader.IsDBNull(13) ? null : DateTimeOffset.Parse(reader.GetString(13)),
-                reader.IsDBNull(14) ? null : DateTimeOffset.Parse(reader.GetString(14)),
-                reader.IsDBNull(15) ? null : reader.GetString(15),
-                DateTimeOffset.Parse(reader.GetString(16))));
-        }
-
-        return list;
+        return await cmd.ListAsync(CameraRows.Pair, cancellationToken);
     }
 }

@@ -6,11 +6,6 @@ namespace AlertHub.Server.Features.Storage.Sqlite;
 /// <summary>The <c>telephony_attempts</c> table in the embedded SQLite store (instants as Unix milliseconds).</summary>
 internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephonyAttemptStore
 {
-    private const string Columns = """
-        id, delivery_key, attempt, alert_id, version, resident_id, channel, address, language, spoken, state, due_at, sid, status,
-        answered_by, digits, acknowledged, error_code, detail, sequence, created_at, updated_at
-        """;
-
     public async Task<(TelephonyAttempt Attempt, bool Created)> BeginAsync(TelephonyAttemptStart start, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -43,19 +38,19 @@ internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephon
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM telephony_attempts WHERE id = $id";
+        cmd.CommandText = $"SELECT {TelephonyAttemptRows.Columns} FROM telephony_attempts WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
-        return (await ReadAllAsync(cmd, cancellationToken)).FirstOrDefault();
+        return await cmd.FirstOrDefaultAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     public async Task<IReadOnlyList<TelephonyAttempt>> ListAsync(string alertId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM telephony_attempts WHERE alert_id = $a ORDER BY id LIMIT $limit";
+        cmd.CommandText = $"SELECT {TelephonyAttemptRows.Columns} FROM telephony_attempts WHERE alert_id = $a ORDER BY id LIMIT $limit";
         cmd.Parameters.AddWithValue("$a", alertId);
         cmd.Parameters.AddWithValue("$limit", limit);
-        return await ReadAllAsync(cmd, cancellationToken);
+        return await cmd.ListAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     public Task MarkPlacedAsync(long id, string sid, string status, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -119,12 +114,12 @@ internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephon
         cmd.CommandText = $"""
             UPDATE telephony_attempts SET state = 'placing', updated_at = $now
             WHERE id IN (SELECT id FROM telephony_attempts WHERE state = 'scheduled' AND channel = $channel AND due_at <= $now ORDER BY due_at LIMIT $limit)
-            RETURNING {Columns}
+            RETURNING {TelephonyAttemptRows.Columns}
             """;
         cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$channel", channel);
         cmd.Parameters.AddWithValue("$limit", limit);
-        var claimed = await ReadAllAsync(cmd, cancellationToken);
+        var claimed = await cmd.ListAsync(TelephonyAttemptRows.Read, cancellationToken);
         claimed.Sort((a, b) => Nullable.Compare(a.DueAt, b.DueAt) is var c && c != 0 ? c : a.Id.CompareTo(b.Id));
         return claimed;
     }
@@ -149,26 +144,10 @@ internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephon
     private static async Task<TelephonyAttempt?> FindAsync(SqliteConnection connection, string deliveryKey, int attempt, CancellationToken cancellationToken)
     {
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM telephony_attempts WHERE delivery_key = $key AND attempt = $attempt";
+        cmd.CommandText = $"SELECT {TelephonyAttemptRows.Columns} FROM telephony_attempts WHERE delivery_key = $key AND attempt = $attempt";
         cmd.Parameters.AddWithValue("$key", deliveryKey);
         cmd.Parameters.AddWithValue("$attempt", attempt);
-        return (await ReadAllAsync(cmd, cancellationToken)).FirstOrDefault();
-    }
-
-    private static async Task<List<TelephonyAttempt>> ReadAllAsync(SqliteCommand cmd, CancellationToken cancellationToken)
-    {
-        var list = new List<TelephonyAttempt>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(new TelephonyAttempt(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetInt32(4), Guid.Parse(r.GetString(5)),
-                r.GetString(6), r.GetString(7), r.GetString(8), r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetInt64(11),
-                Text(r, 12), Text(r, 13), Text(r, 14), Text(r, 15), r.GetInt64(16) == 1, Text(r, 17), Text(r, 18), r.GetInt32(19), r.GetInt64(20), r.GetInt64(21)));
-        }
-
-        return list;
-
-        static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        return await cmd.FirstOrDefaultAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
     private async Task ExecAsync(string sql, DateTimeOffset now, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
