@@ -222,6 +222,50 @@ internal static class OutboxPlanning
         return wanted;
     }
 
+    /// <summary>
+    /// The work a claim hands out: the members of the claimed items that have no receipt yet (<paramref name="recorded"/>
+    /// holds the work ids of those that have), in priority then item order, each with its attempt and throttle counts.
+    /// </summary>
+    public static List<ClaimedWork> Claims(IReadOnlyList<ClaimedItem> items, IReadOnlySet<long> recorded)
+    {
+        var byItem = items.ToDictionary(i => i.Id);
+        var wanted = Unrecorded(items.Select(i => (i.Id, i.Priority, i.Members)), recorded);
+        var list = new List<ClaimedWork>(wanted.Count);
+        foreach (var (workId, resident) in wanted)
+        {
+            var item = byItem[WorkIds.Item(workId)];
+            var m = WorkIds.Member(workId);
+            list.Add(new ClaimedWork(workId, item.Alert, item.Version, resident, item.Attempts?[m] ?? 0, item.QueuedAt, item.Throttles?[m] ?? 0));
+        }
+
+        return list;
+    }
+
+    /// <summary>The claimed items some of whose members were recorded already (released after their claimant died).</summary>
+    public static long[] PartlyRecorded(IEnumerable<ClaimedItem> items) => items.Where(i => i.Recorded > 0).Select(i => i.Id).ToArray();
+
+    /// <summary>Of <paramref name="ids"/>, the work whose item belongs to an alert with a newer version.</summary>
+    public static HashSet<long> Stale(IEnumerable<long> ids, IReadOnlyDictionary<long, CheckedItem> items) =>
+        ids.Where(id => items.TryGetValue(WorkIds.Item(id), out var item) && item.Stale).ToHashSet();
+
+    /// <summary>The follow-ups (members of a retraction) still to check, grouped by item: not stale, item found.</summary>
+    public static IEnumerable<(CheckedItem Item, IReadOnlyList<long> Work)> FollowUps(IEnumerable<long> followUps, IReadOnlySet<long> stale,
+        IReadOnlyDictionary<long, CheckedItem> items) =>
+        followUps.Where(id => !stale.Contains(id) && items.ContainsKey(WorkIds.Item(id))).GroupBy(WorkIds.Item)
+            .Select(g => (items[g.Key], (IReadOnlyList<long>)[.. g]));
+
+    /// <summary>The members of an item, as work ids.</summary>
+    public static IEnumerable<Guid> Residents(CheckedItem item, IEnumerable<long> work) => work.Select(id => item.Members[WorkIds.Member(id)]);
+
+    /// <summary>Adds to <paramref name="neverReached"/> the work whose resident is not in <paramref name="reached"/>.</summary>
+    public static void AddNeverReached(CheckedItem item, IEnumerable<long> work, IReadOnlySet<Guid> reached, ISet<long> neverReached)
+    {
+        foreach (var id in work.Where(id => !reached.Contains(item.Members[WorkIds.Member(id)])))
+        {
+            neverReached.Add(id);
+        }
+    }
+
     /// <summary>The board's figures from a version's running counts (targeted, delivered, failed, gone, expired, superseded,
     /// acknowledged) and the members being sent right now.</summary>
     public static VersionDelivery Delivery(long targeted, long delivered, long failed, long gone, long expired, long superseded, long acknowledged, long sending)

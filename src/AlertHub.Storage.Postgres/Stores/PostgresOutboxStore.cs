@@ -228,7 +228,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var items = new List<(long Id, string Alert, int Version, long QueuedAt, Guid[] Members, int[]? Attempts, int[]? Throttles, int Recorded, int Priority)>();
+        List<ClaimedItem> items;
         // Candidates are locked with SKIP LOCKED (another claimer's are passed over, never waited for); the running sum picks
         // about `limit` members of them in priority order. An item waits while an older version's item of the same alert and
         // channel is being sent, so a retraction never overtakes what it retracts.
@@ -253,13 +253,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             claim.Parameters.AddWithValue("limit", (long)limit);
             claim.Parameters.AddWithValue("claimant", claimant);
             claim.Parameters.AddWithValue("lease", leaseUntilMs);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetFieldValue<Guid[]>(4),
-                    reader.IsDBNull(5) ? null : reader.GetFieldValue<int[]>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<int[]>(6),
-                    reader.GetInt32(7), reader.GetInt32(8)));
-            }
+            items = await claim.ListAsync(OutboxRows.Claimed, cancellationToken);
         }
 
         if (items.Count == 0)
@@ -269,7 +263,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
 
         // An item released after its claimant died may have some members recorded already: those are not sent again.
         var recorded = new HashSet<long>();
-        var partly = items.Where(i => i.Recorded > 0).Select(i => i.Id).ToArray();
+        var partly = OutboxPlanning.PartlyRecorded(items);
         if (partly.Length > 0)
         {
             await using var cmd = new NpgsqlCommand("SELECT item_id, member FROM outbox_receipts WHERE item_id = ANY(@ids)", connection);
@@ -281,55 +275,32 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             }
         }
 
-        var byItem = items.ToDictionary(i => i.Id);
-        var wanted = OutboxPlanning.Unrecorded(items.Select(i => (i.Id, i.Priority, (IReadOnlyList<Guid>)i.Members)), recorded);
-        var list = new List<ClaimedWork>(wanted.Count);
-        foreach (var (workId, resident) in wanted)
-        {
-            var item = byItem[WorkIds.Item(workId)];
-            var m = WorkIds.Member(workId);
-            list.Add(new ClaimedWork(workId, item.Alert, item.Version, resident, item.Attempts?[m] ?? 0, item.QueuedAt, item.Throttles?[m] ?? 0));
-        }
-
-        return list;
+        return OutboxPlanning.Claims(items, recorded);
     }
 
     public async Task<(IReadOnlySet<long> Stale, IReadOnlySet<long> NeverReached)> CheckBeforeSendAsync(IReadOnlyCollection<long> ids,
         IReadOnlyCollection<long> followUps, CancellationToken cancellationToken)
     {
-        var stale = new HashSet<long>();
         var neverReached = new HashSet<long>();
         if (ids.Count == 0)
         {
-            return (stale, neverReached);
+            return (new HashSet<long>(), neverReached);
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var items = new Dictionary<long, (string Alert, int Version, string Channel, Guid[] Members, bool Stale)>();
+        Dictionary<long, CheckedItem> items;
         await using (var cmd = new NpgsqlCommand("""
             SELECT i.id, i.alert_id, i.version, i.channel, i.members, a.current_version > i.version
             FROM outbox_items i JOIN alerts a ON a.id = i.alert_id WHERE i.id = ANY(@ids)
             """, connection))
         {
             cmd.Parameters.AddWithValue("ids", ids.Select(WorkIds.Item).Distinct().ToArray());
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items[reader.GetInt64(0)] = (reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetFieldValue<Guid[]>(4), reader.GetBoolean(5));
-            }
+            items = (await cmd.ListAsync(OutboxRows.Checked, cancellationToken)).ToDictionary(i => i.Id, i => i.Item);
         }
 
-        foreach (var id in ids)
+        var stale = OutboxPlanning.Stale(ids, items);
+        foreach (var (item, group) in OutboxPlanning.FollowUps(followUps, stale, items))
         {
-            if (items.TryGetValue(WorkIds.Item(id), out var item) && item.Stale)
-            {
-                stale.Add(id);
-            }
-        }
-
-        foreach (var group in followUps.Where(id => !stale.Contains(id) && items.ContainsKey(WorkIds.Item(id))).GroupBy(WorkIds.Item))
-        {
-            var item = items[group.Key];
             var reached = new HashSet<Guid>();
             await using (var cmd = new NpgsqlCommand($"""
                 SELECT resident_id FROM outbox_receipts
@@ -341,7 +312,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
                 cmd.Parameters.AddWithValue("a", item.Alert);
                 cmd.Parameters.AddWithValue("c", item.Channel);
                 cmd.Parameters.AddWithValue("v", item.Version);
-                cmd.Parameters.AddWithValue("r", group.Select(id => item.Members[WorkIds.Member(id)]).ToArray());
+                cmd.Parameters.AddWithValue("r", OutboxPlanning.Residents(item, group).ToArray());
                 await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -349,13 +320,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
                 }
             }
 
-            foreach (var id in group)
-            {
-                if (!reached.Contains(item.Members[WorkIds.Member(id)]))
-                {
-                    neverReached.Add(id);
-                }
-            }
+            OutboxPlanning.AddNeverReached(item, group, reached, neverReached);
         }
 
         return (stale, neverReached);
@@ -372,7 +337,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
 
         await using var transaction = await PostgresStoreTransaction.BeginAsync(dataSource, cancellationToken);
         var (connection, tx) = (transaction.Connection, transaction.Transaction);
-        var items = new Dictionary<long, HeldItem>();
+        Dictionary<long, HeldItem> items;
         // FOR UPDATE: a node releasing an expired lease at this moment either waits for this transaction or has already
         // taken the item away (then it is no longer ours, and its outcomes are not recorded).
         await using (var cmd = new NpgsqlCommand("""
@@ -384,12 +349,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
         {
             cmd.Parameters.AddWithValue("ids", outcomes.Select(o => WorkIds.Item(o.Id)).Distinct().ToArray());
             cmd.Parameters.AddWithValue("claimant", claimant);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items[reader.GetInt64(0)] = new HeldItem(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt64(5),
-                    reader.GetFieldValue<Guid[]>(6), reader.GetInt32(7));
-            }
+            items = (await cmd.ListAsync(OutboxRows.Held, cancellationToken)).ToDictionary(i => i.Id, i => i.Item);
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
@@ -570,15 +530,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             FROM outbox_counts c WHERE c.alert_id = @a ORDER BY c.version, c.channel COLLATE "C"
             """);
         cmd.Parameters.AddWithValue("a", alertId);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(int, string, VersionDelivery)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            long L(int i) => reader.GetInt64(i);
-            list.Add((reader.GetInt32(0), reader.GetString(1), OutboxPlanning.Delivery(L(2), L(3), L(4), L(5), L(6), L(7), L(8), L(9))));
-        }
-
-        return list;
+        return await cmd.ListAsync(OutboxRows.VersionCounts, cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<(int Version, string Channel), long>> OfflineCountsAsync(string alertId, CancellationToken cancellationToken)
@@ -594,14 +546,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             """);
         cmd.Parameters.AddWithValue("a", alertId);
         cmd.Parameters.AddWithValue("offline", WorkState.NotConnected);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var counts = new Dictionary<(int, string), long>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            counts[(reader.GetInt32(0), reader.GetString(1))] = reader.GetInt64(2);
-        }
-
-        return counts;
+        return await OutboxRows.CountsPerVersionAsync(cmd, cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, HashSet<Guid>>> ReachedAsync(string alertId, CancellationToken cancellationToken)
@@ -623,18 +568,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             """);
         cmd.Parameters.AddWithValue("a", alertId);
         cmd.Parameters.AddWithValue("c", channel);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<long>();
-        long? first = null, last = null;
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(reader.GetInt64(0));
-            var at = reader.GetInt64(1);
-            first = first is null ? at : Math.Min(first.Value, at);
-            last = last is null ? at : Math.Max(last.Value, at);
-        }
-
-        return (list, first, last);
+        return await OutboxRows.LatenciesAsync(cmd, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> AlertsForResidentAsync(Guid residentId, long sinceMs, int limit, CancellationToken cancellationToken)
@@ -662,7 +596,6 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
     public async Task<IReadOnlyDictionary<string, ChannelWindowStats>> StatsSinceAsync(long sinceMs, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var result = new Dictionary<string, ChannelWindowStats>();
         await using (var cmd = new NpgsqlCommand("""
             SELECT c.channel, SUM(c.targeted)::bigint, SUM(c.delivered)::bigint, SUM(c.failed + c.expired)::bigint, SUM(c.gone)::bigint,
                    SUM(c.targeted - c.delivered - c.failed - c.gone - c.expired - c.superseded - c.acknowledged)::bigint,
@@ -675,27 +608,9 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             """, connection))
         {
             cmd.Parameters.AddWithValue("since", sinceMs);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                result[reader.GetString(0)] = new ChannelWindowStats(reader.GetInt64(1), reader.GetInt64(8), reader.GetInt64(2), reader.GetInt64(3),
-                    reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), null, null);
-            }
+            return await OutboxRows.WindowStatsAsync(cmd, (channel, delivered, p) => LatencyAtAsync(connection, channel, sinceMs, delivered, p, cancellationToken),
+                cancellationToken);
         }
-
-        foreach (var (channel, stats) in result.ToList())
-        {
-            if (stats.Delivered > 0)
-            {
-                result[channel] = stats with
-                {
-                    P50Ms = await LatencyAtAsync(connection, channel, sinceMs, stats.Delivered, 0.50, cancellationToken),
-                    P95Ms = await LatencyAtAsync(connection, channel, sinceMs, stats.Delivered, 0.95, cancellationToken),
-                };
-            }
-        }
-
-        return result;
     }
 
     private static async Task<double?> LatencyAtAsync(NpgsqlConnection connection, string channel, long sinceMs, long delivered, double p, CancellationToken cancellationToken)

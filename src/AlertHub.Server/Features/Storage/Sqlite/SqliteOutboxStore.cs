@@ -148,7 +148,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         while (await reader.ReadAsync(cancellationToken))
         {
             var channel = reader.GetString(0);
-            foreach (var member in ParseMembers(reader.GetString(1)))
+            foreach (var member in OutboxRows.ParseMembers(reader.GetString(1)))
             {
                 set.Add((channel, member));
             }
@@ -207,7 +207,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add((reader.GetInt64(0), ParseMembers(reader.GetString(1))));
+                items.Add((reader.GetInt64(0), OutboxRows.ParseMembers(reader.GetString(1))));
             }
         }
 
@@ -262,7 +262,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var items = new List<(long Id, string Alert, int Version, long QueuedAt, List<Guid> Members, int[]? Attempts, int[]? Throttles, int Recorded, int Priority)>();
+        List<ClaimedItem> items;
         using (await database.WriteLockAsync(WriterKind.Background, cancellationToken))
         await using (var claim = connection.CreateCommand())
         {
@@ -287,13 +287,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             claim.Parameters.AddWithValue("$limit", limit);
             claim.Parameters.AddWithValue("$claimant", claimant);
             claim.Parameters.AddWithValue("$lease", leaseUntilMs);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), ParseMembers(reader.GetString(4)),
-                    reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<int[]>(reader.GetString(5)),
-                    reader.IsDBNull(6) ? null : JsonSerializer.Deserialize<int[]>(reader.GetString(6)), reader.GetInt32(7), reader.GetInt32(8)));
-            }
+            items = await claim.ListAsync(OutboxRows.Claimed, cancellationToken);
         }
 
         if (items.Count == 0)
@@ -303,8 +297,8 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
 
         // An item released after its claimant died may have some members recorded already: those are not sent again.
         var recorded = new HashSet<long>();
-        var partly = items.Where(i => i.Recorded > 0).Select(i => i.Id).ToList();
-        if (partly.Count > 0)
+        var partly = OutboxPlanning.PartlyRecorded(items);
+        if (partly.Length > 0)
         {
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
@@ -316,19 +310,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             }
         }
 
-        var wanted = OutboxPlanning.Unrecorded(items.Select(i => (i.Id, i.Priority, (IReadOnlyList<Guid>)i.Members)), recorded);
-
-        var byItem = items.ToDictionary(i => i.Id);
-        var list = new List<ClaimedWork>(wanted.Count);
-        for (var k = 0; k < wanted.Count; k++)
-        {
-            var (workId, resident) = wanted[k];
-            var item = byItem[WorkIds.Item(workId)];
-            var m = WorkIds.Member(workId);
-            list.Add(new ClaimedWork(workId, item.Alert, item.Version, resident, item.Attempts?[m] ?? 0, item.QueuedAt, item.Throttles?[m] ?? 0));
-        }
-
-        return list;
+        return OutboxPlanning.Claims(items, recorded);
     }
 
     /// <summary>
@@ -339,15 +321,14 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
     public async Task<(IReadOnlySet<long> Stale, IReadOnlySet<long> NeverReached)> CheckBeforeSendAsync(IReadOnlyCollection<long> ids,
         IReadOnlyCollection<long> followUps, CancellationToken cancellationToken)
     {
-        var stale = new HashSet<long>();
         var neverReached = new HashSet<long>();
         if (ids.Count == 0)
         {
-            return (stale, neverReached);
+            return (new HashSet<long>(), neverReached);
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
-        var items = new Dictionary<long, (string Alert, int Version, string Channel, List<Guid> Members, bool Stale)>();
+        Dictionary<long, CheckedItem> items;
         await using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = """
@@ -355,24 +336,12 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 FROM outbox_items i JOIN alerts a ON a.id = i.alert_id WHERE i.id IN (SELECT value FROM json_each($ids))
                 """;
             cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids.Select(WorkIds.Item).Distinct()));
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items[reader.GetInt64(0)] = (reader.GetString(1), reader.GetInt32(2), reader.GetString(3), ParseMembers(reader.GetString(4)), reader.GetBoolean(5));
-            }
+            items = (await cmd.ListAsync(OutboxRows.Checked, cancellationToken)).ToDictionary(i => i.Id, i => i.Item);
         }
 
-        foreach (var id in ids)
+        var stale = OutboxPlanning.Stale(ids, items);
+        foreach (var (item, group) in OutboxPlanning.FollowUps(followUps, stale, items))
         {
-            if (items.TryGetValue(WorkIds.Item(id), out var item) && item.Stale)
-            {
-                stale.Add(id);
-            }
-        }
-
-        foreach (var group in followUps.Where(id => !stale.Contains(id) && items.ContainsKey(WorkIds.Item(id))).GroupBy(WorkIds.Item))
-        {
-            var item = items[group.Key];
             var reached = new HashSet<Guid>();
             await using (var cmd = connection.CreateCommand())
             {
@@ -384,7 +353,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 cmd.Parameters.AddWithValue("$a", item.Alert);
                 cmd.Parameters.AddWithValue("$c", item.Channel);
                 cmd.Parameters.AddWithValue("$v", item.Version);
-                cmd.Parameters.AddWithValue("$r", MembersJson(group.Select(id => item.Members[WorkIds.Member(id)])));
+                cmd.Parameters.AddWithValue("$r", MembersJson(OutboxPlanning.Residents(item, group)));
                 await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -401,13 +370,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 }
             }
 
-            foreach (var id in group)
-            {
-                if (!reached.Contains(item.Members[WorkIds.Member(id)]))
-                {
-                    neverReached.Add(id);
-                }
-            }
+            OutboxPlanning.AddNeverReached(item, group, reached, neverReached);
         }
 
         return (stale, neverReached);
@@ -432,7 +395,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         await using var connection = await database.OpenAsync(cancellationToken);
         using var writing = await database.WriteLockAsync(WriterKind.Background, cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var items = new Dictionary<long, HeldItem>();
+        Dictionary<long, HeldItem> items;
         await using (var cmd = connection.CreateCommand())
         {
             cmd.Transaction = tx;
@@ -443,12 +406,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
                 """;
             cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(outcomes.Select(o => WorkIds.Item(o.Id)).Distinct()));
             cmd.Parameters.AddWithValue("$claimant", claimant);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                items[reader.GetInt64(0)] = new HeldItem(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4), reader.GetInt64(5),
-                    ParseMembers(reader.GetString(6)), reader.GetInt32(7));
-            }
+            items = (await cmd.ListAsync(OutboxRows.Held, cancellationToken)).ToDictionary(i => i.Id, i => i.Item);
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
@@ -636,15 +594,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             FROM outbox_counts c WHERE c.alert_id = $a ORDER BY c.version, c.channel
             """;
         cmd.Parameters.AddWithValue("$a", alertId);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<(int, string, VersionDelivery)>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            long L(int i) => reader.GetInt64(i);
-            list.Add((reader.GetInt32(0), reader.GetString(1), OutboxPlanning.Delivery(L(2), L(3), L(4), L(5), L(6), L(7), L(8), L(9))));
-        }
-
-        return list;
+        return await cmd.ListAsync(OutboxRows.VersionCounts, cancellationToken);
     }
 
     /// <summary>
@@ -666,14 +616,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             """;
         cmd.Parameters.AddWithValue("$a", alertId);
         cmd.Parameters.AddWithValue("$offline", WorkState.NotConnected);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var counts = new Dictionary<(int, string), long>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            counts[(reader.GetInt32(0), reader.GetString(1))] = reader.GetInt64(2);
-        }
-
-        return counts;
+        return await OutboxRows.CountsPerVersionAsync(cmd, cancellationToken);
     }
 
     /// <summary>
@@ -703,18 +646,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             """;
         cmd.Parameters.AddWithValue("$a", alertId);
         cmd.Parameters.AddWithValue("$c", channel);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<long>();
-        long? first = null, last = null;
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(reader.GetInt64(0));
-            var at = reader.GetInt64(1);
-            first = first is null ? at : Math.Min(first.Value, at);
-            last = last is null ? at : Math.Max(last.Value, at);
-        }
-
-        return (list, first, last);
+        return await OutboxRows.LatenciesAsync(cmd, cancellationToken);
     }
 
     /// <summary>The alerts a resident was queued for or attempted since <paramref name="sinceMs"/>, newest first.</summary>
@@ -744,41 +676,20 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
     public async Task<IReadOnlyDictionary<string, ChannelWindowStats>> StatsSinceAsync(long sinceMs, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var result = new Dictionary<string, ChannelWindowStats>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                SELECT c.channel, SUM(c.targeted), SUM(c.delivered), SUM(c.failed + c.expired), SUM(c.gone),
-                       SUM(c.targeted - c.delivered - c.failed - c.gone - c.expired - c.superseded - c.acknowledged),
-                       COALESCE(r.retried, 0), COALESCE(r.throttled, 0), COALESCE(r.attempted, 0)
-                FROM outbox_counts c
-                LEFT JOIN (SELECT channel, SUM(outcome = 0) AS retried, SUM(throttled) AS throttled,
-                                  COUNT(DISTINCT CASE WHEN outcome IN (0, 1, 2, 3) THEN alert_id || version || resident_id END) AS attempted
-                           FROM outbox_receipts INDEXED BY ix_receipts_channel WHERE queued_at >= $since GROUP BY channel) r ON r.channel = c.channel
-                WHERE c.queued_at >= $since GROUP BY c.channel
-                """;
-            cmd.Parameters.AddWithValue("$since", sinceMs);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                result[reader.GetString(0)] = new ChannelWindowStats(reader.GetInt64(1), reader.GetInt64(8), reader.GetInt64(2), reader.GetInt64(3),
-                    reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), null, null);
-            }
-        }
-
-        foreach (var (channel, stats) in result.ToList())
-        {
-            if (stats.Delivered > 0)
-            {
-                result[channel] = stats with
-                {
-                    P50Ms = await LatencyAtAsync(connection, channel, sinceMs, stats.Delivered, 0.50, cancellationToken),
-                    P95Ms = await LatencyAtAsync(connection, channel, sinceMs, stats.Delivered, 0.95, cancellationToken),
-                };
-            }
-        }
-
-        return result;
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT c.channel, SUM(c.targeted), SUM(c.delivered), SUM(c.failed + c.expired), SUM(c.gone),
+                   SUM(c.targeted - c.delivered - c.failed - c.gone - c.expired - c.superseded - c.acknowledged),
+                   COALESCE(r.retried, 0), COALESCE(r.throttled, 0), COALESCE(r.attempted, 0)
+            FROM outbox_counts c
+            LEFT JOIN (SELECT channel, SUM(outcome = 0) AS retried, SUM(throttled) AS throttled,
+                              COUNT(DISTINCT CASE WHEN outcome IN (0, 1, 2, 3) THEN alert_id || version || resident_id END) AS attempted
+                       FROM outbox_receipts INDEXED BY ix_receipts_channel WHERE queued_at >= $since GROUP BY channel) r ON r.channel = c.channel
+            WHERE c.queued_at >= $since GROUP BY c.channel
+            """;
+        cmd.Parameters.AddWithValue("$since", sinceMs);
+        return await OutboxRows.WindowStatsAsync(cmd, (channel, delivered, p) => LatencyAtAsync(connection, channel, sinceMs, delivered, p, cancellationToken),
+            cancellationToken);
     }
 
     /// <summary>Nearest-rank percentile of issue → delivery, computed in SQLite without loading every row.</summary>
@@ -811,20 +722,6 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         return json.Append(']').ToString();
     }
 
-    internal static List<Guid> ParseMembers(string json)
-    {
-        var list = new List<Guid>();
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.String)
-            {
-                list.Add(reader.GetGuid());
-            }
-        }
-
-        return list;
-    }
 
     private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken,
         params (string Name, object? Value)[] parameters)
