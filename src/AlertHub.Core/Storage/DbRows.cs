@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
 
 namespace AlertHub.Core.Storage;
 
@@ -54,9 +55,17 @@ internal static class DbRows
     public static Guid Uuid(this DbDataReader reader, int ordinal) =>
         reader.GetFieldType(ordinal) == typeof(string) ? Guid.Parse(reader.GetString(ordinal)) : reader.GetGuid(ordinal);
 
+    /// <summary>A list of strings stored as a JSON array (SQLite) or a text[] (PostgreSQL).</summary>
+    public static string[] TextArray(this DbDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(string)
+            ? JsonSerializer.Deserialize<string[]>(reader.GetString(ordinal)) ?? []
+            : reader.GetFieldValue<string[]>(ordinal);
+
     public static string? TextOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     public static double? DoubleOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    public static int? Int32OrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 
     public static long? Int64OrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 

@@ -241,8 +241,20 @@ internal static class OutboxPlanning
         return list;
     }
 
-    /// <summary>The claimed items some of whose members were recorded already (released after their claimant died).</summary>
-    public static long[] PartlyRecorded(IEnumerable<ClaimedItem> items) => items.Where(i => i.Recorded > 0).Select(i => i.Id).ToArray();
+    /// <summary>
+    /// <see cref="Claims"/> for items just claimed. An item released after its claimant died may have some members recorded
+    /// already: those are not sent again; <paramref name="recordedOf"/> reads, for such items only, the work ids that have a receipt.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClaimedWork>> ClaimsAsync(IReadOnlyList<ClaimedItem> items, Func<long[], Task<HashSet<long>>> recordedOf)
+    {
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var partly = items.Where(i => i.Recorded > 0).Select(i => i.Id).ToArray();
+        return Claims(items, partly.Length > 0 ? await recordedOf(partly) : []);
+    }
 
     /// <summary>Of <paramref name="ids"/>, the work whose item belongs to an alert with a newer version.</summary>
     public static HashSet<long> Stale(IEnumerable<long> ids, IReadOnlyDictionary<long, CheckedItem> items) =>

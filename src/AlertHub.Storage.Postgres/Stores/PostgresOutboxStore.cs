@@ -256,26 +256,12 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             items = await claim.ListAsync(OutboxRows.Claimed, cancellationToken);
         }
 
-        if (items.Count == 0)
-        {
-            return [];
-        }
-
-        // An item released after its claimant died may have some members recorded already: those are not sent again.
-        var recorded = new HashSet<long>();
-        var partly = OutboxPlanning.PartlyRecorded(items);
-        if (partly.Length > 0)
+        return await OutboxPlanning.ClaimsAsync(items, async partly =>
         {
             await using var cmd = new NpgsqlCommand("SELECT item_id, member FROM outbox_receipts WHERE item_id = ANY(@ids)", connection);
             cmd.Parameters.AddWithValue("ids", partly);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                recorded.Add(WorkIds.Of(reader.GetInt64(0), reader.GetInt32(1)));
-            }
-        }
-
-        return OutboxPlanning.Claims(items, recorded);
+            return await OutboxRows.WorkIdsAsync(cmd, cancellationToken);
+        });
     }
 
     public async Task<(IReadOnlySet<long> Stale, IReadOnlySet<long> NeverReached)> CheckBeforeSendAsync(IReadOnlyCollection<long> ids,

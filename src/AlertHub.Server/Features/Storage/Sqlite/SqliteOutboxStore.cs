@@ -290,27 +290,13 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             items = await claim.ListAsync(OutboxRows.Claimed, cancellationToken);
         }
 
-        if (items.Count == 0)
-        {
-            return [];
-        }
-
-        // An item released after its claimant died may have some members recorded already: those are not sent again.
-        var recorded = new HashSet<long>();
-        var partly = OutboxPlanning.PartlyRecorded(items);
-        if (partly.Length > 0)
+        return await OutboxPlanning.ClaimsAsync(items, async partly =>
         {
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
             cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(partly));
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                recorded.Add(WorkIds.Of(reader.GetInt64(0), reader.GetInt32(1)));
-            }
-        }
-
-        return OutboxPlanning.Claims(items, recorded);
+            return await OutboxRows.WorkIdsAsync(cmd, cancellationToken);
+        });
     }
 
     /// <summary>
