@@ -24,6 +24,24 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
                                                                     WHERE alert_id = a.id ORDER BY resident_id, id DESC) s)
         """;
 
+    /// <summary>The list's filters. Words: every version and language (a cancel's text quotes the headline, an update may have
+    /// changed it); ILIKE, as SQLite's LIKE ignores the case of ASCII letters.</summary>
+    private static readonly AlertFilterSql Filters = new(
+        Words: """
+            EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
+                w.document->>'event' ILIKE @q ESCAPE '\' OR w.document->>'areaName' ILIKE @q ESCAPE '\'
+                OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_typeof(w.document->'texts') = 'object' THEN w.document->'texts' ELSE '{}'::json END) t
+                           WHERE t.value->>'headline' ILIKE @q ESCAPE '\' OR t.value->>'body' ILIKE @q ESCAPE '\'
+                              OR t.value->>'instruction' ILIKE @q ESCAPE '\')))
+            """,
+        Status: "v.document->>'status' = @status",
+        State: "a.state = @state",
+        Expired: "a.state = 'issued' AND v.expires_at IS NOT NULL AND v.expires_at <= @now",
+        Active: "a.state = 'issued' AND (v.expires_at IS NULL OR v.expires_at > @now)",
+        From: "a.created_at >= @from",
+        To: "a.created_at <= @to",
+        Before: "a.created_at < @before");
+
     public async Task<bool> AdvanceAsync(IStoreTransaction transaction, string alertId, int version, string state, bool isCancel, DateTimeOffset createdAt,
         string createdBy, CancellationToken cancellationToken)
     {
@@ -99,71 +117,22 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         await using var cmd = dataSource.CreateCommand(
             "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = @a ORDER BY version");
         PostgresParameters.Add(cmd, ("a", alertId));
-        return await cmd.ListAsync(reader => new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)), cancellationToken);
+        return await cmd.ListAsync(AlertSearch.Version, cancellationToken);
     }
 
     public async Task<IReadOnlyList<AlertRow>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand();
-        var where = new List<string>();
-        if (!string.IsNullOrWhiteSpace(query.Words))
-        {
-            // Every version and language: a cancel's text quotes the headline, an update may have changed it. ILIKE, as SQLite's
-            // LIKE ignores the case of ASCII letters.
-            where.Add("""
-                EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
-                    w.document->>'event' ILIKE @q ESCAPE '\' OR w.document->>'areaName' ILIKE @q ESCAPE '\'
-                    OR EXISTS (SELECT 1 FROM json_each(CASE WHEN json_typeof(w.document->'texts') = 'object' THEN w.document->'texts' ELSE '{}'::json END) t
-                               WHERE t.value->>'headline' ILIKE @q ESCAPE '\' OR t.value->>'body' ILIKE @q ESCAPE '\'
-                                  OR t.value->>'instruction' ILIKE @q ESCAPE '\')))
-                """);
-            PostgresParameters.Add(cmd, ("q", AlertSearch.LikePattern(query.Words)));
-        }
-
-        if (query.Status is { } status)
-        {
-            where.Add("v.document->>'status' = @status");
-            PostgresParameters.Add(cmd, ("status", status));
-        }
-
-        switch (query.State)
-        {
-            case "issued" or "cancelled" or "ended":
-                where.Add("a.state = @state");
-                PostgresParameters.Add(cmd, ("state", query.State));
-                break;
-            case "expired":
-                where.Add("a.state = 'issued' AND v.expires_at IS NOT NULL AND v.expires_at <= @now");
-                break;
-            case "active":
-                where.Add("a.state = 'issued' AND (v.expires_at IS NULL OR v.expires_at > @now)");
-                break;
-        }
-
+        var where = AlertSearch.Where(query, Filters, (name, value) => PostgresParameters.Add(cmd, (name, value)));
         PostgresParameters.Add(cmd, ("now", query.Now));
-        AddTime("a.created_at >= @from", "from", query.From);
-        AddTime("a.created_at <= @to", "to", query.To);
-        AddTime("a.created_at < @before", "before", query.Before);
         cmd.CommandText = $"""
             SELECT a.id, a.current_version, a.state, a.created_at, v.issued_at, v.expires_at, v.recipients, v.document::text, {PeopleColumns}
             FROM alerts a JOIN alert_versions v ON v.alert_id = a.id AND v.version = a.current_version
-            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
+            {where}
             ORDER BY a.created_at DESC, a.id COLLATE "C" LIMIT @n
             """;
         PostgresParameters.Add(cmd, ("n", query.Limit));
-        return await cmd.ListAsync(reader => new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6), reader.GetString(7),
-                AlertPeople.Read(reader, 8)), cancellationToken);
-
-        void AddTime(string condition, string name, DateTimeOffset? value)
-        {
-            if (value is { } at)
-            {
-                where.Add(condition);
-                PostgresParameters.Add(cmd, (name, at));
-            }
-        }
+        return await cmd.ListAsync(AlertSearch.Row, cancellationToken);
     }
 
     public async Task<AlertPeople?> PeopleAsync(string alertId, CancellationToken cancellationToken)
@@ -206,16 +175,10 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
 
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> AcknowledgementsAsync(Guid residentId, CancellationToken cancellationToken)
     {
-        var acks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await using var cmd = dataSource.CreateCommand("SELECT alert_id, at FROM alert_acks WHERE resident_id = @r");
         PostgresParameters.Add(cmd, ("r", residentId));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            acks[reader.GetString(0)] = reader.GetFieldValue<DateTimeOffset>(1);
-        }
-
-        return acks;
+        return (await cmd.ListAsync(reader => (Alert: reader.GetString(0), At: reader.Instant(1)), cancellationToken))
+            .ToDictionary(a => a.Alert, a => a.At, StringComparer.Ordinal);
     }
 
     public async Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
@@ -231,13 +194,6 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         await using var cmd = dataSource.CreateCommand(
             "SELECT id FROM alerts WHERE id COLLATE \"C\" >= @p AND id COLLATE \"C\" < (@p || 'g') ORDER BY id COLLATE \"C\" LIMIT 2");
         PostgresParameters.Add(cmd, ("p", prefix));
-        var ids = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
 }

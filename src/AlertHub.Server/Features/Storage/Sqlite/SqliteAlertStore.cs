@@ -1,4 +1,3 @@
-using System.Globalization;
 using AlertHub.Core.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -21,6 +20,23 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         (SELECT COUNT(*) FROM safety_replies s WHERE s.id IN (SELECT MAX(id) FROM safety_replies WHERE alert_id = a.id GROUP BY resident_id) AND s.status = 'safe'),
         (SELECT COUNT(*) FROM safety_replies s WHERE s.id IN (SELECT MAX(id) FROM safety_replies WHERE alert_id = a.id GROUP BY resident_id) AND s.status = 'need-help')
         """;
+
+    /// <summary>The list's filters. Words: every version and language (a cancel's text quotes the headline, an update may have changed it).</summary>
+    private static readonly AlertFilterSql Filters = new(
+        Words: """
+            EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
+                json_extract(w.document, '$.event') LIKE $q ESCAPE '\' OR json_extract(w.document, '$.areaName') LIKE $q ESCAPE '\'
+                OR EXISTS (SELECT 1 FROM json_each(w.document, '$.texts') t
+                           WHERE json_extract(t.value, '$.headline') LIKE $q ESCAPE '\' OR json_extract(t.value, '$.body') LIKE $q ESCAPE '\'
+                              OR json_extract(t.value, '$.instruction') LIKE $q ESCAPE '\')))
+            """,
+        Status: "json_extract(v.document, '$.status') = $status",
+        State: "a.state = $state",
+        Expired: "a.state = 'issued' AND v.expires_at IS NOT NULL AND julianday(v.expires_at) <= julianday($now)",
+        Active: "a.state = 'issued' AND (v.expires_at IS NULL OR julianday(v.expires_at) > julianday($now))",
+        From: "julianday(a.created_at) >= julianday($from)",
+        To: "julianday(a.created_at) <= julianday($to)",
+        Before: "julianday(a.created_at) < julianday($before)");
 
     public async Task<bool> AdvanceAsync(IStoreTransaction transaction, string alertId, int version, string state, bool isCancel, DateTimeOffset createdAt,
         string createdBy, CancellationToken cancellationToken)
@@ -103,70 +119,24 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT version, msg_type, issued_at, expires_at, recipients, queued_in_full_at FROM alert_versions WHERE alert_id = $a ORDER BY version";
         SqliteParameters.Add(cmd, ("$a", alertId));
-        return await cmd.ListAsync(reader => new AlertVersionRow(reader.GetInt32(0), reader.GetString(1), Instant(reader.GetString(2)), reader.IsDBNull(3) ? null : Instant(reader.GetString(3)),
-                reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetInt64(5)), cancellationToken);
+        return await cmd.ListAsync(AlertSearch.Version, cancellationToken);
     }
 
     public async Task<IReadOnlyList<AlertRow>> ListAsync(AlertQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        var where = new List<string>();
-        if (!string.IsNullOrWhiteSpace(query.Words))
-        {
-            // Every version and language: a cancel's text quotes the headline, an update may have changed it.
-            where.Add("""
-                EXISTS (SELECT 1 FROM alert_versions w WHERE w.alert_id = a.id AND (
-                    json_extract(w.document, '$.event') LIKE $q ESCAPE '\' OR json_extract(w.document, '$.areaName') LIKE $q ESCAPE '\'
-                    OR EXISTS (SELECT 1 FROM json_each(w.document, '$.texts') t
-                               WHERE json_extract(t.value, '$.headline') LIKE $q ESCAPE '\' OR json_extract(t.value, '$.body') LIKE $q ESCAPE '\'
-                                  OR json_extract(t.value, '$.instruction') LIKE $q ESCAPE '\')))
-                """);
-            SqliteParameters.Add(cmd, ("$q", AlertSearch.LikePattern(query.Words)));
-        }
-
-        if (query.Status is { } status)
-        {
-            where.Add("json_extract(v.document, '$.status') = $status");
-            SqliteParameters.Add(cmd, ("$status", status));
-        }
-
-        switch (query.State)
-        {
-            case "issued" or "cancelled" or "ended":
-                where.Add("a.state = $state");
-                SqliteParameters.Add(cmd, ("$state", query.State));
-                break;
-            case "expired":
-                where.Add("a.state = 'issued' AND v.expires_at IS NOT NULL AND julianday(v.expires_at) <= julianday($now)");
-                break;
-            case "active":
-                where.Add("a.state = 'issued' AND (v.expires_at IS NULL OR julianday(v.expires_at) > julianday($now))");
-                break;
-        }
-
+        var where = AlertSearch.Where(query, Filters, (name, value) =>
+            SqliteParameters.Add(cmd, ("$" + name, value is DateTimeOffset at ? at.ToUniversalTime().ToString("O") : value)));
         SqliteParameters.Add(cmd, ("$now", query.Now.ToString("O")));
-        AddTime("julianday(a.created_at) >= julianday($from)", "$from", query.From);
-        AddTime("julianday(a.created_at) <= julianday($to)", "$to", query.To);
-        AddTime("julianday(a.created_at) < julianday($before)", "$before", query.Before);
         cmd.CommandText = $"""
             SELECT a.id, a.current_version, a.state, a.created_at, v.issued_at, v.expires_at, v.recipients, v.document, {PeopleColumns}
             FROM alerts a JOIN alert_versions v ON v.alert_id = a.id AND v.version = a.current_version
-            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
+            {where}
             ORDER BY julianday(a.created_at) DESC, a.id LIMIT $n
             """;
         SqliteParameters.Add(cmd, ("$n", query.Limit));
-        return await cmd.ListAsync(reader => new AlertRow(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), Instant(reader.GetString(3)), Instant(reader.GetString(4)),
-                reader.IsDBNull(5) ? null : Instant(reader.GetString(5)), reader.GetInt32(6), reader.GetString(7), AlertPeople.Read(reader, 8)), cancellationToken);
-
-        void AddTime(string condition, string name, DateTimeOffset? value)
-        {
-            if (value is { } at)
-            {
-                where.Add(condition);
-                SqliteParameters.Add(cmd, (name, at.ToUniversalTime().ToString("O")));
-            }
-        }
+        return await cmd.ListAsync(AlertSearch.Row, cancellationToken);
     }
 
     public async Task<AlertPeople?> PeopleAsync(string alertId, CancellationToken cancellationToken)
@@ -216,18 +186,12 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
 
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> AcknowledgementsAsync(Guid residentId, CancellationToken cancellationToken)
     {
-        var acks = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT alert_id, at FROM alert_acks WHERE resident_id = $r";
         SqliteParameters.Add(cmd, ("$r", residentId.ToString()));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            acks[reader.GetString(0)] = Instant(reader.GetString(1));
-        }
-
-        return acks;
+        return (await cmd.ListAsync(reader => (Alert: reader.GetString(0), At: reader.Instant(1)), cancellationToken))
+            .ToDictionary(a => a.Alert, a => a.At, StringComparer.Ordinal);
     }
 
     public async Task<bool> IsAcknowledgedAsync(string alertId, Guid residentId, CancellationToken cancellationToken)
@@ -246,15 +210,6 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         // A range on the primary key; ids are lower-case hex, so 'g' sorts after every id with the prefix.
         cmd.CommandText = "SELECT id FROM alerts WHERE id >= $p AND id < $p || 'g' ORDER BY id LIMIT 2";
         SqliteParameters.Add(cmd, ("$p", prefix));
-        var ids = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        return await cmd.ListAsync(reader => reader.GetString(0), cancellationToken);
     }
-
-    private static DateTimeOffset Instant(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
 }
