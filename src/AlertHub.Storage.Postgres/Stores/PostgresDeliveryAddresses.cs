@@ -9,10 +9,9 @@ internal sealed class PostgresDeliveryAddresses(NpgsqlDataSource dataSource) : I
     public async Task<IReadOnlyList<(DeliveryAddress? Endpoint, string? Language)>> LookUpAsync(string channel, IReadOnlyList<Guid> residents,
         CancellationToken cancellationToken)
     {
-        var found = new (DeliveryAddress?, string?)[residents.Count];
         if (residents.Count == 0)
         {
-            return found;
+            return [];
         }
 
         await using var cmd = dataSource.CreateCommand("""
@@ -25,14 +24,6 @@ internal sealed class PostgresDeliveryAddresses(NpgsqlDataSource dataSource) : I
             """);
         cmd.Parameters.AddWithValue("residents", residents as Guid[] ?? [.. residents]);
         cmd.Parameters.AddWithValue("c", channel);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var endpoint = reader.IsDBNull(1) ? null : new DeliveryAddress(reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetString(4));
-            found[reader.GetInt32(0)] = (endpoint, reader.IsDBNull(5) ? null : reader.GetString(5));
-        }
-
-        return found;
+        return await DeliveryAddressRows.ReadAsync(cmd, residents.Count, cancellationToken);
     }
 }

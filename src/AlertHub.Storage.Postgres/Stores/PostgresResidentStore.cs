@@ -12,8 +12,6 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// </summary>
 internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResidentStore
 {
-    private const string EndpointColumns = "id, resident_id, channel, address, state";
-
     /// <summary>Three binary COPYs (residents, places, endpoints) in one transaction, whatever the batch size.</summary>
     public async Task InsertAsync(IReadOnlyList<NewResident> residents, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -114,37 +112,11 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
         await using var cmd = dataSource.CreateCommand($"""
             SELECT external_id, household_tags, language, tags FROM residents WHERE id = @id;
             SELECT label, lat, lon FROM resident_places WHERE resident_id = @id ORDER BY idx;
-            SELECT {EndpointColumns} FROM resident_endpoints WHERE resident_id = @id ORDER BY id;
-            SELECT resident_id, lat, lon, expires_at FROM resident_locations WHERE resident_id = @id;
+            SELECT {ResidentRows.EndpointColumns} FROM resident_endpoints WHERE resident_id = @id ORDER BY id;
+            SELECT {ResidentRows.LocationColumns} FROM resident_locations WHERE resident_id = @id;
             """);
         cmd.Parameters.AddWithValue("id", id);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var externalId = reader.IsDBNull(0) ? null : reader.GetString(0);
-        var householdTags = reader.GetFieldValue<string[]>(1);
-        var language = reader.IsDBNull(2) ? null : reader.GetString(2);
-        var tags = reader.GetFieldValue<string[]>(3);
-        await reader.NextResultAsync(cancellationToken);
-        var places = new List<StoredPlace>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            places.Add(new StoredPlace(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetDouble(1), reader.GetDouble(2)));
-        }
-
-        await reader.NextResultAsync(cancellationToken);
-        var endpoints = new List<ResidentEndpoint>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            endpoints.Add(ReadEndpoint(reader));
-        }
-
-        await reader.NextResultAsync(cancellationToken);
-        var location = await reader.ReadAsync(cancellationToken) ? ReadLocation(reader) : null;
-        return new StoredResident(id, externalId, householdTags, language, tags, places, endpoints, location);
+        return await ResidentRows.StoredAsync(cmd, id, cancellationToken);
     }
 
     public async Task<long> CountAsync(CancellationToken cancellationToken)
@@ -225,16 +197,9 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
 
     public async Task<IReadOnlyList<ResidentLocation>> ReadLiveLocationsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT resident_id, lat, lon, expires_at FROM resident_locations WHERE expires_at > @now");
+        await using var cmd = dataSource.CreateCommand($"SELECT {ResidentRows.LocationColumns} FROM resident_locations WHERE expires_at > @now");
         cmd.Parameters.AddWithValue("now", now.ToUniversalTime());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<ResidentLocation>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadLocation(reader));
-        }
-
-        return list;
+        return await cmd.ListAsync(ResidentRows.Location, cancellationToken);
     }
 
     public async Task<StoredPlace?> HomeAsync(Guid id, CancellationToken cancellationToken)
@@ -323,34 +288,26 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
 
     public async Task<ResidentEndpoint?> FindEndpointAsync(long endpointId, string channel, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {EndpointColumns} FROM resident_endpoints WHERE id = @id AND channel = @channel");
+        await using var cmd = dataSource.CreateCommand($"SELECT {ResidentRows.EndpointColumns} FROM resident_endpoints WHERE id = @id AND channel = @channel");
         cmd.Parameters.AddWithValue("id", endpointId);
         cmd.Parameters.AddWithValue("channel", channel);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadEndpoint(reader) : null;
+        return await cmd.FirstOrDefaultAsync(ResidentRows.Endpoint, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ResidentEndpoint>> EndpointsOfAsync(IReadOnlyCollection<Guid> residentIds, string channel, string state,
         CancellationToken cancellationToken)
     {
-        var list = new List<ResidentEndpoint>();
         if (residentIds.Count == 0)
         {
-            return list;
+            return [];
         }
 
         await using var cmd = dataSource.CreateCommand(
-            $"SELECT {EndpointColumns} FROM resident_endpoints WHERE channel = @channel AND state = @state AND resident_id = ANY(@ids)");
+            $"SELECT {ResidentRows.EndpointColumns} FROM resident_endpoints WHERE channel = @channel AND state = @state AND resident_id = ANY(@ids)");
         cmd.Parameters.AddWithValue("channel", channel);
         cmd.Parameters.AddWithValue("state", state);
         cmd.Parameters.AddWithValue("ids", residentIds.ToArray());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadEndpoint(reader));
-        }
-
-        return list;
+        return await cmd.ListAsync(ResidentRows.Endpoint, cancellationToken);
     }
 
     public async Task<bool> HasActiveEndpointAsync(Guid residentId, string channel, string address, CancellationToken cancellationToken)
@@ -381,14 +338,7 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
         cmd.Parameters.AddWithValue("state", state);
         cmd.Parameters.AddWithValue("channel", channel);
         cmd.Parameters.AddWithValue("address", address);
-        var ids = new List<Guid>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetGuid(0));
-        }
-
-        return [.. ids.Distinct()];
+        return [.. (await cmd.ListAsync(reader => reader.Uuid(0), cancellationToken)).Distinct()];
     }
 
     public async Task<bool> ActivateEndpointAsync(long endpointId, string channel, CancellationToken cancellationToken)
@@ -406,12 +356,6 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
         cmd.Parameters.AddWithValue("id", endpointId);
         return await cmd.ExecuteScalarAsync(cancellationToken) is Guid id ? id : null;
     }
-
-    private static ResidentEndpoint ReadEndpoint(NpgsqlDataReader reader) =>
-        new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
-
-    private static ResidentLocation ReadLocation(NpgsqlDataReader reader) =>
-        new(reader.GetGuid(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetFieldValue<DateTimeOffset>(3));
 
     private static async Task CopyChildrenAsync(NpgsqlConnection connection,
         IEnumerable<(Guid Id, IReadOnlyList<StoredPlace> Places, IReadOnlyList<NewEndpoint> Endpoints)> residents, DateTime now, CancellationToken cancellationToken)

@@ -96,45 +96,14 @@ internal sealed class SqliteResidentStore(Database database) : IResidentStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        cmd.CommandText = $"""
             SELECT external_id, household_tags, language, tags FROM residents WHERE id = $id;
             SELECT label, lat, lon FROM resident_places WHERE resident_id = $id ORDER BY idx;
-            SELECT id, channel, address, state FROM resident_endpoints WHERE resident_id = $id ORDER BY id;
-            SELECT lat, lon, expires_at FROM resident_locations WHERE resident_id = $id;
+            SELECT {ResidentRows.EndpointColumns} FROM resident_endpoints WHERE resident_id = $id ORDER BY id;
+            SELECT {ResidentRows.LocationColumns} FROM resident_locations WHERE resident_id = $id;
             """;
         cmd.Parameters.AddWithValue("$id", id.ToString());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var externalId = reader.IsDBNull(0) ? null : reader.GetString(0);
-        var householdTags = Tags(reader.GetString(1));
-        var language = reader.IsDBNull(2) ? null : reader.GetString(2);
-        var tags = Tags(reader.GetString(3));
-        await reader.NextResultAsync(cancellationToken);
-        var places = new List<StoredPlace>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            places.Add(new StoredPlace(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetDouble(1), reader.GetDouble(2)));
-        }
-
-        await reader.NextResultAsync(cancellationToken);
-        var endpoints = new List<ResidentEndpoint>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            endpoints.Add(new ResidentEndpoint(reader.GetInt64(0), id, reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        }
-
-        await reader.NextResultAsync(cancellationToken);
-        ResidentLocation? location = null;
-        if (await reader.ReadAsync(cancellationToken))
-        {
-            location = new ResidentLocation(id, reader.GetDouble(0), reader.GetDouble(1), DateTimeOffset.Parse(reader.GetString(2)));
-        }
-
-        return new StoredResident(id, externalId, householdTags, language, tags, places, endpoints, location);
+        return await ResidentRows.StoredAsync(cmd, id, cancellationToken);
     }
 
     public async Task<long> CountAsync(CancellationToken cancellationToken)
@@ -245,16 +214,9 @@ internal sealed class SqliteResidentStore(Database database) : IResidentStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT resident_id, lat, lon, expires_at FROM resident_locations WHERE expires_at > $now";
+        cmd.CommandText = $"SELECT {ResidentRows.LocationColumns} FROM resident_locations WHERE expires_at > $now";
         cmd.Parameters.AddWithValue("$now", now.ToUniversalTime().ToString("O"));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<ResidentLocation>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new ResidentLocation(Guid.Parse(reader.GetString(0)), reader.GetDouble(1), reader.GetDouble(2), DateTimeOffset.Parse(reader.GetString(3))));
-        }
-
-        return list;
+        return await cmd.ListAsync(ResidentRows.Location, cancellationToken);
     }
 
     public async Task<StoredPlace?> HomeAsync(Guid id, CancellationToken cancellationToken)
@@ -350,38 +312,30 @@ internal sealed class SqliteResidentStore(Database database) : IResidentStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT id, resident_id, channel, address, state FROM resident_endpoints WHERE id = $id AND channel = $channel";
+        cmd.CommandText = $"SELECT {ResidentRows.EndpointColumns} FROM resident_endpoints WHERE id = $id AND channel = $channel";
         cmd.Parameters.AddWithValue("$id", endpointId);
         cmd.Parameters.AddWithValue("$channel", channel);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadEndpoint(reader) : null;
+        return await cmd.FirstOrDefaultAsync(ResidentRows.Endpoint, cancellationToken);
     }
 
     public async Task<IReadOnlyList<ResidentEndpoint>> EndpointsOfAsync(IReadOnlyCollection<Guid> residentIds, string channel, string state,
         CancellationToken cancellationToken)
     {
-        var list = new List<ResidentEndpoint>();
         if (residentIds.Count == 0)
         {
-            return list;
+            return [];
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT id, resident_id, channel, address, state FROM resident_endpoints
+        cmd.CommandText = $"""
+            SELECT {ResidentRows.EndpointColumns} FROM resident_endpoints
             WHERE channel = $channel AND state = $state AND resident_id IN (SELECT value FROM json_each($ids))
             """;
         cmd.Parameters.AddWithValue("$channel", channel);
         cmd.Parameters.AddWithValue("$state", state);
         cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(residentIds.Select(id => id.ToString())));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadEndpoint(reader));
-        }
-
-        return list;
+        return await cmd.ListAsync(ResidentRows.Endpoint, cancellationToken);
     }
 
     public async Task<bool> HasActiveEndpointAsync(Guid residentId, string channel, string address, CancellationToken cancellationToken)
@@ -416,14 +370,7 @@ internal sealed class SqliteResidentStore(Database database) : IResidentStore
         cmd.Parameters.AddWithValue("$state", state);
         cmd.Parameters.AddWithValue("$channel", channel);
         cmd.Parameters.AddWithValue("$address", address);
-        var ids = new List<Guid>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(Guid.Parse(reader.GetString(0)));
-        }
-
-        return [.. ids.Distinct()];
+        return [.. (await cmd.ListAsync(reader => reader.Uuid(0), cancellationToken)).Distinct()];
     }
 
     public async Task<bool> ActivateEndpointAsync(long endpointId, string channel, CancellationToken cancellationToken)
@@ -446,9 +393,6 @@ internal sealed class SqliteResidentStore(Database database) : IResidentStore
     }
 
     private static string[] Tags(string json) => JsonSerializer.Deserialize<string[]>(json) ?? [];
-
-    private static ResidentEndpoint ReadEndpoint(SqliteDataReader reader) =>
-        new(reader.GetInt64(0), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3), reader.GetString(4));
 
     private static async Task InsertChildrenAsync(SqliteCommand insertPlace, SqliteCommand insertEndpoint, Guid id, IReadOnlyList<StoredPlace> places,
         IReadOnlyList<NewEndpoint> endpoints, string now, CancellationToken cancellationToken)
