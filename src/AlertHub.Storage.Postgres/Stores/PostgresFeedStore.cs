@@ -17,11 +17,6 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
     /// </summary>
     private const int SeriesLockClass = 0x4653;
 
-    private const string EventColumns = """
-        id, document_id, source, family, interpreted, series_key, revision, lifecycle, operational, category, severity, issued_at, headline,
-        codes, applied, outcome, alert_id, received_at
-        """;
-
     public async Task<FeedDocumentMatch?> FindDocumentAsync(string sha256, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -72,17 +67,11 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
             await lockSeries.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        string? currentRevision = null;
-        string? state = null;
+        string? currentRevision, state;
         await using (var read = new NpgsqlCommand("SELECT revision, state::text FROM feed_series WHERE series_key = @key", connection, tx))
         {
             read.Parameters.AddWithValue("key", e.SeriesKey);
-            await using var r = await read.ExecuteReaderAsync(cancellationToken);
-            if (await r.ReadAsync(cancellationToken))
-            {
-                currentRevision = r.GetString(0);
-                state = r.GetString(1);
-            }
+            (currentRevision, state) = await FeedRows.SeriesAsync(read, cancellationToken);
         }
 
         var (applied, reason) = FeedSeriesOrder.Decide(currentRevision, e.Revision, e.ReplacesSameRevision);
@@ -150,7 +139,7 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
     public async Task<IReadOnlyList<StoredEvent>> ListEventsAsync(EventFilter filter, CancellationToken cancellationToken)
     {
         // Only the conditions given go into the statement, so the planner can use the index each one has (codes: GIN).
-        var sql = new StringBuilder($"SELECT {EventColumns} FROM feed_events WHERE true");
+        var sql = new StringBuilder($"SELECT {FeedRows.EventColumns} FROM feed_events WHERE true");
         await using var cmd = dataSource.CreateCommand();
         void Where(string condition, string name, object value)
         {
@@ -196,22 +185,14 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
         sql.Append(" ORDER BY received_at DESC, seq DESC LIMIT @limit");
         cmd.Parameters.AddWithValue("limit", filter.Limit);
         cmd.CommandText = sql.ToString();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<StoredEvent>();
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadEvent(r));
-        }
-
-        return list;
+        return await cmd.ListAsync(FeedRows.Event, cancellationToken);
     }
 
     public async Task<(StoredEvent Stored, string EventJson)?> GetEventAsync(string id, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {EventColumns}, event::text FROM feed_events WHERE id = @id");
+        await using var cmd = dataSource.CreateCommand($"SELECT {FeedRows.EventColumns}, event::text FROM feed_events WHERE id = @id");
         cmd.Parameters.AddWithValue("id", id);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? (ReadEvent(r), r.GetString(18)) : null;
+        return await cmd.FirstOrDefaultAsync<(StoredEvent, string)?>(r => FeedRows.EventWithJson(r), cancellationToken);
     }
 
     public async Task<byte[]?> GetRawAsync(string eventId, CancellationToken cancellationToken)
@@ -228,15 +209,7 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
             WHERE status = 'quarantined' ORDER BY received_at DESC, id DESC LIMIT @n
             """);
         cmd.Parameters.AddWithValue("n", limit);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<QuarantinedDocument>();
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(new QuarantinedDocument(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
-                r.GetInt64(4), r.GetString(5), r.GetString(6)));
-        }
-
-        return list;
+        return await cmd.ListAsync(FeedRows.Quarantined, cancellationToken);
     }
 
     private static async Task<FeedDocumentMatch?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sha256, CancellationToken cancellationToken)
@@ -244,8 +217,7 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
         await using var cmd = new NpgsqlCommand(
             "SELECT d.id, e.id, d.status FROM feed_documents d LEFT JOIN feed_events e ON e.document_id = d.id WHERE d.sha256 = @sha", connection, tx);
         cmd.Parameters.AddWithValue("sha", sha256);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? new FeedDocumentMatch(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)) : null;
+        return await cmd.FirstOrDefaultAsync(FeedRows.DocumentMatch, cancellationToken);
     }
 
     private static void AddDocument(NpgsqlCommand cmd, NewFeedDocument document)
@@ -257,10 +229,4 @@ internal sealed class PostgresFeedStore(NpgsqlDataSource dataSource) : IFeedStor
         cmd.Parameters.AddWithValue("size", document.Size);
         cmd.Parameters.AddWithValue("raw", document.Raw.ToArray());
     }
-
-    private static StoredEvent ReadEvent(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetString(5), r.GetString(6),
-            r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt32(10), r.GetFieldValue<DateTimeOffset>(11), r.GetString(12),
-            r.GetFieldValue<string[]>(13), r.GetBoolean(14), r.IsDBNull(15) ? null : r.GetString(15),
-            r.IsDBNull(16) ? null : r.GetString(16), r.GetFieldValue<DateTimeOffset>(17));
 }

@@ -11,11 +11,6 @@ namespace AlertHub.Server.Features.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteFeedStore(Database database) : IFeedStore
 {
-    private const string EventColumns = """
-        id, document_id, source, family, interpreted, series_key, revision, lifecycle, operational, category, severity, issued_at, headline,
-        codes, applied, outcome, alert_id, received_at
-        """;
-
     public async Task<FeedDocumentMatch?> FindDocumentAsync(string sha256, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -60,19 +55,13 @@ internal sealed class SqliteFeedStore(Database database) : IFeedStore
             documentId = id;
         }
 
-        string? currentRevision = null;
-        string? state = null;
+        string? currentRevision, state;
         await using (var read = connection.CreateCommand())
         {
             read.Transaction = tx;
             read.CommandText = "SELECT revision, state FROM feed_series WHERE series_key = $key";
             read.Parameters.AddWithValue("$key", e.SeriesKey);
-            await using var r = await read.ExecuteReaderAsync(cancellationToken);
-            if (await r.ReadAsync(cancellationToken))
-            {
-                currentRevision = r.GetString(0);
-                state = r.GetString(1);
-            }
+            (currentRevision, state) = await FeedRows.SeriesAsync(read, cancellationToken);
         }
 
         var (applied, reason) = FeedSeriesOrder.Decide(currentRevision, e.Revision, e.ReplacesSameRevision);
@@ -146,7 +135,7 @@ internal sealed class SqliteFeedStore(Database database) : IFeedStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
-            SELECT {EventColumns}
+            SELECT {FeedRows.EventColumns}
             FROM feed_events
             WHERE ($id IS NULL OR id = $id) AND ($since IS NULL OR received_at >= $since) AND ($until IS NULL OR received_at < $until)
               AND ($family IS NULL OR family = $family) AND ($lifecycle IS NULL OR lifecycle = $lifecycle) AND ($source IS NULL OR source = $source)
@@ -162,24 +151,16 @@ internal sealed class SqliteFeedStore(Database database) : IFeedStore
         cmd.Parameters.AddWithValue("$code", (object?)filter.Code ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$limit", filter.Limit);
         cmd.Parameters.AddWithValue("$id", (object?)filter.Id ?? DBNull.Value);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<StoredEvent>();
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadEvent(r));
-        }
-
-        return list;
+        return await cmd.ListAsync(FeedRows.Event, cancellationToken);
     }
 
     public async Task<(StoredEvent Stored, string EventJson)?> GetEventAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT {EventColumns}, event FROM feed_events WHERE id = $id";
+        cmd.CommandText = $"SELECT {FeedRows.EventColumns}, event FROM feed_events WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? (ReadEvent(r), r.GetString(18)) : null;
+        return await cmd.FirstOrDefaultAsync<(StoredEvent, string)?>(r => FeedRows.EventWithJson(r), cancellationToken);
     }
 
     public async Task<byte[]?> GetRawAsync(string eventId, CancellationToken cancellationToken)
@@ -200,15 +181,7 @@ internal sealed class SqliteFeedStore(Database database) : IFeedStore
             WHERE status = 'quarantined' ORDER BY received_at DESC, id DESC LIMIT $n
             """;
         cmd.Parameters.AddWithValue("$n", limit);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<QuarantinedDocument>();
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(new QuarantinedDocument(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), Parse(r.GetString(3)),
-                r.GetInt64(4), r.GetString(5), r.GetString(6)));
-        }
-
-        return list;
+        return await cmd.ListAsync(FeedRows.Quarantined, cancellationToken);
     }
 
     private static async Task<FeedDocumentMatch?> FindAsync(SqliteConnection connection, SqliteTransaction? tx, string sha256, CancellationToken cancellationToken)
@@ -217,8 +190,7 @@ internal sealed class SqliteFeedStore(Database database) : IFeedStore
         cmd.Transaction = tx;
         cmd.CommandText = "SELECT d.id, e.id, d.status FROM feed_documents d LEFT JOIN feed_events e ON e.document_id = d.id WHERE d.sha256 = $sha";
         cmd.Parameters.AddWithValue("$sha", sha256);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? new FeedDocumentMatch(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)) : null;
+        return await cmd.FirstOrDefaultAsync(FeedRows.DocumentMatch, cancellationToken);
     }
 
     private static void AddDocument(SqliteCommand cmd, NewFeedDocument document)
@@ -231,13 +203,5 @@ internal sealed class SqliteFeedStore(Database database) : IFeedStore
         cmd.Parameters.AddWithValue("$raw", document.Raw.ToArray());
     }
 
-    private static StoredEvent ReadEvent(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt64(4) == 1, r.GetString(5), r.GetString(6),
-            r.GetString(7), r.GetString(8), r.GetString(9), r.GetInt32(10), Parse(r.GetString(11)), r.GetString(12),
-            JsonSerializer.Deserialize<string[]>(r.GetString(13)) ?? [], r.GetInt64(14) == 1, r.IsDBNull(15) ? null : r.GetString(15),
-            r.IsDBNull(16) ? null : r.GetString(16), Parse(r.GetString(17)));
-
     private static string Instant(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
 }

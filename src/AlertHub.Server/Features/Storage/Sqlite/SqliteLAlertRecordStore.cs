@@ -16,8 +16,7 @@ internal sealed class SqliteLAlertRecordStore(Database database) : ILAlertRecord
         await using var cmd = SqliteStoreTransaction.Of(transaction).Command("SELECT publication_seq FROM lalert_applied WHERE alert_id = $a AND version = $v");
         cmd.Parameters.AddWithValue("$a", alertId);
         cmd.Parameters.AddWithValue("$v", version);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (true, reader.IsDBNull(0) ? null : reader.GetInt64(0)) : (false, null);
+        return await LAlertRows.AppliedAsync(cmd, cancellationToken);
     }
 
     public async Task<LAlertOpenDocument?> FindOpenDocumentAsync(IStoreTransaction transaction, string scope, CancellationToken cancellationToken)
@@ -25,10 +24,7 @@ internal sealed class SqliteLAlertRecordStore(Database database) : ILAlertRecord
         await using var cmd = SqliteStoreTransaction.Of(transaction).Command(
             "SELECT id, revision, state, first_created_at FROM lalert_documents WHERE scope = $scope AND open = 1 ORDER BY updated_at DESC LIMIT 1");
         cmd.Parameters.AddWithValue("$scope", scope);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken)
-            ? new LAlertOpenDocument(r.GetString(0), r.GetInt32(1), r.GetString(2), DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture))
-            : null;
+        return await cmd.FirstOrDefaultAsync(LAlertRows.OpenDocument, cancellationToken);
     }
 
     public async Task SaveStateAsync(IStoreTransaction transaction, string documentId, string state, CancellationToken cancellationToken)
@@ -111,14 +107,7 @@ internal sealed class SqliteLAlertRecordStore(Database database) : ILAlertRecord
             """;
         cmd.Parameters.AddWithValue("$n", node);
         cmd.Parameters.AddWithValue("$limit", limit);
-        var list = new List<(long, int, byte[])>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add((r.GetInt64(0), r.GetInt32(1), (byte[])r.GetValue(2)));
-        }
-
-        return list;
+        return await cmd.ListAsync(LAlertRows.Pending, cancellationToken);
     }
 
     public async Task RecordSendAsync(long seq, string node, string state, int? code, string result, DateTimeOffset at, CancellationToken cancellationToken)
@@ -144,58 +133,41 @@ internal sealed class SqliteLAlertRecordStore(Database database) : ILAlertRecord
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
-            SELECT {SendColumns}, p.revision FROM lalert_sends s JOIN lalert_publications p ON p.seq = s.publication_seq
+            SELECT {LAlertRows.SendColumns}, p.revision FROM lalert_sends s JOIN lalert_publications p ON p.seq = s.publication_seq
             WHERE s.publication_seq = $s AND s.node = $n
             """;
         cmd.Parameters.AddWithValue("$s", seq);
         cmd.Parameters.AddWithValue("$n", node);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken) ? (ReadSend(r), r.GetInt32(8)) : null;
+        return await cmd.FirstOrDefaultAsync<(LAlertSendRecord, int)?>(r => LAlertRows.SendWithRevision(r), cancellationToken);
     }
 
     public async Task<IReadOnlyList<LAlertPublicationRecord>> ListAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT seq, document_id, revision, category, status, distribution_type, distribution_id, summary, alert_id, alert_version, created_at
+        cmd.CommandText = $"""
+            SELECT {LAlertRows.PublicationColumns}
             FROM lalert_publications ORDER BY seq DESC LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$limit", limit);
-        var list = new List<LAlertPublicationRecord>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(new LAlertPublicationRecord(r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
-                r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetInt32(9),
-                DateTimeOffset.Parse(r.GetString(10), CultureInfo.InvariantCulture)));
-        }
-
-        return list;
+        return await cmd.ListAsync(LAlertRows.Publication, cancellationToken);
     }
 
     public async Task<IReadOnlyList<LAlertSendRecord>> SendsAsync(IReadOnlyCollection<long> seqs, CancellationToken cancellationToken)
     {
-        var list = new List<LAlertSendRecord>();
         if (seqs.Count == 0)
         {
-            return list;
+            return [];
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
-            SELECT {SendColumns} FROM lalert_sends s
+            SELECT {LAlertRows.SendColumns} FROM lalert_sends s
             WHERE s.publication_seq IN (SELECT value FROM json_each($seqs)) ORDER BY s.publication_seq, s.node
             """;
         cmd.Parameters.AddWithValue("$seqs", System.Text.Json.JsonSerializer.Serialize(seqs));
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadSend(r));
-        }
-
-        return list;
+        return await cmd.ListAsync(LAlertRows.Send, cancellationToken);
     }
 
     public async Task<byte[]?> XmlAsync(long seq, CancellationToken cancellationToken)
@@ -206,11 +178,4 @@ internal sealed class SqliteLAlertRecordStore(Database database) : ILAlertRecord
         cmd.Parameters.AddWithValue("$s", seq);
         return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
     }
-
-    private const string SendColumns = "s.publication_seq, s.node, s.state, s.attempts, s.code, s.result, s.last_attempt_at, s.acknowledged_at";
-
-    private static LAlertSendRecord ReadSend(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5),
-            r.IsDBNull(6) ? null : DateTimeOffset.Parse(r.GetString(6), CultureInfo.InvariantCulture),
-            r.IsDBNull(7) ? null : DateTimeOffset.Parse(r.GetString(7), CultureInfo.InvariantCulture));
 }
