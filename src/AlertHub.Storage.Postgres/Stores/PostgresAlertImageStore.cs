@@ -29,16 +29,10 @@ internal sealed class PostgresAlertImageStore(NpgsqlDataSource dataSource) : IAl
 
     public async Task<AlertImageRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("""
-            SELECT id, source, source_id, caption, taken_at, created_at, created_by, width, height, bytes, small_bytes
-            FROM alert_images WHERE id = @id
+        await using var cmd = dataSource.CreateCommand($"""
+            SELECT {AlertImageRows.Columns} FROM alert_images WHERE id = @id
             """);
         cmd.Parameters.AddWithValue("id", id);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken)
-            ? new AlertImageRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetString(6), r.GetInt32(7),
-                r.GetInt32(8), r.GetInt32(9), r.GetInt32(10))
-            : null;
+        return await cmd.FirstOrDefaultAsync(AlertImageRows.Read, cancellationToken);
     }
 }

@@ -39,24 +39,15 @@ internal sealed class PostgresAuditLogStore(NpgsqlDataSource dataSource) : IAudi
         cmd.Parameters.AddWithValue("action", NpgsqlDbType.Text, (object?)query.ActionPrefix ?? DBNull.Value);
         cmd.Parameters.AddWithValue("q", NpgsqlDbType.Text, (object?)query.Words ?? DBNull.Value);
         cmd.Parameters.AddWithValue("limit", query.Limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<AuditEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AuditEntry(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
-        }
-
-        return list;
+        return await cmd.ListAsync(AuditRows.Entry, cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, string?>> FirstDetailsAsync(string action, IReadOnlyCollection<string> targets,
         CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (targets.Count == 0)
         {
-            return found;
+            return new Dictionary<string, string?>();
         }
 
         await using var cmd = dataSource.CreateCommand("""
@@ -66,12 +57,6 @@ internal sealed class PostgresAuditLogStore(NpgsqlDataSource dataSource) : IAudi
             """);
         cmd.Parameters.AddWithValue("action", action);
         cmd.Parameters.AddWithValue("targets", targets.ToArray());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            found[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
-        }
-
-        return found;
+        return await AuditRows.FirstDetailsAsync(cmd, cancellationToken);
     }
 }

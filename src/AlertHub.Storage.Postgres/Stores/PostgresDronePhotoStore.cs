@@ -7,11 +7,7 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// <summary>The <c>drone_photos</c> table in PostgreSQL (the files stay in the hub's data directory).</summary>
 internal sealed class PostgresDronePhotoStore(NpgsqlDataSource dataSource) : IDronePhotoStore
 {
-    private const string Select = """
-        SELECT id, received_at, uploaded_by, sha256, size, width, height, taken_at, taken_at_zone, make, model, lat, lon,
-               altitude, relative_altitude, gimbal_yaw, gimbal_pitch, flight_yaw, position_source, note
-        FROM drone_photos
-        """;
+    private const string Select = $"SELECT {DronePhotoRows.Columns} FROM drone_photos";
 
     public async Task AddAsync(DronePhoto photo, CancellationToken cancellationToken)
     {
@@ -48,14 +44,14 @@ internal sealed class PostgresDronePhotoStore(NpgsqlDataSource dataSource) : IDr
     {
         await using var cmd = dataSource.CreateCommand(Select + " WHERE id = @id");
         cmd.Parameters.AddWithValue("id", id);
-        return (await ReadAsync(cmd, cancellationToken)).FirstOrDefault();
+        return await cmd.FirstOrDefaultAsync(DronePhotoRows.Read, cancellationToken);
     }
 
     public async Task<DronePhoto?> FindBySha256Async(string sha256, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand(Select + " WHERE sha256 = @sha ORDER BY received_at, id COLLATE \"C\" LIMIT 1");
         cmd.Parameters.AddWithValue("sha", sha256);
-        return (await ReadAsync(cmd, cancellationToken)).FirstOrDefault();
+        return await cmd.FirstOrDefaultAsync(DronePhotoRows.Read, cancellationToken);
     }
 
     public async Task<IReadOnlyList<DronePhoto>> ListAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken)
@@ -63,7 +59,7 @@ internal sealed class PostgresDronePhotoStore(NpgsqlDataSource dataSource) : IDr
         await using var cmd = dataSource.CreateCommand(Select + " WHERE (@since IS NULL OR received_at >= @since) ORDER BY received_at, id COLLATE \"C\" LIMIT @limit");
         cmd.Parameters.AddWithValue("since", NpgsqlDbType.TimestampTz, (object?)since?.ToUniversalTime() ?? DBNull.Value);
         cmd.Parameters.AddWithValue("limit", limit);
-        return await ReadAsync(cmd, cancellationToken);
+        return await cmd.ListAsync(DronePhotoRows.Read, cancellationToken);
     }
 
     public async Task<bool> SetPositionAsync(string id, double lat, double lon, IStoreTransaction transaction, CancellationToken cancellationToken)
@@ -76,26 +72,7 @@ internal sealed class PostgresDronePhotoStore(NpgsqlDataSource dataSource) : IDr
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private static async Task<List<DronePhoto>> ReadAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
-    {
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<DronePhoto>();
-        while (await r.ReadAsync(cancellationToken))
-        {
-            var capture = new DronePhotoCapture(r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), Enum.Parse<TakenAtZone>(r.GetString(8)),
-                Text(r, 9), Text(r, 10), Real(r, 13), Real(r, 14), Real(r, 15), Real(r, 16), Real(r, 17));
-            list.Add(new DronePhoto(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt32(5),
-                r.GetInt32(6), capture, Real(r, 11), Real(r, 12), Text(r, 18), Text(r, 19)));
-        }
-
-        return list;
-    }
-
     private static void Text(NpgsqlCommand cmd, string name, string? value) => cmd.Parameters.AddWithValue(name, NpgsqlDbType.Text, (object?)value ?? DBNull.Value);
 
     private static void Real(NpgsqlCommand cmd, string name, double? value) => cmd.Parameters.AddWithValue(name, NpgsqlDbType.Double, (object?)value ?? DBNull.Value);
-
-    private static double? Real(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
-
-    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

@@ -6,8 +6,6 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// <summary>The <c>staff_users</c> and <c>staff_sessions</c> tables in PostgreSQL (roles as a text array).</summary>
 internal sealed class PostgresStaffUserStore(NpgsqlDataSource dataSource) : IStaffUserStore
 {
-    private const string UserColumns = "u.username, u.display_name, u.roles, u.disabled, u.created_at, u.updated_at";
-
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT EXISTS(SELECT 1 FROM staff_users)");
@@ -16,23 +14,15 @@ internal sealed class PostgresStaffUserStore(NpgsqlDataSource dataSource) : ISta
 
     public async Task<(StaffUser User, string PasswordHash)?> FindAsync(string username, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {UserColumns}, u.password_hash FROM staff_users u WHERE u.username = @u");
+        await using var cmd = dataSource.CreateCommand($"SELECT {StaffRows.UserColumns}, u.password_hash FROM staff_users u WHERE u.username = @u");
         cmd.Parameters.AddWithValue("u", username);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (ReadUser(reader), reader.GetString(6)) : null;
+        return await cmd.FirstOrDefaultAsync<(StaffUser, string)?>(r => StaffRows.UserWithHash(r), cancellationToken);
     }
 
     public async Task<IReadOnlyList<StaffUser>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {UserColumns} FROM staff_users u ORDER BY u.username COLLATE \"C\"");
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<StaffUser>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadUser(reader));
-        }
-
-        return list;
+        await using var cmd = dataSource.CreateCommand($"SELECT {StaffRows.UserColumns} FROM staff_users u ORDER BY u.username COLLATE \"C\"");
+        return await cmd.ListAsync(StaffRows.User, cancellationToken);
     }
 
     public async Task<bool> CreateAsync(StaffUser user, string passwordHash, CancellationToken cancellationToken)
@@ -112,18 +102,11 @@ internal sealed class PostgresStaffUserStore(NpgsqlDataSource dataSource) : ISta
     public async Task<(StaffSession Session, StaffUser User)?> GetSessionAsync(byte[] idHash, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand($"""
-            SELECT {UserColumns}, s.csrf_token, s.created_at, s.last_seen_at
+            SELECT {StaffRows.UserColumns}, s.csrf_token, s.created_at, s.last_seen_at
             FROM staff_sessions s JOIN staff_users u ON u.username = s.username WHERE s.id_hash = @id
             """);
         cmd.Parameters.AddWithValue("id", idHash);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var user = ReadUser(reader);
-        return (new StaffSession(user.Username, reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetFieldValue<DateTimeOffset>(8)), user);
+        return await cmd.FirstOrDefaultAsync<(StaffSession, StaffUser)?>(r => StaffRows.Session(r), cancellationToken);
     }
 
     public async Task TouchSessionAsync(byte[] idHash, DateTimeOffset at, CancellationToken cancellationToken)
@@ -140,8 +123,4 @@ internal sealed class PostgresStaffUserStore(NpgsqlDataSource dataSource) : ISta
         cmd.Parameters.AddWithValue("id", idHash);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static StaffUser ReadUser(NpgsqlDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetBoolean(3),
-        reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5));
 }

@@ -32,17 +32,10 @@ internal sealed class SqliteAlertImageStore(Database database) : IAlertImageStor
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT id, source, source_id, caption, taken_at, created_at, created_by, width, height, bytes, small_bytes
-            FROM alert_images WHERE id = $id
+        cmd.CommandText = $"""
+            SELECT {AlertImageRows.Columns} FROM alert_images WHERE id = $id
             """;
         cmd.Parameters.AddWithValue("$id", id);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await r.ReadAsync(cancellationToken)
-            ? new AlertImageRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? null : DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
-                DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture), r.GetString(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9),
-                r.GetInt32(10))
-            : null;
+        return await cmd.FirstOrDefaultAsync(AlertImageRows.Read, cancellationToken);
     }
 }

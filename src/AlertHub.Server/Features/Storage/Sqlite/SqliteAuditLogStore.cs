@@ -49,24 +49,15 @@ internal sealed class SqliteAuditLogStore(Database database) : IAuditLogStore
         cmd.Parameters.AddWithValue("$action", (object?)query.ActionPrefix ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$q", (object?)query.Words ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$limit", query.Limit);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<AuditEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AuditEntry(reader.GetInt64(0), DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture),
-                reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
-        }
-
-        return list;
+        return await cmd.ListAsync(AuditRows.Entry, cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<string, string?>> FirstDetailsAsync(string action, IReadOnlyCollection<string> targets,
         CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (targets.Count == 0)
         {
-            return found;
+            return new Dictionary<string, string?>();
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -79,12 +70,6 @@ internal sealed class SqliteAuditLogStore(Database database) : IAuditLogStore
             """;
         cmd.Parameters.AddWithValue("$action", action);
         cmd.Parameters.AddWithValue("$targets", System.Text.Json.JsonSerializer.Serialize(targets));
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            found.TryAdd(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
-        }
-
-        return found;
+        return await AuditRows.FirstDetailsAsync(cmd, cancellationToken);
     }
 }

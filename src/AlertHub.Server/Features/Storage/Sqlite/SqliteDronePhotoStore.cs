@@ -70,34 +70,14 @@ internal sealed class SqliteDronePhotoStore(Database database) : IDronePhotoStor
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT id, received_at, uploaded_by, sha256, size, width, height, taken_at, taken_at_zone, make, model, lat, lon,
-                   altitude, relative_altitude, gimbal_yaw, gimbal_pitch, flight_yaw, position_source, note
-            FROM drone_photos
-            """ + " " + where;
+        cmd.CommandText = $"SELECT {DronePhotoRows.Columns} FROM drone_photos {where}";
         foreach (var (name, value) in parameters)
         {
             Add(cmd, name, value);
         }
 
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<DronePhoto>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var capture = new DronePhotoCapture(reader.IsDBNull(7) ? null : DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
-                Enum.Parse<TakenAtZone>(reader.GetString(8)), Text(reader, 9), Text(reader, 10), Real(reader, 13), Real(reader, 14), Real(reader, 15),
-                Real(reader, 16), Real(reader, 17));
-            list.Add(new DronePhoto(reader.GetString(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture), reader.GetString(2),
-                reader.GetString(3), reader.GetInt64(4), reader.GetInt32(5), reader.GetInt32(6), capture, Real(reader, 11), Real(reader, 12),
-                Text(reader, 18), Text(reader, 19)));
-        }
-
-        return list;
+        return await cmd.ListAsync(DronePhotoRows.Read, cancellationToken);
     }
 
     private static void Add(SqliteCommand cmd, string name, object? value) => cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-
-    private static double? Real(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
-
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

@@ -19,25 +19,17 @@ internal sealed class SqliteStaffUserStore(Database database) : IStaffUserStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT username, display_name, roles, disabled, created_at, updated_at, password_hash FROM staff_users WHERE username = $u";
+        cmd.CommandText = $"SELECT {StaffRows.UserColumns}, u.password_hash FROM staff_users u WHERE u.username = $u";
         cmd.Parameters.AddWithValue("$u", username);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (ReadUser(reader), reader.GetString(6)) : null;
+        return await cmd.FirstOrDefaultAsync<(StaffUser, string)?>(r => StaffRows.UserWithHash(r), cancellationToken);
     }
 
     public async Task<IReadOnlyList<StaffUser>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT username, display_name, roles, disabled, created_at, updated_at FROM staff_users ORDER BY username";
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var list = new List<StaffUser>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(ReadUser(reader));
-        }
-
-        return list;
+        cmd.CommandText = $"SELECT {StaffRows.UserColumns} FROM staff_users u ORDER BY u.username";
+        return await cmd.ListAsync(StaffRows.User, cancellationToken);
     }
 
     /// <summary>False when the username is taken.</summary>
@@ -130,19 +122,12 @@ internal sealed class SqliteStaffUserStore(Database database) : IStaffUserStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT u.username, u.display_name, u.roles, u.disabled, u.created_at, u.updated_at, s.csrf_token, s.created_at, s.last_seen_at
+        cmd.CommandText = $"""
+            SELECT {StaffRows.UserColumns}, s.csrf_token, s.created_at, s.last_seen_at
             FROM staff_sessions s JOIN staff_users u ON u.username = s.username WHERE s.id_hash = $id
             """;
         cmd.Parameters.AddWithValue("$id", idHash);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        var user = ReadUser(reader);
-        return (new StaffSession(user.Username, reader.GetString(6), DateTimeOffset.Parse(reader.GetString(7)), DateTimeOffset.Parse(reader.GetString(8))), user);
+        return await cmd.FirstOrDefaultAsync<(StaffSession, StaffUser)?>(r => StaffRows.Session(r), cancellationToken);
     }
 
     public async Task TouchSessionAsync(byte[] idHash, DateTimeOffset at, CancellationToken cancellationToken)
@@ -163,8 +148,4 @@ internal sealed class SqliteStaffUserStore(Database database) : IStaffUserStore
         cmd.Parameters.AddWithValue("$id", idHash);
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static StaffUser ReadUser(SqliteDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], reader.GetInt64(3) == 1,
-        DateTimeOffset.Parse(reader.GetString(4)), DateTimeOffset.Parse(reader.GetString(5)));
 }
