@@ -17,6 +17,18 @@ internal static class CameraRows
         r.TextOrNull(6), r.TextOrNull(7), r.DoubleOrNull(8), r.DoubleOrNull(9),
         r.GetInt32(10), r.Flag(11), r.GetString(12), r.InstantOrNull(13), r.InstantOrNull(14), r.TextOrNull(15), r.Instant(16));
 
+    /// <summary>
+    /// A camera's credentials from rows selected as <c>username, password</c> (the password as <paramref name="secrets"/> protected
+    /// it); null when there is no row or the password can no longer be decrypted.
+    /// </summary>
+    public static async Task<CameraCredentials?> CredentialsAsync(DbCommand cmd, ISecretProtector secrets, CancellationToken cancellationToken)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) && secrets.Unprotect(reader.GetString(1)) is { } password
+            ? new CameraCredentials(reader.GetString(0), password)
+            : null;
+    }
+
     /// <summary>A <c>camera_timeline</c> row selected as <c>at, status, previous, reason</c>.</summary>
     public static TimelineEntry Timeline(DbDataReader r) => new(r.Instant(0), r.GetString(1), r.GetString(2), r.TextOrNull(3));
 

@@ -32,10 +32,7 @@ internal sealed class PostgresCameraStore(NpgsqlDataSource dataSource, ISecretPr
     {
         await using var cmd = dataSource.CreateCommand("SELECT username, password FROM camera_credentials WHERE camera_id = @id");
         cmd.Parameters.AddWithValue("id", id);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) && secrets.Unprotect(reader.GetString(1)) is { } password
-            ? new CameraCredentials(reader.GetString(0), password)
-            : null;
+        return await CameraRows.CredentialsAsync(cmd, secrets, cancellationToken);
     }
 
     public async Task SaveAsync(CameraRecord camera, CameraCredentials? credentials, bool isNew, CancellationToken cancellationToken)
