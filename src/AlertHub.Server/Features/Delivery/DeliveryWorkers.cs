@@ -272,6 +272,8 @@ internal sealed partial class DeliveryWorkers(
         // the old text is not sent. A retraction goes only where an earlier version reached (or may have).
         var (stale, neverReached) = await outbox.CheckBeforeSendAsync([.. claimed.Select(w => w.Id)], followUps, CancellationToken.None);
         var items = new List<DeliveryItem>(claimed.Count);
+        // One rendering per version and language in a batch: a thousand residents of one alert share a few texts.
+        var rendered = new Dictionary<(string AlertId, int Version, string? Language), RenderedMessage>();
         foreach (var work in claimed)
         {
             var alert = documents[work.Id];
@@ -299,7 +301,12 @@ internal sealed partial class DeliveryWorkers(
             else
             {
                 var key = $"{work.AlertId}:{work.Version}:{work.ResidentId:N}:{channel.Name}";
-                items.Add(new DeliveryItem(work.Id, key, work.ResidentId, address, work.Secret, MessageRenderer.Render(alert, work.Language, channel.Limits)));
+                if (!rendered.TryGetValue((work.AlertId, work.Version, work.Language), out var message))
+                {
+                    rendered[(work.AlertId, work.Version, work.Language)] = message = MessageRenderer.Render(alert, work.Language, channel.Limits);
+                }
+
+                items.Add(new DeliveryItem(work.Id, key, work.ResidentId, address, work.Secret, message));
             }
 
             if (settled is not null && run.TryTake(work.Id, out _))

@@ -11,7 +11,7 @@ namespace AlertHub.Server.Features.Delivery.Channels.Email;
 
 /// <summary>
 /// 安全・安心メール over SMTP: one message per recipient (a personal unsubscribe link and Message-ID), a batch
-/// split over up to <see cref="EmailChannelOptions.MaxConcurrency"/> connections, each reused for up to
+/// dealt evenly over up to <see cref="EmailChannelOptions.MaxConcurrency"/> connections, each reused for up to
 /// <see cref="EmailChannelOptions.MaxMessagesPerConnection"/> messages. Reply classes (RFC 5321): 550/551/553 on
 /// RCPT → the address is gone; other 5xx → rejected; 421 and 4.7.x → throttled; other 4xx and broken
 /// connections → transient (for the item in flight and everything not yet sent on that connection).
@@ -71,18 +71,38 @@ internal sealed partial class EmailChannel(
             }
         }
 
+        // The batch is dealt evenly over the lanes (one SMTP connection each at a time), and each lane opens a new connection
+        // every MaxMessagesPerConnection messages: no connection sits idle while another still has a queue (500 messages
+        // over 4 connections of 100 used to leave one connection sending the fifth hundred alone).
         var o = options.Value;
-        var perConnection = Math.Clamp((work.Count + o.MaxConcurrency - 1) / Math.Max(1, o.MaxConcurrency), 1, Math.Max(1, o.MaxMessagesPerConnection));
-        var chunks = work.Chunk(perConnection).ToList();
-        await Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.MaxConcurrency) },
-            async (chunk, _) => await SendChunkAsync(batch, chunk, results, cancellationToken));
+        var lanes = Math.Clamp(o.MaxConcurrency, 1, Math.Max(1, work.Count));
+        var perLane = Math.Max(1, (work.Count + lanes - 1) / lanes);
+        await Parallel.ForEachAsync(work.Chunk(perLane), new ParallelOptions { MaxDegreeOfParallelism = lanes },
+            async (lane, _) => await SendLaneAsync(batch, lane, results, cancellationToken));
         // An item left out because a newer version replaced it meanwhile gets no result: the outbox settles it.
         return new DeliveryReport([.. results
             .Select((r, i) => r ?? (batch.ShouldSend(items[i]) ? new DeliveryItemResult(items[i].WorkId, DeliveryOutcome.Transient, "not attempted") { MayHaveReached = false } : null))
             .OfType<DeliveryItemResult>()]);
     }
 
-    private async Task SendChunkAsync(DeliveryBatch batch, (int Index, long EndpointId)[] chunk, DeliveryItemResult?[] results, CancellationToken cancellationToken)
+    /// <summary>One lane's messages, a connection per <see cref="EmailChannelOptions.MaxMessagesPerConnection"/>; once a
+    /// connection fails or the server closes it (421), the rest of the lane waits for the next attempt.</summary>
+    private async Task SendLaneAsync(DeliveryBatch batch, (int Index, long EndpointId)[] lane, DeliveryItemResult?[] results, CancellationToken cancellationToken)
+    {
+        var perConnection = Math.Max(1, options.Value.MaxMessagesPerConnection);
+        for (var start = 0; start < lane.Length; start += perConnection)
+        {
+            var chunk = lane[start..Math.Min(lane.Length, start + perConnection)];
+            if (!await SendChunkAsync(batch, chunk, results, cancellationToken))
+            {
+                FillTransient(batch.Items, lane, start + chunk.Length, results, "not attempted: the SMTP connection before it failed");
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends a chunk over one connection; false when the connection failed or was closed by the server.</summary>
+    private async Task<bool> SendChunkAsync(DeliveryBatch batch, (int Index, long EndpointId)[] chunk, DeliveryItemResult?[] results, CancellationToken cancellationToken)
     {
         var items = batch.Items;
         SmtpClient client;
@@ -100,7 +120,7 @@ internal sealed partial class EmailChannel(
 
             LogConnectFailed(logger, options.Value.Host, options.Value.Port, detail);
             FillTransient(items, chunk, 0, results, detail);
-            return;
+            return false;
         }
 
         try
@@ -132,7 +152,7 @@ internal sealed partial class EmailChannel(
                     {
                         // 421: the server closes the connection; the rest of this chunk waits for the next attempt.
                         FillTransient(items, chunk, n + 1, results, $"SMTP {(int)e.StatusCode}: connection closed by server");
-                        return;
+                        return false;
                     }
                 }
                 catch (NotSupportedException e)
@@ -145,7 +165,7 @@ internal sealed partial class EmailChannel(
                     var detail = e is OperationCanceledException ? "cancelled (batch timeout)" : Describe(e);
                     LogConnectionLost(logger, detail);
                     FillTransient(items, chunk, n, results, detail);
-                    return;
+                    return false;
                 }
             }
         }
@@ -153,6 +173,8 @@ internal sealed partial class EmailChannel(
         {
             await EmailTransport.CloseAsync(client);
         }
+
+        return true;
     }
 
     /// <summary>Maps an SMTP reply to an outcome (RFC 5321 reply classes, RFC 3463 enhanced codes).</summary>

