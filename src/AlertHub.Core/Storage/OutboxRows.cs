@@ -64,6 +64,11 @@ internal static class OutboxRows
         (r.GetInt32(0), r.GetString(1),
          OutboxPlanning.Delivery(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9)));
 
+    /// <summary>The (channel, member) pairs of items selected as <c>channel, members</c>.</summary>
+    public static async Task<HashSet<(string Channel, Guid Member)>> QueuedMembersAsync(DbCommand cmd, CancellationToken cancellationToken) =>
+        [.. (await cmd.ListAsync(r => (Channel: r.GetString(0), Members: Members(r, 1)), cancellationToken))
+            .SelectMany(item => item.Members.Select(member => (item.Channel, member)))];
+
     /// <summary>Work ids from rows selected as <c>item_id, member</c>.</summary>
     public static async Task<HashSet<long>> WorkIdsAsync(DbCommand cmd, CancellationToken cancellationToken) =>
         [.. await cmd.ListAsync(r => WorkIds.Of(r.GetInt64(0), r.GetInt32(1)), cancellationToken)];

@@ -168,18 +168,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
         await using var cmd = dataSource.CreateCommand("SELECT channel, members FROM outbox_items WHERE alert_id = @a AND version = @v");
         cmd.Parameters.AddWithValue("a", alertId);
         cmd.Parameters.AddWithValue("v", version);
-        var set = new HashSet<(string, Guid)>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var channel = reader.GetString(0);
-            foreach (var member in reader.GetFieldValue<Guid[]>(1))
-            {
-                set.Add((channel, member));
-            }
-        }
-
-        return set;
+        return await OutboxRows.QueuedMembersAsync(cmd, cancellationToken);
     }
 
     private static async Task<List<Guid>> EarlierResidentsAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string alertId, int version,

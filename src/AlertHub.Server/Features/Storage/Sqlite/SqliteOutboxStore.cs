@@ -143,18 +143,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         cmd.CommandText = "SELECT channel, members FROM outbox_items INDEXED BY ix_items_alert WHERE alert_id = $a AND version = $v";
         cmd.Parameters.AddWithValue("$a", alertId);
         cmd.Parameters.AddWithValue("$v", version);
-        var set = new HashSet<(string, Guid)>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var channel = reader.GetString(0);
-            foreach (var member in OutboxRows.ParseMembers(reader.GetString(1)))
-            {
-                set.Add((channel, member));
-            }
-        }
-
-        return set;
+        return await OutboxRows.QueuedMembersAsync(cmd, cancellationToken);
     }
 
     /// <summary>Everyone any earlier version of the alert was queued for (an update reaches them all again).</summary>
