@@ -222,20 +222,19 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             return;
         }
 
-        // Sorted by resident: the index B-tree is appended to rather than split at random.
+        // Sorted by resident: the index B-tree is appended to rather than split at random. One prepared statement
+        // stepped per pair (binding two values is cheaper than SQLite parsing them back out of JSON).
         var pairs = items.SelectMany(i => i.Members.Select(m => (Resident: m, i.Item))).OrderBy(p => p.Resident).ToList();
-        foreach (var part in pairs.Chunk(20_000))
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT OR IGNORE INTO outbox_members(resident_id, item_id) VALUES ($r, $i)";
+        var pResident = insert.Parameters.Add("$r", SqliteType.Text);
+        var pItem = insert.Parameters.Add("$i", SqliteType.Integer);
+        foreach (var (resident, item) in pairs)
         {
-            var json = new StringBuilder(part.Length * 56).Append('[');
-            foreach (var (resident, item) in part)
-            {
-                json.Append(json.Length > 1 ? ",[\"" : "[\"").Append(resident.ToString("D")).Append("\",").Append(item).Append(']');
-            }
-
-            await ExecAsync(connection, tx, """
-                INSERT OR IGNORE INTO outbox_members(resident_id, item_id)
-                SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($pairs)
-                """, cancellationToken, ("$pairs", json.Append(']').ToString()));
+            pResident.Value = resident.ToString("D");
+            pItem.Value = item;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
@@ -385,28 +384,48 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
-        var receipts = new StringBuilder().Append('[');
-        foreach (var r in plan.Receipts)
-        {
-            receipts.Append(receipts.Length > 1 ? ",[" : "[").Append(r.Item).Append(',').Append(r.Member).Append(",\"").Append(r.Resident.ToString("D")).Append("\",")
-                .Append(r.Outcome).Append(',').Append(r.DeliveredAtMs).Append(',').Append(r.Attempts).Append(',').Append(JsonSerializer.Serialize(r.Error)).Append(',')
-                .Append(r.MayHaveReached ? 1 : 0).Append(',').Append(r.Throttled ? 1 : 0).Append(']');
-        }
-
         var recorded = plan.Receipts.Count;
         if (recorded > 0)
         {
-            // The throttle count of a retried member is kept with it: throttles do not use up the failure budget.
-            await ExecAsync(connection, tx, """
+            // One prepared statement stepped per receipt: binding nine values costs less than SQLite parsing them back
+            // out of a JSON array with json_extract (which was half of the recording time).
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = """
                 INSERT INTO outbox_receipts(item_id, member, alert_id, version, channel, resident_id, outcome, at, queued_at, attempts, error, maybe_reached, throttled)
-                SELECT r.item, r.member, i.alert_id, i.version, i.channel, r.resident, r.outcome, CASE WHEN r.at > 0 THEN r.at ELSE $now END, i.queued_at,
-                       r.attempts, r.error, r.reached, r.throttled
-                FROM (SELECT json_extract(value, '$[0]') AS item, json_extract(value, '$[1]') AS member, json_extract(value, '$[2]') AS resident,
-                             json_extract(value, '$[3]') AS outcome, json_extract(value, '$[4]') AS at, json_extract(value, '$[5]') AS attempts,
-                             json_extract(value, '$[6]') AS error, json_extract(value, '$[7]') AS reached, json_extract(value, '$[8]') AS throttled
-                      FROM json_each($receipts)) AS r
-                JOIN outbox_items i ON i.id = r.item
-                """, cancellationToken, ("$receipts", receipts.Append(']').ToString()), ("$now", nowMs));
+                VALUES ($item, $member, $alert, $version, $channel, $resident, $outcome, $at, $queued, $attempts, $error, $reached, $throttled)
+                """;
+            var pItem = insert.Parameters.Add("$item", SqliteType.Integer);
+            var pMember = insert.Parameters.Add("$member", SqliteType.Integer);
+            var pAlert = insert.Parameters.Add("$alert", SqliteType.Text);
+            var pVersion = insert.Parameters.Add("$version", SqliteType.Integer);
+            var pChannel = insert.Parameters.Add("$channel", SqliteType.Text);
+            var pResident = insert.Parameters.Add("$resident", SqliteType.Text);
+            var pOutcome = insert.Parameters.Add("$outcome", SqliteType.Integer);
+            var pAt = insert.Parameters.Add("$at", SqliteType.Integer);
+            var pQueued = insert.Parameters.Add("$queued", SqliteType.Integer);
+            var pAttempts = insert.Parameters.Add("$attempts", SqliteType.Integer);
+            var pError = insert.Parameters.Add("$error", SqliteType.Text);
+            var pReached = insert.Parameters.Add("$reached", SqliteType.Integer);
+            var pThrottled = insert.Parameters.Add("$throttled", SqliteType.Integer);
+            foreach (var r in plan.Receipts)
+            {
+                var item = items[r.Item];
+                pItem.Value = r.Item;
+                pMember.Value = r.Member;
+                pAlert.Value = item.Alert;
+                pVersion.Value = item.Version;
+                pChannel.Value = item.Channel;
+                pResident.Value = r.Resident.ToString("D");
+                pOutcome.Value = r.Outcome;
+                pAt.Value = r.DeliveredAtMs > 0 ? r.DeliveredAtMs : nowMs;
+                pQueued.Value = item.QueuedAt;
+                pAttempts.Value = r.Attempts;
+                pError.Value = (object?)r.Error ?? DBNull.Value;
+                pReached.Value = r.MayHaveReached ? 1 : 0;
+                pThrottled.Value = r.Throttled ? 1 : 0;
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
 
         foreach (var (itemId, n) in plan.PerItem)
