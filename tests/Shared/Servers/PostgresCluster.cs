@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -89,7 +90,10 @@ internal sealed class PostgresCluster : IAsyncDisposable
     public static async Task<PostgresCluster> StartAsync(string bin, IReadOnlyList<string> settings)
     {
         var asServiceUser = Environment.UserName == "root";
-        var root = Directory.CreateTempSubdirectory("alerthub-postgres-").FullName;
+        SweepAbandoned();
+        var root = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
+        // Who owns this cluster: a later run stops and removes it if this process dies without disposing it.
+        await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var cluster = new PostgresCluster(bin, root, FreePort(), asServiceUser);
         try
         {
@@ -120,6 +124,89 @@ internal sealed class PostgresCluster : IAsyncDisposable
             await cluster.DisposeAsync();
             throw;
         }
+    }
+
+    private const string FolderPrefix = "alerthub-postgres-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// Clusters whose owning process died without disposing them (a killed test host, a Ctrl+C'd load run) keep their
+    /// postmaster running and their folder (gigabytes after a large run) in the temp folder for ever. Each start stops
+    /// and removes those: the owner's pid is gone, or, for a folder without an owner file, it is over an hour old and
+    /// no postmaster runs in it.
+    /// </summary>
+    private static void SweepAbandoned()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            try
+            {
+                var ownerFile = Path.Combine(folder, OwnerFile);
+                var abandoned = File.Exists(ownerFile)
+                    ? int.TryParse(File.ReadAllText(ownerFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var owner) && !IsRunning(owner)
+                    : Directory.GetLastWriteTimeUtc(folder) < DateTime.UtcNow.AddHours(-1) && !HasPostmaster(folder);
+                if (!abandoned)
+                {
+                    continue;
+                }
+
+                if (PostmasterOf(Path.Combine(folder, "data")) is { } postmaster)
+                {
+                    postmaster.Kill(entireProcessTree: true);
+                    postmaster.WaitForExit(TimeSpan.FromSeconds(10));
+                    postmaster.Dispose();
+                }
+
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // Another run is sweeping it too, or it is not ours to remove.
+            }
+        }
+    }
+
+    private static bool HasPostmaster(string folder)
+    {
+        using var postmaster = PostmasterOf(Path.Combine(folder, "data"));
+        return postmaster is not null;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The running postmaster of a data directory (first line of postmaster.pid), if any.</summary>
+    private static Process? PostmasterOf(string dataDirectory)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        try
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+            {
+                var process = Process.GetProcessById(pid);
+                if (!process.HasExited && process.ProcessName.StartsWith("postgres", StringComparison.Ordinal))
+                {
+                    return process;
+                }
+
+                process.Dispose();
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>Stops the server (fast, then immediate, then a kill of the postmaster) and deletes the folder.</summary>
