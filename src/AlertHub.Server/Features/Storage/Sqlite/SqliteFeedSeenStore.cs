@@ -3,17 +3,12 @@ using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.Storage.Sqlite;
 
-/// <summary>
-/// The <c>feed_seen_entries</c> table in the embedded SQLite store (seen_at in ms since the epoch). The table predates the
-/// numbered migrations and is created on first use, as the poller always did.
-/// </summary>
+/// <summary>The <c>feed_seen_entries</c> table in the embedded SQLite store (seen_at in ms since the epoch; migration 17).</summary>
 internal sealed class SqliteFeedSeenStore(Database database) : IFeedSeenStore
 {
-    private volatile bool _created;
-
     public async Task<IReadOnlyList<FeedSeenEntry>> ListAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var read = connection.CreateCommand();
         read.CommandText = "SELECT entry_id, feed_url, data_url, outcome, seen_at FROM feed_seen_entries";
         await using var r = await read.ExecuteReaderAsync(cancellationToken);
@@ -29,7 +24,7 @@ internal sealed class SqliteFeedSeenStore(Database database) : IFeedSeenStore
 
     public async Task<bool> MarkAsync(FeedSeenEntry entry, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO feed_seen_entries(entry_id, feed_url, data_url, outcome, seen_at) VALUES ($id, $feed, $data, $outcome, $at)
@@ -45,7 +40,7 @@ internal sealed class SqliteFeedSeenStore(Database database) : IFeedSeenStore
 
     public async Task<IReadOnlyList<string>> PruneAsync(DateTimeOffset cutoff, IReadOnlySet<string> stillListed, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var old = new List<string>();
         await using (var read = connection.CreateCommand())
         {
@@ -80,36 +75,5 @@ internal sealed class SqliteFeedSeenStore(Database database) : IFeedSeenStore
 
         await tx.CommitAsync(cancellationToken);
         return old;
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken);
-        if (_created)
-        {
-            return connection;
-        }
-
-        try
-        {
-            await using var create = connection.CreateCommand();
-            create.CommandText = """
-                CREATE TABLE IF NOT EXISTS feed_seen_entries(
-                    entry_id TEXT PRIMARY KEY,
-                    feed_url TEXT NOT NULL,
-                    data_url TEXT,
-                    outcome TEXT NOT NULL,
-                    seen_at INTEGER NOT NULL);
-                CREATE INDEX IF NOT EXISTS ix_feed_seen_at ON feed_seen_entries(seen_at);
-                """;
-            await create.ExecuteNonQueryAsync(cancellationToken);
-            _created = true;
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
     }
 }
