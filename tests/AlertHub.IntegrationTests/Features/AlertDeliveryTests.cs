@@ -39,7 +39,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         await using var staff = _hub.SignalR(viewerKey);
         staff.On<JsonObject>("alertIssued", e => { lock (staffEvents) { staffEvents.Add("alertIssued:" + e["id"]); } });
         staff.On<JsonObject>("deliveryProgress", e => { lock (staffEvents) { staffEvents.Add("deliveryProgress:" + e["channel"]); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
 
         using var admin = _hub.Admin();
         var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 2000 } } },

@@ -61,7 +61,7 @@ public sealed class AlertImagesTests : IAsyncLifetime
         var staffEvents = new List<JsonObject>();
         await using var staff = _hub.SignalR(HubFactory.AdminKey);
         staff.On<JsonObject>("alertIssued", e => { lock (staffEvents) { staffEvents.Add(e); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
 
         var id = (await Api.IssueAsync(admin, AlertWithImage("drone-photo", photoId)))["id"]!.GetValue<string>();
         var alert = await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 2, TimeSpan.FromSeconds(20));

@@ -95,7 +95,7 @@ public sealed class CameraMediaTests(ITestOutputHelper output) : IAsyncLifetime
             : _hub!.SignalR(HubFactory.AdminKey);
         connection.On<JsonElement>("cameraStatus", e => _statuses.Enqueue((e, DateTimeOffset.UtcNow)));
         connection.On<JsonElement>("cameraSnapshot", e => _snapshots.Enqueue((e, DateTimeOffset.UtcNow)));
-        await connection.StartAsync();
+        await connection.StartListeningAsync();
         _cleanup.Add(connection);
     }
 

@@ -191,7 +191,7 @@ public sealed class CameraRegistryTests : IDisposable
         var events = new List<JsonElement>();
         await using var staff = _hub.SignalR(HubFactory.AdminKey);
         staff.On<JsonElement>("cameraSnapshot", m => { lock (events) { events.Add(m); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
 
         using var ingest = _hub.WithKey(await _hub.CreateKeyAsync("ingest"));
         var first = TestImages.Jpeg("first", 1280, 720);

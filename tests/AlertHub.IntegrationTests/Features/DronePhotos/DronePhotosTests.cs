@@ -40,7 +40,7 @@ public sealed class DronePhotosTests : IAsyncLifetime
         var events = new List<JsonObject>();
         await using var staff = _hub.SignalR(viewerKey);
         staff.On<JsonObject>("dronePhoto", e => { lock (events) { events.Add(e); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
 
         var response = await UploadAsync(photo, note: "横手川 左岸 崩落");
 

@@ -105,7 +105,7 @@ public sealed class FeedRulesTests : IAsyncLifetime
         var staffEvents = new List<string>();
         await using var staff = _hub.SignalR(await _hub.CreateKeyAsync("viewer"));
         staff.On<JsonObject>("feedEvent", e => { lock (staffEvents) { staffEvents.Add(e["lifecycle"]!.GetValue<string>()); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
 
         await PushAsync(JmaTelegrams.Landslide(T0, "発表", 1, "通常", JmaTelegrams.YokoteIssued));
         var corrected = await PushAsync(JmaTelegrams.Landslide(T0, "訂正", 1, "通常", JmaTelegrams.YokoteIssued, JmaTelegrams.YuzawaIssued));

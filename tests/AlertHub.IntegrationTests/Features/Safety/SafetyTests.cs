@@ -57,7 +57,7 @@ public sealed class SafetyTests : IAsyncLifetime
         var pushed = new List<JsonObject>();
         await using var staff = _hub.SignalRWithCookie(viewer);
         staff.On<JsonObject>("safetyReply", e => { lock (pushed) { pushed.Add(e); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
 
         using var client = ResidentClient(resident);
         await (await client.PostAsJsonAsync($"/api/residents/{resident.Id}/safety", new { status = "fine" })).AssertProblemAsync(400, "safety.invalid");

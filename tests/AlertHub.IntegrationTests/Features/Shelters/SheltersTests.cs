@@ -46,7 +46,7 @@ public sealed class SheltersTests : IAsyncLifetime
         var staffEvents = new List<JsonObject>();
         await using var staff = _hub.SignalRWithCookie(issuer);
         staff.On<JsonObject>("shelterStatus", e => { lock (staffEvents) { staffEvents.Add(e); } });
-        await staff.StartAsync();
+        await staff.StartListeningAsync();
         var resident = await Api.RegisterAsync(anonymous, 39.31, 140.55);
         var residentEvents = new List<JsonObject>();
         await using var residentConnection = await _hub.ConnectResidentAsync(resident, []);

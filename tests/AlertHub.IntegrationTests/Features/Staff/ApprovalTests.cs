@@ -38,7 +38,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         var drafts = new List<string>();
         await using var staffFeed = _hub.SignalRWithCookie(approver);
         staffFeed.On<JsonObject>("alertDraft", d => { lock (drafts) { drafts.Add(d["state"]!.GetValue<string>()); } });
-        await staffFeed.StartAsync();
+        await staffFeed.StartListeningAsync();
 
         await (await issuer.Client.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(Here))).AssertProblemAsync(403, "alerts.approval_required");
         Assert.Empty((await (await issuer.Client.GetAsync("/api/alerts")).JsonAsync()).AsArray());

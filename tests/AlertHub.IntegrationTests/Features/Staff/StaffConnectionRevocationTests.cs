@@ -100,7 +100,7 @@ public sealed class StaffConnectionRevocationTests
             watch.Closed.TrySetResult();
             return Task.CompletedTask;
         };
-        await connection.StartAsync();
+        await connection.StartListeningAsync();
         return watch;
     }
 

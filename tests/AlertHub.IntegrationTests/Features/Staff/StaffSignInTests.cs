@@ -188,7 +188,7 @@ public sealed class StaffSignInTests : IAsyncLifetime
         var issuedIds = new List<string>();
         await using var connection = _hub.SignalRWithCookie(viewer);
         connection.On<JsonObject>("alertIssued", e => { lock (issuedIds) { issuedIds.Add(e["id"]!.GetValue<string>()); } });
-        await connection.StartAsync();
+        await connection.StartListeningAsync();
 
         using var admin = _hub.Admin();
         var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.31, lon = 140.55, radiusMeters = 500 } } }));
