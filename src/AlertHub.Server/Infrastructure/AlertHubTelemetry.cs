@@ -23,6 +23,8 @@ internal sealed class AlertHubTelemetry : IDisposable
         DeliveryRetried = _meter.CreateCounter<long>("alerthub.delivery.retried", description: "Items put back in the outbox for another attempt.");
         DeliveryThrottled = _meter.CreateCounter<long>("alerthub.delivery.throttled", description: "Items a provider asked us to slow down for.");
         DeliveryPruned = _meter.CreateCounter<long>("alerthub.delivery.pruned", description: "Endpoints removed because the provider said the address is gone.");
+        TelephonyRequests = _meter.CreateCounter<long>("alerthub.telephony.requests",
+            description: "Calls and messages asked of Twilio, by channel, counted as the channel's pacer lets each one start (its rate is the CPS / MPS used).");
         CameraSnapshots = _meter.CreateCounter<long>("alerthub.cameras.snapshots", description: "Camera images accepted, by camera kind.");
         CameraWorkerRestarts = _meter.CreateCounter<long>("alerthub.cameras.worker_restarts", description: "Camera workers (ffmpeg, polls) that failed and were restarted, by kind.");
         CameraStatusChanges = _meter.CreateCounter<long>("alerthub.cameras.status_changes", description: "Recorded camera status transitions, by new status.");
@@ -38,6 +40,7 @@ internal sealed class AlertHubTelemetry : IDisposable
     public Counter<long> DeliveryRetried { get; }
     public Counter<long> DeliveryThrottled { get; }
     public Counter<long> DeliveryPruned { get; }
+    public Counter<long> TelephonyRequests { get; }
     public Counter<long> CameraSnapshots { get; }
     public Counter<long> CameraWorkerRestarts { get; }
     public Counter<long> CameraStatusChanges { get; }

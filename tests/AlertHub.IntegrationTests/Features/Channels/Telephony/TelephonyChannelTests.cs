@@ -193,6 +193,7 @@ public sealed class TelephonyChannelTests
     public async Task Voice_ManyResidents_CallsStartAtTheConfiguredCpsAndNeverBeyondIt()
     {
         await using var h = await TelephonyHarness.StartAsync(callsPerSecond: 10);
+        using var starts = new CounterStarts(h.Hub.Services, "alerthub.telephony.requests", "channel", "voice");
         using var admin = h.Hub.Admin();
         using var client = h.Hub.CreateClient();
         var lines = string.Join('\n', Enumerable.Range(0, 40).Select(i =>
@@ -203,11 +204,14 @@ public sealed class TelephonyChannelTests
 
         await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["byChannel"]!["voice"]!["delivered"]!.GetValue<long>() == 40, TimeSpan.FromSeconds(30));
         Assert.Equal(40, h.Voice.Calls.Count);
+        // Twilio's CPS is a bucket: nothing was queued beyond it.
         Assert.Equal(0, h.Voice.QueuedBeyondCps);
-        // Twilio's CPS is a bucket: nothing was queued beyond it. Measured by arrival, a request's network delay can bring one
-        // more start into a one-second window than the hub's even spacing put there.
-        Assert.True(h.Voice.MaxCallsInAnySecond() <= 11, $"{h.Voice.MaxCallsInAnySecond()} calls in one second");
-        Assert.InRange(h.Voice.CallRate(), 8, 10.5);
+        // The pace is timed where the hub starts each call, not where it arrives at the fake: arrival adds the loopback's and
+        // the fake's scheduling jitter, which on a loaded CI machine put 12 arrivals in one second of a 10 CPS hub. Slots are
+        // 1/CPS apart and a start can be at most one slot late (a timer waking late), so a second holds at most CPS + 1.
+        Assert.Equal(40, starts.Count);
+        Assert.True(starts.MaxInAnySecond() <= 11, $"{starts.MaxInAnySecond()} calls started in one second");
+        Assert.InRange(starts.Rate(), 8, 10.5);
     }
 
     [Fact]

@@ -19,14 +19,16 @@ internal sealed record PlaceResult(DeliveryOutcome Outcome, string? Sid, string 
 internal abstract partial class TelephonyChannel : IDeliveryChannel, IChannelHealth, IDisposable
 {
     private readonly TelephonyAttempts _store;
+    private readonly AlertHubTelemetry _telemetry;
     private readonly ILogger _logger;
     private volatile string? _problem;
 
     protected TelephonyChannel(TwilioAccountOptions account, double perSecond, OutboundUrlPolicy policy, TelephonyAttempts store, HubOptions hub,
-        TimeProvider time, ILogger logger)
+        AlertHubTelemetry telemetry, TimeProvider time, ILogger logger)
     {
         Account = account;
         _store = store;
+        _telemetry = telemetry;
         _logger = logger;
         Time = time;
         Client = TwilioClients.Create(account, policy);
@@ -83,6 +85,7 @@ internal abstract partial class TelephonyChannel : IDeliveryChannel, IChannelHea
     public async Task<PlaceResult> PlaceAsync(TelephonyAttempt attempt, CancellationToken cancellationToken)
     {
         await Pacer.WaitAsync(cancellationToken);
+        _telemetry.TelephonyRequests.Add(1, new KeyValuePair<string, object?>("channel", Name));
         PlaceResult result;
         try
         {
@@ -152,8 +155,8 @@ internal abstract partial class TelephonyChannel : IDeliveryChannel, IChannelHea
 /// <c>/api/telephony/status</c>; busy, no-answer and failed calls are tried again on <see cref="VoiceChannelOptions.RetrySchedule"/>.
 /// </summary>
 internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, OutboundUrlPolicy policy, TelephonyAttempts store, IOptions<HubOptions> hub,
-    TimeProvider time, ILogger<VoiceChannel> logger)
-    : TelephonyChannel(options.Value, options.Value.CallsPerSecond, policy, store, hub.Value, time, logger), IChannelSetup<VoiceChannelOptions>
+    AlertHubTelemetry telemetry, TimeProvider time, ILogger<VoiceChannel> logger)
+    : TelephonyChannel(options.Value, options.Value.CallsPerSecond, policy, store, hub.Value, telemetry, time, logger), IChannelSetup<VoiceChannelOptions>
 {
     public const string ChannelName = ChannelNames.Voice;
 
@@ -184,8 +187,8 @@ internal sealed class VoiceChannel(IOptions<VoiceChannelOptions> options, Outbou
 
 /// <summary><c>sms</c>: one Twilio message per resident, fitted to the UCS-2 segment limits, with a link to the full text.</summary>
 internal sealed class SmsChannel(IOptions<SmsChannelOptions> options, OutboundUrlPolicy policy, TelephonyAttempts store, IOptions<HubOptions> hub,
-    TimeProvider time, ILogger<SmsChannel> logger)
-    : TelephonyChannel(options.Value, options.Value.MessagesPerSecond, policy, store, hub.Value, time, logger), IChannelSetup<SmsChannelOptions>
+    AlertHubTelemetry telemetry, TimeProvider time, ILogger<SmsChannel> logger)
+    : TelephonyChannel(options.Value, options.Value.MessagesPerSecond, policy, store, hub.Value, telemetry, time, logger), IChannelSetup<SmsChannelOptions>
 {
     public const string ChannelName = ChannelNames.Sms;
 
