@@ -17,6 +17,7 @@ internal static class HostSetup
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AlertHubTelemetry>();
+        services.AddSingleton(new AlertHub.Core.Cluster.ClusterNode(builder.Configuration["Cluster:NodeName"]));
         services.Configure<HttpLimitsOptions>(builder.Configuration.GetSection("Http"));
         services.Configure<HubOptions>(builder.Configuration.GetSection("Hub"));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCode);

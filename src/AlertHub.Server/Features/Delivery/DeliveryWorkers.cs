@@ -33,6 +33,7 @@ internal sealed partial class DeliveryWorkers(
     DeliveryTimings timings,
     HealthState health,
     AlertHubTelemetry telemetry,
+    AlertHub.Core.Cluster.ClusterNode node,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryWorkers> logger) : BackgroundService
@@ -41,7 +42,7 @@ internal sealed partial class DeliveryWorkers(
         b => b.Name, b => b.Targets.ToDictionary(t => t.Id, t => t.Address));
 
     /// <summary>This process's name in the outbox's <c>claimed_by</c> column.</summary>
-    internal string Claimant { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    internal string Claimant => node.Id;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

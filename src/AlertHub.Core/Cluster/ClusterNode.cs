@@ -1,0 +1,23 @@
+namespace AlertHub.Core.Cluster;
+
+/// <summary>
+/// This process among the hub's nodes. Several nodes can share one PostgreSQL store; each names itself in the outbox's
+/// <c>claimed_by</c>, in the membership table, in leases and in logs with <see cref="Id"/>. A restarted process is a new
+/// node (a new id), so nothing a dead process held is mistaken for the new one's.
+/// </summary>
+internal sealed class ClusterNode
+{
+    public ClusterNode(string? name = null)
+    {
+        Name = string.IsNullOrWhiteSpace(name) ? Environment.MachineName : name.Trim();
+        Id = $"{Name}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    }
+
+    /// <summary>What operators call the node (<c>Cluster:NodeName</c>, default the machine name).</summary>
+    public string Name { get; }
+
+    /// <summary>Unique per process start: <c>{name}/{pid}/{random}</c>.</summary>
+    public string Id { get; }
+
+    public override string ToString() => Id;
+}
