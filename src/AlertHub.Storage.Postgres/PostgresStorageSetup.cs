@@ -1,4 +1,6 @@
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Storage;
+using AlertHub.Storage.Postgres.Cluster;
 using AlertHub.Storage.Postgres.Stores;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,6 +38,8 @@ internal static class PostgresStorageSetup
         services.AddSingleton<ICameraStore, PostgresCameraStore>();
         services.AddSingleton<IDronePhotoStore, PostgresDronePhotoStore>();
         services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
+        services.AddSingleton<IClusterLeases, PostgresClusterLeases>();
+        services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
         return services;
     }
 }

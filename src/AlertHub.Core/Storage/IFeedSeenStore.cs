@@ -7,9 +7,15 @@ namespace AlertHub.Core.Storage;
 internal sealed record FeedSeenEntry(string EntryId, string FeedUrl, string? DataUrl, string Outcome, DateTimeOffset SeenAt);
 
 /// <summary>
-/// The entry ids the feed poller has finished with; the owner of <c>feed_seen_entries</c>. Kept so that a restarted poller
-/// neither fetches nor hands over again what it already dealt with. The feeds' ETag and Last-Modified are not stored: a
-/// restarted poller fetches each feed in full once, so it learns which ids are still listed before it prunes any.
+/// A feed's conditional-GET validators as its last complete poll left them (null: ask for the whole document).
+/// </summary>
+internal sealed record FeedValidators(string FeedUrl, string? ETag, DateTimeOffset? LastModified);
+
+/// <summary>
+/// The entry ids the feed poller has finished with, and each feed's ETag and Last-Modified; the owner of
+/// <c>feed_seen_entries</c> and <c>feed_poll_state</c>. Kept so that a restarted poller, or the node that takes polling over
+/// from a dead one, neither fetches nor hands over again what was already dealt with, and asks "changed since?" where its
+/// predecessor left off.
 /// </summary>
 internal interface IFeedSeenStore
 {
@@ -27,4 +33,10 @@ internal interface IFeedSeenStore
     /// still lists must stay, or the next poll would fetch it again); returns the ids forgotten.
     /// </summary>
     Task<IReadOnlyList<string>> PruneAsync(DateTimeOffset cutoff, IReadOnlySet<string> stillListed, CancellationToken cancellationToken);
+
+    /// <summary>Every feed's stored validators.</summary>
+    Task<IReadOnlyList<FeedValidators>> ListValidatorsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces a feed's validators (both null: the next poll reads the whole document).</summary>
+    Task SaveValidatorsAsync(FeedValidators validators, CancellationToken cancellationToken);
 }

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace AlertHub.Storage.Postgres.Stores;
 
-/// <summary>The <c>feed_seen_entries</c> table in PostgreSQL.</summary>
+/// <summary>The <c>feed_seen_entries</c> and <c>feed_poll_state</c> tables in PostgreSQL.</summary>
 internal sealed class PostgresFeedSeenStore(NpgsqlDataSource dataSource) : IFeedSeenStore
 {
     public async Task<IReadOnlyList<FeedSeenEntry>> ListAsync(CancellationToken cancellationToken)
@@ -49,5 +49,30 @@ internal sealed class PostgresFeedSeenStore(NpgsqlDataSource dataSource) : IFeed
         }
 
         return pruned;
+    }
+
+    public async Task<IReadOnlyList<FeedValidators>> ListValidatorsAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT feed_url, etag, last_modified FROM feed_poll_state");
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        var list = new List<FeedValidators>();
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(new FeedValidators(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return list;
+    }
+
+    public async Task SaveValidatorsAsync(FeedValidators validators, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            INSERT INTO feed_poll_state(feed_url, etag, last_modified) VALUES (@feed, @etag, @modified)
+            ON CONFLICT (feed_url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified
+            """);
+        cmd.Parameters.AddWithValue("feed", validators.FeedUrl);
+        cmd.Parameters.AddWithValue("etag", NpgsqlDbType.Text, (object?)validators.ETag ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("modified", NpgsqlDbType.TimestampTz, (object?)validators.LastModified?.ToUniversalTime() ?? DBNull.Value);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 }

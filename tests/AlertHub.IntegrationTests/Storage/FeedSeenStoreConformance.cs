@@ -77,6 +77,28 @@ public abstract class FeedSeenStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task ListValidators_NothingSaved_IsEmpty() => Assert.Empty(await Store.ListValidatorsAsync(CancellationToken.None));
+
+    [StoreFact]
+    public async Task SaveValidators_ThenAgain_KeepsTheLatestPerFeed()
+    {
+        const string Eqvol = "https://www.data.jma.go.jp/developer/xml/feed/eqvol.xml";
+        var extra = new FeedValidators(Feed, "\"5f3a-61b2\"", At);
+        var eqvol = new FeedValidators(Eqvol, null, At.AddMinutes(-1));
+
+        await Store.SaveValidatorsAsync(extra, CancellationToken.None);
+        await Store.SaveValidatorsAsync(eqvol, CancellationToken.None);
+        await Store.SaveValidatorsAsync(extra with { ETag = "W/\"7\"", LastModified = At.AddMinutes(1) }, CancellationToken.None);
+        await Store.SaveValidatorsAsync(eqvol with { ETag = null, LastModified = null }, CancellationToken.None);
+
+        var saved = (await Store.ListValidatorsAsync(CancellationToken.None)).OrderBy(v => v.FeedUrl, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, saved.Count);
+        Assert.Equal((Eqvol, (string?)null, (DateTimeOffset?)null), (saved[0].FeedUrl, saved[0].ETag, saved[0].LastModified));
+        Assert.Equal((Feed, "W/\"7\""), (saved[1].FeedUrl, saved[1].ETag));
+        Assert.Equal(At.AddMinutes(1), saved[1].LastModified);
+    }
+
+    [StoreFact]
     public async Task Prune_NothingOld_ForgetsNothing()
     {
         await Store.MarkAsync(new FeedSeenEntry("new", Feed, null, "accepted", At), CancellationToken.None);

@@ -623,5 +623,12 @@ internal static class Migrations
             CREATE TABLE IF NOT EXISTS line_webhook_events(event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS ix_line_webhook_events_received ON line_webhook_events(received_at);
             """),
+        // The poller's ETag and Last-Modified per feed (Last-Modified in ms since the epoch), so a restart asks "changed since?".
+        (18, """
+            CREATE TABLE feed_poll_state(
+                feed_url TEXT PRIMARY KEY,
+                etag TEXT,
+                last_modified INTEGER);
+            """),
     ];
 }

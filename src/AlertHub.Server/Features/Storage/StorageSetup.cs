@@ -1,4 +1,5 @@
 using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Storage.Sqlite;
 using AlertHub.Storage.Postgres;
 using Microsoft.AspNetCore.DataProtection;
@@ -32,6 +33,7 @@ internal static class StorageSetup
         }
 
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
+        builder.Services.AddClusterLeases(builder.Configuration);
         return builder;
     }
 
@@ -81,5 +83,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<PostgresMigrator>();
         builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
         builder.Services.AddPostgresStores();
+        // Nodes on one database share one key ring, or a cookie from one node is refused by the next (docs/cluster.md).
+        builder.Services.AddClusterDataProtection();
     }
 }

@@ -26,15 +26,36 @@ internal sealed partial class StoreStartup(Database database, ILogger<StoreStart
     private static partial void LogOpened(ILogger logger, string path);
 }
 
-/// <summary>The first startup step on PostgreSQL: apply pending schema migrations (one node at a time, under an advisory lock).</summary>
+/// <summary>
+/// The first startup step on PostgreSQL: apply pending schema migrations (one node at a time, under an advisory lock), then load
+/// the shared data-protection key ring (one node at a time too, so only one of several nodes starting together makes the first key).
+/// </summary>
 internal sealed partial class PostgresStoreStartup(AlertHub.Storage.Postgres.PostgresMigrator migrator, Npgsql.NpgsqlDataSource dataSource,
-    ILogger<PostgresStoreStartup> logger) : IStartupStep
+    Microsoft.AspNetCore.DataProtection.IDataProtectionProvider dataProtection, ILogger<PostgresStoreStartup> logger) : IStartupStep
 {
+    /// <summary>The advisory-lock key of the key-ring warm-up ("AH-keys" in ASCII).</summary>
+    private const long KeyRingLockKey = 0x4148_2D6B_6579_73;
+
     public int Order => 0;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var applied = await migrator.MigrateAsync(cancellationToken);
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            await using var lockCommand = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({KeyRingLockKey})", connection);
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                Cluster.ClusterDataProtection.WarmUp(dataProtection);
+            }
+            finally
+            {
+                await using var unlock = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({KeyRingLockKey})", connection);
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+
         var target = new Npgsql.NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         LogOpened(logger, target.Host ?? "?", target.Port, target.Database ?? "?", applied);
     }

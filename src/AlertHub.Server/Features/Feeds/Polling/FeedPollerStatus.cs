@@ -20,12 +20,14 @@ internal sealed record FeedStatus(
     bool Refused);
 
 /// <summary>What /api/feeds/status shows about polling.</summary>
+/// <param name="Polling">This node polls now: it holds the poller's cluster lease (always, on a single SQLite node).</param>
 /// <param name="EntriesSeen">Entries the poller met for the first time (all feeds, since start).</param>
 /// <param name="TelegramsFetched">Telegrams downloaded and handed to the intake.</param>
 /// <param name="TelegramsFailed">Fetch or intake attempts that failed and will be retried.</param>
 /// <param name="TelegramsSkipped">Telegrams given up for good: too large, URL refused, no URL, or out of attempts.</param>
 internal sealed record FeedPollerSnapshot(
     bool Enabled,
+    bool Polling,
     IReadOnlyList<FeedStatus> Feeds,
     long EntriesSeen,
     long TelegramsFetched,
@@ -48,6 +50,8 @@ internal sealed class FeedPollerStatus
 
     public bool Enabled { get; set; }
 
+    public bool Polling { get; set; }
+
     public long EntriesSeen => Interlocked.Read(ref _entriesSeen);
 
     public long TelegramsFetched => Interlocked.Read(ref _telegramsFetched);
@@ -56,7 +60,7 @@ internal sealed class FeedPollerStatus
     {
         lock (_gate)
         {
-            return new FeedPollerSnapshot(Enabled, [.. _feeds.Values], EntriesSeen, TelegramsFetched,
+            return new FeedPollerSnapshot(Enabled, Polling, [.. _feeds.Values], EntriesSeen, TelegramsFetched,
                 Interlocked.Read(ref _telegramsFailed), Interlocked.Read(ref _telegramsSkipped), _lastError, _lastErrorAt);
         }
     }

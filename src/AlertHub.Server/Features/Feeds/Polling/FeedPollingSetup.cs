@@ -1,4 +1,5 @@
 using System.Net;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ internal static class FeedPollingSetup
 
         services.AddOutboundUrlPolicy(configuration);
         services.TryAddSingleton<FeedSeenEntries>();
+        services.AddClusterLeases(configuration);
         services.AddOutboundHttpClient(JmaFeedPoller.HttpClientName, guarded: true,
             (sp, c) =>
             {

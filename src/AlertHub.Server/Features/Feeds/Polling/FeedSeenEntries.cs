@@ -42,4 +42,10 @@ internal sealed class FeedSeenEntries(IFeedSeenStore store)
 
         return pruned.Count;
     }
+
+    /// <summary>Each feed's stored validators, by feed URL.</summary>
+    public async Task<IReadOnlyDictionary<string, FeedValidators>> ValidatorsAsync(CancellationToken cancellationToken) =>
+        (await store.ListValidatorsAsync(cancellationToken)).ToDictionary(v => v.FeedUrl, StringComparer.Ordinal);
+
+    public Task SaveValidatorsAsync(FeedValidators validators, CancellationToken cancellationToken) => store.SaveValidatorsAsync(validators, cancellationToken);
 }

@@ -3,6 +3,8 @@ using System.Net;
 using AlertHub.Core;
 using AlertHub.Core.Feeds;
 using AlertHub.Core.Feeds.Atom;
+using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Features.Security;
 using AlertHub.Server.Infrastructure;
@@ -16,6 +18,11 @@ namespace AlertHub.Server.Features.Feeds.Polling;
 /// <see cref="IFeedIntake"/>. A failing feed backs off exponentially with jitter; a failing telegram is tried again
 /// next cycle; a hostile, oversize or refused document is skipped and reported, never fatal to the loop.
 /// </summary>
+/// <remarks>
+/// One node of a cluster polls: the holder of the <see cref="LeaseName"/> lease (on SQLite, always this node). The seen ids
+/// and the feeds' validators are in the store, so the node that takes polling over from a dead one asks "changed since?"
+/// where it left off and fetches no telegram twice.
+/// </remarks>
 internal sealed partial class JmaFeedPoller(
     IHttpClientFactory httpClientFactory,
     IFeedIntake intake,
@@ -23,11 +30,18 @@ internal sealed partial class JmaFeedPoller(
     FeedPollerStatus status,
     OutboundUrlPolicy urlPolicy,
     HealthState health,
+    ClusterLeaseRunner leases,
     IOptions<FeedPollingOptions> options,
     TimeProvider time,
     ILogger<JmaFeedPoller> logger) : BackgroundService
 {
     public const string HttpClientName = "feeds-jma";
+
+    /// <summary>The lease whose holder polls (<see cref="AlertHub.Core.Cluster.IClusterLeases"/>).</summary>
+    public const string LeaseName = "feeds.jma";
+
+    /// <summary>Longer ETags are not kept: a validator is echoed back to the feed, and a feed's headers are hostile.</summary>
+    private const int MaxETagLength = 512;
 
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
 
@@ -37,7 +51,6 @@ internal sealed partial class JmaFeedPoller(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await health.WaitForStoreAsync(stoppingToken);
-        await seen.LoadAsync(stoppingToken);
         status.Enabled = true;
         var feeds = _options.EffectiveFeedUrls.Distinct(StringComparer.Ordinal).Select(u => new FeedState(u)).ToList();
         foreach (var feed in feeds)
@@ -52,6 +65,24 @@ internal sealed partial class JmaFeedPoller(
             }
         }
 
+        await leases.RunAsync(LeaseName, token => PollWhileHoldingAsync(feeds, token), stoppingToken, held => status.Polling = held);
+    }
+
+    /// <summary>Polls until <paramref name="stoppingToken"/> is cancelled: the node stops, or another node holds the lease.</summary>
+    private async Task PollWhileHoldingAsync(List<FeedState> feeds, CancellationToken stoppingToken)
+    {
+        // Another node may have polled since this one last did: start from what the store says, not from memory.
+        await seen.LoadAsync(stoppingToken);
+        var validators = await seen.ValidatorsAsync(stoppingToken);
+        foreach (var feed in feeds)
+        {
+            var stored = validators.GetValueOrDefault(feed.Url);
+            feed.ETag = feed.SavedETag = stored?.ETag;
+            feed.LastModified = feed.SavedLastModified = stored?.LastModified;
+            feed.ListedIds = null;
+            feed.NextAttemptAt = DateTimeOffset.MinValue;
+        }
+
         var polled = feeds.Count(f => !f.Refused);
         LogStarted(logger, polled, _options.Interval, seen.Count);
         var client = httpClientFactory.CreateClient(HttpClientName);
@@ -64,6 +95,7 @@ internal sealed partial class JmaFeedPoller(
                 try
                 {
                     await PollFeedAsync(client, feed, stoppingToken);
+                    await SaveValidatorsAsync(feed, stoppingToken);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -73,7 +105,8 @@ internal sealed partial class JmaFeedPoller(
                 }
             }
 
-            if (time.GetUtcNow() >= nextPrune)
+            // Pruning needs every feed's current list of ids, which a 304 does not give: wait for a full read of each.
+            if (time.GetUtcNow() >= nextPrune && feeds.All(f => f.Refused || f.ListedIds is not null))
             {
                 nextPrune = time.GetUtcNow() + PruneEvery;
                 await PruneAsync(feeds, stoppingToken);
@@ -89,6 +122,19 @@ internal sealed partial class JmaFeedPoller(
                 break;
             }
         }
+    }
+
+    /// <summary>Stores the feed's validators when they changed, so whichever node polls next asks "changed since?".</summary>
+    private async Task SaveValidatorsAsync(FeedState feed, CancellationToken stoppingToken)
+    {
+        if (feed.ETag == feed.SavedETag && feed.LastModified == feed.SavedLastModified)
+        {
+            return;
+        }
+
+        await seen.SaveValidatorsAsync(new FeedValidators(feed.Url, feed.ETag, feed.LastModified), stoppingToken);
+        feed.SavedETag = feed.ETag;
+        feed.SavedLastModified = feed.LastModified;
     }
 
     private async Task PollFeedAsync(HttpClient client, FeedState feed, CancellationToken stoppingToken)
@@ -131,7 +177,7 @@ internal sealed partial class JmaFeedPoller(
             var complete = await HandleEntriesAsync(client, feed.Url, document.Entries, stoppingToken);
             // Validators are kept only when every new entry was dealt with; otherwise the next poll must see the
             // entries again (a 304 would hide the telegrams still to retry).
-            feed.ETag = complete ? response.Headers.ETag?.ToString() : null;
+            feed.ETag = complete && response.Headers.ETag?.ToString() is { Length: <= MaxETagLength } etagHeader ? etagHeader : null;
             feed.LastModified = complete ? response.Content.Headers.LastModified : null;
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
@@ -289,7 +335,7 @@ internal sealed partial class JmaFeedPoller(
     {
         try
         {
-            var listed = feeds.SelectMany(f => f.ListedIds).ToHashSet(StringComparer.Ordinal);
+            var listed = feeds.SelectMany(f => f.ListedIds ?? []).ToHashSet(StringComparer.Ordinal);
             var pruned = await seen.PruneAsync(time.GetUtcNow() - _options.SeenIdsRetention, listed, stoppingToken);
             if (pruned > 0)
             {
@@ -308,12 +354,15 @@ internal sealed partial class JmaFeedPoller(
         public bool Refused { get; set; }
         public string? ETag { get; set; }
         public DateTimeOffset? LastModified { get; set; }
+        public string? SavedETag { get; set; }
+        public DateTimeOffset? SavedLastModified { get; set; }
         public int Failures { get; set; }
         public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
-        public HashSet<string> ListedIds { get; set; } = new(StringComparer.Ordinal);
+        /// <summary>Ids the last full read listed; null until this node has read the feed in full since it took the lease.</summary>
+        public HashSet<string>? ListedIds { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "JMA feed poller started: {Feeds} feeds every {Interval}; {Remembered} entry ids remembered")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "JMA feed poller polling on this node: {Feeds} feeds every {Interval}; {Remembered} entry ids remembered")]
     private static partial void LogStarted(ILogger logger, int feeds, TimeSpan interval, int remembered);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "JMA feed {Url} refused and not polled: {Reason}")]

@@ -3,7 +3,10 @@ using Microsoft.Data.Sqlite;
 
 namespace AlertHub.Server.Features.Storage.Sqlite;
 
-/// <summary>The <c>feed_seen_entries</c> table in the embedded SQLite store (seen_at in ms since the epoch; migration 17).</summary>
+/// <summary>
+/// The <c>feed_seen_entries</c> (migration 17) and <c>feed_poll_state</c> (18) tables in the embedded SQLite store; instants in ms
+/// since the epoch.
+/// </summary>
 internal sealed class SqliteFeedSeenStore(Database database) : IFeedSeenStore
 {
     public async Task<IReadOnlyList<FeedSeenEntry>> ListAsync(CancellationToken cancellationToken)
@@ -75,5 +78,35 @@ internal sealed class SqliteFeedSeenStore(Database database) : IFeedSeenStore
 
         await tx.CommitAsync(cancellationToken);
         return old;
+    }
+
+    public async Task<IReadOnlyList<FeedValidators>> ListValidatorsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT feed_url, etag, last_modified FROM feed_poll_state";
+        await using var r = await read.ExecuteReaderAsync(cancellationToken);
+        var list = new List<FeedValidators>();
+        while (await r.ReadAsync(cancellationToken))
+        {
+            list.Add(new FeedValidators(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1),
+                r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2))));
+        }
+
+        return list;
+    }
+
+    public async Task SaveValidatorsAsync(FeedValidators validators, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var upsert = connection.CreateCommand();
+        upsert.CommandText = """
+            INSERT INTO feed_poll_state(feed_url, etag, last_modified) VALUES ($feed, $etag, $modified)
+            ON CONFLICT(feed_url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified
+            """;
+        upsert.Parameters.AddWithValue("$feed", validators.FeedUrl);
+        upsert.Parameters.AddWithValue("$etag", (object?)validators.ETag ?? DBNull.Value);
+        upsert.Parameters.AddWithValue("$modified", (object?)validators.LastModified?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 }
