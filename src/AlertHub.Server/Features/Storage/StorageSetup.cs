@@ -85,5 +85,7 @@ internal static class StorageSetup
         builder.Services.AddPostgresStores();
         // Nodes on one database share one key ring, or a cookie from one node is refused by the next (docs/cluster.md).
         builder.Services.AddClusterDataProtection();
+        builder.Services.AddSingleton(sp => new LegacyKeyRing(
+            Path.Combine(sp.GetRequiredService<StoragePaths>().DataDirectory, "data-protection-keys"), sp.GetApplicationUniqueIdentifier()));
     }
 }
