@@ -40,6 +40,7 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
         services.AddSingleton<IClusterLeases, PostgresClusterLeases>();
         services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
+        services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership, Cluster.PostgresClusterMembership>();
         return services;
     }
 }
