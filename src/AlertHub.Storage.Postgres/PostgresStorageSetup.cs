@@ -41,6 +41,7 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IClusterLeases, PostgresClusterLeases>();
         services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
         services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership, Cluster.PostgresClusterMembership>();
+        services.AddSingleton<AlertHub.Core.Cluster.IClusterLocks, Cluster.PostgresClusterLocks>();
         return services;
     }
 }
