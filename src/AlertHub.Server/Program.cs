@@ -1,6 +1,7 @@
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.ComposeTemplates;
 using AlertHub.Server.Features.Dashboard;
@@ -41,6 +42,7 @@ if (MigrateStoreCommand.IsRequested(args))
 
 builder.AddHubDefaults();
 builder.AddStorage();
+builder.AddClusterRedis();
 builder.AddShelters();
 builder.AddHealth();
 builder.AddStaffAuth();
