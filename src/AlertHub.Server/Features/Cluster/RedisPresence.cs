@@ -134,16 +134,24 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = _options.RedisPresenceTtl / 3;
+        var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await HeartbeatAsync();
+                failing = false;
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 _dirty = true;
-                LogHeartbeatFailed(_logger, e);
+                // Once per outage, not every few seconds (the connection logs its own loss and return).
+                if (!failing)
+                {
+                    LogHeartbeatFailed(_logger, e);
+                }
+
+                failing = true;
             }
 
             try
