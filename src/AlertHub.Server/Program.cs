@@ -42,6 +42,7 @@ if (MigrateStoreCommand.IsRequested(args))
 
 builder.AddHubDefaults();
 builder.AddStorage();
+builder.AddCluster();
 builder.AddClusterRedis();
 builder.AddShelters();
 builder.AddHealth();
@@ -95,6 +96,7 @@ app.MapDeliveryApi();
 app.MapFeedsApi();
 app.MapRulesApi();
 app.MapDashboard();
+app.MapClusterApi();
 app.MapCamerasApi();
 app.MapLiveApi();
 app.MapAlertImagesApi();
