@@ -13,6 +13,7 @@ namespace AlertHub.Tests.Shared.Servers;
 internal sealed class RedisServer : IAsyncDisposable
 {
     private const string FolderPrefix = "alerthub-redis-";
+    private const string OwnerFile = "owner.pid";
     private static readonly Lazy<Task<RedisServer>> Instance = new(StartSharedAsync);
 
     private RedisServer(string root, int port)
@@ -60,6 +61,8 @@ internal sealed class RedisServer : IAsyncDisposable
         var program = FindServer() ?? throw new InvalidOperationException("redis-server not found (apt-get install redis-server).");
         SweepAbandoned();
         var root = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
+        // Who owns this server: a later run stops and removes it if this process dies (or the test host is ended) first.
+        await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var server = new RedisServer(root, FreePort());
         try
         {
@@ -95,9 +98,9 @@ internal sealed class RedisServer : IAsyncDisposable
             {
                 try
                 {
-                    // Nothing to save (no persistence), so no need for a graceful shutdown.
+                    // Nothing to save (no persistence), so no graceful shutdown; and no wait: the daemon is not our child, so
+                    // its exit is only seen once init reaps it, and the test host may be ended before that.
                     process.Kill();
-                    process.WaitForExit(TimeSpan.FromSeconds(5));
                 }
                 catch (InvalidOperationException)
                 {
@@ -175,8 +178,9 @@ internal sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Servers whose test process died without disposing them keep running and keep their folder. Each start stops those
-    /// older than an hour (no test run holds one that long) and removes their folders.
+    /// Servers whose test process ended without disposing them (the test host is often ended before its exit handlers
+    /// run) keep running and keep their folder. Each start stops those whose owner is gone, or, without an owner file,
+    /// that are over an hour old, and removes their folders.
     /// </summary>
     private static void SweepAbandoned()
     {
@@ -184,7 +188,11 @@ internal sealed class RedisServer : IAsyncDisposable
         {
             try
             {
-                if (Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow.AddHours(-1))
+                var ownerFile = Path.Combine(folder, OwnerFile);
+                var abandoned = File.Exists(ownerFile)
+                    ? int.TryParse(File.ReadAllText(ownerFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var owner) && !IsRunning(owner)
+                    : Directory.GetCreationTimeUtc(folder) < DateTime.UtcNow.AddHours(-1);
+                if (!abandoned)
                 {
                     continue;
                 }
@@ -201,6 +209,19 @@ internal sealed class RedisServer : IAsyncDisposable
             {
                 // Another run is sweeping it too, or it is not ours to remove.
             }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
