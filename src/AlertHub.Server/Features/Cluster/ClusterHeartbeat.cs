@@ -94,7 +94,10 @@ internal sealed partial class ClusterHeartbeat(
         {
             try
             {
-                // Registered before the delivery workers, so stopped after them: what they held is already given back.
+                // Registered before the delivery workers, so stopped after them. They give back what they had not sent;
+                // whatever they still held (a send cut short by the stop timeout) goes back now, as a dead node's would,
+                // since a node that left is never declared dead.
+                await outbox.ReleaseClaimsOfAsync([node.Id], time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
                 await membership.LeaveAsync(node, cancellationToken);
             }
             catch (ObjectDisposedException)
