@@ -16,7 +16,8 @@ public sealed class ClusterLeaseOptions
 
     /// <summary>
     /// How often the holder renews, and how often the other nodes try to take a lease. Default 3 s. At most a third of
-    /// <see cref="TimeToLive"/>, so two renewals can fail before the holder has to stop.
+    /// <see cref="TimeToLive"/>, so a renewal that fails (the database briefly unreachable) is tried once more before the
+    /// holder has to stop its job.
     /// </summary>
     public TimeSpan RenewInterval { get; set; } = TimeSpan.FromSeconds(3);
 }

@@ -38,6 +38,7 @@ internal sealed partial class ClusterLeaseRunner(
 
             LogAcquired(logger, lease, node.Id);
             using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            ArmDeadline(held, validUntil.Value);
             holding?.Invoke(true);
             var running = RunJobAsync(lease, job, held.Token);
             try
@@ -69,6 +70,11 @@ internal sealed partial class ClusterLeaseRunner(
             await Task.WhenAny(running, tick);
             if (running.IsCompleted || stoppingToken.IsCancellationRequested)
             {
+                if (held.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                {
+                    LogLost(logger, lease, "it ran out before it was renewed");
+                }
+
                 return;
             }
 
@@ -83,10 +89,10 @@ internal sealed partial class ClusterLeaseRunner(
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // Unknown: the lease may still be ours until validUntil. Stop before then unless the next renewal can still
-                // come in time.
+                // Unknown: the lease may still be ours until validUntil. Stop now unless the next renewal would still come
+                // with half an interval to spare (timers fire a little late or early; the edge is no place to be).
                 LogRenewFailed(logger, lease, e.Message);
-                if (time.GetUtcNow() + _options.RenewInterval >= validUntil)
+                if (time.GetUtcNow() + (_options.RenewInterval * 1.5) >= validUntil)
                 {
                     LogLost(logger, lease, "it could not be renewed before it expired");
                     await held.CancelAsync();
@@ -104,6 +110,23 @@ internal sealed partial class ClusterLeaseRunner(
             }
 
             validUntil = asked + _options.TimeToLive;
+            ArmDeadline(held, validUntil);
+        }
+    }
+
+    /// <summary>
+    /// Cancels the job when the lease runs out, whatever the renewal loop is doing: a stalled loop (a starved thread pool, a
+    /// renewal that hangs) must not let the job run on into another node's lease.
+    /// </summary>
+    private void ArmDeadline(CancellationTokenSource held, DateTimeOffset validUntil)
+    {
+        var left = validUntil - time.GetUtcNow();
+        try
+        {
+            held.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
