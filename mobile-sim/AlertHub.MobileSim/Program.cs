@@ -118,6 +118,7 @@ internal static class MobileSimProgram
         HubProcess? hub = null;
         var nodes = new List<HubProcess>();
         HubEngine? engine = null;
+        AlertHub.Tests.Shared.Servers.RedisServer? redis = null;
         try
         {
             var hubSettings = Peers.ProviderPeers.HubSettings(peers);
@@ -129,6 +130,14 @@ internal static class MobileSimProgram
                 foreach (var (key, value) in engine.HubSettings)
                 {
                     settings[key] = value;
+                }
+
+                if (clusterNodes > 1)
+                {
+                    // The nodes share SignalR (backplane), presence and sign-in counters through a throwaway redis-server.
+                    redis = await AlertHub.Tests.Shared.Servers.RedisServer.StartAsync();
+                    settings["Cluster:Redis"] = redis.Configuration;
+                    Console.WriteLine($"redis: throwaway redis-server on 127.0.0.1:{redis.Port}");
                 }
 
                 for (var i = 1; i <= clusterNodes; i++)
@@ -256,6 +265,11 @@ internal static class MobileSimProgram
             foreach (var peer in peers)
             {
                 await peer.DisposeAsync();
+            }
+
+            if (redis is not null)
+            {
+                await redis.DisposeAsync();
             }
 
             // After the hub: its sessions end with it, so the cluster stops without cutting off a live hub.
