@@ -137,6 +137,10 @@ internal static class MobileSimProgram
                     // The nodes share SignalR (backplane), presence and sign-in counters through a throwaway redis-server.
                     redis = await AlertHub.Tests.Shared.Servers.RedisServer.StartAsync();
                     settings["Cluster:Redis"] = redis.Configuration;
+                    // Every node signs Web Push with the one VAPID key the subscriptions were made with; a node generating its
+                    // own (in its own data directory) would be refused by the push service.
+                    using var vapid = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                    settings["Channels:WebPush:VapidPrivateKey"] = System.Buffers.Text.Base64Url.EncodeToString(vapid.ExportParameters(includePrivateParameters: true).D);
                     Console.WriteLine($"redis: throwaway redis-server on 127.0.0.1:{redis.Port}");
                 }
 
