@@ -24,6 +24,9 @@ internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource,
 {
     public const string Channel = "alerthub_cluster";
 
+    /// <summary>The listening connection's <c>application_name</c>.</summary>
+    public const string ListenerName = "alerthub-listener";
+
     private const char Separator = '\u001f';
 
     /// <summary>How long a publish waits for its own notification to come back before answering anyway.</summary>
@@ -176,7 +179,8 @@ internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource,
         try
         {
             connection.Notification += OnNotification;
-            await using var listen = new NpgsqlCommand($"LISTEN {Channel}", connection);
+            // Named, so operators (and tests) can tell it in pg_stat_activity; the pool resets the name when it takes it back.
+            await using var listen = new NpgsqlCommand($"SET application_name = '{ListenerName}'; LISTEN {Channel}", connection);
             await listen.ExecuteNonQueryAsync(cancellationToken);
         }
         catch
