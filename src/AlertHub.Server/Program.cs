@@ -2,6 +2,7 @@ using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Cameras;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.ComposeTemplates;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
@@ -41,6 +42,7 @@ if (MigrateStoreCommand.IsRequested(args))
 
 builder.AddHubDefaults();
 builder.AddStorage();
+builder.AddCluster();
 builder.AddShelters();
 builder.AddHealth();
 builder.AddStaffAuth();
@@ -93,6 +95,7 @@ app.MapDeliveryApi();
 app.MapFeedsApi();
 app.MapRulesApi();
 app.MapDashboard();
+app.MapClusterApi();
 app.MapCamerasApi();
 app.MapLiveApi();
 app.MapAlertImagesApi();

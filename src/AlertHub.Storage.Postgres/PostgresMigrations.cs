@@ -8,13 +8,13 @@ namespace AlertHub.Storage.Postgres;
 /// Each group of tables keeps its steps in its own file under <c>Migrations/</c>, numbered in a range of its own so that
 /// groups can grow without renumbering each other: 1–9 staff, keys, shelters and rules (here); 10–29 alerts, drafts and the
 /// outbox; 30–49 residents, their places and endpoints, 安否; 50–69 areas, town points, feeds and their events; 70–89
-/// cameras, snapshots, drone photos and alert images; 90–109 audit log, compose templates, telephony and L-Alert records.
+/// cameras, snapshots, drone photos and alert images; 90–109 audit log, compose templates, telephony and L-Alert records; 110–129 the cluster (membership, notifications, leases).
 /// The migrator applies every step not yet applied, in number order.
 /// </remarks>
 internal static partial class PostgresMigrations
 {
     // A property, not a field: the order in which the partial files' static fields are initialised is unspecified.
-    public static IReadOnlyList<(int Version, string Sql)> All => [.. Staff, .. Alerts, .. Residents, .. Places, .. Media, .. Records, .. ClusterBus];
+    public static IReadOnlyList<(int Version, string Sql)> All => [.. Staff, .. Alerts, .. Residents, .. Places, .. Media, .. Records, .. Cluster, .. ClusterBus];
 
     private static readonly (int Version, string Sql)[] Staff =
     [

@@ -36,6 +36,7 @@ internal static class PostgresStorageSetup
         services.AddSingleton<ICameraStore, PostgresCameraStore>();
         services.AddSingleton<IDronePhotoStore, PostgresDronePhotoStore>();
         services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
+        services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership, Cluster.PostgresClusterMembership>();
         return services;
     }
 }

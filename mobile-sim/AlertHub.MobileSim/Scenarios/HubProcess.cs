@@ -152,6 +152,17 @@ internal sealed class HubProcess : IAsyncDisposable
         throw new TimeoutException($"The hub did not become healthy within {timeout}:\n{Output}");
     }
 
+    /// <summary>SIGKILLs the hub and leaves it dead (a node lost for good: the others must carry on).</summary>
+    public async Task KillAsync(CancellationToken cancellationToken)
+    {
+        _process.Refresh();
+        _cpuOfKilled += _process.TotalProcessorTime;
+        _peakOfKilled = Math.Max(_peakOfKilled, _process.PeakWorkingSet64);
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync(cancellationToken);
+        Output.Add("--- mobile-sim: hub killed (SIGKILL) ---");
+    }
+
     /// <summary>CPU time and peak working set of the hub so far.</summary>
     public (TimeSpan Cpu, long PeakWorkingSet) Usage()
     {

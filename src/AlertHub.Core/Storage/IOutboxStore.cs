@@ -61,6 +61,15 @@ internal interface IOutboxStore
     /// </summary>
     Task<int> ReleaseExpiredClaimsAsync(long nowMs, string? exceptClaimant, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every claim held by one of <paramref name="claimants"/> (nodes the cluster declared dead) becomes pending again, due
+    /// now, marked as maybe sent, whatever its lease says. Returns how many items were released.
+    /// </summary>
+    Task<int> ReleaseClaimsOfAsync(IReadOnlyCollection<string> claimants, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Outbox items being sent right now, per claimant (node): what each node has in flight.</summary>
+    Task<IReadOnlyDictionary<string, int>> ClaimsByClaimantAsync(CancellationToken cancellationToken);
+
     /// <summary>Makes a resident's waiting work on a channel due now (a SignalR client just subscribed).</summary>
     Task<int> ReleaseAsync(Guid residentId, string channel, long nowMs, CancellationToken cancellationToken);
 

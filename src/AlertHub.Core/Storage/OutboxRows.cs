@@ -20,6 +20,19 @@ internal sealed record CheckedItem(string Alert, int Version, string Channel, IR
 /// </summary>
 internal static class OutboxRows
 {
+    /// <summary>Reads (claimant, count) rows into a map.</summary>
+    public static async Task<IReadOnlyDictionary<string, int>> ReadClaimCountsAsync(DbCommand cmd, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return counts;
+    }
+
     /// <summary>An item's members: a JSON array of ids or a uuid[].</summary>
     public static IReadOnlyList<Guid> Members(DbDataReader r, int ordinal) =>
         r.GetFieldType(ordinal) == typeof(string) ? ParseMembers(r.GetString(ordinal)) : r.GetFieldValue<Guid[]>(ordinal);

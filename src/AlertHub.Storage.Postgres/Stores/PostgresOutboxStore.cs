@@ -444,6 +444,26 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<int> ReleaseClaimsOfAsync(IReadOnlyCollection<string> claimants, long nowMs, CancellationToken cancellationToken)
+    {
+        if (claimants.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var cmd = dataSource.CreateCommand(
+            "UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = LEAST(next_attempt_at, @now), maybe_sent = 1 WHERE state = 7 AND claimed_by = ANY(@claimants)");
+        cmd.Parameters.AddWithValue("now", nowMs);
+        cmd.Parameters.AddWithValue("claimants", claimants.ToArray());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<string, int>> ClaimsByClaimantAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT claimed_by, COUNT(*)::int FROM outbox_items WHERE state = 7 AND claimed_by IS NOT NULL GROUP BY claimed_by");
+        return await OutboxRows.ReadClaimCountsAsync(cmd, cancellationToken);
+    }
+
     public async Task<int> ReleaseAsync(Guid residentId, string channel, long nowMs, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("""

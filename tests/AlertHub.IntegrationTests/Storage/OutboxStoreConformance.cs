@@ -124,6 +124,29 @@ public abstract class OutboxStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task ReleaseClaimsOf_DeadNodes_ReleasesOnlyTheirClaimsWhateverTheLease_AndTheirLateOutcomeIsIgnored()
+    {
+        var outbox = Outbox;
+        await QueueAsync("a1", 1, Residents(4), chunk: 1);
+        var ofDead = await outbox.ClaimDueAsync(Channel, 2, 2_000, "node-dead", Lease, CancellationToken.None);
+        await outbox.ClaimDueAsync(Channel, 1, 2_000, "node-alive", Lease, CancellationToken.None);
+        Assert.Equal(new Dictionary<string, int> { ["node-dead"] = 2, ["node-alive"] = 1 },
+            (await outbox.ClaimsByClaimantAsync(CancellationToken.None)).OrderBy(p => p.Key).ToDictionary());
+
+        Assert.Equal(0, await outbox.ReleaseClaimsOfAsync([], 2_100, CancellationToken.None));
+        Assert.Equal(2, await outbox.ReleaseClaimsOfAsync(["node-dead", "node-never-seen"], 2_100, CancellationToken.None));
+
+        Assert.Equal(new Dictionary<string, int> { ["node-alive"] = 1 }, (await outbox.ClaimsByClaimantAsync(CancellationToken.None)).ToDictionary());
+        var retaken = await outbox.ClaimDueAsync(Channel, 10, 2_100, "node-b", Lease, CancellationToken.None);
+        // The dead node's two and the one nobody had claimed; the live node's claim stays with it.
+        Assert.Equal(3, retaken.Count);
+        Assert.Subset(retaken.Select(w => w.Id).ToHashSet(), ofDead.Select(w => w.Id).ToHashSet());
+        Assert.Equal(2, await CountAsync("outbox_items", "maybe_sent = 1"));
+        await outbox.RecordAsync([Delivered(ofDead[0])], "node-dead", 2_200, CancellationToken.None);
+        Assert.Equal(3, await CountAsync("outbox_items", "state = 7 AND claimed_by = 'node-b'"));
+    }
+
+    [StoreFact]
     public async Task Claim_ReleasedPartlyRecordedItem_SendsOnlyTheMembersWithoutAnOutcome()
     {
         var outbox = Outbox;

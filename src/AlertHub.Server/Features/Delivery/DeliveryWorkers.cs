@@ -34,6 +34,7 @@ internal sealed partial class DeliveryWorkers(
     HealthState health,
     AlertHubTelemetry telemetry,
     AlertHub.Core.Cluster.ClusterNode node,
+    AlertHub.Core.Cluster.IClusterMembership membership,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryWorkers> logger) : BackgroundService
@@ -48,9 +49,9 @@ internal sealed partial class DeliveryWorkers(
     {
         await health.WaitForStoreAsync(stoppingToken);
         // The SQLite store has one node: claims left by an earlier process died with it. Their items may have gone
-        // out (receivers dedupe on the delivery id), so they are sent again.
-        var released = await outbox.ReleaseExpiredClaimsAsync(Now(), exceptClaimant: Claimant, stoppingToken);
-        if (released > 0)
+        // out (receivers dedupe on the delivery id), so they are sent again. A shared store's other claimants may be
+        // alive and sending: theirs are given back only once the cluster declares them dead (ClusterHeartbeat).
+        if (!membership.IsShared && await outbox.ReleaseExpiredClaimsAsync(Now(), exceptClaimant: Claimant, stoppingToken) is > 0 and var released)
         {
             LogReleasedAtStart(logger, released);
         }

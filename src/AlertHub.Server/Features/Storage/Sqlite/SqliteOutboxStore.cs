@@ -520,6 +520,33 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Claims of nodes declared dead become pending again (see <see cref="IOutboxStore.ReleaseClaimsOfAsync"/>).</summary>
+    public async Task<int> ReleaseClaimsOfAsync(IReadOnlyCollection<string> claimants, long nowMs, CancellationToken cancellationToken)
+    {
+        if (claimants.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_sent = 1
+            WHERE state = 7 AND claimed_by IN (SELECT value FROM json_each($claimants))
+            """;
+        cmd.Parameters.AddWithValue("$now", nowMs);
+        cmd.Parameters.AddWithValue("$claimants", System.Text.Json.JsonSerializer.Serialize(claimants));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<string, int>> ClaimsByClaimantAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT claimed_by, COUNT(*) FROM outbox_items WHERE state = 7 AND claimed_by IS NOT NULL GROUP BY claimed_by";
+        return await OutboxRows.ReadClaimCountsAsync(cmd, cancellationToken);
+    }
+
     /// <summary>Makes a resident's waiting work on a channel due now (a SignalR client just subscribed).</summary>
     public async Task<int> ReleaseAsync(Guid residentId, string channel, long nowMs, CancellationToken cancellationToken)
     {

@@ -1,0 +1,125 @@
+using AlertHub.Core.Cluster;
+using AlertHub.Core.Delivery;
+using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Health;
+using Microsoft.Extensions.Options;
+
+namespace AlertHub.Server.Features.Cluster;
+
+/// <summary>
+/// On a shared store, keeps this node in the membership table and gives the outbox claims of nodes that went silent back
+/// to everyone, so a node killed in the middle of a fan-out costs seconds, not the claim lease. Does nothing on SQLite,
+/// whose one node releases an earlier process's claims at start.
+/// </summary>
+internal sealed partial class ClusterHeartbeat(
+    IClusterMembership membership,
+    ClusterNode node,
+    IOutboxStore outbox,
+    DeliverySignals signals,
+    HealthState health,
+    IOptions<ClusterOptions> options,
+    TimeProvider time,
+    ILogger<ClusterHeartbeat> logger) : BackgroundService
+{
+    /// <summary>How often the sweep also gives back what recently dead nodes still hold (a node that declared one dead may have died itself before releasing).</summary>
+    private const int SafetySweepEvery = 15;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!membership.IsShared)
+        {
+            return;
+        }
+
+        await health.WaitForStoreAsync(stoppingToken);
+        LogJoined(logger, node.Id);
+        var o = options.Value;
+        for (var beat = 0; !stoppingToken.IsCancellationRequested; beat++)
+        {
+            try
+            {
+                await BeatAsync(o, beat % SafetySweepEvery == SafetySweepEvery - 1, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // The store is unreachable: the other nodes may declare this one dead meanwhile; the next beat says so.
+                LogBeatFailed(logger, e);
+            }
+
+            try
+            {
+                await Task.Delay(o.HeartbeatInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task BeatAsync(ClusterOptions o, bool safetySweep, CancellationToken cancellationToken)
+    {
+        if (await membership.HeartbeatAsync(node, cancellationToken))
+        {
+            LogDeclaredDead(logger, node.Id);
+        }
+
+        var dead = await membership.DeclareSilentNodesDeadAsync(o.NodeTimeout, cancellationToken);
+        if (safetySweep)
+        {
+            dead = [.. dead.Union(await membership.RecentlyDeadAsync(TimeSpan.FromMinutes(10), cancellationToken))];
+        }
+
+        if (dead.Count == 0)
+        {
+            return;
+        }
+
+        var released = await outbox.ReleaseClaimsOfAsync(dead, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        if (released > 0)
+        {
+            LogTookOver(logger, released, string.Join(", ", dead));
+            signals.WakeAll();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (membership.IsShared)
+        {
+            try
+            {
+                // Registered before the delivery workers, so stopped after them. They give back what they had not sent;
+                // whatever they still held (a send cut short by the stop timeout) goes back now, as a dead node's would,
+                // since a node that left is never declared dead.
+                await outbox.ReleaseClaimsOfAsync([node.Id], time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+                await membership.LeaveAsync(node, cancellationToken);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The host is already tearing the store down: the others will see this node fall silent instead.
+            }
+            catch (Exception e)
+            {
+                LogBeatFailed(logger, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {NodeId} joined")]
+    private static partial void LogJoined(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This node ({NodeId}) was declared dead by the cluster while silent; the work it had claimed was taken over by other nodes")]
+    private static partial void LogDeclaredDead(ILogger logger, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Took over {Count} outbox items claimed by silent node(s) {NodeIds}")]
+    private static partial void LogTookOver(ILogger logger, int count, string nodeIds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster heartbeat failed")]
+    private static partial void LogBeatFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,98 @@
+using AlertHub.Core.Cluster;
+using Npgsql;
+
+namespace AlertHub.Storage.Postgres.Cluster;
+
+/// <summary>
+/// <c>cluster_nodes</c>: one row per node start. Heartbeats and the silence check use the database's clock, so the nodes'
+/// own clocks do not matter.
+/// </summary>
+internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : IClusterMembership
+{
+    public bool IsShared => true;
+
+    public async Task<bool> HeartbeatAsync(ClusterNode node, CancellationToken cancellationToken)
+    {
+        // The row as it was before this heartbeat tells whether the cluster had given this node up meanwhile.
+        await using var cmd = dataSource.CreateCommand("""
+            WITH before AS (SELECT declared_dead_at FROM cluster_nodes WHERE id = @id)
+            INSERT INTO cluster_nodes(id, name, started_at, heartbeat_at) VALUES (@id, @name, now(), now())
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), declared_dead_at = NULL, left_at = NULL
+            RETURNING (SELECT declared_dead_at IS NOT NULL FROM before)
+            """);
+        cmd.Parameters.AddWithValue("id", node.Id);
+        cmd.Parameters.AddWithValue("name", node.Name);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    public async Task LeaveAsync(ClusterNode node, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE cluster_nodes SET left_at = now() WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", node.Id);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> DeclareSilentNodesDeadAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // The row lock of the UPDATE makes each declaration happen once: a second node looking at the same moment waits,
+        // then finds declared_dead_at set and skips the row. Rows of nodes gone for a week are deleted on the way.
+        await using var batch = dataSource.CreateBatch();
+        var declare = new NpgsqlBatchCommand("""
+            UPDATE cluster_nodes SET declared_dead_at = now()
+            WHERE left_at IS NULL AND declared_dead_at IS NULL AND heartbeat_at < now() - @timeout
+            RETURNING id
+            """);
+        declare.Parameters.AddWithValue("timeout", timeout);
+        batch.BatchCommands.Add(declare);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM cluster_nodes WHERE heartbeat_at < now() - interval '7 days'"));
+        var ids = new List<string>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<IReadOnlyList<string>> RecentlyDeadAsync(TimeSpan within, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT id FROM cluster_nodes WHERE declared_dead_at >= now() - @within");
+        cmd.Parameters.AddWithValue("within", within);
+        var ids = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public async Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT now(), id, name, started_at, heartbeat_at, left_at, declared_dead_at FROM cluster_nodes
+            ORDER BY (left_at IS NULL AND declared_dead_at IS NULL) DESC, started_at DESC, id
+            LIMIT 200
+            """);
+        var members = new List<ClusterMember>();
+        var now = DateTimeOffset.MinValue;
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            now = reader.GetFieldValue<DateTimeOffset>(0);
+            members.Add(new ClusterMember(reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        if (members.Count == 0)
+        {
+            await using var clock = dataSource.CreateCommand("SELECT now()");
+            now = (DateTimeOffset)(await clock.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        return (now, members);
+    }
+}

@@ -1,0 +1,20 @@
+namespace AlertHub.Storage.Postgres;
+
+internal static partial class PostgresMigrations
+{
+    /// <summary>110–114: cluster membership (the nodes sharing this database and their heartbeats).</summary>
+    private static readonly (int Version, string Sql)[] Cluster =
+    [
+        (110, """
+            CREATE TABLE cluster_nodes(
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                started_at timestamptz NOT NULL,
+                heartbeat_at timestamptz NOT NULL,
+                left_at timestamptz,
+                declared_dead_at timestamptz
+            );
+            CREATE INDEX ix_cluster_nodes_live ON cluster_nodes(heartbeat_at) WHERE left_at IS NULL AND declared_dead_at IS NULL;
+            """),
+    ];
+}

@@ -1,0 +1,133 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using AlertHub.IntegrationTests.Infrastructure;
+using AlertHub.IntegrationTests.Storage;
+using AlertHub.MobileSim.Scenarios;
+
+namespace AlertHub.IntegrationTests.Features.Cluster;
+
+/// <summary>
+/// Three hub processes on one PostgreSQL database. The node that issued an alert is SIGKILLed in the middle of its
+/// fan-out: the other two finish it, nobody is lost, and what goes out twice is at most what the dead node had in
+/// flight, with the same delivery id.
+/// </summary>
+public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private const int Residents = 3000;
+    private const int Concurrency = 16;
+    private const string AdminKey = "cluster-test-admin-key-0123456789abcdef";
+
+    [PostgresFact]
+    public async Task Kill9_TheIssuingNodeMidFanOut_TheOthersFinishAndResendAtMostWhatItHadInFlight()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromMilliseconds(20);
+        var connectionString = await PostgresServer.NewDatabaseAsync();
+        var nodes = new List<HubProcess>();
+        try
+        {
+            foreach (var name in new[] { "node-a", "node-b", "node-c" })
+            {
+                nodes.Add(await HubProcess.StartAsync(new Dictionary<string, string?>
+                {
+                    ["Storage:Engine"] = "postgres",
+                    ["ConnectionStrings:AlertHub"] = connectionString,
+                    ["Cluster:NodeName"] = name,
+                    ["Channels:Webhook:MaxConcurrency"] = $"{Concurrency}",
+                    ["Channels:Webhook:MaxBatchSize"] = "256",
+                    ["Areas:LoadDemoAreas"] = "false",
+                    ["Storage:MinFreeDiskMegabytes"] = "0",
+                }, AdminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration));
+            }
+
+            using var a = Admin(nodes[0]);
+            using var b = Admin(nodes[1]);
+            await ImportAsync(a, receiver);
+            var cluster = await GetClusterAsync(b);
+            Assert.True(cluster["shared"]!.GetValue<bool>());
+            Assert.Equal(3, cluster["liveNodes"]!.GetValue<int>());
+
+            var issued = await a.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } }));
+            Assert.Equal(202, (int)issued.StatusCode);
+            await receiver.WaitForAsync(r => r.Count >= Residents / 3, TimeSpan.FromSeconds(60));
+            var inFlightOfA = InFlightOf(await GetClusterAsync(b), "node-a");
+            await nodes[0].KillAsync(CancellationToken.None);
+            var killed = DateTimeOffset.UtcNow;
+
+            // The survivors declare it dead and give its claims to themselves within the node timeout (6 s) plus a beat.
+            TimeSpan? takenOver = null;
+            while (DateTimeOffset.UtcNow - killed < TimeSpan.FromSeconds(30))
+            {
+                var now = await GetClusterAsync(b);
+                var nodeA = now["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == "node-a")!;
+                if (nodeA["state"]!.GetValue<string>() == "dead" && nodeA["inFlight"]!.GetValue<int>() == 0)
+                {
+                    takenOver = DateTimeOffset.UtcNow - killed;
+                    break;
+                }
+
+                await Task.Delay(250);
+            }
+
+            Assert.True(takenOver is not null, "node-a was not declared dead, or its claims were not given back, within 30 s");
+            Assert.True(takenOver < TimeSpan.FromSeconds(10), $"the backlog was taken over {takenOver!.Value.TotalSeconds:0.0} s after the kill");
+
+            await receiver.WaitForAsync(r => r.Select(x => x.Path).Distinct().Count() >= Residents, TimeSpan.FromSeconds(90));
+            await Task.Delay(500);
+            var received = receiver.Received.ToList();
+            var resent = received.GroupBy(r => r.Path).Where(g => g.Count() > 1).ToList();
+            var copies = resent.Sum(g => g.Count() - 1);
+            output.WriteLine($"node-a killed with {inFlightOfA} items claimed; taken over after {takenOver.Value.TotalSeconds:0.0} s; re-sent {copies}; all {Residents} reached");
+            Assert.Equal(Residents, received.Select(r => r.Path).Distinct().Count());
+            Assert.All(resent, g => Assert.Single(g.Select(r => r.DeliveryId).Distinct()));
+            // A send slot is given back only once its outcome is recorded, so a node never has more than the channel's
+            // concurrency sent but unrecorded.
+            Assert.True(copies <= Concurrency, $"{copies} messages went out twice; node-a had at most {Concurrency} in flight");
+            Assert.All(received, r => Assert.True(r.SignatureValid));
+            var final = await GetClusterAsync(b);
+            Assert.Equal(2, final["liveNodes"]!.GetValue<int>());
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    private static HttpClient Admin(HubProcess node)
+    {
+        var client = new HttpClient { BaseAddress = node.BaseAddress };
+        client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        return client;
+    }
+
+    private static async Task<JsonObject> GetClusterAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonObject>("/api/cluster"))!;
+
+    private static int InFlightOf(JsonObject cluster, string name) =>
+        cluster["nodes"]!.AsArray().Where(n => n!["name"]!.GetValue<string>() == name && n["state"]!.GetValue<string>() == "live")
+            .Sum(n => n!["inFlight"]!.GetValue<int>());
+
+    private static async Task ImportAsync(HttpClient admin, WebhookReceiver receiver)
+    {
+        var ndjson = new StringBuilder();
+        for (var i = 0; i < Residents; i++)
+        {
+            var secret = $"cluster-secret-{i:D6}";
+            ndjson.Append("{\"places\":[{\"lat\":39.3,\"lon\":140.55}],\"endpoints\":[{\"channel\":\"webhook\",\"address\":\"")
+                .Append(receiver.Url($"r{i}", secret)).Append("\",\"secret\":\"").Append(secret).Append("\"}]}\n");
+        }
+
+        var import = await (await admin.PostAsync("/api/residents/import", HttpJson.Raw(ndjson.ToString(), "application/x-ndjson"))).JsonAsync();
+        Assert.Equal(Residents, import["accepted"]!.GetValue<int>());
+    }
+
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
+}
