@@ -21,6 +21,7 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
     private static readonly TimeSpan DeletionRetention = TimeSpan.FromDays(7);
 
     private readonly ResidentIndex _index;
+    private readonly ResidentIndexSync _sync;
     private readonly ResidentStore _residents;
     private readonly IResidentChangeFeed? _feed;
     private readonly HealthState _health;
@@ -31,10 +32,11 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
     private long _applied = -1;
     private volatile bool _following;
 
-    public ResidentIndexFollower(ResidentIndex index, ResidentStore residents, IClusterEvents cluster, HealthState health,
+    public ResidentIndexFollower(ResidentIndexSync sync, ResidentStore residents, IClusterEvents cluster, HealthState health,
         IOptions<ClusterEventsOptions> options, TimeProvider time, ILogger<ResidentIndexFollower> logger, IResidentChangeFeed? feed = null)
     {
-        _index = index;
+        _sync = sync;
+        _index = sync.Index;
         _residents = residents;
         _feed = feed;
         _health = health;
@@ -112,33 +114,21 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
     {
         while (true)
         {
-            var after = Applied;
-            var changes = await _feed!.ReadAfterAsync(after, BatchSize, cancellationToken);
+            IReadOnlyList<ResidentChangeEntry> changes;
+            await _sync.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                changes = await _feed!.ReadAfterAsync(Applied, BatchSize, cancellationToken);
+                await ApplyAsync(changes, cancellationToken);
+            }
+            finally
+            {
+                _sync.Gate.Release();
+            }
+
             if (changes.Count == 0)
             {
                 return;
-            }
-
-            var present = changes.Where(c => !c.Deleted).ToDictionary(c => c.ResidentId);
-            var found = new HashSet<Guid>();
-            await foreach (var profile in _residents.ReadProfilesAsync(present.Keys, cancellationToken))
-            {
-                _index.Upsert(profile);
-                found.Add(profile.Id);
-                if (present[profile.Id].Location is { } l)
-                {
-                    _index.SetCurrentLocation(profile.Id, l.Lat, l.Lon, l.ExpiresAt);
-                }
-                else
-                {
-                    _index.ClearCurrentLocation(profile.Id);
-                }
-            }
-
-            // Deleted, or deleted between reading the feed and reading the profiles (its tombstone comes in a later batch).
-            foreach (var id in changes.Select(c => c.ResidentId).Where(id => !found.Contains(id)))
-            {
-                _index.Remove(id);
             }
 
             Interlocked.Exchange(ref _applied, changes[^1].Sequence);
@@ -147,6 +137,32 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Each changed resident as the store has them now (with their live location); those gone leave the index.</summary>
+    private async Task ApplyAsync(IReadOnlyList<ResidentChangeEntry> changes, CancellationToken cancellationToken)
+    {
+        var present = changes.Where(c => !c.Deleted).ToDictionary(c => c.ResidentId);
+        var found = new HashSet<Guid>();
+        await foreach (var profile in present.Count == 0 ? AsyncEnumerable.Empty<ResidentProfile>() : _residents.ReadProfilesAsync(present.Keys, cancellationToken))
+        {
+            _index.Upsert(profile);
+            found.Add(profile.Id);
+            if (present[profile.Id].Location is { } l)
+            {
+                _index.SetCurrentLocation(profile.Id, l.Lat, l.Lon, l.ExpiresAt);
+            }
+            else
+            {
+                _index.ClearCurrentLocation(profile.Id);
+            }
+        }
+
+        // Deleted, or deleted between reading the feed and reading the profiles (its tombstone comes in a later batch).
+        foreach (var id in changes.Select(c => c.ResidentId).Where(id => !found.Contains(id)))
+        {
+            _index.Remove(id);
         }
     }
 
