@@ -96,6 +96,53 @@ internal sealed class CommandLine
         return engine;
     }
 
+    /// <summary>
+    /// --cluster N: with --start-hub, N hub nodes (2–9) sharing one throwaway PostgreSQL store; 1 (the default) is one hub.
+    /// </summary>
+    public int ClusterNodes()
+    {
+        if (!Has("cluster"))
+        {
+            return 1;
+        }
+
+        var n = GetInt("cluster", 1);
+        if (!StartHub || n is < 2 or > 9)
+        {
+            throw new ArgumentException("--cluster N needs --start-hub and takes 2 to 9 nodes.");
+        }
+
+        if (Has("engine") && HubEngine.Parse(Get("engine")) != "postgres")
+        {
+            throw new ArgumentException("--cluster runs its nodes on one PostgreSQL store: leave --engine out or give postgres.");
+        }
+
+        if (Has("kill-hub-at"))
+        {
+            throw new ArgumentException("--kill-hub-at restarts the one hub; with --cluster use --kill-node K@P.");
+        }
+
+        return n;
+    }
+
+    /// <summary>--kill-node K@P: with --cluster, SIGKILL node K (1-based) once P % of the expected receipts are in, for good.</summary>
+    public (int Node, double Share)? KillNode(int nodes)
+    {
+        if (Get("kill-node") is not { } text)
+        {
+            return null;
+        }
+
+        var parts = text.Split('@');
+        if (nodes < 2 || parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var node) || node < 1 || node > nodes
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) || percent is <= 0 or >= 100)
+        {
+            throw new ArgumentException($"--kill-node takes K@P with --cluster N: a node 1..N and a percentage between 0 and 100, e.g. 2@30; got '{text}'.");
+        }
+
+        return (node, percent / 100);
+    }
+
     /// <summary>--hub-configuration: run the hub as already built in this configuration (no build first); null builds Release.</summary>
     public string? HubConfiguration() => Get("hub-configuration") switch
     {
@@ -259,6 +306,11 @@ internal sealed class CommandLine
           --via-feed              issue through the feed path: a 訓練 土砂災害警戒情報 telegram for 横手市 and a rule
                                   (latency from the telegram's arrival at the hub)
           --start-hub             build and start the hub (src/AlertHub.Server, Release) with a fresh data directory, wired to the peers
+          --cluster N             with --start-hub: N hub nodes (2–9) on one throwaway PostgreSQL store; residents are
+                                  imported and the alert issued on node 1, SignalR clients spread over every node (a client
+                                  whose node dies reconnects to the next); the report adds CPU and take-overs per node
+          --kill-node K@P         with --cluster: SIGKILL node K once P % of the expected receipts are in (it stays dead);
+                                  the report says when its backlog was taken over and what was re-sent
           --engine E              with --start-hub: the hub's store, sqlite (default) or postgres: a throwaway PostgreSQL cluster
                                   (postgresql-15 installed) with one database, kept across --kill-hub-at restarts and removed
                                   at the end; the report's header names the engine and its version

@@ -62,7 +62,14 @@ internal static class MobileSimProgram
         var startedAt = DateTimeOffset.Now;
         var adminKey = cl.StartHub ? "sim-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : cl.ResolveApiKey();
         var options = cl.ToSimulationOptions(adminKey);
-        var engineName = cl.Engine();
+        var clusterNodes = cl.ClusterNodes();
+        var engineName = clusterNodes > 1 ? HubEngine.Postgres : cl.Engine();
+        var killNode = cl.KillNode(clusterNodes);
+        if (killNode is { Node: 1 })
+        {
+            throw new ArgumentException("--kill-node: node 1 is where mobile-sim imports, issues and reads the results; kill node 2 or later.");
+        }
+
         var hubConfiguration = cl.HubConfiguration();
         var resultsDirectory = cl.Get("results") ?? ResultsWriter.DefaultDirectory(startedAt, options.Seed);
 
@@ -109,6 +116,7 @@ internal static class MobileSimProgram
         Peers.ProviderPeers.Rates["sms"] = cl.GetDouble("sms-mps", 500);
         var peers = await Peers.ProviderPeers.StartAsync(providerChannels, receipts, options.TimeProvider, anyPort: cl.StartHub);
         HubProcess? hub = null;
+        var nodes = new List<HubProcess>();
         HubEngine? engine = null;
         try
         {
@@ -123,14 +131,39 @@ internal static class MobileSimProgram
                     settings[key] = value;
                 }
 
-                hub = await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(3), cancellationToken, hubConfiguration);
+                for (var i = 1; i <= clusterNodes; i++)
+                {
+                    if (clusterNodes > 1)
+                    {
+                        settings["Cluster:NodeName"] = $"node-{i}";
+                    }
+
+                    // Built once (by the first start), then run as built.
+                    nodes.Add(await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(3), cancellationToken, i == 1 ? hubConfiguration : hubConfiguration ?? "Release"));
+                }
+
+                hub = nodes[0];
                 var started = hub;
                 options = options with
                 {
                     Hub = hub.BaseAddress,
+                    Nodes = [.. nodes.Select(n => n.BaseAddress)],
                     KillAndRestartHub = ct => started.KillAndRestartAsync(TimeSpan.FromMinutes(2), ct),
                 };
-                Console.WriteLine($"hub started at {hub.BaseAddress} (pid {hub.ProcessId})");
+                if (killNode is { } kill)
+                {
+                    options = options with
+                    {
+                        KillHubAt = [kill.Share],
+                        KilledNode = $"node-{kill.Node}",
+                        KillAndRestartHub = ct => KillNodeAsync(nodes, kill.Node, adminKey, ct),
+                    };
+                }
+
+                foreach (var (node, i) in nodes.Select((n, i) => (n, i)))
+                {
+                    Console.WriteLine(clusterNodes > 1 ? $"node-{i + 1} started at {node.BaseAddress} (pid {node.ProcessId})" : $"hub started at {node.BaseAddress} (pid {node.ProcessId})");
+                }
             }
             else if (hubSettings.Count > 0)
             {
@@ -153,7 +186,8 @@ internal static class MobileSimProgram
                     usage is { } u ? Math.Round(u.PeakWorkingSet / (1024.0 * 1024), 1) : null,
                     options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null,
                     engine?.Description,
-                    engine is null ? null : await engine.ActivityAsync(cancellationToken)),
+                    engine is null ? null : await engine.ActivityAsync(cancellationToken),
+                    clusterNodes > 1 ? [.. nodes.Select((n, i) => NodeUsageOf(n, $"node-{i + 1}", killNode?.Node == i + 1))] : null),
             };
             if (previous is not null)
             {
@@ -168,7 +202,16 @@ internal static class MobileSimProgram
                     : FormattableString.Invariant($"sms: {twilio.Messages.Count:N0} messages, {twilio.Messages.Sum(m => m.Segments):N0} segments, REST errors {twilio.Errors.Count}"));
             }
 
-            if (usage is { } used)
+            if (report.Run?.Nodes is { } perNode)
+            {
+                // A 2-core machine shows how the work spreads, not a speed-up: every node shares the same cores.
+                Console.WriteLine("nodes:");
+                foreach (var n in perNode)
+                {
+                    Console.WriteLine($"  {n.Name}: CPU {n.CpuSeconds:0.0} s, peak working set {n.PeakMemoryMiB:0} MiB, took over {n.TookOverItems} outbox items{(n.Killed ? " (killed)" : "")}");
+                }
+            }
+            else if (usage is { } used)
             {
                 Console.WriteLine($"hub process: CPU {used.Cpu.TotalSeconds:0.0} s, peak working set {used.PeakWorkingSet / (1024.0 * 1024):0} MiB");
             }
@@ -205,9 +248,9 @@ internal static class MobileSimProgram
         }
         finally
         {
-            if (hub is not null)
+            foreach (var node in nodes)
             {
-                await hub.DisposeAsync();
+                await node.DisposeAsync();
             }
 
             foreach (var peer in peers)
@@ -221,6 +264,44 @@ internal static class MobileSimProgram
                 await engine.DisposeAsync();
             }
         }
+    }
+
+    private static NodeUsage NodeUsageOf(HubProcess node, string name, bool killed)
+    {
+        var (cpu, peak) = node.Usage();
+        return new NodeUsage(name, Math.Round(cpu.TotalSeconds, 1), Math.Round(peak / (1024.0 * 1024), 1), node.TookOver, killed);
+    }
+
+    /// <summary>
+    /// --kill-node: SIGKILLs node <paramref name="number"/> for good, then asks another node's <c>GET /api/cluster</c> until the
+    /// dead node is declared dead with nothing left in flight. Returns how long after the kill that was.
+    /// </summary>
+    private static async Task<TimeSpan> KillNodeAsync(IReadOnlyList<HubProcess> nodes, int number, string adminKey, CancellationToken cancellationToken)
+    {
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        await nodes[number - 1].KillAsync(cancellationToken);
+        using var http = new HttpClient { BaseAddress = nodes[number % nodes.Count].BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
+        var name = $"node-{number}";
+        while (killed.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            try
+            {
+                var cluster = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(http, "/api/cluster", cancellationToken);
+                if (cluster?["nodes"]?.AsArray().Any(n => n?["name"]?.GetValue<string>() == name && n["state"]?.GetValue<string>() == "dead"
+                    && n["inFlight"]?.GetValue<int>() == 0) == true)
+                {
+                    return killed.Elapsed;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return killed.Elapsed;
     }
 
     private static async Task<int> GenerateDemoGeoAsync(CommandLine cl, CancellationToken cancellationToken)

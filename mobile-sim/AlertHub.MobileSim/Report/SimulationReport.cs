@@ -108,7 +108,11 @@ internal sealed record RunInfo(
     double? HubPeakMemoryMiB,
     string? ViaFeed = null,
     string? Engine = null,
-    StoreActivity? StoreActivity = null);
+    StoreActivity? StoreActivity = null,
+    IReadOnlyList<NodeUsage>? Nodes = null);
+
+/// <summary>One hub node of a --cluster run: what it used, and how much work it took over from a dead node.</summary>
+internal sealed record NodeUsage(string Name, double CpuSeconds, double PeakMemoryMiB, int TookOverItems, bool Killed);
 
 /// <summary>The hub's work in its PostgreSQL database during a run, from the server's statistics (pg_stat_database).</summary>
 internal sealed record StoreActivity(long Commits, long RowsInserted, long RowsUpdated, long RowsDeleted)

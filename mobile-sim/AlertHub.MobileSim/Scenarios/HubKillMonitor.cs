@@ -9,7 +9,10 @@ namespace AlertHub.MobileSim.Scenarios;
 /// <param name="RestartMs">From the kill until the restarted hub answered /health.</param>
 /// <param name="Resent">Receipts after this kill of a message the resident already had (until the next kill).</param>
 /// <param name="ResentWithOtherKey">Of those, how many carried a different delivery id than the first copy (should be 0: a re-send is the same message).</param>
-internal sealed record HubKillReport(double Share, int ReceiptsAtKill, double KilledAtMs, double RestartMs, int Resent, int ResentWithOtherKey);
+/// <param name="RestartMs">The one hub: until it answered again after its restart. A cluster node (<paramref name="Node"/>): until the
+/// other nodes had declared it dead and taken over everything it had claimed.</param>
+internal sealed record HubKillReport(double Share, int ReceiptsAtKill, double KilledAtMs, double RestartMs, int Resent, int ResentWithOtherKey,
+    string? Node = null);
 
 /// <summary>
 /// --kill-hub-at: once each given share of the expected receipts is in, SIGKILLs the hub and starts it again on the
@@ -17,7 +20,7 @@ internal sealed record HubKillReport(double Share, int ReceiptsAtKill, double Ki
 /// the hub had in flight, with the same delivery id.
 /// </summary>
 internal sealed class HubKillMonitor(IReadOnlyList<double> shares, Func<CancellationToken, Task<TimeSpan>> killAndRestart, ReceiptLog receipts,
-    TimeProvider time, TimeSpan timeout)
+    TimeProvider time, TimeSpan timeout, string? node = null)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(5);
     private readonly List<(double Share, int Receipts, long KilledAt, TimeSpan Restart)> _kills = [];
@@ -79,6 +82,6 @@ internal sealed class HubKillMonitor(IReadOnlyList<double> shares, Func<Cancella
         }
 
         return [.. kills.Select((k, i) => new HubKillReport(k.Share, k.Receipts, time.GetElapsedTime(_issuedAt, k.KilledAt).TotalMilliseconds,
-            k.Restart.TotalMilliseconds, resent[i], otherKey[i]))];
+            k.Restart.TotalMilliseconds, resent[i], otherKey[i], node))];
     }
 }

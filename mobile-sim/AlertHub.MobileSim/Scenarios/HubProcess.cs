@@ -118,7 +118,11 @@ internal sealed class HubProcess : IAsyncDisposable
     {
         var process = Process.Start(_info) ?? throw new InvalidOperationException("could not start the hub");
         _process = process;
-        process.OutputDataReceived += (_, e) => Output.Add(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Output.Add(e.Data);
+            CountTakeOver(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => Output.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -152,6 +156,22 @@ internal sealed class HubProcess : IAsyncDisposable
         throw new TimeoutException($"The hub did not become healthy within {timeout}:\n{Output}");
     }
 
+    /// <summary>Outbox items this hub took over from cluster nodes that died (from its "Took over N outbox items" warnings).</summary>
+    public int TookOver => Volatile.Read(ref _tookOver);
+
+    private int _tookOver;
+
+    private void CountTakeOver(string? line)
+    {
+        const string Marker = "Took over ";
+        var at = line?.IndexOf(Marker, StringComparison.Ordinal) ?? -1;
+        if (at >= 0 && line![(at + Marker.Length)..].Split(' ', 2)[0] is var count
+            && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            Interlocked.Add(ref _tookOver, n);
+        }
+    }
+
     /// <summary>SIGKILLs the hub and leaves it dead (a node lost for good: the others must carry on).</summary>
     public async Task KillAsync(CancellationToken cancellationToken)
     {
@@ -167,6 +187,12 @@ internal sealed class HubProcess : IAsyncDisposable
     public (TimeSpan Cpu, long PeakWorkingSet) Usage()
     {
         _process.Refresh();
+        if (_process.HasExited)
+        {
+            // Killed for good (--kill-node): KillAsync kept what it had used.
+            return (_cpuOfKilled, _peakOfKilled);
+        }
+
         return (_cpuOfKilled + _process.TotalProcessorTime, Math.Max(_peakOfKilled, _process.PeakWorkingSet64));
     }
 

@@ -11,6 +11,9 @@ internal sealed record SimulationOptions
     /// <summary>Hub base address. Default http://127.0.0.1:5080.</summary>
     public Uri Hub { get; init; } = new("http://127.0.0.1:5080");
 
+    /// <summary>With --cluster, every node's base address (node 1 is <see cref="Hub"/>): SignalR clients are spread over them.</summary>
+    public IReadOnlyList<Uri> Nodes { get; init; } = [];
+
     /// <summary>Admin (or issuer) API key sent as X-Api-Key.</summary>
     public required string ApiKey { get; init; }
 
@@ -108,6 +111,9 @@ internal sealed record SimulationOptions
 
     /// <summary>Kills the hub and starts it again on the same data directory, returning how long that took (set with --start-hub).</summary>
     public Func<CancellationToken, Task<TimeSpan>>? KillAndRestartHub { get; init; }
+
+    /// <summary>With --kill-node: the node the kill hook kills for good (named in the report); null: the one hub, restarted.</summary>
+    public string? KilledNode { get; init; }
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

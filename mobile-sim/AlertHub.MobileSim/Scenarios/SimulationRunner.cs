@@ -65,7 +65,8 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 .Where(r => r.Channel == SimChannels.SignalR && registered.ContainsKey(r.ExternalId))
                 .Select(r => new SignalRResident(r.ExternalId, registered[r.ExternalId].Id, registered[r.ExternalId].Token))
                 .ToList();
-            await pool.ConnectAllAsync(hub, signalR, options.ConnectParallelism, options.ConnectTimeout, options.ConfigureSignalR, cancellationToken);
+            IReadOnlyList<Uri> nodes = options.Nodes.Count > 1 ? [.. options.Nodes.Select(n => n.AbsoluteUri.EndsWith('/') ? n : new Uri(n.AbsoluteUri + "/"))] : [hub];
+            await pool.ConnectAllAsync(nodes, signalR, options.ConnectParallelism, options.ConnectTimeout, options.ConfigureSignalR, cancellationToken);
             SimLog.SignalRReady(_logger, pool.Connected, pool.Failed, signalR.Count);
 
             var audience = options.Audience;
@@ -124,7 +125,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 : null;
 
             var killer = options is { KillHubAt.Count: > 0, KillAndRestartHub: { } kill }
-                ? new HubKillMonitor(options.KillHubAt, kill, receipts, time, options.Timeout)
+                ? new HubKillMonitor(options.KillHubAt, kill, receipts, time, options.Timeout, options.KilledNode)
                 : null;
             var receiptsBefore = receipts.DistinctCount;
             IssuedAlert issued;

@@ -79,8 +79,12 @@ internal interface ITelephonyAttemptStore
     /// </summary>
     Task<IReadOnlyList<TelephonyAttempt>> ClaimDueAsync(string channel, int limit, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Retries (attempt 2 and later) left 'placing' by a process that died before placing them become due at <paramref name="now"/>; returns how many.</summary>
-    Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Retries (attempt 2 and later) left 'placing' by a process that died before placing them become due at <paramref name="now"/>;
+    /// returns how many. With <paramref name="placingBefore"/>, only those that went 'placing' before it (on a shared store the
+    /// other nodes' recent ones are being placed right now); without, all of them (the one node, at its start).
+    /// </summary>
+    Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken, DateTimeOffset? placingBefore = null);
 
     /// <summary>Removes every attempt to the resident, inside the transaction that forgets them; returns how many.</summary>
     Task<int> ForgetResidentAsync(IStoreTransaction transaction, Guid residentId, CancellationToken cancellationToken);

@@ -127,10 +127,12 @@ internal sealed class PostgresTelephonyAttemptStore(NpgsqlDataSource dataSource)
         return await cmd.ListAsync(TelephonyAttemptRows.Read, cancellationToken);
     }
 
-    public async Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken, DateTimeOffset? placingBefore = null)
     {
-        await using var cmd = dataSource.CreateCommand("UPDATE telephony_attempts SET state = 'scheduled', due_at = @now WHERE state = 'placing' AND attempt > 1");
+        await using var cmd = dataSource.CreateCommand(
+            "UPDATE telephony_attempts SET state = 'scheduled', due_at = @now WHERE state = 'placing' AND attempt > 1 AND (@before::timestamptz IS NULL OR updated_at < @before)");
         cmd.Parameters.AddWithValue("now", Ms(now));
+        cmd.Parameters.AddWithValue("before", NpgsqlTypes.NpgsqlDbType.TimestampTz, placingBefore is { } b ? Ms(b) : DBNull.Value);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -568,6 +568,23 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         Assert.Empty(problems);
     }
 
+    [ToolFact("chromium")]
+    public async Task AdminNodes_OnTheEmbeddedStore_ShowsThisOneNodeRunning()
+    {
+        var admin = await hub.CreateStaffUserAsync("admin");
+        await using var context = await hub.NewContextAsync();
+        var page = await Staff.SignInAsync(context, admin);
+        var problems = ResidentPageTests.CollectProblems(page);
+
+        await page.GotoAsync("/staff/#/admin/cluster");
+
+        await Assertions.Expect(page.Locator("#cluster-status")).ToContainTextAsync("1 ノード");
+        await Assertions.Expect(page.Locator("#cluster-rows tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#cluster-rows tr[data-state=live]")).ToContainTextAsync("この画面のノード");
+        await Assertions.Expect(page.Locator("#cluster-rows tr td").First).ToHaveTextAsync("稼働中");
+        Assert.Empty(problems);
+    }
+
     private async Task<List<JsonNode?>> AlertsWithAsync(string headline)
     {
         using var admin = hub.Admin();

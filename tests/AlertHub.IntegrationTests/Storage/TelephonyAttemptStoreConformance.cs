@@ -215,6 +215,23 @@ public abstract class TelephonyAttemptStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task ReleaseStuckRetries_PlacingBefore_LeavesRetriesAnotherNodeIsPlacingNow()
+    {
+        var (old, _) = await BeginAsync("k-old");
+        var (recent, _) = await BeginAsync("k-recent");
+        await Store.ScheduleRetryAsync(old.Id, Now.AddMinutes(-1), Now, CancellationToken.None);
+        await Store.ScheduleRetryAsync(recent.Id, Now.AddMinutes(10), Now, CancellationToken.None);
+        var stuck = Assert.Single(await Store.ClaimDueAsync("voice", 10, Now, CancellationToken.None));
+        var placingNow = Assert.Single(await Store.ClaimDueAsync("voice", 10, Now.AddMinutes(10), CancellationToken.None));
+
+        var released = await Store.ReleaseStuckRetriesAsync(Now.AddMinutes(11), CancellationToken.None, placingBefore: Now.AddMinutes(9));
+
+        Assert.Equal(1, released);
+        Assert.Equal("scheduled", (await Store.GetAsync(stuck.Id, CancellationToken.None))!.State);
+        Assert.Equal("placing", (await Store.GetAsync(placingNow.Id, CancellationToken.None))!.State);
+    }
+
+    [StoreFact]
     public async Task List_GivesTheAlertsAttemptsOldestFirstUpToTheLimit()
     {
         await BeginAsync("k1");

@@ -1,5 +1,5 @@
 // Administration, one tab each: staff users and API keys (/api/staff/users, /api/keys), cameras (admin-cameras.js),
-// the compose templates (admin-templates.js) and the audit log (admin-audit.js). Roles are shown in words; an error is a
+// the compose templates (admin-templates.js), the audit log (admin-audit.js) and the hub's nodes (admin-cluster.js). Roles are shown in words; an error is a
 // sentence with its rule, and it goes away once the next change succeeds.
 import { api, h, t, clear, formatTime, announce } from '/shared/common.js';
 import { roleLabel, problemText } from './labels.js';
@@ -10,6 +10,7 @@ const TABS = [
   ['cameras', 'admin.tabCameras', () => import('./admin-cameras.js')],
   ['templates', 'admin.tabTemplates', () => import('./admin-templates.js')],
   ['audit', 'admin.tabAudit', () => import('./admin-audit.js')],
+  ['cluster', 'admin.tabCluster', () => import('./admin-cluster.js')],
 ];
 
 export async function mount(container, ctx, [tab = 'users']) {

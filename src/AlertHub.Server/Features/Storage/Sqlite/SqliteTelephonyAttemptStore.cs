@@ -124,12 +124,13 @@ internal sealed class SqliteTelephonyAttemptStore(Database database) : ITelephon
         return claimed;
     }
 
-    public async Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> ReleaseStuckRetriesAsync(DateTimeOffset now, CancellationToken cancellationToken, DateTimeOffset? placingBefore = null)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE telephony_attempts SET state = 'scheduled', due_at = $now WHERE state = 'placing' AND attempt > 1";
+        cmd.CommandText = "UPDATE telephony_attempts SET state = 'scheduled', due_at = $now WHERE state = 'placing' AND attempt > 1 AND ($before IS NULL OR updated_at < $before)";
         cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$before", placingBefore is { } b ? b.ToUnixTimeMilliseconds() : DBNull.Value);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -67,7 +67,8 @@ internal sealed class TelephonyAttempts(ITelephonyAttemptStore store, IAlertStor
         store.ClaimDueAsync(channel, limit, Now(), cancellationToken);
 
     /// <summary>Retries claimed by a process that died before placing them become due again.</summary>
-    public Task<int> ReleaseStuckRetriesAsync(CancellationToken cancellationToken) => store.ReleaseStuckRetriesAsync(Now(), cancellationToken);
+    public Task<int> ReleaseStuckRetriesAsync(CancellationToken cancellationToken, TimeSpan? placingFor = null) =>
+        store.ReleaseStuckRetriesAsync(Now(), cancellationToken, placingFor is { } age ? Now() - age : null);
 
     public Task<IReadOnlyList<TelephonyAttempt>> ListAsync(string alertId, int limit, CancellationToken cancellationToken) =>
         store.ListAsync(alertId, limit, cancellationToken);

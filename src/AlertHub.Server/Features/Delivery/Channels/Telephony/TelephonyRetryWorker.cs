@@ -15,20 +15,39 @@ internal sealed partial class TelephonyRetryWorker(
     TelephonyAttempts store,
     AlertRecords alerts,
     HealthState health,
+    AlertHub.Core.Cluster.IClusterMembership membership,
     TimeProvider time,
     ILogger<TelephonyRetryWorker> logger) : BackgroundService
 {
     /// <summary>How often due retries are looked for.</summary>
     internal static TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// On a shared store, a retry still 'placing' after this long was taken by a node that died: placing one is a single
+    /// request to Twilio with a far shorter timeout. Another node's younger ones are left alone, or a phone would ring twice.
+    /// </summary>
+    internal static TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await health.WaitForStoreAsync(stoppingToken);
-        await store.ReleaseStuckRetriesAsync(stoppingToken);
+        // The one node of an embedded store: whatever is 'placing' was left by its earlier process.
+        if (!membership.IsShared)
+        {
+            await store.ReleaseStuckRetriesAsync(stoppingToken);
+        }
+
+        var nextStuckCheck = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (membership.IsShared && time.GetUtcNow() >= nextStuckCheck)
+                {
+                    nextStuckCheck = time.GetUtcNow() + TimeSpan.FromSeconds(30);
+                    await store.ReleaseStuckRetriesAsync(stoppingToken, StuckAfter);
+                }
+
                 var placed = 0;
                 foreach (var channel in channels)
                 {
