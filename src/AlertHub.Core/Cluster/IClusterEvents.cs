@@ -61,6 +61,12 @@ internal static class ClusterTopics
     /// <summary>The rule set was saved: read it again.</summary>
     public const string Rules = "rules";
 
+    /// <summary>
+    /// Topics whose publish waits (at most a second) until every other listening node has applied it: the next request
+    /// to any node already sees a revoked key refused, the saved rules, a deleted area gone.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Acknowledged = new HashSet<string>(StringComparer.Ordinal) { ApiKeys, Credentials, Areas, Rules };
+
     /// <summary>Residents changed up to this change sequence (payload: the sequence): catch up the targeting index.</summary>
     public const string Residents = "residents";
 }

@@ -15,8 +15,10 @@ namespace AlertHub.Storage.Postgres.Cluster;
 /// <remarks>
 /// One channel carries every topic (<c>{node}\u001f{number}\u001f{topic}\u001f{payload}</c>), so the listener never has to
 /// LISTEN again when a feature subscribes. A node's own notifications come back to it: they are dropped (its subscribers
-/// heard them at once when published) but confirm that the server has passed them on to every listener, which is what
-/// <see cref="PublishAsync"/> waits for. PostgreSQL delivers notifications only to sessions listening at commit time, so
+/// heard them at once when published) but confirm that the server has passed them on. For
+/// <see cref="ClusterTopics.Acknowledged"/> topics every other listening node answers once its handlers ran, and
+/// <see cref="PublishAsync"/> waits (at most a second) for those answers, so a revoked key is refused by every node from the
+/// moment the revoking call answers. PostgreSQL delivers notifications only to sessions listening at commit time, so
 /// after a reconnect every subscriber hears a resync.
 /// </remarks>
 internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource, ClusterNode node, IOptions<ClusterEventsOptions> options,
@@ -29,11 +31,14 @@ internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource,
 
     private const char Separator = '\u001f';
 
-    /// <summary>How long a publish waits for its own notification to come back before answering anyway.</summary>
+    /// <summary>How long a publish waits for its own notification (and the other nodes' acknowledgements) before answering anyway.</summary>
     private static readonly TimeSpan EchoWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>The topic of "applied": a node that ran its handlers for an <see cref="ClusterTopics.Acknowledged"/> topic says so to the publisher.</summary>
+    private const string AckTopic = "\u0006ack";
+
     private readonly ClusterSubscriptions _subscriptions = new();
-    private readonly ConcurrentDictionary<long, TaskCompletionSource> _echoes = new();
+    private readonly ConcurrentDictionary<long, Delivery> _echoes = new();
     private long _published;
     private NpgsqlConnection? _connection;
     private volatile bool _listening;
@@ -60,18 +65,29 @@ internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource,
 
         Dispatch(new ClusterEvent(topic, payload, FromThisNode: true));
         var number = Interlocked.Increment(ref _published);
-        var echo = _listening ? _echoes.GetOrAdd(number, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)) : null;
+        var echo = _listening ? _echoes.GetOrAdd(number, _ => new Delivery()) : null;
         try
         {
             // Not the caller's token: the change is committed, and a request aborted now must not keep other nodes from hearing it.
-            await using var notify = dataSource.CreateCommand("SELECT pg_notify(@channel, @payload)");
+            // The listeners counted in the same statement are the nodes the notification goes to (this one among them).
+            await using var notify = dataSource.CreateCommand("""
+                SELECT (SELECT count(*) FROM pg_stat_activity WHERE application_name = @listener AND datname = current_database())::int,
+                    pg_notify(@channel, @payload)
+                """);
             notify.CommandTimeout = 5;
+            notify.Parameters.AddWithValue("listener", ListenerName);
             notify.Parameters.AddWithValue("channel", Channel);
             notify.Parameters.AddWithValue("payload", Encode(node.Id, number, topic, payload));
-            await notify.ExecuteNonQueryAsync(CancellationToken.None);
+            int listeners;
+            await using (var reader = await notify.ExecuteReaderAsync(CancellationToken.None))
+            {
+                listeners = await reader.ReadAsync(CancellationToken.None) ? reader.GetInt32(0) : 0;
+            }
+
             if (echo is not null)
             {
-                await echo.Task.WaitAsync(EchoWait, time, cancellationToken);
+                echo.Expect(ClusterTopics.Acknowledged.Contains(topic) ? listeners - 1 : 0);
+                await echo.Done.WaitAsync(EchoWait, time, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -212,7 +228,7 @@ internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource,
 
         foreach (var echo in _echoes.Values)
         {
-            echo.TrySetResult();
+            echo.Abandon();
         }
     }
 
@@ -225,17 +241,92 @@ internal sealed partial class PostgresClusterEvents(NpgsqlDataSource dataSource,
             return;
         }
 
+        if (parts[2] == AckTopic)
+        {
+            // "{publisher}\u001e{number}": another node has applied one of this node's notifications.
+            var ack = parts[3].Split('\u001e');
+            if (ack.Length == 2 && ack[0] == node.Id && long.TryParse(ack[1], System.Globalization.CultureInfo.InvariantCulture, out var acked)
+                && _echoes.TryGetValue(acked, out var waiting))
+            {
+                waiting.Acknowledged();
+            }
+
+            return;
+        }
+
         if (parts[0] == node.Id)
         {
             if (long.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var number) && _echoes.TryGetValue(number, out var echo))
             {
-                echo.TrySetResult();
+                echo.Echoed();
             }
 
             return;
         }
 
         Dispatch(new ClusterEvent(parts[2], parts[3], FromThisNode: false));
+        if (ClusterTopics.Acknowledged.Contains(parts[2]))
+        {
+            // Not on this connection: it is busy listening (this handler runs inside its wait).
+            _ = AcknowledgeAsync(parts[0], parts[1]);
+        }
+    }
+
+    private async Task AcknowledgeAsync(string publisher, string number)
+    {
+        try
+        {
+            await using var ack = dataSource.CreateCommand("SELECT pg_notify(@channel, @payload)");
+            ack.CommandTimeout = 5;
+            ack.Parameters.AddWithValue("channel", Channel);
+            ack.Parameters.AddWithValue("payload", Encode(node.Id, 0, AckTopic, publisher + "\u001e" + number));
+            await ack.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The publisher stops waiting after a second; nothing else depends on the acknowledgement.
+            LogPublishFailed(logger, AckTopic, e);
+        }
+    }
+
+    /// <summary>One publish waiting for its echo and for the acknowledgements of the other listening nodes.</summary>
+    private sealed class Delivery
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _expected = -1;
+        private int _acknowledged;
+        private int _echoed;
+
+        public Task Done => _done.Task;
+
+        public void Expect(int acknowledgements)
+        {
+            Volatile.Write(ref _expected, Math.Max(0, acknowledgements));
+            Check();
+        }
+
+        public void Acknowledged()
+        {
+            Interlocked.Increment(ref _acknowledged);
+            Check();
+        }
+
+        public void Echoed()
+        {
+            Volatile.Write(ref _echoed, 1);
+            Check();
+        }
+
+        public void Abandon() => _done.TrySetResult();
+
+        private void Check()
+        {
+            var expected = Volatile.Read(ref _expected);
+            if (expected >= 0 && Volatile.Read(ref _echoed) == 1 && Volatile.Read(ref _acknowledged) >= expected)
+            {
+                _done.TrySetResult();
+            }
+        }
     }
 
     private void RaiseResync()
