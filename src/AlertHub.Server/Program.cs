@@ -1,8 +1,8 @@
 using AlertHub.Server.Features.Alerts;
 using AlertHub.Server.Features.Areas;
 using AlertHub.Server.Features.Auth;
-using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.Cluster;
+using AlertHub.Server.Features.Cameras;
 using AlertHub.Server.Features.ComposeTemplates;
 using AlertHub.Server.Features.Dashboard;
 using AlertHub.Server.Features.Delivery;
@@ -43,6 +43,7 @@ if (MigrateStoreCommand.IsRequested(args))
 builder.AddHubDefaults();
 builder.AddStorage();
 builder.AddCluster();
+builder.AddClusterRedis();
 builder.AddShelters();
 builder.AddHealth();
 builder.AddStaffAuth();

@@ -37,6 +37,7 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IDronePhotoStore, PostgresDronePhotoStore>();
         services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
         services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership, Cluster.PostgresClusterMembership>();
+        services.AddSingleton<AlertHub.Core.Cluster.IClusterLocks, Cluster.PostgresClusterLocks>();
         return services;
     }
 }

@@ -475,12 +475,15 @@ internal sealed partial class DeliveryWorkers(
     private async Task ReleaseReconnectedAsync(string channel, IPresenceChannel presence, List<Completed> recorded)
     {
         var released = 0;
-        foreach (var residentId in recorded.Where(c => c.Outcome.State == WorkState.Pending).Select(c => c.Work.ResidentId).Distinct())
+        var waiting = recorded.Where(c => c.Outcome.State == WorkState.Pending).Select(c => c.Work.ResidentId).Distinct().ToList();
+        if (waiting.Count == 0)
         {
-            if (presence.IsConnected(residentId))
-            {
-                released += await outbox.ReleaseAsync(residentId, channel, Now(), CancellationToken.None);
-            }
+            return;
+        }
+
+        foreach (var residentId in await presence.ConnectedAsync(waiting, CancellationToken.None))
+        {
+            released += await outbox.ReleaseAsync(residentId, channel, Now(), CancellationToken.None);
         }
 
         if (released > 0)

@@ -8,7 +8,8 @@ namespace AlertHub.Server.Features.Delivery;
 /// </summary>
 internal interface IPresenceChannel
 {
-    bool IsConnected(Guid residentId);
+    /// <summary>Of <paramref name="residentIds"/>, those connected now, to this node or (in a cluster) any other.</summary>
+    ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken);
 }
 
 internal static class Presence

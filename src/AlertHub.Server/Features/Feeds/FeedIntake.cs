@@ -14,19 +14,19 @@ internal sealed record IngestResult(
 /// The one way feed documents enter the hub (pushed to the API or pulled by the poller): byte-identical
 /// re-deliveries are ignored, hostile or broken documents are quarantined with a stable code, accepted ones
 /// are stored raw with their event, the series advances only forward, and the rules act on the newest event.
-/// Documents are taken one at a time so series state never races.
+/// Documents are taken one at a time, across every node sharing the store, so the rules always read the series state the
+/// previous document left (two nodes taking two telegrams of one series at once would otherwise both act on the older state).
 /// </summary>
 internal sealed partial class FeedIntake(
     FeedRecords store,
+    AlertHub.Core.Cluster.IClusterLocks locks,
     IFeedEventRules rules,
     AreaCodeTable codeTable,
     IOptions<FeedsOptions> options,
     IStaffEvents staff,
-    ILogger<FeedIntake> logger) : IFeedIntake, IDisposable
+    ILogger<FeedIntake> logger) : IFeedIntake
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-
-    public void Dispose() => _gate.Dispose();
+    private const string IntakeLock = "feed-intake";
 
     /// <summary>The poller's way in: the same intake as pushed documents.</summary>
     public async Task<FeedIntakeResult> AcceptAsync(FeedSource source, ReadOnlyMemory<byte> document, string origin, CancellationToken ct)
@@ -39,8 +39,7 @@ internal sealed partial class FeedIntake(
     {
         var o = options.Value;
         var sha = FeedRecords.Sha256(document.Span);
-        await _gate.WaitAsync(cancellationToken);
-        try
+        await using (await locks.AcquireAsync(IntakeLock, cancellationToken))
         {
             if (await store.FindDocumentAsync(sha, cancellationToken) is { } seen)
             {
@@ -80,10 +79,6 @@ internal sealed partial class FeedIntake(
             await staff.FeedEventAsync(new FeedEventNotice(eventId, e.Family, e.Lifecycle.ToString(), e.Operational.ToString(), e.Category,
                 e.MainText.Headline, applied, outcome, alertId), cancellationToken);
             return new IngestResult(true, false, eventId, null, null, e, applied, outcome, alertId);
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
@@ -36,6 +37,13 @@ internal static class ResidentsApi
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<ResidentsOptions>>().Value.RegistrationsPerMinutePerClient;
                 var client = ClientAddress.KeyOf(context);
+                if (perMinute > 0 && context.RequestServices.GetService<ClusterRedis>() is { } redis)
+                {
+                    // Cluster: the same limit, counted across every node in Redis.
+                    return ClusterFixedWindowLimiter.Partition(redis, RegistrationRateLimit, client, perMinute, TimeSpan.FromMinutes(1),
+                        context.RequestServices.GetRequiredService<ILogger<ClusterFixedWindowLimiter>>());
+                }
+
                 return perMinute <= 0
                     ? RateLimitPartition.GetNoLimiter(client)
                     : RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions

@@ -9,8 +9,36 @@ internal sealed class SignInAttempt(string userKey, string clientKey)
 
     public string ClientKey { get; } = clientKey;
 
+    /// <summary>Names the attempt among the cluster's reservations and failures (<see cref="ClusterSignInThrottle"/>).</summary>
+    public string Id { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Reserved in the cluster's Redis (true) or in this node's memory: it is finished where it was reserved.</summary>
+    public bool Shared { get; init; }
+
     /// <summary>Set once the attempt is finished (failed, succeeded or released), so it is never counted twice.</summary>
     public bool Done { get; set; }
+}
+
+/// <summary>
+/// Sign-in lockout: <see cref="SignInThrottle"/> in this node's memory, or <see cref="ClusterSignInThrottle"/> counted
+/// cluster-wide in Redis (<c>Cluster:Redis</c>). Both give the same limits and answers.
+/// </summary>
+internal interface ISignInThrottle
+{
+    /// <summary>Reserves an attempt, or refuses it (null) with how long to wait.</summary>
+    ValueTask<(SignInAttempt? Attempt, TimeSpan Wait)> TryBeginAsync(string username, string client);
+
+    /// <summary>The password did not verify; returns how long the user or client is now locked, if it is.</summary>
+    ValueTask<TimeSpan?> FailAsync(SignInAttempt attempt);
+
+    /// <summary>The password verified: the username's failures and lock are cleared.</summary>
+    ValueTask SucceedAsync(SignInAttempt attempt);
+
+    /// <summary>The password was never checked: the attempt does not count.</summary>
+    ValueTask ReleaseAsync(SignInAttempt attempt);
+
+    /// <summary>Clears the username's failures and lock (an admin set a new password).</summary>
+    ValueTask RecordSuccessAsync(string username);
 }
 
 /// <summary>
@@ -24,7 +52,7 @@ internal sealed class SignInAttempt(string userKey, string clientKey)
 /// time got 12–16 checked against a limit of 5, and a right password inside the burst got in. Now at most the
 /// limit is ever checked per window, per username and per client, however many arrive together.
 /// </remarks>
-internal sealed class SignInThrottle(IOptions<StaffOptions> options, TimeProvider time)
+internal sealed class SignInThrottle(IOptions<StaffOptions> options, TimeProvider time) : ISignInThrottle
 {
     // Bounded so a spray of random usernames cannot grow it without limit; idle entries go first.
     private const int MaxTracked = 50_000;
@@ -141,6 +169,17 @@ internal sealed class SignInThrottle(IOptions<StaffOptions> options, TimeProvide
         }
     }
 
+    /// <summary>As <see cref="RecordFailure"/>, for an attempt reserved elsewhere (the cluster's Redis, then unreachable).</summary>
+    internal TimeSpan? RecordFailureByKeys(string userKey, string clientKey)
+    {
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            return Max(Record(userKey, o.MaxFailures, now, inFlight: false), Record(clientKey, o.MaxFailuresPerClient, now, inFlight: false));
+        }
+    }
+
     /// <summary>Clears the username's failures and lock (an admin set a new password).</summary>
     public void RecordSuccess(string username)
     {
@@ -153,6 +192,32 @@ internal sealed class SignInThrottle(IOptions<StaffOptions> options, TimeProvide
                 RemoveIfIdle(UserKey(username), user);
             }
         }
+    }
+
+    ValueTask<(SignInAttempt? Attempt, TimeSpan Wait)> ISignInThrottle.TryBeginAsync(string username, string client)
+    {
+        var attempt = TryBegin(username, client, out var wait);
+        return ValueTask.FromResult((attempt, wait));
+    }
+
+    ValueTask<TimeSpan?> ISignInThrottle.FailAsync(SignInAttempt attempt) => ValueTask.FromResult(Fail(attempt));
+
+    ValueTask ISignInThrottle.SucceedAsync(SignInAttempt attempt)
+    {
+        Succeed(attempt);
+        return ValueTask.CompletedTask;
+    }
+
+    ValueTask ISignInThrottle.ReleaseAsync(SignInAttempt attempt)
+    {
+        Release(attempt);
+        return ValueTask.CompletedTask;
+    }
+
+    ValueTask ISignInThrottle.RecordSuccessAsync(string username)
+    {
+        RecordSuccess(username);
+        return ValueTask.CompletedTask;
     }
 
     private static TimeSpan? Refusal(Tracker? tracker, int limit, DateTimeOffset now, StaffOptions o)
@@ -256,9 +321,9 @@ internal sealed class SignInThrottle(IOptions<StaffOptions> options, TimeProvide
 
     private static TimeSpan? Max(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : (a > b ? a : b);
 
-    private static string UserKey(string username) => "user:" + username;
+    internal static string UserKey(string username) => "user:" + username;
 
-    private static string ClientKey(string client) => "client:" + client;
+    internal static string ClientKey(string client) => "client:" + client;
 
     private sealed class Tracker
     {

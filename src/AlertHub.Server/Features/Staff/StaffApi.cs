@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Storage;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
@@ -31,6 +32,16 @@ internal static partial class StaffApi
         services.Configure<StaffOptions>(builder.Configuration.GetSection("Staff"));
         services.AddSingleton<StaffUsers>();
         services.AddSingleton<SignInThrottle>();
+        if (ClusterRedisOptions.IsConfigured(builder.Configuration))
+        {
+            // Lockout counted across every node, so spreading guesses over nodes gains nothing.
+            services.AddSingleton<ISignInThrottle, ClusterSignInThrottle>();
+        }
+        else
+        {
+            services.AddSingleton<ISignInThrottle>(sp => sp.GetRequiredService<SignInThrottle>());
+        }
+
         services.AddSingleton<PasswordHashGate>();
         services.AddHostedService<StaffBootstrap>();
         services.AddAuthentication().AddCookie(StaffSessionAuthentication.SchemeName);
@@ -73,7 +84,7 @@ internal static partial class StaffApi
     }
 
     private static async Task<Results<Ok<SessionView>, ProblemHttpResult>> SignInAsync(SignInRequest request, HttpContext http, StaffUsers users,
-        SignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, CancellationToken ct)
+        ISignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, CancellationToken ct)
     {
         var username = Normalize(request.Username);
         if (username is null || string.IsNullOrEmpty(request.Password))
@@ -85,7 +96,8 @@ internal static partial class StaffApi
         var from = $"sign-in from {address}";
 
         // The attempt is counted before the password is checked, so a parallel burst cannot get more than the limit checked.
-        if (throttle.TryBegin(username, ClientAddress.KeyOf(http), out var wait) is not { } attempt)
+        var (attempt, wait) = await throttle.TryBeginAsync(username, ClientAddress.KeyOf(http));
+        if (attempt is null)
         {
             await audit.WriteAsync(from, "staff.signin.refused_locked", username, null, ct);
             return LockedOut(http, wait);
@@ -103,13 +115,13 @@ internal static partial class StaffApi
         }
         catch
         {
-            throttle.Release(attempt);
+            await throttle.ReleaseAsync(attempt);
             throw;
         }
 
         if (!ran)
         {
-            throttle.Release(attempt);
+            await throttle.ReleaseAsync(attempt);
             http.Response.Headers.RetryAfter = "2";
             return Problems.Create(503, Problems.AuthSignInBusy, "Sign-in is busy.", "Too many sign-ins are being checked right now. Try again in a few seconds.");
         }
@@ -117,7 +129,7 @@ internal static partial class StaffApi
         if (!verified)
         {
             await audit.WriteAsync(from, "staff.signin.failure", username, null, ct);
-            if (throttle.Fail(attempt) is { } locked)
+            if (await throttle.FailAsync(attempt) is { } locked)
             {
                 await audit.WriteAsync(from, "staff.signin.lockout", username, $"locked for {Math.Ceiling(locked.TotalSeconds)} s", ct);
                 return LockedOut(http, locked);
@@ -126,7 +138,7 @@ internal static partial class StaffApi
             return Problems.Create(401, Problems.AuthInvalidCredentials, "The username or password is wrong.");
         }
 
-        throttle.Succeed(attempt);
+        await throttle.SucceedAsync(attempt);
         var user = found!.Value.User;
         if (StaffPasswords.NeedsRehash(found.Value.PasswordHash))
         {
@@ -179,7 +191,7 @@ internal static partial class StaffApi
     }
 
     private static async Task<Results<Ok<StaffUserView>, ProblemHttpResult>> UpdateUserAsync(string username, StaffUserRequest request, StaffUsers store,
-        SignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
+        ISignInThrottle throttle, PasswordHashGate hashing, AuditLog audit, HttpContext http, IOptions<StaffOptions> options, TimeProvider time, CancellationToken ct)
     {
         username = Normalize(username) ?? "";
         var existing = await store.FindAsync(username, ct);
@@ -209,7 +221,7 @@ internal static partial class StaffApi
         if (request.Password is not null)
         {
             // An admin setting a new password is also how a locked-out colleague gets back in before the lock ends.
-            throttle.RecordSuccess(username);
+            await throttle.RecordSuccessAsync(username);
         }
 
         var changes = new List<string>();

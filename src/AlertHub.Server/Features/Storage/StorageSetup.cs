@@ -44,6 +44,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<Health.IStartupStep, StoreStartup>();
         builder.Services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership, AlertHub.Core.Cluster.SingleNodeMembership>();
+        builder.Services.AddSingleton<AlertHub.Core.Cluster.IClusterLocks, AlertHub.Core.Cluster.InProcessClusterLocks>();
 
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
         builder.Services.AddSingleton<IStoreTransactions, SqliteStoreTransactions>();

@@ -1,29 +1,93 @@
 using AlertHub.Core.Storage;
-using System.Collections.Concurrent;
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Residents;
 using Microsoft.AspNetCore.SignalR;
 
 namespace AlertHub.Server.Features.Delivery.Channels.SignalR;
 
-/// <summary>Which residents have a live connection (SignalR has no way to count a group's members).</summary>
-internal sealed class ResidentConnections
+/// <summary>
+/// Which residents have a live connection on this node (SignalR has no way to count a group's members), and, through
+/// <see cref="IClusterPresence"/>, on the cluster's other nodes. A resident's first connection here announces them to
+/// the cluster and their last one withdraws them; the calls are made under the lock, so the cluster hears them in the
+/// order they happened.
+/// </summary>
+internal sealed class ResidentConnections(IClusterPresence cluster)
 {
-    private readonly ConcurrentDictionary<Guid, int> _counts = new();
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, int> _counts = [];
 
-    public bool IsConnected(Guid residentId) => _counts.TryGetValue(residentId, out var n) && n > 0;
+    public bool IsConnected(Guid residentId)
+    {
+        lock (_lock)
+        {
+            return _counts.ContainsKey(residentId);
+        }
+    }
 
-    public int Residents => _counts.Count(kv => kv.Value > 0);
+    public int Residents
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _counts.Count;
+            }
+        }
+    }
 
-    public void Add(Guid residentId) => _counts.AddOrUpdate(residentId, 1, (_, n) => n + 1);
+    public void Add(Guid residentId)
+    {
+        lock (_lock)
+        {
+            var n = _counts.GetValueOrDefault(residentId) + 1;
+            _counts[residentId] = n;
+            if (n == 1)
+            {
+                cluster.Joined(residentId);
+            }
+        }
+    }
 
     public void Remove(Guid residentId)
     {
-        var left = _counts.AddOrUpdate(residentId, 0, (_, n) => Math.Max(0, n - 1));
-        if (left == 0)
+        lock (_lock)
         {
-            _counts.TryRemove(new KeyValuePair<Guid, int>(residentId, 0));
+            if (!_counts.TryGetValue(residentId, out var n))
+            {
+                return;
+            }
+
+            if (n > 1)
+            {
+                _counts[residentId] = n - 1;
+                return;
+            }
+
+            _counts.Remove(residentId);
+            cluster.Left(residentId);
         }
+    }
+
+    /// <summary>Of <paramref name="residentIds"/>, those connected here or on any other node (one round trip for the others).</summary>
+    public async ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken)
+    {
+        var connected = new HashSet<Guid>();
+        var elsewhere = new List<Guid>();
+        lock (_lock)
+        {
+            foreach (var id in residentIds)
+            {
+                (_counts.ContainsKey(id) ? (ICollection<Guid>)connected : elsewhere).Add(id);
+            }
+        }
+
+        if (elsewhere.Count > 0)
+        {
+            connected.UnionWith(await cluster.ConnectedAnywhereAsync(elsewhere, cancellationToken));
+        }
+
+        return connected;
     }
 }
 

@@ -26,8 +26,8 @@ internal sealed record SignalRAlertMessage(
 
 /// <summary>
 /// Pushes to residents' live SignalR connections. SignalR is at-most-once and keeps nothing for offline
-/// clients, so "delivered" means handed to at least one live connection; offline residents stay pending
-/// in the outbox until they subscribe again.
+/// clients, so "delivered" means handed to at least one live connection (in a cluster, published through the Redis
+/// backplane to the node that holds it); offline residents stay pending in the outbox until they subscribe again.
 /// </summary>
 internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnections connections, IOptions<SignalRChannelOptions> options)
     : IDeliveryChannel, IPresenceChannel, IChannelSetup<SignalRChannelOptions>
@@ -49,16 +49,19 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
 
     public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: 64);
 
-    public bool IsConnected(Guid residentId) => connections.IsConnected(residentId);
+    public ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken) =>
+        connections.ConnectedAsync(residentIds, cancellationToken);
 
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
         var results = new DeliveryItemResult[batch.Items.Count];
         var sends = new List<Task>(batch.Items.Count);
+        // In a cluster a resident may be connected to another node: the group send then goes through the Redis backplane.
+        var connected = await connections.ConnectedAsync([.. batch.Items.Select(i => i.ResidentId)], cancellationToken);
         for (var i = 0; i < batch.Items.Count; i++)
         {
             var item = batch.Items[i];
-            if (!connections.IsConnected(item.ResidentId))
+            if (!connected.Contains(item.ResidentId))
             {
                 results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, Presence.NotConnected, options.Value.OfflineRetry) { MayHaveReached = false, RecipientAbsent = true };
                 continue;

@@ -1,0 +1,38 @@
+namespace AlertHub.Core.Cluster;
+
+/// <summary>
+/// Which residents have a live connection (a resident's page on SignalR) on any node of the cluster. Each node announces
+/// the residents it holds connections for; any node asks about a batch of residents before it sends. A single node
+/// (no <c>Cluster:Redis</c>) has nothing to share: <see cref="SingleNodePresence"/> knows only this node.
+/// </summary>
+internal interface IClusterPresence
+{
+    /// <summary>This node's first live connection of the resident opened. Never blocks; never throws.</summary>
+    void Joined(Guid residentId);
+
+    /// <summary>This node's last live connection of the resident closed. Never blocks; never throws.</summary>
+    void Left(Guid residentId);
+
+    /// <summary>
+    /// Of <paramref name="residentIds"/>, those connected to another node (or this one, as the shared view knows it). When
+    /// the shared view cannot be reached the answer is empty: the caller then knows only its own connections.
+    /// </summary>
+    ValueTask<IReadOnlySet<Guid>> ConnectedAnywhereAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken);
+}
+
+/// <summary>One node: every connection is local, so nobody is connected "elsewhere".</summary>
+internal sealed class SingleNodePresence : IClusterPresence
+{
+    private static readonly IReadOnlySet<Guid> None = new HashSet<Guid>();
+
+    public void Joined(Guid residentId)
+    {
+    }
+
+    public void Left(Guid residentId)
+    {
+    }
+
+    public ValueTask<IReadOnlySet<Guid>> ConnectedAnywhereAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(None);
+}

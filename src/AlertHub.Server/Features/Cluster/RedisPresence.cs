@@ -1,0 +1,262 @@
+using AlertHub.Core.Cluster;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using ClusterNode = AlertHub.Core.Cluster.ClusterNode;
+
+namespace AlertHub.Server.Features.Cluster;
+
+/// <summary>
+/// Residents' presence shared through Redis. Each node keeps one set of the residents it holds live connections for
+/// (<c>{prefix}:presence:node:{node id}</c>), with an expiry that a heartbeat renews every third of
+/// <see cref="ClusterRedisOptions.RedisPresenceTtl"/>; a node that dies stops counting within that time, one that stops
+/// cleanly removes its set at once. <c>{prefix}:presence:nodes</c> lists the nodes, and a query forgets those whose set
+/// has expired.
+/// </summary>
+/// <remarks>
+/// Joins and leaves go out at once, in the order they happened (one connection, commands pipelined in order). Any that
+/// could not be sent, a restored connection, or a set found missing at a heartbeat make the next heartbeat write the
+/// whole set again from this node's own count, so Redis converges on the truth within one heartbeat.
+/// </remarks>
+internal sealed partial class RedisPresence : BackgroundService, IClusterPresence
+{
+    // Adds one resident and renews the node's set and its place in the node list, in one round trip.
+    private const string JoinScript = """
+        redis.call('SADD', KEYS[1], ARGV[1])
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[3])
+        return 1
+        """;
+
+    // Which of ARGV[2..] are in any live node's set; nodes whose set has expired leave the list.
+    private const string QueryScript = """
+        local found = {}
+        for i = 2, #ARGV do found[i - 1] = 0 end
+        for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          local set = ARGV[1] .. node
+          if redis.call('EXISTS', set) == 1 then
+            local flags = redis.call('SMISMEMBER', set, unpack(ARGV, 2))
+            for i = 1, #flags do
+              if flags[i] == 1 then found[i] = 1 end
+            end
+          else
+            redis.call('SREM', KEYS[1], node)
+          end
+        end
+        return found
+        """;
+
+    // Lua's unpack has a stack limit of a few thousand values.
+    private const int QueryChunk = 1000;
+
+    private readonly ClusterRedis _redis;
+    private readonly ClusterNode _node;
+    private readonly ClusterRedisOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisPresence> _logger;
+    private readonly Lock _lock = new();
+    private readonly HashSet<Guid> _local = [];
+    private volatile bool _dirty = true;
+
+    public RedisPresence(ClusterRedis redis, ClusterNode node, IOptions<ClusterRedisOptions> options, TimeProvider time, ILogger<RedisPresence> logger)
+    {
+        _redis = redis;
+        _node = node;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        redis.Restored += () => _dirty = true;
+    }
+
+    private RedisKey NodeSet => _redis.Key("presence:node:" + _node.Id);
+
+    private RedisKey Nodes => _redis.Key("presence:nodes");
+
+    private long TtlMs => (long)_options.RedisPresenceTtl.TotalMilliseconds;
+
+    public void Joined(Guid residentId)
+    {
+        lock (_lock)
+        {
+            _local.Add(residentId);
+            Send(db => db.ScriptEvaluate(JoinScript, [NodeSet, Nodes], [Member(residentId), TtlMs, _node.Id], CommandFlags.FireAndForget));
+        }
+    }
+
+    public void Left(Guid residentId)
+    {
+        lock (_lock)
+        {
+            _local.Remove(residentId);
+            Send(db => db.SetRemove(NodeSet, Member(residentId), CommandFlags.FireAndForget));
+        }
+    }
+
+    public async ValueTask<IReadOnlySet<Guid>> ConnectedAnywhereAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken)
+    {
+        var connected = new HashSet<Guid>();
+        if (residentIds.Count == 0)
+        {
+            return connected;
+        }
+
+        try
+        {
+            var db = await _redis.DatabaseAsync();
+            foreach (var chunk in residentIds.Distinct().Chunk(QueryChunk))
+            {
+                var args = new RedisValue[chunk.Length + 1];
+                args[0] = _redis.KeyPrefix + "presence:node:";
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    args[i + 1] = Member(chunk[i]);
+                }
+
+                var flags = (RedisResult[])(await db.ScriptEvaluateAsync(QueryScript, [Nodes], args))!;
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if ((long)flags[i] == 1)
+                    {
+                        connected.Add(chunk[i]);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Residents on other nodes then wait as offline (they are released when they subscribe again); nothing is lost.
+            LogQueryFailed(_logger, e);
+            connected.Clear();
+        }
+
+        return connected;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = _options.RedisPresenceTtl / 3;
+        var failing = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await HeartbeatAsync();
+                failing = false;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                _dirty = true;
+                // Once per outage, not every few seconds (the connection logs its own loss and return).
+                if (!failing)
+                {
+                    LogHeartbeatFailed(_logger, e);
+                }
+
+                failing = true;
+            }
+
+            try
+            {
+                await Task.Delay(interval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Renews this node's set, or writes it whole when it may be wrong or missing.</summary>
+    private async Task HeartbeatAsync()
+    {
+        var db = await _redis.DatabaseAsync();
+        if (!_dirty)
+        {
+            int count;
+            lock (_lock)
+            {
+                count = _local.Count;
+            }
+
+            await db.SetAddAsync(Nodes, _node.Id);
+            // An empty set does not exist in Redis, so there is nothing to renew; a missing non-empty one was lost (Redis
+            // restarted or failed over, or a heartbeat came too late).
+            if (count == 0 || await db.KeyExpireAsync(NodeSet, _options.RedisPresenceTtl))
+            {
+                return;
+            }
+        }
+
+        Task write;
+        lock (_lock)
+        {
+            // Cleared before the snapshot: a join or leave that fails after it marks the set dirty again.
+            _dirty = false;
+            var members = _local.Select(Member).ToArray();
+            var transaction = db.CreateTransaction();
+            _ = transaction.KeyDeleteAsync(NodeSet);
+            foreach (var chunk in members.Chunk(10_000))
+            {
+                _ = transaction.SetAddAsync(NodeSet, chunk);
+            }
+
+            _ = transaction.KeyExpireAsync(NodeSet, _options.RedisPresenceTtl);
+            _ = transaction.SetAddAsync(Nodes, _node.Id);
+            // Queued under the lock, so no join or leave can be sent between the snapshot and the rewrite.
+            write = transaction.ExecuteAsync();
+        }
+
+        try
+        {
+            await write;
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            // Residents of a node that stops are nowhere until they reconnect elsewhere; do not wait for the expiry.
+            var db = await _redis.DatabaseAsync();
+            await db.KeyDeleteAsync(NodeSet);
+            await db.SetRemoveAsync(Nodes, _node.Id);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            LogHeartbeatFailed(_logger, e);
+        }
+    }
+
+    /// <summary>Sends a join or leave without waiting; if it cannot be sent now, the next heartbeat writes the whole set.</summary>
+    private void Send(Action<IDatabase> command)
+    {
+        var db = _redis.DatabaseAsync();
+        if (!db.IsCompletedSuccessfully || !_redis.IsConnected)
+        {
+            _dirty = true;
+            return;
+        }
+
+        try
+        {
+            command(db.Result);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            _dirty = true;
+        }
+    }
+
+    private static RedisValue Member(Guid residentId) => residentId.ToString("N");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask the cluster Redis who is connected; residents on other nodes wait as offline")]
+    private static partial void LogQueryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence heartbeat to the cluster Redis failed; it is written again once Redis answers")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,78 @@
+using AlertHub.Core.Cluster;
+using AlertHub.IntegrationTests.Infrastructure;
+using AlertHub.Storage.Postgres.Cluster;
+using Npgsql;
+
+namespace AlertHub.IntegrationTests.Storage;
+
+/// <summary>Cluster-wide named locks: PostgreSQL session advisory locks, and the embedded store's in-process ones.</summary>
+public sealed class ClusterLocksTests : IAsyncLifetime
+{
+    private readonly TestStores _stores = new();
+    private NpgsqlDataSource _db = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (PostgresServer.SkipReason is null)
+        {
+            _db = await _stores.PostgresAsync();
+        }
+    }
+
+    public async Task DisposeAsync() => await _stores.DisposeAsync();
+
+    [PostgresFact]
+    public async Task Acquire_OnTwoNodes_TheSecondWaitsUntilTheFirstLetsGo_AndOtherNamesDoNotWait()
+    {
+        var nodeA = new PostgresClusterLocks(_db);
+        var nodeB = new PostgresClusterLocks(_db);
+        var held = await nodeA.AcquireAsync("feed-intake", CancellationToken.None);
+
+        var waiting = nodeB.AcquireAsync("feed-intake", CancellationToken.None);
+        await using (await nodeB.AcquireAsync("something-else", CancellationToken.None))
+        {
+        }
+
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted, "a second node took a lock the first still held");
+        await held.DisposeAsync();
+        await using var second = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [PostgresFact]
+    public async Task Acquire_TheHoldersSessionDies_AnotherNodeGetsTheLock()
+    {
+        var nodeA = new PostgresClusterLocks(_db);
+        var nodeB = new PostgresClusterLocks(_db);
+        var held = await nodeA.AcquireAsync("feed-intake", CancellationToken.None);
+        var waiting = nodeB.AcquireAsync("feed-intake", CancellationToken.None);
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted);
+
+        // What a SIGKILLed node's session does: it ends, and the server lets its locks go.
+        await using (var admin = await _db.OpenConnectionAsync())
+        {
+            await using var kill = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()", admin);
+            Assert.Equal(true, await kill.ExecuteScalarAsync());
+        }
+
+        await using var second = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        await held.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task InProcess_TheSecondWaitsUntilTheFirstLetsGo_AndReleasingTwiceReleasesOnce()
+    {
+        var locks = new InProcessClusterLocks();
+        var held = await locks.AcquireAsync("feed-intake", CancellationToken.None);
+        var waiting = locks.AcquireAsync("feed-intake", CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        await held.DisposeAsync();
+        await held.DisposeAsync();
+        var second = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(locks.AcquireAsync("feed-intake", CancellationToken.None).IsCompleted, "a double release let a third holder in");
+        await second.DisposeAsync();
+    }
+}
