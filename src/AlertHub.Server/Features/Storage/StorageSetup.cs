@@ -1,6 +1,8 @@
 using AlertHub.Core.Storage;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Storage.Sqlite;
 using AlertHub.Storage.Postgres;
+using AlertHub.Storage.Postgres.Cluster;
 using Microsoft.AspNetCore.DataProtection;
 using Npgsql;
 
@@ -32,6 +34,7 @@ internal static class StorageSetup
         }
 
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
+        builder.AddClusterEvents();
         return builder;
     }
 
@@ -83,5 +86,6 @@ internal static class StorageSetup
         builder.Services.AddSingleton<PostgresMigrator>();
         builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
         builder.Services.AddPostgresStores();
+        builder.Services.AddPostgresClusterEvents();
     }
 }
