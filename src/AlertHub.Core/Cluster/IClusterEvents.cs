@@ -67,6 +67,12 @@ internal static class ClusterTopics
     /// </summary>
     public static readonly IReadOnlySet<string> Acknowledged = new HashSet<string>(StringComparer.Ordinal) { ApiKeys, Credentials, Areas, Rules };
 
+    /// <summary>
+    /// A newer version of an alert was stored (payload <c>{alert id}:{version}</c>): workers of every node stop sending the
+    /// older one's items still in their batch (the store's check before each batch is the record; this is the fast path).
+    /// </summary>
+    public const string AlertVersions = "alerts.version";
+
     /// <summary>Residents changed up to this change sequence (payload: the sequence): catch up the targeting index.</summary>
     public const string Residents = "residents";
 }

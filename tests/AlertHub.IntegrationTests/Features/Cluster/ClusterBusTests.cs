@@ -45,6 +45,37 @@ public sealed class ClusterBusTests
     }
 
     [PostgresFact]
+    public async Task Cancel_OnTheIssuingNode_StopsTheBatchAnotherNodeIsSendingWithinASecond()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromMilliseconds(100);
+        var connectionString = await PostgresServer.NewDatabaseAsync();
+        // One batch of 200 at 2 in flight and 100 ms each: node B needs about 10 s for it.
+        var slowChannel = new Dictionary<string, string?>
+        {
+            ["Channels:Webhook:MaxConcurrency"] = "2",
+            ["Channels:Webhook:MaxBatchSize"] = "200",
+        };
+        using var a = await StartNodeAsync(connectionString, "node-a", slowChannel, services => services.WithoutDeliveryWorkers());
+        using var b = await StartNodeAsync(connectionString, "node-b", slowChannel);
+        using var adminA = a.Admin();
+        await Alerts.QueueingInPartsTests.ImportAsync(adminA, receiver, 200);
+        var id = (await Api.IssueAsync(adminA, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } })))["id"]!.GetValue<string>();
+        await receiver.WaitForAsync(r => FirstVersion(r) >= 10, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(202, (int)(await adminA.PostAsync($"/api/alerts/{id}/cancel", null)).StatusCode);
+        // B hears of version 2 and admits no more of version 1; what it had in flight (2) still lands.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var soonAfter = FirstVersion(receiver.Received);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(soonAfter, FirstVersion(receiver.Received));
+        Assert.True(soonAfter < 100, $"{soonAfter} of 200 got version 1: the cancel did not stop node B's batch");
+
+        static int FirstVersion(IEnumerable<ReceivedWebhook> received) => received.Count(x => x.Json["alert"]!["version"]!.GetValue<int>() == 1);
+    }
+
+    [PostgresFact]
     public async Task ApiKey_CreatedOnOneNode_WorksOnAnotherAtOnce()
     {
         using var cluster = await ClusterHubs.StartAsync(2);
