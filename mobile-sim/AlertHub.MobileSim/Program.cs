@@ -118,6 +118,7 @@ internal static class MobileSimProgram
         HubProcess? hub = null;
         var nodes = new List<HubProcess>();
         HubEngine? engine = null;
+        AlertHub.Tests.Shared.Servers.RedisServer? redis = null;
         try
         {
             var hubSettings = Peers.ProviderPeers.HubSettings(peers);
@@ -129,6 +130,18 @@ internal static class MobileSimProgram
                 foreach (var (key, value) in engine.HubSettings)
                 {
                     settings[key] = value;
+                }
+
+                if (clusterNodes > 1)
+                {
+                    // The nodes share SignalR (backplane), presence and sign-in counters through a throwaway redis-server.
+                    redis = await AlertHub.Tests.Shared.Servers.RedisServer.StartAsync();
+                    settings["Cluster:Redis"] = redis.Configuration;
+                    // Every node signs Web Push with the one VAPID key the subscriptions were made with; a node generating its
+                    // own (in its own data directory) would be refused by the push service.
+                    using var vapid = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                    settings["Channels:WebPush:VapidPrivateKey"] = System.Buffers.Text.Base64Url.EncodeToString(vapid.ExportParameters(includePrivateParameters: true).D);
+                    Console.WriteLine($"redis: throwaway redis-server on 127.0.0.1:{redis.Port}");
                 }
 
                 for (var i = 1; i <= clusterNodes; i++)
@@ -256,6 +269,11 @@ internal static class MobileSimProgram
             foreach (var peer in peers)
             {
                 await peer.DisposeAsync();
+            }
+
+            if (redis is not null)
+            {
+                await redis.DisposeAsync();
             }
 
             // After the hub: its sessions end with it, so the cluster stops without cutting off a live hub.

@@ -14,7 +14,7 @@ namespace AlertHub.Storage.Postgres;
 internal static partial class PostgresMigrations
 {
     // A property, not a field: the order in which the partial files' static fields are initialised is unspecified.
-    public static IReadOnlyList<(int Version, string Sql)> All => [.. Staff, .. Alerts, .. Residents, .. Places, .. Media, .. Records, .. Cluster, .. ClusterLeases];
+    public static IReadOnlyList<(int Version, string Sql)> All => [.. Staff, .. Alerts, .. Residents, .. Places, .. Media, .. Records, .. Cluster, .. ClusterBus, .. ClusterLeases];
 
     private static readonly (int Version, string Sql)[] Staff =
     [

@@ -51,8 +51,10 @@ internal static class ReportPrinter
         sb.AppendLine(ci, $"webhook signature failures {report.SignatureFailures}, unknown residents {report.UnknownResidentHooks}, malformed payloads {report.MalformedPayloads}, receipts of other alerts {report.OtherAlertReceipts}");
         sb.AppendLine(Scenarios.ScenarioPrinter.Describe(report));
         sb.AppendLine(report.InvariantsHold
-            ? "INVARIANTS HOLD: nobody outside the area reached, no duplicates."
-            : $"INVARIANTS BROKEN: {report.Overall.OutsideReached} reached outside the area, {report.Overall.Duplicates} duplicates.");
+            ? report.ResentAfterKills > 0
+                ? $"INVARIANTS HOLD: nobody outside the area reached; the only duplicates are {report.ResentAfterKills} re-sends of work in flight at a kill, each with its first copy's delivery id."
+                : "INVARIANTS HOLD: nobody outside the area reached, no duplicates."
+            : $"INVARIANTS BROKEN: {report.Overall.OutsideReached} reached outside the area, {report.Overall.Duplicates} duplicates ({report.ResentAfterKills} of them re-sends after a kill, {(report.HubKills ?? []).Sum(k => k.ResentWithOtherKey)} with another delivery id).");
         return sb.ToString();
     }
 

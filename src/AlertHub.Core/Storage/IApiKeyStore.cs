@@ -9,6 +9,12 @@ internal interface IApiKeyStore
     /// <summary>The keys not revoked, with their hashes (the hub keeps them in memory to check requests).</summary>
     Task<IReadOnlyList<(StaffKey Key, byte[] Hash)>> ActiveAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The key with this hash if it is not revoked, else null: a node sharing the store with others looks up a key it has
+    /// not seen yet (created on another node) here.
+    /// </summary>
+    Task<StaffKey?> FindActiveAsync(byte[] hash, CancellationToken cancellationToken);
+
     /// <summary>Whether any key was ever created (a first start makes the bootstrap admin key).</summary>
     Task<bool> AnyAsync(CancellationToken cancellationToken);
 

@@ -21,6 +21,16 @@ internal sealed class PostgresApiKeyStore(NpgsqlDataSource dataSource) : IApiKey
         return list;
     }
 
+    public async Task<StaffKey?> FindActiveAsync(byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT id, name, role, created_at FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
+        cmd.Parameters.AddWithValue("hash", hash);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new StaffKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), null)
+            : null;
+    }
+
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("SELECT EXISTS(SELECT 1 FROM api_keys)");

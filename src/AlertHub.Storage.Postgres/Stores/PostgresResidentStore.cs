@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Storage;
 using AlertHub.Core.Targeting;
+using AlertHub.Storage.Postgres.Cluster;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,8 +12,23 @@ namespace AlertHub.Storage.Postgres.Stores;
 /// <c>residents</c>, <c>resident_places</c>, <c>resident_endpoints</c> and <c>resident_locations</c> in PostgreSQL: uuid ids,
 /// tag lists as text arrays, instants as timestamptz. Registrations and the bulk import load by binary COPY.
 /// </summary>
+/// <remarks>
+/// Every change also numbers the residents it touched from <c>resident_change_seq</c> (deletions in
+/// <c>resident_tombstones</c>) and notifies the other nodes when it commits, so that each node's targeting index follows
+/// (<see cref="PostgresResidentChangeFeed"/>). The number is taken last, under one transaction-level advisory lock held
+/// until commit: numbers then follow commit order, and a node that applied every change up to N has missed none below
+/// it. The lock is held only for that last statement and the commit.
+/// </remarks>
 internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResidentStore
 {
+    /// <summary>The advisory lock key that orders resident change numbers ("AHresCHG").</summary>
+    private const long ChangeOrderLock = 0x4148_7265_7343_4847;
+
+    /// <summary>
+    /// Sent by the store, not by a node: every node hears it, the writer's too (whose index the API already updated; the
+    /// catch-up then also moves its last applied number past the change).
+    /// </summary>
+    private const string StoreOrigin = "store";
     /// <summary>Three binary COPYs (residents, places, endpoints) in one transaction, whatever the batch size.</summary>
     public async Task InsertAsync(IReadOnlyList<NewResident> residents, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -43,6 +60,7 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
         }
 
         await CopyChildrenAsync(connection, residents.Select(r => (r.Id, r.Places, r.Endpoints)), now, cancellationToken);
+        await MarkChangedAsync(connection, tx, [.. residents.Select(r => r.Id)], cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -89,15 +107,37 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
         }
 
         await CopyChildrenAsync(connection, [(id, change.Places, ResidentEndpointRules.KeepConfirmed(change.Endpoints, confirmed))], at.UtcDateTime, cancellationToken);
+        await MarkChangedAsync(connection, tx, [id], cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }
 
     public async Task<bool> DeleteAsync(IStoreTransaction transaction, Guid id, CancellationToken cancellationToken)
     {
-        await using var delete = PostgresStoreTransaction.Of(transaction).Command("DELETE FROM residents WHERE id = @id");
-        delete.Parameters.AddWithValue("id", id);
-        return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+        var tx = PostgresStoreTransaction.Of(transaction);
+        await using (var delete = tx.Command("DELETE FROM residents WHERE id = @id"))
+        {
+            delete.Parameters.AddWithValue("id", id);
+            if (await delete.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+
+        // The tombstone tells nodes to drop the resident; it holds the id only (a random uuid) and is forgotten after a while
+        // (PostgresResidentChangeFeed.ForgetDeletionsAsync). The database's clock dates it: only that retention reads it.
+        await using var tombstone = tx.Command($"""
+            SELECT pg_advisory_xact_lock({ChangeOrderLock});
+            WITH t AS (
+                INSERT INTO resident_tombstones(resident_id, change_seq, deleted_at) VALUES (@id, nextval('resident_change_seq'), now())
+                ON CONFLICT (resident_id) DO UPDATE SET change_seq = excluded.change_seq, deleted_at = excluded.deleted_at
+                RETURNING change_seq)
+            SELECT pg_notify(@channel, @prefix || max(change_seq)::text) FROM t;
+            """);
+        tombstone.Parameters.AddWithValue("id", id);
+        AddNotifyParameters(tombstone);
+        await tombstone.ExecuteNonQueryAsync(cancellationToken);
+        return true;
     }
 
     public async Task<byte[]?> TokenHashAsync(Guid id, CancellationToken cancellationToken)
@@ -170,29 +210,45 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
 
     public async Task<bool> SetLocationAsync(ResidentLocation location, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand("""
             INSERT INTO resident_locations(resident_id, lat, lon, expires_at) VALUES (@id, @lat, @lon, @exp)
             ON CONFLICT (resident_id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, expires_at = excluded.expires_at
-            """);
+            """, connection, tx);
         cmd.Parameters.AddWithValue("id", location.ResidentId);
         cmd.Parameters.AddWithValue("lat", location.Lat);
         cmd.Parameters.AddWithValue("lon", location.Lon);
         cmd.Parameters.AddWithValue("exp", location.ExpiresAt.ToUniversalTime());
         try
         {
-            return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+            if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return false; // the resident does not exist (or was deleted meanwhile)
         }
+
+        await MarkChangedAsync(connection, tx, [location.ResidentId], cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task ClearLocationAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("DELETE FROM resident_locations WHERE resident_id = @id");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand("DELETE FROM resident_locations WHERE resident_id = @id", connection, tx);
         cmd.Parameters.AddWithValue("id", id);
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        if (await cmd.ExecuteNonQueryAsync(cancellationToken) > 0)
+        {
+            await MarkChangedAsync(connection, tx, [id], cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<ResidentLocation>> ReadLiveLocationsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -246,6 +302,7 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
             await places.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await MarkChangedAsync(connection, tx, [id], cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return true;
     }
@@ -282,6 +339,7 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
         insert.Parameters.AddWithValue("state", endpoint.State);
         insert.Parameters.AddWithValue("now", at.ToUniversalTime());
         var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        await MarkChangedAsync(connection, tx, [residentId], cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return id;
     }
@@ -333,28 +391,81 @@ internal sealed class PostgresResidentStore(NpgsqlDataSource dataSource) : IResi
 
     public async Task<IReadOnlyList<Guid>> SetAddressStateAsync(string channel, string address, string state, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "UPDATE resident_endpoints SET state = @state WHERE channel = @channel AND address = @address RETURNING resident_id");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE resident_endpoints SET state = @state WHERE channel = @channel AND address = @address RETURNING resident_id", connection, tx);
         cmd.Parameters.AddWithValue("state", state);
         cmd.Parameters.AddWithValue("channel", channel);
         cmd.Parameters.AddWithValue("address", address);
-        return [.. (await cmd.ListAsync(reader => reader.Uuid(0), cancellationToken)).Distinct()];
+        Guid[] changed = [.. (await cmd.ListAsync(reader => reader.Uuid(0), cancellationToken)).Distinct()];
+        await MarkChangedAsync(connection, tx, changed, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return changed;
     }
 
     public async Task<bool> ActivateEndpointAsync(long endpointId, string channel, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "UPDATE resident_endpoints SET state = 'active' WHERE id = @id AND channel = @channel AND state = 'pending'");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE resident_endpoints SET state = 'active' WHERE id = @id AND channel = @channel AND state = 'pending' RETURNING resident_id", connection, tx);
         cmd.Parameters.AddWithValue("id", endpointId);
         cmd.Parameters.AddWithValue("channel", channel);
-        return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        if (await cmd.ExecuteScalarAsync(cancellationToken) is not Guid residentId)
+        {
+            return false;
+        }
+
+        await MarkChangedAsync(connection, tx, [residentId], cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<Guid?> PruneEndpointAsync(long endpointId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("UPDATE resident_endpoints SET state = 'gone' WHERE id = @id RETURNING resident_id");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand("UPDATE resident_endpoints SET state = 'gone' WHERE id = @id RETURNING resident_id", connection, tx);
         cmd.Parameters.AddWithValue("id", endpointId);
-        return await cmd.ExecuteScalarAsync(cancellationToken) is Guid id ? id : null;
+        if (await cmd.ExecuteScalarAsync(cancellationToken) is not Guid id)
+        {
+            return null;
+        }
+
+        await MarkChangedAsync(connection, tx, [id], cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return id;
+    }
+
+    /// <summary>
+    /// The last statement of a resident change: numbers the residents (see the remarks above) and queues the notification
+    /// PostgreSQL sends the other nodes when, and only if, the transaction commits.
+    /// </summary>
+    private async Task MarkChangedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] ids, CancellationToken cancellationToken)
+    {
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        // The residents' rows are locked (in id order) before the advisory lock: whoever holds that lock then never waits for
+        // a row another change holds while it waits for the advisory lock, so the two locks cannot deadlock.
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT 1 FROM residents WHERE id = ANY(@ids) ORDER BY id FOR NO KEY UPDATE;
+            SELECT pg_advisory_xact_lock({ChangeOrderLock});
+            WITH u AS (UPDATE residents SET change_seq = nextval('resident_change_seq') WHERE id = ANY(@ids) RETURNING change_seq)
+            SELECT pg_notify(@channel, @prefix || max(change_seq)::text) FROM u HAVING count(*) > 0;
+            """, connection, tx);
+        cmd.Parameters.AddWithValue("ids", ids);
+        AddNotifyParameters(cmd);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private void AddNotifyParameters(NpgsqlCommand cmd)
+    {
+        cmd.Parameters.AddWithValue("channel", PostgresClusterEvents.Channel);
+        cmd.Parameters.AddWithValue("prefix", PostgresClusterEvents.Encode(StoreOrigin, 0, ClusterTopics.Residents, ""));
     }
 
     private static async Task CopyChildrenAsync(NpgsqlConnection connection,

@@ -46,6 +46,20 @@ public abstract class ApiKeyStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task FindActive_ByHash_FindsTheKeyUntilItIsRevoked()
+    {
+        var (hash, other) = (Hash(), Hash());
+        await Store.InsertAsync(new StaffKey("k1", "夜間当直", "viewer", At, null), hash, CancellationToken.None);
+
+        Assert.Equal(new StaffKey("k1", "夜間当直", "viewer", At, null), await Store.FindActiveAsync(hash, CancellationToken.None));
+        Assert.Null(await Store.FindActiveAsync(other, CancellationToken.None));
+
+        await Store.RevokeAsync("k1", At.AddMinutes(1), CancellationToken.None);
+
+        Assert.Null(await Store.FindActiveAsync(hash, CancellationToken.None));
+    }
+
+    [StoreFact]
     public async Task Revoke_OnlyOnce_AndTheListKeepsTheRevokedKeyWithItsTime()
     {
         await Store.InsertAsync(new StaffKey("k1", "夜間当直", "viewer", At, null), Hash(), CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Infrastructure;
@@ -10,14 +11,43 @@ namespace AlertHub.Server.Features.Alerts;
 /// Alerts (all versions) as the feature uses them: issuing writes the version, its outbox, the approving draft's decision
 /// and the audit row in one store transaction, so issuing is atomic on every engine; documents are cached, being immutable.
 /// </summary>
-internal sealed class AlertRecords(IStoreTransactions transactions, IAlertStore store, IDraftStore drafts, IOutboxStore outbox, AuditLog audit,
-    TimeProvider time)
+internal sealed class AlertRecords
 {
     private readonly ConcurrentDictionary<(string, int), AlertDocument> _versions = new();
 
-    // The newest version of each alert this process has written or read: lets a worker skip, without a query, an
-    // item whose alert moved on while its batch was being sent.
+    // The newest version of each alert this process has written, read or heard of from another node: lets a worker skip,
+    // without a query, an item whose alert moved on while its batch was being sent (a cancel issued on any node stops the
+    // rest of a batch in flight on every node, not only on the node that issued it).
     private readonly ConcurrentDictionary<string, int> _heads = new();
+    private readonly IStoreTransactions transactions;
+    private readonly IAlertStore store;
+    private readonly IDraftStore drafts;
+    private readonly IOutboxStore outbox;
+    private readonly AuditLog audit;
+    private readonly IClusterEvents cluster;
+    private readonly TimeProvider time;
+
+    public AlertRecords(IStoreTransactions transactions, IAlertStore store, IDraftStore drafts, IOutboxStore outbox, AuditLog audit,
+        IClusterEvents cluster, TimeProvider time)
+    {
+        this.transactions = transactions;
+        this.store = store;
+        this.drafts = drafts;
+        this.outbox = outbox;
+        this.audit = audit;
+        this.cluster = cluster;
+        this.time = time;
+        cluster.Subscribe(ClusterTopics.AlertVersions, e =>
+        {
+            // "{id}:{version}"; a resync needs nothing: the store's check before sending is the record.
+            if (!e.FromThisNode && !e.IsResync && e.Payload.LastIndexOf(':') is > 0 and var colon
+                && int.TryParse(e.Payload.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version))
+            {
+                var id = e.Payload[..colon];
+                _heads.AddOrUpdate(id, version, (_, known) => Math.Max(known, version));
+            }
+        });
+    }
 
     /// <summary>
     /// Stores a new version and, in the same transaction, its delivery work (the outbox queues it in chunks), so a crash
@@ -58,6 +88,12 @@ internal sealed class AlertRecords(IStoreTransactions transactions, IAlertStore 
         await transaction.CommitAsync(cancellationToken);
         _versions[(document.Id, document.Version)] = document;
         _heads.AddOrUpdate(document.Id, document.Version, (_, known) => Math.Max(known, document.Version));
+        if (document.Version > 1)
+        {
+            // Only a newer version changes what another node's workers may send.
+            await cluster.PublishAsync(ClusterTopics.AlertVersions, $"{document.Id}:{document.Version}", CancellationToken.None);
+        }
+
         return (total, byChannel);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Geo;
 using AlertHub.Core.Storage;
 using NetTopologySuite.Geometries;
@@ -23,11 +24,25 @@ internal sealed record Area(string Id, string Name, string Kind, string? Code, G
 
 /// <summary>
 /// Named target areas. All areas are kept in memory (geometry parsed once) because targeting reads them on every preview;
-/// <see cref="IAreaStore"/> holds the durable copy.
+/// <see cref="IAreaStore"/> holds the durable copy. Areas are added and deleted, never changed: another node's addition
+/// makes every node read the areas it does not have yet, a deletion drops the area everywhere (<see cref="ClusterTopics.Areas"/>).
 /// </summary>
-internal sealed class AreaStore(IAreaStore store, TimeProvider time)
+internal sealed partial class AreaStore
 {
     private readonly ConcurrentDictionary<string, Area> _areas = new();
+    private readonly IAreaStore store;
+    private readonly IClusterEvents _cluster;
+    private readonly TimeProvider time;
+    private readonly CoalescingRefresh _reload;
+
+    public AreaStore(IAreaStore store, IClusterEvents cluster, TimeProvider time, ILogger<AreaStore> logger)
+    {
+        this.store = store;
+        _cluster = cluster;
+        this.time = time;
+        _reload = new CoalescingRefresh(ReloadAsync, e => LogReloadFailed(logger, e));
+        cluster.Subscribe(ClusterTopics.Areas, OnClusterEvent);
+    }
 
     public IReadOnlyCollection<Area> All => [.. _areas.Values.OrderBy(a => a.CreatedAt).ThenBy(a => a.Name, StringComparer.Ordinal)];
 
@@ -61,6 +76,7 @@ internal sealed class AreaStore(IAreaStore store, TimeProvider time)
             _areas[area.Id] = area;
         }
 
+        await _cluster.PublishAsync(ClusterTopics.Areas, "+", cancellationToken);
         return created;
     }
 
@@ -68,8 +84,50 @@ internal sealed class AreaStore(IAreaStore store, TimeProvider time)
     {
         var deleted = await store.DeleteAsync(id, cancellationToken);
         _areas.TryRemove(id, out _);
+        await _cluster.PublishAsync(ClusterTopics.Areas, "-" + id, cancellationToken);
         return deleted;
     }
+
+    private void OnClusterEvent(ClusterEvent e)
+    {
+        if (e.FromThisNode && !e.IsResync)
+        {
+            return;
+        }
+
+        if (e.Payload.StartsWith('-'))
+        {
+            _areas.TryRemove(e.Payload[1..], out _);
+        }
+        else
+        {
+            _ = _reload.Request();
+        }
+    }
+
+    /// <summary>
+    /// Reads the areas this node lacks and drops those the store no longer has. Only areas cached before the read began
+    /// can be dropped: one this node adds meanwhile is not in what was read yet, and stays.
+    /// </summary>
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var before = _areas.Keys.ToHashSet(StringComparer.Ordinal);
+        var stored = await store.ListAsync(cancellationToken);
+        foreach (var s in stored.Where(s => !_areas.ContainsKey(s.Id)))
+        {
+            using var doc = JsonDocument.Parse(s.GeoJson);
+            _areas[s.Id] = new Area(s.Id, s.Name, s.Kind, s.Code, GeoJsonReader.ReadGeometry(doc.RootElement), s.Demo, s.CreatedAt);
+        }
+
+        before.ExceptWith(stored.Select(s => s.Id));
+        foreach (var gone in before)
+        {
+            _areas.TryRemove(gone, out _);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Areas: could not read the areas another node changed")]
+    private static partial void LogReloadFailed(ILogger logger, Exception exception);
 
     public static string ToGeoJson(Geometry geometry)
     {

@@ -20,7 +20,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? presented = Request.Headers[HeaderName];
         if (string.IsNullOrEmpty(presented) && Request.Path.StartsWithSegments("/hubs"))
@@ -30,19 +30,19 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         if (string.IsNullOrEmpty(presented))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
-        var key = keys.Find(presented);
+        var key = await keys.FindAsync(presented, Context.RequestAborted);
         if (key is null)
         {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown or revoked API key."));
+            return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
 
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, key.Id), new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)],
             SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -427,7 +427,7 @@ internal sealed partial class DeliveryWorkers(
                     slots.Release(held);
                 }
 
-                signals.Wake(channel.Name);
+                signals.WakeHere(channel.Name);
             }
         }
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using AlertHub.Server.Features.Auth;
 using AlertHub.Server.Features.Cluster;
+using AlertHub.Server.Features.Health;
 using AlertHub.Server.Infrastructure;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,10 @@ internal static class ResidentsApi
         builder.Services.AddSingleton<ResidentStore>();
         builder.Services.AddSingleton<ResidentValidator>();
         builder.Services.AddSingleton<ResidentIndexSync>();
+        // Follows other nodes' resident changes on a shared store; does nothing on a single node.
+        builder.Services.AddSingleton<ResidentIndexFollower>();
+        builder.Services.AddSingleton<IStartupStep>(sp => sp.GetRequiredService<ResidentIndexFollower>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ResidentIndexFollower>());
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(RegistrationRateLimit, context =>

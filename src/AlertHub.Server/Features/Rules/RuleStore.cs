@@ -1,13 +1,37 @@
 using System.Text.Json;
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Infrastructure;
 
 namespace AlertHub.Server.Features.Rules;
 
-/// <summary>The rules in force: those saved through the API, else those in configuration (<c>Feeds:Rules</c>).</summary>
-internal sealed class RuleStore(IRuleSetStore store, IConfiguration configuration, TimeProvider time)
+/// <summary>
+/// The rules in force: those saved through the API, else those in configuration (<c>Feeds:Rules</c>). Cached; a save on
+/// any node empties every node's cache (<see cref="ClusterTopics.Rules"/>), so the next event is judged by the new rules.
+/// </summary>
+internal sealed class RuleStore
 {
+    private readonly IRuleSetStore _store;
+    private readonly IConfiguration _configuration;
+    private readonly IClusterEvents _cluster;
+    private readonly TimeProvider _time;
     private IReadOnlyList<RuleDefinition>? _cached;
+    private long _version;
+
+    public RuleStore(IRuleSetStore store, IConfiguration configuration, IClusterEvents cluster, TimeProvider time)
+    {
+        _store = store;
+        _configuration = configuration;
+        _cluster = cluster;
+        _time = time;
+        cluster.Subscribe(ClusterTopics.Rules, e =>
+        {
+            if (!e.FromThisNode || e.IsResync)
+            {
+                Invalidate();
+            }
+        });
+    }
 
     public async Task<IReadOnlyList<RuleDefinition>> GetAsync(CancellationToken cancellationToken)
     {
@@ -16,19 +40,33 @@ internal sealed class RuleStore(IRuleSetStore store, IConfiguration configuratio
             return cached;
         }
 
-        var json = await store.GetJsonAsync(cancellationToken);
+        var version = Interlocked.Read(ref _version);
+        var json = await _store.GetJsonAsync(cancellationToken);
         var rules = json is not null
             ? JsonSerializer.Deserialize<List<RuleDefinition>>(json, Json.Options) ?? []
             : FromConfiguration();
-        _cached = rules;
+        // Saved elsewhere while this read: what was read may be the old set, so it is used once but not kept.
+        if (Interlocked.Read(ref _version) == version)
+        {
+            _cached = rules;
+        }
+
         return rules;
     }
 
     public async Task SaveAsync(IReadOnlyList<RuleDefinition> rules, string actor, CancellationToken cancellationToken)
     {
         Validate(rules);
-        await store.SaveJsonAsync(JsonSerializer.Serialize(rules, Json.Options), time.GetUtcNow(), actor, cancellationToken);
+        await _store.SaveJsonAsync(JsonSerializer.Serialize(rules, Json.Options), _time.GetUtcNow(), actor, cancellationToken);
+        Interlocked.Increment(ref _version);
         _cached = rules;
+        await _cluster.PublishAsync(ClusterTopics.Rules, "", cancellationToken);
+    }
+
+    private void Invalidate()
+    {
+        Interlocked.Increment(ref _version);
+        _cached = null;
     }
 
     public static void Validate(IReadOnlyList<RuleDefinition> rules)
@@ -87,7 +125,7 @@ internal sealed class RuleStore(IRuleSetStore store, IConfiguration configuratio
 
     private List<RuleDefinition> FromConfiguration()
     {
-        var section = configuration.GetSection("Feeds:Rules");
+        var section = _configuration.GetSection("Feeds:Rules");
         if (!section.Exists())
         {
             return [];

@@ -2,6 +2,7 @@ using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Storage.Sqlite;
 using AlertHub.Storage.Postgres;
+using AlertHub.Storage.Postgres.Cluster;
 using Microsoft.AspNetCore.DataProtection;
 using Npgsql;
 
@@ -34,6 +35,7 @@ internal static class StorageSetup
 
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DiskSpaceMonitor>());
         builder.Services.AddClusterLeases(builder.Configuration);
+        builder.AddClusterEvents();
         return builder;
     }
 
@@ -89,5 +91,6 @@ internal static class StorageSetup
         builder.Services.AddClusterDataProtection();
         builder.Services.AddSingleton(sp => new LegacyKeyRing(
             Path.Combine(sp.GetRequiredService<StoragePaths>().DataDirectory, "data-protection-keys"), sp.GetApplicationUniqueIdentifier()));
+        builder.Services.AddPostgresClusterEvents();
     }
 }

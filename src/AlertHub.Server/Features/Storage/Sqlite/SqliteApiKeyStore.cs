@@ -21,6 +21,18 @@ internal sealed class SqliteApiKeyStore(Database database) : IApiKeyStore
         return list;
     }
 
+    public async Task<StaffKey?> FindActiveAsync(byte[] hash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, name, role, created_at FROM api_keys WHERE key_hash = $hash AND revoked_at IS NULL";
+        cmd.Parameters.AddWithValue("$hash", hash);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new StaffKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), DateTimeOffset.Parse(reader.GetString(3)), null)
+            : null;
+    }
+
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
