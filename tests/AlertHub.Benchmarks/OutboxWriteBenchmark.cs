@@ -30,7 +30,8 @@ internal static class OutboxWriteBenchmark
             await database.MigrateAsync(CancellationToken.None);
             var byChannel = await SeedAsync(database, residents);
             var store = new AlertRecords(new SqliteStoreTransactions(database), new SqliteAlertStore(database), new SqliteDraftStore(database),
-                new SqliteOutboxStore(database), new Server.Features.Auth.AuditLog(new SqliteAuditLogStore(database), TimeProvider.System), TimeProvider.System);
+                new SqliteOutboxStore(database), new Server.Features.Auth.AuditLog(new SqliteAuditLogStore(database), TimeProvider.System),
+                new Server.Features.Cluster.InProcessClusterEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<Server.Features.Cluster.InProcessClusterEvents>.Instance), TimeProvider.System);
             Console.WriteLine($"outbox write: {residents:N0} residents, one endpoint each (line 70 %, fcm 30 %), everyone targeted; SQLite file {database.FilePath}");
             for (var i = 0; i < alerts; i++)
             {

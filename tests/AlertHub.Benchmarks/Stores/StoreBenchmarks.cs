@@ -132,7 +132,8 @@ internal static class StoreBenchmarks
 
         var outbox = engine.Get<IOutboxStore>();
         var records = new AlertRecords(engine.Get<IStoreTransactions>(), engine.Get<IAlertStore>(), engine.Get<IDraftStore>(), outbox,
-            new AuditLog(engine.Get<IAuditLogStore>(), TimeProvider.System), TimeProvider.System);
+            new AuditLog(engine.Get<IAuditLogStore>(), TimeProvider.System),
+                new Server.Features.Cluster.InProcessClusterEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<Server.Features.Cluster.InProcessClusterEvents>.Instance), TimeProvider.System);
         // The hub's queueing, with its default parts unless --parts says otherwise. Its targeting service is only used to finish a version another process
         // left half-queued (a start after a crash), which never happens here.
         var queueing = new AlertQueueing(records, outbox, targeting: null!, new ChannelRegistry([]), new DeliverySignals(), new HealthState(),

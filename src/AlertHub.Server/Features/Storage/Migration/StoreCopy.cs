@@ -44,11 +44,13 @@ internal sealed class StoreCopy(string sqliteFile, NpgsqlDataSource target, Text
 
     /// <summary>
     /// PostgreSQL columns with no SQLite column of their name: feed events are ordered by SQLite's rowid, which PostgreSQL
-    /// keeps as <c>seq</c>.
+    /// keeps as <c>seq</c>; residents' change number (which the nodes' targeting indexes follow) starts at 0 for everyone
+    /// copied, since every node loads the whole index at start and follows changes made after it.
     /// </summary>
     private static readonly Dictionary<(string Table, string Column), string> SourceOverrides = new()
     {
         [("feed_events", "seq")] = "rowid",
+        [("residents", "change_seq")] = "0",
     };
 
     /// <summary>SQLite columns PostgreSQL does without: a snapshot's at_ms is its <c>at</c> in milliseconds (timestamptz there).</summary>
