@@ -8,8 +8,9 @@ namespace AlertHub.Server.Features.Dashboard;
 /// <summary>One node as staff see it in <c>GET /api/cluster</c>.</summary>
 /// <param name="State"><c>live</c>, <c>silent</c> (no heartbeat for a while, not yet given up), <c>dead</c> (its work was taken over) or <c>left</c> (stopped cleanly).</param>
 /// <param name="InFlight">Outbox items this node is sending right now.</param>
+/// <param name="Roles">The jobs only one node runs that this node holds now (e.g. <c>feeds.jma</c>, the JMA poller).</param>
 internal sealed record ClusterNodeStatus(string Id, string Name, string State, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, double HeartbeatAgeSeconds,
-    int InFlight, bool IsThisNode);
+    int InFlight, bool IsThisNode, IReadOnlyList<string> Roles);
 
 /// <summary><c>GET /api/cluster</c>.</summary>
 /// <param name="Shared">False on the embedded SQLite store: one node.</param>
@@ -19,18 +20,19 @@ internal static class ClusterApi
 {
     /// <summary>Maps <c>GET /api/cluster</c> for staff: which nodes share the store, which are alive, what each has in flight.</summary>
     public static RouteHandlerBuilder MapClusterApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/cluster", async (IClusterMembership membership, ClusterNode node, IOutboxStore outbox,
+        app.MapGet("/api/cluster", async (IClusterMembership membership, ClusterNode node, IOutboxStore outbox, IClusterLeases leases,
             IOptions<Cluster.ClusterOptions> options, CancellationToken ct) =>
         {
             var (now, members) = await membership.ListAsync(ct);
             var inFlight = await outbox.ClaimsByClaimantAsync(ct);
+            var roles = (await leases.ListAsync(ct)).Where(l => l.Active).ToLookup(l => l.Holder, l => l.Name);
             var silentAfter = options.Value.HeartbeatInterval * 3;
             var nodes = members.Select(m =>
             {
                 var age = now - m.HeartbeatAt;
                 var state = m.LeftAt is not null ? "left" : m.DeclaredDeadAt is not null ? "dead" : age > silentAfter ? "silent" : "live";
                 return new ClusterNodeStatus(m.Id, m.Name, state, m.StartedAt, m.HeartbeatAt, Math.Round(Math.Max(0, age.TotalSeconds), 1),
-                    inFlight.GetValueOrDefault(m.Id), m.Id == node.Id);
+                    inFlight.GetValueOrDefault(m.Id), m.Id == node.Id, [.. roles[m.Id].Order(StringComparer.Ordinal)]);
             }).ToList();
             return TypedResults.Ok(new ClusterStatus(node.Id, membership.IsShared, nodes.Count(n => n.State == "live"), nodes));
         }).WithTags("Cluster").RequireAuthorization(StaffRoles.Policies.Viewer);

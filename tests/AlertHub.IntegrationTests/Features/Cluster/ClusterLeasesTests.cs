@@ -44,6 +44,11 @@ public sealed class ClusterLeasesTests
         var lease = Assert.Single(await cluster[0].Services.GetRequiredService<IClusterLeases>().ListAsync(CancellationToken.None),
             l => l.Name == JmaFeedPoller.LeaseName);
         Assert.Equal(holder.Services.GetRequiredService<ClusterNode>().Id, lease.Holder);
+        // Staff see the same in GET /api/cluster, from any node.
+        using var viewer = cluster.Nodes.First(n => n != holder).Admin();
+        var roles = (await viewer.GetFromJsonAsync<JsonObject>("/api/cluster"))!["nodes"]!.AsArray()
+            .Where(n => n!["roles"]!.AsArray().Any(r => r!.GetValue<string>() == JmaFeedPoller.LeaseName)).ToList();
+        Assert.Equal(lease.Holder, Assert.Single(roles)!["id"]!.GetValue<string>());
 
         var died = Stopwatch.StartNew();
         holder.Dispose();
