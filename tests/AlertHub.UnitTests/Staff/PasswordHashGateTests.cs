@@ -16,7 +16,9 @@ public sealed class PasswordHashGateTests
         using var gate = Gate(concurrent: 1, queued: 2);
         using var release = new ManualResetEventSlim();
         using var started = new ManualResetEventSlim();
-        var first = Task.Run(() => gate.TryRunAsync(() => { started.Set(); release.Wait(); return 1; }, CancellationToken.None));
+        // The first hash blocks until released: on a thread of its own, not one the thread pool needs elsewhere.
+        var first = Task.Factory.StartNew(() => gate.TryRunAsync(() => { started.Set(); release.Wait(); return 1; }, CancellationToken.None),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
 
         var queued = new[] { gate.TryRunAsync(() => 2, CancellationToken.None), gate.TryRunAsync(() => 3, CancellationToken.None) };

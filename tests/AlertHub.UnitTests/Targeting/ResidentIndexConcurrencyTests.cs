@@ -20,7 +20,9 @@ public sealed class ResidentIndexConcurrencyTests
 
         using var done = new CancellationTokenSource();
         using var started = new CountdownEvent(3);
-        var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        // Readers spin and the writer blocks until they run: threads of their own, so they never starve the thread pool that
+        // the other test classes running alongside need (four pool threads held on 2 cores stalled them for seconds).
+        var readers = Enumerable.Range(0, 3).Select(_ => Task.Factory.StartNew(() =>
         {
             var queries = 0;
             while (!done.IsCancellationRequested)
@@ -34,9 +36,9 @@ public sealed class ResidentIndexConcurrencyTests
             }
 
             return queries;
-        })).ToArray();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
 
-        var writer = Task.Run(() =>
+        var writer = Task.Factory.StartNew(() =>
         {
             // Only start writing once every reader is running, so reads and writes really overlap.
             Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
@@ -56,7 +58,7 @@ public sealed class ResidentIndexConcurrencyTests
                     reference.Upsert(resident);
                 }
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         await writer;
         await done.CancelAsync();
