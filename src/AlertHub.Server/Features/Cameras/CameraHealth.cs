@@ -25,7 +25,7 @@ internal sealed record HealthTransition(string Status, string Previous, DateTime
 internal sealed class CameraHealthTracker
 {
     private readonly TimeProvider _time;
-    private readonly DateTimeOffset _startedAt;
+    private DateTimeOffset _startedAt;
     private byte[]? _lastHash;
     private string? _candidate;
     private string _candidateReason = "";
@@ -57,6 +57,19 @@ internal sealed class CameraHealthTracker
         Touch(_time.GetUtcNow());
     }
 
+    /// <summary>
+    /// This node has just taken the camera over (its lease): the status starts again from unknown, and images from before
+    /// the take-over (this node's own from an earlier hold, or the store's last-image time) may prove freshness but are
+    /// not held against the camera until the new worker has had the offline time to send one. Without this a node that
+    /// takes a healthy camera over would first call it offline.
+    /// </summary>
+    public void Restart()
+    {
+        _startedAt = _time.GetUtcNow();
+        Status = CameraStatuses.Unknown;
+        _candidate = null;
+    }
+
     /// <summary>The worker failed (and will restart): why, for the reason of a stale or offline status until an image comes.</summary>
     public void WorkerFailed(string error) => _lastError = error.Length > 300 ? error[..300] + "…" : error;
 
@@ -67,9 +80,11 @@ internal sealed class CameraHealthTracker
     public (string Status, string Reason) Observe(FreshnessThresholds limits)
     {
         var now = _time.GetUtcNow();
-        if (LastImageAt is not { } last)
+        var sinceStart = now - _startedAt;
+        if (LastImageAt is not { } last
+            || (last < _startedAt && now - last > limits.StaleAfter && sinceStart <= limits.OfflineAfter))
         {
-            var waited = now - _startedAt;
+            var waited = sinceStart;
             return waited > limits.OfflineAfter
                 ? (CameraStatuses.Offline, $"no image since the camera was started {waited.TotalSeconds:0} s ago{LastError}")
                 : (CameraStatuses.Unknown, "waiting for the first image");

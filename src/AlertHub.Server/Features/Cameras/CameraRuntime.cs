@@ -24,7 +24,14 @@ internal sealed class CameraRuntime(CameraRecord camera, CameraHealthTracker hea
 
     public DateTimeOffset? LastPersistedImageAt { get; set; }
 
-    public (long Version, byte[] Jpeg)? Thumbnail { get; set; }
+    /// <summary>The latest image's thumbnail, keyed by the image file's write time (on a shared media folder another node writes it).</summary>
+    public (DateTime Written, byte[] Jpeg)? Thumbnail { get; set; }
+
+    /// <summary>
+    /// This node holds the camera's lease (<c>camera.{id}</c>): its worker runs here and this node judges and records its
+    /// status. False on the other nodes of a cluster, which answer from the store instead. Set by the supervisor only.
+    /// </summary>
+    public bool Held { get; set; }
 
     /// <summary>Someone watches: the RTSP worker runs the relay branch.</summary>
     public bool LiveWanted { get; set; }

@@ -100,11 +100,12 @@ internal sealed partial class CameraSnapshots(
             return null;
         }
 
-        long version;
+        // Keyed by the file, not by this node's image count: in a cluster the camera's holder may be another node writing
+        // the shared media folder, and this node's count never moves. Each new image is a new file (temp + rename).
+        var written = File.GetLastWriteTimeUtc(path);
         lock (runtime.Gate)
         {
-            version = runtime.ImageVersion;
-            if (runtime.Thumbnail is { } cached && cached.Version == version)
+            if (runtime.Thumbnail is { } cached && cached.Written == written)
             {
                 return cached.Jpeg;
             }
@@ -113,7 +114,7 @@ internal sealed partial class CameraSnapshots(
         var thumb = MakeThumbnail(await File.ReadAllBytesAsync(path, cancellationToken));
         lock (runtime.Gate)
         {
-            runtime.Thumbnail = (version, thumb);
+            runtime.Thumbnail = (written, thumb);
         }
 
         return thumb;

@@ -8,6 +8,8 @@ namespace AlertHub.Server.Features.Cameras;
 /// <summary>
 /// Turns each camera's image freshness into a status (online, stale, frozen, offline) and reports the debounced
 /// transitions: a timeline row, the <c>cameraStatus</c> staff event, the duty staff's webhook, a log line and a metric.
+/// Only for the cameras this node holds (<see cref="CameraRuntime.Held"/>): on a cluster every other node's runtime of a
+/// camera sees no images, and must not call it offline.
 /// </summary>
 internal sealed partial class CameraStatusReporter(
     ICameraStore store,
@@ -26,6 +28,11 @@ internal sealed partial class CameraStatusReporter(
             string persisted;
             lock (runtime.Gate)
             {
+                if (!runtime.Held)
+                {
+                    continue;
+                }
+
                 transition = runtime.Health.Evaluate(FreshnessThresholds.For(options.Value, runtime.EffectiveInterval));
                 persisted = runtime.Camera.Status;
                 if (transition is not null)

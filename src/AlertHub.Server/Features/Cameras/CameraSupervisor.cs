@@ -1,3 +1,4 @@
+using AlertHub.Core.Cluster;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Cameras.Sources;
 using AlertHub.Server.Features.Health;
@@ -12,6 +13,14 @@ namespace AlertHub.Server.Features.Cameras;
 /// that resets once images flow again. Every tick it also stops live relays nobody watches and has
 /// <see cref="CameraStatusReporter"/> turn image freshness into statuses.
 /// </summary>
+/// <remarks>
+/// On a cluster each camera has one owner: the node holding lease <c>camera.{id}</c> (<see cref="IClusterLeases"/>; on
+/// SQLite this node always holds it). Only the holder runs the camera's worker and judges its status, so a camera is polled
+/// (or its ffmpeg run) once per cluster, not once per node. The holder renews every <see cref="CamerasOptions.LeaseRenewInterval"/>
+/// and stops the worker at once when a renewal is refused, when it could not renew in time, and in any case when the lease
+/// runs out (a timer, whatever this loop is doing), so it has stopped before another node can start; a clean stop releases
+/// the leases so the others take over at their next try.
+/// </remarks>
 internal sealed partial class CameraSupervisor(
     ICameraStore store,
     CameraRegistry registry,
@@ -22,6 +31,7 @@ internal sealed partial class CameraSupervisor(
     IEnumerable<ICameraSource> sources,
     CameraStatusReporter statuses,
     HealthState health,
+    IClusterLeases leases,
     IOptions<CamerasOptions> options,
     AlertHubTelemetry telemetry,
     TimeProvider time,
@@ -31,9 +41,18 @@ internal sealed partial class CameraSupervisor(
 
     private readonly Dictionary<string, ICameraSource> _sources = sources.ToDictionary(s => s.Kind, StringComparer.Ordinal);
     private readonly Dictionary<string, Worker> _workers = [];
+
+    /// <summary>The cameras this node holds, with when (this node's clock) each lease is surely still ours.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _held = [];
+
+    /// <summary>The cameras of the last reconcile: whose leases are renewed or asked for between reconciles.</summary>
+    private IReadOnlyList<string> _known = [];
     private int _dirty = 1;
 
     private CamerasOptions Options => options.Value;
+
+    /// <summary>The lease that makes a node a camera's owner.</summary>
+    public static string LeaseName(string cameraId) => $"camera.{cameraId}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,6 +71,7 @@ internal sealed partial class CameraSupervisor(
 
         registry.Changed += MarkDirty;
         var nextReconcile = DateTimeOffset.MinValue;
+        var nextLeaseRound = DateTimeOffset.MinValue;
         var nextAlertCheck = DateTimeOffset.MinValue;
         var nextPrune = time.GetUtcNow() + TimeSpan.FromMinutes(1);
         try
@@ -68,6 +88,15 @@ internal sealed partial class CameraSupervisor(
                         nextAlertCheck = now + Options.AlertCheckInterval;
                         await coverage.RefreshAsync(stoppingToken);
                         MarkDirty();
+                    }
+
+                    if (now >= nextLeaseRound)
+                    {
+                        nextLeaseRound = now + Options.LeaseRenewInterval;
+                        if (await RenewLeasesAsync(_known, stoppingToken))
+                        {
+                            MarkDirty();
+                        }
                     }
 
                     if (Interlocked.Exchange(ref _dirty, 0) == 1 || now >= nextReconcile)
@@ -98,6 +127,7 @@ internal sealed partial class CameraSupervisor(
         {
             registry.Changed -= MarkDirty;
             await StopAllAsync();
+            await ReleaseAllAsync();
         }
     }
 
@@ -107,15 +137,28 @@ internal sealed partial class CameraSupervisor(
     {
         var cameras = await store.ListAsync(cancellationToken);
         var ids = cameras.Select(c => c.Id).ToHashSet();
+        var known = _known.ToHashSet();
+        // A camera new to this node is asked for now rather than at the next lease round (on one node: started at once).
+        await RenewLeasesAsync([.. ids.Where(id => !known.Contains(id))], cancellationToken);
+        _known = [.. ids];
         foreach (var camera in cameras)
         {
             var runtime = runtimes.GetOrAdd(camera);
             var interval = TimeSpan.FromSeconds(coverage.Covers(camera.Lat, camera.Lon)
                 ? Math.Min(camera.SnapshotIntervalSeconds, Options.AlertSnapshotIntervalSeconds)
                 : camera.SnapshotIntervalSeconds);
+            var held = _held.ContainsKey(camera.Id);
             lock (runtime.Gate)
             {
-                runtime.Camera = camera with { Status = runtime.Camera.Status, StatusSince = runtime.Camera.StatusSince };
+                // The holder's own judgement is newer than the store's copy of it; any other node's is the store's.
+                runtime.Camera = held ? camera with { Status = runtime.Camera.Status, StatusSince = runtime.Camera.StatusSince } : camera;
+                runtime.Held = held;
+                if (held && camera.LastImageAt is { } stored)
+                {
+                    // An image another node was given (a still pushed through the load balancer) is fresh data here too.
+                    runtime.Health.ActivityObserved(stored);
+                }
+
                 if (runtime.EffectiveInterval != interval)
                 {
                     LogIntervalChanged(logger, camera.Id, interval.TotalSeconds);
@@ -124,9 +167,9 @@ internal sealed partial class CameraSupervisor(
                 runtime.EffectiveInterval = interval;
             }
 
-            var wanted = WorkerWanted(camera);
+            var wanted = held && WorkerWanted(camera);
             if (_workers.TryGetValue(camera.Id, out var existing)
-                && (!wanted || existing.UpdatedAt != camera.UpdatedAt || existing.Interval != interval))
+                && (!wanted || existing.UpdatedAt != camera.UpdatedAt || existing.Interval != interval || existing.Task.IsCompleted))
             {
                 await StopWorkerAsync(camera.Id, existing);
                 existing = null;
@@ -135,6 +178,7 @@ internal sealed partial class CameraSupervisor(
             if (wanted && existing is null)
             {
                 var stop = new CancellationTokenSource();
+                ArmDeadline(stop, _held[camera.Id]);
                 _workers[camera.Id] = new Worker(Task.Run(() => RunWorkerAsync(runtime, stop.Token), CancellationToken.None), stop, camera.UpdatedAt, interval);
             }
         }
@@ -144,11 +188,154 @@ internal sealed partial class CameraSupervisor(
             await StopWorkerAsync(id, worker);
         }
 
+        foreach (var id in _held.Keys.Where(id => !ids.Contains(id)).ToList())
+        {
+            await GiveUpAsync(id, release: true);
+        }
+
         foreach (var runtime in runtimes.All.Where(r => !ids.Contains(r.Camera.Id)).ToList())
         {
             runtimes.Remove(runtime.Camera.Id, out _);
             MediaEngine.TryDeleteDirectory(engine.CameraDirectory(runtime.Camera.Id));
             MediaEngine.TryDeleteDirectory(engine.LiveDirectory(runtime.Camera.Id));
+        }
+    }
+
+    /// <summary>
+    /// Takes or renews the lease of each camera in <paramref name="cameraIds"/>; stops at once the worker of each camera whose
+    /// lease was lost. Returns true when this node took a camera (its worker should start).
+    /// </summary>
+    private async Task<bool> RenewLeasesAsync(IReadOnlyList<string> cameraIds, CancellationToken cancellationToken)
+    {
+        var gained = false;
+        foreach (var id in cameraIds)
+        {
+            var asked = time.GetUtcNow();
+            var wasHeld = _held.TryGetValue(id, out var validUntil);
+            if (wasHeld && validUntil <= asked)
+            {
+                // This loop was too slow (the worker's deadline has stopped it already): the lease may be another node's now.
+                LogLeaseLost(logger, id, "it ran out before it was renewed");
+                await GiveUpAsync(id, release: false);
+                wasHeld = false;
+            }
+
+            bool granted;
+            try
+            {
+                // A renewal is bounded by the lease itself (an answer after it ran out is no use); a first ask by a few seconds.
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(wasHeld ? validUntil - asked : Options.LeaseRenewInterval);
+                granted = await leases.TryAcquireAsync(LeaseName(id), Options.LeaseTimeToLive, timeout.Token);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogLeaseFailed(logger, id, e.Message);
+                // Unknown: the lease may still be ours until validUntil. Stop unless the next renewal still has time to spare.
+                if (wasHeld && time.GetUtcNow() + (Options.LeaseRenewInterval * 1.5) >= validUntil)
+                {
+                    LogLeaseLost(logger, id, "it could not be renewed before it expired");
+                    await GiveUpAsync(id, release: false);
+                }
+
+                continue;
+            }
+
+            if (!granted)
+            {
+                if (wasHeld)
+                {
+                    LogLeaseLost(logger, id, "another node holds it");
+                    await GiveUpAsync(id, release: false);
+                }
+
+                continue;
+            }
+
+            validUntil = asked + Options.LeaseTimeToLive;
+            _held[id] = validUntil;
+            if (_workers.TryGetValue(id, out var worker))
+            {
+                ArmDeadline(worker.Stop, validUntil);
+            }
+
+            if (!wasHeld)
+            {
+                gained = true;
+                LogLeaseTaken(logger, id);
+                if (runtimes.Find(id) is { } runtime)
+                {
+                    lock (runtime.Gate)
+                    {
+                        runtime.Health.Restart();
+                        runtime.Held = true;
+                    }
+                }
+            }
+        }
+
+        return gained;
+    }
+
+    /// <summary>Stops the camera's worker now and stops judging its status; with <paramref name="release"/> lets the lease go.</summary>
+    private async Task GiveUpAsync(string id, bool release)
+    {
+        _held.Remove(id);
+        if (runtimes.Find(id) is { } runtime)
+        {
+            lock (runtime.Gate)
+            {
+                runtime.Held = false;
+            }
+        }
+
+        if (_workers.TryGetValue(id, out var worker))
+        {
+            await StopWorkerAsync(id, worker);
+        }
+
+        if (release)
+        {
+            await ReleaseAsync(id);
+        }
+    }
+
+    private async Task ReleaseAllAsync()
+    {
+        foreach (var id in _held.Keys.ToList())
+        {
+            _held.Remove(id);
+            await ReleaseAsync(id);
+        }
+    }
+
+    private async Task ReleaseAsync(string id)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
+            await leases.ReleaseAsync(LeaseName(id), timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // It runs out by itself within the time-to-live.
+            LogLeaseFailed(logger, id, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Stops the worker when the lease runs out, whatever this loop is doing: a stalled tick (a hanging query, a starved
+    /// thread pool) must not let a worker run on into another node's lease.
+    /// </summary>
+    private void ArmDeadline(CancellationTokenSource stop, DateTimeOffset validUntil)
+    {
+        var left = validUntil - time.GetUtcNow();
+        try
+        {
+            stop.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
@@ -299,6 +486,15 @@ internal sealed partial class CameraSupervisor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Camera {CameraId} live relay idle; back to snapshots only")]
     private static partial void LogRelayIdle(ILogger logger, string cameraId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Camera {CameraId} taken by this node: its worker runs and its status is judged here")]
+    private static partial void LogLeaseTaken(ILogger logger, string cameraId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Camera {CameraId} lease lost ({Reason}); its worker stopped on this node")]
+    private static partial void LogLeaseLost(ILogger logger, string cameraId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Camera {CameraId} lease could not be asked for, renewed or released: {Error}")]
+    private static partial void LogLeaseFailed(ILogger logger, string cameraId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Camera {CameraId} ({Kind}) worker stopped: {Error}")]
     private static partial void LogWorkerFailed(ILogger logger, string cameraId, string kind, string error);

@@ -19,6 +19,8 @@ internal static class CamerasApi
             .Validate(o => o.HealthCheckInterval > TimeSpan.Zero && o.RestartDelay > TimeSpan.Zero && o.MaxRestartDelay >= o.RestartDelay,
                 "Cameras:HealthCheckInterval and RestartDelay must be positive and MaxRestartDelay at least RestartDelay.")
             .Validate(o => o.MaxSnapshotBytes > 0 && o.ThumbnailWidth > 0 && o.ThumbnailHeight > 0, "Cameras size limits must be positive.")
+            .Validate(o => o.LeaseRenewInterval > TimeSpan.Zero && o.LeaseRenewInterval * 3 <= o.LeaseTimeToLive,
+                "Cameras:LeaseRenewInterval must be positive and at most a third of Cameras:LeaseTimeToLive.")
             .ValidateOnStart();
         services.AddOutboundUrlPolicy(builder.Configuration);
         services.AddSingleton<CameraRegistry>();
@@ -230,7 +232,10 @@ internal static class CamerasApi
 
         lock (runtime.Gate)
         {
-            return CameraView.From(camera, hasCredentials, runtime.Health.Status, runtime.Camera.StatusSince, runtime.LatestAt ?? camera.LastImageAt);
+            // Another node owns the camera (a cluster): its status and last image are the store's, which that node keeps.
+            return runtime.Held
+                ? CameraView.From(camera, hasCredentials, runtime.Health.Status, runtime.Camera.StatusSince, runtime.LatestAt ?? camera.LastImageAt)
+                : CameraView.From(camera, hasCredentials);
         }
     }
 

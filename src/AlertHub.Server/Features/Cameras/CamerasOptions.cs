@@ -89,4 +89,18 @@ public sealed class CamerasOptions
 
     /// <summary>Timeout for one upstream request or one-shot snapshot. Default 15 s.</summary>
     public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a node's hold on a camera (lease <c>camera.{id}</c>) lasts unless renewed. Default 15 s. Only the holder runs
+    /// the camera's worker (its poll or ffmpeg) and judges its status, so on a cluster a camera whose node dies is taken
+    /// over within this plus <see cref="LeaseRenewInterval"/>. On SQLite (one node) the node always holds every camera.
+    /// </summary>
+    public TimeSpan LeaseTimeToLive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often the holder renews its camera leases and the other nodes ask for them. Default 5 s: one small database
+    /// statement per camera and node each time, so 50 cameras on 3 nodes cost 30 a second. At most a third of
+    /// <see cref="LeaseTimeToLive"/>, so a renewal that fails is tried again before the holder has to stop the worker.
+    /// </summary>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
