@@ -73,6 +73,9 @@ internal static class ClusterTopics
     /// </summary>
     public const string AlertVersions = "alerts.version";
 
+    /// <summary>A viewer asked a node that does not run the camera for its live relay (payload: the camera id): its holder starts or keeps it.</summary>
+    public const string CameraLive = "cameras.live";
+
     /// <summary>Residents changed up to this change sequence (payload: the sequence): catch up the targeting index.</summary>
     public const string Residents = "residents";
 }

@@ -32,6 +32,7 @@ internal sealed partial class CameraSupervisor(
     CameraStatusReporter statuses,
     HealthState health,
     IClusterLeases leases,
+    LiveDemand liveDemand,
     IOptions<CamerasOptions> options,
     AlertHubTelemetry telemetry,
     TimeProvider time,
@@ -70,6 +71,7 @@ internal sealed partial class CameraSupervisor(
         }
 
         registry.Changed += MarkDirty;
+        using var remoteViewers = liveDemand.Listen();
         var nextReconcile = DateTimeOffset.MinValue;
         var nextLeaseRound = DateTimeOffset.MinValue;
         var nextAlertCheck = DateTimeOffset.MinValue;

@@ -30,6 +30,7 @@ internal static class CamerasApi
         services.AddSingleton<CameraSnapshots>();
         services.AddSingleton<ActiveAlertCoverage>();
         services.AddSingleton<HlsProxy>();
+        services.AddSingleton<LiveDemand>();
         services.AddSingleton<MediaGateway>();
         services.AddSingleton<IAlertImageSource, CameraSnapshotImageSource>();
         services.AddSingleton<CameraStaffNotifier>();

@@ -9,7 +9,8 @@ namespace AlertHub.Server.Features.Cameras;
 /// <summary>
 /// <c>/live/{id}/…</c>: the RTSP relay's playlist and segments from disk, or an HLS camera's stream proxied
 /// through the hub (browsers cannot read a foreign HLS origin without CORS, and viewers should not reach
-/// cameras directly). File names are matched against a fixed pattern before any path is built.
+/// cameras directly). File names are matched against a fixed pattern before any path is built. Any node answers: the relay
+/// runs on the camera's holder (<see cref="LiveDemand"/>) and writes its files to the media folder all nodes share.
 /// </summary>
 internal static partial class LiveApi
 {
@@ -31,7 +32,7 @@ internal static partial class LiveApi
             return Results.Empty;
         });
 
-        group.MapGet("/{id}/{file}", async (string id, string file, HttpContext http, ICameraStore store, CameraRuntimes runtimes, MediaEngine engine,
+        group.MapGet("/{id}/{file}", async (string id, string file, HttpContext http, ICameraStore store, CameraRuntimes runtimes, LiveDemand demand, MediaEngine engine,
             HlsProxy proxy, IOptions<CamerasOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var camera = await store.GetAsync(id, ct);
@@ -61,19 +62,8 @@ internal static partial class LiveApi
                 return Problems.NotFoundProblem(Problems.NotFound, $"No live file '{file}'.");
             }
 
-            var runtime = runtimes.GetOrAdd(camera);
-            bool start;
-            lock (runtime.Gate)
-            {
-                runtime.LastLiveRequest = time.GetUtcNow();
-                start = !runtime.LiveWanted;
-                runtime.LiveWanted = true;
-            }
-
-            if (start)
-            {
-                runtime.RequestRestart();
-            }
+            // The relay runs on the node that holds the camera; another node's request reaches it through LiveDemand.
+            await demand.WantAsync(runtimes.GetOrAdd(camera), ct);
 
             var path = Path.Combine(engine.LiveDirectory(id), file);
             if (file == "index.m3u8")

@@ -48,6 +48,8 @@ public sealed class CameraOwnershipTests : IAsyncLifetime
 
         var holder = await HolderAsync(cluster.Nodes, id);
         await Until(() => Polls() >= 3, "the first polls");
+        // The other nodes learn of the camera at their next pass over the store (within 10 s); from then on each could poll.
+        await Until(() => cluster.Nodes.All(n => n.Services.GetRequiredService<CameraRuntimes>().Find(id) is not null), "every node to know the camera");
         // One poller at one image a second; three would make three times as many requests.
         var before = Polls();
         await Task.Delay(TimeSpan.FromSeconds(4));
@@ -138,6 +140,57 @@ public sealed class CameraOwnershipTests : IAsyncLifetime
         await watch.CancelAsync();
         await watcher;
         Assert.Equal(1, most);
+    }
+
+    [PostgresFact]
+    public async Task Live_AskedOnANodeThatDoesNotRunTheCamera_TheHolderStartsTheRelay()
+    {
+        var settings = Settings();
+        settings["Cameras:LiveStartTimeout"] = "00:00:01";
+        // An "ffmpeg" that exits at once: the holder's worker keeps failing, which is fine, this is about who is asked to relay.
+        settings["Cameras:FfmpegPath"] = "/bin/false";
+        using var cluster = await ClusterHubs.StartAsync(2, settings);
+        using var admin = cluster[0].Admin();
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var created = await admin.PostAsJsonAsync("/api/cameras", new
+        {
+            name = "bridge",
+            kind = "rtsp",
+            url = $"rtsp://127.0.0.1:{port}/stream",
+            location = new { lat = 39.31, lon = 140.56 },
+            snapshotIntervalSeconds = 60,
+            liveEnabled = true,
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var holder = await HolderAsync(cluster.Nodes, id);
+        var viewerNode = cluster.Nodes.Single(n => n != holder);
+        Assert.False(LiveWanted(holder, id));
+
+        using var viewer = viewerNode.Admin();
+        using var playlist = await viewer.GetAsync($"/live/{id}/index.m3u8");
+
+        // No relay output yet: "starting", from the node the viewer asked; meanwhile the holder was told.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, playlist.StatusCode);
+        Assert.Equal("cameras.live_starting", (await playlist.Content.ReadFromJsonAsync<JsonObject>())!["code"]!.GetValue<string>());
+        await Until(() => LiveWanted(holder, id), "the holder to want the relay", TimeSpan.FromSeconds(3));
+    }
+
+    private static bool LiveWanted(HubFactory node, string id)
+    {
+        var runtime = node.Services.GetRequiredService<CameraRuntimes>().Find(id);
+        if (runtime is null)
+        {
+            return false;
+        }
+
+        lock (runtime.Gate)
+        {
+            return runtime.LiveWanted;
+        }
     }
 
     private Dictionary<string, string?> Settings() => new()
