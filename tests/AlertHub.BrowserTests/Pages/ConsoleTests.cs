@@ -585,6 +585,42 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         Assert.Empty(problems);
     }
 
+    [ToolFact("chromium")]
+    public async Task AdminNodes_CamerasHeldByTheNode_AreCountedNotListed()
+    {
+        var admin = await hub.CreateStaffUserAsync("admin");
+        using var api = hub.Admin();
+        var ids = new List<string>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                // Cameras that wait for pushed stills: nothing to poll, but each is a lease (camera.{id}) its node holds.
+                var created = await api.PostAsJsonAsync("/api/cameras", new { name = $"node tab {i}", kind = "jpeg-poll", url = "", location = new { lat = 39.31, lon = 140.56 } });
+                Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+                ids.Add((await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+            }
+
+            await using var context = await hub.NewContextAsync();
+            var page = await Staff.SignInAsync(context, admin);
+            var problems = ResidentPageTests.CollectProblems(page);
+
+            await page.GotoAsync("/staff/#/admin/cluster");
+
+            var roles = page.Locator("#cluster-rows tr td").Nth(3);
+            await Assertions.Expect(roles).ToContainTextAsync("カメラ 3 台");
+            await Assertions.Expect(roles).Not.ToContainTextAsync("camera.");
+            Assert.Empty(problems);
+        }
+        finally
+        {
+            foreach (var id in ids)
+            {
+                await api.DeleteAsync($"/api/cameras/{id}");
+            }
+        }
+    }
+
     private async Task<List<JsonNode?>> AlertsWithAsync(string headline)
     {
         using var admin = hub.Admin();

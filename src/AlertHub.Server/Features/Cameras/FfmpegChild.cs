@@ -40,7 +40,7 @@ internal sealed class FfmpegChild : IDisposable
         }
     }
 
-    public static FfmpegChild Start(string ffmpeg, IEnumerable<string> arguments, string mediaRoot, string cameraId, string pidFile)
+    public static FfmpegChild Start(string ffmpeg, IEnumerable<string> arguments, string mediaRoot, string nodeName, string cameraId, string pidFile)
     {
         var info = new ProcessStartInfo(ffmpeg)
         {
@@ -57,6 +57,7 @@ internal sealed class FfmpegChild : IDisposable
 
         info.Environment[MediaEngine.MarkerVariable] = mediaRoot;
         info.Environment[MediaEngine.CameraVariable] = cameraId;
+        info.Environment[MediaEngine.NodeVariable] = nodeName;
         var process = Process.Start(info) ?? throw new InvalidOperationException("ffmpeg did not start");
         var child = new FfmpegChild(process, pidFile);
         process.ErrorDataReceived += (_, e) =>

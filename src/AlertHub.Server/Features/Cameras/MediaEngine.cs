@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AlertHub.Core.Cluster;
 using AlertHub.Server.Features.Storage;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +16,15 @@ internal sealed class MediaEngine
 
     public const string CameraVariable = "ALERTHUB_CAMERA";
 
-    public MediaEngine(IOptions<CamerasOptions> options, StoragePaths paths)
+    /// <summary>
+    /// The node (<see cref="ClusterNode.Name"/>) that started an ffmpeg: several nodes on one machine may share one media
+    /// folder (a cluster), and a node's clean-up must kill only what an earlier run of itself left behind.
+    /// </summary>
+    public const string NodeVariable = "ALERTHUB_NODE";
+
+    public MediaEngine(IOptions<CamerasOptions> options, StoragePaths paths, ClusterNode node)
     {
+        NodeName = node.Name;
         var o = options.Value;
         MediaRoot = Path.GetFullPath(Path.IsPathRooted(o.MediaDirectory) ? o.MediaDirectory : Path.Combine(paths.DataDirectory, o.MediaDirectory));
         LiveRoot = o.LiveDirectory is { Length: > 0 } live
@@ -27,6 +35,8 @@ internal sealed class MediaEngine
     }
 
     public string MediaRoot { get; }
+
+    public string NodeName { get; }
 
     private string? LiveRoot { get; }
 
@@ -95,7 +105,7 @@ internal sealed class MediaEngine
 
         foreach (var pid in candidates)
         {
-            if (pid != Environment.ProcessId && IsOurFfmpeg(pid, MediaRoot))
+            if (pid != Environment.ProcessId && IsOurFfmpeg(pid, MediaRoot, NodeName))
             {
                 try
                 {
@@ -113,8 +123,11 @@ internal sealed class MediaEngine
         return killed;
     }
 
-    /// <summary>Whether <paramref name="pid"/> is an ffmpeg started for <paramref name="mediaRoot"/> (reads /proc; false elsewhere).</summary>
-    public static bool IsOurFfmpeg(int pid, string mediaRoot)
+    /// <summary>
+    /// Whether <paramref name="pid"/> is an ffmpeg started for <paramref name="mediaRoot"/> (reads /proc; false elsewhere), and,
+    /// given <paramref name="nodeName"/>, by that node (or by a hub from before ffmpeg was marked with its node).
+    /// </summary>
+    public static bool IsOurFfmpeg(int pid, string mediaRoot, string? nodeName = null)
     {
         try
         {
@@ -124,8 +137,14 @@ internal sealed class MediaEngine
                 return false;
             }
 
-            var environ = File.ReadAllText($"/proc/{pid}/environ");
-            return environ.Split('\0').Contains($"{MarkerVariable}={mediaRoot}");
+            var environ = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+            if (!environ.Contains($"{MarkerVariable}={mediaRoot}"))
+            {
+                return false;
+            }
+
+            var startedBy = environ.FirstOrDefault(v => v.StartsWith(NodeVariable + "=", StringComparison.Ordinal));
+            return nodeName is null || startedBy is null || startedBy == $"{NodeVariable}={nodeName}";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

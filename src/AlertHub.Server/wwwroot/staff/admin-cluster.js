@@ -29,7 +29,7 @@ export async function mount(container) {
         h('td', {}, t(`cluster.state.${n.state}`)),
         h('td', {}, t('cluster.secondsAgo', { s: n.heartbeatAgeSeconds })),
         h('td', {}, String(n.inFlight)),
-        h('td', {}, (n.roles ?? []).join(', ')),
+        h('td', {}, rolesText(n.roles ?? [])),
         h('td', {}, formatTime(n.startedAt))));
     }
   }
@@ -37,4 +37,11 @@ export async function mount(container) {
   await load();
   const timer = setInterval(load, REFRESH_MS);
   return () => clearInterval(timer);
+}
+
+// Each camera is a lease of its own (camera.{id}): fifty ids would drown the row, so they are counted, not listed.
+function rolesText(roles) {
+  const cameras = roles.filter(r => r.startsWith('camera.')).length;
+  const others = roles.filter(r => !r.startsWith('camera.'));
+  return [...others, ...(cameras > 0 ? [t('cluster.cameras', { n: cameras })] : [])].join(', ');
 }

@@ -6,6 +6,7 @@ using AlertHub.Core.Cluster;
 using AlertHub.IntegrationTests.Features.Cameras;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.Server.Features.Cameras;
+using AlertHub.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertHub.IntegrationTests.Features.Cluster;
@@ -177,6 +178,25 @@ public sealed class CameraOwnershipTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, playlist.StatusCode);
         Assert.Equal("cameras.live_starting", (await playlist.Content.ReadFromJsonAsync<JsonObject>())!["code"]!.GetValue<string>());
         await Until(() => LiveWanted(holder, id), "the holder to want the relay", TimeSpan.FromSeconds(3));
+    }
+
+    [ToolFact("ffmpeg")]
+    public async Task Start_SharedMediaFolder_KillsOnlyTheFfmpegItsOwnEarlierRunLeft_NotAnotherNodes()
+    {
+        var mediaRoot = Path.GetFullPath(_media);
+        Directory.CreateDirectory(mediaRoot);
+        string[] args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=5", "-f", "null", "-"];
+        using var mine = OwnedProcess.Start("ffmpeg", args,
+            new Dictionary<string, string> { [MediaEngine.MarkerVariable] = mediaRoot, [MediaEngine.NodeVariable] = "node-a" });
+        using var othersNode = OwnedProcess.Start("ffmpeg", args,
+            new Dictionary<string, string> { [MediaEngine.MarkerVariable] = mediaRoot, [MediaEngine.NodeVariable] = "node-b" });
+        await Until(() => CameraTestHelpers.OurFfmpegs(mediaRoot).Count == 2, "both ffmpeg", TimeSpan.FromSeconds(5));
+
+        using var hub = new HubFactory(settings: new() { ["Cluster:NodeName"] = "node-a", ["Cameras:MediaDirectory"] = mediaRoot });
+        await hub.WaitReadyAsync();
+
+        await Until(() => mine.HasExited, "node-a's own leftover to be killed", TimeSpan.FromSeconds(10));
+        Assert.False(othersNode.HasExited, "another node's ffmpeg on the shared media folder must survive");
     }
 
     private static bool LiveWanted(HubFactory node, string id)

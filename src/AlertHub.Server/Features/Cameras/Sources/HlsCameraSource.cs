@@ -42,7 +42,7 @@ internal sealed class HlsCameraSource(
                 "-live_start_index", "-1", "-i", session.EntryUrl, "-map", "0:v:0", "-frames:v", "1", "-q:v", "5", "-f", "mjpeg", "pipe:1",
             ];
             byte[] jpeg;
-            using (var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, id, engine.PidFile(id)))
+            using (var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, engine.NodeName, id, engine.PidFile(id)))
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(options.Value.FetchTimeout);

@@ -82,7 +82,7 @@ internal sealed partial class RtspCameraSource(
     private async Task ReadFramesFromFfmpegAsync(CameraRuntime runtime, List<string> args, CameraCredentials? credentials, CancellationToken cancellationToken)
     {
         var id = runtime.Camera.Id;
-        using var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, id, engine.PidFile(id));
+        using var child = FfmpegChild.Start(engine.FfmpegPath!, args, engine.MediaRoot, engine.NodeName, id, engine.PidFile(id));
         using var kill = cancellationToken.Register(child.Kill);
         var withRelay = args.Contains("hls");
         LogFfmpegStarted(logger, id, child.Id, withRelay);
