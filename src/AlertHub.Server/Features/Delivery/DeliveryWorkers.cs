@@ -28,6 +28,7 @@ internal sealed partial class DeliveryWorkers(
     ResidentStore residents,
     ResidentIndexSync index,
     DeliverySignals signals,
+    ChannelPauses pauses,
     IStaffEvents staff,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     DeliveryTimings timings,
@@ -131,6 +132,13 @@ internal sealed partial class DeliveryWorkers(
             {
                 try
                 {
+                    if (pauses.PausedFor(channel.Name) is { } paused)
+                    {
+                        // The provider asked this node or another to stop for a while: nothing is claimed until then.
+                        await DelayAsync(paused, stoppingToken);
+                        continue;
+                    }
+
                     var claimStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                     var now = Now();
                     var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, now, Claimant,

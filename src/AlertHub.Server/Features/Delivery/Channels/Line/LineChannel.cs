@@ -20,7 +20,7 @@ internal sealed record AmbiguousRequest(IReadOnlyList<string> Recipients, long A
 /// same retry key) even when the outbox hands them back one by one, so LINE answers 409 rather than
 /// delivering twice.
 /// </summary>
-internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, TimeProvider time, ILogger<LineChannel> logger)
+internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, ChannelPauses pauses, TimeProvider time, ILogger<LineChannel> logger)
     : IDeliveryChannel, IChannelHealth, IChannelSetup<LineChannelOptions>
 {
     public const string ChannelName = ChannelNames.Line;
@@ -248,6 +248,8 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
                 LogThrottled(logger, plan.Mode, answer.Message);
                 break;
             case 429:
+                // LINE's rate limits are per channel access token, which every node shares: all of them back off.
+                pauses.Pause(ChannelName, _options.ThrottleBackoff);
                 LogThrottled(logger, plan.Mode, answer.Message);
                 break;
             case >= 400 and < 500 when outcome is DeliveryOutcome.Rejected or DeliveryOutcome.AddressGone:
