@@ -11,6 +11,12 @@ namespace AlertHub.MobileSim;
 // integration tests, which reference both assemblies and see our internals.
 internal static class MobileSimProgram
 {
+    /// <summary>The throwaway cluster's <c>max_connections</c> (tests/Shared/Servers/PostgresCluster.cs).</summary>
+    private const int PostgresConnections = 200;
+
+    /// <summary>Left for mobile-sim's own queries and the superuser reserve.</summary>
+    private const int ReservedConnections = 20;
+
     public static async Task<int> Main(string[] args)
     {
         CommandLine cl;
@@ -142,6 +148,16 @@ internal static class MobileSimProgram
                     using var vapid = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
                     settings["Channels:WebPush:VapidPrivateKey"] = System.Buffers.Text.Base64Url.EncodeToString(vapid.ExportParameters(includePrivateParameters: true).D);
                     Console.WriteLine($"redis: throwaway redis-server on 127.0.0.1:{redis.Port}");
+                }
+
+                if (clusterNodes > 1 && settings.GetValueOrDefault("ConnectionStrings:AlertHub") is { } shared)
+                {
+                    // Npgsql's default pool is 100 connections a node: three busy nodes would take more than the server's 200
+                    // (docs/cluster.md, "Connections"), and a node then fails with "too many clients". Share them out.
+                    settings["ConnectionStrings:AlertHub"] = new Npgsql.NpgsqlConnectionStringBuilder(shared)
+                    {
+                        MaxPoolSize = Math.Max(10, (PostgresConnections - ReservedConnections) / clusterNodes),
+                    }.ConnectionString;
                 }
 
                 for (var i = 1; i <= clusterNodes; i++)

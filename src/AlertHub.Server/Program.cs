@@ -75,6 +75,7 @@ builder.AddDashboard();
 builder.AddCameras();
 builder.AddAlertImages();
 builder.AddDronePhotos();
+builder.Services.LoadKeyRingAfterTheStore();
 
 var app = builder.Build();
 app.UseHubDefaults();

@@ -125,15 +125,24 @@ internal sealed class HubEngine : IAsyncDisposable
         }
 
         var connectionString = new NpgsqlConnectionStringBuilder(_cluster.ConnectionString) { Pooling = false }.ConnectionString;
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = @name", connection);
-        command.Parameters.AddWithValue("name", DatabaseName);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new Report.StoreActivity(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3))
-            : null;
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = @name", connection);
+            command.Parameters.AddWithValue("name", DatabaseName);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken)
+                ? new Report.StoreActivity(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3))
+                : null;
+        }
+        catch (NpgsqlException e)
+        {
+            // A figure of the report, not the run: the report is still written, without it.
+            Console.Error.WriteLine($"mobile-sim: could not read the database's statistics: {e.Message}");
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

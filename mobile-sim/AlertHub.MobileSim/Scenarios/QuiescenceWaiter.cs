@@ -9,19 +9,23 @@ internal sealed class QuiescenceWaiter(TimeProvider time, TimeSpan quietPeriod, 
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <param name="count">Receipts so far, compared with <paramref name="expected"/> (distinct ones, so duplicates never stand in for a missing resident).</param>
+    /// <param name="activity">What "no growth" is judged on; default <paramref name="count"/>. Pass every receipt,
+    /// duplicates included, so the quiet period still catches late duplicates.</param>
     /// <returns>Elapsed time and whether the timeout ended the wait.</returns>
-    public async Task<(TimeSpan Waited, bool TimedOut)> WaitAsync(Func<int> count, int expected, CancellationToken cancellationToken)
+    public async Task<(TimeSpan Waited, bool TimedOut)> WaitAsync(Func<int> count, int expected, CancellationToken cancellationToken, Func<int>? activity = null)
     {
+        activity ??= count;
         var start = time.GetTimestamp();
-        var lastCount = count();
+        var lastActivity = activity();
         var lastChange = start;
         while (true)
         {
             var now = time.GetTimestamp();
             var current = count();
-            if (current != lastCount)
+            if (activity() is var seen && seen != lastActivity)
             {
-                lastCount = current;
+                lastActivity = seen;
                 lastChange = now;
             }
 

@@ -170,7 +170,9 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             }
 
             var waiter = new QuiescenceWaiter(time, options.QuietPeriod, options.Timeout);
-            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.Count, expectations.Count(e => e.Expected), cancellationToken);
+            // Distinct receipts: re-sends after a kill must not make the wait end before everyone has the alert.
+            var (waited, timedOut) = await waiter.WaitAsync(() => receipts.DistinctCount - receiptsBefore, expectations.Count(e => e.Expected), cancellationToken,
+                activity: () => receipts.Count);
             SimLog.WaitEnded(_logger, waited.TotalMilliseconds, receipts.Count, timedOut);
 
             var all = receipts.Snapshot();

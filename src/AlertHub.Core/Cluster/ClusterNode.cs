@@ -19,5 +19,17 @@ internal sealed class ClusterNode
     /// <summary>Unique per process start: <c>{name}/{pid}/{random}</c>.</summary>
     public string Id { get; }
 
+    private long _indexApplied = -1;
+
+    /// <summary>
+    /// The last resident change this node's targeting index has applied (−1 until it follows the store's change feed).
+    /// Sent with every heartbeat, so <c>GET /api/cluster</c> can say how far each node's index is behind.
+    /// </summary>
+    public long IndexApplied
+    {
+        get => Interlocked.Read(ref _indexApplied);
+        set => Interlocked.Exchange(ref _indexApplied, value);
+    }
+
     public override string ToString() => Id;
 }

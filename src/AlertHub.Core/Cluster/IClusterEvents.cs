@@ -78,4 +78,11 @@ internal static class ClusterTopics
 
     /// <summary>Residents changed up to this change sequence (payload: the sequence): catch up the targeting index.</summary>
     public const string Residents = "residents";
+
+    /// <summary>
+    /// A provider told one node to stop sending on a channel for a while (FCM QUOTA_EXCEEDED, a 429 with Retry-After):
+    /// payload <c>{channel}|{milliseconds}</c>. Every node pauses the channel as long, instead of each finding out by
+    /// being refused in turn.
+    /// </summary>
+    public const string ChannelPauses = "channels.pause";
 }

@@ -2,7 +2,11 @@ namespace AlertHub.Core.Cluster;
 
 /// <summary>A node as the membership table knows it. Times are the store's clock.</summary>
 internal sealed record ClusterMember(string Id, string Name, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, DateTimeOffset? LeftAt,
-    DateTimeOffset? DeclaredDeadAt);
+    DateTimeOffset? DeclaredDeadAt)
+{
+    /// <summary>The node's <see cref="ClusterNode.IndexApplied"/> at its last heartbeat (null before its first, or when it has none).</summary>
+    public long? IndexApplied { get; init; }
+}
 
 /// <summary>
 /// Which hub nodes share the store, and which of them have gone silent. Every node heartbeats; a node silent for longer

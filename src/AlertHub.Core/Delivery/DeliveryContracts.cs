@@ -22,7 +22,22 @@ public interface IDeliveryChannel
 /// <param name="MaxTitleLength">Longest headline the channel shows, in characters.</param>
 /// <param name="MaxBodyLength">Longest body the channel shows, in characters.</param>
 /// <param name="MaxConcurrency">How many requests one batch may have in flight.</param>
-public sealed record ChannelLimits(int MaxBatchSize, int MaxTitleLength, int MaxBodyLength, int MaxConcurrency);
+public sealed record ChannelLimits(int MaxBatchSize, int MaxTitleLength, int MaxBodyLength, int MaxConcurrency)
+{
+    private readonly int _maxUnrecorded;
+
+    /// <summary>
+    /// How many items may have been started (<see cref="DeliveryBatch.AdmitAsync(IReadOnlyList{DeliveryItem}, CancellationToken)"/>)
+    /// and not yet recorded by the outbox. That is all a crash can send twice, so keep it small; a channel whose requests
+    /// carry many items (a LINE multicast) needs at least one request's worth per concurrent request. Default
+    /// <see cref="MaxConcurrency"/>.
+    /// </summary>
+    public int MaxUnrecorded
+    {
+        get => _maxUnrecorded > 0 ? _maxUnrecorded : Math.Max(1, MaxConcurrency);
+        init => _maxUnrecorded = value;
+    }
+}
 
 /// <summary>What happened to one item of a batch.</summary>
 public enum DeliveryOutcome
@@ -74,7 +89,15 @@ public sealed record DeliveryItem(
     Guid ResidentId,
     string Address,
     string? Secret,
-    RenderedMessage Message);
+    RenderedMessage Message)
+{
+    /// <summary>
+    /// The outbox chunk the item belongs to (0 when unknown). A channel that puts many items into one provider request
+    /// never mixes chunks in a request: after a crash another node gets the chunk's unrecorded items back together and
+    /// forms the same requests again, with the same retry keys, whatever else its batch holds.
+    /// </summary>
+    public long Chunk { get; init; }
+}
 
 public sealed record DeliveryBatch(string Channel, IReadOnlyList<DeliveryItem> Items)
 {
@@ -87,22 +110,34 @@ public sealed record DeliveryBatch(string Channel, IReadOnlyList<DeliveryItem> I
 
     /// <summary>
     /// Whether an item should still be sent (false once a newer version of its alert has replaced it). Channels ask
-    /// just before starting an item's request through <see cref="ShouldSend"/>; an item they skip gets no result, and
-    /// the outbox settles it. Optional.
+    /// just before starting an item's request, through <see cref="AdmitAsync(DeliveryItem, CancellationToken)"/>; an item
+    /// they skip gets no result, and the outbox settles it. Optional.
     /// </summary>
     public Func<DeliveryItem, bool>? StillWanted { get; init; }
 
     public bool ShouldSend(DeliveryItem item) => StillWanted?.Invoke(item) ?? true;
 
     /// <summary>
-    /// Asked just before an item's request starts (by <see cref="SendEachAsync"/>): false skips the item like
-    /// <see cref="StillWanted"/>; the outbox may also make the channel wait here until earlier outcomes are recorded,
-    /// so that what a crash could re-send never exceeds the channel's concurrency. Optional.
+    /// Asked just before a request for these items starts (see <see cref="AdmitAsync(IReadOnlyList{DeliveryItem}, CancellationToken)"/>):
+    /// false skips them like <see cref="StillWanted"/>; the outbox may also make the channel wait here until earlier
+    /// outcomes are recorded. Optional.
     /// </summary>
-    public Func<DeliveryItem, CancellationToken, ValueTask<bool>>? Admit { get; init; }
+    public Func<IReadOnlyList<DeliveryItem>, CancellationToken, ValueTask<bool>>? Admit { get; init; }
 
-    private ValueTask<bool> AdmitAsync(DeliveryItem item, CancellationToken cancellationToken) =>
-        Admit is { } admit ? admit(item, cancellationToken) : ValueTask.FromResult(ShouldSend(item));
+    /// <summary>
+    /// Every channel calls this just before the request that sends <paramref name="items"/> starts (one item, or all the
+    /// items of one multicast). False: a newer version has replaced them, so they are skipped and get no result (the
+    /// outbox settles them). It may wait until earlier outcomes are recorded, so that what a crash could send twice
+    /// never exceeds <see cref="ChannelLimits.MaxUnrecorded"/>.
+    /// </summary>
+    public ValueTask<bool> AdmitAsync(IReadOnlyList<DeliveryItem> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Admit is { } admit ? admit(items, cancellationToken) : ValueTask.FromResult(items.All(ShouldSend));
+    }
+
+    /// <summary><see cref="AdmitAsync(IReadOnlyList{DeliveryItem}, CancellationToken)"/> for a request that sends one item.</summary>
+    public ValueTask<bool> AdmitAsync(DeliveryItem item, CancellationToken cancellationToken) => AdmitAsync([item], cancellationToken);
 
     /// <summary>Passes an item's outcome on to <see cref="Completed"/> and returns it (so a channel can write <c>results[i] = batch.Report(…)</c>).</summary>
     public DeliveryItemResult Report(DeliveryItemResult result)

@@ -16,5 +16,7 @@ internal static partial class PostgresMigrations
             );
             CREATE INDEX ix_cluster_nodes_live ON cluster_nodes(heartbeat_at) WHERE left_at IS NULL AND declared_dead_at IS NULL;
             """),
+        // The last resident change each node's targeting index has applied, sent with its heartbeat.
+        (111, "ALTER TABLE cluster_nodes ADD COLUMN index_applied bigint;"),
     ];
 }

@@ -264,6 +264,18 @@ internal sealed class FakeLine : IProviderPeer
         }
 
         var delivered = Deliver(endpoint, root, recipients, requestId, retryKey, arrived);
+        if (_options.AnswerDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(_options.AnswerDelay, _time, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return (499, delivered); // the sender went away before its answer: delivered all the same
+            }
+        }
+
         var lost = TakeScript(recipients, afterAccept: true);
         if (lost is not null)
         {

@@ -32,4 +32,8 @@ internal sealed class FakeLineOptions
 
     /// <summary>Treat every well-formed user id as a friend, not only those added with EndpointFor/AddFriend/follow.</summary>
     public bool AcceptUnknownUsers { get; set; }
+
+    /// <summary>How long an accepted request waits before it is answered (the messages are already delivered): a slow
+    /// API, during which a hub that sent the request may die without knowing it was accepted. Default none.</summary>
+    public TimeSpan AnswerDelay { get; set; }
 }

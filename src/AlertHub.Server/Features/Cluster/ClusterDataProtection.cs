@@ -32,6 +32,25 @@ internal static class ClusterDataProtection
     }
 
     /// <summary>
+    /// ASP.NET Core loads the key ring from a hosted service as the host starts: with the ring in the database, on a first
+    /// start that is before the schema exists (it logged "relation data_protection_keys does not exist"). The store's
+    /// start-up step loads it instead, after the migrations and under the key-ring lock (see <see cref="WarmUp"/>). Called
+    /// once every feature is registered, since each <c>AddDataProtection()</c> adds the hosted service again.
+    /// </summary>
+    public static void LoadKeyRingAfterTheStore(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(IDataProtectionKeyStore)))
+        {
+            return; // the ring is in files of the data directory: nothing to wait for
+        }
+
+        foreach (var eager in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService").ToList())
+        {
+            services.Remove(eager);
+        }
+    }
+
+    /// <summary>
     /// Loads the key ring once, making the first key if there is none. The caller serialises this across nodes (a database
     /// lock), so nodes that start together do not each make a first key: each would protect with its own and, until its
     /// cached ring refreshed, refuse the others' cookies.

@@ -9,8 +9,10 @@ namespace AlertHub.Server.Features.Dashboard;
 /// <param name="State"><c>live</c>, <c>silent</c> (no heartbeat for a while, not yet given up), <c>dead</c> (its work was taken over) or <c>left</c> (stopped cleanly).</param>
 /// <param name="InFlight">Outbox items this node is sending right now.</param>
 /// <param name="Roles">The jobs only one node runs that this node holds now (e.g. <c>feeds.jma</c>, the JMA poller).</param>
+/// <param name="IndexLag">How many resident changes the node's targeting index had not applied at its last heartbeat (a
+/// node behind targets by older data: it should be 0 within a second); null on one node, or before its first report.</param>
 internal sealed record ClusterNodeStatus(string Id, string Name, string State, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, double HeartbeatAgeSeconds,
-    int InFlight, bool IsThisNode, IReadOnlyList<string> Roles);
+    int InFlight, bool IsThisNode, IReadOnlyList<string> Roles, long? IndexLag);
 
 /// <summary><c>GET /api/cluster</c>.</summary>
 /// <param name="Shared">False on the embedded SQLite store: one node.</param>
@@ -21,9 +23,11 @@ internal static class ClusterApi
     /// <summary>Maps <c>GET /api/cluster</c> for staff: which nodes share the store, which are alive, what each has in flight.</summary>
     public static RouteHandlerBuilder MapClusterApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/cluster", async (IClusterMembership membership, ClusterNode node, IOutboxStore outbox, IClusterLeases leases,
-            IOptions<Cluster.ClusterOptions> options, CancellationToken ct) =>
+            IOptions<Cluster.ClusterOptions> options, IServiceProvider services, CancellationToken ct) =>
         {
             var (now, members) = await membership.ListAsync(ct);
+            // Read after the heartbeats: a change committed in between can only make a node look further behind, never less.
+            var latestChange = services.GetService<IResidentChangeFeed>() is { } feed ? await feed.LatestAsync(ct) : (long?)null;
             var inFlight = await outbox.ClaimsByClaimantAsync(ct);
             var roles = (await leases.ListAsync(ct)).Where(l => l.Active).ToLookup(l => l.Holder, l => l.Name);
             var silentAfter = options.Value.HeartbeatInterval * 3;
@@ -32,7 +36,8 @@ internal static class ClusterApi
                 var age = now - m.HeartbeatAt;
                 var state = m.LeftAt is not null ? "left" : m.DeclaredDeadAt is not null ? "dead" : age > silentAfter ? "silent" : "live";
                 return new ClusterNodeStatus(m.Id, m.Name, state, m.StartedAt, m.HeartbeatAt, Math.Round(Math.Max(0, age.TotalSeconds), 1),
-                    inFlight.GetValueOrDefault(m.Id), m.Id == node.Id, [.. roles[m.Id].Order(StringComparer.Ordinal)]);
+                    inFlight.GetValueOrDefault(m.Id), m.Id == node.Id, [.. roles[m.Id].Order(StringComparer.Ordinal)],
+                    latestChange is { } latest && m.IndexApplied is { } applied ? Math.Max(0, latest - applied) : null);
             }).ToList();
             return TypedResults.Ok(new ClusterStatus(node.Id, membership.IsShared, nodes.Count(n => n.State == "live"), nodes));
         }).WithTags("Cluster").RequireAuthorization(StaffRoles.Policies.Viewer);

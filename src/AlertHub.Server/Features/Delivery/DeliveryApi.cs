@@ -36,6 +36,7 @@ internal static class DeliveryApi
         services.AddSingleton<DeliveryTimings>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<ChannelResilience>();
+        services.AddSingleton<ChannelPauses>();
         services.AddHostedService<DeliveryWorkers>();
         var catalog = new ChannelCatalog();
         services.AddSingleton(catalog);

@@ -28,6 +28,7 @@ internal sealed partial class DeliveryWorkers(
     ResidentStore residents,
     ResidentIndexSync index,
     DeliverySignals signals,
+    ChannelPauses pauses,
     IStaffEvents staff,
     IEnumerable<IBroadcastChannel> broadcastChannels,
     DeliveryTimings timings,
@@ -81,13 +82,14 @@ internal sealed partial class DeliveryWorkers(
             new System.Threading.Channels.BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var outcomes = System.Threading.Channels.Channel.CreateUnbounded<Completed>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
         // A send slot is given back only when the item's outcome is recorded, not when its request ends: what a crash
-        // can re-send (sent but not yet recorded) never exceeds the channel's concurrency.
-        using var unrecorded = new SemaphoreSlim(Math.Max(1, channel.Limits.MaxConcurrency));
+        // can re-send (sent but not yet recorded) never exceeds the channel's MaxUnrecorded, however far the recorder lags.
+        using var unrecorded = new SemaphoreSlim(channel.Limits.MaxUnrecorded);
+        using var admitting = new SemaphoreSlim(1, 1);
         var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded), CancellationToken.None);
         var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, stoppingToken), CancellationToken.None);
         await foreach (var (claimed, claimMs) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
-            var run = new BatchRun(claimed, outcomes.Writer, unrecorded);
+            var run = new BatchRun(claimed, outcomes.Writer, unrecorded, admitting, channel.Limits.MaxUnrecorded);
             if (stoppingToken.IsCancellationRequested)
             {
                 // Claimed but not sent: give it back for the next start.
@@ -130,6 +132,13 @@ internal sealed partial class DeliveryWorkers(
             {
                 try
                 {
+                    if (pauses.PausedFor(channel.Name) is { } paused)
+                    {
+                        // The provider asked this node or another to stop for a while: nothing is claimed until then.
+                        await DelayAsync(paused, stoppingToken);
+                        continue;
+                    }
+
                     var claimStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                     var now = Now();
                     var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, now, Claimant,
@@ -213,7 +222,10 @@ internal sealed partial class DeliveryWorkers(
 
     /// <summary>One claimed batch: every row gets exactly one outcome, whichever comes first (the channel's report
     /// as the item completes, the batch's final report, or a release).</summary>
-    private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder, SemaphoreSlim slots)
+    /// <param name="admitting">One request's items are admitted together, one request at a time: two multicasts each holding
+    /// half the slots they need would otherwise wait for each other for ever.</param>
+    private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder, SemaphoreSlim slots,
+        SemaphoreSlim admitting, int capacity)
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<long, ClaimedWork> _open = new(claimed.Select(w => KeyValuePair.Create(w.Id, w)));
         private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _admitted = new();
@@ -222,11 +234,25 @@ internal sealed partial class DeliveryWorkers(
 
         public bool TryTake(long id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClaimedWork? work) => _open.TryRemove(id, out work);
 
-        /// <summary>Waits for a send slot (one is free once an earlier outcome is recorded) and marks the item as holding it.</summary>
-        public async ValueTask AdmitAsync(long id, CancellationToken cancellationToken)
+        /// <summary>
+        /// Waits for a send slot per item (one is free once an earlier outcome is recorded) and marks the items as holding
+        /// them. A request larger than the whole capacity takes all of it (it could never get more).
+        /// </summary>
+        public async ValueTask AdmitAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
         {
-            await slots.WaitAsync(cancellationToken);
-            _admitted[id] = 0;
+            await admitting.WaitAsync(cancellationToken);
+            try
+            {
+                foreach (var id in ids.Take(capacity))
+                {
+                    await slots.WaitAsync(cancellationToken);
+                    _admitted[id] = 0;
+                }
+            }
+            finally
+            {
+                admitting.Release();
+            }
         }
 
         public void Post(ClaimedWork work, WorkOutcome outcome) => recorder.TryWrite(new Completed(work, outcome, _admitted.TryRemove(work.Id, out _)));
@@ -308,7 +334,7 @@ internal sealed partial class DeliveryWorkers(
                     rendered[(work.AlertId, work.Version, work.Language)] = message = MessageRenderer.Render(alert, work.Language, channel.Limits);
                 }
 
-                items.Add(new DeliveryItem(work.Id, key, work.ResidentId, address, work.Secret, message));
+                items.Add(new DeliveryItem(work.Id, key, work.ResidentId, address, work.Secret, message) { Chunk = WorkIds.Item(work.Id) });
             }
 
             if (settled is not null && run.TryTake(work.Id, out _))
@@ -332,14 +358,14 @@ internal sealed partial class DeliveryWorkers(
         {
             Completed = result => Complete(channel, run, result),
             StillWanted = item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version),
-            Admit = async (item, ct) =>
+            Admit = async (admitted, ct) =>
             {
-                if (!alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version))
+                if (!admitted.All(item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version)))
                 {
                     return false;
                 }
 
-                await run.AdmitAsync(item.WorkId, ct);
+                await run.AdmitAsync([.. admitted.Select(item => item.WorkId)], ct);
                 return true;
             },
         };

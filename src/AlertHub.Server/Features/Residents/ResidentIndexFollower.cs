@@ -32,9 +32,13 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
     private long _applied = -1;
     private volatile bool _following;
 
+    private readonly ClusterNode? _node;
+
     public ResidentIndexFollower(ResidentIndexSync sync, ResidentStore residents, IClusterEvents cluster, HealthState health,
-        IOptions<ClusterEventsOptions> options, TimeProvider time, ILogger<ResidentIndexFollower> logger, IResidentChangeFeed? feed = null)
+        IOptions<ClusterEventsOptions> options, TimeProvider time, ILogger<ResidentIndexFollower> logger, IResidentChangeFeed? feed = null,
+        ClusterNode? node = null)
     {
+        _node = node;
         _sync = sync;
         _index = sync.Index;
         _residents = residents;
@@ -53,6 +57,16 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
     /// <summary>The number of the last change this node's index has applied (−1 before the first load).</summary>
     public long Applied => Interlocked.Read(ref _applied);
 
+    /// <summary>Also told to the cluster with the next heartbeat (<see cref="ClusterNode.IndexApplied"/>), for <c>GET /api/cluster</c>.</summary>
+    private void SetApplied(long sequence)
+    {
+        Interlocked.Exchange(ref _applied, sequence);
+        if (_node is not null)
+        {
+            _node.IndexApplied = sequence;
+        }
+    }
+
     /// <summary>Just before the targeting index loads in full (300): whatever commits after this is applied after the load.</summary>
     public int Order => 290;
 
@@ -60,7 +74,7 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
     {
         if (_feed is not null)
         {
-            Interlocked.Exchange(ref _applied, await _feed.LatestAsync(cancellationToken));
+            SetApplied(await _feed.LatestAsync(cancellationToken));
         }
     }
 
@@ -131,7 +145,7 @@ internal sealed partial class ResidentIndexFollower : BackgroundService, IStartu
                 return;
             }
 
-            Interlocked.Exchange(ref _applied, changes[^1].Sequence);
+            SetApplied(changes[^1].Sequence);
             LogApplied(_logger, changes.Count, changes[^1].Sequence);
             if (changes.Count < BatchSize)
             {

@@ -42,6 +42,40 @@ public sealed class ClusterApiTests
         Assert.Equal(2, (await a.GetFromJsonAsync<JsonObject>("/api/cluster"))!["liveNodes"]!.GetValue<int>());
     }
 
+    [PostgresFact]
+    public async Task Cluster_ResidentIndexLag_IsZeroOnceEveryNodeHasAppliedTheChanges_AndCountsWhatANodeHasNot()
+    {
+        using var cluster = await ClusterHubs.StartAsync(2);
+        using var a = cluster[0].Admin();
+        using var onB = cluster[1].CreateClient();
+        for (var i = 0; i < 5; i++)
+        {
+            await Api.RegisterAsync(onB, 39.31, 140.55);
+        }
+
+        // Both nodes apply the five changes and report them with their next heartbeat (1 s).
+        await WaitAsync(async () => Lags(await a.GetFromJsonAsync<JsonObject>("/api/cluster")) is { Count: 2 } lags && lags.All(l => l == 0));
+
+        // A node that reported an older change than the store's latest is shown that many behind.
+        var latest = await cluster[0].CountAsync("SELECT COALESCE(MAX(change_seq), 0) FROM residents");
+        Assert.True(latest >= 5, $"the store's latest resident change is {latest}");
+        await using (var pg = new Npgsql.NpgsqlConnection(cluster.ConnectionString))
+        {
+            await pg.OpenAsync();
+            await using var behind = new Npgsql.NpgsqlCommand(
+                "INSERT INTO cluster_nodes(id, name, started_at, heartbeat_at, index_applied) VALUES ('node-z/1/x', 'node-z', now(), now() + interval '1 hour', @applied)", pg);
+            behind.Parameters.AddWithValue("applied", latest - 3);
+            await behind.ExecuteNonQueryAsync();
+        }
+
+        var seen = (await a.GetFromJsonAsync<JsonObject>("/api/cluster"))!;
+        var z = seen["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == "node-z")!;
+        Assert.Equal(3, z["indexLag"]!.GetValue<long>());
+
+        static List<long> Lags(JsonObject? c) => [.. c!["nodes"]!.AsArray()
+            .Where(n => n!["state"]!.GetValue<string>() == "live" && n["indexLag"] is not null).Select(n => n!["indexLag"]!.GetValue<long>())];
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 100; i++)

@@ -97,6 +97,95 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// LINE multicasts carry hundreds of residents each and LINE keeps no per-recipient idempotency: only the request's
+    /// <c>X-Line-Retry-Key</c>. A node is SIGKILLed while LINE (slow to answer here) has accepted its multicasts but not
+    /// yet answered them. The node that takes its chunks over plans the same requests with the same retry keys, so LINE
+    /// answers 409 to those and nobody gets the message twice.
+    /// </summary>
+    [PostgresFact]
+    public async Task Kill9_ANodeWhoseLineMulticastsAreUnanswered_TheOthersResendThemWithTheSameRetryKeys_NobodyGetsTwo()
+    {
+        const int lineResidents = 3000;
+        await using var line = new AlertHub.MobileSim.Peers.Line.FakeLine(new AlertHub.MobileSim.Report.ReceiptLog(),
+            new AlertHub.MobileSim.Peers.Line.FakeLineOptions { AnswerDelay = TimeSpan.FromMilliseconds(1500), MulticastPerSecond = 1000 });
+        await line.StartAsync();
+        var connectionString = await PostgresServer.NewDatabaseAsync();
+        var nodes = new List<HubProcess>();
+        try
+        {
+            foreach (var name in new[] { "node-a", "node-b", "node-c" })
+            {
+                var settings = new Dictionary<string, string?>(line.HubSettings)
+                {
+                    ["Storage:Engine"] = "postgres",
+                    ["ConnectionStrings:AlertHub"] = connectionString,
+                    ["Cluster:NodeName"] = name,
+                    ["Channels:Line:MaxBatchSize"] = "1000",
+                    ["Channels:Line:MulticastChunkSize"] = "100",
+                    ["Channels:Line:MaxConcurrency"] = "4",
+                    ["Channels:Line:RequestTimeout"] = "00:00:10",
+                    ["Areas:LoadDemoAreas"] = "false",
+                    ["Storage:MinFreeDiskMegabytes"] = "0",
+                };
+                nodes.Add(await HubProcess.StartAsync(settings, AdminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration));
+            }
+
+            using var a = Admin(nodes[0]);
+            using var b = Admin(nodes[1]);
+            var users = new List<string>(lineResidents);
+            var ndjson = new StringBuilder();
+            for (var i = 0; i < lineResidents; i++)
+            {
+                var user = line.EndpointFor($"line-{i}").Address!;
+                users.Add(user);
+                ndjson.Append("{\"places\":[{\"lat\":39.3,\"lon\":140.55}],\"endpoints\":[{\"channel\":\"line\",\"address\":\"").Append(user).Append("\"}]}\n");
+            }
+
+            var import = await (await a.PostAsync("/api/residents/import", HttpJson.Raw(ndjson.ToString(), "application/x-ndjson"))).JsonAsync();
+            Assert.Equal(lineResidents, import["accepted"]!.GetValue<int>());
+
+            var issued = await a.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } }));
+            Assert.Equal(202, (int)issued.StatusCode);
+
+            // Once LINE holds a first round of multicasts (answers pending for 1.5 s), kill the node sending the most.
+            await WaitUntilAsync(() => line.DeliveryCount >= 300, TimeSpan.FromSeconds(60));
+            var cluster = await GetClusterAsync(b);
+            var busiest = cluster["nodes"]!.AsArray().Where(n => n!["state"]!.GetValue<string>() == "live")
+                .OrderByDescending(n => n!["inFlight"]!.GetValue<int>()).First()!["name"]!.GetValue<string>();
+            var victim = nodes[Array.IndexOf(["node-a", "node-b", "node-c"], busiest)];
+            var deliveredAtKill = line.DeliveryCount;
+            await victim.KillAsync(CancellationToken.None);
+
+            await WaitUntilAsync(() => line.Deliveries.Select(d => d.UserId).Distinct().Count() >= lineResidents, TimeSpan.FromSeconds(90));
+            await Task.Delay(2000); // late copies, if any, would arrive now
+            var perUser = line.Deliveries.GroupBy(d => d.UserId).ToDictionary(g => g.Key, g => g.Count());
+            var conflicts = line.Requests.Count(r => r.Status == 409);
+            output.WriteLine($"{busiest} killed with {deliveredAtKill} LINE deliveries made; afterwards {conflicts} multicasts answered 409 (retry key already accepted)");
+            Assert.Equal(users.Order(StringComparer.Ordinal), perUser.Keys.Order(StringComparer.Ordinal));
+            Assert.All(perUser, p => Assert.True(p.Value == 1, $"{p.Key} got the alert {p.Value} times"));
+            // The dead node's accepted-but-unanswered multicasts were sent again, as the same requests.
+            Assert.True(conflicts > 0, "no multicast was repeated after the kill: the test did not catch a node with LINE requests in flight");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan patience)
+    {
+        var deadline = DateTimeOffset.UtcNow + patience;
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+
     private static HttpClient Admin(HubProcess node)
     {
         var client = new HttpClient { BaseAddress = node.BaseAddress };

@@ -1,3 +1,4 @@
+using AlertHub.Server.Features.Delivery;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -264,8 +265,10 @@ public sealed class FcmChannelTests
         options.Enabled = true;
         options.ProjectId ??= "yokote-bousai";
         options.BaseUrl = "http://127.0.0.1:9";
+        var pauses = new ChannelPauses(new AlertHub.Server.Features.Cluster.InProcessClusterEvents(NullLogger<AlertHub.Server.Features.Cluster.InProcessClusterEvents>.Instance),
+            TimeProvider.System, NullLogger<ChannelPauses>.Instance);
         return new FcmChannel(new StubClients(handler ?? new CountingHandler()), tokens ?? new StubTokens(), Options.Create(options),
-            TimeProvider.System, NullLogger<FcmChannel>.Instance);
+            pauses, TimeProvider.System, NullLogger<FcmChannel>.Instance);
     }
 
     private static RenderedMessage Message(string headline = "【訓練】横手川 氾濫危険", string body = "これは訓練です。", string? instruction = null, DateTimeOffset? expires = null) =>

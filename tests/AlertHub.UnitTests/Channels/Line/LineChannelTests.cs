@@ -40,6 +40,27 @@ public sealed class LineChannelTests
     }
 
     [Fact]
+    public void Plan_TwoOutboxChunksInOneBatch_NeverShareARequest_AndEachChunkPlansAsItWouldAlone()
+    {
+        // Two chunks of one message whose user ids interleave: sorted together they would be cut into mixed requests.
+        var chunkA = Enumerable.Range(0, 700).Where(i => i % 2 == 0).Select(i => Item(i) with { Chunk = 11 }).ToList();
+        var chunkB = Enumerable.Range(0, 700).Where(i => i % 2 == 1).Select(i => Item(i) with { Chunk = 12 }).ToList();
+        var options = new LineChannelOptions();
+
+        var together = LineChannel.Plan([.. chunkA, .. chunkB], options);
+        var aAlone = LineChannel.Plan(chunkA, options);
+
+        Assert.All(together, p => Assert.Single(p.Items.Select(i => i < chunkA.Count ? 11 : 12).Distinct()));
+        // What another node plans for chunk A after a crash, with or without other work in its batch, is the same
+        // requests: the same recipients, so the same retry keys, and LINE answers 409 instead of delivering twice.
+        var keysTogether = together.Where(p => p.Items.All(i => i < chunkA.Count)).Select(Key).ToList();
+        Assert.Equal(aAlone.Select(Key), keysTogether);
+        Assert.Equal([350], aAlone.Select(p => p.Recipients.Count));
+
+        static Guid Key(LineRequestPlan p) => LineMessages.RetryKey(p.Mode, p.Message, LineMessageFormat.Text, p.Recipients);
+    }
+
+    [Fact]
     public void Plan_SameUserIdTwice_AddressedOnceButBothItemsCovered()
     {
         List<DeliveryItem> items = [Item(1, address: User(9)), Item(2, address: User(9))];

@@ -25,7 +25,8 @@ internal sealed class LineHarness : IAsyncDisposable
     public HubFactory Hub { get; }
     public ReceiptLog Log { get; }
 
-    public static async Task<LineHarness> StartAsync(Dictionary<string, string?>? settings = null, FakeLineOptions? fakeOptions = null)
+    public static async Task<LineHarness> StartAsync(Dictionary<string, string?>? settings = null, FakeLineOptions? fakeOptions = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var log = new ReceiptLog();
         var fake = new FakeLine(log, fakeOptions);
@@ -40,7 +41,7 @@ internal sealed class LineHarness : IAsyncDisposable
             all[k] = v;
         }
 
-        var hub = new HubFactory(settings: all);
+        var hub = new HubFactory(settings: all, services: services);
         await hub.WaitReadyAsync();
         fake.UseWebhook(hub.CreateClient(), "/api/line/webhook");
         return new LineHarness(fake, hub, log);

@@ -129,7 +129,7 @@ internal sealed partial class EmailChannel(
             {
                 var (index, endpointId) = chunk[n];
                 var item = items[index];
-                if (!batch.ShouldSend(item))
+                if (!await batch.AdmitAsync(item, cancellationToken))
                 {
                     continue;
                 }

@@ -35,12 +35,14 @@ internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, ICh
     private readonly TokenBucketRateLimiter _limiter;
     private readonly Lock _healthGate = new();
     private readonly HashSet<string> _thirdPartyTokens = new(StringComparer.Ordinal);
+    private readonly ChannelPauses _pauses;
     private string? _credentialProblem;
     private string? _thirdPartyProblem;
-    private long _pausedUntilMs;
 
-    public FcmChannel(IHttpClientFactory clients, IFcmAccessTokens tokens, IOptions<FcmChannelOptions> options, TimeProvider time, ILogger<FcmChannel> logger)
+    public FcmChannel(IHttpClientFactory clients, IFcmAccessTokens tokens, IOptions<FcmChannelOptions> options, ChannelPauses pauses, TimeProvider time,
+        ILogger<FcmChannel> logger)
     {
+        _pauses = pauses;
         _clients = clients;
         _tokens = tokens;
         _options = options.Value;
@@ -220,33 +222,10 @@ internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, ICh
         r.Field == "message.token"
         || (r.Message?.Contains("registration token", StringComparison.OrdinalIgnoreCase) ?? false);
 
-    private TimeSpan? Paused()
-    {
-        var until = Volatile.Read(ref _pausedUntilMs);
-        if (until == 0)
-        {
-            return null;
-        }
+    /// <summary>The project's quota is shared by every node: a pause one node is told of holds on all (see <see cref="ChannelPauses"/>).</summary>
+    private TimeSpan? Paused() => _pauses.PausedFor(ChannelName);
 
-        var left = until - _time.GetUtcNow().ToUnixTimeMilliseconds();
-        return left > 0 ? TimeSpan.FromMilliseconds(left) : null;
-    }
-
-    private void PauseFor(TimeSpan pause)
-    {
-        var until = _time.GetUtcNow().Add(pause).ToUnixTimeMilliseconds();
-        long seen;
-        do
-        {
-            seen = Volatile.Read(ref _pausedUntilMs);
-            if (seen >= until)
-            {
-                return;
-            }
-        }
-        while (Interlocked.CompareExchange(ref _pausedUntilMs, until, seen) != seen);
-        LogQuotaPause(_logger, pause.TotalSeconds);
-    }
+    private void PauseFor(TimeSpan pause) => _pauses.Pause(ChannelName, pause);
 
     private void OnDelivered(string token)
     {
@@ -308,8 +287,6 @@ internal sealed partial class FcmChannel : IDeliveryChannel, IChannelHealth, ICh
     [LoggerMessage(Level = LogLevel.Warning, Message = "FCM rejected a message as INVALID_ARGUMENT (field {Field}): {Reason}")]
     private static partial void LogInvalidArgument(ILogger logger, string field, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "FCM quota exceeded: pausing the fcm channel for {Seconds} s")]
-    private static partial void LogQuotaPause(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "FCM THIRD_PARTY_AUTH_ERROR: APNs or Web Push credentials in the Firebase project are invalid; channel marked unhealthy")]
     private static partial void LogThirdPartyAuthError(ILogger logger);

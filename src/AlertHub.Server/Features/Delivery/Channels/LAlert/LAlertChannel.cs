@@ -138,7 +138,7 @@ internal sealed class LAlertChannel(LAlertPublisher publisher, LAlertSender send
         var results = new List<DeliveryItemResult>(batch.Items.Count);
         foreach (var item in batch.Items)
         {
-            if (!batch.ShouldSend(item))
+            if (!await batch.AdmitAsync(item, cancellationToken))
             {
                 continue;
             }

@@ -10,16 +10,17 @@ internal sealed record LineRequestPlan(LineSendMode Mode, RenderedMessage Messag
 internal sealed record AmbiguousRequest(IReadOnlyList<string> Recipients, long AtMs);
 
 /// <summary>
-/// LINE Messaging API channel. A batch's items are grouped by identical rendered message (alert version +
-/// language); each group becomes multicast requests of ≤ 500 sorted user ids (or one push per user, or one
-/// broadcast/narrowcast per alert version), each with a retry key hashed from its content. LINE's answers map
+/// LINE Messaging API channel. A batch's items are grouped by outbox chunk and identical rendered message (alert
+/// version + language); each group becomes multicast requests of ≤ 500 sorted user ids (or one push per user, or one
+/// broadcast/narrowcast per alert version), each with a retry key hashed from its content — so the retry key of a
+/// request follows from its outbox chunk, and any node that re-sends the chunk sends it with the same keys. LINE's answers map
 /// to outcomes: 2xx and 409-with-accepted-id → Delivered, 429 → Throttled (no Retry-After from LINE: the
 /// configured backoff), 5xx/timeouts → Transient, 400 → Rejected (push to an unknown user id → AddressGone).
 /// Items of a multicast that ended ambiguously are retried as exactly that request again (same recipients,
 /// same retry key) even when the outbox hands them back one by one, so LINE answers 409 rather than
 /// delivering twice.
 /// </summary>
-internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, TimeProvider time, ILogger<LineChannel> logger)
+internal sealed partial class LineChannel(LineClient client, IOptions<LineChannelOptions> options, ChannelPauses pauses, TimeProvider time, ILogger<LineChannel> logger)
     : IDeliveryChannel, IChannelHealth, IChannelSetup<LineChannelOptions>
 {
     public const string ChannelName = ChannelNames.Line;
@@ -48,7 +49,11 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
     public bool CountsTowardKpi => true;
 
     // 100 + 2,000 + 2,000 + separators stays well inside LINE's 5,000-character text message.
-    public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 100, MaxBodyLength: 2000, MaxConcurrency: options.Value.MaxConcurrency);
+    // Unrecorded: every request in flight may carry a full multicast (a broadcast carries a whole batch).
+    public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 100, MaxBodyLength: 2000, MaxConcurrency: options.Value.MaxConcurrency)
+    {
+        MaxUnrecorded = Math.Max(options.Value.MaxConcurrency * options.Value.MulticastChunkSize, options.Value.MaxBatchSize),
+    };
 
     public string? Problem => _problem;
 
@@ -61,6 +66,12 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxConcurrency), CancellationToken = cancellationToken },
             async (plan, ct) =>
             {
+                var planned = plan.Items.Select(i => batch.Items[i]).ToList();
+                if (!await batch.AdmitAsync(planned, ct))
+                {
+                    return; // replaced by a newer version meanwhile: the outbox settles these
+                }
+
                 var body = LineMessages.Body(plan.Mode, plan.Recipients, plan.Message, _options);
                 var key = LineMessages.RetryKey(plan.Mode, plan.Message, _options.MessageFormat, plan.Recipients);
                 var answer = await client.SendAsync(plan.Mode, body, key, ct);
@@ -116,7 +127,9 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
         }
 
         var chunk = Math.Clamp(options.MulticastChunkSize, 1, LineMessages.MaxMulticastRecipients);
-        foreach (var group in fresh.GroupBy(i => (items[i].Message.AlertId, items[i].Message.Version, items[i].Message.Language)))
+        // Never one request across outbox chunks: a chunk a dead node had sent is re-sent by another node as the same
+        // requests (same recipients, same retry keys, so LINE answers 409), whatever else that node's batch holds.
+        foreach (var group in fresh.GroupBy(i => (items[i].Chunk, items[i].Message.AlertId, items[i].Message.Version, items[i].Message.Language)))
         {
             // One user id once per request, even if two residents registered the same LINE account.
             var byAddress = new SortedDictionary<string, List<int>>(StringComparer.Ordinal);
@@ -235,6 +248,8 @@ internal sealed partial class LineChannel(LineClient client, IOptions<LineChanne
                 LogThrottled(logger, plan.Mode, answer.Message);
                 break;
             case 429:
+                // LINE's rate limits are per channel access token, which every node shares: all of them back off.
+                pauses.Pause(ChannelName, _options.ThrottleBackoff);
                 LogThrottled(logger, plan.Mode, answer.Message);
                 break;
             case >= 400 and < 500 when outcome is DeliveryOutcome.Rejected or DeliveryOutcome.AddressGone:

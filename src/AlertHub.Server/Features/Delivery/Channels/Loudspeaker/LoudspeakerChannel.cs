@@ -104,9 +104,15 @@ internal sealed class LoudspeakerChannel : IDeliveryChannel, IBroadcastChannel, 
         var results = new List<DeliveryItemResult>(batch.Items.Count);
         foreach (var item in batch.Items)
         {
-            results.Add(_gateways.TryGetValue(item.Address, out var gateway)
+            // Admitted one at a time and reported at once: a crash can repeat at most the one post in flight.
+            if (!await batch.AdmitAsync(item, cancellationToken))
+            {
+                continue;
+            }
+
+            results.Add(batch.Report(_gateways.TryGetValue(item.Address, out var gateway)
                 ? await PostAsync(client, gateway, item, cancellationToken)
-                : new DeliveryItemResult(item.WorkId, DeliveryOutcome.AddressGone, $"gateway {item.Address} is no longer configured"));
+                : new DeliveryItemResult(item.WorkId, DeliveryOutcome.AddressGone, $"gateway {item.Address} is no longer configured")));
         }
 
         return new DeliveryReport(results);

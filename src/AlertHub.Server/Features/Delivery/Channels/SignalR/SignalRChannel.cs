@@ -47,14 +47,18 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
 
     public bool CountsTowardKpi => true;
 
-    public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: 64);
+    // A group send is cheap, so a whole batch may be out unrecorded, but never a second one behind it.
+    public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: 64)
+    {
+        MaxUnrecorded = options.Value.MaxBatchSize,
+    };
 
     public ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken) =>
         connections.ConnectedAsync(residentIds, cancellationToken);
 
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
-        var results = new DeliveryItemResult[batch.Items.Count];
+        var results = new DeliveryItemResult?[batch.Items.Count];
         var sends = new List<Task>(batch.Items.Count);
         // In a cluster a resident may be connected to another node: the group send then goes through the Redis backplane.
         var connected = await connections.ConnectedAsync([.. batch.Items.Select(i => i.ResidentId)], cancellationToken);
@@ -63,19 +67,32 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
             var item = batch.Items[i];
             if (!connected.Contains(item.ResidentId))
             {
-                results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, Presence.NotConnected, options.Value.OfflineRetry) { MayHaveReached = false, RecipientAbsent = true };
+                results[i] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, Presence.NotConnected, options.Value.OfflineRetry)
+                {
+                    MayHaveReached = false, RecipientAbsent = true,
+                });
                 continue;
             }
 
-            var m = item.Message;
-            var message = new SignalRAlertMessage(m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body,
-                m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, item.IdempotencyKey, m.ImageUrl);
-            results[i] = new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered);
-            sends.Add(hub.Clients.Group(AlertsHub.ResidentGroup(item.ResidentId)).SendAsync("alert", message, cancellationToken));
+            if (!await batch.AdmitAsync(item, cancellationToken))
+            {
+                continue; // replaced by a newer version meanwhile: the outbox settles it
+            }
+
+            sends.Add(SendOneAsync(batch, item, results, i, cancellationToken));
         }
 
         await Task.WhenAll(sends);
-        return new DeliveryReport(results);
+        return new DeliveryReport([.. results.OfType<DeliveryItemResult>()]);
+    }
+
+    private async Task SendOneAsync(DeliveryBatch batch, DeliveryItem item, DeliveryItemResult?[] results, int index, CancellationToken cancellationToken)
+    {
+        var m = item.Message;
+        var message = new SignalRAlertMessage(m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body,
+            m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, item.IdempotencyKey, m.ImageUrl);
+        await hub.Clients.Group(AlertsHub.ResidentGroup(item.ResidentId)).SendAsync("alert", message, cancellationToken);
+        results[index] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered));
     }
 }
 

@@ -58,9 +58,15 @@ internal sealed partial class SocialChannel : IDeliveryChannel, IBroadcastChanne
         var results = new List<DeliveryItemResult>(batch.Items.Count);
         foreach (var item in batch.Items)
         {
-            results.Add(_accounts.TryGetValue(item.Address, out var account)
+            // Admitted one at a time and reported at once: a crash can repeat at most the one post in flight.
+            if (!await batch.AdmitAsync(item, cancellationToken))
+            {
+                continue;
+            }
+
+            results.Add(batch.Report(_accounts.TryGetValue(item.Address, out var account)
                 ? await PostAsync(client, account, item, cancellationToken)
-                : new DeliveryItemResult(item.WorkId, DeliveryOutcome.AddressGone, $"account {item.Address} is no longer configured"));
+                : new DeliveryItemResult(item.WorkId, DeliveryOutcome.AddressGone, $"account {item.Address} is no longer configured")));
         }
 
         return new DeliveryReport(results);
