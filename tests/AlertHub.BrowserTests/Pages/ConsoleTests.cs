@@ -604,6 +604,9 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
                 ids.Add((await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
             }
 
+            // Other tests on this hub registered cameras too: the one node holds them all.
+            var cameras = (await api.GetFromJsonAsync<JsonObject>("/api/cameras"))!["cameras"]!.AsArray().Count;
+            Assert.True(cameras >= 3);
             await using var context = await hub.NewContextAsync();
             var page = await Staff.SignInAsync(context, admin);
             var problems = ResidentPageTests.CollectProblems(page);
@@ -611,7 +614,7 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
             await page.GotoAsync("/staff/#/admin/cluster");
 
             var roles = page.Locator("#cluster-rows tr td").Nth(4);
-            await Assertions.Expect(roles).ToContainTextAsync("カメラ 3 台");
+            await Assertions.Expect(roles).ToContainTextAsync($"カメラ {cameras} 台");
             await Assertions.Expect(roles).Not.ToContainTextAsync("camera.");
             Assert.Empty(problems);
         }
