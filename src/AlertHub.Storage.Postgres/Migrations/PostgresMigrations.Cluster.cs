@@ -18,6 +18,8 @@ internal static partial class PostgresMigrations
             """),
         // The last resident change each node's targeting index has applied, sent with its heartbeat.
         (111, "ALTER TABLE cluster_nodes ADD COLUMN index_applied bigint;"),
+        // How many deliveries each node has recorded since it started, sent with its heartbeat (load spread, /api/cluster).
+        (113, "ALTER TABLE cluster_nodes ADD COLUMN delivered bigint NOT NULL DEFAULT 0;"),
         // What each node's channels report as wrong with them (revoked credentials and the like), for every node's /api/channels.
         (112, """
             CREATE TABLE channel_problems(
