@@ -216,7 +216,7 @@ internal static class MobileSimProgram
                     options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null,
                     engine?.Description,
                     engine is null ? null : await engine.ActivityAsync(cancellationToken),
-                    clusterNodes > 1 ? [.. nodes.Select((n, i) => NodeUsageOf(n, $"node-{i + 1}", killNode?.Node == i + 1))] : null),
+                    clusterNodes > 1 ? await NodeUsagesAsync(nodes, killNode?.Node, adminKey, cancellationToken) : null),
             };
             if (previous is not null)
             {
@@ -237,7 +237,7 @@ internal static class MobileSimProgram
                 Console.WriteLine("nodes:");
                 foreach (var n in perNode)
                 {
-                    Console.WriteLine($"  {n.Name}: CPU {n.CpuSeconds:0.0} s, peak working set {n.PeakMemoryMiB:0} MiB, took over {n.TookOverItems} outbox items{(n.Killed ? " (killed)" : "")}");
+                    Console.WriteLine($"  {n.Name}: CPU {n.CpuSeconds:0.0} s, peak working set {n.PeakMemoryMiB:0} MiB, delivered {(n.Delivered is { } d ? d.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "?")}, took over {n.TookOverItems} outbox items{(n.Killed ? " (killed; delivered as of its last heartbeat)" : "")}");
                 }
             }
             else if (usage is { } used)
@@ -304,6 +304,39 @@ internal static class MobileSimProgram
     {
         var (cpu, peak) = node.Usage();
         return new NodeUsage(name, Math.Round(cpu.TotalSeconds, 1), Math.Round(peak / (1024.0 * 1024), 1), node.TookOver, killed);
+    }
+
+    /// <summary>Each node's CPU and memory (from its process) and deliveries (from a live node's <c>GET /api/cluster</c>).</summary>
+    private static async Task<IReadOnlyList<NodeUsage>> NodeUsagesAsync(IReadOnlyList<HubProcess> nodes, int? killed, string adminKey, CancellationToken cancellationToken)
+    {
+        var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
+        var live = nodes.Where((_, i) => killed != i + 1).FirstOrDefault();
+        if (live is not null)
+        {
+            using var http = new HttpClient { BaseAddress = live.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            http.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
+            try
+            {
+                // Wait out one heartbeat, so the last deliveries are counted.
+                await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken);
+                var cluster = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>(http, "/api/cluster", cancellationToken);
+                foreach (var n in cluster?["nodes"]?.AsArray() ?? [])
+                {
+                    // A restarted node is a new row under the same name: count them together.
+                    var name = n!["name"]!.GetValue<string>();
+                    delivered[name] = delivered.GetValueOrDefault(name) + (n["delivered"]?.GetValue<long>() ?? 0);
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"mobile-sim: could not read deliveries per node: {e.Message}");
+            }
+        }
+
+        return [.. nodes.Select((n, i) => NodeUsageOf(n, $"node-{i + 1}", killed == i + 1) with
+        {
+            Delivered = delivered.TryGetValue($"node-{i + 1}", out var d) ? d : null,
+        })];
     }
 
     /// <summary>

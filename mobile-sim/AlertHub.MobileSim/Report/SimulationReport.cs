@@ -119,7 +119,8 @@ internal sealed record RunInfo(
     IReadOnlyList<NodeUsage>? Nodes = null);
 
 /// <summary>One hub node of a --cluster run: what it used, and how much work it took over from a dead node.</summary>
-internal sealed record NodeUsage(string Name, double CpuSeconds, double PeakMemoryMiB, int TookOverItems, bool Killed);
+/// <param name="Delivered">Deliveries the node recorded (from <c>GET /api/cluster</c>, as of its last heartbeat; null when no node answered).</param>
+internal sealed record NodeUsage(string Name, double CpuSeconds, double PeakMemoryMiB, int TookOverItems, bool Killed, long? Delivered = null);
 
 /// <summary>The hub's work in its PostgreSQL database during a run, from the server's statistics (pg_stat_database).</summary>
 internal sealed record StoreActivity(long Commits, long RowsInserted, long RowsUpdated, long RowsDeleted)

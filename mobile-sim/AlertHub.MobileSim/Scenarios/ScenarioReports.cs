@@ -10,9 +10,10 @@ internal sealed record VersionReport(int Version, string MsgType, int? HubRecipi
 /// <summary>storm: one of the alerts.</summary>
 /// <param name="IssuedAtMs">When it was issued, from the storm's start.</param>
 /// <param name="FirstReceiptMs">From its issue to its first receipt anywhere: the wait behind other alerts' fan-outs.</param>
+/// <param name="Node">The hub node it was issued on (1-based; 1 without --cluster).</param>
 internal sealed record StormAlertReport(
     int Index, string AlertId, string Area, string Severity, double IssuedAtMs, int? HubRecipients, int TargetedSim, int Received,
-    int Duplicates, int OutsideReached, int MissedInside, double? FirstReceiptMs, double? P95Ms, double? MaxMs);
+    int Duplicates, int OutsideReached, int MissedInside, double? FirstReceiptMs, double? P95Ms, double? MaxMs, int Node = 1);
 
 /// <summary>storm: the alerts and the worst wait for a first receipt.</summary>
 /// <param name="WaitedOver2s">Indexes of alerts whose first receipt came more than 2 s after their issue.</param>
@@ -20,6 +21,22 @@ internal sealed record StormReport(
     int AlertCount, double SpanSeconds, double IssueSpreadMs, double? WorstFirstReceiptMs, string? WorstAlertId, string? WorstSeverity,
     IReadOnlyDictionary<string, double?> WorstFirstReceiptBySeverity, IReadOnlyList<int> WaitedOver2s, IReadOnlyList<StormAlertReport> Alerts)
 {
+    /// <summary>Issue → first receipt over the alerts that reached anyone: median and 95th percentile.</summary>
+    public (double? P50, double? P95) FirstReceipt
+    {
+        get
+        {
+            var sorted = Alerts.Where(a => a.FirstReceiptMs is not null).Select(a => a.FirstReceiptMs!.Value).Order().ToList();
+            return sorted.Count == 0 ? (null, null) : (Percentile(sorted, 0.50), Percentile(sorted, 0.95));
+
+            // Nearest rank: the smallest value with at least p of the alerts at or below it.
+            static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+        }
+    }
+
+    /// <summary>How many nodes the alerts were issued on (round-robin with --cluster).</summary>
+    public int Nodes => Alerts.Select(a => a.Node).Distinct().Count();
+
     public bool AnyWaitedOver2s => WaitedOver2s.Count > 0;
 }
 
@@ -70,7 +87,7 @@ internal static class ScenarioPrinter
         if (report.Storm is { } s)
         {
             sb.AppendLine(ci, $"  storm: {s.AlertCount} alerts issued over {s.IssueSpreadMs / 1000:0.0} s (asked {s.SpanSeconds:0} s); worst wait for a first receipt {Ms(s.WorstFirstReceiptMs)} ms ({s.WorstSeverity} {s.WorstAlertId})");
-            sb.AppendLine(ci, $"  worst first receipt by severity: {string.Join(", ", s.WorstFirstReceiptBySeverity.Select(kv => $"{kv.Key} {Ms(kv.Value)} ms"))}");
+            sb.AppendLine(ci, $"  first receipt p50 {Ms(s.FirstReceipt.P50)} ms, p95 {Ms(s.FirstReceipt.P95)} ms (issued on {s.Nodes} node{(s.Nodes == 1 ? "" : "s")}); worst by severity: {string.Join(", ", s.WorstFirstReceiptBySeverity.Select(kv => $"{kv.Key} {Ms(kv.Value)} ms"))}");
             sb.AppendLine(s.AnyWaitedOver2s
                 ? $"  {s.WaitedOver2s.Count} alert(s) waited > 2 s behind other fan-outs: #{string.Join(", #", s.WaitedOver2s.Take(20))}"
                 : "  no alert waited > 2 s for its first receipt");

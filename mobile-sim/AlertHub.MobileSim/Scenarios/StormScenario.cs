@@ -37,6 +37,29 @@ internal static class StormScenario
         var expectations = targets.Select(run.ExpectationsFor).ToList();
         var expectedTotal = expectations.Sum(e => e.Count(x => x.Expected));
 
+        // With --cluster the alerts are issued on every node in turn: "first receipt from any node".
+        var apis = options.Nodes.Count > 1
+            ? [.. options.Nodes.Select(n => new HubApiClient(n, options.ApiKey, options.HubHandler))]
+            : new List<HubApiClient>();
+        try
+        {
+            return await RunAsync(run, apis, count, plan, targets, expectations, expectedTotal, areas.Count, cancellationToken);
+        }
+        finally
+        {
+            foreach (var api in apis)
+            {
+                api.Dispose();
+            }
+        }
+    }
+
+    private static async Task<SimulationReport> RunAsync(ScenarioRun run, IReadOnlyList<HubApiClient> apis, int count,
+        List<(HubArea Area, string Severity)> plan, List<TargetArea> targets, List<List<ResidentExpectation>> expectations, int expectedTotal, int areaCount,
+        CancellationToken cancellationToken)
+    {
+        var time = run.Time;
+        var options = run.Options;
         var before = run.Receipts.Count;
         var start = time.GetTimestamp();
         var issued = new List<(IssuedAlert Alert, long At)>(count);
@@ -53,7 +76,7 @@ internal static class StormScenario
             var body = SimulationRunner.BuildAlert(targets[i], options.Audience, "洪水", plan[i].Severity,
                 $"【訓練】嵐 {i + 1}/{count}（模擬）", $"[EXERCISE] Storm {i + 1}/{count} (simulated)");
             var at = time.GetTimestamp();
-            var alert = await run.Api.IssueAlertAsync(body, cancellationToken);
+            var alert = await (apis.Count > 0 ? apis[i % apis.Count] : run.Api).IssueAlertAsync(body, cancellationToken);
             issueMs += time.GetElapsedTime(at).TotalMilliseconds;
             issued.Add((alert, at));
         }
@@ -77,7 +100,8 @@ internal static class StormScenario
             double? first = mine.Count == 0 ? null : time.GetElapsedTime(at, mine.Min(r => r.Timestamp)).TotalMilliseconds;
             perAlert.Add(new StormAlertReport(
                 i + 1, alert.Id, plan[i].Area.Name, plan[i].Severity, time.GetElapsedTime(start, at).TotalMilliseconds, alert.Recipients,
-                overall.TargetedSim, overall.Received, overall.Duplicates, overall.OutsideReached, overall.MissedInside, first, overall.P95Ms, overall.MaxMs));
+                overall.TargetedSim, overall.Received, overall.Duplicates, overall.OutsideReached, overall.MissedInside, first, overall.P95Ms, overall.MaxMs,
+                apis.Count > 0 ? (i % apis.Count) + 1 : 1));
         }
 
         var worst = perAlert.Where(a => a.FirstReceiptMs is not null).MaxBy(a => a.FirstReceiptMs);
@@ -96,7 +120,7 @@ internal static class StormScenario
         var ours = all.Count(r => ids.Contains(r.AlertId));
         return run.Template with
         {
-            Area = $"{areas.Count} demo areas, {count} alerts",
+            Area = $"{areaCount} demo areas, {count} alerts",
             AlertId = issued[0].Alert.Id,
             AlertVersion = 1,
             HubRecipients = overallParts.Any(p => p.TargetedHub is null) ? null : overallParts.Sum(p => p.TargetedHub!.Value),

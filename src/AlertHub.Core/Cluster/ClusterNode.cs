@@ -31,5 +31,13 @@ internal sealed class ClusterNode
         set => Interlocked.Exchange(ref _indexApplied, value);
     }
 
+    private long _delivered;
+
+    /// <summary>Outcomes recorded as Delivered by this node's workers since it started; sent with every heartbeat.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Counts <paramref name="count"/> more deliveries recorded here.</summary>
+    public void AddDelivered(long count) => Interlocked.Add(ref _delivered, count);
+
     public override string ToString() => Id;
 }

@@ -6,6 +6,9 @@ internal sealed record ClusterMember(string Id, string Name, DateTimeOffset Star
 {
     /// <summary>The node's <see cref="ClusterNode.IndexApplied"/> at its last heartbeat (null before its first, or when it has none).</summary>
     public long? IndexApplied { get; init; }
+
+    /// <summary>The node's <see cref="ClusterNode.Delivered"/> at its last heartbeat.</summary>
+    public long Delivered { get; init; }
 }
 
 /// <summary>
@@ -63,6 +66,9 @@ internal sealed class SingleNodeMembership(ClusterNode node, TimeProvider time) 
     public Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return Task.FromResult<(DateTimeOffset, IReadOnlyList<ClusterMember>)>((now, [new ClusterMember(node.Id, node.Name, _started, now, null, null)]));
+        return Task.FromResult<(DateTimeOffset, IReadOnlyList<ClusterMember>)>((now, [new ClusterMember(node.Id, node.Name, _started, now, null, null)
+        {
+            Delivered = node.Delivered,
+        }]));
     }
 }

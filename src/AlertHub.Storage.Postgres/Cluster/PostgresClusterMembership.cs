@@ -16,13 +16,14 @@ internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : I
         // The row as it was before this heartbeat tells whether the cluster had given this node up meanwhile.
         await using var cmd = dataSource.CreateCommand("""
             WITH before AS (SELECT declared_dead_at FROM cluster_nodes WHERE id = @id)
-            INSERT INTO cluster_nodes(id, name, started_at, heartbeat_at, index_applied) VALUES (@id, @name, now(), now(), @index)
-            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), declared_dead_at = NULL, left_at = NULL, index_applied = @index
+            INSERT INTO cluster_nodes(id, name, started_at, heartbeat_at, index_applied, delivered) VALUES (@id, @name, now(), now(), @index, @delivered)
+            ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), declared_dead_at = NULL, left_at = NULL, index_applied = @index, delivered = @delivered
             RETURNING (SELECT declared_dead_at IS NOT NULL FROM before)
             """);
         cmd.Parameters.AddWithValue("id", node.Id);
         cmd.Parameters.AddWithValue("name", node.Name);
         cmd.Parameters.Add(new NpgsqlParameter("index", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = node.IndexApplied >= 0 ? node.IndexApplied : DBNull.Value });
+        cmd.Parameters.AddWithValue("delivered", node.Delivered);
         return await cmd.ExecuteScalarAsync(cancellationToken) is true;
     }
 
@@ -73,7 +74,7 @@ internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : I
     public async Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("""
-            SELECT now(), id, name, started_at, heartbeat_at, left_at, declared_dead_at, index_applied FROM cluster_nodes
+            SELECT now(), id, name, started_at, heartbeat_at, left_at, declared_dead_at, index_applied, delivered FROM cluster_nodes
             ORDER BY (left_at IS NULL AND declared_dead_at IS NULL) DESC, started_at DESC, id
             LIMIT 200
             """);
@@ -88,6 +89,7 @@ internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : I
                 reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6))
             {
                 IndexApplied = reader.IsDBNull(7) ? null : reader.GetInt64(7),
+                Delivered = reader.GetInt64(8),
             });
         }
 

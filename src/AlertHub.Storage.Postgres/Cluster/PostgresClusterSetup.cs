@@ -17,6 +17,7 @@ internal static class PostgresClusterSetup
         services.AddSingleton<IClusterEvents>(sp => sp.GetRequiredService<PostgresClusterEvents>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterEvents>());
         services.AddSingleton<IResidentChangeFeed, PostgresResidentChangeFeed>();
+        services.AddSingleton<IChannelProblemStore, PostgresChannelProblemStore>();
         return services;
     }
 }

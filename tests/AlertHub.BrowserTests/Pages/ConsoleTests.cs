@@ -583,8 +583,9 @@ public sealed partial class ConsoleTests(BrowserHub hub, ITestOutputHelper outpu
         await Assertions.Expect(page.Locator("#cluster-rows tr[data-state=live]")).ToContainTextAsync("この画面のノード");
         await Assertions.Expect(page.Locator("#cluster-rows tr td").First).ToHaveTextAsync("稼働中");
         // One node has no resident index to keep in step with others: no lag figure.
-        await Assertions.Expect(page.Locator("#cluster-table thead th").Nth(4)).ToHaveTextAsync("住民索引の遅れ（件）");
-        await Assertions.Expect(page.Locator("#cluster-rows tr td").Nth(3)).ToHaveTextAsync("—");
+        await Assertions.Expect(page.Locator("#cluster-table thead th").Nth(5)).ToHaveTextAsync("住民索引の遅れ（件）");
+        await Assertions.Expect(page.Locator("#cluster-rows tr td").Nth(3)).ToHaveTextAsync("0");
+        await Assertions.Expect(page.Locator("#cluster-rows tr td").Nth(4)).ToHaveTextAsync("—");
         Assert.Empty(problems);
     }
 

@@ -11,8 +11,9 @@ namespace AlertHub.Server.Features.Dashboard;
 /// <param name="Roles">The jobs only one node runs that this node holds now (e.g. <c>feeds.jma</c>, the JMA poller).</param>
 /// <param name="IndexLag">How many resident changes the node's targeting index had not applied at its last heartbeat (a
 /// node behind targets by older data: it should be 0 within a second); null on one node, or before its first report.</param>
+/// <param name="Delivered">Deliveries this node has recorded since it started (as of its last heartbeat): how the work spreads.</param>
 internal sealed record ClusterNodeStatus(string Id, string Name, string State, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt, double HeartbeatAgeSeconds,
-    int InFlight, bool IsThisNode, IReadOnlyList<string> Roles, long? IndexLag);
+    int InFlight, bool IsThisNode, IReadOnlyList<string> Roles, long? IndexLag, long Delivered);
 
 /// <summary><c>GET /api/cluster</c>.</summary>
 /// <param name="Shared">False on the embedded SQLite store: one node.</param>
@@ -37,7 +38,8 @@ internal static class ClusterApi
                 var state = m.LeftAt is not null ? "left" : m.DeclaredDeadAt is not null ? "dead" : age > silentAfter ? "silent" : "live";
                 return new ClusterNodeStatus(m.Id, m.Name, state, m.StartedAt, m.HeartbeatAt, Math.Round(Math.Max(0, age.TotalSeconds), 1),
                     inFlight.GetValueOrDefault(m.Id), m.Id == node.Id, [.. roles[m.Id].Order(StringComparer.Ordinal)],
-                    latestChange is { } latest && m.IndexApplied is { } applied ? Math.Max(0, latest - applied) : null);
+                    latestChange is { } latest && m.IndexApplied is { } applied ? Math.Max(0, latest - applied) : null,
+                    m.Id == node.Id ? node.Delivered : m.Delivered);
             }).ToList();
             return TypedResults.Ok(new ClusterStatus(node.Id, membership.IsShared, nodes.Count(n => n.State == "live"), nodes));
         }).WithTags("Cluster").RequireAuthorization(StaffRoles.Policies.Viewer);

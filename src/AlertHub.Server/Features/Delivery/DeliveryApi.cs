@@ -37,6 +37,8 @@ internal static class DeliveryApi
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<ChannelResilience>();
         services.AddSingleton<ChannelPauses>();
+        services.AddSingleton<SharedChannelHealth>();
+        services.AddHostedService(sp => sp.GetRequiredService<SharedChannelHealth>());
         services.AddHostedService<DeliveryWorkers>();
         var catalog = new ChannelCatalog();
         services.AddSingleton(catalog);
@@ -53,12 +55,13 @@ internal static class DeliveryApi
 
         var group = app.MapGroup("/api").WithTags("Channels").RequireAuthorization(StaffRoles.Policies.Viewer);
         group.MapGet("/channels", async (ChannelRegistry channels, ChannelResilience resilience, IOutboxStore outbox, IEnumerable<IPullChannel> pull,
-            TimeProvider time, CancellationToken ct) => TypedResults.Ok(await StatusAsync(channels, resilience, outbox, pull, time, ct)));
+            SharedChannelHealth shared, TimeProvider time, CancellationToken ct) =>
+            TypedResults.Ok(await StatusAsync(channels, resilience, outbox, pull, await shared.ElsewhereAsync(ct), time, ct)));
 
         group.MapGet("/kpi/push-channels", async (ChannelRegistry channels, ChannelResilience resilience, IOutboxStore outbox, IEnumerable<IPullChannel> pull,
-            TimeProvider time, CancellationToken ct) =>
+            SharedChannelHealth shared, TimeProvider time, CancellationToken ct) =>
         {
-            var all = await StatusAsync(channels, resilience, outbox, pull, time, ct);
+            var all = await StatusAsync(channels, resilience, outbox, pull, await shared.ElsewhereAsync(ct), time, ct);
             var counted = all.Count(c => c.CountsTowardKpi && c.Enabled && c.Healthy && c.DeliveredInWindow);
             return TypedResults.Ok(new PushChannelKpi(counted, KpiTarget, 24, all));
         });
@@ -67,14 +70,15 @@ internal static class DeliveryApi
 
     private static readonly ChannelWindowStats NoStats = new(0, 0, 0, 0, 0, 0, 0, 0, null, null);
 
+    /// <param name="elsewhere">Problems other nodes of a cluster report, by channel (<see cref="SharedChannelHealth"/>).</param>
     private static async Task<List<ChannelStatus>> StatusAsync(ChannelRegistry channels, ChannelResilience resilience, IOutboxStore outbox,
-        IEnumerable<IPullChannel> pullChannels, TimeProvider time, CancellationToken ct)
+        IEnumerable<IPullChannel> pullChannels, IReadOnlyDictionary<string, string> elsewhere, TimeProvider time, CancellationToken ct)
     {
         var stats = await outbox.StatsSinceAsync(time.GetUtcNow().AddHours(-24).ToUnixTimeMilliseconds(), ct);
         var push = channels.All.Select(c =>
         {
             var s = stats.GetValueOrDefault(c.Name) ?? NoStats;
-            var problem = (c as IChannelHealth)?.Problem;
+            var problem = (c as IChannelHealth)?.Problem ?? elsewhere.GetValueOrDefault(c.Name);
             return new ChannelStatus(c.Name, "push", true, resilience.IsHealthy(c.Name) && problem is null, resilience.DescribeCircuit(c.Name), problem,
                 c.CountsTowardKpi, s.Delivered > 0, s, c.Limits);
         });

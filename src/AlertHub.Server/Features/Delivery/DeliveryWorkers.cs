@@ -437,6 +437,7 @@ internal sealed partial class DeliveryWorkers(
             {
                 var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, Now(), CancellationToken.None);
+                node.AddDelivered(pending.Count(c => c.Outcome.State == WorkState.Delivered && c.Outcome.Attempts > c.Work.Attempts));
                 timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
                 await AfterRecordingAsync(channel, pending);
             }

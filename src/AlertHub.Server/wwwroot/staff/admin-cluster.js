@@ -10,7 +10,7 @@ export async function mount(container) {
   const rows = h('tbody', { id: 'cluster-rows' });
   container.append(summary,
     h('div', { class: 'table-scroll' }, h('table', { class: 'numbers', id: 'cluster-table' },
-      h('thead', {}, h('tr', {}, [t('cluster.node'), t('cluster.state'), t('cluster.heartbeat'), t('cluster.inFlight'), t('cluster.indexLag'), t('cluster.roles'), t('cluster.started')]
+      h('thead', {}, h('tr', {}, [t('cluster.node'), t('cluster.state'), t('cluster.heartbeat'), t('cluster.inFlight'), t('cluster.delivered'), t('cluster.indexLag'), t('cluster.roles'), t('cluster.started')]
         .map(c => h('th', { scope: 'col' }, c)))),
       rows)));
 
@@ -29,6 +29,7 @@ export async function mount(container) {
         h('td', {}, t(`cluster.state.${n.state}`)),
         h('td', {}, t('cluster.secondsAgo', { s: n.heartbeatAgeSeconds })),
         h('td', {}, String(n.inFlight)),
+        h('td', {}, (n.delivered ?? 0).toLocaleString()),
         // A live node more than a few changes behind targets by older resident data than the others.
         h('td', { 'data-lagging': n.state === 'live' && n.indexLag > 0 ? 'true' : null }, n.indexLag == null ? '—' : String(n.indexLag)),
         h('td', {}, rolesText(n.roles ?? [])),

@@ -76,6 +76,27 @@ public sealed class ClusterApiTests
             .Where(n => n!["state"]!.GetValue<string>() == "live" && n["indexLag"] is not null).Select(n => n!["indexLag"]!.GetValue<long>())];
     }
 
+    [PostgresFact]
+    public async Task Cluster_DeliveredPerNode_AddsUpToWhatWasDelivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var cluster = await ClusterHubs.StartAsync(2, new Dictionary<string, string?> { ["Channels:Webhook:MaxBatchSize"] = "5" });
+        using var a = cluster[0].Admin();
+        for (var i = 0; i < 20; i++)
+        {
+            var secret = $"spread-secret-{i:D4}-0123456789";
+            await Api.RegisterAsync(a, 39.31, 140.55, endpoints: [new { channel = "webhook", address = receiver.Url($"spread{i}", secret), secret }]);
+        }
+
+        await Api.IssueAsync(a, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.31, lon = 140.55, radiusMeters = 1000 } } }));
+        await receiver.WaitForAsync(r => r.Count >= 20, TimeSpan.FromSeconds(30));
+
+        // Counted as each node records, reported with its next heartbeat.
+        await WaitAsync(async () => (await a.GetFromJsonAsync<JsonObject>("/api/cluster"))!["nodes"]!.AsArray()
+            .Sum(n => n!["delivered"]!.GetValue<long>()) == 20);
+        Assert.Equal(20, receiver.Received.Count);
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 100; i++)
