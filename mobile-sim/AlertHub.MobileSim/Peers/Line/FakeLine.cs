@@ -52,6 +52,7 @@ internal sealed class FakeLine : IProviderPeer
     private readonly ConcurrentDictionary<string, AcceptedKey> _retryKeys = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<LineDelivery> _deliveries = new();
     private readonly ConcurrentQueue<LineRequestRecord> _requests = new();
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _awaitingAnswer = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TokenBucket> _buckets;
     private readonly List<ScriptedFailure> _scripts = [];
     private readonly Lock _scriptLock = new();
@@ -99,6 +100,9 @@ internal sealed class FakeLine : IProviderPeer
     public IReadOnlyList<LineRequestRecord> Requests => [.. _requests];
 
     public int DeliveryCount => _deliveries.Count;
+
+    /// <summary>With <see cref="FakeLineOptions.AnswerDelay"/>: the recipients of requests delivered and not yet answered.</summary>
+    public IReadOnlyList<string> AwaitingAnswer() => [.. _awaitingAnswer.Values.SelectMany(r => r)];
 
     public IReadOnlyList<LineDelivery> DeliveriesTo(string userId) => [.. _deliveries.Where(d => d.UserId == userId)];
 
@@ -266,6 +270,7 @@ internal sealed class FakeLine : IProviderPeer
         var delivered = Deliver(endpoint, root, recipients, requestId, retryKey, arrived);
         if (_options.AnswerDelay > TimeSpan.Zero)
         {
+            _awaitingAnswer[requestId] = recipients;
             try
             {
                 await Task.Delay(_options.AnswerDelay, _time, context.RequestAborted);
@@ -273,6 +278,10 @@ internal sealed class FakeLine : IProviderPeer
             catch (OperationCanceledException)
             {
                 return (499, delivered); // the sender went away before its answer: delivered all the same
+            }
+            finally
+            {
+                _awaitingAnswer.TryRemove(requestId, out _);
             }
         }
 

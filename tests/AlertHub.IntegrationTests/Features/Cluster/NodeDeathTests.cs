@@ -148,14 +148,27 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
             var issued = await a.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } }));
             Assert.Equal(202, (int)issued.StatusCode);
 
-            // Once LINE holds a first round of multicasts (answers pending for 1.5 s), kill the node sending the most.
-            await WaitUntilAsync(() => line.DeliveryCount >= 300, TimeSpan.FromSeconds(60));
-            var cluster = await GetClusterAsync(b);
-            var busiest = cluster["nodes"]!.AsArray().Where(n => n!["state"]!.GetValue<string>() == "live")
-                .OrderByDescending(n => n!["inFlight"]!.GetValue<int>()).First()!["name"]!.GetValue<string>();
-            var victim = nodes[Array.IndexOf(["node-a", "node-b", "node-c"], busiest)];
+            // Once LINE has delivered a multicast it has not answered yet (answers wait 1.5 s), kill the node whose claim it
+            // came from: the outbox chunk holding its first recipient is claimed by exactly that node.
+            await WaitUntilAsync(() => line.AwaitingAnswer().Count > 0, TimeSpan.FromSeconds(60));
+            var unanswered = line.AwaitingAnswer()[0];
+            string? sender;
+            await using (var pg = new Npgsql.NpgsqlConnection(connectionString))
+            {
+                await pg.OpenAsync();
+                await using var holder = new Npgsql.NpgsqlCommand("""
+                    SELECT split_part(i.claimed_by, '/', 1) FROM outbox_items i JOIN resident_endpoints e ON e.resident_id = ANY(i.members)
+                    WHERE e.channel = 'line' AND e.address = @user AND i.channel = 'line' AND i.state = 7
+                    """, pg);
+                holder.Parameters.AddWithValue("user", unanswered);
+                sender = (string?)await holder.ExecuteScalarAsync();
+            }
+
+            Assert.NotNull(sender);
+            var victim = nodes[Array.IndexOf(["node-a", "node-b", "node-c"], sender)];
             var deliveredAtKill = line.DeliveryCount;
             await victim.KillAsync(CancellationToken.None);
+            var busiest = sender;
 
             await WaitUntilAsync(() => line.Deliveries.Select(d => d.UserId).Distinct().Count() >= lineResidents, TimeSpan.FromSeconds(90));
             await Task.Delay(2000); // late copies, if any, would arrive now
