@@ -13,7 +13,9 @@ internal static class PostgresStorageSetup
     /// Registers every PostgreSQL store; the caller registers the <see cref="Npgsql.NpgsqlDataSource"/> they share and the
     /// <see cref="ISecretProtector"/> (the hub's, whatever the engine).
     /// </summary>
-    public static IServiceCollection AddPostgresStores(this IServiceCollection services)
+    /// <param name="connectionString">The store's connection string (<c>ConnectionStrings:AlertHub</c>), for membership's own
+    /// small pool (a data source's <c>ConnectionString</c> no longer holds the password).</param>
+    public static IServiceCollection AddPostgresStores(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton<IStoreTransactions, PostgresStoreTransactions>();
         services.AddSingleton<IShelterStore, PostgresShelterStore>();
@@ -40,7 +42,10 @@ internal static class PostgresStorageSetup
         services.AddSingleton<IAlertImageStore, PostgresAlertImageStore>();
         services.AddSingleton<IClusterLeases, PostgresClusterLeases>();
         services.AddSingleton<IDataProtectionKeyStore, PostgresDataProtectionKeyStore>();
-        services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership, Cluster.PostgresClusterMembership>();
+        // Heartbeats on connections of their own: a busy node's delivery work must never make its heartbeat wait for a pooled
+        // connection long enough for the others to declare it dead (and re-send what it is sending).
+        services.AddSingleton(_ => new Cluster.PostgresClusterMembership(Cluster.PostgresClusterMembership.OwnDataSource(connectionString)));
+        services.AddSingleton<AlertHub.Core.Cluster.IClusterMembership>(sp => sp.GetRequiredService<Cluster.PostgresClusterMembership>());
         services.AddSingleton<AlertHub.Core.Cluster.IClusterLocks, Cluster.PostgresClusterLocks>();
         return services;
     }

@@ -7,9 +7,24 @@ namespace AlertHub.Storage.Postgres.Cluster;
 /// <c>cluster_nodes</c>: one row per node start. Heartbeats and the silence check use the database's clock, so the nodes'
 /// own clocks do not matter.
 /// </summary>
-internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : IClusterMembership
+internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : IClusterMembership, IDisposable
 {
     public bool IsShared => true;
+
+    /// <summary>
+    /// A pool of two connections for membership alone, to the store's database: heartbeats and the silence check then never
+    /// queue behind the node's delivery work for a connection.
+    /// </summary>
+    public static NpgsqlDataSource OwnDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.MaxPoolSize = 2;
+        builder.ConnectionStringBuilder.MinPoolSize = 1;
+        builder.ConnectionStringBuilder.ApplicationName = "alerthub-heartbeat";
+        return builder.Build();
+    }
+
+    public void Dispose() => dataSource.Dispose();
 
     public async Task<bool> HeartbeatAsync(ClusterNode node, CancellationToken cancellationToken)
     {

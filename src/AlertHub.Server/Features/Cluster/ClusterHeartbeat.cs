@@ -38,7 +38,13 @@ internal sealed partial class ClusterHeartbeat(
         {
             try
             {
+                var started = time.GetTimestamp();
                 await BeatAsync(o, beat % SafetySweepEvery == SafetySweepEvery - 1, stoppingToken);
+                if (time.GetElapsedTime(started) is var took && took > o.NodeTimeout / 3)
+                {
+                    // Half-way to being declared dead by the others: the machine or the database is overloaded.
+                    LogBeatSlow(logger, took.TotalSeconds, o.NodeTimeout.TotalSeconds);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -119,6 +125,9 @@ internal sealed partial class ClusterHeartbeat(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Took over {Count} outbox items claimed by silent node(s) {NodeIds}")]
     private static partial void LogTookOver(ILogger logger, int count, string nodeIds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster heartbeat took {Seconds:0.0} s; other nodes declare a node dead after {TimeoutSeconds:0} s of silence")]
+    private static partial void LogBeatSlow(ILogger logger, double seconds, double timeoutSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster heartbeat failed")]
     private static partial void LogBeatFailed(ILogger logger, Exception exception);

@@ -86,7 +86,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         builder.Services.AddSingleton<PostgresMigrator>();
         builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
-        builder.Services.AddPostgresStores();
+        builder.Services.AddPostgresStores(connectionString);
         // Nodes on one database share one key ring, or a cookie from one node is refused by the next (docs/cluster.md).
         builder.Services.AddClusterDataProtection();
         builder.Services.AddSingleton(sp => new LegacyKeyRing(

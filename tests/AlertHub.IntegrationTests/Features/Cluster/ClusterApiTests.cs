@@ -112,3 +112,62 @@ public sealed class ClusterApiTests
         Assert.True(await condition(), "the cluster did not reach the expected state within 10 s");
     }
 }
+
+/// <summary>A node whose delivery work holds every pooled connection still heartbeats: the others must not declare it dead.</summary>
+public sealed class HeartbeatIsolationTests
+{
+    [PostgresFact]
+    public async Task Heartbeat_WhileEveryPooledConnectionIsTaken_StillBeatsOnItsOwnConnection()
+    {
+        var connectionString = await AlertHub.IntegrationTests.Storage.PostgresServer.NewDatabaseAsync();
+        using var hub = new HubFactory(settings: new Dictionary<string, string?>
+        {
+            ["Storage:Engine"] = "postgres",
+            ["ConnectionStrings:AlertHub"] = connectionString + ";Maximum Pool Size=4",
+            ["Cluster:NodeName"] = "node-busy",
+        });
+        await hub.WaitReadyAsync();
+        var pool = hub.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var held = new List<Npgsql.NpgsqlConnection>();
+        try
+        {
+            // Take the whole pool (whatever the node's own workers leave), as a node flat out on a fan-out can: until a
+            // further connection cannot be had within 2 s.
+            var exhausted = false;
+            while (!exhausted && held.Count < 8)
+            {
+                using var grab = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                try
+                {
+                    held.Add(await pool.OpenConnectionAsync(grab.Token));
+                }
+                catch (OperationCanceledException)
+                {
+                    exhausted = true;
+                }
+            }
+
+            Assert.True(exhausted && held.Count > 0, $"the pool of 4 was not exhausted ({held.Count} taken)");
+
+            await using var watcher = new Npgsql.NpgsqlConnection(connectionString);
+            await watcher.OpenAsync();
+            var beats = new HashSet<DateTime>();
+            for (var i = 0; i < 16; i++)
+            {
+                await using var read = new Npgsql.NpgsqlCommand("SELECT heartbeat_at FROM cluster_nodes WHERE name = 'node-busy' AND left_at IS NULL", watcher);
+                beats.Add((DateTime)(await read.ExecuteScalarAsync())!);
+                await Task.Delay(250);
+            }
+
+            // 4 s with the pool held: the 1 s heartbeat moved at least twice (a starved one would not have moved at all).
+            Assert.True(beats.Count >= 3, $"the heartbeat moved {beats.Count - 1} times in 4 s while the pool was taken");
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+}
