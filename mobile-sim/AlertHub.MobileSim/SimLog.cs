@@ -28,4 +28,7 @@ internal static partial class SimLog
 
     [LoggerMessage(9, LogLevel.Information, "Waiting ended after {Ms} ms with {Received} receipts (timed out: {TimedOut})")]
     public static partial void WaitEnded(ILogger logger, double ms, int received, bool timedOut);
+
+    [LoggerMessage(10, LogLevel.Information, "Every node's targeting index in step with the store {Ms:0} ms after the import")]
+    public static partial void IndexesInStep(ILogger logger, double ms);
 }

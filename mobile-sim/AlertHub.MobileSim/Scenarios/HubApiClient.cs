@@ -42,6 +42,31 @@ internal sealed class HubApiClient : IDisposable
         _http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
     }
 
+    /// <summary>
+    /// A cluster: waits until every live node's targeting index has applied every resident change (<c>indexLag</c> 0 in
+    /// <c>GET /api/cluster</c>), so an alert issued on any node targets residents registered on any other. Returns how long that took.
+    /// </summary>
+    public async Task<TimeSpan> WaitForIndexesInStepAsync(TimeProvider time, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < patience)
+        {
+            using var response = await _http.GetAsync(new Uri("api/cluster", UriKind.Relative), cancellationToken);
+            var body = await EnsureSuccessAsync(response, "GET /api/cluster", cancellationToken);
+            using var doc = JsonDocument.Parse(body);
+            var live = doc.RootElement.GetProperty("nodes").EnumerateArray()
+                .Where(n => n.GetProperty("state").GetString() == "live").ToList();
+            if (live.All(n => n.TryGetProperty("indexLag", out var lag) && lag.ValueKind == JsonValueKind.Number && lag.GetInt64() == 0))
+            {
+                return time.GetElapsedTime(started);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+        }
+
+        throw new HubApiException($"the nodes' targeting indexes were not in step with the store within {patience.TotalSeconds:0} s (GET /api/cluster, indexLag)");
+    }
+
     public async Task<IReadOnlyList<HubArea>> GetAreasAsync(CancellationToken cancellationToken)
     {
         using var response = await _http.GetAsync(new Uri("api/areas", UriKind.Relative), cancellationToken);

@@ -60,6 +60,11 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             var target = await ResolveTargetAsync(api, areas, cancellationToken);
 
             var (registered, rejected, rejectionSamples) = await ImportAsync(api, population, receiver.BaseAddress, peers, cancellationToken);
+            if (options.Nodes.Count > 1)
+            {
+                // Imported on every node in turn: the alert is issued once every node's index has every resident.
+                SimLog.IndexesInStep(_logger, (await api.WaitForIndexesInStepAsync(time, TimeSpan.FromSeconds(60), cancellationToken)).TotalMilliseconds);
+            }
 
             var signalR = population
                 .Where(r => r.Channel == SimChannels.SignalR && registered.ContainsKey(r.ExternalId))
@@ -257,13 +262,32 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
         var rejected = 0;
         var samples = new List<string>();
         var chunkSize = Math.Clamp(options.ImportChunkSize, 1, 50_000);
-        var chunkNo = 0;
-        foreach (var chunk in population.Chunk(chunkSize))
+        // With --cluster the chunks go to every node in turn: residents registered on one node must be targeted from another.
+        var nodes = options.Nodes.Count > 1 ? options.Nodes.Select(n => new HubApiClient(n, options.ApiKey, options.HubHandler)).ToList() : [];
+        try
         {
-            chunkNo++;
+            var chunkNo = 0;
+            foreach (var chunk in population.Chunk(chunkSize))
+            {
+                chunkNo++;
+                await ImportChunkAsync(nodes.Count > 0 ? nodes[(chunkNo - 1) % nodes.Count] : api, chunk, chunkNo);
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Dispose();
+            }
+        }
+
+        return (registered, rejected, samples);
+
+        async Task ImportChunkAsync(HubApiClient target, SimResident[] chunk, int chunkNo)
+        {
             using var buffer = new MemoryStream();
             ImportNdjson.Write(buffer, chunk, webhookBase, r => peers[r.Channel].EndpointFor(r.ExternalId));
-            var result = await api.ImportAsync(buffer.ToArray(), cancellationToken);
+            var result = await target.ImportAsync(buffer.ToArray(), cancellationToken);
             foreach (var r in result.Residents)
             {
                 // The hub echoes externalId; the line number (1-based within the chunk) is the fallback.
@@ -280,8 +304,6 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 .Select(j => $"chunk {chunkNo} line {j.Line}: {j.Code} {j.Detail}"));
             SimLog.ImportChunk(_logger, chunkNo, result.Accepted, result.Rejected);
         }
-
-        return (registered, rejected, samples);
     }
 
     /// <summary>The landslide rule the feed path uses: drills go to the run's audience (everyone when none).</summary>
