@@ -238,15 +238,15 @@ internal sealed partial class DeliveryWorkers(
         /// Waits for a send slot per item (one is free once an earlier outcome is recorded) and marks the items as holding
         /// them. A request larger than the whole capacity takes all of it (it could never get more).
         /// </summary>
-        public async ValueTask AdmitAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
+        public async ValueTask AdmitAsync(IReadOnlyList<DeliveryItem> items, CancellationToken cancellationToken)
         {
             await admitting.WaitAsync(cancellationToken);
             try
             {
-                foreach (var id in ids.Take(capacity))
+                for (var i = 0; i < items.Count && i < capacity; i++)
                 {
                     await slots.WaitAsync(cancellationToken);
-                    _admitted[id] = 0;
+                    _admitted[items[i].WorkId] = 0;
                 }
             }
             finally
@@ -360,12 +360,15 @@ internal sealed partial class DeliveryWorkers(
             StillWanted = item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version),
             Admit = async (admitted, ct) =>
             {
-                if (!admitted.All(item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version)))
+                foreach (var item in admitted)
                 {
-                    return false;
+                    if (!alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version))
+                    {
+                        return false;
+                    }
                 }
 
-                await run.AdmitAsync([.. admitted.Select(item => item.WorkId)], ct);
+                await run.AdmitAsync(admitted, ct);
                 return true;
             },
         };
