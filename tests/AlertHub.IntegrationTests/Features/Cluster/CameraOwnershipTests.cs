@@ -283,15 +283,8 @@ public sealed class CameraOwnershipTests : IAsyncLifetime
         (await client.GetFromJsonAsync<JsonObject>($"/api/cameras/{id}"))!["status"]!.GetValue<string>();
 
     private static Task Until(Func<bool> condition, string what, TimeSpan? patience = null) =>
-        Until(() => Task.FromResult(condition()), what, patience);
+        Eventually.UntilAsync(condition, patience ?? Patience, what);
 
-    private static async Task Until(Func<Task<bool>> condition, string what, TimeSpan? patience = null)
-    {
-        var deadline = DateTime.UtcNow + (patience ?? Patience);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<Task<bool>> condition, string what, TimeSpan? patience = null) =>
+        Eventually.UntilAsync(condition, patience ?? Patience, what);
 }

@@ -35,7 +35,7 @@ public sealed class ChannelPausesTests
         fcm.Fail(FcmFault.QuotaExceeded, times: 1, retryAfter: TimeSpan.FromSeconds(8));
         var first = await IssueAsync(adminA, "第一報");
         var pauses = cluster.Nodes.Select(n => n.Services.GetRequiredService<ChannelPauses>()).ToList();
-        await WaitUntilAsync(() => pauses.All(p => p.PausedFor("fcm") is not null), TimeSpan.FromSeconds(10),
+        await Eventually.UntilAsync(() => pauses.All(p => p.PausedFor("fcm") is not null), TimeSpan.FromSeconds(10),
             "both nodes to pause FCM after one of them was told QUOTA_EXCEEDED");
 
         // While paused, an alert issued on the other node goes nowhere near FCM.
@@ -54,14 +54,4 @@ public sealed class ChannelPausesTests
     private static async Task<string> IssueAsync(HttpClient admin, string headline) =>
         (await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = Lat, lon = Lon, radiusMeters = 1000 } } }, headline: headline)))["id"]!
             .GetValue<string>();
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan patience, string what)
-    {
-        var deadline = DateTimeOffset.UtcNow + patience;
-        while (!condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
 }

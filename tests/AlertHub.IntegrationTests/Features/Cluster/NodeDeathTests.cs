@@ -150,7 +150,7 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
 
             // Once LINE has delivered a multicast it has not answered yet (answers wait 1.5 s), kill the node whose claim it
             // came from: the outbox chunk holding its first recipient is claimed by exactly that node.
-            await WaitUntilAsync(() => line.AwaitingAnswer().Count > 0, TimeSpan.FromSeconds(60));
+            await Eventually.UntilAsync(() => line.AwaitingAnswer().Count > 0, TimeSpan.FromSeconds(60), "LINE to hold a multicast it has not answered");
             var unanswered = line.AwaitingAnswer()[0];
             string? sender;
             await using (var pg = new Npgsql.NpgsqlConnection(connectionString))
@@ -170,7 +170,7 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
             await victim.KillAsync(CancellationToken.None);
             var busiest = sender;
 
-            await WaitUntilAsync(() => line.Deliveries.Select(d => d.UserId).Distinct().Count() >= lineResidents, TimeSpan.FromSeconds(90));
+            await Eventually.UntilAsync(() => line.Deliveries.Select(d => d.UserId).Distinct().Count() >= lineResidents, TimeSpan.FromSeconds(90), "every LINE user to have the alert");
             await Task.Delay(2000); // late copies, if any, would arrive now
             var perUser = line.Deliveries.GroupBy(d => d.UserId).ToDictionary(g => g.Key, g => g.Count());
             var conflicts = line.Requests.Count(r => r.Status == 409);
@@ -186,16 +186,6 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
             {
                 await node.DisposeAsync();
             }
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan patience)
-    {
-        var deadline = DateTimeOffset.UtcNow + patience;
-        while (!condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(50);
         }
     }
 

@@ -37,14 +37,14 @@ public sealed class SharedChannelHealthTests
             .GetValue<string>();
 
         // Node A met the 401; node B lists it too, naming the node that did.
-        var seen = await UntilAsync(() => ProblemsAsync(adminA, adminB), p => p.All(x => x is not null), "both nodes to show LINE's problem");
+        var seen = await Eventually.UntilAsync(() => ProblemsAsync(adminA, adminB), p => p.All(x => x is not null), TimeSpan.FromSeconds(30), "both nodes to show LINE's problem");
         Assert.All(seen, p => Assert.Contains("LINE refused the channel access token", p, StringComparison.Ordinal));
         Assert.StartsWith("node-a: ", seen[1], StringComparison.Ordinal);
         Assert.False((await adminB.GetFromJsonAsync<JsonArray>("/api/channels"))!.Single(c => c!["name"]!.GetValue<string>() == "line")!["healthy"]!.GetValue<bool>());
 
         // The retry after the refusals ends is delivered, and the problem is gone everywhere.
         await Api.WaitForDeliveryAsync(adminA, id, a => a["delivery"]!["byChannel"]!["line"]!["delivered"]!.GetValue<long>() == 1, TimeSpan.FromSeconds(60));
-        await UntilAsync(() => ProblemsAsync(adminA, adminB), p => p.All(x => x is null), "both nodes to clear LINE's problem");
+        await Eventually.UntilAsync(() => ProblemsAsync(adminA, adminB), p => p.All(x => x is null), TimeSpan.FromSeconds(30), "both nodes to clear LINE's problem");
         Assert.Single(line.DeliveriesTo(user));
     }
 
@@ -73,21 +73,5 @@ public sealed class SharedChannelHealthTests
         }
 
         return problems;
-    }
-
-    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(100);
-        }
     }
 }
