@@ -1,6 +1,7 @@
 using AlertHub.Core.Cluster;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Cameras.Sources;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Health;
 using AlertHub.Server.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -180,7 +181,7 @@ internal sealed partial class CameraSupervisor(
             if (wanted && existing is null)
             {
                 var stop = new CancellationTokenSource();
-                ArmDeadline(stop, _held[camera.Id]);
+                LeaseRules.ArmDeadline(stop, _held[camera.Id], time);
                 _workers[camera.Id] = new Worker(Task.Run(() => RunWorkerAsync(runtime, stop.Token), CancellationToken.None), stop, camera.UpdatedAt, interval);
             }
         }
@@ -227,14 +228,13 @@ internal sealed partial class CameraSupervisor(
             {
                 // A renewal is bounded by the lease itself (an answer after it ran out is no use); a first ask by a few seconds.
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(wasHeld ? validUntil - asked : Options.LeaseRenewInterval);
+                timeout.CancelAfter(wasHeld ? LeaseRules.RenewalTimeout(validUntil, asked) : Options.LeaseRenewInterval);
                 granted = await leases.TryAcquireAsync(LeaseName(id), Options.LeaseTimeToLive, timeout.Token);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 LogLeaseFailed(logger, id, e.Message);
-                // Unknown: the lease may still be ours until validUntil. Stop unless the next renewal still has time to spare.
-                if (wasHeld && time.GetUtcNow() + (Options.LeaseRenewInterval * 1.5) >= validUntil)
+                if (wasHeld && LeaseRules.MustGiveUpAfterFailedRenewal(time.GetUtcNow(), Options.LeaseRenewInterval, validUntil))
                 {
                     LogLeaseLost(logger, id, "it could not be renewed before it expired");
                     await GiveUpAsync(id, release: false);
@@ -258,7 +258,7 @@ internal sealed partial class CameraSupervisor(
             _held[id] = validUntil;
             if (_workers.TryGetValue(id, out var worker))
             {
-                ArmDeadline(worker.Stop, validUntil);
+                LeaseRules.ArmDeadline(worker.Stop, validUntil, time);
             }
 
             if (!wasHeld)
@@ -313,31 +313,10 @@ internal sealed partial class CameraSupervisor(
 
     private async Task ReleaseAsync(string id)
     {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
-            await leases.ReleaseAsync(LeaseName(id), timeout.Token);
-        }
-        catch (Exception e)
+        if (await LeaseRules.ReleaseAsync(leases, LeaseName(id), time) is { } error)
         {
             // It runs out by itself within the time-to-live.
-            LogLeaseFailed(logger, id, e.Message);
-        }
-    }
-
-    /// <summary>
-    /// Stops the worker when the lease runs out, whatever this loop is doing: a stalled tick (a hanging query, a starved
-    /// thread pool) must not let a worker run on into another node's lease.
-    /// </summary>
-    private void ArmDeadline(CancellationTokenSource stop, DateTimeOffset validUntil)
-    {
-        var left = validUntil - time.GetUtcNow();
-        try
-        {
-            stop.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        }
-        catch (ObjectDisposedException)
-        {
+            LogLeaseFailed(logger, id, error);
         }
     }
 

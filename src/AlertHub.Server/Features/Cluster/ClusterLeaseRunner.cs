@@ -38,7 +38,7 @@ internal sealed partial class ClusterLeaseRunner(
 
             LogAcquired(logger, lease, node.Id);
             using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            ArmDeadline(held, validUntil.Value);
+            LeaseRules.ArmDeadline(held, validUntil.Value, time);
             holding?.Invoke(true);
             var running = RunJobAsync(lease, job, held.Token);
             try
@@ -84,15 +84,13 @@ internal sealed partial class ClusterLeaseRunner(
             {
                 // Bounded by the lease itself: an answer that comes after it ran out is no use.
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(validUntil - asked is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+                timeout.CancelAfter(LeaseRules.RenewalTimeout(validUntil, asked));
                 renewed = await leases.TryAcquireAsync(lease, _options.TimeToLive, timeout.Token);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // Unknown: the lease may still be ours until validUntil. Stop now unless the next renewal would still come
-                // with half an interval to spare (timers fire a little late or early; the edge is no place to be).
                 LogRenewFailed(logger, lease, e.Message);
-                if (time.GetUtcNow() + (_options.RenewInterval * 1.5) >= validUntil)
+                if (LeaseRules.MustGiveUpAfterFailedRenewal(time.GetUtcNow(), _options.RenewInterval, validUntil))
                 {
                     LogLost(logger, lease, "it could not be renewed before it expired");
                     await held.CancelAsync();
@@ -110,23 +108,7 @@ internal sealed partial class ClusterLeaseRunner(
             }
 
             validUntil = asked + _options.TimeToLive;
-            ArmDeadline(held, validUntil);
-        }
-    }
-
-    /// <summary>
-    /// Cancels the job when the lease runs out, whatever the renewal loop is doing: a stalled loop (a starved thread pool, a
-    /// renewal that hangs) must not let the job run on into another node's lease.
-    /// </summary>
-    private void ArmDeadline(CancellationTokenSource held, DateTimeOffset validUntil)
-    {
-        var left = validUntil - time.GetUtcNow();
-        try
-        {
-            held.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        }
-        catch (ObjectDisposedException)
-        {
+            LeaseRules.ArmDeadline(held, validUntil, time);
         }
     }
 
@@ -167,16 +149,14 @@ internal sealed partial class ClusterLeaseRunner(
 
     private async Task ReleaseAsync(string lease)
     {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), time);
-            await leases.ReleaseAsync(lease, timeout.Token);
-            LogReleased(logger, lease);
-        }
-        catch (Exception e)
+        if (await LeaseRules.ReleaseAsync(leases, lease, time) is { } error)
         {
             // It expires by itself within the time-to-live.
-            LogReleaseFailed(logger, lease, e.Message);
+            LogReleaseFailed(logger, lease, error);
+        }
+        else
+        {
+            LogReleased(logger, lease);
         }
     }
 
