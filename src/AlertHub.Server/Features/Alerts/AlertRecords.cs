@@ -56,9 +56,10 @@ internal sealed class AlertRecords
     /// </summary>
     /// <param name="queuedInFull">False when only the first part of a large fan-out is queued now (see <see cref="AlertQueueing"/>).</param>
     /// <param name="laterRecipients">Residents left for the later parts, when only a part is queued now (counted in the version's recipients).</param>
+    /// <param name="rehearsal">Do every write, then roll back (see <see cref="IssueRehearsal"/>).</param>
     public async Task<(int Recipients, Dictionary<string, int> ByChannel)> InsertVersionAsync(
         AlertDocument document, OutboxEnqueue enqueue, string actor, CancellationToken cancellationToken, string? approvingDraftId = null,
-        bool queuedInFull = true, int laterRecipients = 0)
+        bool queuedInFull = true, int laterRecipients = 0, bool rehearsal = false)
     {
         // On SQLite the transaction holds the write lock; on PostgreSQL the alert's row is locked by AdvanceAsync. Either way the
         // draft and version checks below see what is committed and no other writer slips in between a check and the insert.
@@ -85,6 +86,12 @@ internal sealed class AlertRecords
             queuedInFull ? time.GetUtcNow().ToUnixTimeMilliseconds() : null), cancellationToken);
         await audit.WriteAsync(actor, "alerts." + document.MsgType.ToString().ToLowerInvariant(), $"{document.Id}#{document.Version}",
             $"{document.Status} {document.Event}: {total} recipients", cancellationToken, transaction);
+        if (rehearsal)
+        {
+            // Disposed uncommitted: rolled back, and nothing below (caches, the cluster's notice) may see it.
+            return (total, byChannel);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         _versions[(document.Id, document.Version)] = document;
         _heads.AddOrUpdate(document.Id, document.Version, (_, known) => Math.Max(known, document.Version));

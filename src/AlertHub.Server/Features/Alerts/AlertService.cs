@@ -33,7 +33,17 @@ internal sealed class AlertService(
 
     /// <param name="approvingDraftId">The draft this issue approves: it leaves 'pending' in the same transaction, so
     /// concurrent approvals issue once (the others get 409 <c>alerts.draft_already_decided</c>).</param>
-    public async Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
+    public Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken, string? approvingDraftId = null) =>
+        IssueCoreAsync(request, actor, approvingDraftId, rehearsal: false, cancellationToken);
+
+    /// <summary>
+    /// Runs <see cref="IssueAsync(AlertRequest, string, CancellationToken, string?)"/> for <paramref name="request"/> to the
+    /// end, then rolls its transaction back: nothing is stored, queued, woken, published or counted. See <see cref="IssueRehearsal"/>.
+    /// </summary>
+    internal Task<IssuedAlert> RehearseIssueAsync(AlertRequest request, CancellationToken cancellationToken) =>
+        IssueCoreAsync(request, IssueRehearsal.Actor, approvingDraftId: null, rehearsal: true, cancellationToken);
+
+    private async Task<IssuedAlert> IssueCoreAsync(AlertRequest request, string actor, string? approvingDraftId, bool rehearsal, CancellationToken cancellationToken)
     {
         if (request.MsgType is MsgType.Update or MsgType.Cancel)
         {
@@ -53,6 +63,12 @@ internal sealed class AlertService(
         var allowed = ResolveChannels(escalation?.Channels ?? request.Channels);
         var includeLocations = request.IncludeCurrentLocations ?? true;
         var result = targeting.Query(request.Area, request.Audience, allowed, includeLocations, collect: true);
+        var standIns = rehearsal && result.Recipients == 0;
+        if (standIns)
+        {
+            result = IssueRehearsal.WithStandIns(result, allowed);
+        }
+
         // Last check before storing: an unknown picture refuses the whole alert, and a copy is only made for a valid one.
         var image = request.Image is null ? null : await images.CreateAsync(request.Image, actor, cancellationToken);
         var id = Guid.NewGuid().ToString("N");
@@ -63,8 +79,12 @@ internal sealed class AlertService(
             request.Certainty ?? Certainty.Unknown, request.Area!, areaName, request.Audience, request.Channels, WithArea(texts, areaName),
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
             request.SourceEventId, Image: image);
-        var issued = await StoreAsync(document, RecipientRule.Targeted, result, allowed, actor, cancellationToken, approvingDraftId);
-        return issued with { Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) } };
+        var issued = await StoreAsync(document, RecipientRule.Targeted, result, allowed, actor, cancellationToken, approvingDraftId, rehearsal);
+        return issued with
+        {
+            Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) },
+            Warnings = standIns ? [IssueRehearsal.StandInsWarning] : issued.Warnings,
+        };
     }
 
     /// <summary>
@@ -233,7 +253,7 @@ internal sealed class AlertService(
     }
 
     private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, Core.Targeting.TargetResult? targeted,
-        IReadOnlyCollection<string> allowed, string actor, CancellationToken cancellationToken, string? approvingDraftId = null)
+        IReadOnlyCollection<string> allowed, string actor, CancellationToken cancellationToken, string? approvingDraftId = null, bool rehearsal = false)
     {
         var broadcast = broadcastChannels
             .Where(b => allowed.Contains(b.Name) && b.Publishes(document))
@@ -250,7 +270,22 @@ internal sealed class AlertService(
         var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var (first, later) = queueing.Split(enqueue, targeted?.RecipientIds ?? []);
         var (recipients, byChannel) = await store.InsertVersionAsync(document, first, actor, cancellationToken, approvingDraftId,
-            queuedInFull: later is null, laterRecipients: later?.Count ?? 0);
+            queuedInFull: later is null, laterRecipients: later?.Count ?? 0, rehearsal);
+        if (rehearsal)
+        {
+            // What the workers will do first with a real alert: one rendering per channel and language.
+            foreach (var channel in channels.All)
+            {
+                foreach (var language in document.Texts.Keys)
+                {
+                    MessageRenderer.Render(document, language, channel.Limits);
+                }
+            }
+
+            return new IssuedAlert(document.Id, document.Version, document.MsgType.ToString(), "rehearsed", recipients, byChannel, [])
+                { Timings = new IssueTimings(0, Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(writeStarted).TotalMilliseconds, 2)) };
+        }
+
         if (later is not null)
         {
             // The rest is queued while the first part is already being sent; the answer reports the whole fan-out: the

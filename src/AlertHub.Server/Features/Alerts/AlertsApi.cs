@@ -18,6 +18,7 @@ internal static class AlertsApi
         builder.Services.AddSingleton<AlertRecords>();
         builder.Services.AddSingleton<AlertService>();
         builder.Services.AddSingleton<AlertQueueing>();
+        builder.Services.AddSingleton<Health.IStartupStep, IssueRehearsal>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertQueueing>());
         builder.Services.AddSingleton<AlertDrafts>();
         return builder;

@@ -40,6 +40,11 @@ public sealed class AlertsOptions
     /// only if queueing a large fan-out visibly holds up sending on a slow disk.</summary>
     public TimeSpan PausePerPart { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Rehearse the issue path once at start, before /health is ready: a made-up exercise alert goes through
+    /// targeting, the outbox write and rendering, and is rolled back (see <c>IssueRehearsal</c>). The first real alert
+    /// after a start then does not pay for loading that path. Default true.</summary>
+    public bool RehearseIssueAtStart { get; set; } = true;
+
     /// <summary>How often versions whose queueing stopped part way (a process died) are looked for and finished; also at start. Default 30 s.</summary>
     public TimeSpan UnfinishedQueueingCheck { get; set; } = TimeSpan.FromSeconds(30);
 }
