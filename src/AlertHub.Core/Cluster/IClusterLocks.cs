@@ -11,6 +11,9 @@ internal interface IClusterLocks
 {
     /// <summary>Waits for the lock named <paramref name="name"/>; disposing the result releases it.</summary>
     Task<IAsyncDisposable> AcquireAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Takes the lock if nobody holds it; null (at once) when someone does.</summary>
+    Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>The embedded store's locks: one process, so a semaphore per name.</summary>
@@ -23,6 +26,12 @@ internal sealed class InProcessClusterLocks : IClusterLocks
         var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         return new Held(gate);
+    }
+
+    public async Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        return await gate.WaitAsync(0, cancellationToken) ? new Held(gate) : null;
     }
 
     private sealed class Held(SemaphoreSlim gate) : IAsyncDisposable

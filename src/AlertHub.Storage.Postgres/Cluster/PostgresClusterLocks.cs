@@ -30,6 +30,28 @@ internal sealed class PostgresClusterLocks(NpgsqlDataSource dataSource) : IClust
         }
     }
 
+    public async Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
+            cmd.Parameters.AddWithValue("name", "alerthub:" + name);
+            if (await cmd.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return new Held(connection, name);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        return null;
+    }
+
     private sealed class Held(NpgsqlConnection connection, string name) : IAsyncDisposable
     {
         private int _released;

@@ -1,3 +1,4 @@
+using AlertHub.Core.Cluster;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -136,7 +137,7 @@ internal static class StoreBenchmarks
                 new Server.Features.Cluster.InProcessClusterEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<Server.Features.Cluster.InProcessClusterEvents>.Instance), TimeProvider.System);
         // The hub's queueing, with its default parts unless --parts says otherwise. Its targeting service is only used to finish a version another process
         // left half-queued (a start after a crash), which never happens here.
-        var queueing = new AlertQueueing(records, outbox, targeting: null!, new ChannelRegistry([]), new DeliverySignals(), new HealthState(),
+        var queueing = new AlertQueueing(records, outbox, new InProcessClusterLocks(), targeting: null!, new ChannelRegistry([]), new DeliverySignals(), new HealthState(),
             Microsoft.Extensions.Options.Options.Create(options.Alerts), TimeProvider.System, NullLogger<AlertQueueing>.Instance);
         var targeted = population.Targeted(options.Recipients);
         var rounds = options.Runs("claim") ? options.Claimers : [0];
@@ -187,7 +188,7 @@ internal static class StoreBenchmarks
         var firstPart = Stopwatch.GetElapsedTime(started);
         if (later is not null)
         {
-            queueing.ContinueInBackground(enqueue, later);
+            queueing.ContinueInBackground(enqueue, later, await queueing.HoldQueueingAsync(document.Id, document.Version, cancellationToken));
             await queueing.WhenIdleAsync().WaitAsync(cancellationToken);
         }
 

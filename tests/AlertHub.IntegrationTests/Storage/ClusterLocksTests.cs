@@ -40,6 +40,37 @@ public sealed class ClusterLocksTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task TryAcquire_WhileAnotherNodeHoldsIt_IsRefusedAtOnce_AndTakenOnceItLetsGo()
+    {
+        var nodeA = new PostgresClusterLocks(_db);
+        var nodeB = new PostgresClusterLocks(_db);
+        var held = await nodeA.AcquireAsync("alerts.queueing:x:1", CancellationToken.None);
+
+        Assert.Null(await nodeB.TryAcquireAsync("alerts.queueing:x:1", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2)));
+        await using (var other = await nodeB.TryAcquireAsync("alerts.queueing:x:2", CancellationToken.None))
+        {
+            Assert.NotNull(other);
+        }
+
+        await held.DisposeAsync();
+        await using var taken = await nodeB.TryAcquireAsync("alerts.queueing:x:1", CancellationToken.None);
+        Assert.NotNull(taken);
+        Assert.Null(await nodeA.TryAcquireAsync("alerts.queueing:x:1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task TryAcquire_InProcess_IsRefusedWhileHeld()
+    {
+        var locks = new InProcessClusterLocks();
+        var held = await locks.AcquireAsync("alerts.queueing:x:1", CancellationToken.None);
+
+        Assert.Null(await locks.TryAcquireAsync("alerts.queueing:x:1", CancellationToken.None));
+        await held.DisposeAsync();
+        await using var taken = await locks.TryAcquireAsync("alerts.queueing:x:1", CancellationToken.None);
+        Assert.NotNull(taken);
+    }
+
+    [PostgresFact]
     public async Task Acquire_TheHoldersSessionDies_AnotherNodeGetsTheLock()
     {
         var nodeA = new PostgresClusterLocks(_db);

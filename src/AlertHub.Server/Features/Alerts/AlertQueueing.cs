@@ -14,10 +14,14 @@ namespace AlertHub.Server.Features.Alerts;
 /// transaction), so an update, cancel or all-clear issued meanwhile decides who hears what next. A version whose
 /// queueing stopped part way — the process died — is finished at the next start: its targets are computed again and
 /// whoever is not queued yet is queued.
+/// <para>Across a cluster, the node queueing a version holds the lock <see cref="LockName"/> from before the version is
+/// committed until its last part is queued; another node finishes a version only if it can take that lock, i.e. when the
+/// queueing node has died (its session, and the lock with it, ended) or stopped on an error.</para>
 /// </summary>
 internal sealed partial class AlertQueueing(
     AlertRecords store,
     IOutboxStore outbox,
+    AlertHub.Core.Cluster.IClusterLocks locks,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,
@@ -47,8 +51,17 @@ internal sealed partial class AlertQueueing(
         }, later);
     }
 
-    /// <summary>Queues the later parts in the background (the issuing request has answered already).</summary>
-    public void ContinueInBackground(OutboxEnqueue full, IReadOnlyList<Guid> later)
+    /// <summary>The cluster lock held while a version is being queued in parts.</summary>
+    internal static string LockName(string alertId, int version) => $"alerts.queueing:{alertId}:{version}";
+
+    /// <summary>Takes the queueing lock of a version about to be stored with only its first part: hand it to
+    /// <see cref="ContinueInBackground"/>, or dispose it if the version is not stored.</summary>
+    public Task<IAsyncDisposable> HoldQueueingAsync(string alertId, int version, CancellationToken cancellationToken) =>
+        locks.AcquireAsync(LockName(alertId, version), cancellationToken);
+
+    /// <summary>Queues the later parts in the background (the issuing request has answered already), then lets go of
+    /// <paramref name="held"/> (see <see cref="HoldQueueingAsync"/>).</summary>
+    public void ContinueInBackground(OutboxEnqueue full, IReadOnlyList<Guid> later, IAsyncDisposable held)
     {
         var key = (full.AlertId, full.Version);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -66,6 +79,7 @@ internal sealed partial class AlertQueueing(
             }
             finally
             {
+                await held.DisposeAsync();
                 _running.TryRemove(key, out _);
                 done.SetResult();
             }
@@ -182,6 +196,14 @@ internal sealed partial class AlertQueueing(
     /// <summary>Finishes a version another process started queueing: targets computed again, minus whoever is queued already.</summary>
     private async Task FinishAsync(string alertId, int version, CancellationToken cancellationToken)
     {
+        // Another node still queueing it holds the lock: not ours to finish. Once taken, look again: it may have finished
+        // between the list and the lock.
+        await using var held = await locks.TryAcquireAsync(LockName(alertId, version), cancellationToken);
+        if (held is null || !(await store.UnfinishedQueueingAsync(cancellationToken)).Contains((alertId, version)))
+        {
+            return;
+        }
+
         var document = await store.GetVersionAsync(alertId, version, cancellationToken);
         var head = await store.GetHeadAsync(alertId, cancellationToken);
         if (document is null || head is null || head.Value.CurrentVersion != version)

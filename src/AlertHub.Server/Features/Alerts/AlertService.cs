@@ -269,8 +269,25 @@ internal sealed class AlertService(
         };
         var writeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var (first, later) = queueing.Split(enqueue, targeted?.RecipientIds ?? []);
-        var (recipients, byChannel) = await store.InsertVersionAsync(document, first, actor, cancellationToken, approvingDraftId,
-            queuedInFull: later is null, laterRecipients: later?.Count ?? 0, rehearsal);
+        // Held from before the version is committed (unfinished) until its last part is queued: no other node finishes it meanwhile.
+        var queueingLock = later is null || rehearsal ? null : await queueing.HoldQueueingAsync(document.Id, document.Version, cancellationToken);
+        int recipients;
+        Dictionary<string, int> byChannel;
+        try
+        {
+            (recipients, byChannel) = await store.InsertVersionAsync(document, first, actor, cancellationToken, approvingDraftId,
+                queuedInFull: later is null, laterRecipients: later?.Count ?? 0, rehearsal);
+        }
+        catch
+        {
+            if (queueingLock is not null)
+            {
+                await queueingLock.DisposeAsync();
+            }
+
+            throw;
+        }
+
         if (rehearsal)
         {
             // What the workers will do first with a real alert: one rendering per channel and language.
@@ -290,7 +307,7 @@ internal sealed class AlertService(
         {
             // The rest is queued while the first part is already being sent; the answer reports the whole fan-out: the
             // first part's counts (broadcast accounts and an update's earlier recipients included) plus the later parts'.
-            queueing.ContinueInBackground(enqueue, later);
+            queueing.ContinueInBackground(enqueue, later, queueingLock!);
             foreach (var (channel, all) in targeted!.RecipientsByChannel)
             {
                 var inFirst = first.Targeted.TryGetValue(channel, out var part) ? part.Count : 0;
