@@ -193,12 +193,30 @@ internal sealed class CommandLine
             MunicipalitiesFile = Get("municipalities"),
             OutageDuration = TimeSpan.FromSeconds(GetDouble("outage-seconds", 30)),
             KillHubAt = ParseKillShares(Get("kill-hub-at")),
+            Repeat = ParseRepeat(scenario),
             WebhookDelay = TimeSpan.FromMilliseconds(GetDouble("webhook-delay-ms", 0)),
             RetractAt = Get("retract-at") is null ? null : GetDouble("retract-at", 0) is var p and > 0 and < 100
                 ? p / 100
                 : throw new ArgumentException("--retract-at takes a percentage between 0 and 100."),
             Timeout = TimeSpan.FromSeconds(GetDouble("timeout", scenario is ScenarioKind.Storm or ScenarioKind.Outage ? 180 : 60)),
         };
+    }
+
+    /// <summary>--repeat N: 1 to 50 issues of the one alert (flood or landslide, the scenarios that issue it through the API), with no kills or outage.</summary>
+    private int ParseRepeat(ScenarioKind scenario)
+    {
+        var n = GetInt("repeat", 1);
+        if (n is < 1 or > 50)
+        {
+            throw new ArgumentException($"--repeat takes 1 to 50 issues, got {n}.");
+        }
+
+        if (n > 1 && (scenario is not (ScenarioKind.Flood or ScenarioKind.Landslide) || Has("via-feed") || Has("kill-hub-at") || Has("kill-node")))
+        {
+            throw new ArgumentException("--repeat re-issues the flood or landslide alert through the API; it does not combine with --via-feed, kills or other scenarios.");
+        }
+
+        return n;
     }
 
     /// <summary>--kill-hub-at 30,60: percentages of the expected receipts, each in (0, 100).</summary>
@@ -309,6 +327,8 @@ internal sealed class CommandLine
           --cluster N             with --start-hub: N hub nodes (2–9) on one throwaway PostgreSQL store; residents are
                                   imported and the alert issued on node 1, SignalR clients spread over every node (a client
                                   whose node dies reconnects to the next); the report adds CPU and take-overs per node
+          --repeat N              flood/landslide: issue the alert N times in a row (on every node in turn with --cluster), each after the last
+                                  fan-out ended; reports each issue's first receipt and their p50/p95
           --kill-node K@P         with --cluster: SIGKILL node K once P % of the expected receipts are in (it stays dead);
                                   the report says when its backlog was taken over and what was re-sent
           --engine E              with --start-hub: the hub's store, sqlite (default) or postgres: a throwaway PostgreSQL cluster

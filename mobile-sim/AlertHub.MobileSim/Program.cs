@@ -266,6 +266,12 @@ internal static class MobileSimProgram
                 Console.WriteLine("  no font file found for the PNG labels: PNGs are drawn without text.");
             }
 
+            foreach (var (node, i) in nodes.Select((n, i) => (n, i)))
+            {
+                // The hub logs at Warning and above here: its last lines say why something went wrong.
+                await File.WriteAllTextAsync(Path.Combine(written.Directory, nodes.Count > 1 ? $"hub-node-{i + 1}.log" : "hub.log"), node.Output.ToString(), cancellationToken);
+            }
+
             if (hub is not null && !report.InvariantsHold)
             {
                 // The hub's own warnings usually say why (it logs at Warning and above here).

@@ -71,6 +71,9 @@ internal sealed record SimulationReport
     /// <summary>update-cancel: one section per version; counts above are summed over them.</summary>
     public IReadOnlyList<Scenarios.VersionReport>? Versions { get; init; }
 
+    /// <summary>--repeat: each issue's node and first receipt; the rest of the report is the last issue.</summary>
+    public Scenarios.RepeatReport? Repeat { get; init; }
+
     /// <summary>storm: per alert; counts above are summed over the alerts.</summary>
     public Scenarios.StormReport? Storm { get; init; }
 
@@ -97,7 +100,9 @@ internal sealed record SimulationReport
     /// (work in flight when the hub or node died), each with the delivery id of the first copy, so receivers drop it.
     /// </summary>
     public bool InvariantsHold => Overall.OutsideReached == 0 && Overall.Duplicates == ResentAfterKills
-        && (HubKills ?? []).All(k => k.ResentWithOtherKey == 0);
+        && (HubKills ?? []).All(k => k.ResentWithOtherKey == 0)
+        // --repeat: the earlier issues count too (the tables above are the last one's).
+        && (Repeat?.Rounds ?? []).All(r => r.Duplicates == 0);
 
     /// <summary>Copies delivered again after a kill (see <see cref="HubKills"/>); 0 without kills.</summary>
     public int ResentAfterKills => (HubKills ?? []).Sum(k => k.Resent);

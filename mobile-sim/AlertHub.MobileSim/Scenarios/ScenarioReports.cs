@@ -93,6 +93,11 @@ internal static class ScenarioPrinter
                 : "  no alert waited > 2 s for its first receipt");
         }
 
+        if (report.Repeat is { } repeat)
+        {
+            sb.AppendLine(repeat.Describe());
+        }
+
         if (report.Outage is { } x)
         {
             sb.AppendLine(ci, $"  outage: FCM 503 (Retry-After {x.RetryAfterSeconds:0.#} s) for {x.Seconds:0.#} s from {x.StartedAtMs:0} ms after the issue; hit the fan-out: {x.HitDuringFanOut}");

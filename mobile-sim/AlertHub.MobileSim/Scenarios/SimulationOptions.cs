@@ -106,6 +106,10 @@ internal sealed record SimulationOptions
     /// waiting for it to settle. Default null: each version settles first.</summary>
     public double? RetractAt { get; init; }
 
+    /// <summary>--repeat N (flood): issue the alert N times in a row, each once the last one's fan-out has ended, on every node in turn
+    /// with --cluster; the report adds each issue's first receipt and their p50/p95 ("from any node"). Default 1.</summary>
+    public int Repeat { get; init; } = 1;
+
     /// <summary>--kill-hub-at: SIGKILL and restart the hub once each of these shares of the expected receipts is in. Default none.</summary>
     public IReadOnlyList<double> KillHubAt { get; init; } = [];
 

@@ -135,6 +135,9 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             var receiptsBefore = receipts.DistinctCount;
             IssuedAlert issued;
             long issuedAt;
+            List<RepeatRound>? rounds = null;
+            List<HubApiClient> repeatApis = [];
+            var (issuingApi, issuingNode) = (api, 1);
             if (options.Scenario == ScenarioKind.Quake)
             {
                 await api.PutRulesAsync(QuakeRule(audience), cancellationToken);
@@ -154,9 +157,19 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 var alertBody = options.Scenario == ScenarioKind.Landslide
                     ? BuildAlert(target, audience, "土砂災害", "Extreme", "【訓練】土砂災害の危険（模擬）", "[EXERCISE] Landslide danger (simulated)")
                     : BuildAlert(target, audience);
+                if (options.Repeat > 1)
+                {
+                    // --repeat: the same alert issued on every node in turn, each after the last fan-out ended; this is the last.
+                    repeatApis = [.. options.Nodes.Select(n => new HubApiClient(n, options.ApiKey, options.HubHandler))];
+                    rounds = await RepeatedIssues.RunEarlierAsync(options, api, repeatApis, receipts, alertBody, expectations.Count(e => e.Expected), time, _logger,
+                        cancellationToken);
+                    receiptsBefore = receipts.DistinctCount;
+                }
+
+                (issuingApi, issuingNode) = RepeatedIssues.NodeFor(options.Repeat - 1, api, repeatApis);
                 outage?.Arm(time.GetTimestamp());
                 issuedAt = time.GetTimestamp();
-                issued = await api.IssueAlertAsync(alertBody, cancellationToken);
+                issued = await issuingApi.IssueAlertAsync(alertBody, cancellationToken);
             }
 
             var issueRequestMs = time.GetElapsedTime(issuedAt).TotalMilliseconds;
@@ -182,6 +195,19 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
 
             var all = receipts.Snapshot();
             var ours = all.Where(r => r.AlertId == issued.Id).ToList();
+            var hubTimings = await issuingApi.GetTimingsAsync(issued, cancellationToken);
+            RepeatReport? repeat = null;
+            if (rounds is not null)
+            {
+                rounds.Add(RepeatedIssues.Round(rounds.Count + 1, issuingNode, issued.Id, issueRequestMs, issuedAt, expectations.Count(e => e.Expected), receipts, time));
+                repeat = new RepeatReport(rounds);
+                foreach (var client in repeatApis)
+                {
+                    client.Dispose();
+                }
+            }
+
+            var repeatIds = rounds?.Select(r => r.AlertId).ToHashSet(StringComparer.Ordinal) ?? [issued.Id];
             var (channels, overall) = ReportCalculator.Compute(expectations, ours, issued.Recipients, issued.ByChannel, issuedAt, time);
 
             return template with
@@ -194,14 +220,16 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 SignatureFailures = receipts.SignatureFailures,
                 UnknownResidentHooks = receipts.UnknownResident,
                 MalformedPayloads = receipts.Malformed,
-                OtherAlertReceipts = all.Count - ours.Count,
+                // The earlier issues of a --repeat run are this run's own, not "other alerts".
+                OtherAlertReceipts = all.Count(r => !repeatIds.Contains(r.AlertId)),
                 WaitedMs = waited.TotalMilliseconds,
                 IssueRequestMs = issueRequestMs,
                 TimedOut = timedOut,
+                Repeat = repeat,
                 Outage = outage?.Report(ours, expectations),
                 HubKills = killer?.Report(ours),
                 Detail = ReportCalculator.ComputeDetail(population, expectations, ours, issuedAt, time),
-                HubTimings = await api.GetTimingsAsync(issued, cancellationToken),
+                HubTimings = hubTimings,
             };
         }
         finally

@@ -66,6 +66,28 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public async Task Repeat_SmallPopulation_EveryIssueReachesTheAreaOnceAndIsReportedOnItsOwn()
+    {
+        var report = await RunAsync(ScenarioKind.Flood, "", [], o => o with { Repeat = 3 });
+
+        AssertReachedExactlyOnce(report);
+        var repeat = Assert.IsType<RepeatReport>(report.Repeat);
+        Assert.Equal(3, repeat.Rounds.Count);
+        Assert.Equal(3, repeat.Rounds.Select(r => r.AlertId).Distinct().Count());
+        Assert.Equal(report.AlertId, repeat.Rounds[^1].AlertId);
+        Assert.All(repeat.Rounds, r =>
+        {
+            Assert.Equal(r.Expected, r.Received);
+            Assert.Equal(0, r.Duplicates);
+            Assert.NotNull(r.FirstReceiptMs);
+            Assert.True(r.LastReceiptMs >= r.FirstReceiptMs);
+        });
+        // The earlier issues are the run's own alerts, not "receipts of other alerts".
+        Assert.Equal(0, report.OtherAlertReceipts);
+        Assert.NotNull(repeat.FirstReceipt.P95);
+    }
+
+    [Fact]
     public async Task Storm_SmallPopulation_EveryAlertReachesExactlyItsAreaOnce()
     {
         var report = await RunAsync(ScenarioKind.Storm, "", [], o => o with { StormAlerts = 24, StormSpan = TimeSpan.FromSeconds(2) });
