@@ -18,6 +18,7 @@ internal static class PostgresStorageSetup
     public static IServiceCollection AddPostgresStores(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton<IStoreTransactions, PostgresStoreTransactions>();
+        services.AddSingleton<IStoreFaults, PostgresStoreFaults>();
         services.AddSingleton<IShelterStore, PostgresShelterStore>();
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();

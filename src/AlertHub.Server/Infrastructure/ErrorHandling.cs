@@ -5,10 +5,28 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace AlertHub.Server.Infrastructure;
 
 /// <summary>Maps exceptions that escape endpoints to ProblemDetails with stable codes.</summary>
-internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(
+    AlertHub.Core.Storage.IStoreFaults storeFaults,
+    Microsoft.Extensions.Options.IOptions<Features.Storage.StorageOptions> storage,
+    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (storeFaults.IsUnavailable(exception))
+        {
+            // A failover or restart: a passing state the caller should wait out, not an error in the hub or the request.
+            LogStoreUnavailable(logger, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+            if (httpContext.Response.HasStarted)
+            {
+                return false;
+            }
+
+            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(storage.Value.UnavailableRetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(httpContext, 503, Problems.StoreUnavailable, "The database is not available right now.",
+                "It is failing over or restarting. Try again after the Retry-After seconds.");
+            return true;
+        }
+
         var (status, code, title, detail) = exception switch
         {
             RequestValidationException v => (v.Status, v.Code, "The request is not valid.", v.Message),
@@ -35,6 +53,9 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         await Problems.WriteAsync(httpContext, status, code, title, detail);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The store was unavailable for {Path} ({Type}: {Reason}); answered 503")]
+    private static partial void LogStoreUnavailable(ILogger logger, string path, string type, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);

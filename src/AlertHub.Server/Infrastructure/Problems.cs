@@ -187,6 +187,9 @@ internal static class Problems
     [ProblemCode(404, "No such drone photo.")]
     public const string DronePhotoNotFound = "drone_photos.not_found";
 
+    [ProblemCode(503, "The database cannot be reached or written right now: it is failing over or restarting (with Retry-After).")]
+    public const string StoreUnavailable = "store.unavailable";
+
     [ProblemCode(507, "The data volume is under Storage:MinFreeDiskMegabytes: drone photos are refused so alerts can still be stored.")]
     public const string StorageDiskLow = "storage.disk_low";
 

@@ -26,6 +26,10 @@ public sealed class StorageOptions
     /// </summary>
     public long MinFreeDiskMegabytes { get; set; } = 1024;
 
+    /// <summary>The Retry-After of a 503 <c>store.unavailable</c>: a request met the store failing over or restarting. Default
+    /// 5 s (a pg_auto_failover promotion took about 7 s here; Npgsql looks for the new primary every second).</summary>
+    public TimeSpan UnavailableRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often free space is checked. Default 30 s.</summary>
     public TimeSpan DiskCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

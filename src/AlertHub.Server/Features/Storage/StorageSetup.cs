@@ -49,6 +49,8 @@ internal static class StorageSetup
 
         // The owners of the tables, behind AlertHub.Core.Storage's interfaces (features see only those).
         builder.Services.AddSingleton<IStoreTransactions, SqliteStoreTransactions>();
+        // One file, one process: no failover whose passing failures a request should wait out.
+        builder.Services.AddSingleton<IStoreFaults, NoStoreFaults>();
         builder.Services.AddSingleton<IShelterStore, SqliteShelterStore>();
         builder.Services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
         builder.Services.AddSingleton<IStaffUserStore, SqliteStaffUserStore>();
