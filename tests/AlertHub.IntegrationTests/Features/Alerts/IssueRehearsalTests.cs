@@ -15,7 +15,8 @@ namespace AlertHub.IntegrationTests.Features.Alerts;
 /// </summary>
 public sealed class IssueRehearsalTests
 {
-    // The rehearsal's area: 2 km around the dashboard's default map centre.
+    // The rehearsal's area: 2 km around the dashboard's default map centre. QueueingInPartsTests.ImportAsync places its
+    // residents at 39.3, 140.55, about 1.3 km from it.
     private const double CentreLat = 39.3114;
     private const double CentreLon = 140.5535;
 
@@ -39,7 +40,7 @@ public sealed class IssueRehearsalTests
         using var hub = new HubFactory();
         await hub.WaitReadyAsync();
         using var admin = hub.Admin();
-        await ImportAsync(admin, receiver, 30);
+        await QueueingInPartsTests.ImportAsync(admin, receiver, 30);
         var before = await CountsAsync(hub);
 
         var request = JsonSerializer.Deserialize<AlertRequest>(IssueRehearsal.RequestJson([CentreLat, CentreLon, 12]), Json.Options)!;
@@ -56,7 +57,7 @@ public sealed class IssueRehearsalTests
         Assert.Empty(receiver.Received);
 
         // A real alert afterwards is version 1 and reaches everyone once.
-        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = CentreLat, lon = CentreLon, radiusMeters = 1000 } } }));
+        var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = CentreLat, lon = CentreLon, radiusMeters = 2000 } } }));
         Assert.Equal(1, issued["version"]!.GetValue<int>());
         await receiver.WaitForAsync(r => r.Count >= 30, TimeSpan.FromSeconds(30));
         await Task.Delay(300);
@@ -73,7 +74,7 @@ public sealed class IssueRehearsalTests
         {
             await first.WaitReadyAsync();
             using var admin = first.Admin();
-            await ImportAsync(admin, receiver, 12);
+            await QueueingInPartsTests.ImportAsync(admin, receiver, 12);
         }
 
         var logs = new CollectingLoggerProvider();
@@ -121,20 +122,5 @@ public sealed class IssueRehearsalTests
         }
 
         return counts;
-    }
-
-    private static async Task ImportAsync(HttpClient admin, WebhookReceiver receiver, int count)
-    {
-        var ndjson = new System.Text.StringBuilder();
-        for (var i = 0; i < count; i++)
-        {
-            var secret = $"rehearsal-secret-{i:D6}";
-            ndjson.Append(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{{\"places\":[{{\"lat\":{CentreLat + (i * 0.0001)},\"lon\":{CentreLon}}}],\"endpoints\":[{{\"channel\":\"webhook\",\"address\":\"")
-                .Append(receiver.Url($"r{i}", secret)).Append("\",\"secret\":\"").Append(secret).Append("\"}]}\n");
-        }
-
-        var import = await (await admin.PostAsync("/api/residents/import", HttpJson.Raw(ndjson.ToString(), "application/x-ndjson"))).JsonAsync();
-        Assert.Equal(count, import["accepted"]!.GetValue<int>());
     }
 }
