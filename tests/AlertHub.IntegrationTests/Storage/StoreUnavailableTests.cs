@@ -66,4 +66,35 @@ public sealed class StoreUnavailableTests
         cut.Parameters.AddWithValue("db", database);
         await cut.ExecuteScalarAsync();
     }
+
+    [PostgresFact]
+    public Task Failover_MidFanOut_OutcomesWaitForTheNewPrimary_NobodyIsSentTwiceOrLeftClaimed() => TestEngine.RunOnPostgresAsync(async () =>
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // Slow receivers keep the fan-out going through the failover. A claim lease of 8 s: an outcome the hub failed to record
+        // would be sent again 8 s later, well inside this test.
+        receiver.Delay = TimeSpan.FromMilliseconds(40);
+        using var hub = new HubFactory(settings: new() { ["Delivery:ClaimLease"] = "00:00:08", ["Delivery:LeaseSweepInterval"] = "00:00:01" });
+        await hub.WaitReadyAsync();
+        using var admin = hub.Admin();
+        await Features.Alerts.QueueingInPartsTests.ImportAsync(admin, receiver, 600);
+        var connectionString = TestEngine.ConnectionStringFor(hub.DataDirectory);
+
+        var id = (await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } })))["id"]!
+            .GetValue<string>();
+        await receiver.WaitForAsync(r => r.Count >= 100, TimeSpan.FromSeconds(30));
+        await PromotingAsync(connectionString, readOnly: true);
+        await Task.Delay(2_500);
+        await PromotingAsync(connectionString, readOnly: false);
+
+        await receiver.WaitForAsync(r => r.Select(x => x.Path).Distinct().Count() >= 600, TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(async () => await hub.CountAsync($"SELECT coalesce(sum(recorded), 0) FROM outbox_items WHERE alert_id = '{id}'") >= 600,
+            TimeSpan.FromSeconds(30), "every outcome recorded");
+        // Past the claim lease: a dropped outcome would have been sent again by now.
+        await Task.Delay(10_000);
+
+        Assert.Equal(600, receiver.Received.Select(r => r.Path).Distinct().Count());
+        Assert.Equal(600, receiver.Received.Count);
+        Assert.Equal(0, await hub.CountAsync($"SELECT count(*) FROM outbox_items WHERE alert_id = '{id}' AND state = 7"));
+    });
 }

@@ -36,6 +36,7 @@ internal sealed partial class DeliveryWorkers(
     AlertHubTelemetry telemetry,
     AlertHub.Core.Cluster.ClusterNode node,
     AlertHub.Core.Cluster.IClusterMembership membership,
+    IStoreFaults storeFaults,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryWorkers> logger) : BackgroundService
@@ -439,7 +440,7 @@ internal sealed partial class DeliveryWorkers(
             try
             {
                 var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, Now(), CancellationToken.None);
+                await RecordOutcomesAsync(channel.Name, pending);
                 node.AddDelivered(pending.Count(c => c.Outcome.State == WorkState.Delivered && c.Outcome.Attempts > c.Work.Attempts));
                 timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
                 await AfterRecordingAsync(channel, pending);
@@ -458,6 +459,41 @@ internal sealed partial class DeliveryWorkers(
                 }
 
                 signals.WakeHere(channel.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the outcomes, waiting out a store that is failing over or restarting (<see cref="IStoreFaults"/>) with a
+    /// growing pause, for as long as the claims last. An outcome given up on leaves its row claimed until the lease runs
+    /// out, and the item is then sent again; while this waits, the send slots stay held, so the channel starts nothing it
+    /// could not record either.
+    /// </summary>
+    private async Task RecordOutcomesAsync(string channel, List<Completed> pending)
+    {
+        var started = time.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, Now(), CancellationToken.None);
+                if (attempt > 1)
+                {
+                    LogRecordedAfterWaiting(logger, channel, pending.Count, time.GetElapsedTime(started).TotalSeconds);
+                }
+
+                return;
+            }
+            catch (Exception e) when (storeFaults.IsUnavailable(e) && time.GetElapsedTime(started) + pause < options.Value.ClaimLease)
+            {
+                if (attempt == 1)
+                {
+                    LogRecordWaiting(logger, channel, pending.Count, e.Message);
+                }
+
+                await Task.Delay(pause, time);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
     }
@@ -644,6 +680,12 @@ internal sealed partial class DeliveryWorkers(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Released {Count} outbox rows whose claim had expired; they are sent again")]
     private static partial void LogLeasesExpired(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: the store is unavailable ({Reason}); {Count} outcomes wait for it")]
+    private static partial void LogRecordWaiting(ILogger logger, string channel, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: {Count} outcomes recorded after waiting {Seconds:0.0} s for the store")]
+    private static partial void LogRecordedAfterWaiting(ILogger logger, string channel, int count, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: circuit open, pausing")]
     private static partial void LogCircuitOpen(ILogger logger, string channel);
