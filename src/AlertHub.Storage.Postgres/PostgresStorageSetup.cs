@@ -19,6 +19,7 @@ internal static class PostgresStorageSetup
     {
         services.AddSingleton<IStoreTransactions, PostgresStoreTransactions>();
         services.AddSingleton<IStoreFaults, PostgresStoreFaults>();
+        services.AddSingleton<IStoreProbe, PostgresStoreProbe>();
         services.AddSingleton<IShelterStore, PostgresShelterStore>();
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<IStaffUserStore, PostgresStaffUserStore>();

@@ -16,3 +16,13 @@ internal sealed class NoStoreFaults : IStoreFaults
 {
     public bool IsUnavailable(Exception exception) => false;
 }
+
+/// <summary>The database server a new session reaches, and whether it takes writes (a primary) or not (a standby, or a
+/// new primary still being promoted).</summary>
+internal sealed record StoreServer(string Address, bool Writable);
+
+/// <summary>Asks the store which server it reaches now (engines with more than one server).</summary>
+internal interface IStoreProbe
+{
+    Task<StoreServer> ProbeAsync(CancellationToken cancellationToken);
+}

@@ -37,6 +37,13 @@ public sealed class StoreUnavailableTests
         Assert.Equal(200, (int)board.StatusCode);
         Assert.Single((await board.JsonAsync()).AsArray());
 
+        // /health says so, and stays 200: every node meets the same failover, and reads are still served.
+        using var anonymous = hub.CreateClient();
+        var failing = await Eventually.UntilAsync(async () => await (await anonymous.GetAsync("/health")).JsonAsync(),
+            h => h["degraded"]?["store"] is not null, TimeSpan.FromSeconds(10), "/health reporting the store failing over");
+        Assert.Equal("ready", failing["status"]!.GetValue<string>());
+        Assert.StartsWith("failing over", failing["degraded"]!["store"]!.GetValue<string>(), StringComparison.Ordinal);
+
         await PromotingAsync(connectionString, readOnly: false);
         var statuses = new List<int>();
         await Eventually.UntilAsync(async () =>
@@ -47,6 +54,8 @@ public sealed class StoreUnavailableTests
         }, TimeSpan.FromSeconds(15), "an alert issued once the new primary takes writes");
 
         Assert.All(statuses, s => Assert.Contains(s, new[] { 202, 503 }));
+        await Eventually.UntilAsync(async () => await (await anonymous.GetAsync("/health")).JsonAsync(),
+            h => h["degraded"]?["store"] is null, TimeSpan.FromSeconds(10), "/health clear once the store takes writes");
         Assert.Equal(2, (await (await admin.GetAsync("/api/alerts")).JsonAsync()).AsArray().Count);
     });
 

@@ -30,6 +30,10 @@ public sealed class StorageOptions
     /// 5 s (a pg_auto_failover promotion took about 7 s here; Npgsql looks for the new primary every second).</summary>
     public TimeSpan UnavailableRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>On PostgreSQL: how often the hub asks which database server it reaches and whether it takes writes, for
+    /// /health's "failing over". Default 2 s.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often free space is checked. Default 30 s.</summary>
     public TimeSpan DiskCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

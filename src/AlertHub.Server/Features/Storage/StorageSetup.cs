@@ -89,6 +89,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton<PostgresMigrator>();
         builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
         builder.Services.AddPostgresStores(connectionString);
+        builder.Services.AddHostedService<StoreFailoverMonitor>();
         // Nodes on one database share one key ring, or a cookie from one node is refused by the next (docs/cluster.md).
         builder.Services.AddClusterDataProtection();
         builder.Services.AddSingleton(sp => new LegacyKeyRing(
