@@ -7,7 +7,7 @@ namespace AlertHub.Server.Infrastructure;
 /// <summary>Maps exceptions that escape endpoints to ProblemDetails with stable codes.</summary>
 internal sealed partial class ProblemExceptionHandler(
     AlertHub.Core.Storage.IStoreFaults storeFaults,
-    Microsoft.Extensions.Options.IOptions<Features.Storage.StorageOptions> storage,
+    Microsoft.Extensions.Options.IOptions<StoreUnavailableOptions> storeUnavailable,
     ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -21,7 +21,7 @@ internal sealed partial class ProblemExceptionHandler(
                 return false;
             }
 
-            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(storage.Value.UnavailableRetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(storeUnavailable.Value.UnavailableRetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             await Problems.WriteAsync(httpContext, 503, Problems.StoreUnavailable, "The database is not available right now.",
                 "It is failing over or restarting. Try again after the Retry-After seconds.");
             return true;
@@ -59,6 +59,15 @@ internal sealed partial class ProblemExceptionHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
+}
+
+/// <summary>Read from the <c>Storage</c> section (next to the engine's own options): how a request that met the store
+/// failing over is answered.</summary>
+internal sealed class StoreUnavailableOptions
+{
+    /// <summary>The Retry-After of a 503 <c>store.unavailable</c>. Default 5 s (a pg_auto_failover promotion took about 7 s
+    /// here; Npgsql looks for the new primary every second with <c>Host Recheck Seconds=1</c>).</summary>
+    public TimeSpan UnavailableRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Marks an endpoint's maximum request body size (enforced by <see cref="BodyLimitMiddleware"/>).</summary>

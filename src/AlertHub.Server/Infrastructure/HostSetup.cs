@@ -22,6 +22,7 @@ internal static class HostSetup
         services.Configure<HubOptions>(builder.Configuration.GetSection("Hub"));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.AddCode);
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<StoreUnavailableOptions>(builder.Configuration.GetSection("Storage"));
         services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
         // Body binding failures throw, so the exception handler can answer with a stable code.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -26,10 +26,6 @@ public sealed class StorageOptions
     /// </summary>
     public long MinFreeDiskMegabytes { get; set; } = 1024;
 
-    /// <summary>The Retry-After of a 503 <c>store.unavailable</c>: a request met the store failing over or restarting. Default
-    /// 5 s (a pg_auto_failover promotion took about 7 s here; Npgsql looks for the new primary every second).</summary>
-    public TimeSpan UnavailableRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>On PostgreSQL: how often the hub asks which database server it reaches and whether it takes writes, for
     /// /health's "failing over". Default 2 s.</summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
