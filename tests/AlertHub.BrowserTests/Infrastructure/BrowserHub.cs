@@ -50,6 +50,9 @@ public sealed class BrowserHub : IAsyncLifetime, IAsyncDisposable
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The hub's services, for a test that must put the hub in a state no request can (a database failing over).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public GatedWebhookReceiver Webhooks { get; } = new();
 
     /// <summary>Screenshots of each main screen land here (printed by the tests).</summary>

@@ -17,14 +17,15 @@ internal sealed record ClusterNodeStatus(string Id, string Name, string State, D
 
 /// <summary><c>GET /api/cluster</c>.</summary>
 /// <param name="Shared">False on the embedded SQLite store: one node.</param>
-internal sealed record ClusterStatus(string ThisNode, bool Shared, int LiveNodes, IReadOnlyList<ClusterNodeStatus> Nodes);
+/// <param name="StoreFailingOver">While this node's database is unreachable or read-only (a failover): why; otherwise null.</param>
+internal sealed record ClusterStatus(string ThisNode, bool Shared, int LiveNodes, IReadOnlyList<ClusterNodeStatus> Nodes, string? StoreFailingOver = null);
 
 internal static class ClusterApi
 {
     /// <summary>Maps <c>GET /api/cluster</c> for staff: which nodes share the store, which are alive, what each has in flight.</summary>
     public static RouteHandlerBuilder MapClusterApi(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/cluster", async (IClusterMembership membership, ClusterNode node, IOutboxStore outbox, IClusterLeases leases,
-            IOptions<Cluster.ClusterOptions> options, IServiceProvider services, CancellationToken ct) =>
+            IOptions<Cluster.ClusterOptions> options, Health.HealthState health, IServiceProvider services, CancellationToken ct) =>
         {
             var (now, members) = await membership.ListAsync(ct);
             // Read after the heartbeats: a change committed in between can only make a node look further behind, never less.
@@ -41,6 +42,7 @@ internal static class ClusterApi
                     latestChange is { } latest && m.IndexApplied is { } applied ? Math.Max(0, latest - applied) : null,
                     m.Id == node.Id ? node.Delivered : m.Delivered);
             }).ToList();
-            return TypedResults.Ok(new ClusterStatus(node.Id, membership.IsShared, nodes.Count(n => n.State == "live"), nodes));
+            return TypedResults.Ok(new ClusterStatus(node.Id, membership.IsShared, nodes.Count(n => n.State == "live"), nodes,
+                health.Degraded.GetValueOrDefault(Health.HealthState.StoreFailingOver)));
         }).WithTags("Cluster").RequireAuthorization(StaffRoles.Policies.Viewer);
 }

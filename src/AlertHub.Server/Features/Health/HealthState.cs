@@ -16,6 +16,9 @@ internal sealed class HealthState
     /// <summary>Parts that do not work while the hub serves (e.g. cameras without ffmpeg): reported, not fatal.</summary>
     public IReadOnlyDictionary<string, string> Degraded => _degraded;
 
+    /// <summary>The degraded component that says the database is failing over (unreachable or read-only), for /health and the node tab.</summary>
+    public const string StoreFailingOver = "store";
+
     public void SetDegraded(string component, string reason) => _degraded[component] = reason;
 
     public void ClearDegraded(string component) => _degraded.TryRemove(component, out _);

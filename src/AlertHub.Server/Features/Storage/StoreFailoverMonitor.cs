@@ -18,8 +18,6 @@ internal sealed partial class StoreFailoverMonitor(
     TimeProvider time,
     ILogger<StoreFailoverMonitor> logger) : BackgroundService
 {
-    public const string HealthComponent = "store";
-
     private string? _primary;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -46,11 +44,11 @@ internal sealed partial class StoreFailoverMonitor(
             var server = await probe.ProbeAsync(cancellationToken);
             if (!server.Writable)
             {
-                health.SetDegraded(HealthComponent, $"failing over: {server.Address} answers but is read-only (a standby, or a primary still being promoted)");
+                health.SetDegraded(HealthState.StoreFailingOver, $"failing over: {server.Address} answers but is read-only (a standby, or a primary still being promoted)");
                 return;
             }
 
-            health.ClearDegraded(HealthComponent);
+            health.ClearDegraded(HealthState.StoreFailingOver);
             if (_primary is not null && _primary != server.Address)
             {
                 LogNewPrimary(logger, server.Address, _primary);
@@ -60,7 +58,7 @@ internal sealed partial class StoreFailoverMonitor(
         }
         catch (Exception e) when (faults.IsUnavailable(e))
         {
-            health.SetDegraded(HealthComponent, $"failing over: the database cannot be reached ({e.Message})");
+            health.SetDegraded(HealthState.StoreFailingOver, $"failing over: the database cannot be reached ({e.Message})");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -7,8 +7,10 @@ const REFRESH_MS = 3000;
 
 export async function mount(container) {
   const summary = h('p', { role: 'status', id: 'cluster-status' });
+  // While the database fails over: alerts cannot be issued for a few seconds (503 with Retry-After), reads still work.
+  const store = h('p', { role: 'alert', id: 'cluster-store', class: 'warning', hidden: true });
   const rows = h('tbody', { id: 'cluster-rows' });
-  container.append(summary,
+  container.append(summary, store,
     h('div', { class: 'table-scroll' }, h('table', { class: 'numbers', id: 'cluster-table' },
       h('thead', {}, h('tr', {}, [t('cluster.node'), t('cluster.state'), t('cluster.heartbeat'), t('cluster.inFlight'), t('cluster.delivered'), t('cluster.indexLag'), t('cluster.roles'), t('cluster.started')]
         .map(c => h('th', { scope: 'col' }, c)))),
@@ -18,6 +20,9 @@ export async function mount(container) {
     let cluster;
     try { cluster = await api('GET', '/api/cluster'); } catch (e) { summary.dataset.state = 'error'; summary.textContent = problemText(e); return; }
     delete summary.dataset.state;
+    // The reason comes from the database driver's message: text only.
+    store.hidden = !cluster.storeFailingOver;
+    store.textContent = cluster.storeFailingOver ? t('cluster.storeFailingOver', { reason: cluster.storeFailingOver }) : '';
     summary.textContent = cluster.shared
       ? t('cluster.summaryShared', { live: cluster.liveNodes, total: cluster.nodes.length })
       : t('cluster.summarySingle');
