@@ -57,9 +57,10 @@ internal sealed class AlertRecords
     /// <param name="queuedInFull">False when only the first part of a large fan-out is queued now (see <see cref="AlertQueueing"/>).</param>
     /// <param name="laterRecipients">Residents left for the later parts, when only a part is queued now (counted in the version's recipients).</param>
     /// <param name="rehearsal">Do every write, then roll back (see <see cref="IssueRehearsal"/>).</param>
+    /// <param name="alsoAudit">A second audit line written in the same transaction (an approval bypassed: see <see cref="AlertService.IssueAsync"/>).</param>
     public async Task<(int Recipients, Dictionary<string, int> ByChannel)> InsertVersionAsync(
         AlertDocument document, OutboxEnqueue enqueue, string actor, CancellationToken cancellationToken, string? approvingDraftId = null,
-        bool queuedInFull = true, int laterRecipients = 0, bool rehearsal = false)
+        bool queuedInFull = true, int laterRecipients = 0, bool rehearsal = false, AuditLine? alsoAudit = null)
     {
         // On SQLite the transaction holds the write lock; on PostgreSQL the alert's row is locked by AdvanceAsync. Either way the
         // draft and version checks below see what is committed and no other writer slips in between a check and the insert.
@@ -86,6 +87,11 @@ internal sealed class AlertRecords
             queuedInFull ? time.GetUtcNow().ToUnixTimeMilliseconds() : null), cancellationToken);
         await audit.WriteAsync(actor, "alerts." + document.MsgType.ToString().ToLowerInvariant(), $"{document.Id}#{document.Version}",
             $"{document.Status} {document.Event}: {total} recipients", cancellationToken, transaction);
+        if (alsoAudit is not null)
+        {
+            await audit.WriteAsync(actor, alsoAudit.Action, alsoAudit.Target, alsoAudit.Detail, cancellationToken, transaction);
+        }
+
         if (rehearsal)
         {
             // Disposed uncommitted: rolled back, and nothing below (caches, the cluster's notice) may see it.
@@ -254,3 +260,6 @@ internal sealed class AlertRecords
     internal static double? Percentile(List<long> sorted, double p) =>
         sorted.Count == 0 ? null : sorted[(int)OutboxPlanning.PercentileRank(sorted.Count, p)];
 }
+
+/// <summary>An audit line to write with a version, in its transaction.</summary>
+internal sealed record AuditLine(string Action, string Target, string Detail);

@@ -33,17 +33,22 @@ internal sealed class AlertService(
 
     /// <param name="approvingDraftId">The draft this issue approves: it leaves 'pending' in the same transaction, so
     /// concurrent approvals issue once (the others get 409 <c>alerts.draft_already_decided</c>).</param>
-    public Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken, string? approvingDraftId = null) =>
-        IssueCoreAsync(request, actor, approvingDraftId, rehearsal: false, cancellationToken);
+    /// <param name="bypassReason">Issued directly although a second person's approval is the rule (<see cref="AlertsOptions.RequireApproval"/>):
+    /// why. Audited in the issuing transaction, so an alert is never issued without its bypass line, nor answered as failed
+    /// after it was issued because that line could not be written.</param>
+    public Task<IssuedAlert> IssueAsync(AlertRequest request, string actor, CancellationToken cancellationToken, string? approvingDraftId = null,
+        string? bypassReason = null) =>
+        IssueCoreAsync(request, actor, approvingDraftId, bypassReason, rehearsal: false, cancellationToken);
 
     /// <summary>
     /// Runs <see cref="IssueAsync(AlertRequest, string, CancellationToken, string?)"/> for <paramref name="request"/> to the
     /// end, then rolls its transaction back: nothing is stored, queued, woken, published or counted. See <see cref="IssueRehearsal"/>.
     /// </summary>
     internal Task<IssuedAlert> RehearseIssueAsync(AlertRequest request, CancellationToken cancellationToken) =>
-        IssueCoreAsync(request, IssueRehearsal.Actor, approvingDraftId: null, rehearsal: true, cancellationToken);
+        IssueCoreAsync(request, IssueRehearsal.Actor, approvingDraftId: null, bypassReason: null, rehearsal: true, cancellationToken);
 
-    private async Task<IssuedAlert> IssueCoreAsync(AlertRequest request, string actor, string? approvingDraftId, bool rehearsal, CancellationToken cancellationToken)
+    private async Task<IssuedAlert> IssueCoreAsync(AlertRequest request, string actor, string? approvingDraftId, string? bypassReason, bool rehearsal,
+        CancellationToken cancellationToken)
     {
         if (request.MsgType is MsgType.Update or MsgType.Cancel)
         {
@@ -79,7 +84,8 @@ internal sealed class AlertService(
             request.Certainty ?? Certainty.Unknown, request.Area!, areaName, request.Audience, request.Channels, WithArea(texts, areaName),
             LanguageFallback(request.LanguageFallback), request.Expires, [], includeLocations, AlertDocument.PriorityOf(severity, urgency), escalation,
             request.SourceEventId, Image: image);
-        var issued = await StoreAsync(document, RecipientRule.Targeted, result, allowed, actor, cancellationToken, approvingDraftId, rehearsal);
+        var issued = await StoreAsync(document, RecipientRule.Targeted, result, allowed, actor, cancellationToken, approvingDraftId, rehearsal,
+            bypassReason is null ? null : new AuditLine("alerts.issue.bypass", document.Id, bypassReason));
         return issued with
         {
             Timings = issued.Timings! with { TargetingMs = Math.Round(result.Elapsed.TotalMilliseconds, 2) },
@@ -139,8 +145,10 @@ internal sealed class AlertService(
             && string.Equals(kv.Value?.Instruction, c.Instruction, StringComparison.Ordinal));
 
     /// <param name="approvingDraftId">The update draft this approves (see <see cref="IssueAsync"/>).</param>
+    /// <param name="bypass">Updated directly although it needs a second person's approval: what it changes and why, audited in
+    /// the updating transaction (as <see cref="IssueAsync"/>'s bypass).</param>
     public async Task<IssuedAlert?> UpdateAsync(string id, AlertUpdateRequest request, string actor, CancellationToken cancellationToken,
-        string? approvingDraftId = null)
+        string? approvingDraftId = null, string? bypass = null)
     {
         await _versionLock.WaitAsync(cancellationToken);
         try
@@ -186,7 +194,8 @@ internal sealed class AlertService(
                 SourceEventId = request.SourceEventId ?? current.SourceEventId,
                 Image = image,
             };
-            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result, allowed, actor, cancellationToken, approvingDraftId);
+            return await StoreAsync(document, RecipientRule.TargetedAndPrevious, result, allowed, actor, cancellationToken, approvingDraftId,
+                alsoAudit: bypass is null ? null : new AuditLine("alerts.update.bypass", $"{document.Id}#{document.Version}", bypass));
         }
         finally
         {
@@ -253,7 +262,8 @@ internal sealed class AlertService(
     }
 
     private async Task<IssuedAlert> StoreAsync(AlertDocument document, RecipientRule rule, Core.Targeting.TargetResult? targeted,
-        IReadOnlyCollection<string> allowed, string actor, CancellationToken cancellationToken, string? approvingDraftId = null, bool rehearsal = false)
+        IReadOnlyCollection<string> allowed, string actor, CancellationToken cancellationToken, string? approvingDraftId = null, bool rehearsal = false,
+        AuditLine? alsoAudit = null)
     {
         var broadcast = broadcastChannels
             .Where(b => allowed.Contains(b.Name) && b.Publishes(document))
@@ -276,7 +286,7 @@ internal sealed class AlertService(
         try
         {
             (recipients, byChannel) = await store.InsertVersionAsync(document, first, actor, cancellationToken, approvingDraftId,
-                queuedInFull: later is null, laterRecipients: later?.Count ?? 0, rehearsal);
+                queuedInFull: later is null, laterRecipients: later?.Count ?? 0, rehearsal, alsoAudit);
         }
         catch
         {

@@ -28,7 +28,7 @@ internal static class AlertsApi
     {
         var group = app.MapGroup("/api/alerts").WithTags("Alerts");
 
-        group.MapPost("/", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (JsonObject body, AlertService alerts, AuditLog audit,
+        group.MapPost("/", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (JsonObject body, AlertService alerts,
             IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
         {
             string? bypassReason = null;
@@ -47,12 +47,8 @@ internal static class AlertsApi
             }
 
             var request = body.Deserialize<AlertRequest>(Json.Options) ?? throw new RequestValidationException(Problems.AlertInvalid, "The body is empty.");
-            var issued = await alerts.IssueAsync(request, http.User.Actor(), ct);
-            if (options.Value.RequireApproval)
-            {
-                await audit.WriteAsync(http.User.Actor(), "alerts.issue.bypass", issued.Id, bypassReason ?? "no reason given (API key)", ct);
-            }
-
+            var issued = await alerts.IssueAsync(request, http.User.Actor(), ct,
+                bypassReason: options.Value.RequireApproval ? bypassReason ?? "no reason given (API key)" : null);
             return TypedResults.Accepted($"/api/alerts/{issued.Id}", issued);
         }).RequireAuthorization(StaffRoles.Policies.Issuer);
 
@@ -114,7 +110,7 @@ internal static class AlertsApi
         // anyone new needs a second person, like an issue: issuers submit it as an update draft, approvers may bypass
         // with a reason. Cancels and all-clears never wait; feed rules in auto mode update as they issue.
         group.MapPost("/{id}/update", async Task<Results<Accepted<IssuedAlert>, ProblemHttpResult>> (string id, JsonObject body, AlertService alerts,
-            AuditLog audit, IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
+            IOptions<AlertsOptions> options, HttpContext http, CancellationToken ct) =>
         {
             var request = body.Deserialize<AlertUpdateRequest>(Json.Options) ?? throw new RequestValidationException(Problems.AlertInvalid, "The body is empty.");
             string? bypassReason = null;
@@ -143,15 +139,10 @@ internal static class AlertsApi
                 }
             }
 
-            if (await alerts.UpdateAsync(id, request, http.User.Actor(), ct) is not { } issued)
+            var bypass = changes is { Count: > 0 } ? $"{string.Join(", ", changes)}: {bypassReason ?? "no reason given (API key)"}" : null;
+            if (await alerts.UpdateAsync(id, request, http.User.Actor(), ct, bypass: bypass) is not { } issued)
             {
                 return Problems.NotFoundProblem(Problems.AlertNotFound, $"No alert {id}.");
-            }
-
-            if (changes is { Count: > 0 })
-            {
-                await audit.WriteAsync(http.User.Actor(), "alerts.update.bypass", $"{id}#{issued.Version}",
-                    $"{string.Join(", ", changes)}: {bypassReason ?? "no reason given (API key)"}", ct);
             }
 
             return TypedResults.Accepted($"/api/alerts/{id}", issued);
