@@ -189,6 +189,70 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    [PostgresFact]
+    public async Task Kill9_TheNodeHoldingACamera_AnotherNodeTakesItOverAndPollsIt()
+    {
+        await using var camera = await Features.Cameras.LoopbackCameraServer.StartAsync();
+        camera.Still = Features.Cameras.TestImages.Jpeg("river");
+        var connectionString = await PostgresServer.NewDatabaseAsync();
+        string[] names = ["node-a", "node-b", "node-c"];
+        var nodes = new List<HubProcess>();
+        try
+        {
+            foreach (var name in names)
+            {
+                nodes.Add(await HubProcess.StartAsync(new Dictionary<string, string?>
+                {
+                    ["Storage:Engine"] = "postgres",
+                    ["ConnectionStrings:AlertHub"] = connectionString,
+                    ["Cluster:NodeName"] = name,
+                    ["Areas:LoadDemoAreas"] = "false",
+                    ["Storage:MinFreeDiskMegabytes"] = "0",
+                    ["Cameras:HistoryInterval"] = "00:00:00",
+                    ["Cameras:FrozenAfterIdentical"] = "1000",
+                    ["Cameras:LeaseTimeToLive"] = "00:00:03",
+                    ["Cameras:LeaseRenewInterval"] = "00:00:01",
+                }, AdminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration));
+            }
+
+            using var a = Admin(nodes[0]);
+            var created = await a.PostAsJsonAsync("/api/cameras", new
+            {
+                name = "river gauge", kind = "jpeg-poll", url = $"{camera.BaseUrl}/snap.jpg", location = new { lat = 39.31, lon = 140.56 },
+                snapshotIntervalSeconds = 1,
+            });
+            Assert.Equal(201, (int)created.StatusCode);
+            var role = "camera." + (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+
+            string? HolderOf(JsonObject cluster) => cluster["nodes"]!.AsArray()
+                .Where(n => n!["state"]!.GetValue<string>() == "live" && n["roles"]!.AsArray().Any(r => r!.GetValue<string>() == role))
+                .Select(n => n!["name"]!.GetValue<string>()).SingleOrDefault();
+            var holder = await Eventually.UntilAsync(async () => HolderOf(await GetClusterAsync(a)), h => h is not null, TimeSpan.FromSeconds(20),
+                "one node holding the camera");
+            await Eventually.UntilAsync(() => camera.AllRequests.Count(r => r == "GET /snap.jpg") >= 2, TimeSpan.FromSeconds(20), "the holder polling");
+
+            var victim = nodes[Array.IndexOf(names, holder)];
+            using var survivor = Admin(nodes[(Array.IndexOf(names, holder) + 1) % names.Length]);
+            await victim.KillAsync(CancellationToken.None);
+            var killed = DateTimeOffset.UtcNow;
+            var pollsAtKill = camera.AllRequests.Count(r => r == "GET /snap.jpg");
+
+            // The lease (3 s) runs out and a live node takes the camera; only one node ever holds it.
+            var next = await Eventually.UntilAsync(async () => HolderOf(await GetClusterAsync(survivor)), h => h is not null && h != holder,
+                TimeSpan.FromSeconds(20), "another node holding the camera");
+            output.WriteLine($"{holder} killed; {next} holds the camera {(DateTimeOffset.UtcNow - killed).TotalSeconds:0.0} s later");
+            await Eventually.UntilAsync(() => camera.AllRequests.Count(r => r == "GET /snap.jpg") >= pollsAtKill + 2, TimeSpan.FromSeconds(20),
+                "the new holder polling the camera");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
     private static HttpClient Admin(HubProcess node)
     {
         var client = new HttpClient { BaseAddress = node.BaseAddress };
