@@ -12,23 +12,11 @@ internal sealed partial class ProblemExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (storeFaults.IsUnavailable(exception))
-        {
-            // A failover or restart: a passing state the caller should wait out, not an error in the hub or the request.
-            LogStoreUnavailable(logger, httpContext.Request.Path, exception.GetType().Name, exception.Message);
-            if (httpContext.Response.HasStarted)
-            {
-                return false;
-            }
-
-            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(storeUnavailable.Value.UnavailableRetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await Problems.WriteAsync(httpContext, 503, Problems.StoreUnavailable, "The database is not available right now.",
-                "It is failing over or restarting. Try again after the Retry-After seconds.");
-            return true;
-        }
-
         var (status, code, title, detail) = exception switch
         {
+            // A failover or restart: a passing state the caller should wait out, not an error in the hub or the request.
+            _ when storeFaults.IsUnavailable(exception) => (503, Problems.StoreUnavailable, "The database is not available right now.",
+                "It is failing over or restarting. Try again after the Retry-After seconds."),
             RequestValidationException v => (v.Status, v.Code, "The request is not valid.", v.Message),
             GeoJsonException g => (400, g.Code, "The geometry is not valid.", $"{g.Reason} (at {g.Path})"),
             InvalidJsonTextException t => (400, t.Code, "The request body is not valid text.", t.Message),
@@ -40,7 +28,11 @@ internal sealed partial class ProblemExceptionHandler(
             JsonException j => (400, Problems.MalformedJson, "The request body is not valid JSON.", j.Message),
             _ => (500, Problems.Internal, "An unexpected error occurred.", (string?)null),
         };
-        if (status >= 500)
+        if (code == Problems.StoreUnavailable)
+        {
+            LogStoreUnavailable(logger, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+        }
+        else if (status >= 500)
         {
             LogUnhandled(logger, httpContext.Request.Path, exception);
         }
@@ -48,6 +40,12 @@ internal sealed partial class ProblemExceptionHandler(
         if (httpContext.Response.HasStarted)
         {
             return false;
+        }
+
+        if (code == Problems.StoreUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter =
+                ((int)Math.Ceiling(storeUnavailable.Value.UnavailableRetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         await Problems.WriteAsync(httpContext, status, code, title, detail);

@@ -473,11 +473,12 @@ internal sealed partial class DeliveryWorkers(
     {
         var started = time.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(200);
+        WorkOutcome[] outcomes = [.. pending.Select(c => c.Outcome)];
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await outbox.RecordAsync([.. pending.Select(c => c.Outcome)], Claimant, Now(), CancellationToken.None);
+                await outbox.RecordAsync(outcomes, Claimant, Now(), CancellationToken.None);
                 if (attempt > 1)
                 {
                     LogRecordedAfterWaiting(logger, channel, pending.Count, time.GetElapsedTime(started).TotalSeconds);
