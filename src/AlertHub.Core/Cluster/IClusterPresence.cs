@@ -18,6 +18,14 @@ internal interface IClusterPresence
     /// the shared view cannot be reached the answer is empty: the caller then knows only its own connections.
     /// </summary>
     ValueTask<IReadOnlySet<Guid>> ConnectedAnywhereAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Null while the shared view is complete. Otherwise how long until it should be again: it cannot be reached, or it
+    /// came back (a restart or a failover to a replica that had not received every announcement) and the nodes have not all
+    /// announced their residents (and subscribed again) yet. A resident found nowhere may meanwhile be connected to another
+    /// node, and one found there may not be reachable yet, so a sender asks again after this.
+    /// </summary>
+    TimeSpan? Incomplete { get; }
 }
 
 /// <summary>One node: every connection is local, so nobody is connected "elsewhere".</summary>
@@ -35,4 +43,6 @@ internal sealed class SingleNodePresence : IClusterPresence
 
     public ValueTask<IReadOnlySet<Guid>> ConnectedAnywhereAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken) =>
         ValueTask.FromResult(None);
+
+    public TimeSpan? Incomplete => null;
 }

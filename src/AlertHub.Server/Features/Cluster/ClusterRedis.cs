@@ -11,12 +11,21 @@ namespace AlertHub.Server.Features.Cluster;
 /// SignalR backplane keeps a connection of its own. Started with the host, so the first request does not wait for it; the
 /// hub starts even while Redis is down and the connection keeps retrying in the background.
 /// </summary>
+/// <remarks>
+/// With Sentinel (<c>serviceName=…</c> and the sentinels' addresses) StackExchange.Redis asks the sentinels for the
+/// primary and follows their <c>+switch-master</c>. A failover raises no <c>ConnectionRestored</c> for the old primary
+/// (it stays dead); the promoted replica's connections are closed by the sentinel and reopened, and the client's
+/// configuration changes. So <see cref="Restored"/> is raised whenever the primary this node writes to is a different one
+/// from before, as well as when the connection comes back.
+/// </remarks>
 internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
 {
     private readonly ClusterRedisOptions _options;
     private readonly ClusterNode _node;
     private readonly ILogger<ClusterRedis> _logger;
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+    private readonly Lock _primaryLock = new();
+    private string? _primary;
 
     public ClusterRedis(IOptions<ClusterRedisOptions> options, ClusterNode node, ILogger<ClusterRedis> logger)
     {
@@ -26,6 +35,7 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
         _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync);
         // Every key in one hash slot ("{prefix}"), so multi-key scripts also work on a Redis Cluster.
         KeyPrefix = "{" + _options.RedisChannelPrefix + "}:";
+        ViaSentinel = !string.IsNullOrEmpty(ConfigurationOptions.Parse(_options.Redis!).ServiceName);
     }
 
     /// <summary>Prefix of every key the hub writes: <c>{alerthub}:</c>.</summary>
@@ -42,6 +52,24 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
     public bool IsConnected => _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully && _connection.Value.Result.IsConnected;
 
     /// <summary>
+    /// The primary this node writes to (host:port), or null while there is none it can reach: Redis is down, or a replica
+    /// is still being promoted. (<see cref="IsConnected"/> stays true while only a replica answers.)
+    /// </summary>
+    public string? Primary => _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? PrimaryOf(_connection.Value.Result) : null;
+
+    /// <summary>
+    /// Null while this node writes to a Redis primary; otherwise what operators should read in <c>/health</c>: failing
+    /// over (Sentinel, no primary reachable yet) or unreachable.
+    /// </summary>
+    public string? Problem => Primary is not null ? null
+        : !_connection.IsValueCreated || !_connection.Value.IsCompleted ? "connecting"
+        : ViaSentinel ? "failing over: no Redis primary reachable yet (the sentinels are promoting a replica, or every server is down)"
+        : "unreachable: presence, limits and the SignalR backplane are this node's own until it is back";
+
+    /// <summary>Whether the configuration names sentinels (<c>serviceName</c>) rather than the Redis server itself.</summary>
+    public bool ViaSentinel { get; }
+
+    /// <summary>
     /// The configuration every Redis connection of the hub uses. Commands fail at once while disconnected instead of
     /// queueing (callers have a local fallback, and a sign-in must not hang on Redis); the hub starts while Redis is down.
     /// </summary>
@@ -50,6 +78,12 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
         var configuration = ConfigurationOptions.Parse(options.Redis!);
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        // The default backs off exponentially to 10 s between attempts: after a Sentinel failover (whose sentinels close
+        // every client connection of the promoted replica) the hub then stayed without Redis for up to 17 s here. Every
+        // second at most, so the hub is back within about a second of Redis.
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(250, 1000);
+        // Only the SignalR backplane's connection has channels.
+        configuration.ChannelPrefix = RedisChannel.Literal(options.RedisChannelPrefix);
         // CLIENT LIST then says which node a connection belongs to.
         configuration.ClientName ??= "alerthub-" + UnsafeClientNameChars().Replace(node.Id, "-");
         return configuration;
@@ -57,7 +91,9 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
-        var connection = await ConnectionMultiplexer.ConnectAsync(Configuration(_options, _node));
+        var configuration = Configuration(_options, _node);
+        var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
+        ClusterRedisSentinel.Follow(connection, configuration, "presence and limits", _logger);
         connection.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Interactive)
@@ -70,16 +106,50 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
             if (e.ConnectionType == ConnectionType.Interactive)
             {
                 LogRestored(_logger, e.EndPoint);
+                NotePrimary(connection);
                 Restored?.Invoke();
             }
         };
+        // A failover: the sentinels named another primary and the client switched to it.
+        connection.ConfigurationChanged += (_, _) => NotePrimary(connection);
+        connection.ConfigurationChangedBroadcast += (_, _) => NotePrimary(connection);
         if (!connection.IsConnected)
         {
             LogNotYetConnected(_logger);
         }
 
+        lock (_primaryLock)
+        {
+            _primary = PrimaryOf(connection);
+        }
+
         return connection;
     }
+
+    /// <summary>Raises <see cref="Restored"/> when the reachable primary is a different one from the last seen.</summary>
+    private void NotePrimary(ConnectionMultiplexer connection)
+    {
+        var primary = PrimaryOf(connection);
+        string? before;
+        lock (_primaryLock)
+        {
+            before = _primary;
+            if (primary is null || primary == before)
+            {
+                return;
+            }
+
+            _primary = primary;
+        }
+
+        if (before is not null)
+        {
+            LogPrimaryChanged(_logger, before, primary);
+            Restored?.Invoke();
+        }
+    }
+
+    private static string? PrimaryOf(ConnectionMultiplexer connection) => ClusterRedisSentinel.Primary(connection);
 
     public async Task StartAsync(CancellationToken cancellationToken) => await _connection.Value;
 
@@ -101,6 +171,9 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the cluster Redis at {EndPoint} ({Failure}); presence and limits are this node's own until it is back")]
     private static partial void LogLost(ILogger logger, System.Net.EndPoint? endPoint, ConnectionFailureType failure, Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster Redis failed over: the primary is now {Primary} (was {Before}); presence is announced again")]
+    private static partial void LogPrimaryChanged(ILogger logger, string before, string primary);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster Redis at {EndPoint} is back")]
     private static partial void LogRestored(ILogger logger, System.Net.EndPoint? endPoint);

@@ -8,6 +8,8 @@ namespace AlertHub.Server.Features.Cluster;
 
 internal static class ClusterRedisSetup
 {
+    private const int SentinelMinThreads = 64;
+
     /// <summary>
     /// Without <c>Cluster:Redis</c>: one node, presence in process. With it: the SignalR Redis backplane for every hub
     /// (a group send on one node reaches connections on all), presence shared through Redis, and <see cref="ClusterRedis"/>
@@ -42,6 +44,17 @@ internal static class ClusterRedisSetup
             throw new InvalidOperationException("Cluster:RedisPresenceTtl must be at least 1 second.");
         }
 
+        if (!string.IsNullOrEmpty(ConfigurationOptions.Parse(options.Redis!).ServiceName))
+        {
+            // With Sentinel, StackExchange.Redis 3.4 re-asks the sentinels every second while any server of the service is
+            // down (the dead primary included), with blocking calls run in parallel on thread-pool threads whose replies
+            // are themselves read on the pool. On two cores the pool then starved for 4–10 s after a failover here,
+            // stalling requests and deliveries. Enough threads up front (the client's documented remedy) keeps it at
+            // well under a second.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, SentinelMinThreads), io);
+        }
+
         services.AddSingleton<ClusterRedis>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterRedis>());
         services.AddSingleton<RedisPresence>();
@@ -51,10 +64,17 @@ internal static class ClusterRedisSetup
         // Both hubs (/hubs/alerts and /hubs/staff): HubLifetimeManager<THub> becomes the Redis one for every hub type.
         services.AddSignalR().AddStackExchangeRedis();
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
-            .Configure<IOptions<ClusterRedisOptions>, ClusterNode>((o, cluster, node) =>
+            .Configure<IOptions<ClusterRedisOptions>, ClusterNode, ILoggerFactory>((o, cluster, node, loggers) =>
             {
                 o.Configuration = ClusterRedis.Configuration(cluster.Value, node);
-                o.Configuration.ChannelPrefix = RedisChannel.Literal(cluster.Value.RedisChannelPrefix);
+                // The backplane's own connection, made here so that it follows a Sentinel failover as ClusterRedis's does.
+                var configuration = o.Configuration;
+                o.ConnectionFactory = async log =>
+                {
+                    var connection = await ConnectionMultiplexer.ConnectAsync(configuration, log);
+                    ClusterRedisSentinel.Follow(connection, configuration, "SignalR backplane", loggers.CreateLogger(typeof(ClusterRedisSentinel).FullName!));
+                    return connection;
+                };
             });
         return builder;
     }

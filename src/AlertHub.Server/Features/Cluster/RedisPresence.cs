@@ -13,9 +13,17 @@ namespace AlertHub.Server.Features.Cluster;
 /// has expired.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Joins and leaves go out at once, in the order they happened (one connection, commands pipelined in order). Any that
 /// could not be sent, a restored connection, or a set found missing at a heartbeat make the next heartbeat write the
 /// whole set again from this node's own count, so Redis converges on the truth within one heartbeat.
+/// </para>
+/// <para>
+/// After a failover the new primary may lack announcements (replication is asynchronous) and the sets may have expired
+/// while the heartbeats failed. A restored connection or a new primary (<see cref="ClusterRedis.Restored"/>) wakes the
+/// heartbeat at once to write the whole set; every node does so within about a second of the switch. Until then, and
+/// while Redis cannot be reached, <see cref="Incomplete"/> tells senders that "found nowhere" may be wrong.
+/// </para>
 /// </remarks>
 internal sealed partial class RedisPresence : BackgroundService, IClusterPresence
 {
@@ -56,6 +64,9 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
     private readonly Lock _lock = new();
     private readonly HashSet<Guid> _local = [];
     private volatile bool _dirty = true;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // When the shared view was last found unreachable or came back (TimeProvider ticks); see Incomplete.
+    private long _unsettledAt = long.MinValue;
 
     public RedisPresence(ClusterRedis redis, ClusterNode node, IOptions<ClusterRedisOptions> options, TimeProvider time, ILogger<RedisPresence> logger)
     {
@@ -64,8 +75,37 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         _options = options.Value;
         _time = time;
         _logger = logger;
-        redis.Restored += () => _dirty = true;
+        redis.Restored += () =>
+        {
+            _dirty = true;
+            Unsettled();
+            Wake();
+        };
     }
+
+    /// <summary>
+    /// How long every node needs to announce its residents again once Redis answers: each writes its whole set within
+    /// one heartbeat of noticing (at once after a failover), plus a second for the nodes to notice.
+    /// </summary>
+    private TimeSpan Settle => (_options.RedisPresenceTtl / 3) + TimeSpan.FromSeconds(1);
+
+    public TimeSpan? Incomplete
+    {
+        get
+        {
+            if (_redis.Primary is null)
+            {
+                return Settle;
+            }
+
+            var since = _time.GetElapsedTime(Interlocked.Read(ref _unsettledAt));
+            return Interlocked.Read(ref _unsettledAt) != long.MinValue && since < Settle ? Settle - since : null;
+        }
+    }
+
+    private void Unsettled() => Interlocked.Exchange(ref _unsettledAt, _time.GetTimestamp());
+
+    private void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
     private RedisKey NodeSet => _redis.Key("presence:node:" + _node.Id);
 
@@ -123,7 +163,8 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // Residents on other nodes then wait as offline (they are released when they subscribe again); nothing is lost.
+            // Incomplete tells the sender to ask again soon rather than leave residents on other nodes waiting as offline.
+            Unsettled();
             LogQueryFailed(_logger, e);
             connected.Clear();
         }
@@ -137,6 +178,8 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the heartbeat, so a wake-up during it is not lost.
+            var wake = Volatile.Read(ref _wake);
             try
             {
                 await HeartbeatAsync();
@@ -145,6 +188,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 _dirty = true;
+                Unsettled();
                 // Once per outage, not every few seconds (the connection logs its own loss and return).
                 if (!failing)
                 {
@@ -154,13 +198,14 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
                 failing = true;
             }
 
-            try
+            // Woken early when the connection comes back or the primary changes, to write the whole set now; while failing,
+            // tried every second so the set is back soon after Redis is.
+            using var waited = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            await Task.WhenAny(wake.Task, Task.Delay(failing ? TimeSpan.FromSeconds(1) : interval, _time, waited.Token));
+            await waited.CancelAsync();
+            if (wake.Task.IsCompleted)
             {
-                await Task.Delay(interval, _time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
             }
         }
     }

@@ -18,7 +18,15 @@ internal sealed record ClusterNodeStatus(string Id, string Name, string State, D
 /// <summary><c>GET /api/cluster</c>.</summary>
 /// <param name="Shared">False on the embedded SQLite store: one node.</param>
 /// <param name="StoreFailingOver">While this node's database is unreachable or read-only (a failover): why; otherwise null.</param>
-internal sealed record ClusterStatus(string ThisNode, bool Shared, int LiveNodes, IReadOnlyList<ClusterNodeStatus> Nodes, string? StoreFailingOver = null);
+/// <param name="Redis">The cluster's Redis as this node sees it; null without <c>Cluster:Redis</c>.</param>
+internal sealed record ClusterStatus(string ThisNode, bool Shared, int LiveNodes, IReadOnlyList<ClusterNodeStatus> Nodes, string? StoreFailingOver = null,
+    ClusterRedisStatus? Redis = null);
+
+/// <summary>The cluster's Redis in <c>GET /api/cluster</c>.</summary>
+/// <param name="Primary">The primary this node writes to (host:port), or null while none is reachable.</param>
+/// <param name="Sentinel">Whether the primary is found through Redis Sentinel (it then fails over by itself).</param>
+/// <param name="Problem">Null while a primary is reachable; otherwise "failing over: …" or "unreachable: …".</param>
+internal sealed record ClusterRedisStatus(string? Primary, bool Sentinel, string? Problem);
 
 internal static class ClusterApi
 {
@@ -43,6 +51,7 @@ internal static class ClusterApi
                     m.Id == node.Id ? node.Delivered : m.Delivered);
             }).ToList();
             return TypedResults.Ok(new ClusterStatus(node.Id, membership.IsShared, nodes.Count(n => n.State == "live"), nodes,
-                health.Degraded.GetValueOrDefault(Health.HealthState.StoreFailingOver)));
+                health.Degraded.GetValueOrDefault(Health.HealthState.StoreFailingOver),
+                services.GetService<Cluster.ClusterRedis>() is { } redis ? new ClusterRedisStatus(redis.Primary, redis.ViaSentinel, redis.Problem) : null));
         }).WithTags("Cluster").RequireAuthorization(StaffRoles.Policies.Viewer);
 }

@@ -69,6 +69,12 @@ internal sealed class ResidentConnections(IClusterPresence cluster)
         }
     }
 
+    /// <summary>
+    /// Null while "not connected anywhere" can be trusted; otherwise how long until it can (the cluster's shared view is
+    /// unreachable or still being rebuilt after a Redis failover; see <see cref="IClusterPresence.Incomplete"/>).
+    /// </summary>
+    public TimeSpan? ElsewhereIncomplete => cluster.Incomplete;
+
     /// <summary>Of <paramref name="residentIds"/>, those connected here or on any other node (one round trip for the others).</summary>
     public async ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken)
     {

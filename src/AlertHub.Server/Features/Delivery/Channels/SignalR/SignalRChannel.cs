@@ -34,6 +34,9 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
 {
     public const string ChannelName = ChannelNames.SignalR;
 
+    /// <summary>The detail recorded for a resident not connected here while the cluster's Redis was unreachable or settling.</summary>
+    public const string PresenceIncomplete = "cluster Redis unreachable or failing over";
+
     public static void Configure(ChannelBuilder<SignalRChannelOptions> channel)
     {
         channel.Services.AddSignalR();
@@ -62,9 +65,24 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
         var sends = new List<Task>(batch.Items.Count);
         // In a cluster a resident may be connected to another node: the group send then goes through the Redis backplane.
         var connected = await connections.ConnectedAsync([.. batch.Items.Select(i => i.ResidentId)], cancellationToken);
+        // Read after the answer: a failure while asking makes it incomplete too.
+        var incomplete = connections.ElsewhereIncomplete;
         for (var i = 0; i < batch.Items.Count; i++)
         {
             var item = batch.Items[i];
+            if (incomplete is { } wait && !connections.IsConnected(item.ResidentId))
+            {
+                // While Redis is unreachable or settling after a failover, "found nowhere" may be a resident connected to
+                // another node, and a send to one found there may be published before that node has subscribed again on the
+                // new primary (pub/sub keeps nothing). Ask again once it has settled, as a throttle: it is not the
+                // resident's failure and must not use up their attempts, nor leave them waiting offline for OfflineRetry.
+                results[i] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Throttled, PresenceIncomplete, wait)
+                {
+                    MayHaveReached = false, RecipientAbsent = true,
+                });
+                continue;
+            }
+
             if (!connected.Contains(item.ResidentId))
             {
                 results[i] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Transient, Presence.NotConnected, options.Value.OfflineRetry)
