@@ -25,10 +25,13 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
     private readonly ILogger<ClusterRedis> _logger;
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly Lock _primaryLock = new();
+    private readonly TimeProvider _time;
     private string? _primary;
+    private long _disruptedAt = long.MinValue;
 
-    public ClusterRedis(IOptions<ClusterRedisOptions> options, ClusterNode node, ILogger<ClusterRedis> logger)
+    public ClusterRedis(IOptions<ClusterRedisOptions> options, ClusterNode node, ILogger<ClusterRedis> logger, TimeProvider time)
     {
+        _time = time;
         _options = options.Value;
         _node = node;
         _logger = logger;
@@ -66,6 +69,18 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
         : ViaSentinel ? "failing over: no Redis primary reachable yet (the sentinels are promoting a replica, or every server is down)"
         : "unreachable: presence, limits and the SignalR backplane are this node's own until it is back";
 
+    /// <summary>
+    /// Whether this node lost its connection to the primary, or saw the primary change, within <paramref name="window"/>:
+    /// writes acknowledged shortly before may be gone (replication is asynchronous, and a restarted Redis keeps nothing).
+    /// </summary>
+    public bool DisruptedWithin(TimeSpan window)
+    {
+        var at = Interlocked.Read(ref _disruptedAt);
+        return at != long.MinValue && _time.GetElapsedTime(at) < window;
+    }
+
+    private void Disrupted() => Interlocked.Exchange(ref _disruptedAt, _time.GetTimestamp());
+
     /// <summary>Whether the configuration names sentinels (<c>serviceName</c>) rather than the Redis server itself.</summary>
     public bool ViaSentinel { get; }
 
@@ -98,6 +113,7 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
         {
             if (e.ConnectionType == ConnectionType.Interactive)
             {
+                Disrupted();
                 LogLost(_logger, e.EndPoint, e.FailureType, e.Exception);
             }
         };
@@ -144,6 +160,7 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
 
         if (before is not null)
         {
+            Disrupted();
             LogPrimaryChanged(_logger, before, primary);
             Restored?.Invoke();
         }

@@ -24,6 +24,14 @@ namespace AlertHub.Server.Features.Staff;
 /// <para>
 /// A reservation left by a node that died while checking a password is dropped after <see cref="ReservationHold"/>.
 /// </para>
+/// <para>
+/// Redis replicates asynchronously, so a failover (or a restart: Redis keeps nothing on disk here) can lose failures and
+/// locks written just before it. Every failure counted in Redis is therefore also counted in this node's memory, and for
+/// one failure window plus one lockout after this node saw Redis disrupted, a lock in either refuses the attempt: the
+/// stricter of the two. A guesser then gains at most the failures the other nodes had counted, once, not a fresh
+/// allowance on every node for as long as they like. Outside that window the node's own count is not consulted, so a
+/// success on another node (which clears the count in Redis, not on this node) cannot lock out its owner here.
+/// </para>
 /// </remarks>
 internal sealed partial class ClusterSignInThrottle(
     ClusterRedis redis, SignInThrottle local, IOptions<StaffOptions> options, ILogger<ClusterSignInThrottle> logger) : ISignInThrottle
@@ -88,6 +96,11 @@ internal sealed partial class ClusterSignInThrottle(
     {
         var o = options.Value;
         var attempt = new SignInAttempt(UserKey(username), ClientKey(client)) { Shared = true };
+        if (MayHaveLostCounts(o) && local.LockedForKeys(attempt.UserKey, attempt.ClientKey) is { } lockedHere)
+        {
+            return (null, lockedHere);
+        }
+
         try
         {
             var db = await redis.DatabaseAsync();
@@ -122,7 +135,9 @@ internal sealed partial class ClusterSignInThrottle(
             var db = await redis.DatabaseAsync();
             var lockedMs = (long)await db.ScriptEvaluateAsync(FailScript, Keys(attempt),
                 [Ms(o.FailureWindow), Ms(o.LockoutDuration), o.MaxFailures, o.MaxFailuresPerClient, attempt.Id]);
-            return lockedMs > 0 ? TimeSpan.FromMilliseconds(lockedMs) : null;
+            var lockedHere = local.RecordFailureByKeys(attempt.UserKey, attempt.ClientKey);
+            TimeSpan? locked = lockedMs > 0 ? TimeSpan.FromMilliseconds(lockedMs) : null;
+            return MayHaveLostCounts(o) && lockedHere > locked.GetValueOrDefault() ? lockedHere : locked;
         }
         catch (Exception e) when (IsUnreachable(e))
         {
@@ -174,6 +189,11 @@ internal sealed partial class ClusterSignInThrottle(
         }
 
         attempt.Done = true;
+        if (success)
+        {
+            local.RecordSuccessByKey(attempt.UserKey);
+        }
+
         try
         {
             var db = await redis.DatabaseAsync();
@@ -185,6 +205,9 @@ internal sealed partial class ClusterSignInThrottle(
             LogFallback(logger, e);
         }
     }
+
+    /// <summary>Whether Redis may have lost failures or locks that still matter (see the remarks).</summary>
+    private bool MayHaveLostCounts(StaffOptions o) => redis.DisruptedWithin(o.FailureWindow + o.LockoutDuration);
 
     private RedisKey[] Keys(SignInAttempt attempt) =>
         [Key(attempt.UserKey, "f"), Key(attempt.UserKey, "r"), Key(attempt.UserKey, "l"),

@@ -181,16 +181,29 @@ internal sealed class SignInThrottle(IOptions<StaffOptions> options, TimeProvide
     }
 
     /// <summary>Clears the username's failures and lock (an admin set a new password).</summary>
-    public void RecordSuccess(string username)
+    public void RecordSuccess(string username) => RecordSuccessByKey(UserKey(username));
+
+    /// <summary>As <see cref="RecordSuccess"/>, by the username's tracker key.</summary>
+    internal void RecordSuccessByKey(string userKey)
     {
         lock (_lock)
         {
-            if (_trackers.TryGetValue(UserKey(username), out var user))
+            if (_trackers.TryGetValue(userKey, out var user))
             {
                 user.Failures.Clear();
                 user.LockedUntil = null;
-                RemoveIfIdle(UserKey(username), user);
+                RemoveIfIdle(userKey, user);
             }
+        }
+    }
+
+    /// <summary>As <see cref="LockedFor(string, string)"/>, by tracker keys.</summary>
+    internal TimeSpan? LockedForKeys(string userKey, string clientKey)
+    {
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            return Max(Remaining(Get(userKey, now), now), Remaining(Get(clientKey, now), now));
         }
     }
 

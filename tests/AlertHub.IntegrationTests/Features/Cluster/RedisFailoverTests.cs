@@ -135,6 +135,35 @@ public sealed class RedisFailoverTests(ITestOutputHelper output)
         Assert.DoesNotContain("redis", await HealthAsync(cluster[0]));
     }
 
+    [RedisSentinelFact]
+    public async Task FailedSignInsBeforeAFailoverThatLostThem_StillLockTheAccount()
+    {
+        await using var redis = await RedisSentinelCluster.StartAsync();
+        using var cluster = await ClusterHubs.StartAsync(1, Settings(redis));
+        var username = await cluster[0].CreateStaffUserAsync(["viewer"]);
+        using var client = cluster[0].CreateClient();
+        // The default limit is 5 failures: 4 before the failover.
+        for (var i = 0; i < 4; i++)
+        {
+            await (await client.PostAsJsonAsync("/api/staff/session", new { username, password = "wrong password " + i })).AssertProblemAsync(401, "auth.invalid_credentials");
+        }
+
+        var killed = await redis.KillPrimaryAsync();
+        var primary = await redis.WaitForNewPrimaryAsync(killed);
+        // The worst case of asynchronous replication: the new primary has none of the failures.
+        await using (var direct = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{primary},allowAdmin=true"))
+        {
+            await direct.GetServer("127.0.0.1", primary).FlushAllDatabasesAsync();
+        }
+
+        await WaitAsync(async () => !(await HealthAsync(cluster[0])).Contains("redis"), TimeSpan.FromSeconds(15));
+        // Counted afresh in Redis this would be the first of five more guesses; the node's own count makes it the fifth.
+        var fifth = await client.PostAsJsonAsync("/api/staff/session", new { username, password = "wrong password 4" });
+        await fifth.AssertProblemAsync(429, "auth.locked_out");
+        var right = await client.PostAsJsonAsync("/api/staff/session", new { username, password = StaffSessions.DefaultPassword });
+        await right.AssertProblemAsync(429, "auth.locked_out");
+    }
+
     private static async Task<string> HealthAsync(HubFactory hub)
     {
         using var client = hub.CreateClient();
