@@ -14,6 +14,7 @@ namespace AlertHub.Server.Features.Cluster;
 internal sealed partial class ClusterHeartbeat(
     IClusterMembership membership,
     ClusterNode node,
+    ClusterSelfFence fence,
     IOutboxStore outbox,
     DeliverySignals signals,
     HealthState health,
@@ -69,10 +70,14 @@ internal sealed partial class ClusterHeartbeat(
 
     private async Task BeatAsync(ClusterOptions o, bool safetySweep, CancellationToken cancellationToken)
     {
-        if (await membership.HeartbeatAsync(node, cancellationToken))
+        var started = time.GetTimestamp();
+        var wasDeclaredDead = await membership.HeartbeatAsync(node, cancellationToken);
+        if (wasDeclaredDead)
         {
             LogDeclaredDead(logger, node.Id);
         }
+
+        fence.BeatSucceeded(started, wasDeclaredDead);
 
         var dead = await membership.DeclareSilentNodesDeadAsync(o.NodeTimeout, cancellationToken);
         if (safetySweep)
