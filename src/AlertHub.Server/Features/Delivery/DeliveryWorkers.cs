@@ -113,7 +113,7 @@ internal sealed partial class DeliveryWorkers(
             catch (Exception e)
             {
                 // A timeout or a channel error: what it had sent is unknown, so a retraction would follow these.
-                LogLoopError(logger, channel.Name, e);
+                LogLoopFailure(channel.Name, e);
                 run.ReleaseRest(mayHaveReached: true, Now());
                 await DelayAsync(options.Value.PollInterval, stoppingToken);
             }
@@ -165,7 +165,7 @@ internal sealed partial class DeliveryWorkers(
                 }
                 catch (Exception e)
                 {
-                    LogLoopError(logger, channel.Name, e);
+                    LogLoopFailure(channel.Name, e);
                     await DelayAsync(o.PollInterval, stoppingToken);
                 }
             }
@@ -195,7 +195,7 @@ internal sealed partial class DeliveryWorkers(
             }
             catch (Exception e)
             {
-                LogLoopError(logger, "(lease sweep)", e);
+                LogLoopFailure("(lease sweep)", e);
             }
         }
     }
@@ -217,7 +217,7 @@ internal sealed partial class DeliveryWorkers(
             }
             catch (Exception e)
             {
-                LogLoopError(logger, "(member index)", e);
+                LogLoopFailure("(member index)", e);
                 await DelayAsync(options.Value.PollInterval, stoppingToken);
             }
         }
@@ -485,7 +485,7 @@ internal sealed partial class DeliveryWorkers(
             catch (Exception e)
             {
                 // Unrecorded rows stay claimed until their lease runs out, then are sent again: receivers dedupe on the delivery id.
-                LogLoopError(logger, channel.Name, e);
+                LogLoopFailure(channel.Name, e);
             }
             finally
             {
@@ -731,6 +731,25 @@ internal sealed partial class DeliveryWorkers(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: circuit open, pausing")]
     private static partial void LogCircuitOpen(ILogger logger, string channel);
 
+    /// <summary>
+    /// A database failing over (<see cref="IStoreFaults"/>) is expected and waited out by every loop: a warning without the
+    /// stack trace. Anything else is an error. Before, a 5 s promotion wrote about a hundred error stack traces per node.
+    /// </summary>
+    private void LogLoopFailure(string channel, Exception e)
+    {
+        if (storeFaults.IsUnavailable(e))
+        {
+            LogLoopStoreUnavailable(logger, channel, e.GetBaseException().Message);
+        }
+        else
+        {
+            LogLoopError(logger, channel, e);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Channel {Channel}: delivery loop error")]
     private static partial void LogLoopError(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: the store is unavailable ({Reason}); retrying")]
+    private static partial void LogLoopStoreUnavailable(ILogger logger, string channel, string reason);
 }
