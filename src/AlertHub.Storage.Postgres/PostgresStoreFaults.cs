@@ -31,11 +31,21 @@ internal sealed class PostgresStoreFaults : IStoreFaults
                     return true;
                 case PostgresException:
                     return false; // the server answered with a real error (a constraint, a bad query)
-                case NpgsqlException n when n.IsTransient:
+                case NpgsqlException n when n.IsTransient || IsNoSuitableHost(n):
                     return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>
+    /// A multi-host connection string (<c>Target Session Attributes=primary</c>) while no host is primary: for
+    /// <c>Host Recheck Seconds</c> after every host failed, Npgsql answers without trying any, with this message, no inner
+    /// exception and <see cref="NpgsqlException.IsTransient"/> false; the failover measured here answered it for seconds.
+    /// (When it did try them, the failures are the inner exceptions, which the walk above classifies.)
+    /// </summary>
+    private static bool IsNoSuitableHost(NpgsqlException e) =>
+        e.InnerException is null && e.GetType() == typeof(NpgsqlException)
+        && string.Equals(e.Message, "No suitable host was found.", StringComparison.Ordinal);
 }

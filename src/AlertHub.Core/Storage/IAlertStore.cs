@@ -5,6 +5,19 @@ namespace AlertHub.Core.Storage;
 internal sealed record StoredAlertVersion(string AlertId, int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, int Priority,
     int Recipients, string Document, bool QueuedInFull, long? QueuedInFullAtMs);
 
+/// <summary>What <see cref="IAlertStore.CheckQueueingAsync"/> found.</summary>
+internal enum QueueingCheck
+{
+    /// <summary>The version is still current and the caller still queues it.</summary>
+    Queueing,
+
+    /// <summary>A newer version exists: the rest of this one is never queued.</summary>
+    Superseded,
+
+    /// <summary>Another node took the version's queueing over: this caller must stop and leave the rest to it.</summary>
+    TakenOver,
+}
+
 /// <summary>A version as the version list shows it (without the document).</summary>
 internal sealed record AlertVersionRow(int Version, string MsgType, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, int Recipients, long? QueuedInFullAtMs);
 
@@ -49,11 +62,22 @@ internal interface IAlertStore
     /// <summary>Writes a version inside the caller's transaction (after <see cref="AdvanceAsync"/>).</summary>
     Task InsertVersionAsync(IStoreTransaction transaction, StoredAlertVersion version, CancellationToken cancellationToken);
 
-    /// <summary>Whether <paramref name="version"/> is still the current one, inside the caller's transaction; a concurrent
-    /// <see cref="AdvanceAsync"/> of the same alert waits for it (so a later part of a version is queued only while it is current).</summary>
-    Task<bool> IsCurrentAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken);
+    /// <summary>
+    /// Whether a later part of <paramref name="version"/> may still be queued by <paramref name="owner"/> (null: the node that
+    /// issued it), inside the caller's transaction. A concurrent <see cref="AdvanceAsync"/> of the alert and a concurrent
+    /// <see cref="TakeOverQueueingAsync"/> of the version wait for the caller's transaction, so a part is queued either
+    /// before them or not at all.
+    /// </summary>
+    Task<QueueingCheck> CheckQueueingAsync(IStoreTransaction transaction, string alertId, int version, string? owner, CancellationToken cancellationToken);
 
-    Task CompleteQueueingAsync(string alertId, int version, long atMs, CancellationToken cancellationToken);
+    /// <summary>
+    /// Makes <paramref name="owner"/> the queuer of an unfinished version (committed at once): from then on the previous
+    /// queuer's parts are refused, even if it still believes it holds the queueing lock. False when the version is finished.
+    /// </summary>
+    Task<bool> TakeOverQueueingAsync(string alertId, int version, string owner, CancellationToken cancellationToken);
+
+    /// <summary>Marks a version's queueing finished, if <paramref name="owner"/> (null: the issuing node) still owns it.</summary>
+    Task<bool> CompleteQueueingAsync(string alertId, int version, string? owner, long atMs, CancellationToken cancellationToken);
 
     /// <summary>Versions whose queueing did not finish (their process died part way).</summary>
     Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken);

@@ -119,5 +119,9 @@ internal static partial class PostgresMigrations
                 PRIMARY KEY(resident_id, item_id)
             );
             """),
+        // Who queues a version's later parts: NULL for the node that issued it, else the token of the node that took it over.
+        // Each part is queued only while its queuer still owns the version: a promotion drops the advisory lock that kept
+        // two nodes from queueing one version, and the node that held it may not notice before its next part.
+        (12, "ALTER TABLE alert_versions ADD COLUMN queueing_owner text;"),
     ];
 }

@@ -76,19 +76,40 @@ internal sealed class PostgresAlertStore(NpgsqlDataSource dataSource) : IAlertSt
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<bool> IsCurrentAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken)
+    public async Task<QueueingCheck> CheckQueueingAsync(IStoreTransaction transaction, string alertId, int version, string? owner,
+        CancellationToken cancellationToken)
     {
-        // FOR SHARE: a new version of this alert (AdvanceAsync's UPDATE) waits until this transaction has queued its part.
-        await using var cmd = PostgresStoreTransaction.Of(transaction).Command("SELECT current_version FROM alerts WHERE id = @a FOR SHARE");
-        PostgresParameters.Add(cmd, ("a", alertId));
-        return await cmd.ExecuteScalarAsync(cancellationToken) is int current && current == version;
+        // FOR SHARE locks both rows: a new version (AdvanceAsync's UPDATE of the alert) and a take-over (the version's UPDATE)
+        // wait until this transaction has queued its part.
+        await using var cmd = PostgresStoreTransaction.Of(transaction).Command("""
+            SELECT a.current_version, v.queueing_owner FROM alerts a JOIN alert_versions v ON v.alert_id = a.id AND v.version = @v
+            WHERE a.id = @a FOR SHARE
+            """);
+        PostgresParameters.Add(cmd, ("a", alertId), ("v", version));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt32(0) != version)
+        {
+            return QueueingCheck.Superseded;
+        }
+
+        return (reader.IsDBNull(1) ? null : reader.GetString(1)) == owner ? QueueingCheck.Queueing : QueueingCheck.TakenOver;
     }
 
-    public async Task CompleteQueueingAsync(string alertId, int version, long atMs, CancellationToken cancellationToken)
+    public async Task<bool> TakeOverQueueingAsync(string alertId, int version, string owner, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand("UPDATE alert_versions SET queued_complete = true, queued_in_full_at = @at WHERE alert_id = @a AND version = @v");
-        PostgresParameters.Add(cmd, ("a", alertId), ("v", version), ("at", atMs));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await using var cmd = dataSource.CreateCommand("UPDATE alert_versions SET queueing_owner = @o WHERE alert_id = @a AND version = @v AND NOT queued_complete");
+        PostgresParameters.Add(cmd, ("a", alertId), ("v", version), ("o", owner));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> CompleteQueueingAsync(string alertId, int version, string? owner, long atMs, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            UPDATE alert_versions SET queued_complete = true, queued_in_full_at = @at
+            WHERE alert_id = @a AND version = @v AND queueing_owner IS NOT DISTINCT FROM @o
+            """);
+        PostgresParameters.Add(cmd, ("a", alertId), ("v", version), ("at", atMs), ("o", owner));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken)

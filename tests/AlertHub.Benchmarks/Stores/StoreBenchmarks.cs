@@ -137,7 +137,7 @@ internal static class StoreBenchmarks
                 new Server.Features.Cluster.InProcessClusterEvents(Microsoft.Extensions.Logging.Abstractions.NullLogger<Server.Features.Cluster.InProcessClusterEvents>.Instance), TimeProvider.System);
         // The hub's queueing, with its default parts unless --parts says otherwise. Its targeting service is only used to finish a version another process
         // left half-queued (a start after a crash), which never happens here.
-        var queueing = new AlertQueueing(records, outbox, new InProcessClusterLocks(), targeting: null!, new ChannelRegistry([]), new DeliverySignals(), new HealthState(),
+        var queueing = new AlertQueueing(records, outbox, new InProcessClusterLocks(), new AlertHub.Core.Cluster.ClusterNode(), null!, new ChannelRegistry([]), new DeliverySignals(), new HealthState(),
             Microsoft.Extensions.Options.Options.Create(options.Alerts), TimeProvider.System, NullLogger<AlertQueueing>.Instance);
         var targeted = population.Targeted(options.Recipients);
         var rounds = options.Runs("claim") ? options.Claimers : [0];

@@ -106,20 +106,59 @@ public abstract class AlertStoreConformance : IAsyncLifetime
     {
         await IssueAsync("a1", 1, "Alert", At, queuedInFull: false);
         Assert.Equal([("a1", 1)], await Alerts.UnfinishedQueueingAsync(CancellationToken.None));
-        await using (var tx = await Transactions.BeginAsync(CancellationToken.None))
-        {
-            Assert.True(await Alerts.IsCurrentAsync(tx, "a1", 1, CancellationToken.None));
-        }
+        Assert.Equal(QueueingCheck.Queueing, await CheckAsync("a1", 1, owner: null));
 
         await IssueAsync("a1", 2, "Cancel", At.AddMinutes(1));
-        await using (var tx = await Transactions.BeginAsync(CancellationToken.None))
-        {
-            Assert.False(await Alerts.IsCurrentAsync(tx, "a1", 1, CancellationToken.None));
-        }
+        Assert.Equal(QueueingCheck.Superseded, await CheckAsync("a1", 1, owner: null));
 
-        await Alerts.CompleteQueueingAsync("a1", 1, 9_000, CancellationToken.None);
+        Assert.True(await Alerts.CompleteQueueingAsync("a1", 1, owner: null, 9_000, CancellationToken.None));
         Assert.Empty(await Alerts.UnfinishedQueueingAsync(CancellationToken.None));
         Assert.Equal(9_000L, (await Alerts.ListVersionsAsync("a1", CancellationToken.None))[0].QueuedInFullAtMs);
+    }
+
+    [StoreFact]
+    public async Task QueueingTakenOver_TheFormerQueuerIsRefused_AndOnlyTheNewOwnerFinishesIt()
+    {
+        await IssueAsync("a1", 1, "Alert", At, queuedInFull: false);
+
+        Assert.True(await Alerts.TakeOverQueueingAsync("a1", 1, "node-b/1", CancellationToken.None));
+        Assert.Equal(QueueingCheck.TakenOver, await CheckAsync("a1", 1, owner: null));
+        Assert.Equal(QueueingCheck.Queueing, await CheckAsync("a1", 1, owner: "node-b/1"));
+        Assert.False(await Alerts.CompleteQueueingAsync("a1", 1, owner: null, 9_000, CancellationToken.None));
+        Assert.Equal([("a1", 1)], await Alerts.UnfinishedQueueingAsync(CancellationToken.None));
+
+        // A third node takes over from the second (which died too): the second is refused in turn.
+        Assert.True(await Alerts.TakeOverQueueingAsync("a1", 1, "node-c/1", CancellationToken.None));
+        Assert.Equal(QueueingCheck.TakenOver, await CheckAsync("a1", 1, owner: "node-b/1"));
+        Assert.True(await Alerts.CompleteQueueingAsync("a1", 1, owner: "node-c/1", 9_000, CancellationToken.None));
+        Assert.Empty(await Alerts.UnfinishedQueueingAsync(CancellationToken.None));
+
+        // A finished version is nobody's to take over.
+        Assert.False(await Alerts.TakeOverQueueingAsync("a1", 1, "node-d/1", CancellationToken.None));
+    }
+
+    [StoreFact]
+    public async Task TakeOver_WaitsForAPartBeingQueued_SoThatPartIsCountedOrRefusedNeverBoth()
+    {
+        await IssueAsync("a1", 1, "Alert", At, queuedInFull: false);
+        Task<bool> takeOver;
+        await using (var tx = await Transactions.BeginAsync(CancellationToken.None))
+        {
+            Assert.Equal(QueueingCheck.Queueing, await Alerts.CheckQueueingAsync(tx, "a1", 1, owner: null, CancellationToken.None));
+            takeOver = Task.Run(() => Alerts.TakeOverQueueingAsync("a1", 1, "node-b/1", CancellationToken.None));
+            await Task.Delay(500);
+            Assert.False(takeOver.IsCompleted, "the take-over did not wait for the part being queued");
+            await tx.CommitAsync(CancellationToken.None);
+        }
+
+        Assert.True(await takeOver.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(QueueingCheck.TakenOver, await CheckAsync("a1", 1, owner: null));
+    }
+
+    private async Task<QueueingCheck> CheckAsync(string alertId, int version, string? owner)
+    {
+        await using var tx = await Transactions.BeginAsync(CancellationToken.None);
+        return await Alerts.CheckQueueingAsync(tx, alertId, version, owner, CancellationToken.None);
     }
 
     [StoreFact]

@@ -33,6 +33,34 @@ public sealed class PostgresStoreFaultsTests
         Assert.True(Faults.IsUnavailable(new InvalidOperationException("wrapped", Server(PostgresErrorCodes.ReadOnlySqlTransaction))));
     }
 
+    /// <summary>
+    /// What Npgsql itself throws with a multi-host connection string while no host takes connections (every host of a
+    /// failing-over formation down or not primary): first "Unable to connect to a suitable host" around each host's failure,
+    /// then, until <c>Host Recheck Seconds</c> have passed, "No suitable host was found." without trying any and without an
+    /// inner exception. Both are the failover's passing state.
+    /// </summary>
+    [Fact]
+    public async Task MultiHost_NoHostTakingConnections_IsUnavailable_BothTheFirstFailureAndTheRecheckWindow()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(
+            $"Host=127.0.0.1:{ClosedPort()},127.0.0.1:{ClosedPort()};Username=postgres;Target Session Attributes=primary;Timeout=2;Host Recheck Seconds=60");
+        var first = await Assert.ThrowsAsync<NpgsqlException>(async () => await dataSource.OpenConnectionAsync());
+        var recheck = await Assert.ThrowsAsync<NpgsqlException>(async () => await dataSource.OpenConnectionAsync());
+
+        Assert.Equal("No suitable host was found.", recheck.Message);
+        Assert.False(recheck.IsTransient);
+        Assert.True(Faults.IsUnavailable(first));
+        Assert.True(Faults.IsUnavailable(recheck));
+        Assert.True(Faults.IsUnavailable(new InvalidOperationException("wrapped", recheck)));
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     [Fact]
     public void OtherExceptions_AreNot()
     {

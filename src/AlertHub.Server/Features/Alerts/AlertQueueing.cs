@@ -16,12 +16,16 @@ namespace AlertHub.Server.Features.Alerts;
 /// whoever is not queued yet is queued.
 /// <para>Across a cluster, the node queueing a version holds the lock <see cref="LockName"/> from before the version is
 /// committed until its last part is queued; another node finishes a version only if it can take that lock, i.e. when the
-/// queueing node has died (its session, and the lock with it, ended) or stopped on an error.</para>
+/// queueing node has died (its session, and the lock with it, ended) or stopped on an error. A database failover ends every
+/// session, so the lock can vanish under a queuer that is still running: the finishing node therefore also takes the
+/// version over in the database (<see cref="AlertRecords.TakeOverQueueingAsync"/>), and each part is queued only while its
+/// queuer still owns the version.</para>
 /// </summary>
 internal sealed partial class AlertQueueing(
     AlertRecords store,
     IOutboxStore outbox,
     AlertHub.Core.Cluster.IClusterLocks locks,
+    AlertHub.Core.Cluster.ClusterNode node,
     TargetingService targeting,
     ChannelRegistry channels,
     DeliverySignals signals,
@@ -70,7 +74,7 @@ internal sealed partial class AlertQueueing(
         {
             try
             {
-                await QueueRestAsync(full, later, CancellationToken.None);
+                await QueueRestAsync(full, later, owner: null, CancellationToken.None);
             }
             catch (Exception e)
             {
@@ -89,15 +93,24 @@ internal sealed partial class AlertQueueing(
     /// <summary>Waits for parts being queued in the background (tests, and a graceful stop).</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_running.Values);
 
-    private async Task QueueRestAsync(OutboxEnqueue full, IReadOnlyList<Guid> later, CancellationToken cancellationToken)
+    /// <param name="owner">Who queues: null for the issuing node, else the token <see cref="FinishAsync"/> took it over with.</param>
+    private async Task QueueRestAsync(OutboxEnqueue full, IReadOnlyList<Guid> later, string? owner, CancellationToken cancellationToken)
     {
         var parts = SliceIntoParts(full.Targeted, later, Math.Max(1, options.Value.PartSize));
         for (var k = 0; k < parts.Count; k++)
         {
             var targeted = parts[k];
-            var ok = await store.AppendQueuedPartAsync(full.AlertId, full.Version,
+            var check = await store.AppendQueuedPartAsync(full.AlertId, full.Version, owner,
                 full with { Rule = RecipientRule.Targeted, Targeted = targeted, Broadcast = [], TargetedLater = null }, cancellationToken);
-            if (!ok)
+            if (check == QueueingCheck.TakenOver)
+            {
+                // Another node holds the version now (this node's lock went with a failed-over database session, or it
+                // stalled past its lock): the rest, and marking it finished, are that node's.
+                LogTakenOver(logger, full.AlertId, full.Version, parts.Skip(k).Sum(p => p.Values.Sum(v => v.Count)));
+                return;
+            }
+
+            if (check == QueueingCheck.Superseded)
             {
                 var left = parts.Skip(k).Sum(p => p.Values.Sum(v => v.Count));
                 LogStoppedByNewerVersion(logger, full.AlertId, full.Version, left);
@@ -115,7 +128,7 @@ internal sealed partial class AlertQueueing(
             }
         }
 
-        await store.CompleteQueueingAsync(full.AlertId, full.Version, cancellationToken);
+        await store.CompleteQueueingAsync(full.AlertId, full.Version, owner, cancellationToken);
     }
 
     /// <summary>
@@ -204,11 +217,20 @@ internal sealed partial class AlertQueueing(
             return;
         }
 
+        // The lock alone is not enough: a database failover drops advisory locks, and the node that was queueing may still
+        // be running. Taking the version over in the database fences it: its next part is refused. Only what is queued once
+        // the take-over has committed is counted below, so nobody is queued twice and nobody is left out.
+        var owner = $"{node.Id}/{Guid.NewGuid():N}";
+        if (!await store.TakeOverQueueingAsync(alertId, version, owner, cancellationToken))
+        {
+            return;
+        }
+
         var document = await store.GetVersionAsync(alertId, version, cancellationToken);
         var head = await store.GetHeadAsync(alertId, cancellationToken);
         if (document is null || head is null || head.Value.CurrentVersion != version)
         {
-            await store.CompleteQueueingAsync(alertId, version, cancellationToken);
+            await store.CompleteQueueingAsync(alertId, version, owner, cancellationToken);
             return;
         }
 
@@ -223,7 +245,7 @@ internal sealed partial class AlertQueueing(
         var full = new OutboxEnqueue(alertId, version, document.Priority, RecipientRule.Targeted, 0, left, allowed, document.Escalation?.Channels,
             (long)TimeSpan.FromMinutes(document.Escalation?.StepMinutes ?? 5).TotalMilliseconds, [], _ => [],
             channel => channels.IsKnown(channel) ? channels.Get(channel).Limits.MaxBatchSize : 500);
-        await QueueRestAsync(full with { NowMs = time.GetUtcNow().ToUnixTimeMilliseconds() }, residents, cancellationToken);
+        await QueueRestAsync(full with { NowMs = time.GetUtcNow().ToUnixTimeMilliseconds() }, residents, owner, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Queueing alert {AlertId} v{Version} stopped part way; it is finished later")]
@@ -231,6 +253,9 @@ internal sealed partial class AlertQueueing(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} v{Version}: a newer version stopped queueing; {Left} deliveries (resident and channel) of this version were not queued")]
     private static partial void LogStoppedByNewerVersion(ILogger logger, string alertId, int version, int left);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} v{Version}: another node took queueing over; it queues the {Left} deliveries (resident and channel) left")]
+    private static partial void LogTakenOver(ILogger logger, string alertId, int version, int left);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} v{Version}: finishing queueing that stopped part way; {Left} residents still to queue")]
     private static partial void LogFinishing(ILogger logger, string alertId, int version, int left);

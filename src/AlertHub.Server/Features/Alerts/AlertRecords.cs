@@ -111,26 +111,33 @@ internal sealed class AlertRecords
     }
 
     /// <summary>
-    /// Queues a later part of a version, unless a newer version exists (then the rest of this one is never queued:
-    /// the newer version decides who hears what). The check and the insert are one transaction, so a newer version
-    /// either supersedes this part or stops it. Returns false when it stopped.
+    /// Queues a later part of a version, unless a newer version exists (then the rest of this one is never queued: the newer
+    /// version decides who hears what) or another node took its queueing over from <paramref name="owner"/> (null: the
+    /// issuing node). The check and the insert are one transaction, so a newer version or a take-over either comes after
+    /// this part or stops it.
     /// </summary>
-    public async Task<bool> AppendQueuedPartAsync(string alertId, int version, OutboxEnqueue part, CancellationToken cancellationToken)
+    public async Task<QueueingCheck> AppendQueuedPartAsync(string alertId, int version, string? owner, OutboxEnqueue part, CancellationToken cancellationToken)
     {
         await using var transaction = await transactions.BeginAsync(cancellationToken);
-        if (!await store.IsCurrentAsync(transaction, alertId, version, cancellationToken))
+        var check = await store.CheckQueueingAsync(transaction, alertId, version, owner, cancellationToken);
+        if (check != QueueingCheck.Queueing)
         {
-            return false;
+            return check;
         }
 
         await outbox.EnqueueAsync(transaction, part with { Append = true }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return check;
     }
 
-    /// <summary>Marks a version's queueing finished (all parts queued, or stopped by a newer version).</summary>
-    public Task CompleteQueueingAsync(string alertId, int version, CancellationToken cancellationToken) =>
-        store.CompleteQueueingAsync(alertId, version, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+    /// <summary>Takes an unfinished version's queueing over (see <see cref="IAlertStore.TakeOverQueueingAsync"/>).</summary>
+    public Task<bool> TakeOverQueueingAsync(string alertId, int version, string owner, CancellationToken cancellationToken) =>
+        store.TakeOverQueueingAsync(alertId, version, owner, cancellationToken);
+
+    /// <summary>Marks a version's queueing finished (all parts queued, or stopped by a newer version), if
+    /// <paramref name="owner"/> still owns it.</summary>
+    public Task<bool> CompleteQueueingAsync(string alertId, int version, string? owner, CancellationToken cancellationToken) =>
+        store.CompleteQueueingAsync(alertId, version, owner, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
 
     /// <summary>Versions whose queueing did not finish (their process died part way).</summary>
     public Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken) =>

@@ -14,6 +14,7 @@ namespace AlertHub.Server.Features.Cluster;
 internal sealed partial class ClusterHeartbeat(
     IClusterMembership membership,
     ClusterNode node,
+    ClusterSelfFence fence,
     IOutboxStore outbox,
     DeliverySignals signals,
     HealthState health,
@@ -23,6 +24,12 @@ internal sealed partial class ClusterHeartbeat(
 {
     /// <summary>How often the sweep also gives back what recently dead nodes still hold (a node that declared one dead may have died itself before releasing).</summary>
     private const int SafetySweepEvery = 15;
+
+    /// <summary>
+    /// Since when this node's own heartbeats have gone through without a break (a <see cref="TimeProvider"/> timestamp), or
+    /// null while the store is unreachable from here.
+    /// </summary>
+    private long? _reachableSince;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,6 +60,7 @@ internal sealed partial class ClusterHeartbeat(
             catch (Exception e)
             {
                 // The store is unreachable: the other nodes may declare this one dead meanwhile; the next beat says so.
+                _reachableSince = null;
                 LogBeatFailed(logger, e);
             }
 
@@ -69,9 +77,22 @@ internal sealed partial class ClusterHeartbeat(
 
     private async Task BeatAsync(ClusterOptions o, bool safetySweep, CancellationToken cancellationToken)
     {
-        if (await membership.HeartbeatAsync(node, cancellationToken))
+        var started = time.GetTimestamp();
+        var wasDeclaredDead = await membership.HeartbeatAsync(node, cancellationToken);
+        if (wasDeclaredDead)
         {
             LogDeclaredDead(logger, node.Id);
+        }
+
+        fence.BeatSucceeded(started, wasDeclaredDead);
+
+        // A database failover silences every node at once: for the seconds the primary was gone nobody's heartbeat went
+        // through. Silence counts only while the store was reachable from here: once it is back, the others get a whole
+        // timeout to beat again before this node calls them dead and takes their claimed chunks (sending those again).
+        _reachableSince ??= time.GetTimestamp();
+        if (time.GetElapsedTime(_reachableSince.Value) < o.NodeTimeout)
+        {
+            return;
         }
 
         var dead = await membership.DeclareSilentNodesDeadAsync(o.NodeTimeout, cancellationToken);

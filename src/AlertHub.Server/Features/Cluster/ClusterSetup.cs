@@ -6,6 +6,7 @@ internal static class ClusterSetup
     public static IHostApplicationBuilder AddCluster(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<ClusterOptions>(builder.Configuration.GetSection("Cluster"));
+        builder.Services.AddSingleton<ClusterSelfFence>();
         builder.Services.AddHostedService<ClusterHeartbeat>();
         return builder;
     }

@@ -36,6 +36,7 @@ internal sealed partial class DeliveryWorkers(
     AlertHubTelemetry telemetry,
     AlertHub.Core.Cluster.ClusterNode node,
     AlertHub.Core.Cluster.IClusterMembership membership,
+    Cluster.ClusterSelfFence fence,
     IStoreFaults storeFaults,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
@@ -79,7 +80,7 @@ internal sealed partial class DeliveryWorkers(
     /// </summary>
     private async Task RunChannelAsync(IDeliveryChannel channel, CancellationToken stoppingToken)
     {
-        var queue = System.Threading.Channels.Channel.CreateBounded<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)>(
+        var queue = System.Threading.Channels.Channel.CreateBounded<(IReadOnlyList<ClaimedWork> Work, double ClaimMs, long Epoch)>(
             new System.Threading.Channels.BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var outcomes = System.Threading.Channels.Channel.CreateUnbounded<Completed>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
         // A send slot is given back only when the item's outcome is recorded, not when its request ends: what a crash
@@ -88,9 +89,9 @@ internal sealed partial class DeliveryWorkers(
         using var admitting = new SemaphoreSlim(1, 1);
         var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded), CancellationToken.None);
         var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, stoppingToken), CancellationToken.None);
-        await foreach (var (claimed, claimMs) in queue.Reader.ReadAllAsync(CancellationToken.None))
+        await foreach (var (claimed, claimMs, epoch) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
-            var run = new BatchRun(claimed, outcomes.Writer, unrecorded, admitting, channel.Limits.MaxUnrecorded);
+            var run = new BatchRun(claimed, outcomes.Writer, unrecorded, admitting, channel.Limits.MaxUnrecorded, epoch);
             if (stoppingToken.IsCancellationRequested)
             {
                 // Claimed but not sent: give it back for the next start.
@@ -112,7 +113,7 @@ internal sealed partial class DeliveryWorkers(
             catch (Exception e)
             {
                 // A timeout or a channel error: what it had sent is unknown, so a retraction would follow these.
-                LogLoopError(logger, channel.Name, e);
+                LogLoopFailure(channel.Name, e);
                 run.ReleaseRest(mayHaveReached: true, Now());
                 await DelayAsync(options.Value.PollInterval, stoppingToken);
             }
@@ -124,7 +125,7 @@ internal sealed partial class DeliveryWorkers(
     }
 
     private async Task ClaimLoopAsync(IDeliveryChannel channel,
-        System.Threading.Channels.ChannelWriter<(IReadOnlyList<ClaimedWork> Work, double ClaimMs)> queue, CancellationToken stoppingToken)
+        System.Threading.Channels.ChannelWriter<(IReadOnlyList<ClaimedWork> Work, double ClaimMs, long Epoch)> queue, CancellationToken stoppingToken)
     {
         var o = options.Value;
         try
@@ -140,6 +141,10 @@ internal sealed partial class DeliveryWorkers(
                         continue;
                     }
 
+                    // A node that may have been declared dead claims nothing until its heartbeat says otherwise; the epoch
+                    // ties this claim to the node's life as the cluster knows it (see ClusterSelfFence).
+                    await fence.WaitFreshAsync(stoppingToken);
+                    var epoch = fence.Epoch;
                     var claimStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                     var now = Now();
                     var claimed = await outbox.ClaimDueAsync(channel.Name, channel.Limits.MaxBatchSize, now, Claimant,
@@ -152,7 +157,7 @@ internal sealed partial class DeliveryWorkers(
 
                     claimed = await WithAddressesAsync(channel.Name, claimed, stoppingToken);
 
-                    await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds), CancellationToken.None);
+                    await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds, epoch), CancellationToken.None);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -160,7 +165,7 @@ internal sealed partial class DeliveryWorkers(
                 }
                 catch (Exception e)
                 {
-                    LogLoopError(logger, channel.Name, e);
+                    LogLoopFailure(channel.Name, e);
                     await DelayAsync(o.PollInterval, stoppingToken);
                 }
             }
@@ -190,7 +195,7 @@ internal sealed partial class DeliveryWorkers(
             }
             catch (Exception e)
             {
-                LogLoopError(logger, "(lease sweep)", e);
+                LogLoopFailure("(lease sweep)", e);
             }
         }
     }
@@ -212,7 +217,7 @@ internal sealed partial class DeliveryWorkers(
             }
             catch (Exception e)
             {
-                LogLoopError(logger, "(member index)", e);
+                LogLoopFailure("(member index)", e);
                 await DelayAsync(options.Value.PollInterval, stoppingToken);
             }
         }
@@ -225,13 +230,28 @@ internal sealed partial class DeliveryWorkers(
     /// as the item completes, the batch's final report, or a release).</summary>
     /// <param name="admitting">One request's items are admitted together, one request at a time: two multicasts each holding
     /// half the slots they need would otherwise wait for each other for ever.</param>
+    /// <param name="epoch">The node's <see cref="Cluster.ClusterSelfFence.Epoch"/> when the batch was claimed.</param>
     private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder, SemaphoreSlim slots,
-        SemaphoreSlim admitting, int capacity)
+        SemaphoreSlim admitting, int capacity, long epoch)
     {
+        private int _abandoned;
+
         private readonly System.Collections.Concurrent.ConcurrentDictionary<long, ClaimedWork> _open = new(claimed.Select(w => KeyValuePair.Create(w.Id, w)));
         private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _admitted = new();
 
         public IReadOnlyList<ClaimedWork> Claimed => claimed;
+
+        public long Epoch => epoch;
+
+        /// <summary>The node was declared dead after claiming this batch: what is left of it is another node's now.</summary>
+        public bool Abandoned => Volatile.Read(ref _abandoned) == 1;
+
+        /// <summary>Drops what has no outcome yet, unrecorded (another node claimed it since); returns how many.</summary>
+        public int Abandon()
+        {
+            Interlocked.Exchange(ref _abandoned, 1);
+            return TakeRest().Count();
+        }
 
         public bool TryTake(long id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClaimedWork? work) => _open.TryRemove(id, out work);
 
@@ -269,9 +289,14 @@ internal sealed partial class DeliveryWorkers(
             }
         }
 
-        /// <summary>Gives back what has no outcome yet: Pending again, attempts unchanged.</summary>
+        /// <summary>Gives back what has no outcome yet: Pending again, attempts unchanged (not for an abandoned batch: not ours).</summary>
         public void ReleaseRest(bool mayHaveReached, long nowMs)
         {
+            if (Abandoned)
+            {
+                return;
+            }
+
             foreach (var work in TakeRest())
             {
                 Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached,
@@ -361,6 +386,18 @@ internal sealed partial class DeliveryWorkers(
             StillWanted = item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version),
             Admit = async (admitted, ct) =>
             {
+                // Asked before every request: a node that stalled past its heartbeat sends nothing more of this batch until it
+                // knows it was not declared dead meanwhile, and nothing at all if it was.
+                if (!await fence.MaySendAsync(run.Epoch, ct))
+                {
+                    if (run.Abandon() is var dropped and > 0)
+                    {
+                        LogAbandoned(logger, channel.Name, dropped);
+                    }
+
+                    return false;
+                }
+
                 foreach (var item in admitted)
                 {
                     if (!alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version))
@@ -383,8 +420,8 @@ internal sealed partial class DeliveryWorkers(
         }
 
         // Items the channel left out because a newer version replaced them meanwhile are not needed; an item a
-        // channel forgot must not be lost: it stays pending and is retried.
-        foreach (var work in run.TakeRest())
+        // channel forgot must not be lost: it stays pending and is retried. An abandoned batch's rest is not this node's.
+        foreach (var work in run.Abandoned ? [] : run.TakeRest())
         {
             run.Post(work, alerts.MayBeCurrent(work.AlertId, work.Version)
                 ? Retry(work, null, "no result from channel", Now())
@@ -448,7 +485,7 @@ internal sealed partial class DeliveryWorkers(
             catch (Exception e)
             {
                 // Unrecorded rows stay claimed until their lease runs out, then are sent again: receivers dedupe on the delivery id.
-                LogLoopError(logger, channel.Name, e);
+                LogLoopFailure(channel.Name, e);
             }
             finally
             {
@@ -688,9 +725,31 @@ internal sealed partial class DeliveryWorkers(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: {Count} outcomes recorded after waiting {Seconds:0.0} s for the store")]
     private static partial void LogRecordedAfterWaiting(ILogger logger, string channel, int count, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: {Count} claimed items dropped unsent; this node was declared dead since it claimed them and another node sends them")]
+    private static partial void LogAbandoned(ILogger logger, string channel, int count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: circuit open, pausing")]
     private static partial void LogCircuitOpen(ILogger logger, string channel);
 
+    /// <summary>
+    /// A database failing over (<see cref="IStoreFaults"/>) is expected and waited out by every loop: a warning without the
+    /// stack trace. Anything else is an error. Before, a 5 s promotion wrote about a hundred error stack traces per node.
+    /// </summary>
+    private void LogLoopFailure(string channel, Exception e)
+    {
+        if (storeFaults.IsUnavailable(e))
+        {
+            LogLoopStoreUnavailable(logger, channel, e.GetBaseException().Message);
+        }
+        else
+        {
+            LogLoopError(logger, channel, e);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Channel {Channel}: delivery loop error")]
     private static partial void LogLoopError(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: the store is unavailable ({Reason}); retrying")]
+    private static partial void LogLoopStoreUnavailable(ILogger logger, string channel, string reason);
 }

@@ -630,5 +630,9 @@ internal static class Migrations
                 etag TEXT,
                 last_modified INTEGER);
             """),
+        // Who queues a version's later parts: NULL for the node that issued it, else the token of the node that took it
+        // over. Each part is queued only while its queuer still owns the version, so a node that lost the queueing lock
+        // without noticing (a database failover drops advisory locks) cannot queue a part twice beside its successor.
+        (19, "ALTER TABLE alert_versions ADD COLUMN queueing_owner TEXT;"),
     ];
 }

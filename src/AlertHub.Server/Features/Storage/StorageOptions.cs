@@ -30,6 +30,14 @@ public sealed class StorageOptions
     /// /health's "failing over". Default 2 s.</summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// On PostgreSQL: the server ends a hub session that sits inside a transaction doing nothing for this long, and with it
+    /// the row locks it holds. A healthy node holds a transaction only across its own statements (well under a second); a node
+    /// stopped mid-transaction (a frozen VM, SIGSTOP) would otherwise keep its locks until it woke, and the other nodes could
+    /// not take its claimed work over meanwhile. Default 10 s; 0 leaves the server's own setting (off by default).
+    /// </summary>
+    public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often free space is checked. Default 30 s.</summary>
     public TimeSpan DiskCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

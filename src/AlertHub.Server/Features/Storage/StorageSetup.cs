@@ -75,6 +75,23 @@ internal static class StorageSetup
         builder.Services.AddSingleton<IAlertImageStore, SqliteAlertImageStore>();
     }
 
+    /// <summary>
+    /// The hub's connections: the connection string as given, plus <see cref="StorageOptions.IdleInTransactionTimeout"/> as a
+    /// session setting (unless the string's own <c>Options</c> already set one).
+    /// </summary>
+    internal static NpgsqlDataSource PostgresDataSource(string connectionString, StorageOptions options)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var given = builder.ConnectionStringBuilder.Options ?? "";
+        if (options.IdleInTransactionTimeout > TimeSpan.Zero && !given.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal))
+        {
+            builder.ConnectionStringBuilder.Options =
+                $"{given} -c idle_in_transaction_session_timeout={(long)options.IdleInTransactionTimeout.TotalMilliseconds}".Trim();
+        }
+
+        return builder.Build();
+    }
+
     /// <summary>A PostgreSQL server (ConnectionStrings:AlertHub): the same interfaces, the engine in AlertHub.Storage.Postgres.</summary>
     private static void AddPostgres(IHostApplicationBuilder builder)
     {
@@ -85,7 +102,8 @@ internal static class StorageSetup
                 "Storage:Engine is 'postgres' but ConnectionStrings:AlertHub is not set, e.g. \"Host=127.0.0.1;Port=5432;Database=alerthub;Username=alerthub;Password=…\".");
         }
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        var options = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        builder.Services.AddSingleton(_ => PostgresDataSource(connectionString, options));
         builder.Services.AddSingleton<PostgresMigrator>();
         builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
         builder.Services.AddPostgresStores(connectionString);

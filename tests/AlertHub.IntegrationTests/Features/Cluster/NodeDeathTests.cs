@@ -253,6 +253,94 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A node that is not dead but stalled (SIGSTOP: a frozen VM, a long pause) past the node timeout is declared dead and
+    /// its claims are given to the other node. When it wakes (SIGCONT) it must not go on sending the batches it had claimed:
+    /// those are the other node's now. It re-sends at most what it had in flight when it stopped (16 here, in each of three
+    /// runs). Before it fenced itself it sent on through its claimed batches: 571 second copies.
+    /// </summary>
+    [PostgresFact]
+    public async Task Stalled_TheIssuingNodeStoppedPastTheNodeTimeout_WhenItWakesItResendsAtMostWhatItHadInFlight()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromMilliseconds(20);
+        var connectionString = await PostgresServer.NewDatabaseAsync();
+        var nodes = new List<HubProcess>();
+        try
+        {
+            foreach (var name in new[] { "node-a", "node-b" })
+            {
+                nodes.Add(await HubProcess.StartAsync(new Dictionary<string, string?>
+                {
+                    ["Storage:Engine"] = "postgres",
+                    ["ConnectionStrings:AlertHub"] = connectionString,
+                    ["Cluster:NodeName"] = name,
+                    ["Channels:Webhook:MaxConcurrency"] = $"{Concurrency}",
+                    ["Channels:Webhook:MaxBatchSize"] = "256",
+                    ["Areas:LoadDemoAreas"] = "false",
+                    ["Storage:MinFreeDiskMegabytes"] = "0",
+                }, AdminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration));
+            }
+
+            using var a = Admin(nodes[0]);
+            using var b = Admin(nodes[1]);
+            await ImportAsync(a, receiver);
+
+            var issued = await a.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3, lon = 140.55, radiusMeters = 1000 } } }));
+            Assert.Equal(202, (int)issued.StatusCode);
+            await receiver.WaitForAsync(r => r.Count >= Residents / 4, TimeSpan.FromSeconds(60));
+            Signal(nodes[0], "STOP");
+            var stopped = DateTimeOffset.UtcNow;
+            try
+            {
+                await Eventually.UntilAsync(async () =>
+                {
+                    var nodeA = (await GetClusterAsync(b))["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == "node-a")!;
+                    return nodeA["state"]!.GetValue<string>() == "dead" && nodeA["inFlight"]!.GetValue<int>() == 0;
+                }, TimeSpan.FromSeconds(30), "node-b declaring the stopped node-a dead and taking its claims");
+                // node-b claims what node-a held and starts sending it before node-a wakes.
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+            finally
+            {
+                Signal(nodes[0], "CONT");
+            }
+
+            output.WriteLine($"node-a stopped for {(DateTimeOffset.UtcNow - stopped).TotalSeconds:0.0} s");
+            await receiver.WaitForAsync(r => r.Select(x => x.Path).Distinct().Count() >= Residents, TimeSpan.FromSeconds(90));
+            // Time for a woken node that did not fence itself to send what it still held.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var received = receiver.Received.ToList();
+            var resent = received.GroupBy(r => r.Path).Where(g => g.Count() > 1).ToList();
+            var copies = resent.Sum(g => g.Count() - 1);
+            output.WriteLine($"re-sent {copies}; all {Residents} reached");
+            Assert.Equal(Residents, received.Select(r => r.Path).Distinct().Count());
+            Assert.All(resent, g => Assert.Single(g.Select(r => r.DeliveryId).Distinct()));
+            Assert.True(copies <= Concurrency, $"{copies} messages went out twice; node-a had at most {Concurrency} in flight when it stopped");
+            // node-a is alive again and takes part once more.
+            await Eventually.UntilAsync(async () => (await GetClusterAsync(b))["liveNodes"]!.GetValue<int>() == 2, TimeSpan.FromSeconds(10),
+                "node-a live again after it woke");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                Signal(node, "CONT");
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Sends SIGSTOP or SIGCONT to a hub process (and, for CONT, harmlessly to one that is not stopped).</summary>
+    private static void Signal(HubProcess node, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kill", $"-{signal} {node.ProcessId}")
+        {
+            RedirectStandardError = true,
+        })!;
+        kill.WaitForExit();
+    }
+
     private static HttpClient Admin(HubProcess node)
     {
         var client = new HttpClient { BaseAddress = node.BaseAddress };

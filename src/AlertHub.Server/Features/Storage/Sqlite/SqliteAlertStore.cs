@@ -70,20 +70,40 @@ internal sealed class SqliteAlertStore(Database database) : IAlertStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<bool> IsCurrentAsync(IStoreTransaction transaction, string alertId, int version, CancellationToken cancellationToken)
+    public async Task<QueueingCheck> CheckQueueingAsync(IStoreTransaction transaction, string alertId, int version, string? owner,
+        CancellationToken cancellationToken)
     {
-        await using var cmd = SqliteStoreTransaction.Of(transaction).Command("SELECT current_version FROM alerts WHERE id = $a");
-        SqliteParameters.Add(cmd, ("$a", alertId));
-        return await cmd.ExecuteScalarAsync(cancellationToken) is long current && current == version;
+        // The caller's write transaction holds SQLite's one write lock: nothing else advances or takes over meanwhile.
+        await using var cmd = SqliteStoreTransaction.Of(transaction).Command("""
+            SELECT a.current_version, v.queueing_owner FROM alerts a JOIN alert_versions v ON v.alert_id = a.id AND v.version = $v
+            WHERE a.id = $a
+            """);
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$v", version));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64(0) != version)
+        {
+            return QueueingCheck.Superseded;
+        }
+
+        return (reader.IsDBNull(1) ? null : reader.GetString(1)) == owner ? QueueingCheck.Queueing : QueueingCheck.TakenOver;
     }
 
-    public async Task CompleteQueueingAsync(string alertId, int version, long atMs, CancellationToken cancellationToken)
+    public async Task<bool> TakeOverQueueingAsync(string alertId, int version, string owner, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE alert_versions SET queued_complete = 1, queued_in_full_at = $at WHERE alert_id = $a AND version = $v";
-        SqliteParameters.Add(cmd, ("$a", alertId), ("$v", version), ("$at", atMs));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        cmd.CommandText = "UPDATE alert_versions SET queueing_owner = $o WHERE alert_id = $a AND version = $v AND queued_complete = 0";
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$v", version), ("$o", owner));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> CompleteQueueingAsync(string alertId, int version, string? owner, long atMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "UPDATE alert_versions SET queued_complete = 1, queued_in_full_at = $at WHERE alert_id = $a AND version = $v AND queueing_owner IS $o";
+        SqliteParameters.Add(cmd, ("$a", alertId), ("$v", version), ("$at", atMs), ("$o", owner));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<(string AlertId, int Version)>> UnfinishedQueueingAsync(CancellationToken cancellationToken)
