@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AlertHub.Core.Cluster;
+using AlertHub.Server.Features.Health;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using ClusterNode = AlertHub.Core.Cluster.ClusterNode;
@@ -26,12 +27,14 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
     private readonly Lock _primaryLock = new();
     private readonly TimeProvider _time;
+    private readonly HealthState _health;
     private string? _primary;
     private long _disruptedAt = long.MinValue;
 
-    public ClusterRedis(IOptions<ClusterRedisOptions> options, ClusterNode node, ILogger<ClusterRedis> logger, TimeProvider time)
+    public ClusterRedis(IOptions<ClusterRedisOptions> options, ClusterNode node, ILogger<ClusterRedis> logger, TimeProvider time, HealthState health)
     {
         _time = time;
+        _health = health;
         _options = options.Value;
         _node = node;
         _logger = logger;
@@ -81,6 +84,22 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
 
     private void Disrupted() => Interlocked.Exchange(ref _disruptedAt, _time.GetTimestamp());
 
+    /// <summary>
+    /// Puts <see cref="Problem"/> into <c>/health</c> (degraded, not unavailable: this node still sends to its own residents
+    /// and counts limits itself meanwhile). Called on every connection event and every presence heartbeat.
+    /// </summary>
+    public void RefreshHealth()
+    {
+        if (Problem is { } problem)
+        {
+            _health.SetDegraded(HealthState.RedisFailingOver, problem);
+        }
+        else
+        {
+            _health.ClearDegraded(HealthState.RedisFailingOver);
+        }
+    }
+
     /// <summary>Whether the configuration names sentinels (<c>serviceName</c>) rather than the Redis server itself.</summary>
     public bool ViaSentinel { get; }
 
@@ -114,6 +133,7 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
             if (e.ConnectionType == ConnectionType.Interactive)
             {
                 Disrupted();
+                RefreshHealth();
                 LogLost(_logger, e.EndPoint, e.FailureType, e.Exception);
             }
         };
@@ -145,6 +165,7 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
     /// <summary>Raises <see cref="Restored"/> when the reachable primary is a different one from the last seen.</summary>
     private void NotePrimary(ConnectionMultiplexer connection)
     {
+        RefreshHealth();
         var primary = PrimaryOf(connection);
         string? before;
         lock (_primaryLock)

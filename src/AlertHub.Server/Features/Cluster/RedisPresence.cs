@@ -180,6 +180,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         {
             // Taken before the heartbeat, so a wake-up during it is not lost.
             var wake = Volatile.Read(ref _wake);
+            _redis.RefreshHealth();
             try
             {
                 await HeartbeatAsync();

@@ -4,9 +4,6 @@ internal sealed record HealthReport(string Status, bool Store, bool Workers, str
 
 internal static class HealthApi
 {
-    /// <summary>The degraded component that says the cluster's Redis is unreachable or failing over.</summary>
-    public const string RedisComponent = "redis";
-
     public static IHostApplicationBuilder AddHealth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<HealthState>();
@@ -16,19 +13,11 @@ internal static class HealthApi
     }
 
     public static IEndpointConventionBuilder MapHealthApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/health", (HealthState health, IServiceProvider services) =>
+        app.MapGet("/health", (HealthState health) =>
         {
             if (health.StoreReady && health.WorkersRunning)
             {
-                var degraded = health.Degraded;
-                // The cluster's Redis failing over (or down) is degraded, not unavailable: this node still sends to its own
-                // residents and counts limits itself meanwhile.
-                if (services.GetService<Cluster.ClusterRedis>()?.Problem is { } redis)
-                {
-                    degraded = new Dictionary<string, string>(degraded) { [RedisComponent] = redis };
-                }
-
-                return Results.Ok(new HealthReport("ready", true, true, null, degraded.Count > 0 ? degraded : null));
+                return Results.Ok(new HealthReport("ready", true, true, null, health.Degraded.Count > 0 ? health.Degraded : null));
             }
 
             var reason = health.StoreError is { } error ? $"store failed: {error}"

@@ -19,6 +19,9 @@ internal sealed class HealthState
     /// <summary>The degraded component that says the database is failing over (unreachable or read-only), for /health and the node tab.</summary>
     public const string StoreFailingOver = "store";
 
+    /// <summary>The degraded component that says the cluster's Redis is unreachable or failing over (set by the Cluster feature).</summary>
+    public const string RedisFailingOver = "redis";
+
     public void SetDegraded(string component, string reason) => _degraded[component] = reason;
 
     public void ClearDegraded(string component) => _degraded.TryRemove(component, out _);
