@@ -19,7 +19,7 @@ internal sealed class CommandLine
     public string Command { get; }
 
     /// <summary>Flags that take no value.</summary>
-    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed", "no-progress" };
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed", "no-progress", "ha" };
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -143,6 +143,57 @@ internal sealed class CommandLine
         return (node, percent / 100);
     }
 
+    /// <summary>
+    /// --ha: with --cluster, the nodes' PostgreSQL is pg_auto_failover (a monitor, a primary and a synchronous standby) and
+    /// their Redis a primary with a replica and three Sentinels, all throwaway processes on loopback.
+    /// </summary>
+    public bool HighAvailability(int nodes)
+    {
+        if (!Has("ha"))
+        {
+            if (Has("kill-db-primary") || Has("kill-redis-primary"))
+            {
+                throw new ArgumentException("--kill-db-primary and --kill-redis-primary need --cluster N --ha (there is no standby to fail over to otherwise).");
+            }
+
+            return false;
+        }
+
+        if (nodes < 2)
+        {
+            throw new ArgumentException("--ha needs --cluster N (2 to 9 hub nodes).");
+        }
+
+        return true;
+    }
+
+    /// <summary>--kill-db-primary P or --kill-redis-primary P: which server to SIGKILL, and at which share of the expected receipts.</summary>
+    public (string Server, double Share)? KillServer()
+    {
+        var given = new[] { "kill-db-primary", "kill-redis-primary", "kill-node" }.Where(Has).ToList();
+        if (given.Count > 1)
+        {
+            throw new ArgumentException($"Give one kill per run, not {string.Join(" and ", given.Select(g => "--" + g))}.");
+        }
+
+        foreach (var (option, server) in new[] { ("kill-db-primary", "database"), ("kill-redis-primary", "redis") })
+        {
+            if (Get(option) is not { } text)
+            {
+                continue;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) || percent is <= 0 or >= 100)
+            {
+                throw new ArgumentException($"--{option} takes a percentage between 0 and 100, e.g. 30; got '{text}'.");
+            }
+
+            return (server, percent / 100);
+        }
+
+        return null;
+    }
+
     /// <summary>--hub-configuration: run the hub as already built in this configuration (no build first); null builds Release.</summary>
     public string? HubConfiguration() => Get("hub-configuration") switch
     {
@@ -211,7 +262,8 @@ internal sealed class CommandLine
             throw new ArgumentException($"--repeat takes 1 to 50 issues, got {n}.");
         }
 
-        if (n > 1 && (scenario is not (ScenarioKind.Flood or ScenarioKind.Landslide) || Has("via-feed") || Has("kill-hub-at") || Has("kill-node")))
+        if (n > 1 && (scenario is not (ScenarioKind.Flood or ScenarioKind.Landslide) || Has("via-feed") || Has("kill-hub-at") || Has("kill-node")
+            || Has("kill-db-primary") || Has("kill-redis-primary")))
         {
             throw new ArgumentException("--repeat re-issues the flood or landslide alert through the API; it does not combine with --via-feed, kills or other scenarios.");
         }
@@ -331,6 +383,12 @@ internal sealed class CommandLine
                                   fan-out ended; reports each issue's first receipt and their p50/p95
           --kill-node K@P         with --cluster: SIGKILL node K once P % of the expected receipts are in (it stays dead);
                                   the report says when its backlog was taken over and what was re-sent
+          --ha                    with --cluster: PostgreSQL with pg_auto_failover (monitor, primary, synchronous standby) and
+                                  Redis with a replica and three Sentinels, on loopback (postgresql-15-auto-failover, redis-sentinel)
+          --kill-db-primary P     with --ha: SIGKILL the PostgreSQL primary once P % of the expected receipts are in; the report
+                                  says when the standby took writes, the longest pause in receipts after the kill, and the re-sends
+          --kill-redis-primary P  with --ha: the same for the Redis primary (the Sentinels promote the replica); the report adds
+                                  when SignalR receipts resumed
           --engine E              with --start-hub: the hub's store, sqlite (default) or postgres: a throwaway PostgreSQL cluster
                                   (postgresql-15 installed) with one database, kept across --kill-hub-at restarts and removed
                                   at the end; the report's header names the engine and its version

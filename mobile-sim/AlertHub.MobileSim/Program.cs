@@ -71,6 +71,8 @@ internal static class MobileSimProgram
         var clusterNodes = cl.ClusterNodes();
         var engineName = clusterNodes > 1 ? HubEngine.Postgres : cl.Engine();
         var killNode = cl.KillNode(clusterNodes);
+        var highAvailability = cl.HighAvailability(clusterNodes);
+        var killServer = cl.KillServer();
         if (killNode is { Node: 1 })
         {
             throw new ArgumentException("--kill-node: node 1 is where mobile-sim imports, issues and reads the results; kill node 2 or later.");
@@ -125,12 +127,13 @@ internal static class MobileSimProgram
         var nodes = new List<HubProcess>();
         HubEngine? engine = null;
         AlertHub.Tests.Shared.Servers.RedisServer? redis = null;
+        AlertHub.Tests.Shared.Servers.RedisSentinelCluster? sentinels = null;
         try
         {
             var hubSettings = Peers.ProviderPeers.HubSettings(peers);
             if (cl.StartHub)
             {
-                engine = await HubEngine.StartAsync(engineName, cancellationToken);
+                engine = highAvailability ? await HubEngine.StartFailoverAsync(cancellationToken) : await HubEngine.StartAsync(engineName, cancellationToken);
                 Console.WriteLine($"store: {engine.Description}");
                 var settings = new Dictionary<string, string?>(hubSettings);
                 foreach (var (key, value) in engine.HubSettings)
@@ -138,16 +141,28 @@ internal static class MobileSimProgram
                     settings[key] = value;
                 }
 
+                if (highAvailability)
+                {
+                    // --ha: a primary, its replica and three Sentinels; the nodes find the primary through the Sentinels.
+                    sentinels = await AlertHub.Tests.Shared.Servers.RedisSentinelCluster.StartAsync();
+                    settings["Cluster:Redis"] = sentinels.Configuration;
+                    Console.WriteLine($"redis: primary 127.0.0.1:{await sentinels.PrimaryAsync()}, replica, Sentinels on {string.Join(", ", sentinels.SentinelPorts)}");
+                }
+
                 if (clusterNodes > 1)
                 {
                     // The nodes share SignalR (backplane), presence and sign-in counters through a throwaway redis-server.
-                    redis = await AlertHub.Tests.Shared.Servers.RedisServer.StartAsync();
-                    settings["Cluster:Redis"] = redis.Configuration;
+                    if (sentinels is null)
+                    {
+                        redis = await AlertHub.Tests.Shared.Servers.RedisServer.StartAsync();
+                        settings["Cluster:Redis"] = redis.Configuration;
+                        Console.WriteLine($"redis: throwaway redis-server on 127.0.0.1:{redis.Port}");
+                    }
+
                     // Every node signs Web Push with the one VAPID key the subscriptions were made with; a node generating its
                     // own (in its own data directory) would be refused by the push service.
                     using var vapid = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
                     settings["Channels:WebPush:VapidPrivateKey"] = System.Buffers.Text.Base64Url.EncodeToString(vapid.ExportParameters(includePrivateParameters: true).D);
-                    Console.WriteLine($"redis: throwaway redis-server on 127.0.0.1:{redis.Port}");
                 }
 
                 if (clusterNodes > 1 && settings.GetValueOrDefault("ConnectionStrings:AlertHub") is { } shared)
@@ -187,6 +202,27 @@ internal static class MobileSimProgram
                         KilledNode = $"node-{kill.Node}",
                         KillAndRestartHub = ct => KillNodeAsync(nodes, kill.Node, adminKey, ct),
                     };
+                }
+
+                if (killServer is { } server)
+                {
+                    var startedEngine = engine;
+                    var startedSentinels = sentinels!;
+                    options = options with
+                    {
+                        KillHubAt = [server.Share],
+                        KilledServer = server.Server == "database" ? "database primary" : "Redis primary",
+                        // Kill Redis inside the SignalR burst (which is over within a second or two), so that the report shows
+                        // the SignalR deliveries stand still and resume.
+                        KillOnChannel = server.Server == "redis" ? Population.SimChannels.SignalR : null,
+                        KillAndRestartHub = server.Server == "database"
+                            ? ct => startedEngine.KillPrimaryAsync(ct)
+                            : ct => KillRedisPrimaryAsync(startedSentinels, ct),
+                    };
+                    if (server.Server == "redis" && cl.ExpectedSignalR(options) == 0)
+                    {
+                        throw new ArgumentException("--kill-redis-primary measures the SignalR deliveries across the failover: give a --mix with signalr.");
+                    }
                 }
 
                 foreach (var (node, i) in nodes.Select((n, i) => (n, i)))
@@ -298,6 +334,11 @@ internal static class MobileSimProgram
                 await redis.DisposeAsync();
             }
 
+            if (sentinels is not null)
+            {
+                await sentinels.DisposeAsync();
+            }
+
             // After the hub: its sessions end with it, so the cluster stops without cutting off a live hub.
             if (engine is not null)
             {
@@ -375,6 +416,20 @@ internal static class MobileSimProgram
         }
 
         return killed.Elapsed;
+    }
+
+    /// <summary>
+    /// --kill-redis-primary: SIGKILLs the Redis primary, then waits until the Sentinels have promoted the replica. Returns how
+    /// long after the kill that was.
+    /// </summary>
+    private static async Task<TimeSpan> KillRedisPrimaryAsync(AlertHub.Tests.Shared.Servers.RedisSentinelCluster sentinels, CancellationToken cancellationToken)
+    {
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        var old = await sentinels.KillPrimaryAsync();
+        var primary = await sentinels.WaitForNewPrimaryAsync(old, TimeSpan.FromMinutes(1));
+        var took = killed.Elapsed;
+        Console.WriteLine(FormattableString.Invariant($"redis: primary :{old} SIGKILLed; the Sentinels made :{primary} primary {took.TotalSeconds:0.0} s later"));
+        return took;
     }
 
     private static async Task<int> GenerateDemoGeoAsync(CommandLine cl, CancellationToken cancellationToken)

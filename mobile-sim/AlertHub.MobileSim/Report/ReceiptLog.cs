@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace AlertHub.MobileSim.Report;
 
@@ -11,6 +12,7 @@ internal sealed class ReceiptLog
 {
     private readonly ConcurrentQueue<Receipt> _receipts = new();
     private readonly ConcurrentDictionary<(string, string, string, int), byte> _distinct = new();
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _distinctPerChannel = new(StringComparer.Ordinal);
     private int _count;
     private int _signatureFailures;
     private int _unknownResident;
@@ -20,6 +22,9 @@ internal sealed class ReceiptLog
 
     /// <summary>Receipts not counting a second copy of a message a resident already had on that channel.</summary>
     public int DistinctCount => _distinct.Count;
+    /// <summary><see cref="DistinctCount"/> of one channel.</summary>
+    public int DistinctCountOf(string channel) => _distinctPerChannel.TryGetValue(channel, out var n) ? Volatile.Read(ref n.Value) : 0;
+
     public int SignatureFailures => Volatile.Read(ref _signatureFailures);
     public int UnknownResident => Volatile.Read(ref _unknownResident);
     public int Malformed => Volatile.Read(ref _malformed);
@@ -27,7 +32,11 @@ internal sealed class ReceiptLog
     public void Add(Receipt receipt)
     {
         _receipts.Enqueue(receipt);
-        _distinct.TryAdd((receipt.ExternalId, receipt.Channel, receipt.AlertId, receipt.Version), 0);
+        if (_distinct.TryAdd((receipt.ExternalId, receipt.Channel, receipt.AlertId, receipt.Version), 0))
+        {
+            Interlocked.Increment(ref _distinctPerChannel.GetOrAdd(receipt.Channel, _ => new StrongBox<int>()).Value);
+        }
+
         Interlocked.Increment(ref _count);
     }
 

@@ -17,16 +17,19 @@ internal sealed class HubEngine : IAsyncDisposable
     private const string DatabaseName = "alerthub_sim";
 
     private readonly PostgresCluster? _cluster;
+    private readonly PgAutoFailoverCluster? _failover;
     private readonly EventHandler? _atExit;
     private int _disposed;
 
-    private HubEngine(string name, string description, IReadOnlyDictionary<string, string?> hubSettings, PostgresCluster? cluster)
+    private HubEngine(string name, string description, IReadOnlyDictionary<string, string?> hubSettings, PostgresCluster? cluster,
+        PgAutoFailoverCluster? failover = null)
     {
         Name = name;
         Description = description;
         HubSettings = hubSettings;
         _cluster = cluster;
-        if (cluster is not null)
+        _failover = failover;
+        if (cluster is not null || failover is not null)
         {
             // SIGTERM or an unhandled crash skips the run's finally: a postmaster left behind would hold its port and folder.
             _atExit = (_, _) => DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -113,6 +116,55 @@ internal sealed class HubEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// --ha: PostgreSQL with pg_auto_failover on loopback (a monitor, a primary and a synchronous standby), the hub given both
+    /// nodes with <c>Target Session Attributes=primary</c>. Durable as a city would run it: no <c>synchronous_commit = off</c>
+    /// here, so a commit the hub was told of is on both nodes.
+    /// </summary>
+    public static async Task<HubEngine> StartFailoverAsync(CancellationToken cancellationToken)
+    {
+        if (PgAutoFailoverCluster.FindAutoctl() is null || PgAutoFailoverCluster.FindBinaries() is null)
+        {
+            throw new HubEngineException("--ha needs pg_auto_failover (apt-get install postgresql-15-auto-failover pg-auto-failover-cli).");
+        }
+
+        PgAutoFailoverCluster failover;
+        try
+        {
+            failover = await PgAutoFailoverCluster.StartAsync(DatabaseName,
+                [.. PostgresCluster.LoadRunSettings.Where(s => !s.StartsWith("synchronous_commit", StringComparison.Ordinal))], cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new HubEngineException("Could not start a throwaway pg_auto_failover formation: " + e.Message, e);
+        }
+
+        // The formation's tests time commands out after 5 s; a load run's bulk writes get the hub's usual 30 s.
+        var connectionString = new NpgsqlConnectionStringBuilder(failover.ConnectionString) { CommandTimeout = 30 }.ConnectionString;
+        return new HubEngine(Postgres,
+            $"PostgreSQL with pg_auto_failover on 127.0.0.1 (monitor :{failover.MonitorPort}, {string.Join(", ", PgAutoFailoverCluster.NodeNames.Select(n => $"{n} :{failover.PortOf(n)}"))}; synchronous standby)",
+            new Dictionary<string, string?>
+            {
+                ["Storage:Engine"] = "postgres",
+                ["ConnectionStrings:AlertHub"] = connectionString,
+            }, cluster: null, failover);
+    }
+
+    /// <summary>
+    /// --kill-db-primary: SIGKILLs the primary's machine (its keeper and its postgres), then waits until the monitor has
+    /// promoted the standby and it takes writes. Returns how long after the kill that was.
+    /// </summary>
+    public async Task<TimeSpan> KillPrimaryAsync(CancellationToken cancellationToken)
+    {
+        var failover = _failover ?? throw new InvalidOperationException("--kill-db-primary needs --ha.");
+        var killed = System.Diagnostics.Stopwatch.StartNew();
+        var old = await failover.KillPrimaryAsync(cancellationToken);
+        var primary = await failover.WaitForPrimaryAsync(old, TimeSpan.FromMinutes(1), cancellationToken);
+        var took = killed.Elapsed;
+        Console.WriteLine(FormattableString.Invariant($"database: {old} (primary) SIGKILLed; {primary} took writes {took.TotalSeconds:0.0} s later"));
+        return took;
+    }
+
+    /// <summary>
     /// What the hub did in its PostgreSQL database so far (the server's own statistics, no knowledge of the hub's tables):
     /// proof that the run's writes went there, and the database work behind the figures. Null on SQLite. The server gathers
     /// these per session and publishes them within a second or so of a busy session's commits.
@@ -121,6 +173,7 @@ internal sealed class HubEngine : IAsyncDisposable
     {
         if (_cluster is null || _disposed == 1)
         {
+            // --ha: a promoted standby's statistics start at its promotion, which would understate the run.
             return null;
         }
 
@@ -147,14 +200,22 @@ internal sealed class HubEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1 || _cluster is null)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1 || (_cluster is null && _failover is null))
         {
             return;
         }
 
         AppDomain.CurrentDomain.ProcessExit -= _atExit;
         // Stop the hub first: pg_ctl's fast stop ends a live hub's sessions, and the hub would log its lost database.
-        await _cluster.DisposeAsync();
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        if (_failover is not null)
+        {
+            await _failover.DisposeAsync();
+        }
     }
 }
 

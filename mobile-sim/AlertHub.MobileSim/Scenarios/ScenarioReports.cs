@@ -112,6 +112,12 @@ internal static class ScenarioPrinter
 
         foreach (var k in report.HubKills ?? [])
         {
+            if (k.Server is not null)
+            {
+                sb.AppendLine(ci, $"  {k.Server} killed (SIGKILL) at {k.Share:P0} = {k.ReceiptsAtKill} receipts, {k.KilledAtMs:0} ms after the issue; its replacement took writes {k.RestartMs:0} ms after the kill; longest pause in receipts after the kill {Ms(k.LongestPauseMs)} ms (SignalR {Ms(k.LongestSignalRPauseMs)} ms); re-sent {k.Resent} (with another delivery id: {k.ResentWithOtherKey})");
+                continue;
+            }
+
             sb.AppendLine(k.Node is null
                 ? string.Create(ci, $"  hub killed (SIGKILL) at {k.Share:P0} = {k.ReceiptsAtKill} receipts, {k.KilledAtMs:0} ms after the issue; back in {k.RestartMs:0} ms; re-sent {k.Resent} (with another delivery id: {k.ResentWithOtherKey})")
                 : string.Create(ci, $"  {k.Node} killed (SIGKILL) for good at {k.Share:P0} = {k.ReceiptsAtKill} receipts, {k.KilledAtMs:0} ms after the issue; its backlog taken over {k.RestartMs:0} ms after the kill; re-sent {k.Resent} (with another delivery id: {k.ResentWithOtherKey})"));

@@ -116,6 +116,12 @@ internal sealed record SimulationOptions
     /// <summary>Kills the hub and starts it again on the same data directory, returning how long that took (set with --start-hub).</summary>
     public Func<CancellationToken, Task<TimeSpan>>? KillAndRestartHub { get; init; }
 
+    /// <summary>With --kill-db-primary / --kill-redis-primary: the server the kill hook kills (named in the report); null: a hub.</summary>
+    public string? KilledServer { get; init; }
+
+    /// <summary>The channel whose receipts the kill share counts (--kill-redis-primary: SignalR); null: every channel's.</summary>
+    public string? KillOnChannel { get; init; }
+
     /// <summary>With --kill-node: the node the kill hook kills for good (named in the report); null: the one hub, restarted.</summary>
     public string? KilledNode { get; init; }
 

@@ -130,9 +130,10 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 : null;
 
             var killer = options is { KillHubAt.Count: > 0, KillAndRestartHub: { } kill }
-                ? new HubKillMonitor(options.KillHubAt, kill, receipts, time, options.Timeout, options.KilledNode)
+                ? new HubKillMonitor(options.KillHubAt, kill, receipts, time, options.Timeout, options.KilledNode, options.KilledServer, options.KillOnChannel)
                 : null;
             var receiptsBefore = receipts.DistinctCount;
+            var killChannelBefore = killer?.Channel is { } killChannel ? receipts.DistinctCountOf(killChannel) : 0;
             IssuedAlert issued;
             long issuedAt;
             List<RepeatRound>? rounds = null;
@@ -177,7 +178,14 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
             if (killer is not null)
             {
                 // The stall rule of the waiter would end the wait while the hub restarts: let every kill happen first.
-                killer.Arm(issuedAt, receiptsBefore, expectations.Count(e => e.Expected));
+                if (killer.Channel is { } channel)
+                {
+                    killer.Arm(issuedAt, killChannelBefore, expectations.Count(e => e.Expected && e.Channel == channel));
+                }
+                else
+                {
+                    killer.Arm(issuedAt, receiptsBefore, expectations.Count(e => e.Expected));
+                }
                 await killer.WaitDoneAsync();
             }
 
