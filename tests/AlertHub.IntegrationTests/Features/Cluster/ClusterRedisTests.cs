@@ -17,6 +17,35 @@ public sealed class ClusterRedisTests
 {
     private static readonly object Circle = new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 500 } } };
 
+    /// <summary>
+    /// The staff dashboards hear of a new alert through the SignalR backplane, after the alert is committed. With Redis gone
+    /// that send failed, and the request that had issued the alert answered 500: the caller, told it failed, would issue it
+    /// again. A notification that cannot go out now is logged, not an error of the issue.
+    /// </summary>
+    [RedisFact]
+    public async Task RedisGone_IssuingAnAlert_Is202AndStoredOnce_TheStaffNoticeIsWhatIsLost()
+    {
+        var redis = await AlertHub.Tests.Shared.Servers.RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cluster:Redis"] = redis.Configuration,
+            ["Cluster:RedisChannelPrefix"] = "t" + Guid.NewGuid().ToString("N")[..12],
+        };
+        using var cluster = await ClusterHubs.StartAsync(2, settings);
+        using var a = cluster[0].Admin();
+        await Api.RegisterAsync(a, 39.3114, 140.5535);
+        await redis.DisposeAsync();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var issued = await a.PostAsJsonAsync("/api/alerts", Api.ExerciseAlert(Circle));
+            Assert.Equal(202, (int)issued.StatusCode);
+        }
+
+        Assert.Equal(3, await cluster[0].CountAsync("SELECT count(*) FROM alerts"));
+        Assert.Equal(3, await cluster[0].CountAsync("SELECT count(*) FROM alert_versions"));
+    }
+
     [RedisFact]
     public async Task AlertIssuedOnA_ReachesASignalRResidentConnectedToB_ExactlyOnce_RecordedDelivered()
     {
