@@ -31,6 +31,7 @@ internal sealed partial class JmaFeedPoller(
     OutboundUrlPolicy urlPolicy,
     HealthState health,
     ClusterLeaseRunner leases,
+    AlertHub.Core.Storage.IStoreFaults storeFaults,
     IOptions<FeedPollingOptions> options,
     TimeProvider time,
     ILogger<JmaFeedPoller> logger) : BackgroundService
@@ -266,6 +267,14 @@ internal sealed partial class JmaFeedPoller(
         {
             return await FailedAsync(feedUrl, entry, url, $"timed out after {_options.RequestTimeout}", stoppingToken);
         }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested && storeFaults.IsUnavailable(e))
+        {
+            // The database is failing over: the telegram is not at fault, so this is no attempt against it. Given up after
+            // MaxTelegramAttempts, a warning fetched during a long promotion would never be read.
+            status.TelegramFailed(url, e.GetBaseException().Message, time.GetUtcNow());
+            LogTelegramWaitsForStore(logger, url, e.GetBaseException().Message);
+            return false;
+        }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             return await FailedAsync(feedUrl, entry, url, e.Message, stoppingToken);
@@ -376,6 +385,9 @@ internal sealed partial class JmaFeedPoller(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "JMA feed {Url}: unexpected error in the poll cycle")]
     private static partial void LogCycleFailed(ILogger logger, string url, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram {Url} waits for the store, which is unavailable ({Reason}); retried next cycle, not counted as an attempt")]
+    private static partial void LogTelegramWaitsForStore(ILogger logger, string url, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram {Url} failed (attempt {Attempts}), retried next cycle: {Error}")]
     private static partial void LogTelegramFailed(ILogger logger, string url, int attempts, string error);

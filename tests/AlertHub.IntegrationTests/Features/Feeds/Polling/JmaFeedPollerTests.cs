@@ -143,6 +143,33 @@ public sealed class JmaFeedPollerTests
         Assert.Equal(1, status.Snapshot().EntriesSeen);
     }
 
+    /// <summary>
+    /// While the database fails over every intake fails; that is not the telegram's fault. Counted as attempts, a telegram
+    /// met during a promotion longer than MaxTelegramAttempts cycles was given up and never read.
+    /// </summary>
+    [Fact]
+    public async Task Poller_IntakeMeetsTheStoreFailingOver_KeepsTheTelegramUntilItIsTaken_NotGivenUp()
+    {
+        await using var fake = new FakeJmaFeed();
+        await fake.StartAsync();
+        fake.Publish("VXSE53", Telegram("震源・震度に関する情報", 1), At(0));
+        var intake = new RecordingIntake { ThrowNext = 6, Throw = () => new StoreFailingOver() };
+        using var hub = StartHub(fake, intake, settings: new() { ["Feeds:Jma:MaxTelegramAttempts"] = "2" }, storeFaults: new FailingOverIsUnavailable());
+        await hub.WaitReadyAsync();
+
+        await Until(() => intake.Count == 1, "the telegram once the store takes it");
+
+        Assert.Equal(6, intake.Thrown);
+        Assert.Equal(1, hub.Services.GetRequiredService<FeedPollerStatus>().Snapshot().EntriesSeen);
+    }
+
+    private sealed class StoreFailingOver() : Exception("the store is failing over");
+
+    private sealed class FailingOverIsUnavailable : AlertHub.Core.Storage.IStoreFaults
+    {
+        public bool IsUnavailable(Exception exception) => exception is StoreFailingOver;
+    }
+
     [Fact]
     public async Task Poller_OversizeTelegram_IsSkippedForGoodWithoutStoppingThePoller()
     {
@@ -223,7 +250,8 @@ public sealed class JmaFeedPollerTests
         });
     }
 
-    private static HubFactory StartHub(FakeJmaFeed fake, RecordingIntake intake, string? dataDirectory = null, Dictionary<string, string?>? settings = null)
+    private static HubFactory StartHub(FakeJmaFeed fake, RecordingIntake intake, string? dataDirectory = null, Dictionary<string, string?>? settings = null,
+        AlertHub.Core.Storage.IStoreFaults? storeFaults = null)
     {
         var all = new Dictionary<string, string?>(fake.HubSettings)
         {
@@ -241,6 +269,11 @@ public sealed class JmaFeedPollerTests
         return new HubFactory(dataDirectory, all, services =>
         {
             services.AddSingleton<IFeedIntake>(intake);
+            if (storeFaults is not null)
+            {
+                services.AddSingleton(storeFaults);
+            }
+
             services.AddJmaFeedPolling(configuration);
         });
     }
@@ -282,6 +315,9 @@ public sealed class JmaFeedPollerTests
         /// <summary>Throw for this many calls first (a hub-side failure the poller must retry).</summary>
         public int ThrowNext;
 
+        /// <summary>What is thrown (default: a hub-side failure of no known kind).</summary>
+        public Func<Exception> Throw { get; init; } = () => new InvalidOperationException("intake unavailable");
+
         public int Count => _received.Count;
 
         public int Thrown => Volatile.Read(ref _thrown);
@@ -293,7 +329,7 @@ public sealed class JmaFeedPollerTests
             if (Interlocked.Decrement(ref ThrowNext) >= 0)
             {
                 Interlocked.Increment(ref _thrown);
-                throw new InvalidOperationException("intake unavailable");
+                throw Throw();
             }
 
             _received.Enqueue(new Handed(source, origin, document.ToArray()));
