@@ -273,7 +273,7 @@ internal static class MobileSimProgram
                 Console.WriteLine("nodes:");
                 foreach (var n in perNode)
                 {
-                    Console.WriteLine($"  {n.Name}: CPU {n.CpuSeconds:0.0} s, peak working set {n.PeakMemoryMiB:0} MiB, delivered {(n.Delivered is { } d ? d.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "?")}, took over {n.TookOverItems} outbox items{(n.Killed ? " (killed; delivered as of its last heartbeat)" : "")}");
+                    Console.WriteLine($"  {n.Name}: CPU {n.CpuSeconds:0.0} s, peak working set {n.PeakMemoryMiB:0} MiB, delivered {(n.Delivered is { } d ? d.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "?")}, took over {n.TookOverItems} outbox items{(n.Killed ? " (killed; delivered as of its last heartbeat)" : "")}{(n.Retries is { } r && (r.StoreRetries + r.OutcomesAfterWaiting + r.RedisFailovers) > 0 ? $"; failover: {r.StoreRetries} delivery rounds met the store unavailable and retried, {r.OutcomesAfterWaiting} outcomes written after waiting for it, {r.RedisFailovers} Redis primary changes seen" : "")}");
                 }
             }
             else if (usage is { } used)
@@ -350,7 +350,7 @@ internal static class MobileSimProgram
     private static NodeUsage NodeUsageOf(HubProcess node, string name, bool killed)
     {
         var (cpu, peak) = node.Usage();
-        return new NodeUsage(name, Math.Round(cpu.TotalSeconds, 1), Math.Round(peak / (1024.0 * 1024), 1), node.TookOver, killed);
+        return new NodeUsage(name, Math.Round(cpu.TotalSeconds, 1), Math.Round(peak / (1024.0 * 1024), 1), node.TookOver, killed, Retries: node.Retries);
     }
 
     /// <summary>Each node's CPU and memory (from its process) and deliveries (from a live node's <c>GET /api/cluster</c>).</summary>

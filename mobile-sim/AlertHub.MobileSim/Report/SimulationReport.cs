@@ -125,7 +125,9 @@ internal sealed record RunInfo(
 
 /// <summary>One hub node of a --cluster run: what it used, and how much work it took over from a dead node.</summary>
 /// <param name="Delivered">Deliveries the node recorded (from <c>GET /api/cluster</c>, as of its last heartbeat; null when no node answered).</param>
-internal sealed record NodeUsage(string Name, double CpuSeconds, double PeakMemoryMiB, int TookOverItems, bool Killed, long? Delivered = null);
+/// <param name="Retries">What the node retried while the database or Redis failed over.</param>
+internal sealed record NodeUsage(string Name, double CpuSeconds, double PeakMemoryMiB, int TookOverItems, bool Killed, long? Delivered = null,
+    Scenarios.FailoverRetries? Retries = null);
 
 /// <summary>The hub's work in its PostgreSQL database during a run, from the server's statistics (pg_stat_database).</summary>
 internal sealed record StoreActivity(long Commits, long RowsInserted, long RowsUpdated, long RowsDeleted)

@@ -122,6 +122,7 @@ internal sealed class HubProcess : IAsyncDisposable
         {
             Output.Add(e.Data);
             CountTakeOver(e.Data);
+            CountFailoverRetries(e.Data);
         };
         process.ErrorDataReceived += (_, e) => Output.Add(e.Data);
         process.BeginOutputReadLine();
@@ -170,6 +171,24 @@ internal sealed class HubProcess : IAsyncDisposable
         {
             Interlocked.Add(ref _tookOver, n);
         }
+    }
+
+    /// <summary>
+    /// What this hub retried because the database or Redis was failing over, from its warnings: delivery loops that met the
+    /// store unavailable and went round again, outcomes written once the store took writes again, and Redis failovers seen.
+    /// </summary>
+    public FailoverRetries Retries => new(Volatile.Read(ref _storeRetries), Volatile.Read(ref _outcomesAfterWaiting), Volatile.Read(ref _redisFailovers));
+
+    private int _storeRetries;
+    private int _outcomesAfterWaiting;
+    private int _redisFailovers;
+
+    private void CountFailoverRetries(string? line)
+    {
+        var (store, outcomes, redis) = FailoverRetries.Of(line);
+        Interlocked.Add(ref _storeRetries, store);
+        Interlocked.Add(ref _outcomesAfterWaiting, outcomes);
+        Interlocked.Add(ref _redisFailovers, redis);
     }
 
     /// <summary>SIGKILLs the hub and leaves it dead (a node lost for good: the others must carry on).</summary>
@@ -255,4 +274,34 @@ internal sealed class ConcurrentQueueLog
     }
 
     public override string ToString() => string.Join('\n', _lines);
+}
+
+/// <summary>What one hub retried while a server failed over (see <see cref="HubProcess.Retries"/>).</summary>
+/// <param name="StoreRetries">Delivery loop rounds that met the store unavailable and went round again.</param>
+/// <param name="OutcomesAfterWaiting">Delivery outcomes kept and written once the store took writes again.</param>
+/// <param name="RedisFailovers">Times the node saw the cluster's Redis primary change.</param>
+internal sealed record FailoverRetries(int StoreRetries, int OutcomesAfterWaiting, int RedisFailovers)
+{
+    /// <summary>What one line of the hub's log adds to each count (the hub's own warning texts).</summary>
+    public static (int StoreRetries, int OutcomesAfterWaiting, int RedisFailovers) Of(string? line)
+    {
+        if (line is null)
+        {
+            return (0, 0, 0);
+        }
+
+        if (line.Contains("the store is unavailable (", StringComparison.Ordinal) && line.TrimEnd().EndsWith("; retrying", StringComparison.Ordinal))
+        {
+            return (1, 0, 0);
+        }
+
+        if (line.IndexOf(" outcomes recorded after waiting ", StringComparison.Ordinal) is var at and > 0
+            && line[..at].Split(' ')[^1] is var count
+            && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            return (0, n, 0);
+        }
+
+        return line.Contains("Cluster Redis failed over: the primary is now ", StringComparison.Ordinal) ? (0, 0, 1) : (0, 0, 0);
+    }
 }

@@ -72,4 +72,14 @@ public sealed class FailoverRunOptionsTests
         Assert.Equal(1, receipts.DistinctCountOf("signalr"));
         Assert.Equal(2, receipts.DistinctCountOf("webhook"));
     }
+
+    [Theory]
+    [InlineData("      Channel fcm: the store is unavailable (No suitable host was found.); retrying", 1, 0, 0)]
+    [InlineData("      Channel line: 412 outcomes recorded after waiting 5.3 s for the store", 0, 412, 0)]
+    [InlineData("      Cluster Redis failed over: the primary is now 127.0.0.1:20001 (was 127.0.0.1:20000); presence is announced again", 0, 0, 1)]
+    [InlineData("      Channel fcm: the store is unavailable (No suitable host was found.); 30 outcomes wait for it", 0, 0, 0)]
+    [InlineData("info: Took over 12 outbox items", 0, 0, 0)]
+    [InlineData(null, 0, 0, 0)]
+    public void FailoverRetries_AreCountedFromTheHubsOwnWarnings(string? line, int store, int outcomes, int redis) =>
+        Assert.Equal((store, outcomes, redis), FailoverRetries.Of(line));
 }
