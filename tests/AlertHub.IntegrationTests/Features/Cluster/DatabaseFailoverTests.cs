@@ -78,6 +78,7 @@ public sealed class FailoverFormation : IAsyncLifetime
 /// acknowledged is lost, a request during the outage is answered 503 with Retry-After (never 500, never half-stored), and
 /// the hub carries on through a second failover once the old primary is back as the standby.
 /// </summary>
+[Collection(FailoverCollection.Name)]
 public sealed class DatabaseFailoverTests(FailoverFormation formation, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<FailoverFormation>
 {
     private const int Concurrency = 32;

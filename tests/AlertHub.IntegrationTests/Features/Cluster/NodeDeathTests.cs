@@ -12,6 +12,7 @@ namespace AlertHub.IntegrationTests.Features.Cluster;
 /// fan-out: the other two finish it, nobody is lost, and what goes out twice is at most what the dead node had in
 /// flight, with the same delivery id.
 /// </summary>
+[Collection(FailoverCollection.Name)]
 public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Residents = 3000;

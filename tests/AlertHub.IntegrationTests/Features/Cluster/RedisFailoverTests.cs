@@ -27,6 +27,7 @@ internal sealed class RedisSentinelFactAttribute : FactAttribute
 /// connected to either node rely on must work again within seconds of the sentinels' switch. Each test has a Redis of
 /// its own, so the kills do not meet.
 /// </summary>
+[Collection(FailoverCollection.Name)]
 public sealed class RedisFailoverTests(ITestOutputHelper output)
 {
     private static readonly object Circle = new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 500 } } };
