@@ -278,6 +278,9 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
                     ["Cluster:NodeName"] = name,
                     ["Channels:Webhook:MaxConcurrency"] = $"{Concurrency}",
                     ["Channels:Webhook:MaxBatchSize"] = "256",
+                    // Longer than the stop: a request in flight when the node stopped must not also time out and be tried
+                    // again by it when it wakes (a stall longer than the request timeout can add that one more copy).
+                    ["Channels:Webhook:RequestTimeout"] = "00:01:00",
                     ["Areas:LoadDemoAreas"] = "false",
                     ["Storage:MinFreeDiskMegabytes"] = "0",
                 }, AdminKey, TimeSpan.FromMinutes(2), CancellationToken.None, builtConfiguration: BuildConfiguration));
