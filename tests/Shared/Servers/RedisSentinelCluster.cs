@@ -246,7 +246,7 @@ internal sealed class RedisSentinelCluster : IAsyncDisposable
             arguments.AddRange(["--replicaof", "127.0.0.1", primary.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        Run(_server, arguments);
+        RedisServer.Run(_server, arguments);
         await WaitAsync(() => PingsAsync(port), $"redis-server on {port} to answer");
     }
 
@@ -268,7 +268,7 @@ internal sealed class RedisSentinelCluster : IAsyncDisposable
             $"sentinel failover-timeout {ServiceName} 10000",
             $"sentinel parallel-syncs {ServiceName} 1",
             "") );
-        Run(_sentinel, [configuration]);
+        RedisServer.Run(_sentinel, [configuration]);
         await WaitAsync(() => PingsAsync(port), $"redis-sentinel on {port} to answer");
     }
 
@@ -447,35 +447,6 @@ internal sealed class RedisSentinelCluster : IAsyncDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/bin")
             .Select(d => Path.Combine(d, program))
             .FirstOrDefault(File.Exists);
-
-    private static void Run(string fileName, IReadOnlyList<string> arguments)
-    {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            process.Kill();
-            throw new InvalidOperationException($"{fileName} did not daemonize within 30 s");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{fileName} exited {process.ExitCode}: {stdout.Result}{stderr.Result}".Trim());
-        }
-    }
 
     /// <summary>Distinct free ports in 16000–31999, below the ephemeral range, so no outgoing connection takes one meanwhile.</summary>
     private static int[] FreePorts(int count)

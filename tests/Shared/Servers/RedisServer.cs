@@ -225,7 +225,8 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private static void Run(string fileName, IReadOnlyList<string> arguments)
+    /// <summary>Runs a daemonizing program (redis-server, redis-sentinel with --daemonize yes) and waits for it to detach.</summary>
+    internal static void Run(string fileName, IReadOnlyList<string> arguments)
     {
         var start = new ProcessStartInfo(fileName)
         {
