@@ -82,7 +82,7 @@ internal sealed partial class DeliveryWorkers(
     {
         var queue = System.Threading.Channels.Channel.CreateBounded<(IReadOnlyList<ClaimedWork> Work, double ClaimMs, long Epoch)>(
             new System.Threading.Channels.BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-        var outcomes = System.Threading.Channels.Channel.CreateUnbounded<Completed>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        var outcomes = System.Threading.Channels.Channel.CreateUnbounded<CompletedItem>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
         // A send slot is given back only when the item's outcome is recorded, not when its request ends: what a crash
         // can re-send (sent but not yet recorded) never exceeds the channel's MaxUnrecorded, however far the recorder lags.
         using var unrecorded = new SemaphoreSlim(channel.Limits.MaxUnrecorded);
@@ -223,88 +223,6 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
-    /// <summary>An item's outcome on its way to the recorder; <paramref name="HoldsSlot"/> when it was admitted to send (see <see cref="BatchRun.AdmitAsync"/>).</summary>
-    private readonly record struct Completed(ClaimedWork Work, WorkOutcome Outcome, bool HoldsSlot);
-
-    /// <summary>One claimed batch: every row gets exactly one outcome, whichever comes first (the channel's report
-    /// as the item completes, the batch's final report, or a release).</summary>
-    /// <param name="admitting">One request's items are admitted together, one request at a time: two multicasts each holding
-    /// half the slots they need would otherwise wait for each other for ever.</param>
-    /// <param name="epoch">The node's <see cref="Cluster.ClusterSelfFence.Epoch"/> when the batch was claimed.</param>
-    private sealed class BatchRun(IReadOnlyList<ClaimedWork> claimed, System.Threading.Channels.ChannelWriter<Completed> recorder, SemaphoreSlim slots,
-        SemaphoreSlim admitting, int capacity, long epoch)
-    {
-        private int _abandoned;
-
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, ClaimedWork> _open = new(claimed.Select(w => KeyValuePair.Create(w.Id, w)));
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _admitted = new();
-
-        public IReadOnlyList<ClaimedWork> Claimed => claimed;
-
-        public long Epoch => epoch;
-
-        /// <summary>The node was declared dead after claiming this batch: what is left of it is another node's now.</summary>
-        public bool Abandoned => Volatile.Read(ref _abandoned) == 1;
-
-        /// <summary>Drops what has no outcome yet, unrecorded (another node claimed it since); returns how many.</summary>
-        public int Abandon()
-        {
-            Interlocked.Exchange(ref _abandoned, 1);
-            return TakeRest().Count();
-        }
-
-        public bool TryTake(long id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClaimedWork? work) => _open.TryRemove(id, out work);
-
-        /// <summary>
-        /// Waits for a send slot per item (one is free once an earlier outcome is recorded) and marks the items as holding
-        /// them. A request larger than the whole capacity takes all of it (it could never get more).
-        /// </summary>
-        public async ValueTask AdmitAsync(IReadOnlyList<DeliveryItem> items, CancellationToken cancellationToken)
-        {
-            await admitting.WaitAsync(cancellationToken);
-            try
-            {
-                for (var i = 0; i < items.Count && i < capacity; i++)
-                {
-                    await slots.WaitAsync(cancellationToken);
-                    _admitted[items[i].WorkId] = 0;
-                }
-            }
-            finally
-            {
-                admitting.Release();
-            }
-        }
-
-        public void Post(ClaimedWork work, WorkOutcome outcome) => recorder.TryWrite(new Completed(work, outcome, _admitted.TryRemove(work.Id, out _)));
-
-        public IEnumerable<ClaimedWork> TakeRest()
-        {
-            foreach (var id in _open.Keys.ToList())
-            {
-                if (_open.TryRemove(id, out var work))
-                {
-                    yield return work;
-                }
-            }
-        }
-
-        /// <summary>Gives back what has no outcome yet: Pending again, attempts unchanged (not for an abandoned batch: not ours).</summary>
-        public void ReleaseRest(bool mayHaveReached, long nowMs)
-        {
-            if (Abandoned)
-            {
-                return;
-            }
-
-            foreach (var work in TakeRest())
-            {
-                Post(work, new WorkOutcome(work.Id, WorkState.Pending, null, nowMs, work.Attempts, "released unsent", MayHaveReached: mayHaveReached,
-                    Unsent: true, Throttles: work.Throttles));
-            }
-        }
-    }
-
     private async Task SendBatchAsync(IDeliveryChannel channel, BatchRun run, double claimMs)
     {
         var renderStarted = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -386,18 +304,6 @@ internal sealed partial class DeliveryWorkers(
             StillWanted = item => alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version),
             Admit = async (admitted, ct) =>
             {
-                // Asked before every request: a node that stalled past its heartbeat sends nothing more of this batch until it
-                // knows it was not declared dead meanwhile, and nothing at all if it was.
-                if (!await fence.MaySendAsync(run.Epoch, ct))
-                {
-                    if (run.Abandon() is var dropped and > 0)
-                    {
-                        LogAbandoned(logger, channel.Name, dropped);
-                    }
-
-                    return false;
-                }
-
                 foreach (var item in admitted)
                 {
                     if (!alerts.MayBeCurrent(item.Message.AlertId, item.Message.Version))
@@ -406,8 +312,15 @@ internal sealed partial class DeliveryWorkers(
                     }
                 }
 
-                await run.AdmitAsync(admitted, ct);
-                return true;
+                // A node that stalled past its heartbeat sends nothing more of this batch until it knows it was not declared
+                // dead meanwhile, and nothing at all if it was (the run asks the fence after the wait for send slots too).
+                var admission = await run.AdmitAsync(admitted, fence, ct);
+                if (admission.Dropped > 0)
+                {
+                    LogAbandoned(logger, channel.Name, admission.Dropped);
+                }
+
+                return admission.Admitted;
             },
         };
         var report = await resilience.For(channel.Name).ExecuteAsync(
@@ -463,9 +376,9 @@ internal sealed partial class DeliveryWorkers(
     /// writes group themselves), then prunes gone endpoints and reports progress. A recorded row is free for its
     /// next step at once (a retry, or the newer version that waited for it), so the channel is woken.
     /// </summary>
-    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<Completed> reader, SemaphoreSlim slots)
+    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<CompletedItem> reader, SemaphoreSlim slots)
     {
-        var pending = new List<Completed>();
+        var pending = new List<CompletedItem>();
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             pending.Clear();
@@ -506,7 +419,7 @@ internal sealed partial class DeliveryWorkers(
     /// out, and the item is then sent again; while this waits, the send slots stay held, so the channel starts nothing it
     /// could not record either.
     /// </summary>
-    private async Task RecordOutcomesAsync(string channel, List<Completed> pending)
+    private async Task RecordOutcomesAsync(string channel, List<CompletedItem> pending)
     {
         var started = time.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(200);
@@ -536,7 +449,7 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
-    private async Task AfterRecordingAsync(IDeliveryChannel channel, List<Completed> recorded)
+    private async Task AfterRecordingAsync(IDeliveryChannel channel, List<CompletedItem> recorded)
     {
         if (channel is IPresenceChannel presence)
         {
@@ -576,7 +489,7 @@ internal sealed partial class DeliveryWorkers(
     }
 
     /// <summary>Items left waiting for residents who connected while the item was in flight are due now (see <see cref="IPresenceChannel"/>).</summary>
-    private async Task ReleaseReconnectedAsync(string channel, IPresenceChannel presence, List<Completed> recorded)
+    private async Task ReleaseReconnectedAsync(string channel, IPresenceChannel presence, List<CompletedItem> recorded)
     {
         var released = 0;
         var waiting = recorded.Where(c => c.Outcome.State == WorkState.Pending).Select(c => c.Work.ResidentId).Distinct().ToList();

@@ -257,8 +257,10 @@ public sealed class NodeDeathTests(Xunit.Abstractions.ITestOutputHelper output)
     /// <summary>
     /// A node that is not dead but stalled (SIGSTOP: a frozen VM, a long pause) past the node timeout is declared dead and
     /// its claims are given to the other node. When it wakes (SIGCONT) it must not go on sending the batches it had claimed:
-    /// those are the other node's now. It re-sends at most what it had in flight when it stopped (16 here, in each of three
-    /// runs). Before it fenced itself it sent on through its claimed batches: 571 second copies.
+    /// those are the other node's now. Copies are bounded by the webhook channel's send slots (MaxUnrecorded, which defaults
+    /// to MaxConcurrency): items sent and not yet recorded when it stopped. Before it fenced itself it sent on through its
+    /// claimed batches: 571 second copies. CI once saw 17: a request that had passed the fence waited for a slot across the
+    /// stall and went out on waking (BatchRunTests).
     /// </summary>
     [PostgresFact]
     public async Task Stalled_TheIssuingNodeStoppedPastTheNodeTimeout_WhenItWakesItResendsAtMostWhatItHadInFlight()
