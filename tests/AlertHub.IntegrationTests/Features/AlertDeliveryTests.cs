@@ -23,6 +23,67 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         _hub.Dispose();
     }
 
+    /// <summary>
+    /// SignalR sends each text once to the groups of all its residents in a batch: every resident still gets exactly one
+    /// message, in their own language, and a connection that switched residents gets only its current resident's.
+    /// </summary>
+    [Fact]
+    public async Task SignalRBatch_OfResidentsInTwoLanguages_EachGetsOneMessageInTheirLanguage()
+    {
+        using var client = _hub.CreateClient();
+        var japanese = new[] { await Api.RegisterAsync(client, 39.3114, 140.5535, ["elderly"]), await Api.RegisterAsync(client, 39.3115, 140.5536, ["elderly"]) };
+        var english = await Api.RegisterAsync(client, 39.3116, 140.5537, ["elderly"], language: "en");
+        var before = await Api.RegisterAsync(client, 39.3118, 140.5539, ["elderly"], language: "en");
+        var inbox = new Dictionary<Guid, List<JsonElementMessage>>();
+        var connections = new List<HubConnection>();
+        try
+        {
+            foreach (var resident in japanese.Append(english))
+            {
+                inbox[resident.Id] = [];
+                connections.Add(await _hub.ConnectResidentAsync(resident, inbox[resident.Id]));
+            }
+
+            // This connection first served one resident in the area, then subscribed for another: Subscribe replaced the first,
+            // so only the second one's (Japanese) message may arrive here, and the first resident waits offline.
+            var switched = new List<JsonElementMessage>();
+            var switching = await _hub.ConnectResidentAsync(before, switched);
+            connections.Add(switching);
+            var household = await Api.RegisterAsync(client, 39.3117, 140.5538, ["elderly"]);
+            Assert.True(await switching.InvokeAsync<bool>("Subscribe", household.Id.ToString(), household.Token));
+
+            using var admin = _hub.Admin();
+            var issued = await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 2000 } } },
+                new { householdTags = new { any = new[] { "elderly" } } }));
+            Assert.Equal(5, issued["recipients"]!.GetValue<int>());
+            var id = issued["id"]!.GetValue<string>();
+            await Api.WaitForDeliveryAsync(admin, id, a => a["delivery"]!["total"]!["delivered"]!.GetValue<long>() == 4, TimeSpan.FromSeconds(10));
+            await Task.Delay(300);
+
+            foreach (var resident in japanese)
+            {
+                var message = Assert.Single(inbox[resident.Id]);
+                Assert.Equal("ja", message.Language);
+                Assert.EndsWith("横手川 氾濫危険", message.Headline, StringComparison.Ordinal);
+                Assert.Equal($"{id}:1:signalr", message.IdempotencyKey);
+            }
+
+            var inEnglish = Assert.Single(inbox[english.Id]);
+            Assert.Equal("en", inEnglish.Language);
+            Assert.EndsWith("Yokote River flood danger", inEnglish.Headline, StringComparison.Ordinal);
+            var atHousehold = Assert.Single(switched);
+            Assert.Equal("ja", atHousehold.Language);
+            Assert.EndsWith("横手川 氾濫危険", atHousehold.Headline, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
     [Fact]
     public async Task IssueAlert_ToSubscribedSignalRResident_ReceivesOneMarkedDrillMessage()
     {
@@ -58,7 +119,8 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         Assert.StartsWith("【訓練】", message.Headline, StringComparison.Ordinal);
         Assert.StartsWith("これは訓練です。", message.Body, StringComparison.Ordinal);
         Assert.Equal("ja", message.Language);
-        Assert.Equal($"{id}:1:{inside.Id:N}:signalr", message.IdempotencyKey);
+        // A connection serves one resident, so the key names the version and channel (one serialized message for many residents).
+        Assert.Equal($"{id}:1:signalr", message.IdempotencyKey);
         Assert.Empty(outsideReceived);
 
         var signalr = summary["delivery"]!["byChannel"]!["signalr"]!;

@@ -50,10 +50,12 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
 
     public bool CountsTowardKpi => true;
 
-    // A group send is cheap, so a whole batch may be out unrecorded, but never a second one behind it.
+    // A group send is cheap, so up to three batches may be out unrecorded: the next batch goes out while the last one's
+    // outcomes are written (with one, the sends waited for every write and 10,000 residents took 0.55 s instead of 0.35 s).
+    // A crash re-sends at most those, with the same idempotency key.
     public ChannelLimits Limits { get; } = new(options.Value.MaxBatchSize, MaxTitleLength: 200, MaxBodyLength: 4000, MaxConcurrency: 64)
     {
-        MaxUnrecorded = options.Value.MaxBatchSize,
+        MaxUnrecorded = 3 * options.Value.MaxBatchSize,
     };
 
     public ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken) =>
@@ -62,7 +64,8 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
     public async Task<DeliveryReport> SendAsync(DeliveryBatch batch, CancellationToken cancellationToken)
     {
         var results = new DeliveryItemResult?[batch.Items.Count];
-        var sends = new List<Task>(batch.Items.Count);
+        var sends = new List<Task>();
+        var admitted = new List<int>(SendChunk);
         // In a cluster a resident may be connected to another node: the group send then goes through the Redis backplane.
         var connected = await connections.ConnectedAsync([.. batch.Items.Select(i => i.ResidentId)], cancellationToken);
         // Read after the answer: a failure while asking makes it incomplete too.
@@ -97,21 +100,50 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
                 continue; // replaced by a newer version meanwhile: the outbox settles it
             }
 
-            sends.Add(SendOneAsync(batch, item, results, i, cancellationToken));
+            admitted.Add(i);
+            if (admitted.Count == SendChunk)
+            {
+                sends.AddRange(SendChunkAsync(batch, [.. admitted], results, cancellationToken));
+                admitted.Clear();
+            }
         }
 
+        sends.AddRange(SendChunkAsync(batch, [.. admitted], results, cancellationToken));
         await Task.WhenAll(sends);
         return new DeliveryReport([.. results.OfType<DeliveryItemResult>()]);
     }
 
-    private async Task SendOneAsync(DeliveryBatch batch, DeliveryItem item, DeliveryItemResult?[] results, int index, CancellationToken cancellationToken)
+    /// <summary>Items sent together: one group send per text (alert version and language) reaches each of their residents.</summary>
+    private const int SendChunk = 250;
+
+    /// <summary>
+    /// One message per text, serialized once for all the residents' groups: a per-resident message serialized the same text
+    /// a thousand times per batch, and its buffers were most of what a 10,000-resident fan-out allocated.
+    /// </summary>
+    private IEnumerable<Task> SendChunkAsync(DeliveryBatch batch, int[] indexes, DeliveryItemResult?[] results, CancellationToken cancellationToken) =>
+        indexes.GroupBy(i => batch.Items[i].Message).Select(text => SendTextAsync(batch, text.Key, [.. text], results, cancellationToken));
+
+    private async Task SendTextAsync(DeliveryBatch batch, RenderedMessage m, int[] indexes, DeliveryItemResult?[] results, CancellationToken cancellationToken)
     {
-        var m = item.Message;
+        // A connection belongs to one resident (Subscribe replaces the previous one), so the key needs no resident in it to
+        // let the client drop a second copy of the same version.
         var message = new SignalRAlertMessage(m.AlertId, m.Version, m.MsgType, m.Status, m.Severity, m.Urgency, m.Event, m.Headline, m.Body,
-            m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, item.IdempotencyKey, m.ImageUrl);
-        await hub.Clients.Group(AlertsHub.ResidentGroup(item.ResidentId)).SendAsync("alert", message, cancellationToken);
-        results[index] = batch.Report(new DeliveryItemResult(item.WorkId, DeliveryOutcome.Delivered));
+            m.Instruction, m.Language, m.AreaName, m.Sent, m.Expires, IdempotencyKeyFor(m), m.ImageUrl);
+        var groups = new string[indexes.Length];
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            groups[k] = AlertsHub.ResidentGroup(batch.Items[indexes[k]].ResidentId);
+        }
+
+        await hub.Clients.Groups(groups).SendAsync("alert", message, cancellationToken);
+        foreach (var i in indexes)
+        {
+            results[i] = batch.Report(new DeliveryItemResult(batch.Items[i].WorkId, DeliveryOutcome.Delivered));
+        }
     }
+
+    /// <summary>The <c>idempotencyKey</c> of a SignalR alert message: the alert version and the channel.</summary>
+    public static string IdempotencyKeyFor(RenderedMessage message) => $"{message.AlertId}:{message.Version}:{ChannelName}";
 }
 
 /// <summary>Public events (shelter status) reach residents' pages too.</summary>
