@@ -24,6 +24,10 @@ internal static class HostSetup
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<StoreUnavailableOptions>(builder.Configuration.GetSection("Storage"));
         services.Configure<JsonOptions>(o => Json.Configure(o.SerializerOptions));
+        // SignalR messages carry Japanese as UTF-8 (3 bytes a character) instead of \uXXXX escapes (6), as the HTTP API does.
+        // HTML-sensitive characters stay escaped; clients read the messages with JSON.parse and show them as text.
+        services.Configure<Microsoft.AspNetCore.SignalR.JsonHubProtocolOptions>(o =>
+            o.PayloadSerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
         // Body binding failures throw, so the exception handler can answer with a stable code.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
