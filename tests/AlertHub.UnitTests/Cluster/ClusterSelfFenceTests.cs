@@ -83,20 +83,5 @@ public sealed class ClusterSelfFenceTests
     }
 
     private ClusterSelfFence Fence(bool shared) =>
-        new(new Membership(shared), Options.Create(new ClusterOptions { NodeTimeout = TimeSpan.FromSeconds(6) }), _time, NullLogger<ClusterSelfFence>.Instance);
-
-    private sealed class Membership(bool shared) : IClusterMembership
-    {
-        public bool IsShared => shared;
-
-        public Task<bool> HeartbeatAsync(ClusterNode node, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task LeaveAsync(ClusterNode node, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<string>> DeclareSilentNodesDeadAsync(TimeSpan timeout, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<string>> RecentlyDeadAsync(TimeSpan within, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-    }
+        new(new FakeMembership(shared), Options.Create(new ClusterOptions { NodeTimeout = TimeSpan.FromSeconds(6) }), _time, NullLogger<ClusterSelfFence>.Instance);
 }

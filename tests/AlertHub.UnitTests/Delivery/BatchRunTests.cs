@@ -4,6 +4,7 @@ using AlertHub.Core.Delivery;
 using AlertHub.Core.Storage;
 using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Delivery;
+using AlertHub.UnitTests.Cluster;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -27,7 +28,7 @@ public sealed class BatchRunTests
 
     public BatchRunTests()
     {
-        _fence = new ClusterSelfFence(new SharedMembership(), Options.Create(new ClusterOptions { NodeTimeout = TimeSpan.FromSeconds(6) }), _time,
+        _fence = new ClusterSelfFence(new FakeMembership(shared: true), Options.Create(new ClusterOptions { NodeTimeout = TimeSpan.FromSeconds(6) }), _time,
             NullLogger<ClusterSelfFence>.Instance);
         _fence.BeatSucceeded(_time.GetTimestamp(), wasDeclaredDead: false);
     }
@@ -142,19 +143,4 @@ public sealed class BatchRunTests
         new(id, $"a1b2:1:{id}:webhook", Guid.NewGuid(), "https://receiver.example/hook", null,
             new RenderedMessage("a1b2", 1, "Alert", "Actual", "Severe", "Immediate", "洪水", "ja", "避難指示", "横手川が氾濫しました。", null, null,
                 DateTimeOffset.UnixEpoch, null));
-
-    private sealed class SharedMembership : IClusterMembership
-    {
-        public bool IsShared => true;
-
-        public Task<bool> HeartbeatAsync(ClusterNode node, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task LeaveAsync(ClusterNode node, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<string>> DeclareSilentNodesDeadAsync(TimeSpan timeout, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<string>> RecentlyDeadAsync(TimeSpan within, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-    }
 }
