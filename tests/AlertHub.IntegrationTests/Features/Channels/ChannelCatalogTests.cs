@@ -116,6 +116,6 @@ public sealed class ChannelCatalogTests
         Assert.Equal(256, webhook["maxBatchSize"]!.GetValue<int>());
         Assert.Equal(200, webhook["maxTitleLength"]!.GetValue<int>());
         Assert.Equal(4000, webhook["maxBodyLength"]!.GetValue<int>());
-        Assert.Equal(64, webhook["maxConcurrency"]!.GetValue<int>());
+        Assert.Equal(128, webhook["maxConcurrency"]!.GetValue<int>());
     }
 }

@@ -35,8 +35,9 @@ public sealed class WebPushChannelOptions : IChannelOptions
     /// <summary>Items per batch. Default 256.</summary>
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>Requests in flight at once. Default 64.</summary>
-    public int MaxConcurrency { get; set; } = 64;
+    /// <summary>Requests in flight at once; also what a crash can send twice (see <c>ChannelLimits.MaxUnrecorded</c>).
+    /// Default 128 (64 kept the whole city's pushes waiting on their own outcomes being written: docs/load-tests.md).</summary>
+    public int MaxConcurrency { get; set; } = 128;
 
     /// <summary>Timeout of one POST to a push service. Default 10 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
