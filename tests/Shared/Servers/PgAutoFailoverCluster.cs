@@ -459,6 +459,15 @@ internal sealed class PgAutoFailoverCluster : IAsyncDisposable
                         break;
                     }
                 }
+
+                // A postgres child writes its process title over the memory its environment was read from, so the marker is
+                // gone from it; but it runs in its data folder. A monitor's healthcheck worker outlived its killed postmaster
+                // for good (with the logger it kept open) until this looked there too.
+                if (found.LastOrDefault() != pid && new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget is { } cwd
+                    && (cwd == folder || cwd.StartsWith(folder + "/", StringComparison.Ordinal)))
+                {
+                    found.Add(pid);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
