@@ -106,6 +106,8 @@ public sealed class ResidentChannelTests(BrowserHub hub)
         await page.ReloadAsync();
         await page.FillAsync("#place-search", district);
         await page.ClickAsync("#add-place");
+        // The place is looked up on the hub first; saving before it is listed is refused for having no place (CI saw it).
+        await Assertions.Expect(page.Locator("#places li")).ToContainTextAsync(district);
         await page.FillAsync("#channel-email", "taro.yokote@example.jp");
         await page.ClickAsync("#save");
 
@@ -172,6 +174,7 @@ public sealed partial class ResidentEmailTests(EmailBrowserHub email, ITestOutpu
 
         await page.FillAsync("#place-search", district);
         await page.ClickAsync("#add-place");
+        await Assertions.Expect(page.Locator("#places li")).ToContainTextAsync(district);
         await page.FillAsync("#channel-email", address);
         await Assertions.Expect(page.Locator("#channel-warning")).ToBeHiddenAsync();
         await page.ClickAsync("#save");
