@@ -56,6 +56,13 @@ internal interface IOutboxStore
     Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="RecordAsync"/> again, after it failed in a way that may have committed all the same (its answer lost with
+    /// the database primary): members that already have a receipt in their item are left out, so nothing is counted twice
+    /// and no retry is queued twice. A member has at most one receipt per item (a retry is a new item).
+    /// </summary>
+    Task<int> RecordAgainAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Claims whose lease ran out become pending again, due now, marked as maybe sent; with <paramref name="exceptClaimant"/>,
     /// every claim not held by that claimant (a single-node store at start-up). Returns how many items were released.
     /// </summary>
@@ -66,6 +73,14 @@ internal interface IOutboxStore
     /// now, marked as maybe sent, whatever its lease says. Returns how many items were released.
     /// </summary>
     Task<int> ReleaseClaimsOfAsync(IReadOnlyCollection<string> claimants, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every claim <paramref name="claimant"/> holds on <paramref name="channel"/> becomes pending again, due now, marked as
+    /// maybe sent. A node calls it when it may hold claims it does not know about (a claim committed, but its answer lost
+    /// with the database primary), at a moment it holds none of that channel's claims in memory. Returns how many items
+    /// were released.
+    /// </summary>
+    Task<int> ReleaseOwnClaimsAsync(string claimant, string channel, long nowMs, CancellationToken cancellationToken);
 
     /// <summary>Outbox items being sent right now, per claimant (node): what each node has in flight.</summary>
     Task<IReadOnlyDictionary<string, int>> ClaimsByClaimantAsync(CancellationToken cancellationToken);

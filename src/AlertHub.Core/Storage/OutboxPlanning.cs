@@ -155,6 +155,10 @@ internal static class OutboxPlanning
     /// outcomes of other items are ignored). A member that would be retried while a newer version exists is superseded
     /// instead: the newer version reaches that resident, and the old text must never arrive after it.
     /// </summary>
+    /// <summary>The outcomes of members that have no receipt yet (<paramref name="recorded"/>: work ids with one).</summary>
+    public static IReadOnlyList<WorkOutcome> WithoutRecorded(IReadOnlyList<WorkOutcome> outcomes, IReadOnlySet<long> recorded) =>
+        recorded.Count == 0 ? outcomes : [.. outcomes.Where(o => !recorded.Contains(o.Id))];
+
     public static OutcomePlan PlanOutcomes(IReadOnlyList<WorkOutcome> outcomes, IReadOnlyDictionary<long, HeldItem> held)
     {
         var plan = new OutcomePlan();

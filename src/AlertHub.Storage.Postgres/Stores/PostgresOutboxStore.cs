@@ -303,7 +303,13 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
 
     // ---- Recording -----------------------------------------------------------------------------------------
 
-    public async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken)
+    public Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken) =>
+        RecordAsync(outcomes, claimant, nowMs, skipRecorded: false, cancellationToken);
+
+    public Task<int> RecordAgainAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken) =>
+        RecordAsync(outcomes, claimant, nowMs, skipRecorded: true, cancellationToken);
+
+    private async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, bool skipRecorded, CancellationToken cancellationToken)
     {
         if (outcomes.Count == 0)
         {
@@ -325,6 +331,13 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             cmd.Parameters.AddWithValue("ids", outcomes.Select(o => WorkIds.Item(o.Id)).Distinct().ToArray());
             cmd.Parameters.AddWithValue("claimant", claimant);
             items = (await cmd.ListAsync(OutboxRows.Held, cancellationToken)).ToDictionary(i => i.Id, i => i.Item);
+        }
+
+        if (skipRecorded && items.Count > 0)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT item_id, member FROM outbox_receipts WHERE item_id = ANY(@ids)", connection, tx);
+            cmd.Parameters.AddWithValue("ids", items.Keys.ToArray());
+            outcomes = OutboxPlanning.WithoutRecorded(outcomes, await OutboxRows.WorkIdsAsync(cmd, cancellationToken));
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
@@ -455,6 +468,18 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             "UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = LEAST(next_attempt_at, @now), maybe_sent = 1 WHERE state = 7 AND claimed_by = ANY(@claimants)");
         cmd.Parameters.AddWithValue("now", nowMs);
         cmd.Parameters.AddWithValue("claimants", claimants.ToArray());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<int> ReleaseOwnClaimsAsync(string claimant, string channel, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = LEAST(next_attempt_at, @now), maybe_sent = 1
+            WHERE state = 7 AND claimed_by = @me AND channel = @channel
+            """);
+        cmd.Parameters.AddWithValue("now", nowMs);
+        cmd.Parameters.AddWithValue("me", claimant);
+        cmd.Parameters.AddWithValue("channel", channel);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 

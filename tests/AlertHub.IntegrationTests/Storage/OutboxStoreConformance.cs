@@ -147,6 +147,30 @@ public abstract class OutboxStoreConformance : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task ReleaseOwnClaims_ReleasesOnlyThatClaimantsClaimsOnThatChannel_MarkedMaybeSent()
+    {
+        var outbox = Outbox;
+        var residents = Residents(4);
+        await EnqueueAsync(new OutboxEnqueue("a1", 1, 33, RecipientRule.Targeted, 1_000,
+            new Dictionary<string, IReadOnlyList<Guid>> { [Channel] = residents, ["line"] = residents }, [Channel, "line"], null, 0, [], _ => [], _ => 1));
+        var mine = await outbox.ClaimDueAsync(Channel, 2, 2_000, "node-a", Lease, CancellationToken.None);
+        await outbox.ClaimDueAsync(Channel, 1, 2_000, "node-b", Lease, CancellationToken.None);
+        await outbox.ClaimDueAsync("line", 2, 2_000, "node-a", Lease, CancellationToken.None);
+
+        Assert.Equal(2, await outbox.ReleaseOwnClaimsAsync("node-a", Channel, 2_100, CancellationToken.None));
+
+        // node-a's claims on the other channel and node-b's claim on this one stay where they were.
+        Assert.Equal(2, await CountAsync("outbox_items", $"state = 7 AND claimed_by = 'node-a' AND channel = 'line'"));
+        Assert.Equal(1, await CountAsync("outbox_items", $"state = 7 AND claimed_by = 'node-b' AND channel = '{Channel}'"));
+        Assert.Equal(0, await CountAsync("outbox_items", $"state = 7 AND claimed_by = 'node-a' AND channel = '{Channel}'"));
+        Assert.Equal(2, await CountAsync("outbox_items", "maybe_sent = 1"));
+        var retaken = await outbox.ClaimDueAsync(Channel, 10, 2_100, "node-c", Lease, CancellationToken.None);
+        Assert.Equal(3, retaken.Count);
+        Assert.Subset(retaken.Select(w => w.Id).ToHashSet(), mine.Select(w => w.Id).ToHashSet());
+        Assert.Equal(0, await outbox.ReleaseOwnClaimsAsync("node-a", Channel, 2_200, CancellationToken.None));
+    }
+
+    [StoreFact]
     public async Task Claim_ReleasedPartlyRecordedItem_SendsOnlyTheMembersWithoutAnOutcome()
     {
         var outbox = Outbox;
@@ -222,6 +246,28 @@ public abstract class OutboxStoreConformance : IAsyncLifetime
         Assert.Equal(2, await CountAsync("outbox_receipts", "outcome = 0"));
         var v1 = Assert.Single(await outbox.VersionCountsAsync("a1", CancellationToken.None)).Delivery;
         Assert.Equal((2, 0, 2, 2), (v1.Targeted, v1.Delivered, v1.Pending, v1.Sending));
+    }
+
+    [StoreFact]
+    public async Task RecordAgain_AfterAWriteThatCommittedUnseen_CountsNothingTwiceAndQueuesOneRetry()
+    {
+        var outbox = Outbox;
+        await QueueAsync("a1", 1, Residents(4), chunk: 10);
+        var claimed = await outbox.ClaimDueAsync(Channel, 10, 2_000, "node-a", Lease, CancellationToken.None);
+        WorkOutcome[] first = [Delivered(claimed[0]), new WorkOutcome(claimed[1].Id, WorkState.Pending, null, 5_000, 1, "HTTP 503")];
+        Assert.Equal(2, await outbox.RecordAsync(first, "node-a", 2_500, CancellationToken.None));
+
+        // The recorder never saw that write's answer: it writes the same outcomes again, with the next one that completed.
+        Assert.Equal(1, await outbox.RecordAgainAsync([.. first, Delivered(claimed[2])], "node-a", 2_600, CancellationToken.None));
+
+        Assert.Equal(3, await CountAsync("outbox_receipts", "1 = 1"));
+        Assert.Equal(1, await CountAsync("outbox_items", "state = 0"));
+        var v1 = Assert.Single(await outbox.VersionCountsAsync("a1", CancellationToken.None)).Delivery;
+        // Pending: the member to retry and the one still being sent.
+        Assert.Equal((4, 2, 2, 1), (v1.Targeted, v1.Delivered, v1.Pending, v1.Sending));
+        // The last member completes the item: it is done, not waiting for a member counted twice.
+        Assert.Equal(1, await outbox.RecordAgainAsync([Delivered(claimed[3])], "node-a", 2_700, CancellationToken.None));
+        Assert.Equal(0, await CountAsync("outbox_items", "state = 7"));
     }
 
     [StoreFact]

@@ -87,8 +87,9 @@ internal sealed partial class DeliveryWorkers(
         // can re-send (sent but not yet recorded) never exceeds the channel's MaxUnrecorded, however far the recorder lags.
         using var unrecorded = new SemaphoreSlim(channel.Limits.MaxUnrecorded);
         using var admitting = new SemaphoreSlim(1, 1);
-        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded), CancellationToken.None);
-        var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, stoppingToken), CancellationToken.None);
+        var inHand = new ClaimsInHand();
+        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded, inHand), CancellationToken.None);
+        var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, inHand, stoppingToken), CancellationToken.None);
         await foreach (var (claimed, claimMs, epoch) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
             var run = new BatchRun(claimed, outcomes.Writer, unrecorded, admitting, channel.Limits.MaxUnrecorded, epoch);
@@ -102,7 +103,7 @@ internal sealed partial class DeliveryWorkers(
             try
             {
                 // The send runs to completion even during shutdown (bounded by the batch timeout) so it gets recorded.
-                await SendBatchAsync(channel, run, claimMs);
+                await SendBatchAsync(channel, run, claimMs, inHand);
             }
             catch (BrokenCircuitException e)
             {
@@ -125,15 +126,23 @@ internal sealed partial class DeliveryWorkers(
     }
 
     private async Task ClaimLoopAsync(IDeliveryChannel channel,
-        System.Threading.Channels.ChannelWriter<(IReadOnlyList<ClaimedWork> Work, double ClaimMs, long Epoch)> queue, CancellationToken stoppingToken)
+        System.Threading.Channels.ChannelWriter<(IReadOnlyList<ClaimedWork> Work, double ClaimMs, long Epoch)> queue, ClaimsInHand inHand,
+        CancellationToken stoppingToken)
     {
         var o = options.Value;
+        long? straysSince = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
+                    if (straysSince is { } since && await ReleaseStrayClaimsAsync(channel.Name, inHand, since, stoppingToken))
+                    {
+                        straysSince = null;
+                        continue;
+                    }
+
                     if (pauses.PausedFor(channel.Name) is { } paused)
                     {
                         // The provider asked this node or another to stop for a while: nothing is claimed until then.
@@ -157,6 +166,7 @@ internal sealed partial class DeliveryWorkers(
 
                     claimed = await WithAddressesAsync(channel.Name, claimed, stoppingToken);
 
+                    inHand.Took(claimed.Count);
                     await queue.WriteAsync((claimed, System.Diagnostics.Stopwatch.GetElapsedTime(claimStarted).TotalMilliseconds, epoch), CancellationToken.None);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -165,6 +175,10 @@ internal sealed partial class DeliveryWorkers(
                 }
                 catch (Exception e)
                 {
+                    // The claim may have committed all the same (its answer lost with a database primary), or the rows it
+                    // returned were lost with the address lookup after it: either way the store says this node holds rows
+                    // nothing here will send, and they would wait out the whole lease.
+                    straysSince ??= time.GetTimestamp();
                     LogLoopFailure(channel.Name, e);
                     await DelayAsync(o.PollInterval, stoppingToken);
                 }
@@ -175,6 +189,38 @@ internal sealed partial class DeliveryWorkers(
             queue.Complete();
         }
     }
+
+    /// <summary>
+    /// Gives back claims of this node on the channel that no batch here holds, once every row the channel holds in memory has
+    /// been recorded (or released, or dropped): every claim of this node left on the channel in the store is then one it made
+    /// without knowing. This loop is the channel's only claimer on this node, so it claims nothing while it waits for that,
+    /// for up to <see cref="StrayDrainWait"/> from the failure; after that it claims again and releases the next time its
+    /// hands are empty (a channel that cannot drain must not stop sending). Returns whether the release was done.
+    /// </summary>
+    private async Task<bool> ReleaseStrayClaimsAsync(string channel, ClaimsInHand inHand, long failedAt, CancellationToken stoppingToken)
+    {
+        while (inHand.Count > 0 && time.GetElapsedTime(failedAt) < StrayDrainWait && !stoppingToken.IsCancellationRequested)
+        {
+            await DelayAsync(TimeSpan.FromMilliseconds(50), stoppingToken);
+        }
+
+        if (inHand.Count > 0 || stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        if (await outbox.ReleaseOwnClaimsAsync(Claimant, channel, Now(), stoppingToken) is > 0 and var released)
+        {
+            LogStrayClaimsReleased(logger, channel, released);
+            signals.Wake(channel);
+        }
+
+        return true;
+    }
+
+    /// <summary>How long a claimer waits for its channel to drain before releasing stray claims (a batch in flight normally
+    /// records within a second or two; a store that is failing over holds outcomes until it is back).</summary>
+    private static readonly TimeSpan StrayDrainWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Claims whose holder died or hung are given back once their lease has run out.</summary>
     private async Task SweepLeasesAsync(CancellationToken stoppingToken)
@@ -223,7 +269,7 @@ internal sealed partial class DeliveryWorkers(
         }
     }
 
-    private async Task SendBatchAsync(IDeliveryChannel channel, BatchRun run, double claimMs)
+    private async Task SendBatchAsync(IDeliveryChannel channel, BatchRun run, double claimMs, ClaimsInHand inHand)
     {
         var renderStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
@@ -317,6 +363,7 @@ internal sealed partial class DeliveryWorkers(
                 var admission = await run.AdmitAsync(admitted, fence, ct);
                 if (admission.Dropped > 0)
                 {
+                    inHand.Done(admission.Dropped);
                     LogAbandoned(logger, channel.Name, admission.Dropped);
                 }
 
@@ -376,7 +423,8 @@ internal sealed partial class DeliveryWorkers(
     /// writes group themselves), then prunes gone endpoints and reports progress. A recorded row is free for its
     /// next step at once (a retry, or the newer version that waited for it), so the channel is woken.
     /// </summary>
-    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<CompletedItem> reader, SemaphoreSlim slots)
+    private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<CompletedItem> reader, SemaphoreSlim slots,
+        ClaimsInHand inHand)
     {
         var pending = new List<CompletedItem>();
         while (await reader.WaitToReadAsync(CancellationToken.None))
@@ -408,6 +456,8 @@ internal sealed partial class DeliveryWorkers(
                     slots.Release(held);
                 }
 
+                inHand.Done(pending.Count);
+
                 signals.WakeHere(channel.Name);
             }
         }
@@ -428,7 +478,10 @@ internal sealed partial class DeliveryWorkers(
         {
             try
             {
-                await outbox.RecordAsync(outcomes, Claimant, Now(), CancellationToken.None);
+                // A failed write may have committed all the same (its answer lost with the primary): the next try skips
+                // what it finds recorded, so nothing is counted twice.
+                await (attempt == 1 ? outbox.RecordAsync(outcomes, Claimant, Now(), CancellationToken.None)
+                    : outbox.RecordAgainAsync(outcomes, Claimant, Now(), CancellationToken.None));
                 if (attempt > 1)
                 {
                     LogRecordedAfterWaiting(logger, channel, pending.Count, time.GetElapsedTime(started).TotalSeconds);
@@ -640,6 +693,9 @@ internal sealed partial class DeliveryWorkers(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: {Count} claimed items dropped unsent; this node was declared dead since it claimed them and another node sends them")]
     private static partial void LogAbandoned(ILogger logger, string channel, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: released {Count} outbox items this node had claimed without knowing (a claim failed as it committed); they are sent now")]
+    private static partial void LogStrayClaimsReleased(ILogger logger, string channel, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Channel {Channel}: circuit open, pausing")]
     private static partial void LogCircuitOpen(ILogger logger, string channel);

@@ -359,7 +359,14 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
     /// it), and items whose members are all recorded are done. Unsent members put their item back to pending. Returns
     /// how many outcomes were recorded (those of items whose lease was lost to another claimant are not).
     /// </summary>
-    public async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken)
+    public Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken) =>
+        RecordAsync(outcomes, claimant, nowMs, skipRecorded: false, cancellationToken);
+
+    /// <summary>Records again after a failure that may have committed (see <see cref="IOutboxStore.RecordAgainAsync"/>).</summary>
+    public Task<int> RecordAgainAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, CancellationToken cancellationToken) =>
+        RecordAsync(outcomes, claimant, nowMs, skipRecorded: true, cancellationToken);
+
+    private async Task<int> RecordAsync(IReadOnlyList<WorkOutcome> outcomes, string claimant, long nowMs, bool skipRecorded, CancellationToken cancellationToken)
     {
         if (outcomes.Count == 0)
         {
@@ -381,6 +388,15 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(outcomes.Select(o => WorkIds.Item(o.Id)).Distinct()));
             cmd.Parameters.AddWithValue("$claimant", claimant);
             items = (await cmd.ListAsync(OutboxRows.Held, cancellationToken)).ToDictionary(i => i.Id, i => i.Item);
+        }
+
+        if (skipRecorded && items.Count > 0)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
+            cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(items.Keys));
+            outcomes = OutboxPlanning.WithoutRecorded(outcomes, await OutboxRows.WorkIdsAsync(cmd, cancellationToken));
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
@@ -536,6 +552,21 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             """;
         cmd.Parameters.AddWithValue("$now", nowMs);
         cmd.Parameters.AddWithValue("$claimants", System.Text.Json.JsonSerializer.Serialize(claimants));
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A node's own claims on one channel become pending again (see <see cref="IOutboxStore.ReleaseOwnClaimsAsync"/>).</summary>
+    public async Task<int> ReleaseOwnClaimsAsync(string claimant, string channel, long nowMs, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            UPDATE outbox_items SET state = 0, lease_until = NULL, next_attempt_at = MIN(next_attempt_at, $now), maybe_sent = 1
+            WHERE state = 7 AND claimed_by = $me AND channel = $channel
+            """;
+        cmd.Parameters.AddWithValue("$now", nowMs);
+        cmd.Parameters.AddWithValue("$me", claimant);
+        cmd.Parameters.AddWithValue("$channel", channel);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
