@@ -19,6 +19,15 @@ internal sealed class ClusterNode
     /// <summary>Unique per process start: <c>{name}/{pid}/{random}</c>.</summary>
     public string Id { get; }
 
+    /// <summary>
+    /// The <c>application_name</c> of this node's database sessions, so that the node that declares it dead can end them
+    /// (<see cref="IClusterMembership.EndSessionsOfAsync"/>). Short enough for PostgreSQL's 63 bytes whatever the name.
+    /// </summary>
+    public string SessionName => SessionNameOf(Id);
+
+    /// <summary>The session name of the node with id <paramref name="id"/>: <c>alerthub/{random}</c>.</summary>
+    public static string SessionNameOf(string id) => $"alerthub/{id[(id.LastIndexOf('/') + 1)..]}";
+
     private long _indexApplied = -1;
 
     /// <summary>

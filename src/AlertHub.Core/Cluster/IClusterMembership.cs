@@ -39,6 +39,14 @@ internal interface IClusterMembership
     /// </summary>
     Task<IReadOnlyList<string>> DeclareSilentNodesDeadAsync(TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Ends the database sessions of these nodes (declared dead). A node that is only frozen (a stopped VM) keeps its
+    /// sessions, and one stopped in the middle of a statement keeps that transaction's row locks, which the take-over of its
+    /// claims would wait on for as long as it is frozen; once woken, it must not commit work another node has taken over.
+    /// Returns how many sessions were ended.
+    /// </summary>
+    Task<int> EndSessionsOfAsync(IReadOnlyCollection<string> nodeIds, CancellationToken cancellationToken);
+
     /// <summary>Ids of nodes declared dead within <paramref name="within"/> (a sweep gives back anything they still hold).</summary>
     Task<IReadOnlyList<string>> RecentlyDeadAsync(TimeSpan within, CancellationToken cancellationToken);
 
@@ -62,6 +70,8 @@ internal sealed class SingleNodeMembership(ClusterNode node, TimeProvider time) 
 
     public Task<IReadOnlyList<string>> RecentlyDeadAsync(TimeSpan within, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([]);
+
+    public Task<int> EndSessionsOfAsync(IReadOnlyCollection<string> nodeIds, CancellationToken cancellationToken) => Task.FromResult(0);
 
     public Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken)
     {

@@ -26,6 +26,25 @@ internal sealed class PostgresClusterMembership(NpgsqlDataSource dataSource) : I
 
     public void Dispose() => dataSource.Dispose();
 
+    public async Task<int> EndSessionsOfAsync(IReadOnlyCollection<string> nodeIds, CancellationToken cancellationToken)
+    {
+        if (nodeIds.Count == 0)
+        {
+            return 0;
+        }
+
+        // pg_terminate_backend(pid, timeout) waits until the session is gone (its transaction rolled back, its locks freed);
+        // ending another session of the same login needs no further privilege.
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT count(*)::int FROM (
+                SELECT pg_terminate_backend(pid, 5000) AS ended FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = ANY(@names) AND pid <> pg_backend_pid()) s
+            WHERE ended
+            """);
+        cmd.Parameters.AddWithValue("names", nodeIds.Select(ClusterNode.SessionNameOf).Distinct().ToArray());
+        return (int)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<bool> HeartbeatAsync(ClusterNode node, CancellationToken cancellationToken)
     {
         // The row as it was before this heartbeat tells whether the cluster had given this node up meanwhile.

@@ -15,5 +15,7 @@ internal sealed class FakeMembership(bool shared) : IClusterMembership
 
     public Task<IReadOnlyList<string>> RecentlyDeadAsync(TimeSpan within, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<int> EndSessionsOfAsync(IReadOnlyCollection<string> nodeIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task<(DateTimeOffset Now, IReadOnlyList<ClusterMember> Members)> ListAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 }

@@ -106,6 +106,19 @@ internal sealed partial class ClusterHeartbeat(
             return;
         }
 
+        // First end their sessions: one frozen in the middle of a statement holds row locks the release below would wait on.
+        try
+        {
+            if (await membership.EndSessionsOfAsync(dead, cancellationToken) is > 0 and var ended)
+            {
+                LogEndedSessions(logger, ended, string.Join(", ", dead));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogEndSessionsFailed(logger, e.Message);
+        }
+
         var released = await outbox.ReleaseClaimsOfAsync(dead, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
         if (released > 0)
         {
@@ -137,6 +150,12 @@ internal sealed partial class ClusterHeartbeat(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ended {Count} database sessions of {NodeIds}, declared dead, before taking their claims over")]
+    private static partial void LogEndedSessions(ILogger logger, int count, string nodeIds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not end the database sessions of nodes declared dead ({Reason}); their claims are taken over once their locks are free")]
+    private static partial void LogEndSessionsFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {NodeId} joined")]
     private static partial void LogJoined(ILogger logger, string nodeId);

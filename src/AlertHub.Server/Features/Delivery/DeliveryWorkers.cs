@@ -88,7 +88,8 @@ internal sealed partial class DeliveryWorkers(
         using var unrecorded = new SemaphoreSlim(channel.Limits.MaxUnrecorded);
         using var admitting = new SemaphoreSlim(1, 1);
         var inHand = new ClaimsInHand();
-        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded, inHand), CancellationToken.None);
+        var retryWake = new RetryWake(() => signals.WakeHere(channel.Name), time, options.Value.PollInterval);
+        var recorder = Task.Run(() => RecordLoopAsync(channel, outcomes.Reader, unrecorded, inHand, retryWake), CancellationToken.None);
         var claimer = Task.Run(() => ClaimLoopAsync(channel, queue.Writer, inHand, stoppingToken), CancellationToken.None);
         await foreach (var (claimed, claimMs, epoch) in queue.Reader.ReadAllAsync(CancellationToken.None))
         {
@@ -424,7 +425,7 @@ internal sealed partial class DeliveryWorkers(
     /// next step at once (a retry, or the newer version that waited for it), so the channel is woken.
     /// </summary>
     private async Task RecordLoopAsync(IDeliveryChannel channel, System.Threading.Channels.ChannelReader<CompletedItem> reader, SemaphoreSlim slots,
-        ClaimsInHand inHand)
+        ClaimsInHand inHand, RetryWake retryWake)
     {
         var pending = new List<CompletedItem>();
         while (await reader.WaitToReadAsync(CancellationToken.None))
@@ -439,6 +440,11 @@ internal sealed partial class DeliveryWorkers(
             {
                 var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 await RecordOutcomesAsync(channel.Name, pending);
+                if (pending.Where(c => c.Outcome is { State: WorkState.Pending, Unsent: false, NextAttemptAtMs: not null }).Select(c => c.Outcome.NextAttemptAtMs!.Value)
+                    .DefaultIfEmpty(long.MaxValue).Min() is var soonest and < long.MaxValue)
+                {
+                    retryWake.At(soonest);
+                }
                 node.AddDelivered(pending.Count(c => c.Outcome.State == WorkState.Delivered && c.Outcome.Attempts > c.Work.Attempts));
                 timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);
                 await AfterRecordingAsync(channel, pending);

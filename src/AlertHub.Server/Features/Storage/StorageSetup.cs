@@ -77,11 +77,18 @@ internal static class StorageSetup
 
     /// <summary>
     /// The hub's connections: the connection string as given, plus <see cref="StorageOptions.IdleInTransactionTimeout"/> as a
-    /// session setting (unless the string's own <c>Options</c> already set one).
+    /// session setting (unless the string's own <c>Options</c> already set one), and the node's
+    /// <see cref="AlertHub.Core.Cluster.ClusterNode.SessionName"/> as <c>application_name</c> (in place of the string's own):
+    /// the node that declares this one dead ends its sessions by that name.
     /// </summary>
-    internal static NpgsqlDataSource PostgresDataSource(string connectionString, StorageOptions options)
+    internal static NpgsqlDataSource PostgresDataSource(string connectionString, StorageOptions options, string? sessionName = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (sessionName is not null)
+        {
+            builder.ConnectionStringBuilder.ApplicationName = sessionName;
+        }
+
         var given = builder.ConnectionStringBuilder.Options ?? "";
         if (options.IdleInTransactionTimeout > TimeSpan.Zero && !given.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal))
         {
@@ -103,7 +110,7 @@ internal static class StorageSetup
         }
 
         var options = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        builder.Services.AddSingleton(_ => PostgresDataSource(connectionString, options));
+        builder.Services.AddSingleton(sp => PostgresDataSource(connectionString, options, sp.GetRequiredService<AlertHub.Core.Cluster.ClusterNode>().SessionName));
         builder.Services.AddSingleton<PostgresMigrator>();
         builder.Services.AddSingleton<Health.IStartupStep, PostgresStoreStartup>();
         builder.Services.AddPostgresStores(connectionString);
