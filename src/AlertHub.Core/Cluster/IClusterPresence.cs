@@ -26,6 +26,13 @@ internal interface IClusterPresence
     /// node, and one found there may not be reachable yet, so a sender asks again after this.
     /// </summary>
     TimeSpan? Incomplete { get; }
+
+    /// <summary>
+    /// Null while this node's own SignalR backplane listens where the cluster's Redis is now. Otherwise how long until it
+    /// should again: a group send goes out through Redis even to residents connected here, and one published before the
+    /// backplane has moved to a new primary reaches nobody, so a sender holds every SignalR send for that long.
+    /// </summary>
+    TimeSpan? BackplaneLagging { get; }
 }
 
 /// <summary>One node: every connection is local, so nobody is connected "elsewhere".</summary>
@@ -45,4 +52,6 @@ internal sealed class SingleNodePresence : IClusterPresence
         ValueTask.FromResult(None);
 
     public TimeSpan? Incomplete => null;
+
+    public TimeSpan? BackplaneLagging => null;
 }

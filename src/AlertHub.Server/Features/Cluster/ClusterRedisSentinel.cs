@@ -16,14 +16,15 @@ internal static partial class ClusterRedisSentinel
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private const int MaxTicks = 60;
 
-    public static void Follow(ConnectionMultiplexer connection, ConfigurationOptions configuration, string name, ILogger logger)
+    /// <param name="settled">Called each time the connection has settled on a primary after a failure or a restore.</param>
+    public static void Follow(ConnectionMultiplexer connection, ConfigurationOptions configuration, string name, ILogger logger, Action? settled = null)
     {
         if (string.IsNullOrEmpty(configuration.ServiceName))
         {
             return;
         }
 
-        var state = new State(connection, name, logger);
+        var state = new State(connection, name, logger, settled);
         connection.ConnectionFailed += (_, e) =>
         {
             // The primary's failure is the failover starting; a replica that fails needs nothing.
@@ -41,7 +42,7 @@ internal static partial class ClusterRedisSentinel
     public static string? Primary(ConnectionMultiplexer connection) =>
         connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)?.EndPoint is { } endPoint ? EndPointCollection.ToString(endPoint) : null;
 
-    private sealed class State(ConnectionMultiplexer connection, string name, ILogger logger)
+    private sealed class State(ConnectionMultiplexer connection, string name, ILogger logger, Action? settled)
     {
         private int _running;
 
@@ -73,6 +74,7 @@ internal static partial class ClusterRedisSentinel
                         }
 
                         LastPrimary = primary;
+                        settled?.Invoke();
                         return;
                     }
 

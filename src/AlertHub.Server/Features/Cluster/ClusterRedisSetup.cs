@@ -57,6 +57,7 @@ internal static class ClusterRedisSetup
 
         services.AddSingleton<ClusterRedis>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterRedis>());
+        services.AddSingleton<BackplaneSubscription>();
         services.AddSingleton<RedisPresence>();
         services.AddSingleton<IClusterPresence>(sp => sp.GetRequiredService<RedisPresence>());
         services.AddHostedService(sp => sp.GetRequiredService<RedisPresence>());
@@ -64,7 +65,7 @@ internal static class ClusterRedisSetup
         // Both hubs (/hubs/alerts and /hubs/staff): HubLifetimeManager<THub> becomes the Redis one for every hub type.
         services.AddSignalR().AddStackExchangeRedis();
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
-            .Configure<IOptions<ClusterRedisOptions>, ClusterNode, ILoggerFactory>((o, cluster, node, loggers) =>
+            .Configure<IOptions<ClusterRedisOptions>, ClusterNode, ILoggerFactory, BackplaneSubscription>((o, cluster, node, loggers, backplane) =>
             {
                 o.Configuration = ClusterRedis.Configuration(cluster.Value, node);
                 // The backplane's own connection, made here so that it follows a Sentinel failover as ClusterRedis's does.
@@ -72,7 +73,9 @@ internal static class ClusterRedisSetup
                 o.ConnectionFactory = async log =>
                 {
                     var connection = await ConnectionMultiplexer.ConnectAsync(configuration, log);
-                    ClusterRedisSentinel.Follow(connection, configuration, "SignalR backplane", loggers.CreateLogger(typeof(ClusterRedisSentinel).FullName!));
+                    ClusterRedisSentinel.Follow(connection, configuration, "SignalR backplane", loggers.CreateLogger(typeof(ClusterRedisSentinel).FullName!),
+                        () => backplane.Refresh(connection));
+                    await backplane.TrackAsync(connection);
                     return connection;
                 };
             });

@@ -27,24 +27,30 @@ namespace AlertHub.Server.Features.Cluster;
 /// </remarks>
 internal sealed partial class RedisPresence : BackgroundService, IClusterPresence
 {
-    // Adds one resident and renews the node's set and its place in the node list, in one round trip.
+    // Adds one resident and renews the node's set, its place in the node list and its stamp (when known), in one round trip.
     private const string JoinScript = """
         redis.call('SADD', KEYS[1], ARGV[1])
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
         redis.call('SADD', KEYS[2], ARGV[3])
+        if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[2]) end
         return 1
         """;
 
-    // Which of ARGV[2..] are in any live node's set; nodes whose set has expired leave the list.
+    // For each of ARGV[3..]: 1 when in the set of a live node whose backplane listens on this very server (its stamp
+    // ARGV[2]..node is this server's run_id), 2 when only in sets of nodes not (yet) listening here, else 0. Nodes whose set
+    // has expired leave the list.
     private const string QueryScript = """
+        local me = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
         local found = {}
-        for i = 2, #ARGV do found[i - 1] = 0 end
+        for i = 3, #ARGV do found[i - 2] = 0 end
         for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           local set = ARGV[1] .. node
           if redis.call('EXISTS', set) == 1 then
-            local flags = redis.call('SMISMEMBER', set, unpack(ARGV, 2))
+            local mark = 2
+            if redis.call('GET', ARGV[2] .. node) == me then mark = 1 end
+            local flags = redis.call('SMISMEMBER', set, unpack(ARGV, 3))
             for i = 1, #flags do
-              if flags[i] == 1 then found[i] = 1 end
+              if flags[i] == 1 and found[i] ~= 1 then found[i] = mark end
             end
           else
             redis.call('SREM', KEYS[1], node)
@@ -57,6 +63,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
     private const int QueryChunk = 1000;
 
     private readonly ClusterRedis _redis;
+    private readonly BackplaneSubscription _backplane;
     private readonly ClusterNode _node;
     private readonly ClusterRedisOptions _options;
     private readonly TimeProvider _time;
@@ -67,10 +74,24 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // When the shared view was last found unreachable or came back (TimeProvider ticks); see Incomplete.
     private long _unsettledAt = long.MinValue;
+    // When a resident was last found only on nodes whose backplane does not listen on the server asked (TimeProvider ticks).
+    private long _unsureAt = long.MinValue;
 
-    public RedisPresence(ClusterRedis redis, ClusterNode node, IOptions<ClusterRedisOptions> options, TimeProvider time, ILogger<RedisPresence> logger)
+    /// <summary>How soon to ask again about a resident found only on a node whose backplane has not moved to this server yet:
+    /// a backplane settles on a new primary within a few seconds of a failover, and then writes its stamp at once.</summary>
+    private static readonly TimeSpan UnsureRetry = TimeSpan.FromSeconds(2);
+
+    public RedisPresence(ClusterRedis redis, BackplaneSubscription backplane, ClusterNode node, IOptions<ClusterRedisOptions> options, TimeProvider time,
+        ILogger<RedisPresence> logger)
     {
         _redis = redis;
+        _backplane = backplane;
+        // The stamp names the server this node's backplane listens on: written again as soon as that changes.
+        backplane.Changed += () =>
+        {
+            _dirty = true;
+            Wake();
+        };
         _node = node;
         _options = options.Value;
         _time = time;
@@ -99,9 +120,18 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
             }
 
             var since = _time.GetElapsedTime(Interlocked.Read(ref _unsettledAt));
-            return Interlocked.Read(ref _unsettledAt) != long.MinValue && since < Settle ? Settle - since : null;
+            TimeSpan? wait = Interlocked.Read(ref _unsettledAt) != long.MinValue && since < Settle ? Settle - since : null;
+            var unsure = _time.GetElapsedTime(Interlocked.Read(ref _unsureAt));
+            if (Interlocked.Read(ref _unsureAt) != long.MinValue && unsure < UnsureRetry && (wait is null || wait < UnsureRetry - unsure))
+            {
+                wait = UnsureRetry - unsure;
+            }
+
+            return wait;
         }
     }
+
+    public TimeSpan? BackplaneLagging => _backplane.LagsBehind(_redis.Primary) ? UnsureRetry : null;
 
     private void Unsettled() => Interlocked.Exchange(ref _unsettledAt, _time.GetTimestamp());
 
@@ -111,6 +141,9 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
 
     private RedisKey Nodes => _redis.Key("presence:nodes");
 
+    /// <summary>The run_id of the server this node's SignalR backplane listens on (see <see cref="BackplaneSubscription"/>).</summary>
+    private RedisKey Stamp => _redis.Key("presence:on:" + _node.Id);
+
     private long TtlMs => (long)_options.RedisPresenceTtl.TotalMilliseconds;
 
     public void Joined(Guid residentId)
@@ -118,7 +151,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         lock (_lock)
         {
             _local.Add(residentId);
-            Send(db => db.ScriptEvaluate(JoinScript, [NodeSet, Nodes], [Member(residentId), TtlMs, _node.Id], CommandFlags.FireAndForget));
+            Send(db => db.ScriptEvaluate(JoinScript, [NodeSet, Nodes, Stamp], [Member(residentId), TtlMs, _node.Id, _backplane.RunId ?? ""], CommandFlags.FireAndForget));
         }
     }
 
@@ -144,19 +177,27 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
             var db = await _redis.DatabaseAsync();
             foreach (var chunk in residentIds.Distinct().Chunk(QueryChunk))
             {
-                var args = new RedisValue[chunk.Length + 1];
+                var args = new RedisValue[chunk.Length + 2];
                 args[0] = _redis.KeyPrefix + "presence:node:";
+                args[1] = _redis.KeyPrefix + "presence:on:";
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    args[i + 1] = Member(chunk[i]);
+                    args[i + 2] = Member(chunk[i]);
                 }
 
                 var flags = (RedisResult[])(await db.ScriptEvaluateAsync(QueryScript, [Nodes], args))!;
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    if ((long)flags[i] == 1)
+                    switch ((long)flags[i])
                     {
-                        connected.Add(chunk[i]);
+                        case 1:
+                            connected.Add(chunk[i]);
+                            break;
+                        case 2:
+                            // Connected to a node whose backplane does not listen on this server yet (a failover moved the
+                            // announcement before the subscription): a send now would be lost, so the sender asks again.
+                            Interlocked.Exchange(ref _unsureAt, _time.GetTimestamp());
+                            break;
                     }
                 }
             }
@@ -181,6 +222,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
             // Taken before the heartbeat, so a wake-up during it is not lost.
             var wake = Volatile.Read(ref _wake);
             _redis.RefreshHealth();
+            _backplane.RefreshIfLagging(_redis.Primary);
             try
             {
                 await HeartbeatAsync();
@@ -224,6 +266,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
             }
 
             await db.SetAddAsync(Nodes, _node.Id);
+            await WriteStampAsync(db);
             // An empty set does not exist in Redis, so there is nothing to renew; a missing non-empty one was lost (Redis
             // restarted or failed over, or a heartbeat came too late).
             if (count == 0 || await db.KeyExpireAsync(NodeSet, _options.RedisPresenceTtl))
@@ -247,6 +290,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
 
             _ = transaction.KeyExpireAsync(NodeSet, _options.RedisPresenceTtl);
             _ = transaction.SetAddAsync(Nodes, _node.Id);
+            _ = _backplane.RunId is { } runId ? transaction.StringSetAsync(Stamp, runId, _options.RedisPresenceTtl) : transaction.KeyDeleteAsync(Stamp);
             // Queued under the lock, so no join or leave can be sent between the snapshot and the rewrite.
             write = transaction.ExecuteAsync();
         }
@@ -262,6 +306,11 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         }
     }
 
+    /// <summary>Renews the stamp, or removes it while the backplane listens nowhere known.</summary>
+    private Task WriteStampAsync(IDatabase db) => _backplane.RunId is { } runId
+        ? db.StringSetAsync(Stamp, runId, _options.RedisPresenceTtl)
+        : db.KeyDeleteAsync(Stamp);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
@@ -269,7 +318,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         {
             // Residents of a node that stops are nowhere until they reconnect elsewhere; do not wait for the expiry.
             var db = await _redis.DatabaseAsync();
-            await db.KeyDeleteAsync(NodeSet);
+            await db.KeyDeleteAsync([NodeSet, Stamp]);
             await db.SetRemoveAsync(Nodes, _node.Id);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)

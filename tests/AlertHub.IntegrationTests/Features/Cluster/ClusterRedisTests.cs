@@ -82,6 +82,47 @@ public sealed class ClusterRedisTests
         await WaitAsync(async () => (await presenceOnA.ConnectedAsync([resident.Id], CancellationToken.None)).Count == 0, TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>
+    /// After a Redis failover the promoted replica holds B's presence, copied from the old primary, while B's backplane may
+    /// still listen on the old one: a send through Redis then reaches nobody and would be recorded as delivered. B's stamp
+    /// names the server its backplane listens on; A trusts B's presence only on that server, and asks again meanwhile.
+    /// </summary>
+    [RedisFact]
+    public async Task ResidentOnB_WhoseStampNamesAnotherServer_IsNotSentThroughRedis_UntilBListensHere_ThenGetsItOnce()
+    {
+        // A long presence expiry: B's own heartbeat (every third of it) does not put the stamp right during the test.
+        using var cluster = await ClusterHubs.StartAsync(2, await ClusterRedisSettings.ForAsync(new() { ["Cluster:RedisPresenceTtl"] = "00:05:00" }));
+        using var a = cluster[0].Admin();
+        var resident = await Api.RegisterAsync(a, 39.3114, 140.5535);
+        var received = new List<JsonElementMessage>();
+        await using var onB = await cluster[1].ConnectResidentAsync(resident, received);
+        var presenceOnA = cluster[0].Services.GetRequiredService<ResidentConnections>();
+        Assert.Equal([resident.Id], await presenceOnA.ConnectedAsync([resident.Id], CancellationToken.None));
+
+        var redisOnB = cluster[1].Services.GetRequiredService<AlertHub.Server.Features.Cluster.ClusterRedis>();
+        var db = await redisOnB.DatabaseAsync();
+        var stamp = redisOnB.Key("presence:on:" + cluster[1].Services.GetRequiredService<AlertHub.Core.Cluster.ClusterNode>().Id);
+        var listensOn = (string?)await db.StringGetAsync(stamp);
+        Assert.False(string.IsNullOrEmpty(listensOn));
+        // As the promoted replica would have it: B's stamp names the server that died.
+        await db.StringSetAsync(stamp, "0123456789abcdef0123456789abcdef01234567", TimeSpan.FromMinutes(1));
+
+        Assert.Empty(await presenceOnA.ConnectedAsync([resident.Id], CancellationToken.None));
+        Assert.NotNull(presenceOnA.ElsewhereIncomplete);
+        var id = (await Api.IssueAsync(a, Api.ExerciseAlert(Circle)))["id"]!.GetValue<string>();
+        await WaitAsync(async () => await cluster[0].CountAsync(
+            $"SELECT count(*) FROM outbox_receipts WHERE alert_id = '{id}' AND error = '{SignalRChannel.PresenceIncomplete}'") >= 1, TimeSpan.FromSeconds(10));
+        Assert.Equal(0, Count(received));
+
+        // B listens on this server again (its next heartbeat would write this): the alert goes out at the next try.
+        await db.StringSetAsync(stamp, listensOn, TimeSpan.FromMinutes(1));
+        await WaitAsync(() => Count(received) >= 1, TimeSpan.FromSeconds(10));
+        await Task.Delay(500);
+        Assert.Equal(id, Assert.Single(Snapshot(received)).AlertId);
+        Assert.Equal(0, await cluster[0].CountAsync($"SELECT count(*) FROM outbox_receipts WHERE alert_id = '{id}' AND error = 'resident not connected'"));
+        Assert.Equal(1, await cluster[0].CountAsync($"SELECT count(*) FROM outbox_receipts WHERE alert_id = '{id}' AND channel = 'signalr' AND outcome = 1"));
+    }
+
     [RedisFact]
     public async Task StaffEventsIssuedOnA_ReachAStaffConnectionOnB()
     {

@@ -53,7 +53,20 @@ public sealed class RedisFailoverTests(ITestOutputHelper output)
 
         // Issued as soon as the sentinels have switched, before the nodes have settled on the new primary.
         var id = (await Api.IssueAsync(a, Api.ExerciseAlert(Circle)))["id"]!.GetValue<string>();
-        await WaitAsync(() => Has(receivedOnA, id) && Has(receivedOnB, id), TimeSpan.FromSeconds(20));
+        try
+        {
+            await WaitAsync(() => Has(receivedOnA, id) && Has(receivedOnB, id), TimeSpan.FromSeconds(20));
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            // What the outbox knows, so that a failure says which way it went (never sent, sent and lost, or still waiting).
+            string Of(string where) => $"SELECT count(*) FROM outbox_receipts WHERE alert_id = '{id}' AND {where}";
+            Assert.Fail($"switched at +{switchedAt.TotalSeconds:N1} s; at +{clock.Elapsed.TotalSeconds:N1} s resident on A has it: {Has(receivedOnA, id)}, " +
+                $"on B: {Has(receivedOnB, id)}; receipts delivered {await cluster[0].CountAsync(Of("outcome = 1"))}, " +
+                $"waiting for presence {await cluster[0].CountAsync(Of($"error = '{SignalRChannel.PresenceIncomplete}'"))}, " +
+                $"not connected {await cluster[0].CountAsync(Of("error = 'resident not connected'"))}, all {await cluster[0].CountAsync(Of("1 = 1"))}");
+        }
+
         output.WriteLine($"switched at +{switchedAt.TotalSeconds:N1} s; both residents had the alert at +{clock.Elapsed.TotalSeconds:N1} s after the kill");
         Assert.Equal(0, await cluster[0].CountAsync($"SELECT count(*) FROM outbox_receipts WHERE alert_id = '{id}' AND error = 'resident not connected'"));
     }

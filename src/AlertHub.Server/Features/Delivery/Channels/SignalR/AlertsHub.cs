@@ -75,6 +75,9 @@ internal sealed class ResidentConnections(IClusterPresence cluster)
     /// </summary>
     public TimeSpan? ElsewhereIncomplete => cluster.Incomplete;
 
+    /// <summary>Null while this node's SignalR backplane listens where the cluster's Redis is (see <see cref="IClusterPresence.BackplaneLagging"/>).</summary>
+    public TimeSpan? BackplaneLagging => cluster.BackplaneLagging;
+
     /// <summary>Of <paramref name="residentIds"/>, those connected here or on any other node (one round trip for the others).</summary>
     public async ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken)
     {

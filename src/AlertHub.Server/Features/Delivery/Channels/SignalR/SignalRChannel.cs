@@ -70,10 +70,14 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
         var connected = await connections.ConnectedAsync([.. batch.Items.Select(i => i.ResidentId)], cancellationToken);
         // Read after the answer: a failure while asking makes it incomplete too.
         var incomplete = connections.ElsewhereIncomplete;
+        // A group send goes out through the Redis backplane even to residents connected here: while this node's backplane
+        // has not moved to the new primary, none can be sent.
+        var lagging = connections.BackplaneLagging;
         for (var i = 0; i < batch.Items.Count; i++)
         {
             var item = batch.Items[i];
-            if (incomplete is { } wait && !connections.IsConnected(item.ResidentId))
+            var hold = lagging ?? (incomplete is { } elsewhere && !connections.IsConnected(item.ResidentId) ? elsewhere : null);
+            if (hold is { } wait)
             {
                 // While Redis is unreachable or settling after a failover, "found nowhere" may be a resident connected to
                 // another node, and a send to one found there may be published before that node has subscribed again on the
