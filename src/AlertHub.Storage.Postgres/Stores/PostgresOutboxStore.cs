@@ -245,12 +245,16 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
             items = await claim.ListAsync(OutboxRows.Claimed, cancellationToken);
         }
 
-        return await OutboxPlanning.ClaimsAsync(items, async partly =>
-        {
-            await using var cmd = new NpgsqlCommand("SELECT item_id, member FROM outbox_receipts WHERE item_id = ANY(@ids)", connection);
-            cmd.Parameters.AddWithValue("ids", partly);
-            return await OutboxRows.WorkIdsAsync(cmd, cancellationToken);
-        });
+        return await OutboxPlanning.ClaimsAsync(items, partly => RecordedMembersAsync(connection, null, partly, cancellationToken));
+    }
+
+    /// <summary>The members of these items that have a receipt, as work ids.</summary>
+    private static async Task<HashSet<long>> RecordedMembersAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long[] itemIds,
+        CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT item_id, member FROM outbox_receipts WHERE item_id = ANY(@ids)", connection, tx);
+        cmd.Parameters.AddWithValue("ids", itemIds);
+        return await OutboxRows.WorkIdsAsync(cmd, cancellationToken);
     }
 
     public async Task<(IReadOnlySet<long> Stale, IReadOnlySet<long> NeverReached)> CheckBeforeSendAsync(IReadOnlyCollection<long> ids,
@@ -335,9 +339,7 @@ internal sealed class PostgresOutboxStore(NpgsqlDataSource dataSource) : IOutbox
 
         if (skipRecorded && items.Count > 0)
         {
-            await using var cmd = new NpgsqlCommand("SELECT item_id, member FROM outbox_receipts WHERE item_id = ANY(@ids)", connection, tx);
-            cmd.Parameters.AddWithValue("ids", items.Keys.ToArray());
-            outcomes = OutboxPlanning.WithoutRecorded(outcomes, await OutboxRows.WorkIdsAsync(cmd, cancellationToken));
+            outcomes = OutboxPlanning.WithoutRecorded(outcomes, await RecordedMembersAsync(connection, tx, [.. items.Keys], cancellationToken));
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);

@@ -12,7 +12,11 @@ namespace AlertHub.Server.Features.Cluster;
 /// </summary>
 internal sealed class BackplaneSubscription
 {
-    private const string RunIdScript = "return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')";
+    /// <summary>Lua: the run_id of the server running the script.</summary>
+    public const string RunIdOfThisServer = "string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')";
+
+    /// <summary>A script that returns the run_id of the server it runs on.</summary>
+    public const string RunIdScript = "return " + RunIdOfThisServer;
 
     private volatile string? _runId;
     private volatile string? _endpoint;

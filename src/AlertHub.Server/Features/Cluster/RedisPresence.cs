@@ -39,8 +39,8 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
     // For each of ARGV[3..]: 1 when in the set of a live node whose backplane listens on this very server (its stamp
     // ARGV[2]..node is this server's run_id), 2 when only in sets of nodes not (yet) listening here, else 0. Nodes whose set
     // has expired leave the list.
-    private const string QueryScript = """
-        local me = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+    private const string QueryScript = "local me = " + BackplaneSubscription.RunIdOfThisServer + """
+
         local found = {}
         for i = 3, #ARGV do found[i - 2] = 0 end
         for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do

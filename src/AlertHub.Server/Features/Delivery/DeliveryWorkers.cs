@@ -440,10 +440,18 @@ internal sealed partial class DeliveryWorkers(
             {
                 var recordStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 await RecordOutcomesAsync(channel.Name, pending);
-                if (pending.Where(c => c.Outcome is { State: WorkState.Pending, Unsent: false, NextAttemptAtMs: not null }).Select(c => c.Outcome.NextAttemptAtMs!.Value)
-                    .DefaultIfEmpty(long.MaxValue).Min() is var soonest and < long.MaxValue)
+                var soonestRetry = long.MaxValue;
+                foreach (var c in pending)
                 {
-                    retryWake.At(soonest);
+                    if (c.Outcome is { State: WorkState.Pending, Unsent: false, NextAttemptAtMs: { } due } && due < soonestRetry)
+                    {
+                        soonestRetry = due;
+                    }
+                }
+
+                if (soonestRetry < long.MaxValue)
+                {
+                    retryWake.At(soonestRetry);
                 }
                 node.AddDelivered(pending.Count(c => c.Outcome.State == WorkState.Delivered && c.Outcome.Attempts > c.Work.Attempts));
                 timings.AddRecording(pending.Select(c => c.Work.AlertId), System.Diagnostics.Stopwatch.GetElapsedTime(recordStarted).TotalMilliseconds);

@@ -29,7 +29,7 @@ public sealed class BackplaneSubscriptionTests
             backplane.Changed += () => Interlocked.Increment(ref changes);
             await backplane.TrackAsync(connection);
 
-            var runId = (string?)await connection.GetDatabase().ScriptEvaluateAsync("return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')");
+            var runId = (string?)await connection.GetDatabase().ScriptEvaluateAsync(BackplaneSubscription.RunIdScript);
             Assert.Equal(runId, backplane.RunId);
             Assert.Equal(1, Volatile.Read(ref changes));
             Assert.False(backplane.LagsBehind($"127.0.0.1:{redis.Port}"));

@@ -278,13 +278,18 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
             items = await claim.ListAsync(OutboxRows.Claimed, cancellationToken);
         }
 
-        return await OutboxPlanning.ClaimsAsync(items, async partly =>
-        {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
-            cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(partly));
-            return await OutboxRows.WorkIdsAsync(cmd, cancellationToken);
-        });
+        return await OutboxPlanning.ClaimsAsync(items, partly => RecordedMembersAsync(connection, null, partly, cancellationToken));
+    }
+
+    /// <summary>The members of these items that have a receipt, as work ids.</summary>
+    private static async Task<HashSet<long>> RecordedMembersAsync(SqliteConnection connection, SqliteTransaction? tx, long[] itemIds,
+        CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
+        cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(itemIds));
+        return await OutboxRows.WorkIdsAsync(cmd, cancellationToken);
     }
 
     /// <summary>
@@ -392,11 +397,7 @@ internal sealed class SqliteOutboxStore(Database database) : IOutboxStore
 
         if (skipRecorded && items.Count > 0)
         {
-            await using var cmd = connection.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = "SELECT item_id, member FROM outbox_receipts INDEXED BY ix_receipts_item WHERE item_id IN (SELECT value FROM json_each($ids))";
-            cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(items.Keys));
-            outcomes = OutboxPlanning.WithoutRecorded(outcomes, await OutboxRows.WorkIdsAsync(cmd, cancellationToken));
+            outcomes = OutboxPlanning.WithoutRecorded(outcomes, await RecordedMembersAsync(connection, tx, [.. items.Keys], cancellationToken));
         }
 
         var plan = OutboxPlanning.PlanOutcomes(outcomes, items);
