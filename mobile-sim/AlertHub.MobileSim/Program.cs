@@ -90,15 +90,7 @@ internal static class MobileSimProgram
             Console.Error, interactive: !Console.IsErrorRedirected, options.TimeProvider, options.Residents, cl.ExpectedSignalR(options), () => receipts.Count);
         if (!cl.Has("no-progress"))
         {
-            var configure = options.ConfigureSignalR;
-            options = options with
-            {
-                ConfigureSignalR = o =>
-                {
-                    configure?.Invoke(o);
-                    progress.SignalRConnecting();
-                },
-            };
+            options = options with { SignalRConnecting = progress.SignalRConnecting };
         }
 
         using var loggerFactory = LoggerFactory.Create(b =>

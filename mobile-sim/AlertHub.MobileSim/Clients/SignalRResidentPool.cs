@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
-using AlertHub.MobileSim.Peers;
-using AlertHub.MobileSim.Population;
+using System.Net.WebSockets;
 using AlertHub.MobileSim.Report;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.Http.Connections.Client;
-using Microsoft.AspNetCore.SignalR.Client;
 
 namespace AlertHub.MobileSim.Clients;
 
@@ -13,20 +8,32 @@ namespace AlertHub.MobileSim.Clients;
 internal sealed record SignalRResident(string ExternalId, string ResidentId, string Token);
 
 /// <summary>
-/// Simulated phones holding a SignalR connection each. Connecting is throttled (default 64 at a time) so a
-/// 2-core machine and the hub are not hit by thousands of simultaneous WebSocket handshakes.
+/// Simulated phones holding a SignalR connection each (<see cref="SignalRResidentSocket"/>). Connecting is throttled
+/// (default 64 at a time) so a 2-core machine and the hub are not hit by thousands of simultaneous WebSocket handshakes.
+/// A client whose connection ends reconnects as the SignalR clients' automatic reconnect does: to a single hub after
+/// 0, 2, 10 and 30 s (it may be restarting); in a cluster twice to its node, then once to each other node in turn
+/// (what a load balancer in front of the nodes does). Either way it subscribes again.
 /// </summary>
 internal sealed partial class SignalRResidentPool : IAsyncDisposable
 {
-    private readonly ConcurrentBag<HubConnection> _connections = [];
+    private static readonly TimeSpan[] SingleHubRetries = [TimeSpan.Zero, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
+    private static readonly TimeSpan[] ClusterNodeRetries = [TimeSpan.Zero, TimeSpan.FromSeconds(1)];
+
+    /// <summary>How often each client pings: the hub's KeepAliveInterval default, half its ClientTimeoutInterval.</summary>
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(15);
+
+    private readonly ConcurrentBag<SignalRResidentSocket> _clients = [];
+    private readonly ConcurrentBag<Task> _lives = [];
     private readonly ReceiptLog _log;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
     private IReadOnlyList<Uri> _hubs = [];
-    private Action<HttpConnectionOptions>? _configure;
+    private OpenSignalRSocket _open = OpenClientWebSocketAsync;
+    private Action? _connecting;
     private TimeSpan _perConnectionTimeout = TimeSpan.FromSeconds(30);
+    private Task? _pings;
     private int _failedOver;
-    private volatile bool _stopping;
     private int _connected;
     private int _failed;
 
@@ -40,32 +47,42 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
     public int Connected => Volatile.Read(ref _connected);
     public int Failed => Volatile.Read(ref _failed);
 
-    /// <param name="hubs">One hub, or the nodes of a cluster: residents are spread over them in turn, and a client whose node
-    /// stops answering reconnects to the next node and subscribes again (what a load balancer in front of the nodes does).</param>
-    /// <param name="configure">Lets in-process tests swap the transport (e.g. a TestServer handler).</param>
+    /// <summary>Clients that moved to another node after theirs stopped answering.</summary>
+    public int FailedOver => Volatile.Read(ref _failedOver);
+
+    /// <param name="hubs">One hub, or the nodes of a cluster: residents are spread over them in turn.</param>
+    /// <param name="open">Opens each WebSocket; null: a <see cref="ClientWebSocket"/> (in-process tests pass TestServer's).</param>
+    /// <param name="connecting">Called as each client starts connecting (the progress bar).</param>
     public async Task ConnectAllAsync(
         IReadOnlyList<Uri> hubs,
         IReadOnlyList<SignalRResident> residents,
         int parallelism,
         TimeSpan perConnectionTimeout,
-        Action<HttpConnectionOptions>? configure,
+        OpenSignalRSocket? open,
+        Action? connecting,
         CancellationToken cancellationToken)
     {
         _hubs = hubs;
-        _configure = configure;
+        _open = open ?? OpenClientWebSocketAsync;
+        _connecting = connecting;
         _perConnectionTimeout = perConnectionTimeout;
+        _pings ??= Task.Run(PingLoopAsync, CancellationToken.None);
         await Parallel.ForEachAsync(
             residents.Select((resident, index) => (resident, index)),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
             async (r, ct) =>
             {
+                var client = new SignalRResidentSocket(r.resident, _log, _time);
                 try
                 {
-                    await ConnectAsync(r.resident, r.index % hubs.Count, ct);
+                    await ConnectAsync(client, r.index % hubs.Count, ct);
+                    _clients.Add(client);
                     Interlocked.Increment(ref _connected);
+                    _lives.Add(Task.Run(() => KeepConnectedAsync(client), CancellationToken.None));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
+                    client.Dispose();
                     if (Interlocked.Increment(ref _failed) <= 5)
                     {
                         SimLog.SignalRConnectFailed(_logger, r.resident.ExternalId, ex.Message);
@@ -74,102 +91,135 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
             });
     }
 
-    public Task ConnectAllAsync(Uri hub, IReadOnlyList<SignalRResident> residents, int parallelism, TimeSpan perConnectionTimeout,
-        Action<HttpConnectionOptions>? configure, CancellationToken cancellationToken) =>
-        ConnectAllAsync([hub], residents, parallelism, perConnectionTimeout, configure, cancellationToken);
-
-    /// <summary>Clients that moved to another node after theirs stopped answering.</summary>
-    public int FailedOver => Volatile.Read(ref _failedOver);
-
-    private async Task ConnectAsync(SignalRResident resident, int node, CancellationToken ct)
+    private async Task ConnectAsync(SignalRResidentSocket client, int node, CancellationToken ct)
     {
-        var cluster = _hubs.Count > 1;
-        var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(_hubs[node], "hubs/alerts"), options =>
-            {
-                // Straight to WebSockets: skipping /negotiate halves the handshakes for thousands of clients.
-                options.Transports = HttpTransportType.WebSockets;
-                options.SkipNegotiation = true;
-                _configure?.Invoke(options);
-            });
-        // One hub: keep retrying it (it may be restarting). A cluster: two quick tries, then the next node.
-        var connection = (cluster ? builder.WithAutomaticReconnect([TimeSpan.Zero, TimeSpan.FromSeconds(1)]) : builder.WithAutomaticReconnect()).Build();
-        connection.On<JsonElement>("alert", alert => OnAlert(resident.ExternalId, alert));
-        connection.Reconnected += async _ =>
-        {
-            try
-            {
-                await connection.InvokeAsync("Subscribe", resident.ResidentId, resident.Token);
-            }
-            catch (Exception ex)
-            {
-                SimLog.ResubscribeFailed(_logger, resident.ExternalId, ex.Message);
-            }
-        };
-        if (cluster)
-        {
-            connection.Closed += error =>
-            {
-                if (!_stopping)
-                {
-                    _ = Task.Run(() => FailOverAsync(resident, node));
-                }
-
-                return Task.CompletedTask;
-            };
-        }
-
-        _connections.Add(connection);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _connecting?.Invoke();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, _stop.Token);
         timeout.CancelAfter(_perConnectionTimeout);
-        await connection.StartAsync(timeout.Token);
-        await connection.InvokeAsync("Subscribe", resident.ResidentId, resident.Token, timeout.Token);
+        await client.ConnectAsync(_hubs[node], node, _open, timeout.Token);
     }
 
-    /// <summary>Tries each other node once, in order, until one takes the client.</summary>
-    private async Task FailOverAsync(SignalRResident resident, int from)
+    /// <summary>Waits for the client's connection to end, then reconnects it (see the class summary) until the pool stops.</summary>
+    private async Task KeepConnectedAsync(SignalRResidentSocket client)
     {
-        for (var step = 1; step < _hubs.Count && !_stopping; step++)
+        while (true)
         {
-            try
+            await client.Closed;
+            if (_stop.IsCancellationRequested || !await ReconnectAsync(client))
             {
-                await ConnectAsync(resident, (from + step) % _hubs.Count, CancellationToken.None);
-                Interlocked.Increment(ref _failedOver);
                 return;
             }
-            catch (Exception ex)
+        }
+    }
+
+    private async Task<bool> ReconnectAsync(SignalRResidentSocket client)
+    {
+        var cluster = _hubs.Count > 1;
+        var home = client.Node;
+        string? reason = null;
+        foreach (var delay in cluster ? ClusterNodeRetries : SingleHubRetries)
+        {
+            if (!await TryAsync(client, home, delay))
             {
-                SimLog.ResubscribeFailed(_logger, resident.ExternalId, ex.Message);
+                continue;
+            }
+
+            return true;
+        }
+
+        for (var step = 1; cluster && step < _hubs.Count; step++)
+        {
+            if (await TryAsync(client, (home + step) % _hubs.Count, TimeSpan.Zero))
+            {
+                Interlocked.Increment(ref _failedOver);
+                return true;
+            }
+        }
+
+        SimLog.ResubscribeFailed(_logger, client.Resident.ExternalId, reason ?? "no hub took the connection");
+        return false;
+
+        async Task<bool> TryAsync(SignalRResidentSocket c, int node, TimeSpan wait)
+        {
+            try
+            {
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, _stop.Token);
+                }
+
+                await ConnectAsync(c, node, CancellationToken.None);
+                return true;
+            }
+            catch (Exception e) when (!_stop.IsCancellationRequested)
+            {
+                reason = e.Message;
+                return false;
+            }
+            catch (Exception)
+            {
+                return false;
             }
         }
     }
 
-    private void OnAlert(string externalId, JsonElement alert)
+    private async Task PingLoopAsync()
     {
-        var arrived = _time.GetTimestamp();
-        if (AlertPayload.TryReadAlert(alert, out var alertId, out var version))
+        try
         {
-            _log.Add(new Receipt(externalId, SimChannels.SignalR, alertId, version, arrived,
-                alert.TryGetProperty("idempotencyKey", out var key) ? key.GetString() : null));
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(PingInterval, _time, _stop.Token);
+                foreach (var client in _clients)
+                {
+                    await client.PingAsync(_stop.Token);
+                }
+            }
         }
-        else
+        catch (OperationCanceledException)
         {
-            _log.MalformedPayload();
+        }
+    }
+
+    private static async Task<WebSocket> OpenClientWebSocketAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        // The hub protocol's own pings keep the connection; no WebSocket-level timer per client.
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        try
+        {
+            var ws = new UriBuilder(url) { Scheme = url.Scheme == Uri.UriSchemeHttps ? "wss" : "ws" }.Uri;
+            await socket.ConnectAsync(ws, cancellationToken);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 
     /// <summary>Stops every connection, at most <paramref name="timeout"/> in total.</summary>
     public async Task StopAllAsync(TimeSpan timeout)
     {
-        _stopping = true;
+        await _stop.CancelAsync();
         using var cts = new CancellationTokenSource(timeout);
         try
         {
             await Parallel.ForEachAsync(
-                _connections,
+                _clients,
                 new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cts.Token },
-                async (connection, _) => await connection.DisposeAsync());
-            _connections.Clear();
+                async (client, ct) =>
+                {
+                    await client.CloseAsync(ct);
+                    client.Dispose();
+                });
+            _clients.Clear();
+            await Task.WhenAll(_lives).WaitAsync(cts.Token);
+            if (_pings is { } pings)
+            {
+                await pings.WaitAsync(cts.Token);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -177,5 +227,9 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopAllAsync(TimeSpan.FromSeconds(20));
+    public async ValueTask DisposeAsync()
+    {
+        await StopAllAsync(TimeSpan.FromSeconds(20));
+        _stop.Dispose();
+    }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.Connections.Client;
 
 namespace AlertHub.MobileSim.Scenarios;
 
@@ -130,6 +129,9 @@ internal sealed record SimulationOptions
     /// <summary>For in-process tests: the handler the hub's HttpClient uses (e.g. TestServer.CreateHandler()).</summary>
     public HttpMessageHandler? HubHandler { get; init; }
 
-    /// <summary>For in-process tests: adjusts the SignalR connection options (transport, handler factory).</summary>
-    public Action<HttpConnectionOptions>? ConfigureSignalR { get; init; }
+    /// <summary>For in-process tests: opens the simulated residents' WebSockets (e.g. TestServer's WebSocket client); null: a ClientWebSocket.</summary>
+    public Clients.OpenSignalRSocket? OpenSignalRSocket { get; init; }
+
+    /// <summary>Called as each SignalR client starts connecting (the progress bar).</summary>
+    public Action? SignalRConnecting { get; init; }
 }

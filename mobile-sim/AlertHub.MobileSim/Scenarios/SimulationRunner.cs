@@ -71,7 +71,8 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 .Select(r => new SignalRResident(r.ExternalId, registered[r.ExternalId].Id, registered[r.ExternalId].Token))
                 .ToList();
             IReadOnlyList<Uri> nodes = options.Nodes.Count > 1 ? [.. options.Nodes.Select(n => n.AbsoluteUri.EndsWith('/') ? n : new Uri(n.AbsoluteUri + "/"))] : [hub];
-            await pool.ConnectAllAsync(nodes, signalR, options.ConnectParallelism, options.ConnectTimeout, options.ConfigureSignalR, cancellationToken);
+            await pool.ConnectAllAsync(nodes, signalR, options.ConnectParallelism, options.ConnectTimeout, options.OpenSignalRSocket, options.SignalRConnecting,
+                cancellationToken);
             SimLog.SignalRReady(_logger, pool.Connected, pool.Failed, signalR.Count);
 
             var audience = options.Audience;

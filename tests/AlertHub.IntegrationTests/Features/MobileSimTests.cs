@@ -35,7 +35,7 @@ public sealed class MobileSimTests
             Timeout = TimeSpan.FromSeconds(60),
             QuietPeriod = TimeSpan.FromSeconds(2),
             HubHandler = server.CreateHandler(),
-            ConfigureSignalR = o => o.WebSocketFactory = async (context, ct) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, ct),
+            OpenSignalRSocket = (url, ct) => server.CreateWebSocketClient().ConnectAsync(url, ct),
         };
 
         var report = await new SimulationRunner(options).RunAsync(CancellationToken.None);

@@ -199,7 +199,7 @@ public sealed class ScenarioTests
                 Timeout = TimeSpan.FromSeconds(40),
                 QuietPeriod = TimeSpan.FromSeconds(1),
                 HubHandler = server.CreateHandler(),
-                ConfigureSignalR = o => o.WebSocketFactory = async (context, ct) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, ct),
+                OpenSignalRSocket = (url, ct) => server.CreateWebSocketClient().ConnectAsync(url, ct),
             };
             options = adjust?.Invoke(options) ?? options;
             return await new SimulationRunner(options).RunAsync(CancellationToken.None);
