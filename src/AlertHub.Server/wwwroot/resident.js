@@ -752,7 +752,11 @@ async function connectRealtime() {
   });
   connection.on('shelterStatus', () => { loadShelters(); });
   const subscribe = () => connection.invoke('Subscribe', state.resident.id, state.resident.token);
-  connection.onreconnected(subscribe);
+  // SignalR keeps nothing for a dropped connection: an alert sent while it was down, or handed to it as its server
+  // died, is in the inbox, so the inbox is read again once the page is back.
+  connection.onreconnected(async () => {
+    try { await subscribe(); } finally { loadInbox(); }
+  });
   try {
     await connection.start();
     await subscribe();
