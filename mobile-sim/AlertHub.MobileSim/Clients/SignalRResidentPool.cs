@@ -119,17 +119,15 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
         string? reason = null;
         foreach (var delay in cluster ? ClusterNodeRetries : SingleHubRetries)
         {
-            if (!await TryAsync(client, home, delay))
+            if (await TryAsync(home, delay))
             {
-                continue;
+                return true;
             }
-
-            return true;
         }
 
         for (var step = 1; cluster && step < _hubs.Count; step++)
         {
-            if (await TryAsync(client, (home + step) % _hubs.Count, TimeSpan.Zero))
+            if (await TryAsync((home + step) % _hubs.Count, TimeSpan.Zero))
             {
                 Interlocked.Increment(ref _failedOver);
                 return true;
@@ -139,7 +137,7 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
         SimLog.ResubscribeFailed(_logger, client.Resident.ExternalId, reason ?? "no hub took the connection");
         return false;
 
-        async Task<bool> TryAsync(SignalRResidentSocket c, int node, TimeSpan wait)
+        async Task<bool> TryAsync(int node, TimeSpan wait)
         {
             try
             {
@@ -148,16 +146,13 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
                     await Task.Delay(wait, _time, _stop.Token);
                 }
 
-                await ConnectAsync(c, node, CancellationToken.None);
+                await ConnectAsync(client, node, CancellationToken.None);
                 return true;
             }
-            catch (Exception e) when (!_stop.IsCancellationRequested)
+            catch (Exception e)
             {
-                reason = e.Message;
-                return false;
-            }
-            catch (Exception)
-            {
+                // A stop ends the attempts quietly; anything else is the reason reported if every node refuses.
+                reason = _stop.IsCancellationRequested ? reason : e.Message;
                 return false;
             }
         }

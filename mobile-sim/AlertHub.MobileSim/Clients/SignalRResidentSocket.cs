@@ -14,16 +14,16 @@ internal delegate Task<WebSocket> OpenSignalRSocket(Uri url, CancellationToken c
 /// One simulated phone's connection to the residents' hub, speaking the SignalR JSON hub protocol over a WebSocket
 /// itself: the handshake, <c>Subscribe</c> as an invocation, <c>alert</c> invocations in, pings both ways, and the
 /// server's close message. Ten thousand of these share two cores with the hub in a load run, so each one is an open
-/// socket, a receive buffer and a loop — no per-connection pipes, timers and handler dispatch as in the full
-/// HubConnection client, whose receiving took CPU the hub needed and put its own delay into every receipt time.
+/// socket, a receive buffer and a loop, without the per-connection pipes, timers and handler dispatch of the full
+/// HubConnection client.
 /// </summary>
 internal sealed class SignalRResidentSocket : IDisposable
 {
     /// <summary>Ends every message of the JSON hub protocol.</summary>
     private const byte RecordSeparator = 0x1e;
 
-    private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
-    private static readonly byte[] Ping = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
+    private static readonly byte[] HandshakeRequest = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
+    private static readonly byte[] PingMessage = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
     private readonly SignalRResident _resident;
     private readonly ReceiptLog _log;
@@ -68,7 +68,7 @@ internal sealed class SignalRResidentSocket : IDisposable
         Closed = Task.Run(() => ReceiveLoopAsync(attempt), CancellationToken.None);
         try
         {
-            await SendAsync(Handshake, cancellationToken);
+            await SendAsync(HandshakeRequest, cancellationToken);
             if (await attempt.Handshake.Task.WaitAsync(cancellationToken) is { } refused)
             {
                 throw new InvalidOperationException($"handshake refused: {refused}");
@@ -101,7 +101,7 @@ internal sealed class SignalRResidentSocket : IDisposable
         {
             try
             {
-                await SendAsync(Ping, cancellationToken);
+                await SendAsync(PingMessage, cancellationToken);
             }
             catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
             {

@@ -1,4 +1,3 @@
-
 namespace AlertHub.MobileSim.Scenarios;
 
 /// <summary>A circle target (great-circle radius).</summary>
