@@ -224,6 +224,9 @@ internal sealed class SignalRResidentSocket : IDisposable
         }
     }
 
+    private static bool IsString(JsonElement obj, string property, string value) =>
+        obj.TryGetProperty(property, out var p) && p.ValueKind == JsonValueKind.String && p.ValueEquals(value);
+
     /// <summary>Handles one hub-protocol message; false when the hub closed the connection.</summary>
     private bool OnRecord(Attempt attempt, ReadOnlySpan<byte> record, long arrived)
     {
@@ -245,19 +248,29 @@ internal sealed class SignalRResidentSocket : IDisposable
             if (attempt.Handshake is { Task.IsCompleted: false } handshake)
             {
                 // The first record answers the handshake: {} or {"error": "…"}.
-                handshake.TrySetResult(root.TryGetProperty("error", out var refused) ? refused.ToString() : null);
+                handshake.TrySetResult(root.ValueKind != JsonValueKind.Object ? "not a handshake answer"
+                    : root.TryGetProperty("error", out var refused) ? refused.ToString() : null);
                 return true;
             }
 
-            var type = root.TryGetProperty("type", out var t) && t.TryGetInt32(out var n) ? n : 0;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                _log.MalformedPayload();
+                return true;
+            }
+
+            // JsonElement's typed reads throw on another kind of value: each is checked first, so a record of an
+            // unexpected shape is counted, not the end of the connection.
+            var type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out var n) ? n : 0;
             switch (type)
             {
-                case 1 when root.TryGetProperty("target", out var target) && target.ValueEquals("alert"):
+                case 1 when IsString(root, "target", "alert"):
                     if (root.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.Array && args.GetArrayLength() > 0
-                        && AlertPayload.TryReadAlert(args[0], out var alertId, out var version))
+                        && AlertPayload.TryReadAlert(args[0], out var alertId, out var version)
+                        && (!args[0].TryGetProperty("idempotencyKey", out var key) || key.ValueKind is JsonValueKind.String or JsonValueKind.Null))
                     {
                         _log.Add(new Receipt(_resident.ExternalId, SimChannels.SignalR, alertId, version, arrived,
-                            args[0].TryGetProperty("idempotencyKey", out var key) ? key.GetString() : null));
+                            key.ValueKind == JsonValueKind.String ? key.GetString() : null));
                     }
                     else
                     {
@@ -265,13 +278,16 @@ internal sealed class SignalRResidentSocket : IDisposable
                     }
 
                     return true;
-                case 3 when root.TryGetProperty("invocationId", out var id) && id.ValueEquals(attempt.SubscribeId):
+                case 3 when attempt.SubscribeId is { } subscribeId && IsString(root, "invocationId", subscribeId):
                     attempt.Subscribed.TrySetResult(root.TryGetProperty("error", out var error) ? error.ToString() : null);
                     return true;
+                case 1 or 3 or 6:
+                    return true; // other events (shelter status), other answers, pings
                 case 7:
                     return false; // the hub closes the connection
                 default:
-                    return true; // pings, other events (shelter status)
+                    _log.MalformedPayload();
+                    return true;
             }
         }
     }

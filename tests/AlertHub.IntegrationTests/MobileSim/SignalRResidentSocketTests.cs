@@ -87,6 +87,30 @@ public sealed class SignalRResidentSocketTests
     }
 
     [Fact]
+    public async Task RecordsOfAnUnexpectedShape_AreCountedMalformed_AndTheConnectionKeepsReading()
+    {
+        await using var peer = await ScriptedHub.StartAsync(async (socket, _) =>
+        {
+            await AnswerSubscribeAsync(socket);
+            // Valid JSON, wrong shapes: not an object, a type that is not a number, an idempotency key that is not a string.
+            await SendAsync(socket, $$"""[1]{{Rs}}"text"{{Rs}}{"type":"1","target":"alert"}{{Rs}}{"type":1,"target":"alert","arguments":[{"alertId":"a","version":1,"idempotencyKey":5}]}{{Rs}}""");
+            await SendAsync(socket, Alert("after", 1) + Rs);
+            await DrainAsync(socket);
+        });
+        var log = new ReceiptLog();
+        using var client = new SignalRResidentSocket(new SignalRResident("ext-1", "id-1", "token-1"), log, TimeProvider.System);
+        using var timeout = new CancellationTokenSource(Patience);
+
+        await client.ConnectAsync(peer.BaseAddress, 0, OpenLoopbackSocketAsync, timeout.Token);
+        await WaitUntilAsync(() => log.Count >= 1, () => $"malformed {log.Malformed}, closed {client.Closed.IsCompleted}");
+
+        Assert.Equal("after", Assert.Single(log.Snapshot()).AlertId);
+        Assert.Equal(4, log.Malformed);
+        Assert.False(client.Closed.IsCompleted);
+        await client.CloseAsync(timeout.Token);
+    }
+
+    [Fact]
     public async Task AConnectionThatDrops_IsOpenedAgain_AndSubscribesAgain()
     {
         var connections = 0;
