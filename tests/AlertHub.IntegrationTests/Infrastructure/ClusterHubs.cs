@@ -1,4 +1,5 @@
 using AlertHub.IntegrationTests.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AlertHub.IntegrationTests.Infrastructure;
 
@@ -13,7 +14,8 @@ internal sealed class PostgresFactAttribute : FactAttribute
 
 /// <summary>
 /// Several in-process hubs sharing one new PostgreSQL database: the nodes of one cluster as far as the store is concerned,
-/// each with its own data directory and node name (<c>node-a</c>, <c>node-b</c>, …). Extra settings apply to every node.
+/// each with its own data directory and node name (<c>node-a</c>, <c>node-b</c>, …). Extra settings apply to every node;
+/// <c>servicesOf</c> may give a node (by index) services of its own, e.g. <see cref="ClaimsWithheld"/>.
 /// For kill -9, start the nodes as their own processes instead (mobile-sim's <c>HubProcess</c>).
 /// </summary>
 internal sealed class ClusterHubs : IDisposable
@@ -30,7 +32,8 @@ internal sealed class ClusterHubs : IDisposable
 
     public HubFactory this[int index] => Nodes[index];
 
-    public static async Task<ClusterHubs> StartAsync(int nodes, Dictionary<string, string?>? settings = null)
+    public static async Task<ClusterHubs> StartAsync(int nodes, Dictionary<string, string?>? settings = null,
+        Func<int, Action<IServiceCollection>?>? servicesOf = null)
     {
         var connectionString = await PostgresServer.NewDatabaseAsync();
         var started = new List<HubFactory>();
@@ -47,7 +50,7 @@ internal sealed class ClusterHubs : IDisposable
                 all[key] = value;
             }
 
-            var hub = new HubFactory(settings: all);
+            var hub = new HubFactory(settings: all, services: servicesOf?.Invoke(i));
             started.Add(hub);
             await hub.WaitReadyAsync();
         }

@@ -49,8 +49,10 @@ public sealed class ClusterRedisTests
     [RedisFact]
     public async Task AlertIssuedOnA_ReachesASignalRResidentConnectedToB_ExactlyOnce_RecordedDelivered()
     {
-        // Workers poll only every 30 s: node A's own wake-up on issue is what sends, so A must know the resident is on B.
-        using var cluster = await ClusterHubs.StartAsync(2, await ClusterRedisSettings.ForAsync(new() { ["Delivery:PollInterval"] = "00:00:30" }));
+        // Workers poll only every 30 s: node A's own wake-up on issue is what sends, so A must know the resident is on B. B
+        // claims no SignalR work (it is woken too, and would send to its own connection directly).
+        using var cluster = await ClusterHubs.StartAsync(2, await ClusterRedisSettings.ForAsync(new() { ["Delivery:PollInterval"] = "00:00:30" }),
+            node => node == 1 ? ClaimsWithheld.On(SignalRChannel.ChannelName) : null);
         using var a = cluster[0].Admin();
         var resident = await Api.RegisterAsync(a, 39.3114, 140.5535);
         var received = new List<JsonElementMessage>();
@@ -90,8 +92,10 @@ public sealed class ClusterRedisTests
     [RedisFact]
     public async Task ResidentOnB_WhoseStampNamesAnotherServer_IsNotSentThroughRedis_UntilBListensHere_ThenGetsItOnce()
     {
-        // A long presence expiry: B's own heartbeat (every third of it) does not put the stamp right during the test.
-        using var cluster = await ClusterHubs.StartAsync(2, await ClusterRedisSettings.ForAsync(new() { ["Cluster:RedisPresenceTtl"] = "00:05:00" }));
+        // A long presence expiry: B's own heartbeat (every third of it) does not put the stamp right during the test. B claims
+        // no SignalR work: holding the resident's connection, it would send directly and the test would not be about A.
+        using var cluster = await ClusterHubs.StartAsync(2, await ClusterRedisSettings.ForAsync(new() { ["Cluster:RedisPresenceTtl"] = "00:05:00" }),
+            node => node == 1 ? ClaimsWithheld.On(SignalRChannel.ChannelName) : null);
         using var a = cluster[0].Admin();
         var resident = await Api.RegisterAsync(a, 39.3114, 140.5535);
         var received = new List<JsonElementMessage>();
