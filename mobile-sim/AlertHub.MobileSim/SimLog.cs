@@ -31,4 +31,7 @@ internal static partial class SimLog
 
     [LoggerMessage(10, LogLevel.Information, "Every node's targeting index in step with the store {Ms:0} ms after the import")]
     public static partial void IndexesInStep(ILogger logger, double ms);
+
+    [LoggerMessage(11, LogLevel.Warning, "SignalR resident {ExternalId} could not read their inbox after reconnecting: {Reason}")]
+    public static partial void InboxReadFailed(ILogger logger, string externalId, string reason);
 }

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Headers;
 using System.Net.WebSockets;
+using System.Text.Json;
+using AlertHub.MobileSim.Population;
 using AlertHub.MobileSim.Report;
 
 namespace AlertHub.MobileSim.Clients;
@@ -12,7 +15,9 @@ internal sealed record SignalRResident(string ExternalId, string ResidentId, str
 /// (default 64 at a time) so a 2-core machine and the hub are not hit by thousands of simultaneous WebSocket handshakes.
 /// A client whose connection ends reconnects as the SignalR clients' automatic reconnect does: to a single hub after
 /// 0, 2, 10 and 30 s (it may be restarting); in a cluster twice to its node, then once to each other node in turn
-/// (what a load balancer in front of the nodes does). Either way it subscribes again.
+/// (what a load balancer in front of the nodes does). Either way it subscribes again, and then reads its inbox as the
+/// resident page does: an alert sent while it was away, or handed to a node that died before the bytes left, is there
+/// (<see cref="ReceiptLog.AddFromInbox"/>; SignalR itself keeps nothing).
 /// </summary>
 internal sealed partial class SignalRResidentPool : IAsyncDisposable
 {
@@ -28,6 +33,7 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _inbox;
     private IReadOnlyList<Uri> _hubs = [];
     private OpenSignalRSocket _open = OpenClientWebSocketAsync;
     private Action? _connecting;
@@ -37,11 +43,18 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
     private int _connected;
     private int _failed;
 
-    public SignalRResidentPool(ReceiptLog log, TimeProvider time, ILogger logger)
+    /// <param name="hubHandler">Sends the inbox reads (in-process tests: TestServer's handler); null: loopback HTTP.</param>
+    public SignalRResidentPool(ReceiptLog log, TimeProvider time, ILogger logger, HttpMessageHandler? hubHandler = null)
     {
         _log = log;
         _time = time;
         _logger = logger;
+        // Thousands of clients reconnect within a second when a node dies; a phone each would have its own connection,
+        // but on one machine they share a bounded pool and the rest wait their turn (counted in their latency). In a
+        // 3-node kill run 512 were slower than 64, one run each: the surviving hubs, not this pool, set the pace.
+        _inbox = hubHandler is null
+            ? new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
+            : new HttpClient(hubHandler, disposeHandler: false);
     }
 
     public int Connected => Volatile.Read(ref _connected);
@@ -109,6 +122,53 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
             {
                 return;
             }
+
+            await ReadInboxAsync(client);
+        }
+    }
+
+    /// <summary>
+    /// GET <c>/api/residents/{id}/inbox</c> on the node the client is connected to now, with its token, as resident.js does
+    /// once it has subscribed again. Every alert listed is logged as read from the inbox (not as a push receipt).
+    /// </summary>
+    private async Task ReadInboxAsync(SignalRResidentSocket client)
+    {
+        var resident = client.Resident;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(_perConnectionTimeout);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_hubs[client.Node], $"api/residents/{resident.ResidentId}/inbox"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", resident.Token);
+            using var response = await _inbox.SendAsync(request, timeout.Token);
+            response.EnsureSuccessStatusCode();
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            var read = _time.GetTimestamp();
+            using var inbox = JsonDocument.Parse(body);
+            foreach (var item in inbox.RootElement.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object
+                    && item.TryGetProperty("alertId", out var id) && id.ValueKind == JsonValueKind.String
+                    && item.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v))
+                {
+                    _log.AddFromInbox(new Receipt(resident.ExternalId, SimChannels.SignalR, id.GetString()!, v, read));
+                }
+                else
+                {
+                    _log.MalformedPayload();
+                }
+            }
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            _log.InboxReadFailed();
+            if (_log.InboxReadsFailed <= 5)
+            {
+                SimLog.InboxReadFailed(_logger, resident.ExternalId, e.Message);
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -226,5 +286,6 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
     {
         await StopAllAsync(TimeSpan.FromSeconds(20));
         _stop.Dispose();
+        _inbox.Dispose();
     }
 }

@@ -44,6 +44,13 @@ internal static class HtmlReportWriter
             sb.Append(ci, $"<div class=\"verdict warn\">{report.Overall.MissedInside:N0} expected residents received nothing{(report.TimedOut ? "; the wait timed out" : "")}.</div>");
         }
 
+        if (report.InboxCatchUp is { WithoutPush: > 0 } inbox)
+        {
+            sb.Append(ci, $"<p class=\"note\">Of {inbox.WithoutPush:N0} SignalR residents without the push, {inbox.ReadInInbox:N0} read the alert in their inbox after reconnecting");
+            sb.Append(inbox.P50Ms is { } p50 ? string.Create(ci, $" (p50 {p50:N0} ms, last {inbox.MaxMs:N0} ms after the issue)") : "");
+            sb.Append(ci, $"; {inbox.ReadsFailed:N0} inbox reads failed.</p>");
+        }
+
         Header(sb, report);
         ChannelTable(sb, report);
         if (report.Comparison is { } comparison)

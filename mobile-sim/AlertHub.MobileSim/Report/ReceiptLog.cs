@@ -7,7 +7,10 @@ namespace AlertHub.MobileSim.Report;
 /// <param name="Timestamp">A <see cref="TimeProvider.GetTimestamp"/> value taken on arrival.</param>
 internal sealed record Receipt(string ExternalId, string Channel, string AlertId, int Version, long Timestamp, string? DeliveryId = null);
 
-/// <summary>Thread-safe sink shared by the webhook receiver and the SignalR clients.</summary>
+/// <summary>
+/// Thread-safe sink shared by the webhook receiver and the SignalR clients. Pushes are receipts; what a SignalR client
+/// read in its inbox after reconnecting is kept apart (<see cref="AddFromInbox"/>): it is not a delivery.
+/// </summary>
 internal sealed class ReceiptLog
 {
     private readonly ConcurrentQueue<Receipt> _receipts = new();
@@ -17,6 +20,8 @@ internal sealed class ReceiptLog
     private int _signatureFailures;
     private int _unknownResident;
     private int _malformed;
+    private readonly ConcurrentQueue<Receipt> _inbox = new();
+    private int _inboxReadsFailed;
 
     public int Count => Volatile.Read(ref _count);
 
@@ -45,4 +50,13 @@ internal sealed class ReceiptLog
     public void MalformedPayload() => Interlocked.Increment(ref _malformed);
 
     public IReadOnlyList<Receipt> Snapshot() => _receipts.ToArray();
+
+    /// <summary>An alert a resident found in their inbox, read after their connection came back (the resident page does so).</summary>
+    public void AddFromInbox(Receipt read) => _inbox.Enqueue(read);
+
+    public void InboxReadFailed() => Interlocked.Increment(ref _inboxReadsFailed);
+
+    public int InboxReadsFailed => Volatile.Read(ref _inboxReadsFailed);
+
+    public IReadOnlyList<Receipt> InboxSnapshot() => _inbox.ToArray();
 }

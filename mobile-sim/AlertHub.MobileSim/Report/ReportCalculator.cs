@@ -115,6 +115,47 @@ internal static class ReportCalculator
             latencies.Length == 0 ? null : latencies[0]);
     }
 
+    /// <summary>
+    /// Of the expected SignalR residents that got no push of <paramref name="alertId"/>, those that found it in their
+    /// inbox, read after their connection came back (<see cref="ReceiptLog.AddFromInbox"/>), and when. Null when no client
+    /// read its inbox during the run (none reconnected).
+    /// </summary>
+    /// <param name="pushes">Receipts of the alert.</param>
+    /// <param name="inboxReads">Every inbox read of the run (any alert).</param>
+    public static InboxCatchUpReport? InboxCatchUp(
+        IReadOnlyList<ResidentExpectation> residents,
+        IReadOnlyList<Receipt> pushes,
+        IReadOnlyList<Receipt> inboxReads,
+        int readsFailed,
+        string alertId,
+        long issueTimestamp,
+        TimeProvider time)
+    {
+        if (inboxReads.Count == 0 && readsFailed == 0)
+        {
+            return null;
+        }
+
+        var pushed = pushes.Where(r => r.Channel == SimChannels.SignalR).Select(r => r.ExternalId).ToHashSet(StringComparer.Ordinal);
+        var firstRead = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var read in inboxReads.Where(r => r.AlertId == alertId))
+        {
+            firstRead[read.ExternalId] = firstRead.TryGetValue(read.ExternalId, out var seen) ? Math.Min(seen, read.Timestamp) : read.Timestamp;
+        }
+
+        var withoutPush = residents
+            .Where(r => r.Channel == SimChannels.SignalR && r.Expected && !r.Borderline && !pushed.Contains(r.ExternalId))
+            .Select(r => r.ExternalId)
+            .ToList();
+        var latencies = withoutPush
+            .Where(firstRead.ContainsKey)
+            .Select(id => time.GetElapsedTime(issueTimestamp, firstRead[id]).TotalMilliseconds)
+            .OrderBy(ms => ms)
+            .ToArray();
+        return new InboxCatchUpReport(withoutPush.Count, latencies.Length, Percentile(latencies, 50), latencies.Length == 0 ? null : latencies[^1],
+            firstRead.Count, readsFailed);
+    }
+
     /// <summary>Most buckets a timeline keeps (an hour of 1 s buckets); later receipts land in the last one.</summary>
     public const int MaxBuckets = 3600;
 

@@ -47,6 +47,12 @@ internal static class ReportPrinter
                 $"{c.Channel,-9} {Num(c.TargetedHub),13} {c.TargetedSim,13} {c.Received,8} {c.Deliveries,10} {c.Duplicates,4} {c.OutsideReached,7} {c.MissedInside,6} {c.Borderline,4} {Ms(c.P50Ms),8} {Ms(c.P95Ms),8} {Ms(c.P99Ms),8} {Ms(c.MaxMs),8} {Rate(c.PerSecond),8}");
         }
 
+        if (report.InboxCatchUp is { } inbox)
+        {
+            var when = inbox.P50Ms is { } p50 ? string.Create(ci, $" (p50 {p50:0} ms, last {inbox.MaxMs:0} ms after the issue)") : "";
+            sb.AppendLine(ci, $"SignalR residents without the push: {inbox.WithoutPush}; read it in their inbox after reconnecting: {inbox.ReadInInbox}{when}; inbox reads failed: {inbox.ReadsFailed}");
+        }
+
         sb.AppendLine();
         sb.AppendLine(ci, $"webhook signature failures {report.SignatureFailures}, unknown residents {report.UnknownResidentHooks}, malformed payloads {report.MalformedPayloads}, receipts of other alerts {report.OtherAlertReceipts}");
         sb.AppendLine(Scenarios.ScenarioPrinter.Describe(report));

@@ -30,6 +30,18 @@ internal sealed record ChannelReport(
     public double? PerSecond => MaxMs is > 0 && Deliveries > 0 ? Deliveries / (MaxMs.Value / 1000) : null;
 }
 
+/// <summary>
+/// SignalR residents that got no push but read the alert in their inbox after their connection came back, as the resident
+/// page does (a node died with the alert in its send buffers, or the connection was down while it was sent).
+/// </summary>
+/// <param name="WithoutPush">Expected SignalR residents that received no push of the alert (their "missed" in the table).</param>
+/// <param name="ReadInInbox">Of those, the ones whose inbox, read after reconnecting, listed it.</param>
+/// <param name="P50Ms">Issue → that inbox read, median.</param>
+/// <param name="MaxMs">Issue → the last such inbox read.</param>
+/// <param name="ResidentsSeeingIt">Residents whose inbox listed the alert, pushed to or not.</param>
+/// <param name="ReadsFailed">Inbox reads that failed (any resident).</param>
+internal sealed record InboxCatchUpReport(int WithoutPush, int ReadInInbox, double? P50Ms, double? MaxMs, int ResidentsSeeingIt, int ReadsFailed);
+
 internal sealed record SimulationReport
 {
     public required int Seed { get; init; }
@@ -85,6 +97,9 @@ internal sealed record SimulationReport
 
     /// <summary>--kill-hub-at: each SIGKILL of the hub and what it re-sent.</summary>
     public IReadOnlyList<Scenarios.HubKillReport>? HubKills { get; init; }
+
+    /// <summary>SignalR clients that reconnected read their inbox: what it held for those the push missed. Null without reconnects.</summary>
+    public InboxCatchUpReport? InboxCatchUp { get; init; }
 
     /// <summary>Latency CDF, deliveries per second and per-resident outcomes; null when the runner did not compute them.</summary>
     public ReportDetail? Detail { get; init; }

@@ -44,7 +44,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
 
         var receipts = options.Receipts ?? new ReceiptLog();
         await using var receiver = new WebhookReceiver(receipts, time, options.WebhookDelay);
-        await using var pool = new SignalRResidentPool(receipts, time, _logger);
+        await using var pool = new SignalRResidentPool(receipts, time, _logger, options.HubHandler);
         using var api = new HubApiClient(hub, options.ApiKey, options.HubHandler);
         try
         {
@@ -237,6 +237,7 @@ internal sealed class SimulationRunner(SimulationOptions options, ILogger? logge
                 Repeat = repeat,
                 Outage = outage?.Report(ours, expectations),
                 HubKills = killer?.Report(ours),
+                InboxCatchUp = ReportCalculator.InboxCatchUp(expectations, ours, receipts.InboxSnapshot(), receipts.InboxReadsFailed, issued.Id, issuedAt, time),
                 Detail = ReportCalculator.ComputeDetail(population, expectations, ours, issuedAt, time),
                 HubTimings = hubTimings,
             };

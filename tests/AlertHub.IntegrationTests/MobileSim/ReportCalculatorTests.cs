@@ -87,4 +87,33 @@ public sealed class ReportCalculatorTests
         Assert.Equal(5_000, fourSeconds.PerSecond);
         Assert.Null(nothing.PerSecond);
     }
+
+    /// <summary>
+    /// Of the expected SignalR residents without a push, those whose inbox, read after reconnecting, listed the alert. A
+    /// resident who had the push, one outside the area, another alert, and a second read of the same resident do not count.
+    /// </summary>
+    [Fact]
+    public void InboxCatchUp_CountsExpectedSignalRResidentsWithoutAPush_ThatReadTheAlertInTheirInbox()
+    {
+        ResidentExpectation[] residents =
+        [
+            new("r1", "signalr", true), new("r2", "signalr", true), new("r4", "signalr", true), new("r5", "signalr", true),
+            new("r3", "signalr", false), new("w1", "webhook", true),
+        ];
+        Receipt[] pushes = [new("r1", "signalr", "a", 1, At(10))];
+        Receipt[] reads =
+        [
+            new("r1", "signalr", "a", 1, At(500)),   // had the push too
+            new("r2", "signalr", "a", 1, At(2_000)),
+            new("r2", "signalr", "a", 1, At(2_500)), // read again: the first read counts
+            new("r4", "signalr", "a", 2, At(4_000)), // the inbox shows the current version
+            new("r5", "signalr", "b", 1, At(900)),   // another alert
+            new("r3", "signalr", "a", 1, At(700)),   // outside the area
+        ];
+
+        var inbox = ReportCalculator.InboxCatchUp(residents, pushes, reads, readsFailed: 1, "a", Issue, Time);
+
+        Assert.Equal(new InboxCatchUpReport(WithoutPush: 3, ReadInInbox: 2, P50Ms: 2_000, MaxMs: 4_000, ResidentsSeeingIt: 4, ReadsFailed: 1), inbox);
+        Assert.Null(ReportCalculator.InboxCatchUp(residents, pushes, [], readsFailed: 0, "a", Issue, Time));
+    }
 }

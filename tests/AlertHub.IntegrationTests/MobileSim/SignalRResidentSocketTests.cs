@@ -142,6 +142,92 @@ public sealed class SignalRResidentSocketTests
         Assert.Equal("after-reconnect", Assert.Single(log.Snapshot()).AlertId);
     }
 
+    /// <summary>
+    /// As the resident page does: once subscribed again, the client reads its inbox on the node it is connected to now,
+    /// with its token. What the inbox lists is logged apart from the pushes; the first connect reads nothing.
+    /// </summary>
+    [Fact]
+    public async Task AfterReconnecting_TheClientReadsItsInbox_OnTheNodeItIsOnNow_KeptApartFromPushes()
+    {
+        var firstConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var dying = await ScriptedHub.StartAsync(async (socket, n) =>
+        {
+            await AnswerSubscribeAsync(socket);
+            await firstConnected.Task.WaitAsync(Patience);
+            socket.Abort();
+        }, refuse: n => n > 0, inbox: _ => throw new InvalidOperationException("the dead node's inbox was read"));
+        var inboxRequests = new List<string>();
+        await using var surviving = await ScriptedHub.StartAsync(async (socket, _) =>
+        {
+            await AnswerSubscribeAsync(socket);
+            await DrainAsync(socket);
+        }, inbox: async context =>
+        {
+            lock (inboxRequests)
+            {
+                inboxRequests.Add($"{context.Request.Path} {context.Request.Headers.Authorization}");
+            }
+
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""
+                [{"alertId":"missed-on-the-dead-node","version":2,"state":"issued","title":"避難指示"},{"alertId":42},"not an item"]
+                """);
+        });
+        var log = new ReceiptLog();
+        await using var pool = new SignalRResidentPool(log, TimeProvider.System, NullLogger.Instance);
+
+        await pool.ConnectAllAsync([dying.BaseAddress, surviving.BaseAddress], [new SignalRResident("ext-1", "id-1", "token-1")], 1, Patience,
+            OpenLoopbackSocketAsync, null, CancellationToken.None);
+        Assert.Empty(log.InboxSnapshot());
+        firstConnected.SetResult();
+        await WaitUntilAsync(() => log.InboxSnapshot().Count >= 1, () => $"failed over {pool.FailedOver}, inbox reads failed {log.InboxReadsFailed}");
+
+        var read = Assert.Single(log.InboxSnapshot());
+        Assert.Equal(("ext-1", "signalr", "missed-on-the-dead-node", 2), (read.ExternalId, read.Channel, read.AlertId, read.Version));
+        Assert.Equal(["/api/residents/id-1/inbox Bearer token-1"], inboxRequests);
+        Assert.Empty(log.Snapshot());
+        Assert.Equal(2, log.Malformed);
+        Assert.Equal(0, log.InboxReadsFailed);
+    }
+
+    /// <summary>The real hub's inbox, read by a client whose connection broke after the alert was pushed to it.</summary>
+    [Fact]
+    public async Task AgainstTheHub_AClientWhoseConnectionBreaks_FindsThePushedAlertInItsInbox()
+    {
+        using var hub = new HubFactory();
+        await hub.WaitReadyAsync();
+        using var anonymous = hub.CreateClient();
+        var resident = await Api.RegisterAsync(anonymous, 39.3114, 140.5535);
+        var log = new ReceiptLog();
+        var sockets = new List<WebSocket>();
+        await using var pool = new SignalRResidentPool(log, TimeProvider.System, NullLogger.Instance, hub.Server.CreateHandler());
+        await pool.ConnectAllAsync([hub.Server.BaseAddress], [new SignalRResident("ext-1", resident.Id.ToString(), resident.Token)], 1, Patience,
+            async (url, ct) =>
+            {
+                var socket = await hub.Server.CreateWebSocketClient().ConnectAsync(url, ct);
+                lock (sockets)
+                {
+                    sockets.Add(socket);
+                }
+
+                return socket;
+            }, connecting: null, CancellationToken.None);
+        using var admin = hub.Admin();
+        var alertId = (await Api.IssueAsync(admin, Api.ExerciseAlert(new { circles = new[] { new { lat = 39.3114, lon = 140.5535, radiusMeters = 1000 } } })))["id"]!
+            .GetValue<string>();
+        await WaitUntilAsync(() => log.Count >= 1);
+
+        lock (sockets)
+        {
+            sockets[0].Abort();
+        }
+
+        await WaitUntilAsync(() => log.InboxSnapshot().Count >= 1, () => $"inbox reads failed {log.InboxReadsFailed}");
+        var read = Assert.Single(log.InboxSnapshot());
+        Assert.Equal(("ext-1", alertId, 1), (read.ExternalId, read.AlertId, read.Version));
+        Assert.Equal(0, log.Malformed);
+    }
+
     [Fact]
     public async Task InACluster_AClientWhoseNodeStopsAnswering_MovesToTheNextNode()
     {
@@ -290,7 +376,8 @@ public sealed class SignalRResidentSocketTests
         public Uri BaseAddress { get; }
 
         /// <param name="refuse">Which connections (by number) are answered 503 instead.</param>
-        public static async Task<ScriptedHub> StartAsync(Func<WebSocket, int, Task> script, Func<int, bool>? refuse = null)
+        /// <param name="inbox">Answers <c>GET /api/residents/{id}/inbox</c>; null: not mapped (404).</param>
+        public static async Task<ScriptedHub> StartAsync(Func<WebSocket, int, Task> script, Func<int, bool>? refuse = null, Func<HttpContext, Task>? inbox = null)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -315,6 +402,11 @@ public sealed class SignalRResidentSocketTests
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 await script(socket, number);
             });
+            if (inbox is not null)
+            {
+                app.MapGet("/api/residents/{id}/inbox", inbox);
+            }
+
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new ScriptedHub(app, new Uri(address + "/"));
