@@ -4,7 +4,10 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/AlertHub.Server -c Release -o /app
+# Published for the image's platform, so the hub and its libraries are precompiled (ReadyToRun, see the project file).
+# BuildKit sets TARGETARCH (amd64, arm64); the classic builder does not, hence the default.
+ARG TARGETARCH
+RUN dotnet publish src/AlertHub.Server -c Release -a "${TARGETARCH:-amd64}" --self-contained false -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # ffmpeg relays and snapshots the live cameras; without it the camera feature reports itself unavailable.

@@ -19,7 +19,7 @@ internal sealed class CommandLine
     public string Command { get; }
 
     /// <summary>Flags that take no value.</summary>
-    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed", "no-progress", "ha" };
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "help", "h", "start-hub", "via-feed", "no-progress", "ha", "published" };
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -192,6 +192,17 @@ internal sealed class CommandLine
         }
 
         return null;
+    }
+
+    /// <summary>--published: with --start-hub, run the hub as the Dockerfile deploys it, published and precompiled (ReadyToRun).</summary>
+    public bool Published()
+    {
+        if (Has("published") && !StartHub)
+        {
+            throw new ArgumentException("--published needs --start-hub: it says how mobile-sim builds the hub it starts.");
+        }
+
+        return Has("published");
     }
 
     /// <summary>--hub-configuration: run the hub as already built in this configuration (no build first); null builds Release.</summary>
@@ -393,6 +404,8 @@ internal sealed class CommandLine
                                   (postgresql-15 installed) with one database, kept across --kill-hub-at restarts and removed
                                   at the end; the report's header names the engine and its version
           --hub-configuration C   with --start-hub: run the hub as already built in Debug or Release instead of building Release
+          --published             with --start-hub: publish the hub for this platform, precompiled (ReadyToRun) as the
+                                  Dockerfile does, and run that (the first alert after a start runs less JIT)
           --area NAME|ID          target area from GET /api/areas (default 横手（デモ）)
           --circle LAT,LON,R      circle target in metres instead of --area
           --audience a,b          household tags, any of (default everyone; flood: elderly)

@@ -79,6 +79,7 @@ internal static class MobileSimProgram
         }
 
         var hubConfiguration = cl.HubConfiguration();
+        var published = cl.Published();
         var resultsDirectory = cl.Get("results") ?? ResultsWriter.DefaultDirectory(startedAt, options.Seed);
 
         // Read the earlier report first: a wrong path should fail before minutes of load, not after.
@@ -175,7 +176,8 @@ internal static class MobileSimProgram
                     }
 
                     // Built once (by the first start), then run as built.
-                    nodes.Add(await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(3), cancellationToken, i == 1 ? hubConfiguration : hubConfiguration ?? "Release"));
+                    nodes.Add(await HubProcess.StartAsync(settings, adminKey, TimeSpan.FromMinutes(3), cancellationToken, i == 1 ? hubConfiguration : hubConfiguration ?? "Release",
+                        published));
                 }
 
                 hub = nodes[0];
@@ -244,7 +246,10 @@ internal static class MobileSimProgram
                     options.ViaFeed ? "JMA feed (訓練 VXWW50 telegram + rule)" : null,
                     engine?.Description,
                     engine is null ? null : await engine.ActivityAsync(cancellationToken),
-                    clusterNodes > 1 ? await NodeUsagesAsync(nodes, killNode?.Node, adminKey, cancellationToken) : null),
+                    clusterNodes > 1 ? await NodeUsagesAsync(nodes, killNode?.Node, adminKey, cancellationToken) : null)
+                {
+                    HubBuild = !cl.StartHub ? null : published ? "published, ReadyToRun" : "built",
+                },
             };
             if (previous is not null)
             {

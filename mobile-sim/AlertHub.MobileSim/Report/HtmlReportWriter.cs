@@ -89,7 +89,7 @@ internal static class HtmlReportWriter
         };
         if (r.Run is { HubCpuSeconds: { } cpu })
         {
-            rows.Add(("hub process", string.Create(ci, $"CPU {cpu:0.0} s, peak working set {r.Run.HubPeakMemoryMiB:0} MiB")));
+            rows.Add(("hub process", string.Create(ci, $"CPU {cpu:0.0} s, peak working set {r.Run.HubPeakMemoryMiB:0} MiB{(r.Run.HubBuild is { } build ? "; " + build : "")}")));
         }
 
         rows.Add(("webhooks", string.Create(ci, $"{r.SignatureFailures} signature failures, {r.UnknownResidentHooks} unknown residents, {r.MalformedPayloads} malformed, {r.OtherAlertReceipts} receipts of other alerts")));

@@ -17,6 +17,11 @@ internal static class ReportPrinter
             sb.AppendLine(ci, $"store: {engine}{(report.Run.StoreActivity is { } activity ? "; the hub's database: " + activity : "")}");
         }
 
+        if (report.Run?.HubBuild is { } build)
+        {
+            sb.AppendLine(ci, $"hub: {build}");
+        }
+
         sb.AppendLine(ci, $"imported {report.Imported}, rejected {report.Rejected}; SignalR {report.SignalRConnected}/{report.SignalRClients} connected ({report.SignalRFailed} failed)");
         foreach (var sample in report.RejectionSamples)
         {

@@ -136,7 +136,11 @@ internal sealed record RunInfo(
     string? ViaFeed = null,
     string? Engine = null,
     StoreActivity? StoreActivity = null,
-    IReadOnlyList<NodeUsage>? Nodes = null);
+    IReadOnlyList<NodeUsage>? Nodes = null)
+{
+    /// <summary>How the hub mobile-sim started was compiled: "built" (dotnet build) or "published, ReadyToRun" (--published).</summary>
+    public string? HubBuild { get; init; }
+}
 
 /// <summary>One hub node of a --cluster run: what it used, and how much work it took over from a dead node.</summary>
 /// <param name="Delivered">Deliveries the node recorded (from <c>GET /api/cluster</c>, as of its last heartbeat; null when no node answered).</param>

@@ -91,6 +91,14 @@ public sealed class EngineRunTests
         Assert.Equal(HubEngine.Sqlite, CommandLine.Parse(["run", "--start-hub"]).Engine());
     }
 
+    [Fact]
+    public void Published_NeedsStartHub()
+    {
+        Assert.Throws<ArgumentException>(() => CommandLine.Parse(["run", "--published"]).Published());
+        Assert.True(CommandLine.Parse(["run", "--start-hub", "--published"]).Published());
+        Assert.False(CommandLine.Parse(["run", "--start-hub"]).Published());
+    }
+
 #if DEBUG
     private const string BuildConfiguration = "Debug";
 #else
