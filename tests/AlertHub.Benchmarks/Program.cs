@@ -19,6 +19,11 @@ if (args is ["webpush", .. var webPushArgs])
     return WebPushCryptoBenchmark.Run(webPushArgs);
 }
 
+if (args is ["email", .. var emailArgs])
+{
+    return EmailMessageBenchmark.Run(emailArgs);
+}
+
 if (args is ["outbox", .. var outboxArgs])
 {
     return await OutboxWriteBenchmark.Run(outboxArgs);
