@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using AlertHub.Core.Delivery;
 using AlertHub.Server.Features.Delivery.Channels.Email;
@@ -47,32 +46,11 @@ internal static class EmailMessageBenchmark
     {
         // What the channel and MailKit do per resident: build the message, write it once to measure it (the server
         // advertises SIZE) and once more in DATA. Split into steps, the GC's share moved between them from run to run.
-        Measure("build, measure, write", messages, i =>
+        CpuPerCall.Measure("build, measure, write", messages, i =>
         {
             var message = builder.BuildAlert(items[i % items.Length], i);
             message.WriteTo(smtp, Stream.Null);
             message.WriteTo(smtp, Stream.Null);
-        });
-    }
-
-    private static void Measure(string what, int count, Action<int> step)
-    {
-        for (var i = 0; i < 2_000; i++)
-        {
-            step(i);
-        }
-
-        var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
-        var wall = Stopwatch.StartNew();
-        for (var i = 0; i < count; i++)
-        {
-            step(i);
-        }
-
-        wall.Stop();
-        process.Refresh();
-        var perMessageUs = (process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / count;
-        Console.WriteLine($"{what,-26} {perMessageUs,8:N1} µs CPU each ({wall.Elapsed.TotalMilliseconds * 1000 / count:N1} µs wall) → {1_000_000 / perMessageUs:N0}/s per core");
+        }, warmUp: 2_000);
     }
 }

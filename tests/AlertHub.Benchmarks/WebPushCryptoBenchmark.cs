@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using AlertHub.Core.Crypto;
 using AlertHub.Server.Features.Delivery.Channels.WebPush;
@@ -13,6 +12,8 @@ namespace AlertHub.Benchmarks;
 /// </summary>
 internal static class WebPushCryptoBenchmark
 {
+    private const int WarmUp = 500;
+
     public static int Run(string[] args)
     {
         var messages = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
@@ -35,37 +36,16 @@ internal static class WebPushCryptoBenchmark
         foreach (var agreement in implementations)
         {
             Console.WriteLine($"-- {agreement.Name}");
-            Measure("encrypt (whole message)", messages, i => WebPushEncryption.Encrypt(plaintext, subscribers[i % subscribers.Length], agreement));
-            Measure("ephemeral key + ECDH", messages, i =>
+            CpuPerCall.Measure("encrypt (whole message)", messages, i => WebPushEncryption.Encrypt(plaintext, subscribers[i % subscribers.Length], agreement), WarmUp);
+            CpuPerCall.Measure("ephemeral key + ECDH", messages, i =>
             {
                 Span<byte> ownPublic = stackalloc byte[P256KeyAgreement.PointLength];
                 Span<byte> secret = stackalloc byte[P256KeyAgreement.SecretLength];
                 agreement.AgreeWithNewKey(subscribers[i % subscribers.Length].P256dh, ownPublic, secret);
-            });
-            Measure("check subscriber key", messages, i => agreement.IsOnCurve(subscribers[i % subscribers.Length].P256dh));
+            }, WarmUp);
+            CpuPerCall.Measure("check subscriber key", messages, i => agreement.IsOnCurve(subscribers[i % subscribers.Length].P256dh), WarmUp);
         }
 
         return 0;
-    }
-
-    private static void Measure(string what, int count, Action<int> step)
-    {
-        for (var i = 0; i < 500; i++)
-        {
-            step(i);
-        }
-
-        var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
-        var wall = Stopwatch.StartNew();
-        for (var i = 0; i < count; i++)
-        {
-            step(i);
-        }
-
-        wall.Stop();
-        process.Refresh();
-        var perMessageUs = (process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / count;
-        Console.WriteLine($"{what,-26} {perMessageUs,8:N1} µs CPU each ({wall.Elapsed.TotalMilliseconds * 1000 / count:N1} µs wall) → {1_000_000 / perMessageUs:N0}/s per core");
     }
 }
