@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.Json;
+using AlertHub.MobileSim.Peers;
 using AlertHub.MobileSim.Population;
 using AlertHub.MobileSim.Report;
 
@@ -147,11 +148,10 @@ internal sealed partial class SignalRResidentPool : IAsyncDisposable
             using var inbox = JsonDocument.Parse(body);
             foreach (var item in inbox.RootElement.EnumerateArray())
             {
-                if (item.ValueKind == JsonValueKind.Object
-                    && item.TryGetProperty("alertId", out var id) && id.ValueKind == JsonValueKind.String
-                    && item.TryGetProperty("version", out var version) && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v))
+                // An inbox item names its alert as pushes do (alertId, version).
+                if (AlertPayload.TryReadAlert(item, out var alertId, out var version))
                 {
-                    _log.AddFromInbox(new Receipt(resident.ExternalId, SimChannels.SignalR, id.GetString()!, v, read));
+                    _log.AddFromInbox(new Receipt(resident.ExternalId, SimChannels.SignalR, alertId, version, read));
                 }
                 else
                 {
