@@ -77,7 +77,7 @@ internal sealed class BackplaneSubscription
         {
             // Through a script on the primary, where the subscriptions live (IServer.Info needs the client's admin mode).
             var endpoint = ClusterRedisSentinel.Primary(connection);
-            var runId = await connection.GetDatabase().ScriptEvaluateAsync(RunIdScript);
+            var runId = await connection.GetDatabase().ScriptEvaluateAsync(RunIdScript, flags: ClusterRedis.OnPrimary);
             Set((string?)runId, endpoint);
         }
         catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException or ObjectDisposedException)

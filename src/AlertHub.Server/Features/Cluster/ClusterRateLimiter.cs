@@ -67,7 +67,7 @@ internal sealed partial class ClusterFixedWindowLimiter : RateLimiter
         try
         {
             var db = await _redis.DatabaseAsync();
-            var result = (RedisResult[])(await db.ScriptEvaluateAsync(IncrementScript, [_key], [(long)_window.TotalMilliseconds]))!;
+            var result = (RedisResult[])(await db.ScriptEvaluateAsync(IncrementScript, [_key], [(long)_window.TotalMilliseconds], ClusterRedis.OnPrimary))!;
             var (count, ttlMs) = ((long)result[0], (long)result[1]);
             return count <= _permitLimit ? Lease.Granted : new Lease(false, TimeSpan.FromMilliseconds(ttlMs));
         }

@@ -44,6 +44,16 @@ internal sealed partial class ClusterRedis : IHostedService, IAsyncDisposable
         ViaSentinel = !string.IsNullOrEmpty(ConfigurationOptions.Parse(_options.Redis!).ServiceName);
     }
 
+    /// <summary>
+    /// Flags for every script and transaction the hub sends. StackExchange.Redis sends writes such as SADD only to a
+    /// primary, but EVAL and EXEC go to a replica when no primary is known (between a primary's death and the sentinels'
+    /// switch): a script then reads a replica's stale presence, and a transaction with a write in it breaks the client's
+    /// connection to the very replica being promoted. Each node's heartbeat, woken by the reconnect, broke it again within
+    /// milliseconds, thousands of times per failover, and now and then kept a node from settling for 20 s. With this they
+    /// fail at once instead, and the caller's fallback applies.
+    /// </summary>
+    public const CommandFlags OnPrimary = CommandFlags.DemandMaster;
+
     /// <summary>Prefix of every key the hub writes: <c>{alerthub}:</c>.</summary>
     public string KeyPrefix { get; }
 

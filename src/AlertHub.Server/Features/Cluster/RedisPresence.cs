@@ -151,7 +151,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         lock (_lock)
         {
             _local.Add(residentId);
-            Send(db => db.ScriptEvaluate(JoinScript, [NodeSet, Nodes, Stamp], [Member(residentId), TtlMs, _node.Id, _backplane.RunId ?? ""], CommandFlags.FireAndForget));
+            Send(db => db.ScriptEvaluate(JoinScript, [NodeSet, Nodes, Stamp], [Member(residentId), TtlMs, _node.Id, _backplane.RunId ?? ""], ClusterRedis.OnPrimary | CommandFlags.FireAndForget));
         }
     }
 
@@ -185,7 +185,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
                     args[i + 2] = Member(chunk[i]);
                 }
 
-                var flags = (RedisResult[])(await db.ScriptEvaluateAsync(QueryScript, [Nodes], args))!;
+                var flags = (RedisResult[])(await db.ScriptEvaluateAsync(QueryScript, [Nodes], args, ClusterRedis.OnPrimary))!;
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     switch ((long)flags[i])
@@ -292,7 +292,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
             _ = transaction.SetAddAsync(Nodes, _node.Id);
             _ = _backplane.RunId is { } runId ? transaction.StringSetAsync(Stamp, runId, _options.RedisPresenceTtl) : transaction.KeyDeleteAsync(Stamp);
             // Queued under the lock, so no join or leave can be sent between the snapshot and the rewrite.
-            write = transaction.ExecuteAsync();
+            write = transaction.ExecuteAsync(ClusterRedis.OnPrimary);
         }
 
         try

@@ -105,7 +105,7 @@ internal sealed partial class ClusterSignInThrottle(
         {
             var db = await redis.DatabaseAsync();
             var waitMs = (long)await db.ScriptEvaluateAsync(BeginScript, Keys(attempt),
-                [Ms(o.FailureWindow), Ms(o.LockoutDuration), Ms(ReservationHold), o.MaxFailures, o.MaxFailuresPerClient, attempt.Id]);
+                [Ms(o.FailureWindow), Ms(o.LockoutDuration), Ms(ReservationHold), o.MaxFailures, o.MaxFailuresPerClient, attempt.Id], ClusterRedis.OnPrimary);
             return waitMs > 0 ? (null, TimeSpan.FromMilliseconds(waitMs)) : (attempt, TimeSpan.Zero);
         }
         catch (Exception e) when (IsUnreachable(e))
@@ -134,7 +134,7 @@ internal sealed partial class ClusterSignInThrottle(
         {
             var db = await redis.DatabaseAsync();
             var lockedMs = (long)await db.ScriptEvaluateAsync(FailScript, Keys(attempt),
-                [Ms(o.FailureWindow), Ms(o.LockoutDuration), o.MaxFailures, o.MaxFailuresPerClient, attempt.Id]);
+                [Ms(o.FailureWindow), Ms(o.LockoutDuration), o.MaxFailures, o.MaxFailuresPerClient, attempt.Id], ClusterRedis.OnPrimary);
             var lockedHere = local.RecordFailureByKeys(attempt.UserKey, attempt.ClientKey);
             TimeSpan? locked = lockedMs > 0 ? TimeSpan.FromMilliseconds(lockedMs) : null;
             return MayHaveLostCounts(o) && lockedHere > locked.GetValueOrDefault() ? lockedHere : locked;
@@ -197,7 +197,7 @@ internal sealed partial class ClusterSignInThrottle(
         try
         {
             var db = await redis.DatabaseAsync();
-            await db.ScriptEvaluateAsync(FinishScript, Keys(attempt), [attempt.Id, success ? "1" : "0"]);
+            await db.ScriptEvaluateAsync(FinishScript, Keys(attempt), [attempt.Id, success ? "1" : "0"], ClusterRedis.OnPrimary);
         }
         catch (Exception e) when (IsUnreachable(e))
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AlertHub.IntegrationTests.Infrastructure;
 using AlertHub.IntegrationTests.Storage;
+using AlertHub.Server.Features.Cluster;
 using AlertHub.Server.Features.Delivery.Channels.SignalR;
 using AlertHub.Tests.Shared.Servers;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -143,6 +144,46 @@ public sealed class RedisFailoverTests(ITestOutputHelper output)
         await WaitAsync(async () => presenceOnA.ElsewhereIncomplete is null
             && (await presenceOnA.ConnectedAsync([resident.Id], CancellationToken.None)).Contains(resident.Id), TimeSpan.FromSeconds(10));
         output.WriteLine($"seen connected again at +{clock.Elapsed.TotalSeconds:N1} s after the kill");
+    }
+
+    [RedisSentinelFact]
+    public async Task PrimaryKilled_NodesNeverBreakTheirOwnConnectionToTheReplicaBeingPromoted()
+    {
+        await using var redis = await RedisSentinelCluster.StartAsync();
+        using var cluster = await ClusterHubs.StartAsync(2, Settings(redis));
+        using var a = cluster[0].Admin();
+        // Residents on both nodes, so that both announce presence and write it again after the failover.
+        await using var onA = await cluster[0].ConnectResidentAsync(await Api.RegisterAsync(a, 39.3114, 140.5535), []);
+        await using var onB = await cluster[1].ConnectResidentAsync(await Api.RegisterAsync(a, 39.3114, 140.5535), []);
+        var broken = new List<string>();
+        foreach (var node in cluster.Nodes)
+        {
+            var connection = (await node.Services.GetRequiredService<ClusterRedis>().DatabaseAsync()).Multiplexer;
+            connection.ConnectionFailed += (_, e) =>
+            {
+                // A dead primary fails with SocketClosed or UnableToConnect; a ProtocolFailure is the client breaking a
+                // live connection, which a write sent to a replica does.
+                if (e.FailureType == ConnectionFailureType.ProtocolFailure)
+                {
+                    lock (broken)
+                    {
+                        broken.Add($"{e.EndPoint}: {e.Exception?.InnerException?.Message ?? e.Exception?.Message}");
+                    }
+                }
+            };
+        }
+
+        var killed = await redis.KillPrimaryAsync();
+        var clock = Stopwatch.StartNew();
+        await redis.WaitForNewPrimaryAsync(killed);
+        await WaitAsync(async () => !(await HealthAsync(cluster[0])).Contains("redis") && !(await HealthAsync(cluster[1])).Contains("redis"), TimeSpan.FromSeconds(15));
+        // The heartbeats run on after the nodes settle (every second while failing, at once after each reconnect).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        output.WriteLine($"both nodes settled at +{clock.Elapsed.TotalSeconds:N1} s after the kill");
+        lock (broken)
+        {
+            Assert.True(broken.Count == 0, $"{broken.Count} connections broken by the nodes themselves, first: {broken.FirstOrDefault()}");
+        }
     }
 
     [RedisSentinelFact]
