@@ -5,8 +5,9 @@ namespace AlertHub.Server.Features.Cluster;
 /// <summary>
 /// Makes a connection that finds its primary through Sentinel (<c>serviceName</c>) settle on the new primary after a
 /// failover: StackExchange.Redis 3.4 follows the sentinels' switch, but when the promoted server was already known to it
-/// as a replica it kept that stale role for a while (writes failed with "Command cannot be issued to a replica" and the
-/// connection was dropped over and over), and pub/sub subscriptions are only moved when the client reconfigures. So
+/// as a replica it kept that stale role for a while (writes failed with "Command cannot be issued to a replica"; the hub's
+/// scripts and transactions demand the primary, <see cref="ClusterRedis.OnPrimary"/>, so that such a write fails alone
+/// instead of dropping the connection), and pub/sub subscriptions are only moved when the client reconfigures. So
 /// after the primary's connection fails, or a connection comes back, this asks the client to reconfigure (re-read every
 /// server's role and re-subscribe) every second until the same primary has been seen twice in a row.
 /// </summary>
