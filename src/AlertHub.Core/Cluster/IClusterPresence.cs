@@ -33,6 +33,15 @@ internal interface IClusterPresence
     /// backplane has moved to a new primary reaches nobody, so a sender holds every SignalR send for that long.
     /// </summary>
     TimeSpan? BackplaneLagging { get; }
+
+    /// <summary>
+    /// Of the SignalR backplane <paramref name="channels"/> (without the configured prefix), those that nobody subscribes to
+    /// on the Redis server group sends are published to. A stamp says which server a node's backplane listens on, but not
+    /// that its subscriptions are back after the server closed them (Sentinel closes every client's connection to the
+    /// replica it promotes): a send published meanwhile reaches nobody, and would be recorded as delivered. When Redis
+    /// cannot be asked, all of them. A single node publishes nothing: none.
+    /// </summary>
+    ValueTask<IReadOnlySet<string>> WithoutSubscriberAsync(IReadOnlyCollection<string> channels, CancellationToken cancellationToken);
 }
 
 /// <summary>One node: every connection is local, so nobody is connected "elsewhere".</summary>
@@ -54,4 +63,7 @@ internal sealed class SingleNodePresence : IClusterPresence
     public TimeSpan? Incomplete => null;
 
     public TimeSpan? BackplaneLagging => null;
+
+    public ValueTask<IReadOnlySet<string>> WithoutSubscriberAsync(IReadOnlyCollection<string> channels, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlySet<string>>(new HashSet<string>());
 }

@@ -213,6 +213,48 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         return connected;
     }
 
+    public async ValueTask<IReadOnlySet<string>> WithoutSubscriberAsync(IReadOnlyCollection<string> channels, CancellationToken cancellationToken)
+    {
+        var without = new HashSet<string>(StringComparer.Ordinal);
+        if (channels.Count == 0)
+        {
+            return without;
+        }
+
+        try
+        {
+            var db = await _redis.DatabaseAsync();
+            foreach (var chunk in channels.Distinct(StringComparer.Ordinal).Chunk(QueryChunk))
+            {
+                var args = new object[chunk.Length + 1];
+                args[0] = "NUMSUB";
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    args[i + 1] = _options.RedisChannelPrefix + chunk[i];
+                }
+
+                // On the primary, where this node's presence and every settled backplane are: channel, count, channel, count, …
+                var reply = (RedisResult[])(await db.ExecuteAsync("PUBSUB", args, ClusterRedis.OnPrimary))!;
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (2 * i + 1 >= reply.Length || (long)reply[2 * i + 1] == 0)
+                    {
+                        without.Add(chunk[i]);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Cannot tell: hold them all (the sender asks again shortly) rather than publish where nobody may listen.
+            Unsettled();
+            LogQueryFailed(_logger, e);
+            without.UnionWith(channels);
+        }
+
+        return without;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = _options.RedisPresenceTtl / 3;

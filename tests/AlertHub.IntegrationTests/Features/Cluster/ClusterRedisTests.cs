@@ -85,6 +85,30 @@ public sealed class ClusterRedisTests
     }
 
     /// <summary>
+    /// A sender asks Redis whether anybody subscribes to a resident's group before it sends (after a failover a backplane's
+    /// subscriptions come back after its connection). The channel name it asks about is the backplane's own: heard while the
+    /// resident is connected (to either node, asked from either), unheard before they connect and after they leave.
+    /// </summary>
+    [RedisFact]
+    public async Task ResidentConnectedToB_TheirGroupIsListenedFor_AsTheBackplaneNamesIt_AndNotOnceTheyLeave()
+    {
+        using var cluster = await ClusterHubs.StartAsync(2, await ClusterRedisSettings.ForAsync());
+        using var a = cluster[0].Admin();
+        var resident = await Api.RegisterAsync(a, 39.3114, 140.5535);
+        var never = await Api.RegisterAsync(a, 39.3114, 140.5535);
+        var presenceOnA = cluster[0].Services.GetRequiredService<ResidentConnections>();
+        var presenceOnB = cluster[1].Services.GetRequiredService<ResidentConnections>();
+        Assert.Equal(new[] { resident.Id, never.Id }.Order(), (await presenceOnA.NotListenedForAsync([resident.Id, never.Id], CancellationToken.None)).Order());
+
+        var onB = await cluster[1].ConnectResidentAsync(resident, []);
+        Assert.Equal([never.Id], await presenceOnA.NotListenedForAsync([resident.Id, never.Id], CancellationToken.None));
+        Assert.Equal([never.Id], await presenceOnB.NotListenedForAsync([resident.Id, never.Id], CancellationToken.None));
+
+        await onB.DisposeAsync();
+        await WaitAsync(async () => (await presenceOnA.NotListenedForAsync([resident.Id], CancellationToken.None)).Count == 1, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>
     /// After a Redis failover the promoted replica holds B's presence, copied from the old primary, while B's backplane may
     /// still listen on the old one: a send through Redis then reaches nobody and would be recorded as delivered. B's stamp
     /// names the server its backplane listens on; A trusts B's presence only on that server, and asks again meanwhile.

@@ -63,7 +63,8 @@ public sealed class RedisFailoverTests(ITestOutputHelper output)
             // What the outbox knows, so that a failure says which way it went (never sent, sent and lost, or still waiting).
             string Of(string where) => $"SELECT count(*) FROM outbox_receipts WHERE alert_id = '{id}' AND {where}";
             Assert.Fail($"switched at +{switchedAt.TotalSeconds:N1} s; at +{clock.Elapsed.TotalSeconds:N1} s resident on A has it: {Has(receivedOnA, id)}, " +
-                $"on B: {Has(receivedOnB, id)}; receipts delivered {await cluster[0].CountAsync(Of("outcome = 1"))}, " +
+                $"on B: {Has(receivedOnB, id)}; receipts delivered {await cluster[0].CountAsync(Of("outcome = 1"))} " +
+                $"(to A {await cluster[0].CountAsync(Of($"outcome = 1 AND resident_id = '{onA.Id}'"))}), " +
                 $"waiting for presence {await cluster[0].CountAsync(Of($"error = '{SignalRChannel.PresenceIncomplete}'"))}, " +
                 $"not connected {await cluster[0].CountAsync(Of("error = 'resident not connected'"))}, all {await cluster[0].CountAsync(Of("1 = 1"))}");
         }

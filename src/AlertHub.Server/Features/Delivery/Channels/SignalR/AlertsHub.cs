@@ -78,6 +78,27 @@ internal sealed class ResidentConnections(IClusterPresence cluster)
     /// <summary>Null while this node's SignalR backplane listens where the cluster's Redis is (see <see cref="IClusterPresence.BackplaneLagging"/>).</summary>
     public TimeSpan? BackplaneLagging => cluster.BackplaneLagging;
 
+    /// <summary>
+    /// The backplane channel of a resident's group as the SignalR Redis backplane names it (hub type, <c>:group:</c>, group;
+    /// the configured prefix comes on top). A cluster test checks it against the channels a real backplane subscribes to.
+    /// </summary>
+    public static string GroupChannel(Guid residentId) => typeof(AlertsHub).FullName + ":group:" + AlertsHub.ResidentGroup(residentId);
+
+    /// <summary>
+    /// Of <paramref name="residentIds"/> (found connected), those whose group nobody subscribes to yet where group sends are
+    /// published (see <see cref="IClusterPresence.WithoutSubscriberAsync"/>). None on a single node.
+    /// </summary>
+    public async ValueTask<IReadOnlySet<Guid>> NotListenedForAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken)
+    {
+        if (cluster is SingleNodePresence || residentIds.Count == 0)
+        {
+            return new HashSet<Guid>();
+        }
+
+        var byChannel = residentIds.Distinct().ToDictionary(GroupChannel, StringComparer.Ordinal);
+        return (await cluster.WithoutSubscriberAsync(byChannel.Keys, cancellationToken)).Select(c => byChannel[c]).ToHashSet();
+    }
+
     /// <summary>Of <paramref name="residentIds"/>, those connected here or on any other node (one round trip for the others).</summary>
     public async ValueTask<IReadOnlySet<Guid>> ConnectedAsync(IReadOnlyCollection<Guid> residentIds, CancellationToken cancellationToken)
     {

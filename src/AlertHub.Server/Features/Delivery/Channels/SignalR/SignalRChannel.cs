@@ -73,10 +73,17 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
         // A group send goes out through the Redis backplane even to residents connected here: while this node's backplane
         // has not moved to the new primary, none can be sent.
         var lagging = connections.BackplaneLagging;
+        // Found connected is not yet reachable: a backplane's subscriptions come back a little after its connection does
+        // (after a failover, Sentinel closes every connection to the promoted server), and a send published before then
+        // reaches nobody while being recorded as delivered.
+        var unheard = lagging is null
+            ? await connections.NotListenedForAsync([.. batch.Items.Select(i => i.ResidentId).Where(connected.Contains).Distinct()], cancellationToken)
+            : new HashSet<Guid>();
         for (var i = 0; i < batch.Items.Count; i++)
         {
             var item = batch.Items[i];
-            var hold = lagging ?? (incomplete is { } elsewhere && !connections.IsConnected(item.ResidentId) ? elsewhere : null);
+            var hold = lagging ?? (incomplete is { } elsewhere && !connections.IsConnected(item.ResidentId) ? elsewhere : (TimeSpan?)null)
+                ?? (unheard.Contains(item.ResidentId) ? SubscriptionRetry : (TimeSpan?)null);
             if (hold is { } wait)
             {
                 // While Redis is unreachable or settling after a failover, "found nowhere" may be a resident connected to
@@ -116,6 +123,10 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
         await Task.WhenAll(sends);
         return new DeliveryReport([.. results.OfType<DeliveryItemResult>()]);
     }
+
+    /// <summary>How soon to ask again about a resident whose group nobody subscribes to yet where group sends go: a
+    /// backplane subscribes again within about a second of getting its connection back.</summary>
+    private static readonly TimeSpan SubscriptionRetry = TimeSpan.FromSeconds(1);
 
     /// <summary>Items sent together: one group send per text (alert version and language) reaches each of their residents.</summary>
     private const int SendChunk = 250;
