@@ -248,7 +248,7 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
         {
             // Cannot tell: hold them all (the sender asks again shortly) rather than publish where nobody may listen.
             Unsettled();
-            LogQueryFailed(_logger, e);
+            LogListenersQueryFailed(_logger, e);
             without.UnionWith(channels);
         }
 
@@ -393,6 +393,9 @@ internal sealed partial class RedisPresence : BackgroundService, IClusterPresenc
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask the cluster Redis who is connected; residents on other nodes wait as offline")]
     private static partial void LogQueryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask the cluster Redis who listens for residents' groups; their SignalR sends wait and are tried again")]
+    private static partial void LogListenersQueryFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence heartbeat to the cluster Redis failed; it is written again once Redis answers")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);

@@ -77,7 +77,7 @@ internal sealed class SignalRChannel(IHubContext<AlertsHub> hub, ResidentConnect
         // (after a failover, Sentinel closes every connection to the promoted server), and a send published before then
         // reaches nobody while being recorded as delivered.
         var unheard = lagging is null
-            ? await connections.NotListenedForAsync([.. batch.Items.Select(i => i.ResidentId).Where(connected.Contains).Distinct()], cancellationToken)
+            ? await connections.NotListenedForAsync([.. batch.Items.Select(i => i.ResidentId).Where(connected.Contains)], cancellationToken)
             : new HashSet<Guid>();
         for (var i = 0; i < batch.Items.Count; i++)
         {
